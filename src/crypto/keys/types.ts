@@ -1,0 +1,31 @@
+/**
+ * Public and private key interfaces shared by host-key verification and user auth.
+ * Key blobs and signature blobs are in SSH wire form (RFC 4253 §6.6).
+ */
+
+export interface PublicKey {
+  /** key type as in the blob, e.g. "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ssh-dss" */
+  readonly type: string;
+  /** the SSH wire public key blob */
+  readonly blob: Uint8Array;
+  /** key size in bits (RSA/DSA modulus, curve size), for display */
+  readonly bits: number;
+  /**
+   * Verify a signature blob (string algorithm, string signature) over data.
+   * `algorithm` is the signature algorithm that was negotiated/expected (e.g. "rsa-sha2-256"
+   * for an ssh-rsa key); a blob naming a different algorithm fails. Returns false on any
+   * mismatch; throws only KeyError for a malformed key.
+   */
+  verify(algorithm: string, data: Uint8Array, signature: Uint8Array): boolean;
+}
+
+export interface PrivateKey {
+  readonly type: string;
+  readonly comment: string;
+  /** the matching public key */
+  readonly publicKey: PublicKey;
+  /** signature algorithms this key can make, best first (rsa: rsa-sha2-512, rsa-sha2-256, ssh-rsa) */
+  readonly signatureAlgorithms: readonly string[];
+  /** Sign data; returns the signature blob (string algorithm, string signature). */
+  sign(algorithm: string, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
