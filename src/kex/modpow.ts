@@ -1,0 +1,59 @@
+/**
+ * Modular exponentiation over BigInt for the finite-field Diffie-Hellman methods.
+ *
+ * Left-to-right sliding-window exponentiation (HAC 14.85) with odd powers precomputed.
+ * NOT constant-time: BigInt arithmetic and the window walk both depend on the exponent.
+ * That is accepted for now (the exponent is an ephemeral DH secret used once); a later
+ * change moves the DH methods to a constant-time provider (node:crypto) where available.
+ */
+
+/** Window width by exponent size: larger exponents amortise a larger table. */
+function windowBits(expBits: number): number {
+  if (expBits <= 32) return 1;
+  if (expBits <= 128) return 3;
+  if (expBits <= 768) return 5;
+  return 6;
+}
+
+/**
+ * `base ** exp mod m` for `m > 1`, `exp >= 0`.
+ *
+ * @example
+ * modPow(2n, 10n, 1000n); // 24n
+ */
+export function modPow(base: bigint, exp: bigint, m: bigint): bigint {
+  if (m <= 1n) throw new RangeError('modPow: modulus must be greater than 1');
+  if (exp < 0n) throw new RangeError('modPow: negative exponent');
+  let b = base % m;
+  if (b < 0n) b += m;
+  if (exp === 0n) return 1n;
+  const bits = exp.toString(2);
+  const n = bits.length;
+  const w = windowBits(n);
+  // table[i] = b^(2i+1) mod m
+  const table: bigint[] = [b];
+  if (w > 1) {
+    const b2 = (b * b) % m;
+    for (let i = 1; i < 1 << (w - 1); i++) table.push((table[i - 1]! * b2) % m);
+  }
+  let r = 1n;
+  let i = 0;
+  while (i < n) {
+    if (bits.charCodeAt(i) === 48 /* '0' */) {
+      r = (r * r) % m;
+      i++;
+      continue;
+    }
+    // Longest window of at most w bits starting at i that ends in a 1 bit.
+    let j = Math.min(i + w, n);
+    while (bits.charCodeAt(j - 1) === 48) j--;
+    let v = 0;
+    for (let k = i; k < j; k++) {
+      v = (v << 1) | (bits.charCodeAt(k) - 48);
+      r = (r * r) % m;
+    }
+    r = (r * table[v >> 1]!) % m;
+    i = j;
+  }
+  return r;
+}
