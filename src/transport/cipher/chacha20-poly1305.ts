@@ -1,0 +1,97 @@
+/**
+ * chacha20-poly1305@openssh.com (OpenSSH PROTOCOL.chacha20poly1305).
+ *
+ * - 64 bytes of key: the first 32 are K_2 (main key, for the packet body and the Poly1305
+ *   key), the last 32 are K_1 (header key, for packet_length only). No IV.
+ * - Nonce: the packet sequence number as a 64-bit big-endian integer.
+ * - packet_length is encrypted with ChaCha20(K_1, nonce, block counter 0), so a reader needs
+ *   only 4 bytes to learn it; the body with ChaCha20(K_2, nonce, counter 1).
+ * - The Poly1305 key is the first 32 bytes of ChaCha20(K_2, nonce, counter 0); the tag covers
+ *   the encrypted length and the encrypted body.
+ * Built from noble's `chacha20orig` (DJB's 8-byte nonce, 64-bit counter) and `_poly1305`
+ * (STYLE R4). Block size 8 for padding, as OpenSSH declares it.
+ */
+import { Poly1305 } from '@noble/ciphers/_poly1305.js';
+import { chacha20orig } from '@noble/ciphers/chacha.js';
+import { MacError } from '../../errors.js';
+import { equalConstantTime } from '../mac/compare.js';
+import type { AeadCipherState, CipherAlgorithm } from './types.js';
+import { checkLength } from './util.js';
+
+const NAME = 'chacha20-poly1305@openssh.com';
+const KEY = 64;
+const TAG = 16;
+
+function createChachaPoly(key: Uint8Array, iv: Uint8Array): AeadCipherState {
+  checkLength(key, KEY, `${NAME} key`);
+  checkLength(iv, 0, `${NAME} IV`);
+  const mainKey = key.slice(0, 32);
+  const headerKey = key.slice(32, 64);
+  const nonce = new Uint8Array(8);
+  const nonceView = new DataView(nonce.buffer);
+  const zeros = new Uint8Array(32);
+  const polyKey = new Uint8Array(32);
+  const tag = new Uint8Array(TAG);
+  const len4 = new Uint8Array(4);
+
+  const setNonce = (seq: number): void => {
+    nonceView.setUint32(0, 0);
+    nonceView.setUint32(4, seq >>> 0);
+  };
+  /** Poly1305 over packet[0..end] keyed from ChaCha20(K_2, nonce, 0), into `out`. */
+  const authenticate = (packet: Uint8Array, end: number, out: Uint8Array): void => {
+    chacha20orig(mainKey, nonce, zeros, polyKey, 0);
+    const mac = new Poly1305(polyKey);
+    mac.update(packet.subarray(0, end));
+    mac.digestInto(out);
+    polyKey.fill(0);
+  };
+
+  return {
+    kind: 'aead',
+    decryptLength(seq: number, first4: Uint8Array): number {
+      setNonce(seq);
+      chacha20orig(headerKey, nonce, first4.subarray(0, 4), len4, 0);
+      const n = ((len4[0]! << 24) | (len4[1]! << 16) | (len4[2]! << 8) | len4[3]!) >>> 0;
+      len4.fill(0);
+      return n;
+    },
+    seal(seq: number, packet: Uint8Array): void {
+      setNonce(seq);
+      const end = packet.length - TAG;
+      const head = packet.subarray(0, 4);
+      const body = packet.subarray(4, end);
+      chacha20orig(headerKey, nonce, head, head, 0);
+      chacha20orig(mainKey, nonce, body, body, 1);
+      authenticate(packet, end, packet.subarray(end));
+    },
+    open(seq: number, packet: Uint8Array): void {
+      setNonce(seq);
+      const end = packet.length - TAG;
+      if (end < 4) throw new MacError('chacha20-poly1305: packet too short');
+      authenticate(packet, end, tag);
+      const ok = equalConstantTime(tag, packet.subarray(end));
+      tag.fill(0);
+      if (!ok) throw new MacError('chacha20-poly1305 tag check failed');
+      const head = packet.subarray(0, 4);
+      const body = packet.subarray(4, end);
+      chacha20orig(headerKey, nonce, head, head, 0);
+      chacha20orig(mainKey, nonce, body, body, 1);
+    },
+    dispose(): void {
+      mainKey.fill(0);
+      headerKey.fill(0);
+    },
+  };
+}
+
+export const CHACHA20_POLY1305: CipherAlgorithm = /* @__PURE__ */ Object.freeze({
+  name: NAME,
+  keyLength: KEY,
+  ivLength: 0,
+  blockSize: 8,
+  tagLength: TAG,
+  aead: true,
+  insecure: false,
+  create: createChachaPoly,
+});

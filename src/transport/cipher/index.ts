@@ -1,0 +1,85 @@
+/**
+ * Cipher registry (STYLE R2): wire name → descriptor, plus the ordered lists used in KEXINIT.
+ * A faster implementation (e.g. a node:crypto provider) replaces an entry with
+ * `registerCipher`, keeping the name; the transport looks ciphers up only here.
+ *
+ * @example
+ * ```ts
+ * import { CIPHERS } from './cipher/index.js';
+ * const enc = CIPHERS.get('aes128-ctr')!.create(key, iv);
+ * ```
+ */
+import { SshError } from '../../errors.js';
+import { AES128_CBC, AES192_CBC, AES256_CBC } from './aes-cbc.js';
+import { AES128_CTR, AES192_CTR, AES256_CTR } from './aes-ctr.js';
+import { AES128_GCM, AES256_GCM } from './aes-gcm.js';
+import { CHACHA20_POLY1305 } from './chacha20-poly1305.js';
+import type { CipherAlgorithm } from './types.js';
+import { getMac } from '../mac/index.js';
+import type { KeySizes } from '../protection.js';
+
+export type { AeadCipherState, BlockCipherState, CipherAlgorithm, CipherState } from './types.js';
+
+/** Every cipher we implement, by wire name. */
+export const CIPHERS: Map<string, CipherAlgorithm> = new Map(
+  [
+    CHACHA20_POLY1305,
+    AES128_CTR,
+    AES192_CTR,
+    AES256_CTR,
+    AES128_GCM,
+    AES256_GCM,
+    AES128_CBC,
+    AES192_CBC,
+    AES256_CBC,
+  ].map((c) => [c.name, c]),
+);
+
+/** Offered by default, in OpenSSH's preference order (ssh_config(5) Ciphers). */
+export const DEFAULT_CIPHERS: readonly string[] = Object.freeze([
+  'chacha20-poly1305@openssh.com',
+  'aes128-ctr',
+  'aes192-ctr',
+  'aes256-ctr',
+  'aes128-gcm@openssh.com',
+  'aes256-gcm@openssh.com',
+]);
+
+/** Everything a user may enable; the CBC modes are insecure and opt-in. */
+export const SUPPORTED_CIPHERS: readonly string[] = Object.freeze([
+  ...DEFAULT_CIPHERS,
+  'aes128-cbc',
+  'aes192-cbc',
+  'aes256-cbc',
+]);
+
+/**
+ * Add a cipher or replace the one registered under the same name (e.g. with a faster
+ * implementation). The list constants are unchanged: a new name must be offered explicitly.
+ */
+export function registerCipher(desc: CipherAlgorithm): void {
+  if (!desc || typeof desc.name !== 'string' || desc.name.length === 0 || typeof desc.create !== 'function') {
+    throw new SshError('INVAL', 'registerCipher: not a cipher descriptor');
+  }
+  CIPHERS.set(desc.name, desc);
+}
+
+/** The descriptor for a wire name, or an ALGO_UNSUPPORTED error. */
+export function getCipher(name: string): CipherAlgorithm {
+  const c = CIPHERS.get(name);
+  if (!c) throw new SshError('ALGO_UNSUPPORTED', `unsupported cipher: ${name}`);
+  return c;
+}
+
+/**
+ * Key material sizes for a negotiated cipher and MAC (RFC 4253 §7.2): how many bytes of
+ * each derived key the transport must produce. The MAC is ignored for AEAD ciphers.
+ */
+export function keySizes(cipher: string, mac: string): KeySizes {
+  const c = getCipher(cipher);
+  return {
+    keyLength: c.keyLength,
+    ivLength: c.ivLength,
+    macKeyLength: c.aead ? 0 : getMac(mac).keyLength,
+  };
+}

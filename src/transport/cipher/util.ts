@@ -1,0 +1,34 @@
+/** Small helpers shared by the cipher modules. */
+import { SshError } from '../../errors.js';
+
+/** Assert a key or IV has exactly the length the algorithm needs (noble-style `abytes`). */
+export function checkLength(bytes: Uint8Array, length: number, what: string): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    throw new SshError('INVAL', `${what}: expected ${length} bytes`);
+  }
+}
+
+/** Assert data handed to a block transform is whole blocks. */
+export function checkBlocks(data: Uint8Array, blockSize: number, what: string): void {
+  if (data.length % blockSize !== 0) {
+    throw new SshError('BAD_USE', `${what}: data is not a multiple of the ${blockSize}-byte block size`);
+  }
+}
+
+/**
+ * Add `n` (a non-negative safe integer) to the big-endian integer held in
+ * `bytes[start..end]`, wrapping modulo 2^(8·(end-start)).
+ */
+export function addBigEndian(bytes: Uint8Array, n: number, start = 0, end = bytes.length): void {
+  let carry = n;
+  for (let i = end - 1; i >= start && carry > 0; i--) {
+    const sum = bytes[i]! + (carry % 256);
+    bytes[i] = sum & 0xff;
+    carry = Math.floor(carry / 256) + (sum >>> 8);
+  }
+}
+
+/** True when a view can be reinterpreted as 32-bit words (noble requires it for output buffers). */
+export function isAligned32(bytes: Uint8Array): boolean {
+  return bytes.byteOffset % 4 === 0;
+}

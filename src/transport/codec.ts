@@ -1,0 +1,383 @@
+/**
+ * The binary packet codec (RFC 4253 §6): framing, padding, encryption, MAC, sequence
+ * numbers. Pure: no I/O, no timers (STYLE R7). One PacketEncoder for the bytes we send,
+ * one PacketDecoder for the bytes we receive; each owns its direction's keys.
+ *
+ *   uint32  packet_length   (not counting itself or the MAC)
+ *   byte    padding_length  (≥ 4)
+ *   byte[]  payload
+ *   byte[]  random padding
+ *   byte[]  MAC or AEAD tag
+ *
+ * Four protections (chosen by setKeys):
+ *  - clear: before the first NEWKEYS; block size 8, no MAC.
+ *  - MAC-then-encrypt (RFC 4253 §6.4): MAC(seq ‖ plaintext packet); the whole packet is encrypted.
+ *  - encrypt-then-MAC (OpenSSH PROTOCOL §1.7, `-etm@openssh.com`): length in clear,
+ *    MAC(seq ‖ length ‖ ciphertext), checked before anything is decrypted.
+ *  - AEAD (RFC 5647 AES-GCM; chacha20-poly1305@openssh.com): the cipher seals and opens the packet.
+ * For ETM and AEAD the length field is not part of the block alignment.
+ */
+import { MacError, ProtocolError, SshError } from '../errors.js';
+import { getCipher } from './cipher/index.js';
+import type { AeadCipherState, BlockCipherState } from './cipher/types.js';
+import { getMac } from './mac/index.js';
+import type { MacState } from './mac/types.js';
+import type { DirectionKeys } from './protection.js';
+
+/** OpenSSH's PACKET_MAX_SIZE: the largest packet_length we accept by default. */
+export const PACKET_MAX_SIZE = 256 * 1024;
+
+/** RFC 4253 §6: at least 4 bytes of padding; alignment to max(block size, 8). */
+const MIN_PADDING = 4;
+const MIN_BLOCK = 8;
+/** padding_length byte + 4 bytes of padding */
+const MIN_PACKET_LENGTH = 1 + MIN_PADDING;
+
+export { keySizes } from './cipher/index.js';
+
+type Protection =
+  | { readonly mode: 'clear'; readonly blockSize: number; readonly trailer: 0 }
+  | {
+      readonly mode: 'mte' | 'etm';
+      readonly blockSize: number;
+      readonly trailer: number;
+      readonly cipher: BlockCipherState;
+      readonly cipherBlock: number;
+      readonly mac: MacState;
+    }
+  | { readonly mode: 'aead'; readonly blockSize: number; readonly trailer: number; readonly cipher: AeadCipherState };
+
+const CLEAR: Protection = Object.freeze({ mode: 'clear', blockSize: MIN_BLOCK, trailer: 0 });
+
+function makeProtection(keys: DirectionKeys): Protection {
+  const c = getCipher(keys.cipher);
+  const blockSize = Math.max(c.blockSize, MIN_BLOCK);
+  if (c.aead) {
+    const cipher = c.create(keys.key, keys.iv);
+    if (cipher.kind !== 'aead') {
+      cipher.dispose();
+      throw new SshError('INVAL', `cipher ${c.name} claims AEAD but is not`);
+    }
+    return { mode: 'aead', blockSize, trailer: c.tagLength, cipher };
+  }
+  const m = getMac(keys.mac);
+  const cipher = c.create(keys.key, keys.iv);
+  if (cipher.kind !== 'block') {
+    cipher.dispose();
+    throw new SshError('INVAL', `cipher ${c.name} is AEAD but not flagged so`);
+  }
+  let mac: MacState;
+  try {
+    mac = m.create(keys.macKey);
+  } catch (e) {
+    cipher.dispose();
+    throw e;
+  }
+  return { mode: m.etm ? 'etm' : 'mte', blockSize, trailer: m.length, cipher, cipherBlock: c.blockSize, mac };
+}
+
+function disposeProtection(p: Protection): void {
+  if (p.mode === 'clear') return;
+  p.cipher.dispose();
+  if (p.mode !== 'aead') p.mac.dispose();
+}
+
+function readU32(b: Uint8Array, off: number): number {
+  return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+}
+
+function writeU32(b: Uint8Array, off: number, v: number): void {
+  b[off] = v >>> 24;
+  b[off + 1] = v >>> 16;
+  b[off + 2] = v >>> 8;
+  b[off + 3] = v;
+}
+
+function initialSequence(options?: CodecOptions): number {
+  const s = options?.initialSequence ?? 0;
+  if (!Number.isInteger(s) || s < 0 || s > 0xffffffff) {
+    throw new SshError('INVAL', 'initialSequence must be a uint32');
+  }
+  return s;
+}
+
+/** Options shared by both codec directions. */
+export interface CodecOptions {
+  /** Starting sequence number (uint32). For tests of the 2^32 wrap; the protocol starts at 0. */
+  initialSequence?: number;
+}
+
+/**
+ * Turns payloads into wire packets for one direction.
+ *
+ * @example
+ * ```ts
+ * const enc = new PacketEncoder(randomBytes);
+ * socket.write(enc.encode(kexinitPayload));
+ * enc.setKeys({ cipher: 'aes128-ctr', mac: 'hmac-sha2-256', key, iv, macKey }); // after our NEWKEYS
+ * ```
+ */
+export class PacketEncoder {
+  private seq: number;
+  private prot: Protection = CLEAR;
+
+  constructor(
+    private readonly random: (n: number) => Uint8Array,
+    options?: CodecOptions,
+  ) {
+    if (typeof random !== 'function') throw new SshError('INVAL', 'PacketEncoder needs a random source');
+    this.seq = initialSequence(options);
+  }
+
+  /** Sequence number of the next packet (uint32, wraps at 2^32; RFC 4253 §6.4). */
+  get sequence(): number {
+    return this.seq;
+  }
+
+  /** Switch to new keys (after sending NEWKEYS); the old keys are zeroed. */
+  setKeys(keys: DirectionKeys): void {
+    const next = makeProtection(keys);
+    disposeProtection(this.prot);
+    this.prot = next;
+  }
+
+  /** Strict KEX (OpenSSH PROTOCOL §1.10): the sequence number restarts at 0 after NEWKEYS. */
+  resetSequence(): void {
+    this.seq = 0;
+  }
+
+  /** The complete wire bytes of one packet carrying `payload`. */
+  encode(payload: Uint8Array): Uint8Array {
+    const p = this.prot;
+    const bs = p.blockSize;
+    // RFC 4253 §6: (length ‖ padlen ‖ payload ‖ padding) is a multiple of the block size;
+    // ETM and AEAD leave the length field out of the aligned part.
+    const unaligned = (p.mode === 'etm' || p.mode === 'aead' ? 0 : 4) + 1 + payload.length;
+    let padding = bs - (unaligned % bs);
+    if (padding < MIN_PADDING) padding += bs;
+    const packetLength = 1 + payload.length + padding;
+    const end = 4 + packetLength;
+    const out = new Uint8Array(end + p.trailer);
+    writeU32(out, 0, packetLength);
+    out[4] = padding;
+    out.set(payload, 5);
+    const pad = this.random(padding);
+    if (pad.length !== padding) throw new SshError('RANDGEN', 'random source returned the wrong number of bytes');
+    out.set(pad, 5 + payload.length);
+    const seq = this.seq;
+    switch (p.mode) {
+      case 'clear':
+        break;
+      case 'mte':
+        p.mac.compute(seq, out.subarray(0, end), out, end);
+        p.cipher.encrypt(out.subarray(0, end));
+        break;
+      case 'etm':
+        p.cipher.encrypt(out.subarray(4, end));
+        p.mac.compute(seq, out.subarray(0, end), out, end);
+        break;
+      case 'aead':
+        p.cipher.seal(seq, out);
+        break;
+      default: {
+        const never: never = p;
+        throw new SshError('BAD_USE', `unknown protection ${String(never)}`);
+      }
+    }
+    this.seq = (seq + 1) >>> 0;
+    return out;
+  }
+}
+
+/** A packet whose length is known and whose buffer is being filled. */
+interface Pending {
+  readonly packet: Uint8Array;
+  /** bytes at the front already decrypted (MtE first block) or copied raw */
+  readonly headLength: number;
+  filled: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Turns received bytes into payloads for one direction. Decryption is lazy (done in next()),
+ * so after the NEWKEYS payload is returned the caller can setKeys and the bytes already
+ * pushed are decoded with the new keys.
+ *
+ * `push` keeps a reference to each chunk: do not modify a chunk after pushing it.
+ * Payloads returned by `next` are never overwritten.
+ *
+ * @example
+ * ```ts
+ * const dec = new PacketDecoder();
+ * dec.push(chunk);
+ * for (let p = dec.next(); p; p = dec.next()) handle(p);
+ * ```
+ */
+export class PacketDecoder {
+  private readonly maxPacketLength: number;
+  private seq: number;
+  private prot: Protection = CLEAR;
+  private chunks: Uint8Array[] = [];
+  private head = 0;
+  private headOffset = 0;
+  private queued = 0;
+  private pending: Pending | null = null;
+  private readonly headBuf = new Uint8Array(64);
+  private failure: SshError | null = null;
+
+  constructor(options?: CodecOptions & { maxPacketLength?: number }) {
+    const max = options?.maxPacketLength ?? PACKET_MAX_SIZE;
+    if (!Number.isInteger(max) || max < 64 || max > 0x7fffffff) {
+      throw new SshError('INVAL', 'maxPacketLength must be an integer between 64 and 2^31-1');
+    }
+    this.maxPacketLength = max;
+    this.seq = initialSequence(options);
+  }
+
+  /** Sequence number of the next packet (uint32, wraps at 2^32). */
+  get sequence(): number {
+    return this.seq;
+  }
+
+  /** Bytes pushed that are not yet part of a returned payload. */
+  get buffered(): number {
+    return this.queued + (this.pending ? this.pending.filled : 0);
+  }
+
+  /** Switch to new keys (right after next() returned the peer's NEWKEYS); the old keys are zeroed. */
+  setKeys(keys: DirectionKeys): void {
+    if (this.pending) throw new SshError('BAD_USE', 'setKeys in the middle of a packet');
+    const next = makeProtection(keys);
+    disposeProtection(this.prot);
+    this.prot = next;
+  }
+
+  /** Strict KEX (OpenSSH PROTOCOL §1.10): the sequence number restarts at 0 after NEWKEYS. */
+  resetSequence(): void {
+    this.seq = 0;
+  }
+
+  /** Buffer bytes received from the peer. */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.queued += chunk.length;
+  }
+
+  /**
+   * The next payload, or null when more bytes are needed.
+   * Throws MacError on a bad MAC or tag and ProtocolError on a bad length or padding;
+   * after a throw the decoder is dead and rethrows the same error.
+   */
+  next(): Uint8Array | null {
+    if (this.failure) throw this.failure;
+    try {
+      return this.step();
+    } catch (e) {
+      if (e instanceof SshError) this.failure = e;
+      throw e;
+    }
+  }
+
+  private step(): Uint8Array | null {
+    const p = this.prot;
+    if (!this.pending && !this.startPacket(p)) return null;
+    const pend = this.pending!;
+    const n = Math.min(pend.packet.length - pend.filled, this.queued);
+    this.take(pend.packet, pend.filled, n);
+    pend.filled += n;
+    if (pend.filled < pend.packet.length) return null;
+    this.pending = null;
+
+    const packet = pend.packet;
+    const end = packet.length - p.trailer;
+    const seq = this.seq;
+    switch (p.mode) {
+      case 'clear':
+        break;
+      case 'mte':
+        // RFC 4253 §6.4: MAC over seq ‖ the whole plaintext packet.
+        p.cipher.decrypt(packet.subarray(pend.headLength, end));
+        if (!p.mac.verify(seq, packet.subarray(0, end), packet.subarray(end))) throw new MacError();
+        break;
+      case 'etm':
+        // OpenSSH PROTOCOL §1.7: check the MAC over the ciphertext before decrypting.
+        if (!p.mac.verify(seq, packet.subarray(0, end), packet.subarray(end))) throw new MacError();
+        p.cipher.decrypt(packet.subarray(4, end));
+        break;
+      case 'aead':
+        p.cipher.open(seq, packet);
+        break;
+      default: {
+        const never: never = p;
+        throw new SshError('BAD_USE', `unknown protection ${String(never)}`);
+      }
+    }
+    const packetLength = end - 4;
+    const padding = packet[4]!;
+    if (padding < MIN_PADDING || padding > packetLength - 1) {
+      throw new ProtocolError(`bad padding length ${padding} in a packet of length ${packetLength}`);
+    }
+    this.seq = (seq + 1) >>> 0;
+    return packet.subarray(5, end - padding);
+  }
+
+  /**
+   * Read and check the packet length, then allocate the packet buffer. Returns false when
+   * too few bytes are buffered. Nothing is allocated from an unchecked length.
+   */
+  private startPacket(p: Protection): boolean {
+    // MtE hides the length in the first cipher block; ETM and GCM send it in clear;
+    // chacha20-poly1305 encrypts just those 4 bytes with its header key.
+    const headLength = p.mode === 'mte' ? Math.max(p.cipherBlock, 4) : 4;
+    if (this.queued < headLength) return false;
+    const head = this.headBuf.subarray(0, headLength);
+    this.take(head, 0, headLength);
+    let packetLength: number;
+    if (p.mode === 'mte') {
+      p.cipher.decrypt(head);
+      packetLength = readU32(head, 0);
+    } else if (p.mode === 'aead') {
+      packetLength = p.cipher.decryptLength(this.seq, head);
+    } else {
+      packetLength = readU32(head, 0);
+    }
+    const aligned = p.mode === 'etm' || p.mode === 'aead' ? packetLength : packetLength + 4;
+    if (packetLength < MIN_PACKET_LENGTH || packetLength > this.maxPacketLength) {
+      head.fill(0);
+      throw new ProtocolError(`bad packet length ${packetLength}`);
+    }
+    if (aligned % p.blockSize !== 0) {
+      head.fill(0);
+      throw new ProtocolError(`packet length ${packetLength} is not aligned to the ${p.blockSize}-byte block size`);
+    }
+    const packet = new Uint8Array(4 + packetLength + p.trailer);
+    packet.set(head);
+    head.fill(0);
+    this.pending = { packet, headLength, filled: headLength };
+    return true;
+  }
+
+  /** Move `n` bytes (n ≤ queued) from the chunk queue into dst[off..]. */
+  private take(dst: Uint8Array, off: number, n: number): void {
+    this.queued -= n;
+    while (n > 0) {
+      const c = this.chunks[this.head]!;
+      const k = Math.min(c.length - this.headOffset, n);
+      dst.set(c.subarray(this.headOffset, this.headOffset + k), off);
+      off += k;
+      n -= k;
+      this.headOffset += k;
+      if (this.headOffset === c.length) {
+        this.chunks[this.head++] = EMPTY;
+        this.headOffset = 0;
+      }
+    }
+    // Drop consumed slots now and then: amortised O(1) per chunk.
+    if (this.head >= 32 && this.head * 2 >= this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
