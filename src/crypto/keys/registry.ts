@@ -1,0 +1,77 @@
+/**
+ * Key types and host-key / signature algorithms by wire name (RFC 4253 §6.6, RFC 5656,
+ * RFC 8332, RFC 8709). Weak algorithms are supported only when named explicitly.
+ */
+import type { KeyType } from './common.js';
+import { DSA } from './dsa.js';
+import { ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521 } from './ecdsa.js';
+import { ED25519 } from './ed25519.js';
+import { RSA } from './rsa.js';
+
+/** Key type name (first string of a public key blob) → implementation. */
+export const KEY_TYPES: ReadonlyMap<string, KeyType> = new Map(
+  [ED25519, ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521, RSA, DSA].map((k) => [k.type, k]),
+);
+
+/** A host-key / public-key signature algorithm. */
+export interface HostKeyAlgorithm {
+  /** algorithm name as negotiated and as it appears in signature blobs */
+  readonly name: string;
+  /** key type whose blob it verifies against */
+  readonly keyType: string;
+  /** SHA-1 based: supported by name only, never offered by default */
+  readonly insecure: boolean;
+}
+
+const algorithm = (name: string, keyType: string, insecure = false): HostKeyAlgorithm =>
+  Object.freeze({ name, keyType, insecure });
+
+/** Signature algorithm name → descriptor. */
+export const HOSTKEY_ALGORITHMS: ReadonlyMap<string, HostKeyAlgorithm> = new Map(
+  [
+    algorithm('ssh-ed25519', 'ssh-ed25519'),
+    algorithm('ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp256'),
+    algorithm('ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp384'),
+    algorithm('ecdsa-sha2-nistp521', 'ecdsa-sha2-nistp521'),
+    algorithm('rsa-sha2-512', 'ssh-rsa'),
+    algorithm('rsa-sha2-256', 'ssh-rsa'),
+    algorithm('ssh-rsa', 'ssh-rsa', true),
+    algorithm('ssh-dss', 'ssh-dss', true),
+  ].map((a) => [a.name, a]),
+);
+
+/** Offered by default, in the OpenSSH 9 client's order (without certificate and FIDO types). */
+export const DEFAULT_HOSTKEY_ALGORITHMS: readonly string[] = Object.freeze([
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+]);
+
+/** SHA-1 based algorithms, available only when configured by name. */
+export const INSECURE_HOSTKEY_ALGORITHMS: readonly string[] = Object.freeze(['ssh-rsa', 'ssh-dss']);
+
+/** Everything implemented: the defaults, then the insecure ones. */
+export const SUPPORTED_HOSTKEY_ALGORITHMS: readonly string[] = Object.freeze([
+  ...DEFAULT_HOSTKEY_ALGORITHMS,
+  ...INSECURE_HOSTKEY_ALGORITHMS,
+]);
+
+/**
+ * Key type a signature algorithm verifies against (rsa-sha2-256/512 → ssh-rsa), or
+ * undefined for an unknown algorithm.
+ * @example keyTypeForAlgorithm('rsa-sha2-512') // 'ssh-rsa'
+ */
+export function keyTypeForAlgorithm(algorithm: string): string | undefined {
+  return HOSTKEY_ALGORITHMS.get(algorithm)?.keyType;
+}
+
+/**
+ * Signature algorithms a key type can make, best first (empty for an unknown type).
+ * @example signatureAlgorithmsForKeyType('ssh-rsa') // ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']
+ */
+export function signatureAlgorithmsForKeyType(type: string): readonly string[] {
+  return KEY_TYPES.get(type)?.signatureAlgorithms ?? [];
+}
