@@ -1,0 +1,85 @@
+/**
+ * The userauth driver (RFC 4252): requests the service, learns the allowed methods with
+ * "none", then tries the configured methods in preference order among those the server
+ * allows, following partial success through multi-step AuthenticationMethods.
+ */
+import { AuthError, ProtocolError } from '../errors.js';
+import { MSG } from '../wire/constants.js';
+import { decodeBanner, expectServiceAccept, serviceRequest, SERVICE_USERAUTH } from './messages.js';
+import { noneMethod } from './none.js';
+import type { AuthContext, AuthMethod } from './types.js';
+
+export interface AuthTransport {
+  send(payload: Uint8Array): Promise<void>;
+  receive(): Promise<Uint8Array>;
+  readonly sessionId: Uint8Array | null;
+  readonly serverSigAlgs: string[] | null;
+}
+
+export interface AuthenticateOptions {
+  username: string;
+  /** the methods we can use, in preference order */
+  methods: AuthMethod[];
+  onBanner?: ((text: string) => void) | undefined;
+  debug?: ((line: string) => void) | undefined;
+}
+
+export interface AuthResult {
+  /** the method that completed authentication */
+  method: string;
+  /** methods the server listed at the first failure (what `auth_list` reports) */
+  serverMethods: string[];
+}
+
+export async function authenticate(t: AuthTransport, options: AuthenticateOptions): Promise<AuthResult> {
+  await t.send(serviceRequest(SERVICE_USERAUTH));
+  expectServiceAccept(await nextNonBanner(t, options), SERVICE_USERAUTH);
+  const ctx: AuthContext = {
+    username: options.username,
+    get sessionId() {
+      return t.sessionId!;
+    },
+    get serverSigAlgs() {
+      return t.serverSigAlgs;
+    },
+    send: (p) => t.send(p),
+    next: () => nextNonBanner(t, options),
+    debug: options.debug,
+  };
+
+  const first = await noneMethod.attempt(ctx);
+  if (first.success) return { method: 'none', serverMethods: [] };
+  let allowed = first.failure.methods;
+  const serverMethods = allowed;
+  options.debug?.(`server allows: ${allowed.join(',')}`);
+  const tried = new Set<string>();
+  for (;;) {
+    const method = options.methods.find((m) => allowed.includes(m.name) && !tried.has(m.name));
+    if (!method) {
+      throw new AuthError(`Permission denied (${allowed.join(',')}).`, allowed);
+    }
+    tried.add(method.name);
+    options.debug?.(`trying authentication method ${method.name}`);
+    const outcome = await method.attempt(ctx);
+    if (outcome.success) return { method: method.name, serverMethods };
+    if (outcome.failure.methods.length > 0) allowed = outcome.failure.methods;
+    if (outcome.failure.partialSuccess) {
+      // RFC 4252 §5.1: this step succeeded; the server wants more. Methods may be reused.
+      options.debug?.(`partial success; server now allows: ${allowed.join(',')}`);
+      tried.clear();
+    }
+  }
+}
+
+async function nextNonBanner(t: AuthTransport, options: AuthenticateOptions): Promise<Uint8Array> {
+  for (;;) {
+    const p = await t.receive();
+    const type = p[0]!;
+    if (type === MSG.USERAUTH_BANNER) {
+      options.onBanner?.(decodeBanner(p));
+      continue;
+    }
+    if (type === MSG.SERVICE_ACCEPT || type === MSG.USERAUTH_SUCCESS || type === MSG.USERAUTH_FAILURE || (type >= 60 && type <= 79)) return p;
+    throw new ProtocolError(`unexpected message ${type} during user authentication`);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The "publickey" method (RFC 4252 §7): ask whether a key is acceptable (PK_OK) and only
+ * then sign. RSA keys sign with rsa-sha2-512/256 as server-sig-algs allows (RFC 8332 §3).
+ */
+import type { PrivateKey } from '../crypto/keys/types.js';
+import { MSG } from '../wire/constants.js';
+import { Reader } from '../wire/reader.js';
+import { Writer } from '../wire/writer.js';
+import { decodeFailure, SERVICE_CONNECTION, type UserauthFailure, userauthRequest } from './messages.js';
+import { unexpected } from './reply.js';
+import type { AuthContext, AuthMethod, AuthOutcome } from './types.js';
+
+export interface PublicKeyOptions {
+  /** signature algorithms we are willing to use (PubkeyAcceptedAlgorithms); all by default */
+  acceptedAlgorithms?: readonly string[];
+}
+
+/** Which signature algorithms to offer for a key, best first. */
+export function candidateAlgorithms(key: PrivateKey, serverSigAlgs: readonly string[] | null, accepted?: readonly string[]): string[] {
+  let algs = key.signatureAlgorithms.filter((a) => !accepted || accepted.includes(a));
+  if (serverSigAlgs) {
+    const known = algs.filter((a) => serverSigAlgs.includes(a));
+    // A server that lists no algorithm for this key type may still accept it; keep our order then.
+    if (known.length > 0) algs = known;
+  }
+  return algs;
+}
+
+export function publickeyMethod(keys: readonly PrivateKey[], options: PublicKeyOptions = {}): AuthMethod {
+  return {
+    name: 'publickey',
+    async attempt(ctx: AuthContext): Promise<AuthOutcome> {
+      let last: UserauthFailure = { methods: [], partialSuccess: false };
+      for (const key of keys) {
+        for (const alg of candidateAlgorithms(key, ctx.serverSigAlgs, options.acceptedAlgorithms)) {
+          const blob = key.publicKey.blob;
+          ctx.debug?.(`offering public key ${key.type} (${alg})`);
+          await ctx.send(userauthRequest(ctx.username, 'publickey').bool(false).string(alg).string(blob).finish().slice());
+          const reply = await ctx.next();
+          if (reply[0] === MSG.USERAUTH_FAILURE) {
+            last = decodeFailure(reply);
+            if (!last.methods.includes('publickey')) return { success: false, failure: last };
+            continue;
+          }
+          if (reply[0] === MSG.USERAUTH_SUCCESS) return { success: true };
+          if (reply[0] !== MSG.USERAUTH_PK_OK) throw unexpected('publickey', reply);
+          const ok = new Reader(reply, 1, 'USERAUTH_PK_OK');
+          ok.ascii('algorithm');
+          ok.string('key blob');
+          const signed = signedData(ctx.sessionId, ctx.username, alg, blob);
+          const signature = await key.sign(alg, signed);
+          await ctx.send(userauthRequest(ctx.username, 'publickey').bool(true).string(alg).string(blob).string(signature).finish().slice());
+          const result = await ctx.next();
+          if (result[0] === MSG.USERAUTH_SUCCESS) return { success: true };
+          if (result[0] !== MSG.USERAUTH_FAILURE) throw unexpected('publickey', result);
+          last = decodeFailure(result);
+          if (last.partialSuccess || !last.methods.includes('publickey')) return { success: false, failure: last };
+          break; // this key was refused with a valid signature: try the next key
+        }
+      }
+      return { success: false, failure: last };
+    },
+  };
+}
+
+/** RFC 4252 §7: the data the signature covers. */
+export function signedData(sessionId: Uint8Array, user: string, algorithm: string, blob: Uint8Array): Uint8Array {
+  return new Writer(512)
+    .string(sessionId)
+    .u8(MSG.USERAUTH_REQUEST)
+    .string(user)
+    .string(SERVICE_CONNECTION)
+    .string('publickey')
+    .bool(true)
+    .string(algorithm)
+    .string(blob)
+    .finish()
+    .slice();
+}

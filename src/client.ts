@@ -1,0 +1,289 @@
+/**
+ * The promise-based client (universal: no `node:*` imports). Runs over any ByteStream:
+ * version exchange and key exchange, host-key verification before any credential is
+ * sent, user authentication, then channels.
+ *
+ * @example
+ * ```ts
+ * const client = await SshClient.connect(stream, {
+ *   username: 'me',
+ *   hostKeyVerifier: ({ fingerprint }) => fingerprint === expected,
+ *   privateKeys: [parsePrivateKey(keyText)],
+ * });
+ * const { stdout, code } = await client.run('uname -a');
+ * ```
+ */
+import { randomBytes } from '@noble/hashes/utils.js';
+import { authenticate } from './auth/index.js';
+import { passwordMethod, type PasswordSource } from './auth/password.js';
+import { publickeyMethod } from './auth/publickey.js';
+import type { AuthMethod } from './auth/types.js';
+import { Channel, type ExitStatus } from './connection/channel.js';
+import { Connection } from './connection/connection.js';
+import { execOn, openSession } from './connection/session.js';
+import { fingerprintSHA256 } from './crypto/fingerprint.js';
+import { DEFAULT_HOSTKEY_ALGORITHMS, HOSTKEY_ALGORITHMS, parsePublicKeyBlob, verifySignature } from './crypto/keys/index.js';
+import type { PrivateKey } from './crypto/keys/types.js';
+import { HostKeyError, SshError, TimeoutError, DISCONNECT_REASON } from './errors.js';
+import { DEFAULT_KEX, KEX_ALGORITHMS } from './kex/index.js';
+import type { RandomSource } from './kex/types.js';
+import { CIPHERS, DEFAULT_CIPHERS } from './transport/cipher/index.js';
+import { COMPRESSIONS } from './transport/compression.js';
+import { DEFAULT_MACS, MACS } from './transport/mac/index.js';
+import type { KexInitLists } from './transport/negotiate.js';
+import type { ByteStream } from './transport/stream.js';
+import { Transport } from './transport/transport.js';
+
+export { Channel, type ExitStatus } from './connection/channel.js';
+
+export interface HostKeyInfo {
+  /** key type, e.g. "ssh-ed25519" */
+  type: string;
+  /** the negotiated host key signature algorithm, e.g. "rsa-sha2-512" */
+  algorithm: string;
+  /** SSH wire blob of the public key */
+  blob: Uint8Array;
+  /** "SHA256:<base64>" as ssh-keygen -l prints it */
+  fingerprint: string;
+}
+
+export interface AlgorithmPreferences {
+  kex?: string[];
+  hostKey?: string[];
+  cipher?: string[];
+  mac?: string[];
+  compression?: string[];
+  /** signature algorithms for publickey auth (PubkeyAcceptedAlgorithms) */
+  publicKey?: string[];
+}
+
+export interface ClientOptions {
+  username: string;
+  /**
+   * Decides whether to trust the server's host key. Runs after the server proved it holds
+   * the key and before any credential is sent; false (or a throw) ends the connection.
+   */
+  hostKeyVerifier: (info: HostKeyInfo) => boolean | Promise<boolean>;
+  password?: PasswordSource;
+  privateKeys?: PrivateKey[];
+  /** authentication methods in preference order (default: publickey, password) */
+  authMethods?: string[];
+  /** extra method implementations (keyboard-interactive, agent, hostbased, …) */
+  extraAuthMethods?: AuthMethod[];
+  algorithms?: AlgorithmPreferences;
+  /** rekey after this many bytes in either direction (default 1 GiB) */
+  rekeyBytes?: number;
+  /** rekey after this many seconds (default 3600) */
+  rekeySeconds?: number;
+  /** receives trace lines: message names, sizes, negotiated algorithms; never secrets */
+  debug?: (line: string) => void;
+  /** fail if version exchange, key exchange and authentication take longer (ms) */
+  timeout?: number;
+  /** random source (tests inject a deterministic one) */
+  random?: RandomSource;
+  /** the USERAUTH_BANNER text, when the server sends one */
+  onBanner?: (text: string) => void;
+  /** RFC 4419 group sizes */
+  gexMin?: number;
+  gexPreferred?: number;
+  gexMax?: number;
+}
+
+export interface NegotiatedAlgorithms {
+  kex: string;
+  hostKey: string;
+  cipherCS: string;
+  cipherSC: string;
+  macCS: string;
+  macSC: string;
+  compressionCS: string;
+  compressionSC: string;
+}
+
+export interface ExecResult extends ExitStatus {
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+}
+
+export class SshClient {
+  private constructor(
+    private readonly transport: Transport,
+    private readonly connection: Connection,
+    readonly hostKey: HostKeyInfo,
+    /** the method that authenticated us */
+    readonly authMethod: string,
+    /** the methods the server offered (RFC 4252 §5.2) */
+    readonly serverAuthMethods: string[],
+  ) {}
+
+  /** Handshake, verify the host key, authenticate. */
+  static async connect(stream: ByteStream, options: ClientOptions): Promise<SshClient> {
+    const algorithms = algorithmLists(options.algorithms);
+    let hostKey: HostKeyInfo | null = null;
+    const transport = new Transport(stream, {
+      algorithms,
+      random: options.random ?? randomBytes,
+      rekeyBytes: options.rekeyBytes,
+      rekeySeconds: options.rekeySeconds,
+      debug: options.debug,
+      kexOptions: { gexMin: options.gexMin, gexPreferred: options.gexPreferred, gexMax: options.gexMax },
+      verifyHostKeySignature: (blob, alg, H, sig) => verifySignature(blob, alg, H, sig),
+      checkHostKey: async (blob, algorithm, first) => {
+        if (!first) return; // same blob as the first exchange, checked by the transport
+        const key = parsePublicKeyBlob(blob);
+        const info: HostKeyInfo = { type: key.type, algorithm, blob: blob.slice(), fingerprint: fingerprintSHA256(blob) };
+        options.debug?.(`server host key: ${info.type} ${info.fingerprint}`);
+        let ok: boolean;
+        try {
+          ok = await options.hostKeyVerifier(info);
+        } catch (e) {
+          if (e instanceof SshError) throw e;
+          throw new HostKeyError('rejected', `host key verification failed: ${(e as Error)?.message ?? e}`);
+        }
+        if (!ok) throw new HostKeyError('rejected', 'Host key verification failed.');
+        hostKey = info;
+      },
+    });
+
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (options.timeout !== undefined && options.timeout > 0) {
+      timer = setTimeout(() => transport.fail(new TimeoutError(`timed out after ${options.timeout} ms during connection setup`)), options.timeout);
+    }
+    try {
+      await transport.start();
+      const methods: AuthMethod[] = [];
+      const all = new Map<string, AuthMethod>();
+      if (options.privateKeys?.length) {
+        all.set('publickey', publickeyMethod(options.privateKeys, { acceptedAlgorithms: options.algorithms?.publicKey }));
+      }
+      if (options.password !== undefined) all.set('password', passwordMethod(options.password));
+      for (const m of options.extraAuthMethods ?? []) all.set(m.name, m);
+      const order = options.authMethods ?? ['publickey', 'keyboard-interactive', 'password', ...all.keys()];
+      for (const name of order) {
+        const m = all.get(name);
+        if (m && !methods.includes(m)) methods.push(m);
+      }
+      const auth = await authenticate(transport, { username: options.username, methods, onBanner: options.onBanner, debug: options.debug });
+      transport.markAuthenticated();
+      const connection = new Connection(transport);
+      void transport.closed.then((err) => connection.shutdown(err ?? new SshError('SOCKET_DISCONNECT', 'connection closed')));
+      return new SshClient(transport, connection, hostKey!, auth.method, auth.serverMethods);
+    } catch (e) {
+      const err = e instanceof SshError ? e : new SshError('PROTO', `connection setup failed: ${(e as Error)?.message ?? e}`);
+      if (err instanceof HostKeyError || err.code === 'AUTHENTICATION_FAILED') {
+        await transport.disconnect(err instanceof HostKeyError ? DISCONNECT_REASON.HOST_KEY_NOT_VERIFIABLE : DISCONNECT_REASON.NO_MORE_AUTH_METHODS_AVAILABLE, err.message);
+      } else {
+        transport.fail(err);
+      }
+      throw err;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  get serverVersion(): string {
+    return this.transport.serverVersion;
+  }
+
+  get algorithms(): NegotiatedAlgorithms {
+    return { ...this.transport.negotiated! };
+  }
+
+  get sessionId(): Uint8Array {
+    return this.transport.sessionId!;
+  }
+
+  /** server-sig-algs from RFC 8308 EXT_INFO, or null */
+  get serverSigAlgs(): readonly string[] | null {
+    return this.transport.serverSigAlgs;
+  }
+
+  /** Number of completed key exchanges (1 after connect; more after rekeys). */
+  get kexCount(): number {
+    return this.transport.kexCount;
+  }
+
+  /** Resolves with the error that ended the connection, or null after a clean disconnect. */
+  get closed(): Promise<SshError | null> {
+    return this.transport.closed;
+  }
+
+  /** The connection multiplexer, for channel types beyond session. */
+  get channels(): Connection {
+    return this.connection;
+  }
+
+  /** Start a key re-exchange now. */
+  rekey(): Promise<void> {
+    return this.transport.rekey();
+  }
+
+  /** Open a session channel and run `command` (RFC 4254 §6.5). */
+  exec(command: string): Promise<Channel> {
+    return execOn(this.connection, command);
+  }
+
+  /** Open a bare session channel (for pty, shell, subsystem, env requests). */
+  session(): Promise<Channel> {
+    return openSession(this.connection);
+  }
+
+  /** Run `command` to completion, collecting its output (stdin gets `input`, then EOF). */
+  async run(command: string, input?: Uint8Array): Promise<ExecResult> {
+    const ch = await this.exec(command);
+    const writing = (input ? ch.write(input) : Promise.resolve()).then(() => ch.eof());
+    const [stdout, stderr] = await Promise.all([collect(() => ch.read()), collect(() => ch.readStderr()), writing]);
+    const status = await ch.exit;
+    return { ...status, stdout, stderr };
+  }
+
+  /** Disconnect cleanly (SSH_MSG_DISCONNECT, reason BY_APPLICATION). */
+  disconnect(description = 'disconnected by user'): Promise<void> {
+    return this.transport.disconnect(DISCONNECT_REASON.BY_APPLICATION, description);
+  }
+}
+
+async function collect(read: () => Promise<Uint8Array | null>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const c = await read();
+    if (c === null) break;
+    parts.push(c);
+    n += c.length;
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Our KEXINIT lists from the caller's preferences (OpenSSH's defaults otherwise). */
+export function algorithmLists(pref: AlgorithmPreferences = {}): KexInitLists {
+  const cipher = checked('cipher', pref.cipher ?? [...DEFAULT_CIPHERS], (n) => CIPHERS.has(n));
+  const mac = checked('MAC', pref.mac ?? [...DEFAULT_MACS], (n) => MACS.has(n));
+  const compression = checked('compression', pref.compression ?? ['none'], (n) => COMPRESSIONS.has(n));
+  return {
+    kex: checked('key exchange', pref.kex ?? [...DEFAULT_KEX], (n) => KEX_ALGORITHMS.has(n)),
+    hostKey: checked('host key', pref.hostKey ?? [...DEFAULT_HOSTKEY_ALGORITHMS], (n) => HOSTKEY_ALGORITHMS.has(n)),
+    cipherCS: cipher,
+    cipherSC: cipher,
+    macCS: mac,
+    macSC: mac,
+    compressionCS: compression,
+    compressionSC: compression,
+    languagesCS: [],
+    languagesSC: [],
+  };
+}
+
+function checked(kind: string, names: string[], known: (name: string) => boolean): string[] {
+  if (names.length === 0) throw new SshError('METHOD_NOT_SUPPORTED', `empty ${kind} algorithm list`);
+  for (const n of names) {
+    if (!known(n)) throw new SshError('METHOD_NOT_SUPPORTED', `unsupported ${kind} algorithm "${n}"`);
+  }
+  return names;
+}

@@ -1,0 +1,340 @@
+/**
+ * One SSH channel (RFC 4254 §5): flow-controlled data in both directions, extended data,
+ * EOF and close in either order, channel requests with FIFO replies.
+ */
+import { Deferred } from '../async.js';
+import { ProtocolError, SshError } from '../errors.js';
+import { EXTENDED_DATA, MSG } from '../wire/constants.js';
+import { Writer } from '../wire/writer.js';
+import { channelData, channelRequest, channelSimple, windowAdjust } from './messages.js';
+
+/** What a channel needs from the connection: send packets and forget the channel when closed. */
+export interface ChannelHost {
+  send(payload: Uint8Array): Promise<void>;
+  release(localId: number): void;
+  readonly closedError: SshError | null;
+}
+
+export interface ExitStatus {
+  /** exit status, or null if the command was killed by a signal or none was sent */
+  code: number | null;
+  /** signal name without "SIG" (e.g. "TERM"), or null */
+  signal: string | null;
+  coreDumped: boolean;
+  /** error message sent with exit-signal */
+  message: string;
+}
+
+/** libssh2's extended-data modes: keep stderr separate, drop it, or merge into stdout. */
+export type ExtendedDataMode = 'normal' | 'ignore' | 'merge';
+
+/** A FIFO of received chunks with one reader; null marks end of stream. */
+class Inbox {
+  private chunks: Uint8Array[] = [];
+  private head = 0;
+  private ended = false;
+  private failure: SshError | null = null;
+  private waiter: Deferred<void> | null = null;
+  buffered = 0;
+
+  push(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    this.wake();
+  }
+
+  end(err?: SshError | null): void {
+    this.ended = true;
+    if (err) this.failure = err;
+    this.wake();
+  }
+
+  get isEnded(): boolean {
+    return this.ended && this.head >= this.chunks.length;
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.resolve();
+  }
+
+  /** Next chunk, waiting if needed; null at end of stream. */
+  async take(): Promise<Uint8Array | null> {
+    for (;;) {
+      if (this.head < this.chunks.length) {
+        const c = this.chunks[this.head]!;
+        this.chunks[this.head++] = EMPTY;
+        if (this.head === this.chunks.length) {
+          this.chunks = [];
+          this.head = 0;
+        }
+        this.buffered -= c.length;
+        return c;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return null;
+      this.waiter ??= new Deferred<void>();
+      await this.waiter.promise;
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+export interface ChannelOptions {
+  /** our receive window (bytes the peer may send before we re-open it) */
+  window: number;
+  /** largest data packet we accept */
+  maxPacket: number;
+  extendedData?: ExtendedDataMode;
+}
+
+export class Channel {
+  remoteId = -1;
+  /** bytes the peer may still send us */
+  private localWindow: number;
+  /** bytes consumed by the reader but not yet re-granted */
+  private consumed = 0;
+  /** bytes we may still send */
+  private remoteWindow = 0;
+  private remoteMaxPacket = 0;
+  private windowWaiter: Deferred<void> | null = null;
+  private readonly stdout = new Inbox();
+  private readonly stderr = new Inbox();
+  private readonly replies: Deferred<boolean>[] = [];
+  private eofSent = false;
+  private eofReceived = false;
+  private closeSent = false;
+  private closeReceived = false;
+  private readonly closedDeferred = new Deferred<void>();
+  private readonly exitDeferred = new Deferred<ExitStatus>();
+  private exitStatus: ExitStatus = { code: null, signal: null, coreDumped: false, message: '' };
+  private writing: Promise<void> = Promise.resolve();
+  extendedData: ExtendedDataMode;
+  /** handler for channel requests from the peer other than exit-status/exit-signal */
+  onRequest: ((type: string, wantReply: boolean, body: import('../wire/reader.js').Reader) => boolean) | null = null;
+
+  constructor(
+    private readonly host: ChannelHost,
+    readonly localId: number,
+    readonly type: string,
+    readonly options: ChannelOptions,
+  ) {
+    this.localWindow = options.window;
+    this.extendedData = options.extendedData ?? 'normal';
+  }
+
+  // ------------------------------------------------------------ public API
+
+  /** Resolves when the channel has closed in both directions, with the exit status (if any). */
+  get exit(): Promise<ExitStatus> {
+    return this.exitDeferred.promise;
+  }
+
+  get closed(): Promise<void> {
+    return this.closedDeferred.promise;
+  }
+
+  get isClosed(): boolean {
+    return this.closeReceived || this.closeSent;
+  }
+
+  get eofFromPeer(): boolean {
+    return this.eofReceived;
+  }
+
+  /** The exit status received so far (may be incomplete before `exit` resolves). */
+  get status(): ExitStatus {
+    return this.exitStatus;
+  }
+
+  /** Bytes the peer may send before we re-open our window. */
+  get receiveWindow(): number {
+    return this.localWindow;
+  }
+
+  /** Bytes we may send now. */
+  get sendWindow(): number {
+    return this.remoteWindow;
+  }
+
+  /** Next chunk of standard output (or merged output), or null at EOF. */
+  async read(): Promise<Uint8Array | null> {
+    const c = await this.stdout.take();
+    if (c) this.consume(c.length);
+    return c;
+  }
+
+  /** Next chunk of standard error (extended data type 1), or null at EOF. */
+  async readStderr(): Promise<Uint8Array | null> {
+    const c = await this.stderr.take();
+    if (c) this.consume(c.length);
+    return c;
+  }
+
+  /** Write all of `data`, waiting for window space as needed (RFC 4254 §5.2). */
+  write(data: Uint8Array, extendedType?: number): Promise<void> {
+    const p = this.writing.then(() => this.writeNow(data, extendedType));
+    this.writing = p.catch(() => {});
+    return p;
+  }
+
+  /** Send EOF: no more data from us (RFC 4254 §5.3). */
+  async eof(): Promise<void> {
+    await this.writing;
+    if (this.eofSent || this.closeSent) return;
+    this.eofSent = true;
+    await this.host.send(channelSimple(MSG.CHANNEL_EOF, this.remoteId));
+  }
+
+  /** Close the channel and wait for the peer's close. */
+  async close(): Promise<void> {
+    if (!this.closeSent && !this.host.closedError) {
+      this.closeSent = true;
+      await this.host.send(channelSimple(MSG.CHANNEL_CLOSE, this.remoteId)).catch(() => {});
+    }
+    if (this.host.closedError) return;
+    await this.closedDeferred.promise;
+  }
+
+  /** Send a channel request; with wantReply, resolves to whether the peer accepted it. */
+  request(type: string, wantReply: boolean, body?: Uint8Array): Promise<boolean> {
+    if (this.closeSent || this.closeReceived) return Promise.reject(new SshError('CHANNEL_CLOSED', `channel closed; cannot send ${type} request`));
+    let reply: Deferred<boolean> | null = null;
+    if (wantReply) {
+      reply = new Deferred<boolean>();
+      this.replies.push(reply);
+    }
+    const sent = this.host.send(channelRequest(this.remoteId, type, wantReply, body));
+    if (!reply) return sent.then(() => true);
+    return sent.then(() => reply.promise);
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private consume(n: number): void {
+    this.consumed += n;
+    // Re-open the window once half of it has been read (like OpenSSH), so a reader
+    // that keeps up never stalls the sender and one that doesn't bounds our memory.
+    if (this.consumed >= this.options.window / 2 && !this.closeSent && !this.closeReceived && !this.eofReceived) {
+      const n2 = this.consumed;
+      this.consumed = 0;
+      this.localWindow += n2;
+      void this.host.send(windowAdjust(this.remoteId, n2)).catch(() => {});
+    }
+  }
+
+  private async writeNow(data: Uint8Array, extendedType?: number): Promise<void> {
+    let off = 0;
+    while (off < data.length) {
+      if (this.eofSent || this.closeSent || this.closeReceived) {
+        throw new SshError(this.eofSent ? 'CHANNEL_EOF_SENT' : 'CHANNEL_CLOSED', 'channel is closed for writing');
+      }
+      if (this.host.closedError) throw this.host.closedError;
+      if (this.remoteWindow === 0) {
+        this.windowWaiter ??= new Deferred<void>();
+        await this.windowWaiter.promise;
+        continue;
+      }
+      const n = Math.min(data.length - off, this.remoteWindow, this.remoteMaxPacket);
+      this.remoteWindow -= n;
+      await this.host.send(channelData(this.remoteId, data.subarray(off, off + n), extendedType));
+      off += n;
+    }
+  }
+
+  /** The peer confirmed our open. */
+  opened(remoteId: number, window: number, maxPacket: number): void {
+    this.remoteId = remoteId;
+    this.remoteWindow = window;
+    // Leave room for the message header inside the peer's maximum packet.
+    this.remoteMaxPacket = Math.max(1, Math.min(maxPacket, 1 << 20) - 64);
+  }
+
+  onData(data: Uint8Array, extendedType: number | null): void {
+    if (this.eofReceived || this.closeReceived) throw new ProtocolError(`data on channel ${this.localId} after EOF or close`, 'CHANNEL_CLOSED');
+    if (data.length > this.localWindow) {
+      throw new ProtocolError(`peer sent ${data.length} bytes on channel ${this.localId} with only ${this.localWindow} bytes of window`, 'CHANNEL_WINDOW_EXCEEDED');
+    }
+    if (data.length > this.options.maxPacket) {
+      throw new ProtocolError(`peer sent a ${data.length}-byte packet on channel ${this.localId}, more than our maximum ${this.options.maxPacket}`, 'CHANNEL_PACKET_EXCEEDED');
+    }
+    this.localWindow -= data.length;
+    if (extendedType === null) {
+      this.stdout.push(data);
+    } else if (extendedType === EXTENDED_DATA.STDERR && this.extendedData === 'normal') {
+      this.stderr.push(data);
+    } else if (this.extendedData === 'merge') {
+      this.stdout.push(data);
+    } else {
+      this.consume(data.length);
+    }
+  }
+
+  onWindowAdjust(bytes: number): void {
+    const next = this.remoteWindow + bytes;
+    // RFC 4254 §5.2: the window may not exceed 2^32 - 1.
+    if (next > 0xffffffff) throw new ProtocolError(`window adjust on channel ${this.localId} overflows 2^32`);
+    this.remoteWindow = next;
+    const w = this.windowWaiter;
+    this.windowWaiter = null;
+    w?.resolve();
+  }
+
+  onEof(): void {
+    this.eofReceived = true;
+    this.stdout.end();
+    this.stderr.end();
+  }
+
+  onClose(): void {
+    if (this.closeReceived) throw new ProtocolError(`second CLOSE on channel ${this.localId}`);
+    this.closeReceived = true;
+    this.stdout.end();
+    this.stderr.end();
+    if (!this.closeSent) {
+      this.closeSent = true;
+      void this.host.send(channelSimple(MSG.CHANNEL_CLOSE, this.remoteId)).catch(() => {});
+    }
+    this.finish(new SshError('CHANNEL_CLOSED', 'channel closed by peer'));
+  }
+
+  onRequestReply(success: boolean): void {
+    const r = this.replies.shift();
+    if (!r) throw new ProtocolError(`unexpected CHANNEL_${success ? 'SUCCESS' : 'FAILURE'} on channel ${this.localId}`);
+    r.resolve(success);
+  }
+
+  onExitStatus(code: number): void {
+    this.exitStatus = { ...this.exitStatus, code };
+  }
+
+  onExitSignal(signal: string, coreDumped: boolean, message: string): void {
+    this.exitStatus = { ...this.exitStatus, signal, coreDumped, message };
+  }
+
+  /** The connection died: everything pending fails with `err`. */
+  onConnectionLost(err: SshError): void {
+    this.stdout.end(err);
+    this.stderr.end(err);
+    this.finish(err, true);
+  }
+
+  private finish(err: SshError, lost = false): void {
+    for (const r of this.replies.splice(0)) r.reject(err);
+    const w = this.windowWaiter;
+    this.windowWaiter = null;
+    w?.reject(err);
+    this.host.release(this.localId);
+    this.closedDeferred.resolve();
+    // A connection that died before the channel closed has no trustworthy exit status.
+    if (lost) this.exitDeferred.reject(err);
+    else this.exitDeferred.resolve(this.exitStatus);
+  }
+
+  /** Encode the body of an exec/subsystem request. */
+  static stringBody(s: string): Uint8Array {
+    return new Writer(s.length + 8).string(s).finish().slice();
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The universal entry point: no `node:*` imports, runs anywhere JavaScript runs given a ByteStream.
+ */
+export { SshClient, algorithmLists } from './client.js';
+export type { ClientOptions, HostKeyInfo, AlgorithmPreferences, NegotiatedAlgorithms, ExecResult } from './client.js';
+export { Channel } from './connection/channel.js';
+export type { ExitStatus, ExtendedDataMode } from './connection/channel.js';
+export { Connection } from './connection/connection.js';
+export type { ByteStream } from './transport/stream.js';
+export * from './errors.js';
+export { parsePrivateKey, parsePublicKeyBlob, parsePublicKeyLine, DEFAULT_HOSTKEY_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS } from './crypto/keys/index.js';
+export type { PrivateKey, PublicKey } from './crypto/keys/types.js';
+export { fingerprintSHA256, fingerprintMD5, hostKeyHash } from './crypto/fingerprint.js';
+export { DEFAULT_KEX, SUPPORTED_KEX } from './kex/index.js';
+export { DEFAULT_CIPHERS, SUPPORTED_CIPHERS } from './transport/cipher/index.js';
+export { DEFAULT_MACS, SUPPORTED_MACS } from './transport/mac/index.js';
+export { SUPPORTED_COMPRESSIONS } from './transport/compression.js';

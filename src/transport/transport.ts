@@ -1,0 +1,576 @@
+/**
+ * The SSH transport (RFC 4253): owns the byte stream, the read loop, key exchange and
+ * rekeying, compression, and the transport-generic messages. Layers above see only
+ * `send(payload)` / `receive()` (STYLE R7, R10): rekeys are invisible to them.
+ */
+import { AsyncQueue, Deferred } from '../async.js';
+import { ConnectionLostError, DISCONNECT_REASON, DisconnectError, HostKeyError, MacError, ProtocolError, SshError } from '../errors.js';
+import { KEX_ALGORITHMS } from '../kex/index.js';
+import { deriveAll } from '../kex/derive-keys.js';
+import type { KexAlgorithm, KexClientOptions, KexConn, KexMagics, RandomSource } from '../kex/types.js';
+import { MSG, msgName } from '../wire/constants.js';
+import { Reader } from '../wire/reader.js';
+import { Writer } from '../wire/writer.js';
+import { CIPHERS, keySizes } from './cipher/index.js';
+import { PacketDecoder, PacketEncoder } from './codec.js';
+import { createCompressor, createDecompressor } from './compression.js';
+import { decodeKexInit, encodeKexInit, EXT_INFO_C, guessIsWrong, KEX_STRICT_C, KEX_STRICT_S, negotiate } from './negotiate.js';
+import type { KexInit, KexInitLists, Negotiated } from './negotiate.js';
+import type { ByteStream } from './stream.js';
+import { CLIENT_VERSION, printable, VersionParser } from './version.js';
+
+export interface TransportConfig {
+  /** our algorithm lists, best first (pseudo-algorithms are added here) */
+  algorithms: KexInitLists;
+  random: RandomSource;
+  /**
+   * Called once per key exchange after the server proved possession of the host key
+   * (signature over H verified). Throw (HostKeyError) to refuse the server.
+   */
+  checkHostKey(blob: Uint8Array, algorithm: string, firstKex: boolean): Promise<void>;
+  /** Verify the host key signature over H with the negotiated algorithm. */
+  verifyHostKeySignature(blob: Uint8Array, algorithm: string, H: Uint8Array, signature: Uint8Array): boolean;
+  rekeyBytes?: number;
+  rekeySeconds?: number;
+  kexOptions?: KexClientOptions;
+  debug?: (line: string) => void;
+  /** the identification we send; defaults to CLIENT_VERSION */
+  clientVersion?: string;
+}
+
+/** 1 GiB per direction, 2^31 packets, 1 hour (STYLE R10; RFC 4344 §3.1). */
+const DEFAULT_REKEY_BYTES = 1 << 30;
+const DEFAULT_REKEY_SECONDS = 3600;
+const REKEY_PACKETS = 2 ** 31;
+/** RFC 4253 §6.1: we only need to accept 35000-byte packets, OpenSSH sends up to 256 KiB. */
+const MAX_PACKET = 256 * 1024 + 64;
+
+interface KexRun {
+  ours?: Uint8Array;
+  theirs?: Uint8Array;
+  theirsParsed?: KexInit;
+  theirKexInit: Deferred<void>;
+  /** the keys for the incoming direction, ready once we have sent NEWKEYS */
+  incomingKeys: Deferred<() => void>;
+  receivedNewKeys: Deferred<void>;
+  sentNewKeys: boolean;
+  done: Deferred<void>;
+  queue: AsyncQueue<Uint8Array>;
+  ignoreNextKexPacket: boolean;
+}
+
+type Compressor = ReturnType<typeof createCompressor>;
+type Decompressor = ReturnType<typeof createDecompressor>;
+
+export class Transport {
+  readonly clientVersion: string;
+  serverVersion = '';
+  /** lines the server sent before its identification */
+  serverPreamble: string[] = [];
+  sessionId: Uint8Array | null = null;
+  negotiated: Negotiated | null = null;
+  /** RFC 8308 server-sig-algs, if the server sent EXT_INFO */
+  serverSigAlgs: string[] | null = null;
+  /** other RFC 8308 extensions the server announced */
+  readonly extensions = new Map<string, Uint8Array>();
+  hostKeyBlob: Uint8Array | null = null;
+  /** how many key exchanges have completed */
+  kexCount = 0;
+  strictKex = false;
+
+  private readonly encoder: PacketEncoder;
+  private readonly decoder = new PacketDecoder({ maxPacketLength: MAX_PACKET });
+  private readonly upper = new AsyncQueue<Uint8Array>();
+  private kex: KexRun | null = null;
+  private pendingOut: { payload: Uint8Array; done: Deferred<void> }[] = [];
+  private error: SshError | null = null;
+  private readonly closedDeferred = new Deferred<SshError | null>();
+  private packetsReceived = 0;
+  private sawKexInit = false;
+  private bytesOut = 0;
+  private bytesIn = 0;
+  private packetsOut = 0;
+  private packetsIn = 0;
+  private lastKexAt = Date.now();
+  private compressor: Compressor | null = null;
+  private decompressor: Decompressor | null = null;
+  private delayedCompressionOut = false;
+  private delayedCompressionIn = false;
+  private authenticated = false;
+  private readonly rekeyBytes: number;
+  private readonly rekeySeconds: number;
+  private readonly debug: ((line: string) => void) | undefined;
+
+  constructor(
+    private readonly stream: ByteStream,
+    private readonly config: TransportConfig,
+  ) {
+    this.clientVersion = config.clientVersion ?? CLIENT_VERSION;
+    this.encoder = new PacketEncoder(config.random);
+    this.rekeyBytes = config.rekeyBytes ?? DEFAULT_REKEY_BYTES;
+    this.rekeySeconds = config.rekeySeconds ?? DEFAULT_REKEY_SECONDS;
+    this.debug = config.debug;
+  }
+
+  /** Resolves with the error that ended the connection, or null on a clean close. */
+  get closed(): Promise<SshError | null> {
+    return this.closedDeferred.promise;
+  }
+
+  get isClosed(): boolean {
+    return this.closedDeferred.settled;
+  }
+
+  /**
+   * Exchange versions and run the first key exchange. Our version line and KEXINIT go
+   * out together, without waiting for the server's (RFC 4253 §7.1 allows it).
+   */
+  async start(): Promise<void> {
+    const run = this.beginKex();
+    const ident = new TextEncoder().encode(this.clientVersion + '\r\n');
+    const kexinit = this.buildKexInit(true);
+    run.ours = kexinit;
+    const packet = this.encoder.encode(kexinit);
+    this.trace('>', kexinit, this.encoder.sequence - 1);
+    const first = new Uint8Array(ident.length + packet.length);
+    first.set(ident);
+    first.set(packet, ident.length);
+    this.bytesOut += packet.length;
+    await this.writeRaw(first);
+    void this.readLoop();
+    void this.runKex(run);
+    await run.done.promise;
+  }
+
+  /** Send a packet from an upper layer. While a key exchange runs it waits in a queue (R10). */
+  send(payload: Uint8Array): Promise<void> {
+    if (this.error) return Promise.reject(this.error);
+    if (this.kex && !this.kex.sentNewKeys) {
+      const done = new Deferred<void>();
+      this.pendingOut.push({ payload, done });
+      return done.promise;
+    }
+    const p = this.writePacket(payload);
+    this.maybeRekey();
+    return p;
+  }
+
+  /** Next packet for the layers above (service, userauth, connection). */
+  receive(): Promise<Uint8Array> {
+    return this.upper.shift();
+  }
+
+  /** Start a key re-exchange now; resolves when it has completed. */
+  rekey(): Promise<void> {
+    if (this.error) return Promise.reject(this.error);
+    if (this.kex) return this.kex.done.promise;
+    const run = this.beginKex();
+    this.sendOurKexInit(run);
+    void this.runKex(run);
+    return run.done.promise;
+  }
+
+  /** The userauth layer tells us authentication succeeded (starts delayed compression). */
+  markAuthenticated(): void {
+    this.authenticated = true;
+  }
+
+  /** Send SSH_MSG_DISCONNECT and close (RFC 4253 §11.1). */
+  async disconnect(reason: number = DISCONNECT_REASON.BY_APPLICATION, description = 'disconnected by user'): Promise<void> {
+    if (this.error) return;
+    try {
+      await this.writePacket(new Writer(64).u8(MSG.DISCONNECT).u32(reason).string(description).string('').finish().slice());
+    } catch {
+      // the peer may already be gone
+    }
+    this.fail(new DisconnectError(reason, description, false), true);
+  }
+
+  /** Stop everything with `err`; every pending operation rejects with it. */
+  fail(err: SshError, clean = false): void {
+    if (this.error) return;
+    this.error = err;
+    this.debug?.(`connection closed: ${err.message}`);
+    this.upper.fail(err);
+    const run = this.kex;
+    if (run) {
+      run.queue.fail(err);
+      run.theirKexInit.reject(err);
+      run.incomingKeys.reject(err);
+      run.receivedNewKeys.reject(err);
+      run.done.reject(err);
+    }
+    for (const p of this.pendingOut) p.done.reject(err);
+    this.pendingOut = [];
+    try {
+      this.stream.close();
+    } catch {
+      // ignore
+    }
+    this.closedDeferred.resolve(clean ? null : err);
+  }
+
+  /** Protocol failure: tell the peer why, then close. No-op once closed. */
+  abort(err: SshError): void {
+    if (this.error) return;
+    const reason = err instanceof MacError ? DISCONNECT_REASON.MAC_ERROR
+      : err instanceof HostKeyError ? DISCONNECT_REASON.HOST_KEY_NOT_VERIFIABLE
+      : err.code === 'KEX_FAILURE' ? DISCONNECT_REASON.KEY_EXCHANGE_FAILED
+      : err.code === 'ZLIB' ? DISCONNECT_REASON.COMPRESSION_ERROR
+      : DISCONNECT_REASON.PROTOCOL_ERROR;
+    try {
+      void Promise.resolve(this.writePacket(new Writer(64).u8(MSG.DISCONNECT).u32(reason).string(err.message).string('').finish().slice())).catch(() => {});
+    } catch {
+      // best effort
+    }
+    this.fail(err);
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  private writePacket(payload: Uint8Array): Promise<void> {
+    this.trace('>', payload, this.encoder.sequence);
+    let body = payload;
+    if (this.compressor && (!this.delayedCompressionOut || this.authenticated)) body = this.compressor.compress(payload);
+    const packet = this.encoder.encode(body);
+    this.bytesOut += packet.length;
+    this.packetsOut++;
+    return this.writeRaw(packet);
+  }
+
+  private writeRaw(bytes: Uint8Array): Promise<void> {
+    try {
+      const r = this.stream.write(bytes);
+      return r ? r.catch((e: unknown) => this.writeFailed(e)) : Promise.resolve();
+    } catch (e) {
+      return this.writeFailed(e);
+    }
+  }
+
+  private writeFailed(e: unknown): Promise<never> {
+    const err = e instanceof SshError ? e : new ConnectionLostError(`write failed: ${(e as Error)?.message ?? e}`, { cause: e });
+    this.fail(err);
+    return Promise.reject(this.error);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private async readLoop(): Promise<void> {
+    const version = new VersionParser();
+    let inPacketPhase = false;
+    try {
+      for (;;) {
+        const chunk = await this.stream.read();
+        if (this.error) return;
+        if (chunk === null) {
+          if (!inPacketPhase) {
+            const hint = version.preamble[0];
+            throw new ConnectionLostError(
+              hint !== undefined
+                ? `connection closed before the SSH identification; the peer sent ${JSON.stringify(printable(hint))}, not an SSH server?`
+                : 'connection closed by the server before the SSH identification',
+            );
+          }
+          throw new ConnectionLostError(this.kexCount === 0 ? 'connection closed by the server during key exchange' : 'connection closed by the server');
+        }
+        if (!inPacketPhase) {
+          const v = version.push(chunk);
+          if (!v) continue;
+          this.serverVersion = v.version;
+          this.serverPreamble = v.preamble;
+          this.debug?.(`server version: ${printable(v.version, 255)}`);
+          inPacketPhase = true;
+          this.serverVersionReady.resolve();
+          if (v.rest.length === 0) continue;
+          this.decoder.push(v.rest);
+        } else {
+          this.decoder.push(chunk);
+        }
+        for (;;) {
+          const payload = this.decoder.next();
+          if (payload === null) break;
+          const waiting = this.handlePacket(payload);
+          if (waiting) await waiting;
+          if (this.error) return;
+        }
+      }
+    } catch (e) {
+      const err = e instanceof SshError ? e : new ProtocolError(`internal error: ${(e as Error)?.message ?? e}`);
+      if (err instanceof ConnectionLostError || err instanceof DisconnectError) this.fail(err);
+      else this.abort(err);
+    }
+  }
+
+  private readonly serverVersionReady = new Deferred<void>();
+
+  /** Dispatch one received packet. Returns a promise only when reading must pause (NEWKEYS). */
+  private handlePacket(packet: Uint8Array): Promise<void> | void {
+    const seq = (this.decoder.sequence - 1) >>> 0;
+    let payload = packet;
+    if (this.decompressor && (!this.delayedCompressionIn || this.authenticated)) payload = this.decompressor.decompress(packet);
+    if (payload.length === 0) throw new ProtocolError('empty packet payload');
+    this.packetsReceived++;
+    this.packetsIn++;
+    this.bytesIn += packet.length;
+    const type = payload[0]!;
+    this.trace('<', payload, seq);
+    const run = this.kex;
+
+    // Strict KEX (OpenSSH PROTOCOL, the Terrapin fix): during the first exchange only
+    // KEXINIT, kex-method messages and NEWKEYS are allowed.
+    if (this.kexCount === 0 && this.strictKex && !isKexMessage(type) && type !== MSG.DISCONNECT) {
+      throw new ProtocolError(`strict KEX: unexpected ${msgName(type)} during the initial key exchange`);
+    }
+    // RFC 4253 §7.1: between the peer's KEXINIT and its NEWKEYS only transport messages may arrive.
+    if (run?.theirs && !run.receivedNewKeys.settled && (type >= 50 || type === MSG.SERVICE_ACCEPT)) {
+      throw new ProtocolError(`unexpected ${msgName(type)} during key exchange`);
+    }
+
+    switch (type) {
+      case MSG.DISCONNECT: {
+        const r = new Reader(payload, 1, 'DISCONNECT');
+        const reason = r.u32('reason code');
+        const desc = r.ascii('description');
+        throw new DisconnectError(reason, printable(desc, 200), true);
+      }
+      case MSG.IGNORE:
+        return;
+      case MSG.DEBUG: {
+        const r = new Reader(payload, 1, 'DEBUG');
+        r.bool();
+        this.debug?.(`server debug message: ${printable(r.ascii('message'), 200)}`);
+        return;
+      }
+      case MSG.UNIMPLEMENTED: {
+        const r = new Reader(payload, 1, 'UNIMPLEMENTED');
+        this.debug?.(`server did not implement our packet ${r.u32()}`);
+        return;
+      }
+      case MSG.KEXINIT:
+        return this.onKexInit(payload);
+      case MSG.NEWKEYS:
+        return this.onNewKeys();
+      case MSG.EXT_INFO:
+        this.onExtInfo(payload);
+        return;
+      default:
+        break;
+    }
+    if (type >= 30 && type <= 49) {
+      if (!run || !run.theirs || run.receivedNewKeys.settled) throw new ProtocolError(`unexpected ${msgName(type)} outside key exchange`);
+      if (run.ignoreNextKexPacket) {
+        run.ignoreNextKexPacket = false;
+        return;
+      }
+      run.queue.push(payload);
+      return;
+    }
+    if (type === MSG.SERVICE_ACCEPT || (type >= 50 && type <= 127)) {
+      if (type === MSG.USERAUTH_SUCCESS) this.authenticated = true;
+      this.upper.push(payload);
+      this.maybeRekey();
+      return;
+    }
+    // RFC 4253 §11.4
+    void this.send(new Writer(16).u8(MSG.UNIMPLEMENTED).u32(seq).finish().slice()).catch(() => {});
+  }
+
+  private onExtInfo(payload: Uint8Array): void {
+    const r = new Reader(payload, 1, 'EXT_INFO');
+    const n = r.u32('nr-extensions');
+    for (let i = 0; i < n; i++) {
+      const name = r.ascii('extension-name');
+      const value = r.string('extension-value');
+      this.extensions.set(name, value);
+      if (name === 'server-sig-algs') {
+        this.serverSigAlgs = value.length ? latin1(value).split(',') : [];
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- key exchange
+
+  private beginKex(): KexRun {
+    const run: KexRun = {
+      theirKexInit: new Deferred<void>(),
+      incomingKeys: new Deferred<() => void>(),
+      receivedNewKeys: new Deferred<void>(),
+      sentNewKeys: false,
+      done: new Deferred<void>(),
+      queue: new AsyncQueue<Uint8Array>(),
+      ignoreNextKexPacket: false,
+    };
+    this.kex = run;
+    return run;
+  }
+
+  private buildKexInit(first: boolean): Uint8Array {
+    const a = this.config.algorithms;
+    // ext-info-c and the strict-KEX marker are only meaningful in the first KEXINIT.
+    const kex = first ? [...a.kex, EXT_INFO_C, KEX_STRICT_C] : a.kex;
+    return encodeKexInit({ ...a, kex, cookie: this.config.random(16), firstKexPacketFollows: false });
+  }
+
+  private sendOurKexInit(run: KexRun): void {
+    const payload = this.buildKexInit(this.kexCount === 0 && !this.sessionId);
+    run.ours = payload;
+    void this.writePacket(payload).catch(() => {});
+  }
+
+  private onKexInit(payload: Uint8Array): void {
+    const first = !this.sawKexInit;
+    this.sawKexInit = true;
+    let run = this.kex;
+    if (run?.theirs) throw new ProtocolError('second KEXINIT during a key exchange');
+    const parsed = decodeKexInit(payload);
+    if (first && parsed.kex.includes(KEX_STRICT_S)) {
+      this.strictKex = true;
+      // Terrapin: under strict KEX the server's KEXINIT must be its very first packet.
+      if (this.packetsReceived !== 1) throw new ProtocolError('strict KEX: KEXINIT was not the first packet');
+    }
+    if (!run) {
+      // Server-initiated rekey: answer with our KEXINIT.
+      run = this.beginKex();
+      this.sendOurKexInit(run);
+      void this.runKex(run);
+    }
+    run.theirs = payload.slice();
+    run.theirsParsed = parsed;
+    run.theirKexInit.resolve();
+  }
+
+  private onNewKeys(): Promise<void> {
+    const run = this.kex;
+    if (!run || !run.theirs || run.receivedNewKeys.settled) throw new ProtocolError('unexpected NEWKEYS');
+    if (run.queue.length > 0) throw new ProtocolError('NEWKEYS before the key exchange finished');
+    // Pause reading until our side has derived the keys for this direction.
+    return run.incomingKeys.promise.then((install) => {
+      install();
+      run.receivedNewKeys.resolve();
+    });
+  }
+
+  private async runKex(run: KexRun): Promise<void> {
+    try {
+      await run.theirKexInit.promise;
+      await this.serverVersionReady.promise;
+      const ours = run.ours!;
+      const theirs = run.theirsParsed!;
+      const firstKex = this.sessionId === null;
+      const neg = negotiate(this.config.algorithms, theirs, (c) => CIPHERS.get(c)?.aead ?? false);
+      this.debug?.(
+        `negotiated kex=${neg.kex} hostkey=${neg.hostKey} cipher=${neg.cipherCS}/${neg.cipherSC} mac=${neg.macCS || '<implicit>'}/${neg.macSC || '<implicit>'} compression=${neg.compressionCS}/${neg.compressionSC}${this.strictKex ? ' strict-kex' : ''}`,
+      );
+      if (theirs.firstKexPacketFollows && guessIsWrong(theirs, neg)) run.ignoreNextKexPacket = true;
+      const alg: KexAlgorithm | undefined = KEX_ALGORITHMS.get(neg.kex);
+      if (!alg) throw new ProtocolError(`kex algorithm ${neg.kex} negotiated but not implemented`, 'KEX_FAILURE');
+      const conn: KexConn = {
+        send: (p) => this.writePacket(p),
+        receive: () => run.queue.shift(),
+      };
+      const magics: KexMagics = {
+        clientVersion: this.clientVersion,
+        serverVersion: this.serverVersion,
+        clientKexInit: ours,
+        serverKexInit: run.theirs!,
+      };
+      const result = await alg.client(conn, magics, this.config.random, this.config.kexOptions);
+
+      if (!this.config.verifyHostKeySignature(result.hostKey, neg.hostKey, result.H, result.signature)) {
+        throw new HostKeyError('signature', `server host key signature (${neg.hostKey}) did not verify`);
+      }
+      if (!firstKex && this.hostKeyBlob && !bytesEqual(this.hostKeyBlob, result.hostKey)) {
+        throw new HostKeyError('mismatch', 'server host key changed during rekey');
+      }
+      await this.config.checkHostKey(result.hostKey, neg.hostKey, firstKex);
+      if (this.error) throw this.error;
+      if (firstKex) {
+        this.sessionId = result.H.slice();
+        this.hostKeyBlob = result.hostKey.slice();
+      }
+      this.negotiated = neg;
+
+      const sizesCS = keySizes(neg.cipherCS, neg.macCS);
+      const sizesSC = keySizes(neg.cipherSC, neg.macSC);
+      const k = deriveAll(alg.hash, result.K, result.H, this.sessionId!, sizesCS, sizesSC);
+
+      // NEWKEYS goes out under the old keys; everything after it under the new ones (RFC 4253 §7.3).
+      void this.writePacket(new Uint8Array([MSG.NEWKEYS])).catch(() => {});
+      this.encoder.setKeys({ cipher: neg.cipherCS, mac: neg.macCS, key: k.keyCS, iv: k.ivCS, macKey: k.macCS });
+      if (this.strictKex) this.encoder.resetSequence();
+      if (neg.compressionCS !== 'none' && !this.compressor) {
+        this.compressor = createCompressor();
+        this.delayedCompressionOut = neg.compressionCS === 'zlib@openssh.com';
+      }
+      run.sentNewKeys = true;
+      this.flushPending();
+
+      run.incomingKeys.resolve(() => {
+        this.decoder.setKeys({ cipher: neg.cipherSC, mac: neg.macSC, key: k.keySC, iv: k.ivSC, macKey: k.macSC });
+        if (this.strictKex) this.decoder.resetSequence();
+        if (neg.compressionSC !== 'none' && !this.decompressor) {
+          this.decompressor = createDecompressor(MAX_PACKET * 4);
+          this.delayedCompressionIn = neg.compressionSC === 'zlib@openssh.com';
+        }
+      });
+      await run.receivedNewKeys.promise;
+      k.keyCS.fill(0);
+      k.keySC.fill(0);
+      this.kexCount++;
+      this.bytesIn = this.bytesOut = this.packetsIn = this.packetsOut = 0;
+      this.lastKexAt = Date.now();
+      if (this.kex === run) this.kex = null;
+      this.debug?.(`key exchange ${this.kexCount} complete`);
+      run.done.resolve();
+    } catch (e) {
+      const err = e instanceof SshError ? e : new ProtocolError(`key exchange failed: ${(e as Error)?.message ?? e}`, 'KEX_FAILURE');
+      this.abort(err);
+    }
+  }
+
+  private flushPending(): void {
+    const pending = this.pendingOut;
+    this.pendingOut = [];
+    for (const p of pending) {
+      this.writePacket(p.payload).then(p.done.resolve, p.done.reject);
+    }
+  }
+
+  /** Client-initiated rekey by volume, packet count or age (RFC 4253 §9, RFC 4344 §3). */
+  private maybeRekey(): void {
+    if (this.kex || this.error || this.kexCount === 0) return;
+    if (
+      this.bytesOut >= this.rekeyBytes ||
+      this.bytesIn >= this.rekeyBytes ||
+      this.packetsOut >= REKEY_PACKETS ||
+      this.packetsIn >= REKEY_PACKETS ||
+      Date.now() - this.lastKexAt >= this.rekeySeconds * 1000
+    ) {
+      this.debug?.('rekey limit reached, starting key re-exchange');
+      void this.rekey().catch(() => {});
+    }
+  }
+
+  private trace(dir: '<' | '>', payload: Uint8Array, seq: number): void {
+    // Names, sizes and sequence numbers only; never payloads (STYLE R15).
+    this.debug?.(`${dir} ${msgName(payload[0] ?? 0)} len=${payload.length} seq=${seq >>> 0}`);
+  }
+}
+
+/** Messages allowed during a key exchange: KEXINIT, NEWKEYS, kex-method 30-49. */
+function isKexMessage(type: number): boolean {
+  return type === MSG.KEXINIT || type === MSG.NEWKEYS || (type >= 30 && type <= 49);
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
