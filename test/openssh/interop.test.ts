@@ -3,7 +3,6 @@
  * algorithm, user key type and compression we support connects, authenticates and moves
  * 1 MiB each way byte-identical (random bytes through `cat`).
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { connect, type NodeConnectOptions } from '../../src/node.js';
@@ -14,6 +13,7 @@ import { SUPPORTED_MACS } from '../../src/transport/mac/index.js';
 import { SUPPORTED_HOSTKEY_ALGORITHMS } from '../../src/crypto/keys/index.js';
 import { SUPPORTED_COMPRESSIONS } from '../../src/transport/compression.js';
 import type { SshClient } from '../../src/client.js';
+import { echoRoundTrip } from '../support/echo.js';
 import { startSshd, sshdSupported, USER_KEY_TYPES, type Sshd } from '../support/sshd.js';
 
 const MiB = 1024 * 1024;
@@ -21,30 +21,6 @@ const MiB = 1024 * 1024;
 /** Every algorithm sshd knows, enabled: legacy ones are off by default in OpenSSH 9.2. */
 function allOn(kind: 'kex' | 'cipher' | 'mac' | 'key-sig'): string {
   return sshdSupported(kind).join(',');
-}
-
-export function sha256(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
-}
-
-/** Send `size` random bytes through `cat` and check what comes back. */
-export async function echoRoundTrip(client: SshClient, size: number): Promise<void> {
-  const input = new Uint8Array(randomBytes(size));
-  const ch = await client.exec('cat');
-  const writing = ch.write(input).then(() => ch.eof());
-  const hash = createHash('sha256');
-  let n = 0;
-  for (;;) {
-    const chunk = await ch.read();
-    if (chunk === null) break;
-    hash.update(chunk);
-    n += chunk.length;
-  }
-  await writing;
-  const status = await ch.exit;
-  expect(status.code).to.equal(0);
-  expect(n).to.equal(size);
-  expect(hash.digest('hex')).to.equal(sha256(input));
 }
 
 describe('interop with OpenSSH sshd', function () {
