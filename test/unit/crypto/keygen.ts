@@ -35,10 +35,12 @@ export interface GeneratedKey {
   publicBlob: Uint8Array;
 }
 
-/** `ssh-keygen -t type [-b bits] -N passphrase -C comment -f dir/name` */
+let serial = 0;
+
+/** `ssh-keygen -t type [-b bits] -N passphrase -C comment -f dir/name` (a fresh file each call) */
 export function generateKey(dir: TempDir, type: string, bits?: number, passphrase = '', extra: string[] = []): GeneratedKey {
   const name = bits ? `${type}-${bits}` : type;
-  const path = dir.file(`id_${name}${passphrase ? '_enc' : ''}`);
+  const path = dir.file(`id_${name}_${++serial}`);
   const comment = `puressh test ${name}`;
   keygen(['-q', '-t', type, ...(bits ? ['-b', String(bits)] : []), '-N', passphrase, '-C', comment, ...extra, '-f', path]);
   const publicLine = readFileSync(path + '.pub', 'utf8').trim();
