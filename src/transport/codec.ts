@@ -49,6 +49,10 @@ type Protection =
 
 const CLEAR: Protection = Object.freeze({ mode: 'clear', blockSize: MIN_BLOCK, trailer: 0 });
 
+function assertOpen(disposed: boolean): void {
+  if (disposed) throw new SshError('BAD_USE', 'packet codec used after dispose()');
+}
+
 function makeProtection(keys: DirectionKeys): Protection {
   const c = getCipher(keys.cipher);
   const blockSize = Math.max(c.blockSize, MIN_BLOCK);
@@ -120,6 +124,7 @@ export interface CodecOptions {
 export class PacketEncoder {
   private seq: number;
   private prot: Protection = CLEAR;
+  private disposed = false;
 
   constructor(
     private readonly random: (n: number) => Uint8Array,
@@ -136,6 +141,7 @@ export class PacketEncoder {
 
   /** Switch to new keys (after sending NEWKEYS); the old keys are zeroed. */
   setKeys(keys: DirectionKeys): void {
+    assertOpen(this.disposed);
     const next = makeProtection(keys);
     disposeProtection(this.prot);
     this.prot = next;
@@ -148,6 +154,7 @@ export class PacketEncoder {
 
   /** The complete wire bytes of one packet carrying `payload`. */
   encode(payload: Uint8Array): Uint8Array {
+    assertOpen(this.disposed);
     const p = this.prot;
     const bs = p.blockSize;
     // RFC 4253 §6: (length ‖ padlen ‖ payload ‖ padding) is a multiple of the block size;
@@ -187,6 +194,14 @@ export class PacketEncoder {
     this.seq = (seq + 1) >>> 0;
     return out;
   }
+
+  /** Zero the keys (on close). Any later use throws. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeProtection(this.prot);
+    this.prot = CLEAR;
+  }
 }
 
 /** A packet whose length is known and whose buffer is being filled. */
@@ -225,6 +240,7 @@ export class PacketDecoder {
   private pending: Pending | null = null;
   private readonly headBuf = new Uint8Array(64);
   private failure: SshError | null = null;
+  private disposed = false;
 
   constructor(options?: CodecOptions & { maxPacketLength?: number }) {
     const max = options?.maxPacketLength ?? PACKET_MAX_SIZE;
@@ -247,6 +263,7 @@ export class PacketDecoder {
 
   /** Switch to new keys (right after next() returned the peer's NEWKEYS); the old keys are zeroed. */
   setKeys(keys: DirectionKeys): void {
+    assertOpen(this.disposed);
     if (this.pending) throw new SshError('BAD_USE', 'setKeys in the middle of a packet');
     const next = makeProtection(keys);
     disposeProtection(this.prot);
@@ -271,6 +288,7 @@ export class PacketDecoder {
    * after a throw the decoder is dead and rethrows the same error.
    */
   next(): Uint8Array | null {
+    assertOpen(this.disposed);
     if (this.failure) throw this.failure;
     try {
       return this.step();
@@ -278,6 +296,20 @@ export class PacketDecoder {
       if (e instanceof SshError) this.failure = e;
       throw e;
     }
+  }
+
+  /** Zero the keys and drop buffered bytes (on close). Any later next() or setKeys() throws. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeProtection(this.prot);
+    this.prot = CLEAR;
+    this.pending?.packet.fill(0);
+    this.pending = null;
+    this.chunks = [];
+    this.head = 0;
+    this.headOffset = 0;
+    this.queued = 0;
   }
 
   private step(): Uint8Array | null {

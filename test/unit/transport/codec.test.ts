@@ -238,6 +238,26 @@ describe('transport/codec key switching', () => {
   });
 });
 
+describe('transport/codec dispose', () => {
+  it('zeroes keys and refuses further use', () => {
+    const rng = prng(10);
+    const keys = makeKeys(rng, 'aes128-ctr', 'hmac-sha2-256');
+    const enc = new PacketEncoder(rng.bytes);
+    const dec = new PacketDecoder();
+    enc.setKeys(keys);
+    dec.setKeys(keys);
+    dec.push(enc.encode(rng.bytes(10)).subarray(0, 20));
+    expect(dec.next()).to.equal(null);
+    enc.dispose();
+    dec.dispose();
+    enc.dispose(); // idempotent
+    expect(dec.buffered).to.equal(0);
+    expect(() => enc.encode(new Uint8Array(1))).to.throw(SshError).with.property('code', 'BAD_USE');
+    expect(() => dec.next()).to.throw(SshError).with.property('code', 'BAD_USE');
+    expect(() => enc.setKeys(keys)).to.throw(SshError);
+  });
+});
+
 describe('transport/codec registry sweep: every cipher × every MAC (AEAD once)', function () {
   const PACKETS = 200;
   let seed = 1000;
