@@ -29,7 +29,7 @@ export function hostKeyHash(blob: Uint8Array, type: HostKeyHashType): Uint8Array
 
 /**
  * `SHA256:` + unpadded base64 of SHA-256(blob), OpenSSH's default fingerprint.
- * @example fingerprintSHA256(blob) // 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s'
+ * @example fingerprintSHA256(new Uint8Array(0)) // 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU'
  */
 export function fingerprintSHA256(blob: Uint8Array): string {
   return 'SHA256:' + base64Encode(sha256(blob), false);
@@ -37,7 +37,7 @@ export function fingerprintSHA256(blob: Uint8Array): string {
 
 /**
  * `MD5:` + colon-separated lower-case hex of MD5(blob), as `ssh-keygen -l -E md5` prints.
- * @example fingerprintMD5(blob) // 'MD5:3f:8a:…'
+ * @example fingerprintMD5(new Uint8Array(0)) // 'MD5:d4:1d:8c:d9:8f:00:b2:04:e9:80:09:98:ec:f8:42:7e'
  */
 export function fingerprintMD5(blob: Uint8Array): string {
   return 'MD5:' + toHex(md5(blob), ':');

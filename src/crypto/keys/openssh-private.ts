@@ -2,13 +2,14 @@
  * OpenSSH private key files (OpenSSH PROTOCOL.key, "openssh-key-v1"):
  *
  *   "openssh-key-v1\0" string ciphername string kdfname string kdfoptions
- *   uint32 N (must be 1) string publickey string private-section
+ *   uint32 N (must be 1) string publickey string private-section [tag, for AEAD ciphers]
  *   private-section = uint32 check, uint32 check, string keytype, <type fields>, string comment,
  *                     padding 1, 2, 3, … to the cipher block size
  */
 import { KeyError } from '../../errors.js';
 import { Reader } from '../../wire/reader.js';
 import { asKeyError, bytesEqual } from './common.js';
+import { decryptPrivateSection, keyFileCipherTagLength } from './openssh-cipher.js';
 import { KEY_TYPES } from './registry.js';
 import type { PrivateKey } from './types.js';
 
@@ -16,25 +17,12 @@ export const OPENSSH_PRIVATE_LABEL = 'OPENSSH PRIVATE KEY';
 const MAGIC = new TextEncoder().encode('openssh-key-v1\0');
 const commentDecoder = new TextDecoder('utf-8'); // comments are arbitrary bytes; replace invalid UTF-8
 
-/** Decrypts the private section of an encrypted key; plugged in by the module that implements the KDF and ciphers. */
-export type PrivateSectionDecryptor = (
-  cipher: string,
-  kdf: string,
-  kdfOptions: Uint8Array,
-  encrypted: Uint8Array,
-  passphrase: string,
-) => { plain: Uint8Array; blockSize: number };
-
 /**
  * Parse the binary body of an OpenSSH private key (the base64 inside the armor).
  * Throws KeyError: malformed data (code FILE), unknown key type (ALGO_UNSUPPORTED),
  * encrypted without a passphrase or with a wrong one (KEYFILE_AUTH_FAILED).
  */
-export function parseOpenSSHPrivateKeyBinary(
-  data: Uint8Array,
-  passphrase?: string,
-  decrypt?: PrivateSectionDecryptor,
-): PrivateKey {
+export function parseOpenSSHPrivateKeyBinary(data: Uint8Array, passphrase?: string): PrivateKey {
   const outer = asKeyError('OpenSSH private key', () => {
     const r = new Reader(data, 0, 'OpenSSH private key');
     if (!bytesEqual(r.raw(MAGIC.length, 'magic'), MAGIC)) throw new KeyError('not an openssh-key-v1 private key');
@@ -45,8 +33,9 @@ export function parseOpenSSHPrivateKeyBinary(
     if (count !== 1) throw new KeyError(`OpenSSH private key files must hold exactly one key (found ${count})`);
     const publicBlob = r.string('public key');
     const section = r.string('private section');
+    const tag = r.raw(cipher === 'none' ? 0 : keyFileCipherTagLength(cipher), 'authentication tag');
     r.end();
-    return { cipher, kdf, kdfOptions, publicBlob, section };
+    return { cipher, kdf, kdfOptions, publicBlob, section, tag };
   });
 
   let plain: Uint8Array;
@@ -61,10 +50,7 @@ export function parseOpenSSHPrivateKeyBinary(
     if (passphrase === undefined) {
       throw new KeyError('the private key is encrypted: a passphrase is required', 'KEYFILE_AUTH_FAILED');
     }
-    if (!decrypt) {
-      throw new KeyError('encrypted OpenSSH keys are not supported yet', 'KEYFILE_AUTH_FAILED');
-    }
-    ({ plain, blockSize } = decrypt(outer.cipher, outer.kdf, outer.kdfOptions, outer.section, passphrase));
+    ({ plain, blockSize } = decryptPrivateSection(outer.cipher, outer.kdf, outer.kdfOptions, outer.section, outer.tag, passphrase));
   }
   if (plain.length % blockSize !== 0) throw new KeyError('OpenSSH private section is not a multiple of the block size');
 

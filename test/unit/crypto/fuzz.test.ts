@@ -139,6 +139,26 @@ describe('crypto/keys: fuzzing (fast-check)', function () {
     );
   });
 
+  it('mutated encrypted key files (aes256-ctr and aes256-gcm, rounds field left intact): KeyError only', () => {
+    const files = ['aes256-ctr', 'aes256-gcm@openssh.com'].map((cipher) => {
+      const g = generateKey(dir, 'ed25519', undefined, 'pw', ['-Z', cipher, '-a', '1']);
+      const body = pemDecode(g.privateText).data;
+      // bytes after magic, cipher, kdf and kdf options: key count, public key, encrypted section, tag
+      let at = 15;
+      for (let i = 0; i < 3; i++) at += 4 + new DataView(body.buffer, body.byteOffset + at).getUint32(0);
+      return { body, at };
+    });
+    fc.assert(
+      fc.property(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 3 }), (i, ms) => {
+        const { body, at } = files[i % files.length]!;
+        const tail = mutate(body.subarray(at), ms);
+        const bad = new Uint8Array([...body.subarray(0, at), ...tail]);
+        onlyKeyError(() => parsePrivateKey(pemEncode('OPENSSH PRIVATE KEY', bad), 'pw'));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('random text as a private key or a public key line: KeyError only', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (s) => {

@@ -137,10 +137,15 @@ describe('crypto/keys: OpenSSH private key container', () => {
     expectKeyError(() => parsePrivateKey(pemEncode('OPENSSH PRIVATE KEY', longer)), 'FILE', /trailing/);
   });
 
-  it('encrypted key: KEYFILE_AUTH_FAILED without a passphrase', () => {
+  it('encrypted key: KEYFILE_AUTH_FAILED without a passphrase, ALGO_UNSUPPORTED for an unknown cipher', () => {
     const enc = generateKey(dir, 'ed25519', undefined, 'correct horse');
     expect(split(enc.privateText).cipher).to.equal('aes256-ctr');
     expectKeyError(() => parsePrivateKey(enc.privateText), 'KEYFILE_AUTH_FAILED', /passphrase/);
+    const c = split(enc.privateText);
+    expectKeyError(() => parsePrivateKey(join({ ...c, cipher: '3des-cbc' }), 'x'), 'ALGO_UNSUPPORTED', /3des-cbc/);
+    expectKeyError(() => parsePrivateKey(join({ ...c, kdf: 'scrypt' }), 'x'), 'ALGO_UNSUPPORTED', /scrypt/);
+    const hostile = new Writer().string(new Uint8Array(16)).u32(1 << 30).finish();
+    expectKeyError(() => parsePrivateKey(join({ ...c, kdfOptions: hostile }), 'x'), 'FILE', /rounds/);
   });
 
   it('PEM, PKCS#8, PuTTY and ssh.com formats are refused with a KeyError naming the format', () => {
