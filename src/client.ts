@@ -198,6 +198,11 @@ export class SshClient {
     return this.transport.serverSigAlgs;
   }
 
+  /** Whether strict KEX (OpenSSH's Terrapin countermeasure) is in force. */
+  get strictKex(): boolean {
+    return this.transport.strictKex;
+  }
+
   /** Number of completed key exchanges (1 after connect; more after rekeys). */
   get kexCount(): number {
     return this.transport.kexCount;

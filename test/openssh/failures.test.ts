@@ -8,7 +8,9 @@ import { expect } from 'chai';
 import { connect, type NodeConnectOptions } from '../../src/node.js';
 import { parsePrivateKey } from '../../src/crypto/keys/index.js';
 import { AuthError, ConnectionLostError, HostKeyError, ProtocolError, SshError, TimeoutError } from '../../src/errors.js';
-import { closedPort, httpServer, partialKexServer, silentServer, ssh1Server } from '../support/bad-servers.js';
+import { closedPort, httpServer, partialKexServer, plainPacket, serverKexInit, silentServer, ssh1Server } from '../support/bad-servers.js';
+import { createServer, type AddressInfo } from 'node:net';
+import { MSG } from '../../src/wire/constants.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
 async function failure(p: Promise<unknown>): Promise<SshError> {
@@ -61,6 +63,20 @@ describe('connection failures', function () {
       await s.close();
     });
   }
+
+  it('strict KEX (Terrapin): a packet before the server KEXINIT ends the handshake', async () => {
+    const ignore = plainPacket(new Uint8Array([MSG.IGNORE, 0, 0, 0, 0]));
+    const server = createServer((sock) => {
+      sock.on('error', () => {});
+      sock.write(Buffer.concat([Buffer.from('SSH-2.0-OpenSSH_9.2 terrapin\r\n'), ignore, plainPacket(serverKexInit())]));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    const err = await failure(connect({ ...base, host: '127.0.0.1', port }));
+    expect(err).to.be.instanceOf(ProtocolError);
+    expect(err.message).to.equal('strict KEX: KEXINIT was not the first packet');
+    server.close();
+  });
 
   it('a silent server: times out within the timeout', async () => {
     const s = await silentServer();
@@ -148,6 +164,7 @@ describe('host key and credentials against sshd', function () {
 
   it('the exec exit status, stderr and signals come back', async () => {
     const client = await connect(options());
+    expect(client.strictKex).to.equal(true); // OpenSSH 9.2 offers kex-strict-s-v00@openssh.com
     const r = await client.run('printf out; printf err >&2; exit 7');
     expect(new TextDecoder().decode(r.stdout)).to.equal('out');
     expect(new TextDecoder().decode(r.stderr)).to.equal('err');
