@@ -24,6 +24,7 @@ import { execOn, openSession } from './connection/session.js';
 import { fingerprintSHA256 } from './crypto/fingerprint.js';
 import { DEFAULT_HOSTKEY_ALGORITHMS, HOSTKEY_ALGORITHMS, parsePublicKeyBlob, verifySignature } from './crypto/keys/index.js';
 import type { PrivateKey } from './crypto/keys/types.js';
+import type { CryptoProvider } from './crypto/provider.js';
 import { HostKeyError, SshError, TimeoutError, DISCONNECT_REASON } from './errors.js';
 import { DEFAULT_KEX, KEX_ALGORITHMS } from './kex/index.js';
 import type { RandomSource } from './kex/types.js';
@@ -83,6 +84,8 @@ export interface ClientOptions {
   random?: RandomSource;
   /** the USERAUTH_BANNER text, when the server sends one */
   onBanner?: (text: string) => void;
+  /** cipher/MAC implementations: the Node entry point defaults to node:crypto, the universal one to pure JS */
+  crypto?: CryptoProvider;
   /** RFC 4419 group sizes */
   gexMin?: number;
   gexPreferred?: number;
@@ -126,6 +129,7 @@ export class SshClient {
       rekeyBytes: options.rekeyBytes,
       rekeySeconds: options.rekeySeconds,
       debug: options.debug,
+      provider: options.crypto,
       kexOptions: { gexMin: options.gexMin, gexPreferred: options.gexPreferred, gexMax: options.gexMax },
       verifyHostKeySignature: (blob, alg, H, sig) => verifySignature(blob, alg, H, sig),
       checkHostKey: async (blob, algorithm, first) => {

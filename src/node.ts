@@ -3,11 +3,18 @@
  */
 import { SshClient, type ClientOptions } from './client.js';
 import { connectTcp, socketStream } from './node-stream.js';
+import { nodeProvider } from './crypto/node/index.js';
+import { pureProvider, type CryptoProvider } from './crypto/provider.js';
 
 export * from './index.js';
 export { socketStream, connectTcp } from './node-stream.js';
 
-export interface NodeConnectOptions extends ClientOptions {
+export { nodeProvider } from './crypto/node/index.js';
+export { pureProvider } from './crypto/provider.js';
+
+export interface NodeConnectOptions extends Omit<ClientOptions, 'crypto'> {
+  /** 'node' (default): bulk crypto over node:crypto; 'pure': the noble JS code; or a provider */
+  crypto?: 'node' | 'pure' | CryptoProvider;
   host: string;
   port?: number;
   /** TCP connect timeout in ms */
@@ -18,5 +25,6 @@ export interface NodeConnectOptions extends ClientOptions {
 /** Connect over TCP, run the handshake, verify the host key and authenticate. */
 export async function connect(options: NodeConnectOptions): Promise<SshClient> {
   const socket = await connectTcp(options.host, options.port ?? 22, options.connectTimeout, options.signal);
-  return SshClient.connect(socketStream(socket), options);
+  const crypto = options.crypto === 'pure' ? pureProvider : options.crypto === undefined || options.crypto === 'node' ? nodeProvider : options.crypto;
+  return SshClient.connect(socketStream(socket), { ...options, crypto });
 }

@@ -18,9 +18,8 @@
  * For ETM and AEAD the length field is not part of the block alignment.
  */
 import { MacError, ProtocolError, SshError } from '../errors.js';
-import { getCipher } from './cipher/index.js';
 import type { AeadCipherState, BlockCipherState } from './cipher/types.js';
-import { getMac } from './mac/index.js';
+import { pureProvider, type CryptoProvider } from '../crypto/provider.js';
 import type { MacState } from './mac/types.js';
 import type { DirectionKeys } from './protection.js';
 
@@ -53,8 +52,8 @@ function assertOpen(disposed: boolean): void {
   if (disposed) throw new SshError('BAD_USE', 'packet codec used after dispose()');
 }
 
-function makeProtection(keys: DirectionKeys): Protection {
-  const c = getCipher(keys.cipher);
+function makeProtection(keys: DirectionKeys, provider: CryptoProvider): Protection {
+  const c = provider.cipher(keys.cipher);
   const blockSize = Math.max(c.blockSize, MIN_BLOCK);
   if (c.aead) {
     const cipher = c.create(keys.key, keys.iv);
@@ -64,7 +63,7 @@ function makeProtection(keys: DirectionKeys): Protection {
     }
     return { mode: 'aead', blockSize, trailer: c.tagLength, cipher };
   }
-  const m = getMac(keys.mac);
+  const m = provider.mac(keys.mac);
   const cipher = c.create(keys.key, keys.iv);
   if (cipher.kind !== 'block') {
     cipher.dispose();
@@ -109,6 +108,8 @@ function initialSequence(options?: CodecOptions): number {
 export interface CodecOptions {
   /** Starting sequence number (uint32). For tests of the 2^32 wrap; the protocol starts at 0. */
   initialSequence?: number;
+  /** where cipher and MAC implementations come from (default: the pure registries) */
+  provider?: CryptoProvider;
 }
 
 /**
@@ -123,6 +124,7 @@ export interface CodecOptions {
  */
 export class PacketEncoder {
   private seq: number;
+  private readonly provider: CryptoProvider;
   private prot: Protection = CLEAR;
   private disposed = false;
 
@@ -132,6 +134,7 @@ export class PacketEncoder {
   ) {
     if (typeof random !== 'function') throw new SshError('INVAL', 'PacketEncoder needs a random source');
     this.seq = initialSequence(options);
+    this.provider = options?.provider ?? pureProvider;
   }
 
   /** Sequence number of the next packet (uint32, wraps at 2^32; RFC 4253 §6.4). */
@@ -142,7 +145,7 @@ export class PacketEncoder {
   /** Switch to new keys (after sending NEWKEYS); the old keys are zeroed. */
   setKeys(keys: DirectionKeys): void {
     assertOpen(this.disposed);
-    const next = makeProtection(keys);
+    const next = makeProtection(keys, this.provider);
     disposeProtection(this.prot);
     this.prot = next;
   }
@@ -238,6 +241,7 @@ export class PacketDecoder {
   private headOffset = 0;
   private queued = 0;
   private pending: Pending | null = null;
+  private readonly provider: CryptoProvider;
   private readonly headBuf = new Uint8Array(64);
   private failure: SshError | null = null;
   private disposed = false;
@@ -249,6 +253,7 @@ export class PacketDecoder {
     }
     this.maxPacketLength = max;
     this.seq = initialSequence(options);
+    this.provider = options?.provider ?? pureProvider;
   }
 
   /** Sequence number of the next packet (uint32, wraps at 2^32). */
@@ -265,7 +270,7 @@ export class PacketDecoder {
   setKeys(keys: DirectionKeys): void {
     assertOpen(this.disposed);
     if (this.pending) throw new SshError('BAD_USE', 'setKeys in the middle of a packet');
-    const next = makeProtection(keys);
+    const next = makeProtection(keys, this.provider);
     disposeProtection(this.prot);
     this.prot = next;
   }

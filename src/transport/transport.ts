@@ -5,6 +5,7 @@
  */
 import { AsyncQueue, Deferred } from '../async.js';
 import { ConnectionLostError, DISCONNECT_REASON, DisconnectError, HostKeyError, MacError, ProtocolError, SshError } from '../errors.js';
+import type { CryptoProvider } from '../crypto/provider.js';
 import { KEX_ALGORITHMS } from '../kex/index.js';
 import { deriveAll } from '../kex/derive-keys.js';
 import type { KexAlgorithm, KexClientOptions, KexConn, KexMagics, RandomSource } from '../kex/types.js';
@@ -36,6 +37,8 @@ export interface TransportConfig {
   debug?: (line: string) => void;
   /** the identification we send; defaults to CLIENT_VERSION */
   clientVersion?: string;
+  /** cipher/MAC implementations (default: pure JS) */
+  provider?: CryptoProvider;
 }
 
 /** 1 GiB per direction, 2^31 packets, 1 hour (STYLE R10; RFC 4344 §3.1). */
@@ -79,7 +82,7 @@ export class Transport {
   strictKex = false;
 
   private readonly encoder: PacketEncoder;
-  private readonly decoder = new PacketDecoder({ maxPacketLength: MAX_PACKET });
+  private readonly decoder: PacketDecoder;
   private readonly upper = new AsyncQueue<Uint8Array>();
   private kex: KexRun | null = null;
   private pendingOut: { payload: Uint8Array; done: Deferred<void> }[] = [];
@@ -106,7 +109,8 @@ export class Transport {
     private readonly config: TransportConfig,
   ) {
     this.clientVersion = config.clientVersion ?? CLIENT_VERSION;
-    this.encoder = new PacketEncoder(config.random);
+    this.encoder = new PacketEncoder(config.random, { provider: config.provider });
+    this.decoder = new PacketDecoder({ maxPacketLength: MAX_PACKET, provider: config.provider });
     this.rekeyBytes = config.rekeyBytes ?? DEFAULT_REKEY_BYTES;
     this.rekeySeconds = config.rekeySeconds ?? DEFAULT_REKEY_SECONDS;
     this.debug = config.debug;
