@@ -1,0 +1,217 @@
+/**
+ * The SFTP request engine: frames packets over a byte stream (a session channel running
+ * the "sftp" subsystem, or any pipe), matches responses to requests by id so that many
+ * requests can be in flight (filexfer-02 §3: "there is no limit on the number of
+ * outstanding requests"), and fails every pending request once the stream dies.
+ */
+import { Deferred } from '../async.js';
+import { ProtocolError, SshError } from '../errors.js';
+import type { Writer } from '../wire/writer.js';
+import { FXP, FXP_NAME_BY_VALUE, FX } from './constants.js';
+import { SftpConnectionLostError, sftpError } from './errors.js';
+import { buildPacket, decodeResponse, decodeVersion, initPacket, type SftpResponse, type SftpVersion } from './packets.js';
+import type { SftpPath } from './names.js';
+
+/** What SFTP needs from its byte stream; a Channel fits. */
+export interface SftpStream {
+  read(): Promise<Uint8Array | null>;
+  write(data: Uint8Array): Promise<void>;
+  close(): Promise<void> | void;
+}
+
+/** Context for error messages: the request's name and the path(s) it is about. */
+export interface RequestContext {
+  request: string;
+  path?: SftpPath;
+}
+
+/** Largest packet we accept from a server (OpenSSH sends at most 256 KiB + header). */
+export const DEFAULT_MAX_INCOMING = 16 * 1024 * 1024;
+
+export class SftpEngine {
+  private nextId = 1;
+  private readonly pending = new Map<number, Deferred<SftpResponse>>();
+  private failure: SshError | null = null;
+  private version: Deferred<Uint8Array> | null = new Deferred<Uint8Array>();
+  private readonly ended = new Deferred<void>();
+  /** length-prefix bytes of a packet split across chunks */
+  private readonly lenBuf = new Uint8Array(4);
+  private lenFill = 0;
+  private packet: Uint8Array | null = null;
+  private filled = 0;
+
+  constructor(
+    private readonly stream: SftpStream,
+    private readonly maxIncoming = DEFAULT_MAX_INCOMING,
+  ) {}
+
+  /** Send INIT, wait for VERSION (filexfer-02 §4), then start dispatching responses. */
+  async init(version: number, extensions: ReadonlyArray<[string, Uint8Array | string]> = []): Promise<SftpVersion> {
+    void this.loop();
+    await this.stream.write(initPacket(version, extensions));
+    const p = await this.version!.promise;
+    return decodeVersion(p);
+  }
+
+  /** Resolves when the stream has ended (cleanly or not). */
+  get closed(): Promise<void> {
+    return this.ended.promise;
+  }
+
+  get error(): SshError | null {
+    return this.failure;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Send a request: `body` writes the fields after the id. Resolves with the matching response. */
+  send(type: number, sizeHint: number, body: (w: Writer) => void, ctx: RequestContext): Promise<SftpResponse> {
+    if (this.failure) return Promise.reject(this.lost(ctx));
+    const id = this.allocateId();
+    const packet = buildPacket(type, sizeHint, (w) => {
+      w.u32(id);
+      body(w);
+    });
+    const d = new Deferred<SftpResponse>();
+    this.pending.set(id, d);
+    this.stream.write(packet).catch((e: unknown) => this.fail(e instanceof SshError ? e : new SftpConnectionLostError(FX.CONNECTION_LOST, `write failed: ${(e as Error)?.message ?? e}`)));
+    return d.promise.catch((e: unknown) => {
+      throw e === this.failure ? this.lost(ctx) : e;
+    });
+  }
+
+  /** A request whose answer is a STATUS; OK resolves, anything else throws the typed error. */
+  async status(type: number, sizeHint: number, body: (w: Writer) => void, ctx: RequestContext): Promise<void> {
+    const r = await this.send(type, sizeHint, body, ctx);
+    expectOk(r, ctx);
+  }
+
+  /** Close the stream; pending requests fail with CONNECTION_LOST. */
+  async close(): Promise<void> {
+    this.fail(new SftpConnectionLostError(FX.CONNECTION_LOST, 'SFTP session closed'));
+    await this.stream.close();
+  }
+
+  private lost(ctx: RequestContext): SshError {
+    const f = this.failure!;
+    if (f instanceof SftpConnectionLostError || !(f instanceof ProtocolError)) {
+      return new SftpConnectionLostError(FX.CONNECTION_LOST, f.message, ctx.path, ctx.request, { cause: f });
+    }
+    return f;
+  }
+
+  private allocateId(): number {
+    for (;;) {
+      const id = this.nextId;
+      this.nextId = (this.nextId + 1) >>> 0;
+      if (!this.pending.has(id)) return id;
+    }
+  }
+
+  private fail(err: SshError): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.version?.reject(err);
+    this.version = null;
+    for (const d of this.pending.values()) d.reject(err);
+    this.pending.clear();
+    this.ended.resolve();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      for (;;) {
+        const chunk = await this.stream.read();
+        if (chunk === null) break;
+        this.take(chunk);
+        if (this.failure) return;
+      }
+      this.fail(new SftpConnectionLostError(FX.CONNECTION_LOST, 'the SFTP server closed the channel'));
+    } catch (e) {
+      this.fail(e instanceof SshError ? e : new ProtocolError(`SFTP: ${(e as Error)?.message ?? e}`, 'SFTP_PROTOCOL'));
+    }
+    if (this.failure && !(this.failure instanceof SftpConnectionLostError)) {
+      // A peer that sent garbage gets no more requests.
+      void Promise.resolve(this.stream.close()).catch(() => {});
+    }
+  }
+
+  /** Cut a chunk of the stream into packets (zero-copy when a packet lies within one chunk). */
+  private take(chunk: Uint8Array): void {
+    let off = 0;
+    while (off < chunk.length) {
+      if (this.packet === null) {
+        if (this.lenFill === 0 && chunk.length - off >= 4) {
+          const len = new DataView(chunk.buffer, chunk.byteOffset + off, 4).getUint32(0);
+          this.checkLength(len);
+          off += 4;
+          if (chunk.length - off >= len) {
+            this.dispatch(chunk.subarray(off, off + len));
+            off += len;
+            continue;
+          }
+          this.packet = new Uint8Array(len);
+          this.filled = 0;
+          continue;
+        }
+        while (this.lenFill < 4 && off < chunk.length) this.lenBuf[this.lenFill++] = chunk[off++]!;
+        if (this.lenFill < 4) return;
+        const len = new DataView(this.lenBuf.buffer).getUint32(0);
+        this.lenFill = 0;
+        this.checkLength(len);
+        this.packet = new Uint8Array(len);
+        this.filled = 0;
+      }
+      const n = Math.min(this.packet.length - this.filled, chunk.length - off);
+      this.packet.set(chunk.subarray(off, off + n), this.filled);
+      this.filled += n;
+      off += n;
+      if (this.filled === this.packet.length) {
+        const p = this.packet;
+        this.packet = null;
+        this.dispatch(p);
+      }
+    }
+  }
+
+  private checkLength(len: number): void {
+    if (len === 0) throw new ProtocolError('SFTP packet of length 0', 'SFTP_PROTOCOL');
+    if (len > this.maxIncoming) throw new ProtocolError(`SFTP packet of ${len} bytes exceeds our limit of ${this.maxIncoming}`, 'SFTP_PROTOCOL');
+  }
+
+  private dispatch(p: Uint8Array): void {
+    if (this.version) {
+      const v = this.version;
+      this.version = null;
+      v.resolve(p);
+      return;
+    }
+    const r = decodeResponse(p);
+    const d = this.pending.get(r.id);
+    if (!d) throw new ProtocolError(`SFTP response ${FXP_NAME_BY_VALUE[r.type] ?? r.type} for unknown request id ${r.id}`, 'SFTP_PROTOCOL');
+    this.pending.delete(r.id);
+    d.resolve(r);
+  }
+}
+
+/** Throw the typed error unless `r` is STATUS OK. */
+export function expectOk(r: SftpResponse, ctx: RequestContext): void {
+  if (r.type === FXP.STATUS) {
+    if (r.code === FX.OK) return;
+    throw sftpError(r.code, r.message, ctx.path, ctx.request);
+  }
+  throw unexpected(r, 'STATUS', ctx);
+}
+
+/** A non-OK STATUS becomes its typed error; any other type than `want` is a protocol error. */
+export function expectType<T extends SftpResponse['type']>(r: SftpResponse, want: T, ctx: RequestContext): Extract<SftpResponse, { type: T }> {
+  if (r.type === want) return r as Extract<SftpResponse, { type: T }>;
+  if (r.type === FXP.STATUS) throw sftpError(r.code, r.message, ctx.path, ctx.request);
+  throw unexpected(r, FXP_NAME_BY_VALUE[want] ?? String(want), ctx);
+}
+
+function unexpected(r: SftpResponse, want: string, ctx: RequestContext): ProtocolError {
+  return new ProtocolError(`SFTP ${ctx.request}: expected ${want}, got ${FXP_NAME_BY_VALUE[r.type] ?? r.type}`, 'SFTP_PROTOCOL');
+}

@@ -1,0 +1,33 @@
+/**
+ * The local side of get/put, kept behind a small interface so the SFTP core stays
+ * universal; `nodeLocalFs` (node-fs.ts) implements it with node:fs.
+ */
+
+export interface LocalFile {
+  /** Read into `buffer` at file offset `position`; resolves with the count (0 at EOF). */
+  read(buffer: Uint8Array, position: number): Promise<number>;
+  /** Write all of `data` at file offset `position`. */
+  write(data: Uint8Array, position: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LocalStat {
+  size: number;
+  /** st_mode (type and permission bits) */
+  mode: number;
+  /** seconds since the epoch */
+  atime: number;
+  mtime: number;
+}
+
+export interface LocalFs {
+  /** 'read'; 'write' creates or truncates; 'update' creates if missing and keeps the contents */
+  open(path: string, mode: 'read' | 'write' | 'update'): Promise<LocalFile>;
+  /** null if the path does not exist */
+  stat(path: string): Promise<LocalStat | null>;
+  /** replace `to` with `from` */
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  utimes(path: string, atime: number, mtime: number): Promise<void>;
+}

@@ -1,0 +1,189 @@
+/**
+ * SFTP packets (filexfer-02 §3–§7): `uint32 length, byte type, [uint32 id], body`.
+ * Requests are built with the wire Writer; responses are decoded into typed records, every
+ * field bounds-checked and trailing bytes rejected. DATA payloads are views, not copies.
+ */
+import { ProtocolError } from '../errors.js';
+import { Reader } from '../wire/reader.js';
+import { Writer } from '../wire/writer.js';
+import { readAttrs, type SftpAttrs } from './attrs.js';
+import { FXP, FXP_NAME_BY_VALUE } from './constants.js';
+import { decodeName } from './names.js';
+
+/** Build one length-prefixed packet: type, then `body` writes the rest (id included). */
+export function buildPacket(type: number, sizeHint: number, body: (w: Writer) => void): Uint8Array {
+  const w = new Writer(sizeHint + 16, 4);
+  w.u8(type);
+  body(w);
+  const out = w.finish(true);
+  // The reserved prefix is the length of what follows (filexfer-02 §3).
+  new DataView(out.buffer, out.byteOffset, 4).setUint32(0, out.length - 4);
+  return out;
+}
+
+export function initPacket(version: number, extensions: ReadonlyArray<[string, Uint8Array | string]> = []): Uint8Array {
+  return buildPacket(FXP.INIT, 64, (w) => {
+    w.u32(version);
+    for (const [name, data] of extensions) w.string(name).string(data);
+  });
+}
+
+export interface SftpName {
+  /** the name as a string (undecodable bytes escaped, see names.ts) */
+  filename: string;
+  /** the name exactly as the server sent it */
+  filenameBytes: Uint8Array;
+  /** `ls -l`-style line (v3 only; format is the server's) */
+  longname: string;
+  attrs: SftpAttrs;
+}
+
+export type SftpResponse =
+  | { type: typeof FXP.STATUS; id: number; code: number; message: string; language: string }
+  | { type: typeof FXP.HANDLE; id: number; handle: Uint8Array }
+  | { type: typeof FXP.DATA; id: number; data: Uint8Array }
+  | { type: typeof FXP.NAME; id: number; names: SftpName[] }
+  | { type: typeof FXP.ATTRS; id: number; attrs: SftpAttrs }
+  | { type: typeof FXP.EXTENDED_REPLY; id: number; data: Uint8Array };
+
+export interface SftpVersion {
+  version: number;
+  extensions: Map<string, Uint8Array>;
+}
+
+/** Decode SSH_FXP_VERSION (filexfer-02 §4): version, then extension-name/data pairs to the end. */
+export function decodeVersion(p: Uint8Array): SftpVersion {
+  const r = new Reader(p, 0, 'SSH_FXP_VERSION');
+  const type = r.u8('type');
+  if (type !== FXP.VERSION) throw new ProtocolError(`expected SSH_FXP_VERSION, got packet type ${type}`, 'SFTP_PROTOCOL');
+  const version = r.u32('version');
+  const extensions = new Map<string, Uint8Array>();
+  while (r.remaining > 0) {
+    const name = r.ascii('extension name');
+    extensions.set(name, r.string('extension data').slice());
+  }
+  return { version, extensions };
+}
+
+/** Decode a response to a request (everything but VERSION). */
+export function decodeResponse(p: Uint8Array): SftpResponse {
+  const type = p.length > 0 ? p[0]! : -1;
+  const r = new Reader(p, 1, `SSH_FXP_${FXP_NAME_BY_VALUE[type] ?? type}`);
+  if (type < 0) throw new ProtocolError('empty SFTP packet', 'SFTP_PROTOCOL');
+  const id = r.u32('request id');
+  switch (type) {
+    case FXP.STATUS: {
+      const code = r.u32('status code');
+      // Some v3 servers omit message and language (they were added late in the draft's life).
+      const message = r.remaining > 0 ? decodeName(r.string('error message')) : '';
+      const language = r.remaining > 0 ? r.ascii('language tag') : '';
+      r.end();
+      return { type, id, code, message, language };
+    }
+    case FXP.HANDLE: {
+      const handle = r.string('handle').slice();
+      r.end();
+      if (handle.length > 256) throw new ProtocolError(`SSH_FXP_HANDLE: handle of ${handle.length} bytes exceeds 256 (filexfer-02 §6.2)`, 'SFTP_PROTOCOL');
+      return { type, id, handle };
+    }
+    case FXP.DATA: {
+      const data = r.string('data');
+      r.end();
+      return { type, id, data };
+    }
+    case FXP.NAME: {
+      const count = r.u32('count');
+      // Each entry takes at least 12 bytes: refuse counts the packet cannot hold.
+      if (count > r.remaining / 12) throw new ProtocolError(`SSH_FXP_NAME: ${count} names cannot fit in ${r.remaining} bytes`, 'SFTP_PROTOCOL');
+      const names: SftpName[] = [];
+      for (let i = 0; i < count; i++) {
+        const filenameBytes = r.string('filename').slice();
+        const longname = decodeName(r.string('longname'));
+        const attrs = readAttrs(r);
+        names.push({ filename: decodeName(filenameBytes), filenameBytes, longname, attrs });
+      }
+      r.end();
+      return { type, id, names };
+    }
+    case FXP.ATTRS: {
+      const attrs = readAttrs(r);
+      r.end();
+      return { type, id, attrs };
+    }
+    case FXP.EXTENDED_REPLY:
+      return { type, id, data: r.rest() };
+    default:
+      throw new ProtocolError(`unexpected SFTP packet type ${type}`, 'SFTP_PROTOCOL');
+  }
+}
+
+/** statvfs@openssh.com reply (PROTOCOL §4.4): eleven uint64s. */
+export interface SftpStatVfs {
+  bsize: bigint;
+  frsize: bigint;
+  blocks: bigint;
+  bfree: bigint;
+  bavail: bigint;
+  files: bigint;
+  ffree: bigint;
+  favail: bigint;
+  fsid: bigint;
+  flag: bigint;
+  namemax: bigint;
+}
+
+export function decodeStatVfs(data: Uint8Array): SftpStatVfs {
+  const r = new Reader(data, 0, 'statvfs reply');
+  const v: SftpStatVfs = {
+    bsize: r.u64('f_bsize'),
+    frsize: r.u64('f_frsize'),
+    blocks: r.u64('f_blocks'),
+    bfree: r.u64('f_bfree'),
+    bavail: r.u64('f_bavail'),
+    files: r.u64('f_files'),
+    ffree: r.u64('f_ffree'),
+    favail: r.u64('f_favail'),
+    fsid: r.u64('f_fsid'),
+    flag: r.u64('f_flag'),
+    namemax: r.u64('f_namemax'),
+  };
+  r.end();
+  return v;
+}
+
+/** limits@openssh.com reply (PROTOCOL §4.8); 0 means "no limit". */
+export interface SftpLimits {
+  maxPacketLength: number;
+  maxReadLength: number;
+  maxWriteLength: number;
+  maxOpenHandles: number;
+}
+
+const clamp = (v: bigint): number => (v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v));
+
+export function decodeLimits(data: Uint8Array): SftpLimits {
+  const r = new Reader(data, 0, 'limits reply');
+  const v = {
+    maxPacketLength: clamp(r.u64('max-packet-length')),
+    maxReadLength: clamp(r.u64('max-read-length')),
+    maxWriteLength: clamp(r.u64('max-write-length')),
+    maxOpenHandles: clamp(r.u64('max-open-handles')),
+  };
+  r.end();
+  return v;
+}
+
+/** users-groups-by-id@openssh.com reply (PROTOCOL §4.11): two strings of concatenated strings. */
+export function decodeUsersGroups(data: Uint8Array): { users: string[]; groups: string[] } {
+  const r = new Reader(data, 0, 'users-groups-by-id reply');
+  const list = (b: Uint8Array, what: string): string[] => {
+    const rr = new Reader(b, 0, what);
+    const out: string[] = [];
+    while (rr.remaining > 0) out.push(decodeName(rr.string('name')));
+    return out;
+  };
+  const users = list(r.string('usernames'), 'usernames');
+  const groups = list(r.string('groupnames'), 'groupnames');
+  r.end();
+  return { users, groups };
+}

@@ -1,0 +1,138 @@
+/**
+ * Pipelined reads and writes over one handle: up to `concurrency` requests in flight,
+ * results delivered in file order, memory bounded by concurrency × chunk size.
+ */
+import { ProtocolError } from '../errors.js';
+
+/** Requests kept in flight by default (64 × 255 KiB with OpenSSH's limits: ~16 MiB). */
+export const DEFAULT_CONCURRENCY = 64;
+
+export interface ReadTarget {
+  readChunk(length: number, at: number): Promise<Uint8Array | null>;
+}
+
+export interface WriteTarget {
+  writeChunk(data: Uint8Array, at: number): Promise<void>;
+}
+
+interface PendingRead {
+  at: number;
+  len: number;
+  p: Promise<Uint8Array | null>;
+}
+
+/**
+ * Ordered chunks of [start, end) (end undefined: to EOF). A short read is completed by a
+ * new request for the remainder before anything later is delivered.
+ */
+export async function* readRange(
+  file: ReadTarget,
+  start: number,
+  end: number | undefined,
+  options: { chunkSize: number; concurrency?: number },
+): AsyncGenerator<Uint8Array> {
+  const chunkSize = options.chunkSize;
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const queue: PendingRead[] = [];
+  let next = start;
+  let eof = false;
+  const issue = (at: number, len: number): PendingRead => ({ at, len, p: file.readChunk(len, at) });
+  const topUp = (): void => {
+    while (!eof && queue.length < concurrency && (end === undefined || next < end)) {
+      const len = end === undefined ? chunkSize : Math.min(chunkSize, end - next);
+      queue.push(issue(next, len));
+      next += len;
+    }
+  };
+  try {
+    topUp();
+    while (queue.length > 0) {
+      const head = queue[0]!;
+      const data = await head.p;
+      queue.shift();
+      if (data === null || data.length === 0) {
+        eof = true;
+        return;
+      }
+      if (data.length > head.len) throw new ProtocolError(`SFTP READ of ${head.len} bytes returned ${data.length}`, 'SFTP_PROTOCOL');
+      if (data.length < head.len) queue.unshift(issue(head.at + data.length, head.len - data.length));
+      yield data;
+      topUp();
+    }
+  } finally {
+    // Requests still in flight are abandoned; their outcome must not surface as unhandled.
+    for (const q of queue) q.p.catch(() => {});
+  }
+}
+
+/**
+ * Write a stream of chunks at increasing offsets from `position`, coalesced or split into
+ * `chunkSize` requests. Resolves with the byte count once every write is acknowledged;
+ * the first failure stops sending and is thrown.
+ */
+export async function writeChunks(
+  file: WriteTarget,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  position: number,
+  options: { chunkSize: number; concurrency?: number; onProgress?: (bytes: number) => void },
+): Promise<number> {
+  const { chunkSize, onProgress } = options;
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const inflight: Promise<void>[] = [];
+  let failure: unknown = null;
+  let at = position;
+  let acked = 0;
+  let carry: Uint8Array | null = null;
+  let carryLen = 0;
+
+  const send = async (piece: Uint8Array): Promise<void> => {
+    if (failure) throw failure;
+    if (inflight.length >= concurrency) await inflight.shift();
+    if (failure) throw failure;
+    const n = piece.length;
+    const p = file.writeChunk(piece, at).then(
+      () => {
+        acked += n;
+        onProgress?.(acked);
+      },
+      (e: unknown) => {
+        failure ??= e;
+        throw e;
+      },
+    );
+    p.catch(() => {});
+    inflight.push(p);
+    at += n;
+  };
+
+  try {
+    for await (const chunk of source) {
+      let off = 0;
+      if (carryLen > 0) {
+        const take = Math.min(chunkSize - carryLen, chunk.length);
+        carry!.set(chunk.subarray(0, take), carryLen);
+        carryLen += take;
+        off = take;
+        if (carryLen < chunkSize) continue;
+        await send(carry!.subarray(0, carryLen));
+        carry = null;
+        carryLen = 0;
+      }
+      while (chunk.length - off >= chunkSize) {
+        await send(chunk.subarray(off, off + chunkSize));
+        off += chunkSize;
+      }
+      if (off < chunk.length) {
+        carry = new Uint8Array(chunkSize);
+        carry.set(chunk.subarray(off));
+        carryLen = chunk.length - off;
+      }
+    }
+    if (carryLen > 0) await send(carry!.subarray(0, carryLen));
+    await Promise.all(inflight.splice(0));
+  } catch (e) {
+    await Promise.allSettled(inflight.splice(0));
+    throw failure ?? e;
+  }
+  return acked;
+}
