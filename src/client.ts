@@ -34,6 +34,7 @@ import { DEFAULT_MACS, MACS } from './transport/mac/index.js';
 import type { KexInitLists } from './transport/negotiate.js';
 import type { ByteStream } from './transport/stream.js';
 import { Transport } from './transport/transport.js';
+import { SftpClient, type SftpClientOptions } from './sftp/client.js';
 
 export { Channel, type ExitStatus } from './connection/channel.js';
 
@@ -235,6 +236,21 @@ export class SshClient {
   /** Open a bare session channel (for pty, shell, subsystem, env requests). */
   session(): Promise<Channel> {
     return openSession(this.connection);
+  }
+
+  /**
+   * Start the "sftp" subsystem on a new session channel (RFC 4254 §6.5) and run the SFTP
+   * INIT/VERSION exchange.
+   */
+  async sftp(options: SftpClientOptions = {}): Promise<SftpClient> {
+    // A larger window and packet than a shell needs: SFTP moves 255 KiB per request.
+    const ch = await this.connection.openChannel('session', undefined, { window: 16 * 1024 * 1024, maxPacket: 128 * 1024 });
+    const ok = await ch.request('subsystem', true, Channel.stringBody('sftp'));
+    if (!ok) {
+      await ch.close().catch(() => {});
+      throw new SshError('CHANNEL_REQUEST_DENIED', 'the server refused the sftp subsystem');
+    }
+    return SftpClient.open(ch, { serverVersion: this.transport.serverVersion, ...options });
   }
 
   /** Run `command` to completion, collecting its output (stdin gets `input`, then EOF). */
