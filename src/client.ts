@@ -35,6 +35,7 @@ import type { KexInitLists } from './transport/negotiate.js';
 import type { ByteStream } from './transport/stream.js';
 import { Transport } from './transport/transport.js';
 import { SftpClient, type SftpClientOptions } from './sftp/client.js';
+import { scpGet, scpPut, type ScpFileInfo, type ScpPutOptions } from './sftp/scp.js';
 
 export { Channel, type ExitStatus } from './connection/channel.js';
 
@@ -251,6 +252,16 @@ export class SshClient {
       throw new SshError('CHANNEL_REQUEST_DENIED', 'the server refused the sftp subsystem');
     }
     return SftpClient.open(ch, { serverVersion: this.transport.serverVersion, ...options });
+  }
+
+  /** Download one file with SCP (`scp -f`); its bytes go to `sink` in order. */
+  scpGet(remote: string, sink: (chunk: Uint8Array) => void | Promise<void>, options?: { preserve?: boolean }): Promise<ScpFileInfo> {
+    return scpGet(this, remote, sink, options);
+  }
+
+  /** Upload `size` bytes to `remote` with SCP (`scp -t`), with mode and optional times. */
+  scpPut(remote: string, source: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number, options?: ScpPutOptions): Promise<void> {
+    return scpPut(this, remote, source, size, options);
   }
 
   /** Run `command` to completion, collecting its output (stdin gets `input`, then EOF). */

@@ -15,3 +15,4 @@ export { DEFAULT_KEX, SUPPORTED_KEX } from './kex/index.js';
 export { DEFAULT_CIPHERS, SUPPORTED_CIPHERS } from './transport/cipher/index.js';
 export { DEFAULT_MACS, SUPPORTED_MACS } from './transport/mac/index.js';
 export { SUPPORTED_COMPRESSIONS } from './transport/compression.js';
+export * from './sftp/index.js';

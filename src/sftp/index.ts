@@ -10,3 +10,4 @@ export { encodeName, decodeName, displayName, joinPath, type SftpPath } from './
 export type { SftpName, SftpStatVfs, SftpLimits } from './packets.js';
 export type { LocalFs, LocalFile, LocalStat } from './local.js';
 export { sftpGet, sftpPut, type TransferOptions } from './transfer.js';
+export { ScpError, scpGet, scpPut, scpGetFile, scpPutFile, shellQuote, type ScpFileInfo, type ScpPutOptions, type ScpHost } from './scp.js';
