@@ -18,9 +18,13 @@ import { authenticate } from './auth/index.js';
 import { passwordMethod, type PasswordSource } from './auth/password.js';
 import { publickeyMethod } from './auth/publickey.js';
 import type { AuthMethod } from './auth/types.js';
+import type { OperationOptions } from './connection/abort.js';
 import { Channel, type ExitStatus } from './connection/channel.js';
-import { Connection } from './connection/connection.js';
-import { execOn, openSession } from './connection/session.js';
+import { Connection, type OpenOptions } from './connection/connection.js';
+import { Forwarding, openDirectStreamlocal, openDirectTcpip, type DirectTcpipOptions, type RemoteListener } from './connection/forward.js';
+import { HostKeyUpdates } from './connection/hostkeys.js';
+import { Keepalive, type KeepaliveOptions } from './connection/keepalive.js';
+import { execOn, openSession, startSession, type ExecOptions, type Session } from './connection/session.js';
 import { fingerprintSHA256 } from './crypto/fingerprint.js';
 import { DEFAULT_HOSTKEY_ALGORITHMS, HOSTKEY_ALGORITHMS, parsePublicKeyBlob, verifySignature } from './crypto/keys/index.js';
 import type { PrivateKey } from './crypto/keys/types.js';
@@ -38,6 +42,7 @@ import { SftpClient, type SftpClientOptions } from './sftp/client.js';
 import { scpGet, scpPut, type ScpFileInfo, type ScpPutOptions } from './sftp/scp.js';
 
 export { Channel, type ExitStatus } from './connection/channel.js';
+export { Session, type ExecOptions } from './connection/session.js';
 
 export interface HostKeyInfo {
   /** key type, e.g. "ssh-ed25519" */
@@ -92,6 +97,19 @@ export interface ClientOptions {
   gexMin?: number;
   gexPreferred?: number;
   gexMax?: number;
+  /**
+   * Probe the server with keepalive@openssh.com after this many ms without traffic from it
+   * (ssh's ServerAliveInterval, in ms); 0 or undefined: off.
+   */
+  keepaliveInterval?: number;
+  /** unanswered probes before the connection is declared lost (ServerAliveCountMax; default 3) */
+  keepaliveCountMax?: number;
+  /**
+   * Default timeout (ms) for connection-layer operations that wait for the server's answer:
+   * channel opens, channel and global requests, channel close. Each call may override it
+   * with its own `timeout` or `signal`.
+   */
+  operationTimeout?: number;
 }
 
 export interface NegotiatedAlgorithms {
@@ -110,7 +128,18 @@ export interface ExecResult extends ExitStatus {
   stderr: Uint8Array;
 }
 
+export interface RunOptions extends ExecOptions {
+  /** bytes for the command's stdin (then EOF) */
+  input?: Uint8Array;
+}
+
 export class SshClient {
+  /** remote listeners (tcpip-forward, streamlocal-forward) and their incoming channels */
+  readonly forwarding: Forwarding;
+  /** the server's other host keys (hostkeys-00@openssh.com) and proofs of possession */
+  readonly hostKeyUpdates: HostKeyUpdates;
+  private keepaliveTimer: Keepalive | null = null;
+
   private constructor(
     private readonly transport: Transport,
     private readonly connection: Connection,
@@ -119,7 +148,11 @@ export class SshClient {
     readonly authMethod: string,
     /** the methods the server offered (RFC 4252 §5.2) */
     readonly serverAuthMethods: string[],
-  ) {}
+    private readonly debug?: (line: string) => void,
+  ) {
+    this.forwarding = new Forwarding(connection);
+    this.hostKeyUpdates = new HostKeyUpdates(connection, transport.sessionId!, transport.negotiated!.hostKey, debug);
+  }
 
   /** Handshake, verify the host key, authenticate. */
   static async connect(stream: ByteStream, options: ClientOptions): Promise<SshClient> {
@@ -171,9 +204,11 @@ export class SshClient {
       }
       const auth = await authenticate(transport, { username: options.username, methods, onBanner: options.onBanner, debug: options.debug });
       transport.markAuthenticated();
-      const connection = new Connection(transport);
+      const connection = new Connection(transport, { operationTimeout: options.operationTimeout });
       void transport.closed.then((err) => connection.shutdown(err ?? new SshError('SOCKET_DISCONNECT', 'connection closed')));
-      return new SshClient(transport, connection, hostKey!, auth.method, auth.serverMethods);
+      const client = new SshClient(transport, connection, hostKey!, auth.method, auth.serverMethods, options.debug);
+      if (options.keepaliveInterval) client.setKeepalive({ interval: options.keepaliveInterval, countMax: options.keepaliveCountMax });
+      return client;
     } catch (e) {
       const err = e instanceof SshError ? e : new SshError('PROTO', `connection setup failed: ${(e as Error)?.message ?? e}`);
       if (err instanceof HostKeyError || err.code === 'AUTHENTICATION_FAILED') {
@@ -229,14 +264,27 @@ export class SshClient {
     return this.transport.rekey();
   }
 
-  /** Open a session channel and run `command` (RFC 4254 §6.5). */
-  exec(command: string): Promise<Channel> {
-    return execOn(this.connection, command);
+  /**
+   * Open a session channel and run `command` (RFC 4254 §6.5), after the optional env and
+   * pty requests.
+   */
+  exec(command: string, options?: ExecOptions): Promise<Session> {
+    return execOn(this.connection, command, options);
   }
 
   /** Open a bare session channel (for pty, shell, subsystem, env requests). */
-  session(): Promise<Channel> {
-    return openSession(this.connection);
+  session(options?: OpenOptions): Promise<Session> {
+    return openSession(this.connection, options);
+  }
+
+  /** Open a session and start the login shell (usually with `pty`). */
+  shell(options: ExecOptions = {}): Promise<Session> {
+    return startSession(this.connection, options, (s) => s.shell({ signal: options.signal, timeout: options.timeout }));
+  }
+
+  /** Open a session and start a subsystem by name (see `sftp()` for SFTP). */
+  subsystem(name: string, options: ExecOptions = {}): Promise<Session> {
+    return startSession(this.connection, options, (s) => s.subsystem(name, { signal: options.signal, timeout: options.timeout }));
   }
 
   /**
@@ -254,23 +302,63 @@ export class SshClient {
     return SftpClient.open(ch, { serverVersion: this.transport.serverVersion, ...options });
   }
 
-  /** Download one file with SCP (`scp -f`); its bytes go to `sink` in order. */
-  scpGet(remote: string, sink: (chunk: Uint8Array) => void | Promise<void>, options?: { preserve?: boolean }): Promise<ScpFileInfo> {
-    return scpGet(this, remote, sink, options);
+  /**
+   * Run `command` to completion, collecting its output (stdin gets `input`, then EOF).
+   * The `signal`/`timeout` options bound each step of the run.
+   */
+  async run(command: string, input?: Uint8Array | RunOptions): Promise<ExecResult> {
+    const opts: RunOptions = input instanceof Uint8Array ? { input } : (input ?? {});
+    const ch = await this.exec(command, opts);
+    const op: OperationOptions = { signal: opts.signal, timeout: opts.timeout };
+    try {
+      const writing = (opts.input ? ch.write(opts.input, op) : Promise.resolve()).then(() => ch.eof());
+      const [stdout, stderr] = await Promise.all([collect(() => ch.read(op)), collect(() => ch.readStderr(op)), writing]);
+      const status = await ch.exit;
+      return { ...status, stdout, stderr };
+    } catch (e) {
+      void ch.close().catch(() => {});
+      throw e;
+    }
   }
 
-  /** Upload `size` bytes to `remote` with SCP (`scp -t`), with mode and optional times. */
-  scpPut(remote: string, source: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number, options?: ScpPutOptions): Promise<void> {
-    return scpPut(this, remote, source, size, options);
+  /** Open a direct-tcpip channel: the server connects to host:port (ssh -L, RFC 4254 §7.2). */
+  forwardOut(host: string, port: number, options?: DirectTcpipOptions): Promise<Channel> {
+    return openDirectTcpip(this.connection, host, port, options);
   }
 
-  /** Run `command` to completion, collecting its output (stdin gets `input`, then EOF). */
-  async run(command: string, input?: Uint8Array): Promise<ExecResult> {
-    const ch = await this.exec(command);
-    const writing = (input ? ch.write(input) : Promise.resolve()).then(() => ch.eof());
-    const [stdout, stderr] = await Promise.all([collect(() => ch.read()), collect(() => ch.readStderr()), writing]);
-    const status = await ch.exit;
-    return { ...status, stdout, stderr };
+  /** Open a channel to a Unix socket on the server (direct-streamlocal@openssh.com). */
+  openStreamLocal(socketPath: string, options?: OpenOptions): Promise<Channel> {
+    return openDirectStreamlocal(this.connection, socketPath, options);
+  }
+
+  /** Ask the server to listen on address:port (ssh -R; port 0: the server picks, see `listener.port`). */
+  forwardIn(address: string, port: number, options?: OperationOptions): Promise<RemoteListener> {
+    return this.forwarding.listenTcp(address, port, options);
+  }
+
+  /** Ask the server to listen on a Unix socket (streamlocal-forward@openssh.com). */
+  forwardInStreamLocal(socketPath: string, options?: OperationOptions): Promise<RemoteListener> {
+    return this.forwarding.listenUnix(socketPath, options);
+  }
+
+  /** Send a global request (RFC 4254 §4); resolves to the reply data, or null if refused. */
+  globalRequest(name: string, wantReply: boolean, body?: Uint8Array, options?: OperationOptions): Promise<Uint8Array | null> {
+    return this.connection.globalRequest(name, wantReply, body, options);
+  }
+
+  /** Start, change or (with null) stop keepalive probing (ServerAliveInterval / CountMax). */
+  setKeepalive(options: KeepaliveOptions | null): void {
+    this.keepaliveTimer?.stop();
+    this.keepaliveTimer = options && options.interval > 0 ? new Keepalive(this.connection, options, this.debug) : null;
+  }
+
+  /** Default timeout (ms) for opens, requests and channel close; undefined: none. */
+  get operationTimeout(): number | undefined {
+    return this.connection.operationTimeout;
+  }
+
+  set operationTimeout(ms: number | undefined) {
+    this.connection.operationTimeout = ms;
   }
 
   /** Disconnect cleanly (SSH_MSG_DISCONNECT, reason BY_APPLICATION). */

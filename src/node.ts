@@ -8,6 +8,19 @@ import { pureProvider, type CryptoProvider } from './crypto/provider.js';
 
 export * from './index.js';
 export { socketStream, connectTcp } from './node-stream.js';
+export { channelDuplex, channelStderr, channelStreams, type ChannelDuplexOptions } from './connection/node-stream.js';
+export {
+  pipeChannel,
+  forwardLocal,
+  forwardRemote,
+  relayListener,
+  type ForwardingClient,
+  type ForwardTarget,
+  type LocalForward,
+  type LocalForwardOptions,
+  type RemoteForward,
+  type RemoteForwardOptions,
+} from './connection/node-forward.js';
 
 export { nodeProvider } from './crypto/node/index.js';
 export { pureProvider } from './crypto/provider.js';

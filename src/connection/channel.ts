@@ -5,7 +5,9 @@
 import { Deferred } from '../async.js';
 import { ProtocolError, SshError } from '../errors.js';
 import { EXTENDED_DATA, MSG } from '../wire/constants.js';
+import type { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
+import { abortable, throwIfAborted, type OperationOptions } from './abort.js';
 import { channelData, channelRequest, channelSimple, windowAdjust } from './messages.js';
 
 /** What a channel needs from the connection: send packets and forget the channel when closed. */
@@ -13,6 +15,13 @@ export interface ChannelHost {
   send(payload: Uint8Array): Promise<void>;
   release(localId: number): void;
   readonly closedError: SshError | null;
+  /** default timeout (ms) for operations that wait for the peer's answer */
+  readonly operationTimeout?: number | undefined;
+}
+
+export interface WriteOptions extends OperationOptions {
+  /** send as extended data of this type (1 = stderr, RFC 4254 §5.2) */
+  extendedType?: number;
 }
 
 export interface ExitStatus {
@@ -49,6 +58,13 @@ class Inbox {
     this.wake();
   }
 
+  /** Drop everything buffered (after we closed the channel). */
+  discard(): void {
+    this.chunks = [];
+    this.head = 0;
+    this.buffered = 0;
+  }
+
   get isEnded(): boolean {
     return this.ended && this.head >= this.chunks.length;
   }
@@ -59,8 +75,9 @@ class Inbox {
     w?.resolve();
   }
 
-  /** Next chunk, waiting if needed; null at end of stream. */
-  async take(): Promise<Uint8Array | null> {
+  /** Next chunk, waiting if needed; null at end of stream. An aborted wait takes nothing. */
+  async take(options?: OperationOptions): Promise<Uint8Array | null> {
+    throwIfAborted(options?.signal, 'channel read');
     for (;;) {
       if (this.head < this.chunks.length) {
         const c = this.chunks[this.head]!;
@@ -75,7 +92,7 @@ class Inbox {
       if (this.failure) throw this.failure;
       if (this.ended) return null;
       this.waiter ??= new Deferred<void>();
-      await this.waiter.promise;
+      await abortable(this.waiter.promise, 'channel read', options);
     }
   }
 }
@@ -113,7 +130,7 @@ export class Channel {
   private writing: Promise<void> = Promise.resolve();
   extendedData: ExtendedDataMode;
   /** handler for channel requests from the peer other than exit-status/exit-signal */
-  onRequest: ((type: string, wantReply: boolean, body: import('../wire/reader.js').Reader) => boolean) | null = null;
+  onRequest: ((type: string, wantReply: boolean, body: Reader) => boolean) | null = null;
 
   constructor(
     private readonly host: ChannelHost,
@@ -159,25 +176,47 @@ export class Channel {
     return this.remoteWindow;
   }
 
-  /** Next chunk of standard output (or merged output), or null at EOF. */
-  async read(): Promise<Uint8Array | null> {
-    const c = await this.stdout.take();
+  /** Received bytes waiting to be read (stdout + stderr); never more than the window we granted. */
+  get bufferedBytes(): number {
+    return this.stdout.buffered + this.stderr.buffered;
+  }
+
+  /**
+   * Next chunk of standard output (or merged output), or null at EOF. The window is
+   * re-opened only as chunks are read, so an idle reader stops the sender (RFC 4254 §5.2).
+   */
+  async read(options?: OperationOptions): Promise<Uint8Array | null> {
+    const c = await this.stdout.take(options);
     if (c) this.consume(c.length);
     return c;
   }
 
   /** Next chunk of standard error (extended data type 1), or null at EOF. */
-  async readStderr(): Promise<Uint8Array | null> {
-    const c = await this.stderr.take();
+  async readStderr(options?: OperationOptions): Promise<Uint8Array | null> {
+    const c = await this.stderr.take(options);
     if (c) this.consume(c.length);
     return c;
   }
 
-  /** Write all of `data`, waiting for window space as needed (RFC 4254 §5.2). */
-  write(data: Uint8Array, extendedType?: number): Promise<void> {
-    const p = this.writing.then(() => this.writeNow(data, extendedType));
-    this.writing = p.catch(() => {});
+  /**
+   * Write all of `data`, waiting for window space as needed (RFC 4254 §5.2). Writes go out
+   * in call order. An aborted write may have sent a prefix of `data`.
+   */
+  write(data: Uint8Array, options?: number | WriteOptions): Promise<void> {
+    const opts: WriteOptions = typeof options === 'number' ? { extendedType: options } : (options ?? {});
+    const previous = this.writing;
+    const p = (async () => {
+      await abortable(previous, 'channel write', opts);
+      await this.writeNow(data, opts);
+    })();
+    // The next write waits for the previous ones and for this one, even if this one was aborted early.
+    this.writing = previous.then(() => p).catch(() => {});
     return p;
+  }
+
+  /** Write `data` as extended data type 1 (stderr). */
+  writeStderr(data: Uint8Array, options?: OperationOptions): Promise<void> {
+    return this.write(data, { ...options, extendedType: EXTENDED_DATA.STDERR });
   }
 
   /** Send EOF: no more data from us (RFC 4254 §5.3). */
@@ -189,18 +228,30 @@ export class Channel {
   }
 
   /** Close the channel and wait for the peer's close. */
-  async close(): Promise<void> {
+  async close(options?: OperationOptions): Promise<void> {
     if (!this.closeSent && !this.host.closedError) {
       this.closeSent = true;
+      // Nobody will read what is still buffered: release it.
+      this.stdout.discard();
+      this.stderr.discard();
       await this.host.send(channelSimple(MSG.CHANNEL_CLOSE, this.remoteId)).catch(() => {});
     }
     if (this.host.closedError) return;
-    await this.closedDeferred.promise;
+    await abortable(this.closedDeferred.promise, 'channel close', options, this.host.operationTimeout);
   }
 
-  /** Send a channel request; with wantReply, resolves to whether the peer accepted it. */
-  request(type: string, wantReply: boolean, body?: Uint8Array): Promise<boolean> {
+  /**
+   * Send a channel request; with wantReply, resolves to whether the peer accepted it.
+   * Replies come back in request order (RFC 4254 §5.4); an aborted wait leaves its slot.
+   */
+  request(type: string, wantReply: boolean, body?: Uint8Array, options?: OperationOptions): Promise<boolean> {
     if (this.closeSent || this.closeReceived) return Promise.reject(new SshError('CHANNEL_CLOSED', `channel closed; cannot send ${type} request`));
+    if (this.host.closedError) return Promise.reject(this.host.closedError);
+    try {
+      throwIfAborted(options?.signal, `${type} request`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     let reply: Deferred<boolean> | null = null;
     if (wantReply) {
       reply = new Deferred<boolean>();
@@ -208,7 +259,7 @@ export class Channel {
     }
     const sent = this.host.send(channelRequest(this.remoteId, type, wantReply, body));
     if (!reply) return sent.then(() => true);
-    return sent.then(() => reply.promise);
+    return abortable(sent.then(() => reply.promise), `${type} request`, options, this.host.operationTimeout);
   }
 
   // ------------------------------------------------------------ internals
@@ -225,21 +276,22 @@ export class Channel {
     }
   }
 
-  private async writeNow(data: Uint8Array, extendedType?: number): Promise<void> {
+  private async writeNow(data: Uint8Array, opts: WriteOptions): Promise<void> {
     let off = 0;
     while (off < data.length) {
+      if (this.host.closedError) throw this.host.closedError;
       if (this.eofSent || this.closeSent || this.closeReceived) {
         throw new SshError(this.eofSent ? 'CHANNEL_EOF_SENT' : 'CHANNEL_CLOSED', 'channel is closed for writing');
       }
-      if (this.host.closedError) throw this.host.closedError;
+      throwIfAborted(opts.signal, 'channel write');
       if (this.remoteWindow === 0) {
         this.windowWaiter ??= new Deferred<void>();
-        await this.windowWaiter.promise;
+        await abortable(this.windowWaiter.promise, 'channel write', opts);
         continue;
       }
       const n = Math.min(data.length - off, this.remoteWindow, this.remoteMaxPacket);
       this.remoteWindow -= n;
-      await this.host.send(channelData(this.remoteId, data.subarray(off, off + n), extendedType));
+      await this.host.send(channelData(this.remoteId, data.subarray(off, off + n), opts.extendedType));
       off += n;
     }
   }
@@ -261,6 +313,8 @@ export class Channel {
       throw new ProtocolError(`peer sent a ${data.length}-byte packet on channel ${this.localId}, more than our maximum ${this.options.maxPacket}`, 'CHANNEL_PACKET_EXCEEDED');
     }
     this.localWindow -= data.length;
+    // After our CLOSE nobody reads: data still in flight from the peer is dropped.
+    if (this.closeSent) return;
     if (extendedType === null) {
       this.stdout.push(data);
     } else if (extendedType === EXTENDED_DATA.STDERR && this.extendedData === 'normal') {

@@ -7,6 +7,7 @@ import { ChannelOpenError, OPEN_FAILURE, ProtocolError, SshError } from '../erro
 import { MSG } from '../wire/constants.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
+import { abortable, throwIfAborted, type OperationOptions } from './abort.js';
 import { Channel, type ChannelHost, type ChannelOptions } from './channel.js';
 import {
   channelOpen,
@@ -25,21 +26,53 @@ export interface PacketTransport {
   receive(): Promise<Uint8Array>;
   /** A protocol violation by the peer: disconnect with a reason and fail the connection. */
   abort(err: SshError): void;
+  /** The peer is gone (e.g. keepalive timeout): close the stream and fail the connection. */
+  fail(err: SshError): void;
 }
+
+export interface ConnectionOptions {
+  /** default timeout (ms) for operations that wait for the peer's answer: opens, requests, close */
+  operationTimeout?: number;
+}
+
+/** Options for opening a channel: our window and packet size, extended-data mode, cancellation. */
+export type OpenOptions = Partial<ChannelOptions> & OperationOptions;
+
+/** Builds the Channel object for a new channel (e.g. a Session for "session"). */
+export type ChannelFactory<C extends Channel> = (host: ChannelHost, localId: number, type: string, options: ChannelOptions) => C;
 
 /** OpenSSH's session defaults are 2 MiB window / 32 KiB packets; we grant more for throughput. */
 export const DEFAULT_WINDOW = 8 * 1024 * 1024;
 export const DEFAULT_MAX_PACKET = 32 * 1024;
 
-/** Handler for a channel the server opens (forwarded-tcpip, auth-agent, x11). */
-export type ChannelOpenHandler = (open: IncomingOpen, accept: (options?: Partial<ChannelOptions>) => Channel) => void | Promise<void>;
+/**
+ * Handler for a channel the server opens (forwarded-tcpip, auth-agent, x11). It must call
+ * `accept` or `reject` (RFC 4254 §5.1) before its promise settles; otherwise, or if it
+ * throws, the open is refused.
+ */
+export type ChannelOpenHandler = (
+  open: IncomingOpen,
+  accept: (options?: Partial<ChannelOptions>) => Channel,
+  reject: (reason: number, description: string) => void,
+) => void | Promise<void>;
+
+interface PendingOpen {
+  channel: Channel;
+  done: Deferred<Channel>;
+  /** the caller gave up waiting; close the channel if the peer confirms it */
+  abandoned: boolean;
+}
 
 export class Connection {
   private readonly channels = new Map<number, Channel>();
-  private readonly opening = new Map<number, { channel: Channel; done: Deferred<Channel> }>();
+  private readonly opening = new Map<number, PendingOpen>();
   private nextId = 0;
   private readonly globalReplies: Deferred<Uint8Array | null>[] = [];
   private failure: SshError | null = null;
+  private readonly doneDeferred = new Deferred<SshError>();
+  private received = 0;
+  /** default timeout (ms) for opens, requests and close; undefined: none */
+  operationTimeout: number | undefined;
   /** handlers for server-initiated channel types, by type */
   readonly openHandlers = new Map<string, ChannelOpenHandler>();
   /** handlers for server global requests, by name; return true to accept */
@@ -47,8 +80,12 @@ export class Connection {
 
   private readonly host: ChannelHost;
 
-  constructor(private readonly transport: PacketTransport) {
+  constructor(
+    private readonly transport: PacketTransport,
+    options: ConnectionOptions = {},
+  ) {
     const self = this;
+    this.operationTimeout = options.operationTimeout;
     this.host = {
       send: (p: Uint8Array) => this.transport.send(p),
       release: (id: number) => {
@@ -56,6 +93,9 @@ export class Connection {
       },
       get closedError() {
         return self.failure;
+      },
+      get operationTimeout() {
+        return self.operationTimeout;
       },
     };
     void this.loop();
@@ -65,28 +105,67 @@ export class Connection {
     return this.channels.size;
   }
 
-  /** Open a channel of `type` with type-specific data `extra` (RFC 4254 §5.1). */
-  async openChannel(type: string, extra?: Uint8Array, options?: Partial<ChannelOptions>): Promise<Channel> {
-    if (this.failure) throw this.failure;
-    const opts: ChannelOptions = { window: DEFAULT_WINDOW, maxPacket: DEFAULT_MAX_PACKET, ...options };
-    const id = this.allocateId();
-    const channel = new Channel(this.host, id, type, opts);
-    const done = new Deferred<Channel>();
-    this.opening.set(id, { channel, done });
-    await this.transport.send(channelOpen(type, id, opts.window, opts.maxPacket, extra));
-    return done.promise;
+  /** How many connection-layer packets have arrived (keepalive watches this). */
+  get packetsReceived(): number {
+    return this.received;
   }
 
-  /** Send a global request (RFC 4254 §4); with wantReply, resolves to the reply data or null on failure. */
-  async globalRequest(name: string, wantReply: boolean, body?: Uint8Array): Promise<Uint8Array | null> {
+  /** The error that ended the connection, or null while it is up. */
+  get closedError(): SshError | null {
+    return this.failure;
+  }
+
+  /** Resolves with the error once the connection has shut down. */
+  get done(): Promise<SshError> {
+    return this.doneDeferred.promise;
+  }
+
+  /** The peer is gone: fail the transport and with it every channel and pending operation. */
+  fail(err: SshError): void {
+    this.transport.fail(err);
+    this.shutdown(err);
+  }
+
+  /**
+   * Open a channel of `type` with type-specific data `extra` (RFC 4254 §5.1). Rejects with
+   * ChannelOpenError when the peer refuses. If the wait is aborted, a late confirmation
+   * is answered with CLOSE.
+   */
+  async openChannel(type: string, extra?: Uint8Array, options?: OpenOptions): Promise<Channel>;
+  async openChannel<C extends Channel>(type: string, extra: Uint8Array | undefined, options: OpenOptions | undefined, factory: ChannelFactory<C>): Promise<C>;
+  async openChannel(type: string, extra?: Uint8Array, options?: OpenOptions, factory?: ChannelFactory<Channel>): Promise<Channel> {
     if (this.failure) throw this.failure;
+    throwIfAborted(options?.signal, `open ${type} channel`);
+    const opts: ChannelOptions = {
+      window: options?.window ?? DEFAULT_WINDOW,
+      maxPacket: options?.maxPacket ?? DEFAULT_MAX_PACKET,
+      extendedData: options?.extendedData,
+    };
+    checkChannelOptions(opts);
+    const id = this.allocateId();
+    const channel = factory ? factory(this.host, id, type, opts) : new Channel(this.host, id, type, opts);
+    const pending: PendingOpen = { channel, done: new Deferred<Channel>(), abandoned: false };
+    this.opening.set(id, pending);
+    await this.transport.send(channelOpen(type, id, opts.window, opts.maxPacket, extra));
+    return abortable(pending.done.promise, `open ${type} channel`, options, this.operationTimeout, () => {
+      pending.abandoned = true;
+    });
+  }
+
+  /**
+   * Send a global request (RFC 4254 §4); with wantReply, resolves to the reply data or
+   * null on failure. Replies come back in request order.
+   */
+  async globalRequest(name: string, wantReply: boolean, body?: Uint8Array, options?: OperationOptions): Promise<Uint8Array | null> {
+    if (this.failure) throw this.failure;
+    throwIfAborted(options?.signal, `${name} request`);
     let reply: Deferred<Uint8Array | null> | null = null;
     if (wantReply) {
       reply = new Deferred();
       this.globalReplies.push(reply);
     }
     await this.transport.send(globalRequest(name, wantReply, body));
-    return reply ? reply.promise : new Uint8Array(0);
+    return reply ? abortable(reply.promise, `${name} request`, options, this.operationTimeout) : new Uint8Array(0);
   }
 
   private allocateId(): number {
@@ -101,6 +180,7 @@ export class Connection {
     try {
       for (;;) {
         const p = await this.transport.receive();
+        this.received++;
         this.dispatch(p);
       }
     } catch (e) {
@@ -120,6 +200,7 @@ export class Connection {
     for (const ch of [...this.channels.values()]) ch.onConnectionLost(err);
     this.channels.clear();
     for (const r of this.globalReplies.splice(0)) r.reject(err);
+    this.doneDeferred.resolve(err);
   }
 
   private channel(id: number, what: string): Channel {
@@ -173,6 +254,7 @@ export class Connection {
         pending.channel.opened(c.sender, c.window, c.maxPacket);
         this.channels.set(c.recipient, pending.channel);
         pending.done.resolve(pending.channel);
+        if (pending.abandoned) void pending.channel.close().catch(() => {});
         return;
       }
       case MSG.CHANNEL_OPEN_FAILURE: {
@@ -231,11 +313,22 @@ export class Connection {
     const open = decodeChannelOpen(p);
     const handler = this.openHandlers.get(open.type);
     if (!handler) {
-      void this.transport.send(openFailure(open.sender, OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED, `channel type ${open.type} not accepted`)).catch(() => {});
+      // RFC 4254 §5.1: a type we do not know is refused with UNKNOWN_CHANNEL_TYPE.
+      void this.transport.send(openFailure(open.sender, OPEN_FAILURE.UNKNOWN_CHANNEL_TYPE, `channel type ${open.type} not supported`)).catch(() => {});
       return;
     }
+    let answered = false;
+    const reject = (reason: number, description: string): void => {
+      if (answered || this.failure) return;
+      answered = true;
+      void this.transport.send(openFailure(open.sender, reason, description)).catch(() => {});
+    };
     const accept = (options?: Partial<ChannelOptions>): Channel => {
+      if (answered) throw new SshError('BAD_USE', 'channel open already answered');
+      if (this.failure) throw this.failure;
+      answered = true;
       const opts: ChannelOptions = { window: DEFAULT_WINDOW, maxPacket: DEFAULT_MAX_PACKET, ...options };
+      checkChannelOptions(opts);
       const id = this.allocateId();
       const ch = new Channel(this.host, id, open.type, opts);
       ch.opened(open.sender, open.window, open.maxPacket);
@@ -245,6 +338,22 @@ export class Connection {
         .catch(() => {});
       return ch;
     };
-    void Promise.resolve(handler(open, accept)).catch(() => {});
+    let result: void | Promise<void>;
+    try {
+      result = handler(open, accept, reject);
+    } catch {
+      reject(OPEN_FAILURE.CONNECT_FAILED, `could not accept ${open.type} channel`);
+      return;
+    }
+    void Promise.resolve(result).then(
+      () => reject(OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED, `${open.type} channel not accepted`),
+      () => reject(OPEN_FAILURE.CONNECT_FAILED, `could not accept ${open.type} channel`),
+    );
   }
+}
+
+function checkChannelOptions(o: ChannelOptions): void {
+  // RFC 4254 §5.1: both are uint32; a zero maximum packet could never carry data.
+  if (!Number.isInteger(o.window) || o.window < 0 || o.window > 0xffffffff) throw new SshError('INVAL', 'channel window must be a uint32');
+  if (!Number.isInteger(o.maxPacket) || o.maxPacket < 1 || o.maxPacket > 0xffffffff) throw new SshError('INVAL', 'channel maximum packet size must be a positive uint32');
 }
