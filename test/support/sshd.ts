@@ -125,19 +125,31 @@ export function freePort(): Promise<number> {
 const live = new Set<{ child: ChildProcess; dir: string }>();
 let exitHookInstalled = false;
 
+function cleanupAll(): void {
+  for (const s of live) {
+    killTree(s.child.pid, 'SIGKILL');
+    try {
+      rmSync(s.dir, { recursive: true, force: true });
+    } catch {
+      /* best effort at exit */
+    }
+  }
+  live.clear();
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const s of live) {
-      killTree(s.child.pid, 'SIGKILL');
-      try {
-        rmSync(s.dir, { recursive: true, force: true });
-      } catch {
-        /* best effort at exit */
-      }
-    }
-  });
+  process.on('exit', cleanupAll);
+  // A signal kills us without 'exit': clean up, then die of the same signal unless someone else handles it.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      cleanupAll();
+      process.removeListener(sig, onSignal);
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
 }
 
 /** Every live descendant of `pid` (via /proc; sshd's session children call setsid, so no group kill). */
