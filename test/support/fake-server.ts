@@ -260,6 +260,11 @@ export const msg = {
   openFailure(recipient: number, reason: number, description: string): Uint8Array {
     return new Writer().u8(MSG.CHANNEL_OPEN_FAILURE).u32(recipient).u32(reason).string(description).string('').finish().slice();
   },
+  channelOpen(type: string, sender: number, window: number, maxPacket: number, extra: (w: Writer) => void = () => {}): Uint8Array {
+    const w = new Writer().u8(MSG.CHANNEL_OPEN).string(type).u32(sender).u32(window).u32(maxPacket);
+    extra(w);
+    return w.finish().slice();
+  },
   data(recipient: number, data: Uint8Array): Uint8Array {
     return new Writer().u8(MSG.CHANNEL_DATA).u32(recipient).string(data).finish().slice();
   },
