@@ -209,7 +209,9 @@ async function serve(stream: ByteStream, hostKey: HostKeySigner): Promise<FakeSe
   paused = false;
   pump();
 
-  const send = (p: Uint8Array): void => stream.write(enc.encode(p));
+  const send = (p: Uint8Array): void => {
+    void stream.write(enc.encode(p));
+  };
   const service = await nextRequired();
   if (service[0] !== MSG.SERVICE_REQUEST) throw new Error(`expected SERVICE_REQUEST, got ${service[0]}`);
   send(new Writer().u8(MSG.SERVICE_ACCEPT).string('ssh-userauth').finish().slice());
