@@ -21,6 +21,18 @@ import { startAsyncssh, type AsyncsshServer } from '../support/asyncssh-server.j
 
 const MiB = 1024 * 1024;
 
+/** Legacy names OpenSSH 9.2 no longer has; test/openssh/legacy-asyncssh.test.ts runs them against asyncssh. */
+const GONE_FROM_OPENSSH = new Set([
+  'blowfish-cbc',
+  'cast128-cbc',
+  'arcfour',
+  'arcfour128',
+  'arcfour256',
+  'rijndael-cbc@lysator.liu.se',
+  'hmac-ripemd160',
+  'hmac-ripemd160@openssh.com',
+]);
+
 /** Every algorithm sshd knows, enabled: legacy ones are off by default in OpenSSH 9.2. */
 function allOn(kind: 'kex' | 'cipher' | 'mac' | 'key-sig'): string {
   return sshdSupported(kind).join(',');
@@ -89,7 +101,7 @@ describe('interop with OpenSSH sshd', function () {
 
   for (const crypto of ['node', 'pure'] as const) {
     describe(`ciphers (${crypto} crypto provider)`, () => {
-      for (const cipher of SUPPORTED_CIPHERS) {
+      for (const cipher of SUPPORTED_CIPHERS.filter((c) => !GONE_FROM_OPENSSH.has(c))) {
         it(cipher, async () => {
           const c = await roundTrip({ crypto, algorithms: { cipher: [cipher] } });
           expect(c.algorithms.cipherCS).to.equal(cipher);
@@ -100,7 +112,7 @@ describe('interop with OpenSSH sshd', function () {
   }
 
   describe('MACs (with aes128-ctr, both crypto providers)', () => {
-    for (const mac of SUPPORTED_MACS) {
+    for (const mac of SUPPORTED_MACS.filter((m) => !GONE_FROM_OPENSSH.has(m))) {
       it(mac, async () => {
         await roundTrip({ crypto: 'pure', algorithms: { cipher: ['aes128-ctr'], mac: [mac] } });
         const c = await roundTrip({ algorithms: { cipher: ['aes128-ctr'], mac: [mac] } });

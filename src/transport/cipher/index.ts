@@ -14,6 +14,11 @@ import { AES128_CBC, AES192_CBC, AES256_CBC } from './aes-cbc.js';
 import { AES128_CTR, AES192_CTR, AES256_CTR } from './aes-ctr.js';
 import { AES128_GCM, AES256_GCM } from './aes-gcm.js';
 import { CHACHA20_POLY1305 } from './chacha20-poly1305.js';
+import { TRIPLE_DES_CBC } from './3des-cbc.js';
+import { ARCFOUR, ARCFOUR128, ARCFOUR256 } from './arcfour.js';
+import { BLOWFISH_CBC } from './blowfish-cbc.js';
+import { CAST128_CBC } from './cast128-cbc.js';
+import { NONE_CIPHER, NONE_CIPHER_NAME } from './none.js';
 import type { CipherAlgorithm } from './types.js';
 import { getMac } from '../mac/index.js';
 import type { KeySizes } from '../protection.js';
@@ -32,6 +37,15 @@ export const CIPHERS: Map<string, CipherAlgorithm> = new Map(
     AES128_CBC,
     AES192_CBC,
     AES256_CBC,
+    // libssh2's legacy table (issue 6): insecure, opt-in by name only
+    TRIPLE_DES_CBC,
+    BLOWFISH_CBC,
+    CAST128_CBC,
+    ARCFOUR256,
+    ARCFOUR128,
+    ARCFOUR,
+    // the pre-RFC name of aes256-cbc (OpenSSH < 7.2): an alias, same algorithm
+    Object.freeze({ ...AES256_CBC, name: 'rijndael-cbc@lysator.liu.se' }),
   ].map((c) => [c.name, c]),
 );
 
@@ -45,13 +59,26 @@ export const DEFAULT_CIPHERS: readonly string[] = Object.freeze([
   'aes256-gcm@openssh.com',
 ]);
 
-/** Everything a user may enable; the CBC modes are insecure and opt-in. */
+/** Everything a user may enable; the CBC modes and the legacy ciphers are insecure and opt-in. */
 export const SUPPORTED_CIPHERS: readonly string[] = Object.freeze([
   ...DEFAULT_CIPHERS,
   'aes128-cbc',
   'aes192-cbc',
   'aes256-cbc',
+  '3des-cbc',
+  'blowfish-cbc',
+  'cast128-cbc',
+  'arcfour256',
+  'arcfour128',
+  'arcfour',
+  'rijndael-cbc@lysator.liu.se',
 ]);
+
+/**
+ * `none` (RFC 4253 §6.3): no encryption. Not in CIPHERS or any list; usable only when a
+ * caller names it explicitly (the client then warns through its debug hook).
+ */
+export { NONE_CIPHER_NAME } from './none.js';
 
 /**
  * Add a cipher or replace the one registered under the same name (e.g. with a faster
@@ -66,7 +93,7 @@ export function registerCipher(desc: CipherAlgorithm): void {
 
 /** The descriptor for a wire name, or an ALGO_UNSUPPORTED error. */
 export function getCipher(name: string): CipherAlgorithm {
-  const c = CIPHERS.get(name);
+  const c = CIPHERS.get(name) ?? (name === NONE_CIPHER_NAME ? NONE_CIPHER : undefined);
   if (!c) throw new SshError('ALGO_UNSUPPORTED', `unsupported cipher: ${name}`);
   return c;
 }

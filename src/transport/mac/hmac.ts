@@ -1,13 +1,14 @@
 /**
  * HMAC family (RFC 2104; RFC 4253 §6.4; RFC 6668 for SHA-2; OpenSSH PROTOCOL §1.7 for -etm).
- * One table of (name, hash, tag length, etm) rows; SHA-1 and MD5 come from noble's
- * `legacy.js` and exist for compatibility only.
+ * One table of (name, hash, tag length, etm) rows; SHA-1, MD5 and RIPEMD-160 come from
+ * noble's `legacy.js` and exist for compatibility only. hmac-ripemd160 is libssh2's name
+ * and hmac-ripemd160@openssh.com OpenSSH's (before 7.6) for the same MAC.
  *
  * Each direction keys HMAC once and clones that keyed state per packet (noble's
  * `_cloneInto`) instead of re-running the key schedule.
  */
 import { hmac } from '@noble/hashes/hmac.js';
-import { md5, sha1 } from '@noble/hashes/legacy.js';
+import { md5, ripemd160, sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import { SshError } from '../../errors.js';
@@ -79,6 +80,8 @@ const TABLE: readonly [string, Hash, number, boolean, boolean][] = [
   ['hmac-md5', md5, 16, false, true],
   ['hmac-md5-96-etm@openssh.com', md5, 12, true, true],
   ['hmac-md5-96', md5, 12, false, true],
+  ['hmac-ripemd160', ripemd160, 20, false, true],
+  ['hmac-ripemd160@openssh.com', ripemd160, 20, false, true],
 ];
 
 export const HMACS: readonly MacAlgorithm[] = /* @__PURE__ */ TABLE.map(([name, hash, len, etm, insecure]) =>

@@ -10,6 +10,7 @@
  */
 import { SshError } from '../../errors.js';
 import { HMACS } from './hmac.js';
+import { NONE_MAC, NONE_MAC_NAME } from './none.js';
 import type { MacAlgorithm } from './types.js';
 
 export type { MacAlgorithm, MacState } from './types.js';
@@ -28,7 +29,7 @@ export const DEFAULT_MACS: readonly string[] = Object.freeze([
   'hmac-sha1',
 ]);
 
-/** Everything a user may enable; the MD5 and truncated variants are insecure and opt-in. */
+/** Everything a user may enable; the MD5, RIPEMD-160 and truncated variants are insecure and opt-in. */
 export const SUPPORTED_MACS: readonly string[] = Object.freeze([
   ...DEFAULT_MACS,
   'hmac-sha1-96-etm@openssh.com',
@@ -37,7 +38,15 @@ export const SUPPORTED_MACS: readonly string[] = Object.freeze([
   'hmac-md5',
   'hmac-md5-96-etm@openssh.com',
   'hmac-md5-96',
+  'hmac-ripemd160',
+  'hmac-ripemd160@openssh.com',
 ]);
+
+/**
+ * `none` (RFC 4253 §6.4): no MAC. Not in MACS or any list; usable only when a caller names
+ * it explicitly (the client then warns through its debug hook).
+ */
+export { NONE_MAC_NAME } from './none.js';
 
 /** Add a MAC or replace the one registered under the same name. */
 export function registerMac(desc: MacAlgorithm): void {
@@ -49,7 +58,7 @@ export function registerMac(desc: MacAlgorithm): void {
 
 /** The descriptor for a wire name, or an ALGO_UNSUPPORTED error. */
 export function getMac(name: string): MacAlgorithm {
-  const m = MACS.get(name);
+  const m = MACS.get(name) ?? (name === NONE_MAC_NAME ? NONE_MAC : undefined);
   if (!m) throw new SshError('ALGO_UNSUPPORTED', `unsupported MAC: ${name}`);
   return m;
 }

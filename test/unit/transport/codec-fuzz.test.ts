@@ -15,6 +15,12 @@ const MODES: ([string, string] | null)[] = [
   ['aes192-cbc', 'hmac-sha2-512-etm@openssh.com'],
   ['aes128-gcm@openssh.com', ''],
   ['chacha20-poly1305@openssh.com', ''],
+  // the legacy 64-bit-block and stream ciphers (issue 6)
+  ['3des-cbc', 'hmac-sha1'],
+  ['blowfish-cbc', 'hmac-ripemd160'],
+  ['cast128-cbc', 'hmac-md5-etm@openssh.com'],
+  ['arcfour256', 'hmac-sha2-256'],
+  ['rijndael-cbc@lysator.liu.se', 'hmac-sha1-96'],
 ];
 
 function keysFor(mode: [string, string], seed: number): DirectionKeys {

@@ -28,6 +28,8 @@ const EXPECTED: Record<string, [string, number, number, boolean, boolean]> = {
   'hmac-md5': ['md5', 16, 16, false, true],
   'hmac-md5-96-etm@openssh.com': ['md5', 16, 12, true, true],
   'hmac-md5-96': ['md5', 16, 12, false, true],
+  'hmac-ripemd160': ['ripemd160', 20, 20, false, true],
+  'hmac-ripemd160@openssh.com': ['ripemd160', 20, 20, false, true],
 };
 
 describe('transport/mac registry', () => {
