@@ -32,9 +32,9 @@ import type { CryptoProvider } from './crypto/provider.js';
 import { HostKeyError, SshError, TimeoutError, DISCONNECT_REASON } from './errors.js';
 import { DEFAULT_KEX, KEX_ALGORITHMS } from './kex/index.js';
 import type { RandomSource } from './kex/types.js';
-import { CIPHERS, DEFAULT_CIPHERS } from './transport/cipher/index.js';
+import { CIPHERS, DEFAULT_CIPHERS, NONE_CIPHER_NAME } from './transport/cipher/index.js';
 import { COMPRESSIONS } from './transport/compression.js';
-import { DEFAULT_MACS, MACS } from './transport/mac/index.js';
+import { DEFAULT_MACS, MACS, NONE_MAC_NAME } from './transport/mac/index.js';
 import type { KexInitLists } from './transport/negotiate.js';
 import type { ByteStream } from './transport/stream.js';
 import { Transport } from './transport/transport.js';
@@ -156,7 +156,7 @@ export class SshClient {
 
   /** Handshake, verify the host key, authenticate. */
   static async connect(stream: ByteStream, options: ClientOptions): Promise<SshClient> {
-    const algorithms = algorithmLists(options.algorithms);
+    const algorithms = algorithmLists(options.algorithms, options.debug);
     let hostKey: HostKeyInfo | null = null;
     const transport = new Transport(stream, {
       algorithms,
@@ -385,10 +385,15 @@ async function collect(read: () => Promise<Uint8Array | null>): Promise<Uint8Arr
   return out;
 }
 
-/** Our KEXINIT lists from the caller's preferences (OpenSSH's defaults otherwise). */
-export function algorithmLists(pref: AlgorithmPreferences = {}): KexInitLists {
-  const cipher = checked('cipher', pref.cipher ?? [...DEFAULT_CIPHERS], (n) => CIPHERS.has(n));
-  const mac = checked('MAC', pref.mac ?? [...DEFAULT_MACS], (n) => MACS.has(n));
+/**
+ * Our KEXINIT lists from the caller's preferences (OpenSSH's defaults otherwise). The `none`
+ * cipher and MAC are accepted only when named explicitly, and then `debug` hears a warning.
+ */
+export function algorithmLists(pref: AlgorithmPreferences = {}, debug?: (line: string) => void): KexInitLists {
+  const cipher = checked('cipher', pref.cipher ?? [...DEFAULT_CIPHERS], (n) => CIPHERS.has(n) || n === NONE_CIPHER_NAME);
+  const mac = checked('MAC', pref.mac ?? [...DEFAULT_MACS], (n) => MACS.has(n) || n === NONE_MAC_NAME);
+  if (cipher.includes(NONE_CIPHER_NAME)) debug?.('WARNING: cipher "none" offered: if negotiated, packets travel unencrypted');
+  if (mac.includes(NONE_MAC_NAME)) debug?.('WARNING: MAC "none" offered: if negotiated, packets carry no integrity check');
   const compression = checked('compression', pref.compression ?? ['none'], (n) => COMPRESSIONS.has(n));
   return {
     kex: checked('key exchange', pref.kex ?? [...DEFAULT_KEX], (n) => KEX_ALGORITHMS.has(n)),
