@@ -37,6 +37,7 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   try {
+    await handle.chmod(mode); // exactly the old mode, whatever the umask
     await handle.writeFile(text, 'utf8');
     await handle.sync();
   } catch (e) {
