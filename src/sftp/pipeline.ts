@@ -36,7 +36,12 @@ export async function* readRange(
   const queue: PendingRead[] = [];
   let next = start;
   let eof = false;
-  const issue = (at: number, len: number): PendingRead => ({ at, len, p: file.readChunk(len, at) });
+  const issue = (at: number, len: number): PendingRead => {
+    const p = file.readChunk(len, at);
+    // Awaited in order later; a rejection that comes first must not count as unhandled.
+    p.catch(() => {});
+    return { at, len, p };
+  };
   const topUp = (): void => {
     while (!eof && queue.length < concurrency && (end === undefined || next < end)) {
       const len = end === undefined ? chunkSize : Math.min(chunkSize, end - next);
@@ -60,8 +65,8 @@ export async function* readRange(
       topUp();
     }
   } finally {
-    // Requests still in flight are abandoned; their outcome must not surface as unhandled.
-    for (const q of queue) q.p.catch(() => {});
+    // Requests still in flight are abandoned (their outcome was already marked handled).
+    queue.length = 0;
   }
 }
 
