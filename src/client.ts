@@ -302,6 +302,16 @@ export class SshClient {
     return SftpClient.open(ch, { serverVersion: this.transport.serverVersion, ...options });
   }
 
+  /** Download one file with SCP (`scp -f`); its bytes go to `sink` in order. */
+  scpGet(remote: string, sink: (chunk: Uint8Array) => void | Promise<void>, options?: { preserve?: boolean }): Promise<ScpFileInfo> {
+    return scpGet(this, remote, sink, options);
+  }
+
+  /** Upload `size` bytes to `remote` with SCP (`scp -t`), with mode and optional times. */
+  scpPut(remote: string, source: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number, options?: ScpPutOptions): Promise<void> {
+    return scpPut(this, remote, source, size, options);
+  }
+
   /**
    * Run `command` to completion, collecting its output (stdin gets `input`, then EOF).
    * The `signal`/`timeout` options bound each step of the run.
