@@ -51,13 +51,36 @@ export async function pipeChannel(ch: Channel, input: Readable, output: Writable
     if (output !== (input as unknown)) output.destroy();
     void ch.close().catch(() => {});
   };
-  const up = (async () => {
-    for await (const chunk of input) {
-      const b = chunk as Buffer;
-      await ch.write(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-    }
-    await ch.eof();
-  })();
+  // Not `for await`: ending that loop destroys the stream, which would cut the other direction.
+  const up = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer | string): void => {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      input.pause();
+      ch.write(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).then(
+        () => input.resume(),
+        (e: unknown) => finish(e),
+      );
+    };
+    const finish = (err?: unknown): void => {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.off('error', onError);
+      input.off('close', onClose);
+      if (err !== undefined) reject(err);
+      else resolve();
+    };
+    // EOF goes out after every queued write (Channel.eof waits for them).
+    const onEnd = (): void => void ch.eof().then(() => finish(), finish);
+    const onError = (e: Error): void => finish(e);
+    const onClose = (): void => {
+      if (!input.readableEnded) finish(new SshError('SOCKET_DISCONNECT', 'stream closed before its end'));
+    };
+    input.on('data', onData);
+    input.on('end', onEnd);
+    input.on('error', onError);
+    input.on('close', onClose);
+    input.resume();
+  });
   const down = (async () => {
     for (;;) {
       const c = await ch.read();
@@ -122,7 +145,8 @@ function serve(server: net.Server, onSocket: (s: net.Socket) => void, listen: ()
 
 /** ssh -L: accept local connections and relay each through a new direct-tcpip (or direct-streamlocal) channel. */
 export function forwardLocal(client: ForwardingClient, options: LocalForwardOptions): Promise<LocalForward> {
-  const server = net.createServer({ pauseOnConnect: true });
+  // Half-open: a client that finishes sending still gets the rest of the answer (EOF is relayed, not a close).
+  const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
   const target = options.target;
   return serve(
     server,
@@ -155,7 +179,7 @@ export interface RemoteForward {
 export function relayListener(listener: RemoteListener, target: ForwardTarget): RemoteForward {
   void (async () => {
     for await (const { channel } of listener) {
-      const sock = 'path' in target ? net.connect(target.path) : net.connect(target.port, target.host);
+      const sock = 'path' in target ? net.connect({ path: target.path, allowHalfOpen: true }) : net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
       sock.on('error', () => void channel.close().catch(() => {}));
       sock.once('connect', () => void pipeChannel(channel, sock));
     }
