@@ -14,9 +14,13 @@
  * ```
  */
 import { randomBytes } from '@noble/hashes/utils.js';
+import type { AgentClient } from './auth/agent/client.js';
+import { installAgentForwarding, requestAgentForwarding } from './auth/agent/forward.js';
+import type { HostbasedOptions } from './auth/hostbased.js';
 import { authenticate } from './auth/index.js';
-import { passwordMethod, type PasswordSource } from './auth/password.js';
-import { publickeyMethod } from './auth/publickey.js';
+import type { KbdResponder } from './auth/keyboard-interactive.js';
+import type { PasswordChangeCallback, PasswordSource } from './auth/password.js';
+import { rankAuthMethods } from './auth/rank.js';
 import type { AuthMethod } from './auth/types.js';
 import type { OperationOptions } from './connection/abort.js';
 import { Channel, type ExitStatus } from './connection/channel.js';
@@ -74,7 +78,22 @@ export interface ClientOptions {
   hostKeyVerifier: (info: HostKeyInfo) => boolean | Promise<boolean>;
   password?: PasswordSource;
   privateKeys?: PrivateKey[];
-  /** authentication methods in preference order (default: publickey, password) */
+  /** answers the server's password change request (SSH_MSG_USERAUTH_PASSWD_CHANGEREQ) with a new password */
+  passwordChange?: PasswordChangeCallback;
+  /** keyboard-interactive (RFC 4256): answers each round of the server's prompts */
+  keyboardInteractive?: KbdResponder;
+  /** an ssh-agent whose keys are offered for publickey authentication */
+  agent?: AgentClient;
+  /** forward `agent` to every session exec()/shell()/subsystem() open (auth-agent-req@openssh.com) */
+  forwardAgent?: boolean;
+  /** hostbased authentication (RFC 4252 §9): the client host key, host name and local user */
+  hostbased?: HostbasedOptions;
+  /**
+   * Authentication methods in preference order, Net::SSH2 `auth(rank => …)` style: "hostbased",
+   * "agent", "publickey", "keyboard" (or "keyboard-interactive"), "keyboard-auto", "password",
+   * "none", or an extra method's name. Only methods with credentials are used; each is tried
+   * when the server allows it. Default: hostbased, agent, publickey, keyboard, keyboard-auto, password.
+   */
   authMethods?: string[];
   /** extra method implementations (keyboard-interactive, agent, hostbased, …) */
   extraAuthMethods?: AuthMethod[];
@@ -190,23 +209,25 @@ export class SshClient {
     }
     try {
       await transport.start();
-      const methods: AuthMethod[] = [];
-      const all = new Map<string, AuthMethod>();
-      if (options.privateKeys?.length) {
-        all.set('publickey', publickeyMethod(options.privateKeys, { acceptedAlgorithms: options.algorithms?.publicKey }));
-      }
-      if (options.password !== undefined) all.set('password', passwordMethod(options.password));
-      for (const m of options.extraAuthMethods ?? []) all.set(m.name, m);
-      const order = options.authMethods ?? ['publickey', 'keyboard-interactive', 'password', ...all.keys()];
-      for (const name of order) {
-        const m = all.get(name);
-        if (m && !methods.includes(m)) methods.push(m);
-      }
+      const methods: AuthMethod[] = rankAuthMethods(
+        {
+          password: options.password,
+          passwordChange: options.passwordChange,
+          privateKeys: options.privateKeys,
+          publicKeyAlgorithms: options.algorithms?.publicKey,
+          keyboardInteractive: options.keyboardInteractive,
+          agent: options.agent,
+          hostbased: options.hostbased,
+          extra: options.extraAuthMethods,
+        },
+        options.authMethods,
+      );
       const auth = await authenticate(transport, { username: options.username, methods, onBanner: options.onBanner, debug: options.debug });
       transport.markAuthenticated();
       const connection = new Connection(transport, { operationTimeout: options.operationTimeout });
       void transport.closed.then((err) => connection.shutdown(err ?? new SshError('SOCKET_DISCONNECT', 'connection closed')));
       const client = new SshClient(transport, connection, hostKey!, auth.method, auth.serverMethods, options.debug);
+      if (options.forwardAgent && options.agent) client.forwardAgentTo = options.agent;
       if (options.keepaliveInterval) client.setKeepalive({ interval: options.keepaliveInterval, countMax: options.keepaliveCountMax });
       return client;
     } catch (e) {
@@ -269,7 +290,27 @@ export class SshClient {
    * pty requests.
    */
   exec(command: string, options?: ExecOptions): Promise<Session> {
+    if (this.forwardAgentTo) return startSession(this.connection, options ?? {}, (s) => this.withAgent(s, () => s.exec(command, options)));
     return execOn(this.connection, command, options);
+  }
+
+  /** The agent forwarded to sessions opened by exec()/shell()/subsystem() (ClientOptions.forwardAgent). */
+  forwardAgentTo: AgentClient | null = null;
+
+  /**
+   * Forward `agent` on a session channel, before its exec/shell: asks the server with
+   * auth-agent-req@openssh.com and relays the server's auth-agent@openssh.com channels to
+   * the agent. Resolves to whether the server agreed.
+   */
+  async forwardAgent(session: Channel, agent: AgentClient | null = this.forwardAgentTo): Promise<boolean> {
+    if (!agent) throw new SshError('BAD_USE', 'agent forwarding needs an agent (ClientOptions.agent)');
+    installAgentForwarding(this.connection, () => agent.connect(), this.debug);
+    return requestAgentForwarding(session);
+  }
+
+  private async withAgent(s: Session, start: () => Promise<void>): Promise<void> {
+    if (this.forwardAgentTo && !(await this.forwardAgent(s))) this.debug?.('the server refused agent forwarding');
+    await start();
   }
 
   /** Open a bare session channel (for pty, shell, subsystem, env requests). */
@@ -279,12 +320,12 @@ export class SshClient {
 
   /** Open a session and start the login shell (usually with `pty`). */
   shell(options: ExecOptions = {}): Promise<Session> {
-    return startSession(this.connection, options, (s) => s.shell({ signal: options.signal, timeout: options.timeout }));
+    return startSession(this.connection, options, (s) => this.withAgent(s, () => s.shell({ signal: options.signal, timeout: options.timeout })));
   }
 
   /** Open a session and start a subsystem by name (see `sftp()` for SFTP). */
   subsystem(name: string, options: ExecOptions = {}): Promise<Session> {
-    return startSession(this.connection, options, (s) => s.subsystem(name, { signal: options.signal, timeout: options.timeout }));
+    return startSession(this.connection, options, (s) => this.withAgent(s, () => s.subsystem(name, { signal: options.signal, timeout: options.timeout })));
   }
 
   /**

@@ -52,13 +52,14 @@ export async function authenticate(t: AuthTransport, options: AuthenticateOption
   let allowed = first.failure.methods;
   const serverMethods = allowed;
   options.debug?.(`server allows: ${allowed.join(',')}`);
-  const tried = new Set<string>();
+  // By object, not by name: an agent and key files are both "publickey" methods.
+  const tried = new Set<AuthMethod>();
   for (;;) {
-    const method = options.methods.find((m) => allowed.includes(m.name) && !tried.has(m.name));
+    const method = options.methods.find((m) => allowed.includes(m.name) && !tried.has(m));
     if (!method) {
       throw new AuthError(`Permission denied (${allowed.join(',')}).`, allowed);
     }
-    tried.add(method.name);
+    tried.add(method);
     options.debug?.(`trying authentication method ${method.name}`);
     const outcome = await method.attempt(ctx);
     if (outcome.success) return { method: method.name, serverMethods };
