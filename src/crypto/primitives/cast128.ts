@@ -8,7 +8,6 @@
  */
 import { SshError } from '../../errors.js';
 import type { WordBlockCipher } from './block64.js';
-import { readBE32, writeBE32 } from './block64.js';
 import { castSboxes } from './cast128-sboxes.js';
 
 const S5 = 4 * 256;
@@ -34,6 +33,18 @@ const EXTRACT: readonly (readonly (readonly number[])[])[] = [
 
 const EXTRACT_FLAT = Uint8Array.from(EXTRACT.flat(2));
 
+// Local big-endian helpers: the key schedule is hot in RFC 2144's maintenance test.
+function readBE32(b: Uint8Array, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+}
+
+function writeBE32(b: Uint8Array, i: number, v: number): void {
+  b[i] = v >>> 24;
+  b[i + 1] = v >>> 16;
+  b[i + 2] = v >>> 8;
+  b[i + 3] = v;
+}
+
 // z0z1z2z3 = x0x1x2x3 ⊕ S5[xD] ⊕ S6[xF] ⊕ S7[xC] ⊕ S8[xE] ⊕ S7[x8], and so on (RFC 2144 §2.4)
 function zFromX(s: Uint32Array, x: Uint8Array, z: Uint8Array): void {
   writeBE32(z, 0, readBE32(x, 0) ^ s[S5 + x[0xd]!]! ^ s[S6 + x[0xf]!]! ^ s[S7 + x[0xc]!]! ^ s[S8 + x[0xe]!]! ^ s[S7 + x[0x8]!]!);
@@ -52,8 +63,8 @@ function xFromZ(s: Uint32Array, x: Uint8Array, z: Uint8Array): void {
 
 /** Four subkeys K[at..at+3] from `from` (z or x) by the equations of EXTRACT[group]. */
 function extract(s: Uint32Array, from: Uint8Array, group: number, K: Uint32Array, at: number): void {
-  const eq = EXTRACT_FLAT.subarray(group * 20, group * 20 + 20);
-  for (let j = 0, q = 0; j < 4; j++, q += 5) {
+  const eq = EXTRACT_FLAT;
+  for (let j = 0, q = group * 20; j < 4; j++, q += 5) {
     K[at + j] =
       s[S5 + from[eq[q]!]!]! ^ s[S6 + from[eq[q + 1]!]!]! ^ s[S7 + from[eq[q + 2]!]!]! ^ s[S8 + from[eq[q + 3]!]!]! ^ s[S5 + 256 * j + from[eq[q + 4]!]!]!;
   }
