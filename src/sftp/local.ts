@@ -8,6 +8,8 @@ export interface LocalFile {
   read(buffer: Uint8Array, position: number): Promise<number>;
   /** Write all of `data` at file offset `position`. */
   write(data: Uint8Array, position: number): Promise<void>;
+  /** Optional: write `chunks` back to back from `position` in one call (writev). */
+  writev?(chunks: Uint8Array[], position: number): Promise<void>;
   close(): Promise<void>;
 }
 

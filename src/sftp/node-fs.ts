@@ -20,6 +20,29 @@ export const nodeLocalFs: LocalFs = {
           off += bytesWritten;
         }
       },
+      async writev(chunks, position) {
+        let total = 0;
+        for (const c of chunks) total += c.length;
+        const { bytesWritten } = await fh.writev(chunks, position);
+        if (bytesWritten === total) return;
+        // A short writev (rare): finish the rest chunk by chunk.
+        let skip = bytesWritten;
+        let pos = position + bytesWritten;
+        for (const c of chunks) {
+          if (skip >= c.length) {
+            skip -= c.length;
+            continue;
+          }
+          const rest = c.subarray(skip);
+          skip = 0;
+          let off = 0;
+          while (off < rest.length) {
+            const r = await fh.write(rest, off, rest.length - off, pos);
+            off += r.bytesWritten;
+            pos += r.bytesWritten;
+          }
+        }
+      },
       close: () => fh.close(),
     };
   },

@@ -48,6 +48,68 @@ function localFs(client: SftpClient, o: TransferOptions): LocalFs {
   return fs;
 }
 
+/**
+ * Local writes batched to ~1 MiB and kept in flight (two at a time) while the network
+ * keeps delivering: the download never waits for the disk between chunks.
+ */
+class BatchedWriter {
+  private parts: Uint8Array[] = [];
+  private bytes = 0;
+  private readonly inflight: Promise<void>[] = [];
+
+  constructor(
+    private readonly file: LocalFile,
+    private pos: number,
+    private readonly what: string,
+    private readonly onWritten: (pos: number) => void,
+    private readonly batch = 1024 * 1024,
+    private readonly depth = 2,
+  ) {}
+
+  async push(chunk: Uint8Array): Promise<void> {
+    this.parts.push(chunk);
+    this.bytes += chunk.length;
+    if (this.bytes >= this.batch) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    while (this.inflight.length >= this.depth) await this.inflight.shift();
+    const parts = this.parts;
+    const at = this.pos;
+    this.pos += this.bytes;
+    const end = this.pos;
+    this.parts = [];
+    this.bytes = 0;
+    const io = parts.length === 1 ? this.file.write(parts[0]!, at) : this.file.writev ? this.file.writev(parts, at) : this.file.write(concat(parts), at);
+    const p = local(this.what, io).then(() => this.onWritten(end));
+    p.catch(() => {});
+    this.inflight.push(p);
+  }
+
+  /** Write what is left and wait for every write. */
+  async finish(): Promise<void> {
+    if (this.bytes > 0) await this.flush();
+    await Promise.all(this.inflight.splice(0));
+  }
+
+  /** Wait for writes already started, ignoring their outcome (after a failure). */
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.inflight.splice(0));
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 function withSuffix(path: SftpPath, suffix: string): SftpPath {
   if (typeof path === 'string') return path + suffix;
   const s = encodeName(suffix);
@@ -64,6 +126,7 @@ export async function sftpGet(client: SftpClient, remote: SftpPath, localPath: s
   const chunkSize = Math.min(o.chunkSize ?? Infinity, client.limits.maxReadLength);
   const file = await client.open(remote, 'r');
   let out: LocalFile | null = null;
+  let writer: BatchedWriter | null = null;
   let ok = false;
   try {
     const attrs = await file.stat();
@@ -76,11 +139,12 @@ export async function sftpGet(client: SftpClient, remote: SftpPath, localPath: s
     out = await local(`open ${dest}`, fs.open(dest, start > 0 ? 'update' : 'write'));
     let pos = start;
     o.onProgress?.(pos, total ?? 0);
+    writer = new BatchedWriter(out, start, `write ${dest}`, (end) => o.onProgress?.(end, total ?? end));
     for await (const chunk of file.chunks(start, total, { concurrency: o.concurrency, chunkSize })) {
-      await local(`write ${dest}`, out.write(chunk, pos));
+      await writer.push(chunk);
       pos += chunk.length;
-      o.onProgress?.(pos, total ?? pos);
     }
+    await writer.finish();
     await local(`close ${dest}`, out.close());
     out = null;
     await file.close();
@@ -93,6 +157,7 @@ export async function sftpGet(client: SftpClient, remote: SftpPath, localPath: s
     return pos - start;
   } finally {
     if (!ok) {
+      await writer?.abandon();
       await out?.close().catch(() => {});
       await file.close().catch(() => {});
       if (!o.inPlace && !o.keepPartial) await fs.unlink(dest).catch(() => {});
@@ -118,14 +183,22 @@ export async function sftpPut(client: SftpClient, localPath: string, remote: Sft
   try {
     const flags = FXF.WRITE | FXF.CREAT | (start > 0 ? 0 : FXF.TRUNC);
     file = await client.open(dest, flags, o.preserve ? { permissions: st.mode & 0o7777 } : {});
+    // Read ahead: the next local read runs while the current chunk goes out.
+    const readAt = (pos: number): Promise<Uint8Array> => {
+      const buf = new Uint8Array(chunkSize);
+      const p = local(`read ${localPath}`, input.read(buf, pos)).then((n) => buf.subarray(0, n));
+      p.catch(() => {});
+      return p;
+    };
     async function* source(): AsyncGenerator<Uint8Array> {
       let pos = start;
+      let next = readAt(pos);
       for (;;) {
-        const buf = new Uint8Array(chunkSize);
-        const n = await local(`read ${localPath}`, input.read(buf, pos));
-        if (n === 0) return;
-        pos += n;
-        yield buf.subarray(0, n);
+        const chunk = await next;
+        if (chunk.length === 0) return;
+        pos += chunk.length;
+        next = readAt(pos);
+        yield chunk;
       }
     }
     o.onProgress?.(start, st.size);
