@@ -1,0 +1,137 @@
+/**
+ * PKCS#8 private keys (RFC 5208 PrivateKeyInfo, RFC 5958 OneAsymmetricKey, "PRIVATE KEY" PEM)
+ * and X.509 SubjectPublicKeyInfo (RFC 5280 §4.1.2.7, "PUBLIC KEY" PEM), for rsaEncryption
+ * (RFC 8017), id-ecPublicKey (RFC 5480), id-dsa (RFC 3279) and id-Ed25519 (RFC 8410).
+ */
+import { KeyError } from '../../errors.js';
+import { algorithmIdentifier, contextTag, DerReader, readDer } from './asn1/der.js';
+import { bytesEqual, checkConsistent } from './common.js';
+import { dsaPrivateKeyFromPkcs8, dsaPublicKeyFromDer, readDssParms } from './dsa-der.js';
+import { Ed25519PrivateKey, Ed25519PublicKey } from './ed25519.js';
+import { rsaPrivateKeyFromPkcs1, rsaPublicKeyFromPkcs1 } from './pkcs1.js';
+import { ecdsaPublicKey, ecPrivateKeyFromSec1, readNamedCurve } from './sec1.js';
+import type { PrivateKey, PublicKey } from './types.js';
+
+const OID = {
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  ecPublicKey: '1.2.840.10045.2.1',
+  dsa: '1.2.840.10040.4.1',
+  ed25519: '1.3.101.112',
+} as const;
+
+/** Algorithms people do have keys for, named in the error when refused. */
+const KNOWN_UNSUPPORTED: ReadonlyMap<string, string> = new Map([
+  ['1.2.840.113549.1.1.10', 'RSASSA-PSS'],
+  ['1.3.101.113', 'Ed448'],
+  ['1.3.101.110', 'X25519'],
+  ['1.3.101.111', 'X448'],
+  ['1.2.156.10197.1.301', 'SM2'],
+]);
+
+function unsupported(oid: string): KeyError {
+  const name = KNOWN_UNSUPPORTED.get(oid);
+  return new KeyError(`unsupported key algorithm ${name ? `${name} (${oid})` : oid}`, 'ALGO_UNSUPPORTED');
+}
+
+/** rsaEncryption parameters must be NULL (RFC 8017 Appendix A.1); tolerate them absent, as OpenSSL does. */
+function rsaParams(params: DerReader): void {
+  if (!params.done) params.null('rsaEncryption parameters');
+  params.end();
+}
+
+/** id-Ed25519 has no parameters (RFC 8410 §3). */
+function noParams(params: DerReader, what: string): void {
+  if (!params.done) throw new KeyError(`${what}: the algorithm takes no parameters`);
+}
+
+/**
+ * Decode a PrivateKeyInfo / OneAsymmetricKey:
+ *   SEQUENCE { version INTEGER (0 | 1), privateKeyAlgorithm AlgorithmIdentifier,
+ *              privateKey OCTET STRING, attributes [0] IMPLICIT OPTIONAL,
+ *              publicKey [1] IMPLICIT BIT STRING OPTIONAL (version 1 only) }
+ * A public key stored alongside must match the private one.
+ */
+export function parsePkcs8PrivateKey(der: Uint8Array, comment = ''): PrivateKey {
+  return readDer(der, 'PKCS#8 PrivateKeyInfo', (r) => {
+    const version = r.small('version');
+    if (version > 1) throw new KeyError(`PKCS#8: unknown version ${version}`);
+    const alg = algorithmIdentifier(r, 'privateKeyAlgorithm');
+    const privateKey = r.octetString('privateKey');
+    r.optional(contextTag(0, true), 'attributes');
+    const pubBits = version === 1 ? r.optional(contextTag(1, false), 'publicKey') : undefined;
+    let publicKey: Uint8Array | undefined;
+    if (pubBits) {
+      if (pubBits.length === 0 || pubBits[0] !== 0) throw new KeyError('PKCS#8: publicKey BIT STRING with unused bits');
+      publicKey = pubBits.subarray(1);
+    }
+
+    switch (alg.oid) {
+      case OID.rsaEncryption: {
+        rsaParams(alg.params);
+        const key = rsaPrivateKeyFromPkcs1(privateKey, comment);
+        if (publicKey) checkConsistent(bytesEqual(rsaPublicKeyFromPkcs1(publicKey).blob, key.publicKey.blob), key.type);
+        return key;
+      }
+      case OID.ecPublicKey: {
+        const curve = readNamedCurve(alg.params, 'namedCurve');
+        alg.params.end();
+        const key = ecPrivateKeyFromSec1(privateKey, comment, curve);
+        if (publicKey) checkConsistent(bytesEqual(ecdsaPublicKey(curve, publicKey).blob, key.publicKey.blob), key.type);
+        return key;
+      }
+      case OID.dsa: {
+        const params = readDssParms(alg.params);
+        alg.params.end();
+        const key = dsaPrivateKeyFromPkcs8(params, privateKey, comment);
+        if (publicKey) checkConsistent(bytesEqual(dsaPublicKeyFromDer(params, publicKey).blob, key.publicKey.blob), key.type);
+        return key;
+      }
+      case OID.ed25519: {
+        noParams(alg.params, 'id-Ed25519');
+        // RFC 8410 §7: privateKey holds CurvePrivateKey ::= OCTET STRING (the 32-byte seed).
+        const inner = new DerReader(privateKey, 'Ed25519 CurvePrivateKey');
+        const seed = inner.octetString('CurvePrivateKey');
+        inner.end();
+        if (seed.length !== 32) throw new KeyError(`Ed25519 private key must be 32 bytes, not ${seed.length}`);
+        const key = new Ed25519PrivateKey(seed, comment);
+        if (publicKey) checkConsistent(bytesEqual(publicKey, key.publicKey.point), key.type);
+        return key;
+      }
+      default:
+        throw unsupported(alg.oid);
+    }
+  });
+}
+
+/**
+ * Decode a SubjectPublicKeyInfo:
+ *   SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
+ */
+export function parseSubjectPublicKeyInfo(der: Uint8Array): PublicKey {
+  return readDer(der, 'SubjectPublicKeyInfo', (r) => {
+    const alg = algorithmIdentifier(r, 'algorithm');
+    const bits = r.bitString('subjectPublicKey');
+    switch (alg.oid) {
+      case OID.rsaEncryption:
+        rsaParams(alg.params);
+        return rsaPublicKeyFromPkcs1(bits);
+      case OID.ecPublicKey: {
+        const curve = readNamedCurve(alg.params, 'namedCurve');
+        alg.params.end();
+        return ecdsaPublicKey(curve, bits);
+      }
+      case OID.dsa: {
+        const params = readDssParms(alg.params);
+        alg.params.end();
+        return dsaPublicKeyFromDer(params, bits);
+      }
+      case OID.ed25519:
+        noParams(alg.params, 'id-Ed25519');
+        // RFC 8410 §4: the raw 32-byte public key.
+        if (bits.length !== 32) throw new KeyError(`Ed25519 public key must be 32 bytes, not ${bits.length}`);
+        return new Ed25519PublicKey(bits.slice());
+      default:
+        throw unsupported(alg.oid);
+    }
+  });
+}
