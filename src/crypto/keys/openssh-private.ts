@@ -69,7 +69,9 @@ export function parseOpenSSHPrivateKeyBinary(data: Uint8Array, passphrase?: stri
     const build = keyType.readPrivate(r);
     const comment = commentDecoder.decode(r.string('comment'));
     const padding = r.rest();
-    if (padding.length >= blockSize || padding.some((b, i) => b !== i + 1)) {
+    // Padding is 1, 2, 3, …; OpenSSH (private2_check_padding) checks only the sequence, not that it
+    // is shorter than a block: puttygen pads unencrypted keys to 16 bytes.
+    if (padding.length > 255 || padding.some((b, i) => b !== i + 1)) {
       throw new KeyError('corrupt OpenSSH private key (bad padding)');
     }
     const key = build(comment);
