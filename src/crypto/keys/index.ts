@@ -7,6 +7,9 @@ import { Reader } from '../../wire/reader.js';
 import { base64Decode, base64Encode, pemDecode } from '../encoding.js';
 import { asKeyError } from './common.js';
 import { OPENSSH_PRIVATE_LABEL, parseOpenSSHPrivateKeyBinary } from './openssh-private.js';
+import { firstPemKeyBlock, parseDerPrivateKey, parseDerPublicKey, parsePemPrivateKey, parsePemPublicKey, PEM_PRIVATE_KEY_LABELS } from './pem.js';
+import { parsePuttyPrivateKey, PPK_MAGIC } from './putty-ppk.js';
+import { formatRfc4716, parseRfc4716, RFC4716_BEGIN } from './rfc4716.js';
 import { KEY_TYPES, keyTypeForAlgorithm } from './registry.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
@@ -62,38 +65,61 @@ const latin1 = (b: Uint8Array): string => {
 };
 
 /**
- * Read a private key file: OpenSSH "-----BEGIN OPENSSH PRIVATE KEY-----" armor (or its
- * raw binary body). Encrypted keys need `passphrase`. PEM (PKCS#1, SEC1, PKCS#8), PuTTY
- * and ssh.com formats are recognised and refused with a KeyError naming the format.
+ * Read a private key file, from its text or its bytes:
+ * - OpenSSH "-----BEGIN OPENSSH PRIVATE KEY-----" (or its raw binary body);
+ * - PEM: "RSA PRIVATE KEY" (PKCS#1), "EC PRIVATE KEY" (SEC1), "DSA PRIVATE KEY" (OpenSSL),
+ *   plain or with Proc-Type/DEK-Info encryption; "PRIVATE KEY" and "ENCRYPTED PRIVATE KEY"
+ *   (PKCS#8, PBES2); the same structures as bare DER bytes;
+ * - PuTTY .ppk versions 2 and 3.
+ * Encrypted keys need `passphrase`. Throws KeyError: malformed or inconsistent key (code FILE),
+ * unsupported format, type, cipher or KDF (ALGO_UNSUPPORTED), missing or wrong passphrase
+ * (KEYFILE_AUTH_FAILED). ssh.com private keys are refused with a KeyError naming the format.
  * @example parsePrivateKey(readFileSync('id_ed25519', 'utf8')).sign('ssh-ed25519', data)
  */
 export function parsePrivateKey(text: string | Uint8Array, passphrase?: string): PrivateKey {
+  let bytes: Uint8Array | undefined;
   if (typeof text !== 'string') {
     const head = latin1(text.subarray(0, MAGIC_TEXT.length));
     if (head === MAGIC_TEXT) return parseOpenSSHPrivateKeyBinary(text, passphrase);
+    if (text[0] === 0x30) return parseDerPrivateKey(text, passphrase);
+    bytes = text;
     text = latin1(text);
   }
-  if (text.startsWith('PuTTY-User-Key-File-')) {
-    throw new KeyError('PuTTY private keys are not supported; convert with puttygen -O private-openssh-new');
-  }
+  if (text.startsWith(PPK_MAGIC)) return parsePuttyPrivateKey(bytes ?? text, passphrase);
   if (text.includes('---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----')) {
-    throw new KeyError('ssh.com private keys are not supported; convert with ssh-keygen -i');
+    throw new KeyError('ssh.com private keys are not supported; convert with ssh-keygen -i', 'ALGO_UNSUPPORTED');
   }
-  const pem = pemDecode(text);
-  switch (pem.label) {
-    case OPENSSH_PRIVATE_LABEL:
-      return parseOpenSSHPrivateKeyBinary(pem.data, passphrase);
-    case 'RSA PRIVATE KEY':
-    case 'DSA PRIVATE KEY':
-    case 'EC PRIVATE KEY':
-    case 'PRIVATE KEY':
-    case 'ENCRYPTED PRIVATE KEY':
-      throw new KeyError(
-        `PEM "${pem.label}" keys are not supported yet; convert with: ssh-keygen -p -f KEYFILE (rewrites it in OpenSSH format)`,
-      );
-    default:
-      throw new KeyError(`unrecognised private key format "${pem.label}"`);
+  const pem = firstPemKeyBlock(text);
+  if (pem.label === OPENSSH_PRIVATE_LABEL) return parseOpenSSHPrivateKeyBinary(pem.data, passphrase);
+  if (PEM_PRIVATE_KEY_LABELS.includes(pem.label)) return parsePemPrivateKey(pem, passphrase);
+  throw new KeyError(`unrecognised private key format "${pem.label}"`);
+}
+
+/**
+ * Read a public key file, from its text or its bytes: OpenSSH's one-line form (id_*.pub),
+ * RFC 4716 ("---- BEGIN SSH2 PUBLIC KEY ----", with its Comment header), PEM "PUBLIC KEY"
+ * (SubjectPublicKeyInfo) or "RSA PUBLIC KEY" (PKCS#1), or either as bare DER. Throws KeyError.
+ * @example parsePublicKey(execSync('ssh-keygen -e -f id_rsa.pub', 'utf8')).key.type // 'ssh-rsa'
+ */
+export function parsePublicKey(text: string | Uint8Array): { key: PublicKey; comment: string } {
+  if (typeof text !== 'string') {
+    if (text[0] === 0x30) return { key: parseDerPublicKey(text), comment: '' };
+    text = new TextDecoder('utf-8').decode(text);
   }
+  if (text.includes(RFC4716_BEGIN)) {
+    const { blob, comment } = parseRfc4716(text);
+    return { key: parsePublicKeyBlob(blob), comment };
+  }
+  if (text.includes('-----BEGIN ')) return { key: parsePemPublicKey(pemDecode(text)), comment: '' };
+  return parsePublicKeyLine(text.trim());
+}
+
+/**
+ * Encode a public key as an RFC 4716 block (what `ssh-keygen -e` prints).
+ * @example formatPublicKeyRfc4716(key, '256-bit ED25519') // '---- BEGIN SSH2 PUBLIC KEY ----\n…'
+ */
+export function formatPublicKeyRfc4716(key: PublicKey, comment = ''): string {
+  return formatRfc4716(key.blob, comment);
 }
 
 /**
