@@ -38,6 +38,11 @@ export interface SftpClientOptions {
   serverVersion?: string;
   /** largest packet accepted from the server (default 16 MiB) */
   maxPacket?: number;
+  /**
+   * Read/write sizes to use when the server does not announce limits@openssh.com
+   * (default 32 KiB, which every server accepts; asyncssh, for one, takes far more).
+   */
+  limits?: Partial<SftpLimits>;
 }
 
 /** Read/write sizes when the server does not announce limits@openssh.com (what every server takes). */
@@ -93,6 +98,7 @@ export class SftpClient {
     }
     const order = options.symlinkOrder ?? (/OpenSSH/i.test(options.serverVersion ?? '') ? 'openssh' : 'standard');
     const client = new SftpClient(engine, Math.min(v.version, SFTP_VERSION), v.extensions, order);
+    client.limits = { ...DEFAULT_LIMITS, ...options.limits };
     if (client.hasExtension(EXT.LIMITS)) {
       const l = decodeLimits(await client.extended(EXT.LIMITS, () => {}, {}));
       client.limits = {

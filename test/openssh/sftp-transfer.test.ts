@@ -13,6 +13,9 @@ import { SshError } from '../../src/errors.js';
 import type { SftpClient } from '../../src/sftp/client.js';
 import { SftpConnectionLostError } from '../../src/sftp/errors.js';
 import { nodeLocalFs } from '../../src/sftp/node-fs.js';
+import { createReadStream, createWriteStream } from '../../src/sftp/node-streams.js';
+import { pipeline } from 'node:stream/promises';
+import { createReadStream as localReadStream, createWriteStream as localWriteStream } from 'node:fs';
 import { startAsyncsshSftp, startOpenSshSftp, type SftpServer } from '../support/sftp-servers.js';
 
 const MiB = 1024 * 1024;
@@ -117,6 +120,32 @@ for (const [name, start] of SERVERS) {
       writeFileSync(join(dir, 'empty-down'), 'old');
       expect(await sftp.get(join(dir, 'empty-up'), join(dir, 'empty-down'), { fs })).to.equal(0);
       expect(readFileSync(join(dir, 'empty-down')).length).to.equal(0);
+    });
+
+    it('uses caller limits only when the server announces none', async () => {
+      const big = await ssh.sftp({ limits: { maxReadLength: 1024 * 1024, maxWriteLength: 1024 * 1024 } });
+      try {
+        expect(big.limits.maxReadLength).to.equal(name === 'openssh' ? 261120 : 1024 * 1024);
+        const data = randomBytes(8 * MiB + 5);
+        writeFileSync(join(dir, 'limits-src'), data);
+        await big.put(join(dir, 'limits-src'), join(dir, 'limits-up'), { fs });
+        await big.get(join(dir, 'limits-up'), join(dir, 'limits-down'), { fs, chunkSize: 100_000, concurrency: 3 });
+        expect(readFileSync(join(dir, 'limits-down')).equals(data)).to.equal(true);
+      } finally {
+        await big.end();
+      }
+    });
+
+    it('Node Readable/Writable streams over remote files', async () => {
+      const data = randomBytes(5 * MiB + 17);
+      writeFileSync(join(dir, 'stream-src'), data);
+      await pipeline(localReadStream(join(dir, 'stream-src')), createWriteStream(sftp, join(dir, 'stream-up'), { mode: 0o600 }));
+      expect(readFileSync(join(dir, 'stream-up')).equals(data)).to.equal(true);
+      expect(statSync(join(dir, 'stream-up')).mode & 0o777).to.equal(0o600);
+      await pipeline(createReadStream(sftp, join(dir, 'stream-up'), { start: 1000, end: 4 * MiB }), localWriteStream(join(dir, 'stream-down')));
+      expect(readFileSync(join(dir, 'stream-down')).equals(data.subarray(1000, 4 * MiB))).to.equal(true);
+      const missing = await pipeline(createReadStream(sftp, join(dir, 'nope')), localWriteStream(join(dir, 'nope-stream'))).then(() => null, (e: unknown) => e);
+      expect(missing).to.be.instanceOf(SshError);
     });
 
     it('a missing remote source or local source fails with a typed error and leaves nothing', async () => {
