@@ -3,11 +3,18 @@
  */
 import { SshClient, type ClientOptions } from './client.js';
 import { connectTcp, socketStream } from './node-stream.js';
+import { SftpClient } from './sftp/client.js';
+import { nodeLocalFs } from './sftp/node-fs.js';
 import { nodeProvider } from './crypto/node/index.js';
 import { pureProvider, type CryptoProvider } from './crypto/provider.js';
 
 export * from './index.js';
 export { socketStream, connectTcp } from './node-stream.js';
+
+// SFTP on Node: get/put use node:fs unless told otherwise; streams over remote files.
+export { nodeLocalFs } from './sftp/node-fs.js';
+export { createReadStream as sftpReadStream, createWriteStream as sftpWriteStream, type SftpReadStreamOptions, type SftpWriteStreamOptions } from './sftp/node-streams.js';
+SftpClient.defaultLocalFs = nodeLocalFs;
 export { channelDuplex, channelStderr, channelStreams, type ChannelDuplexOptions } from './connection/node-stream.js';
 export {
   pipeChannel,
