@@ -28,6 +28,8 @@ export interface AsyncsshOptions {
   kbdint?: { name: string; instruction: string; prompts: { prompt: string; echo: boolean; answer: string }[] }[];
   /** serve SFTP rooted at this directory (chroot-like) */
   sftpRoot?: string;
+  /** Python run once at startup, after asyncssh is imported (e.g. to register extra algorithms) */
+  pythonSetup?: string;
 }
 
 export interface AsyncsshServer {
@@ -46,6 +48,7 @@ warnings.filterwarnings('ignore')
 import asyncssh
 
 cfg = json.load(open(sys.argv[1]))
+exec(cfg.get('pythonSetup') or '')
 
 class Server(asyncssh.SSHServer):
     def begin_auth(self, username):
@@ -140,6 +143,7 @@ export async function startAsyncssh(opts: AsyncsshOptions = {}): Promise<Asyncss
     password: opts.password,
     kbdint: opts.kbdint,
     sftpRoot: opts.sftpRoot,
+    pythonSetup: opts.pythonSetup,
   };
   for (const k of Object.keys(cfg) as (keyof typeof cfg)[]) if (cfg[k] === undefined) delete cfg[k];
   writeFileSync(join(dir, 'server.py'), SCRIPT);
