@@ -91,7 +91,13 @@ export class SftpClient {
   /** Run the INIT/VERSION exchange over `stream` and query limits@openssh.com if announced. */
   static async open(stream: SftpStream, options: SftpClientOptions = {}): Promise<SftpClient> {
     const engine = new SftpEngine(stream, options.maxPacket);
-    const v = await engine.init(SFTP_VERSION);
+    let v: Awaited<ReturnType<SftpEngine['init']>>;
+    try {
+      v = await engine.init(SFTP_VERSION);
+    } catch (e) {
+      await engine.close().catch(() => {});
+      throw e;
+    }
     if (v.version < 3) {
       await engine.close();
       throw new SshError('SFTP_PROTOCOL', `the server speaks SFTP version ${v.version}; version 3 is required`);

@@ -42,8 +42,11 @@ export async function* readRange(
     p.catch(() => {});
     return { at, len, p };
   };
+  // Without a known end, start with one request and double on every full read (a small
+  // file then costs a request or two, not `concurrency` reads past its end).
+  let window = end === undefined ? 1 : concurrency;
   const topUp = (): void => {
-    while (!eof && queue.length < concurrency && (end === undefined || next < end)) {
+    while (!eof && queue.length < window && (end === undefined || next < end)) {
       const len = end === undefined ? chunkSize : Math.min(chunkSize, end - next);
       queue.push(issue(next, len));
       next += len;
@@ -61,6 +64,7 @@ export async function* readRange(
       }
       if (data.length > head.len) throw new ProtocolError(`SFTP READ of ${head.len} bytes returned ${data.length}`, 'SFTP_PROTOCOL');
       if (data.length < head.len) queue.unshift(issue(head.at + data.length, head.len - data.length));
+      else window = Math.min(concurrency, window * 2);
       yield data;
       topUp();
     }

@@ -265,3 +265,20 @@ describe('sftp pipeline', () => {
     expect(calls).to.be.below(100);
   });
 });
+
+describe('sftp pipeline without a known end', () => {
+  it('starts with one request and doubles while reads come back full', async () => {
+    const data = new Uint8Array(10 * 64 + 5).map((_, i) => i & 0xff);
+    const requested: number[] = [];
+    const file = {
+      readChunk: async (len: number, at: number) => (requested.push(at), at >= data.length ? null : data.slice(at, at + len)),
+    };
+    const parts: Uint8Array[] = [];
+    for await (const c of readRange(file, 0, undefined, { chunkSize: 64, concurrency: 8 })) parts.push(c);
+    expect(Buffer.concat(parts).equals(Buffer.from(data))).to.equal(true);
+    // a tiny file costs one request for its data and one that finds EOF
+    requested.length = 0;
+    for await (const c of readRange({ readChunk: async (len: number, at: number) => (requested.push(at), at >= 10 ? null : data.slice(at, Math.min(10, at + len))) }, 0, undefined, { chunkSize: 64, concurrency: 8 })) void c;
+    expect(requested).to.deep.equal([0, 10]);
+  });
+});
