@@ -1,5 +1,5 @@
 /**
- * SCP (scp -t / scp -f over exec) against OpenSSH: 0 B, 1 B and 64 MiB files both ways,
+ * SCP (scp -t / scp -f over exec) against OpenSSH's scp and asyncssh's own SCP server: 0 B, 1 B and 64 MiB files both ways,
  * modes and times with -p, and a missing remote file surfacing the remote scp's message.
  */
 import { expect } from 'chai';
@@ -9,19 +9,24 @@ import { join } from 'node:path';
 import type { SshClient } from '../../src/client.js';
 import { ScpError, scpGetFile, scpPutFile } from '../../src/sftp/scp.js';
 import { nodeLocalFs } from '../../src/sftp/node-fs.js';
-import { startOpenSshSftp, type SftpServer } from '../support/sftp-servers.js';
+import { startAsyncsshSftp, startOpenSshSftp, type SftpServer } from '../support/sftp-servers.js';
 
 const MiB = 1024 * 1024;
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-describe('scp against OpenSSH', function () {
+const SERVERS = [
+  ['openssh', startOpenSshSftp],
+  ['asyncssh', startAsyncsshSftp],
+] as const;
+
+for (const [name, start] of SERVERS) describe(`scp against ${name}`, function () {
   this.timeout(120_000);
   let srv: SftpServer;
   let ssh: SshClient;
   let dir: string;
 
   before(async () => {
-    srv = await startOpenSshSftp();
+    srv = await start();
     ssh = await srv.connect();
     dir = mkdtempSync('/dev/shm/puressh-scp-');
   });
@@ -39,11 +44,12 @@ describe('scp against OpenSSH', function () {
       const onDisk = readFileSync(remote);
       expect(onDisk.length).to.equal(size);
       expect(sha(onDisk)).to.equal(sha(data));
-      expect(statSync(remote).mode & 0o777).to.equal(0o640);
+      // OpenSSH's sink applies the mode to a new file; asyncssh's only with -p (tested below)
+      if (name === 'openssh') expect(statSync(remote).mode & 0o777).to.equal(0o640);
       const parts: Buffer[] = [];
       const info = await ssh.scpGet(remote, (c) => void parts.push(Buffer.from(c)));
       const back = Buffer.concat(parts);
-      expect(info).to.deep.equal({ size, mode: 0o640, name: `up-${size}` });
+      expect(info).to.deep.equal({ size, mode: statSync(remote).mode & 0o7777, name: `up-${size}` });
       expect(sha(back)).to.equal(sha(data));
     });
   }
@@ -97,7 +103,8 @@ describe('scp against OpenSSH', function () {
   it('an unwritable remote target is a clear ScpError', async () => {
     const e = await ssh.scpPut('/sys/kernel/puressh-scp', Buffer.from('x'), 1).then(() => null, (x: unknown) => x);
     expect(e).to.be.instanceOf(ScpError);
-    expect((e as ScpError).message).to.match(/puressh-scp.*Permission denied/);
+    expect((e as ScpError).message).to.include('/sys/kernel/puressh-scp');
+    expect((e as ScpError).message).to.include('Permission denied');
   });
 
   it('a directory is refused (no recursive mode)', async () => {
