@@ -28,6 +28,7 @@ export {
   type RemoteForward,
   type RemoteForwardOptions,
 } from './connection/node-forward.js';
+export { socksProxy, type SocksOptions } from './connection/socks.js';
 
 export { nodeProvider } from './crypto/node/index.js';
 export { pureProvider } from './crypto/provider.js';

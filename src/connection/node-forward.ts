@@ -42,7 +42,12 @@ function drained(w: Writable): Promise<void> {
  * each direction at the pace of the slower side. Resolves when both directions finished;
  * the channel is then closed. On an error on either side both are torn down.
  */
-export async function pipeChannel(ch: Channel, input: Readable, output: Writable = input as unknown as Writable): Promise<void> {
+export async function pipeChannel(
+  ch: Channel,
+  input: Readable,
+  output: Writable = input as unknown as Writable,
+  options: { /** bytes already read from `input` that go first */ initial?: Uint8Array } = {},
+): Promise<void> {
   let failed = false;
   const fail = (): void => {
     if (failed) return;
@@ -75,6 +80,12 @@ export async function pipeChannel(ch: Channel, input: Readable, output: Writable
     const onClose = (): void => {
       if (!input.readableEnded) finish(new SshError('SOCKET_DISCONNECT', 'stream closed before its end'));
     };
+    if (options.initial?.length) void ch.write(options.initial).catch(() => {});
+    if (input.readableEnded) {
+      // It already ended (e.g. while a handshake was read from it).
+      onEnd();
+      return;
+    }
     input.on('data', onData);
     input.on('end', onEnd);
     input.on('error', onError);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { connect, forwardLocal, forwardRemote, pipeChannel, type NodeConnectOptions } from '../../src/node.js';
+import { connect, forwardLocal, forwardRemote, pipeChannel, socksProxy, type NodeConnectOptions } from '../../src/node.js';
 import type { SshClient } from '../../src/client.js';
 import { parsePrivateKey } from '../../src/crypto/keys/index.js';
 import { ChannelOpenError, OPEN_FAILURE } from '../../src/errors.js';
@@ -203,6 +203,52 @@ describe('forwarding with OpenSSH sshd', function () {
       await fwd.close();
       await localEcho.close();
     }
+  });
+
+  describe('-D: SOCKS proxy', () => {
+    /** Speak SOCKS to the proxy, then echo `payload` through it; returns [reply code, echoed text]. */
+    function socksEcho(proxyPort: number, request: Buffer[], payload: string): Promise<[number, string]> {
+      return new Promise((resolve, reject) => {
+        const s = netConnect(proxyPort, '127.0.0.1');
+        let buf = Buffer.alloc(0);
+        s.on('data', (b: Buffer) => (buf = Buffer.concat([buf, b])));
+        s.on('error', reject);
+        s.on('end', () => {
+          const v4 = request[0]![0] === 4;
+          // SOCKS5: method selection (2 bytes) + 10-byte reply; SOCKS4: 8-byte reply.
+          const head = v4 ? 8 : 12;
+          const code = v4 ? buf[1]! : buf[3]!;
+          resolve([code, buf.subarray(head).toString()]);
+        });
+        for (const r of request) s.write(r);
+        s.end(payload);
+      });
+    }
+    const port16 = (p: number): Buffer => Buffer.from([p >> 8, p & 0xff]);
+
+    it('SOCKS5 CONNECT by IPv4 address and by name, SOCKS4 and SOCKS4a; a refused port is reported', async () => {
+      const proxy = await socksProxy(client, { bindPort: 0 });
+      try {
+        const greet = Buffer.from([5, 1, 0]);
+        const v5ip = Buffer.concat([Buffer.from([5, 1, 0, 1, 127, 0, 0, 1]), port16(echo.port)]);
+        expect(await socksEcho(proxy.port!, [greet, v5ip], 'via socks5 ip')).to.deep.equal([0, 'via socks5 ip']);
+        const name = Buffer.from('127.0.0.1');
+        const v5name = Buffer.concat([Buffer.from([5, 1, 0, 3, name.length]), name, port16(echo.port)]);
+        expect(await socksEcho(proxy.port!, [Buffer.concat([greet, v5name])], 'via socks5 name')).to.deep.equal([0, 'via socks5 name']);
+        const v4 = Buffer.concat([Buffer.from([4, 1]), port16(echo.port), Buffer.from([127, 0, 0, 1]), Buffer.from('user\0')]);
+        expect(await socksEcho(proxy.port!, [v4], 'via socks4')).to.deep.equal([90, 'via socks4']);
+        const v4a = Buffer.concat([Buffer.from([4, 1]), port16(echo.port), Buffer.from([0, 0, 0, 1]), Buffer.from('\x00127.0.0.1\x00')]);
+        expect(await socksEcho(proxy.port!, [v4a], 'via socks4a')).to.deep.equal([90, 'via socks4a']);
+        const closed = await freePort();
+        const refused = Buffer.concat([Buffer.from([5, 1, 0, 1, 127, 0, 0, 1]), port16(closed)]);
+        expect(await socksEcho(proxy.port!, [greet, refused], 'x')).to.deep.equal([5, '']);
+        // no acceptable method: 0xFF and close
+        const noAuth = await socksEcho(proxy.port!, [Buffer.from([5, 1, 2])], '');
+        expect(noAuth[0]).to.equal(undefined);
+      } finally {
+        await proxy.close();
+      }
+    });
   });
 
   it('-W style: a channel piped to an in-process stream pair', async () => {
