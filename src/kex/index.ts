@@ -1,15 +1,17 @@
 /**
  * The key-exchange registry (STYLE R2): wire name → KexAlgorithm, with ordered lists.
  *
- * DEFAULT_KEX follows the OpenSSH 9.x client order for the methods we implement.
+ * DEFAULT_KEX follows the OpenSSH 10 client order for the methods we implement: the
+ * post-quantum hybrids first, then the OpenSSH 9.x classic order.
  * Insecure methods (SHA-1, 1024-bit group) are registered but only used when a caller
- * names them explicitly. Later modules (post-quantum hybrids, faster providers) call
- * registerKex().
+ * names them explicitly. Later modules (e.g. faster providers) call registerKex().
  */
 import { curve25519Sha256, curve25519Sha256Libssh } from './curve25519.js';
 import { DH_GROUP_KEX } from './dh-group.js';
 import { dhGexSha1, dhGexSha256 } from './dh-gex.js';
 import { ECDH_NIST_KEX } from './ecdh-nist.js';
+import { mlkem768x25519Sha256 } from './mlkem768x25519.js';
+import { sntrup761x25519Sha512, sntrup761x25519Sha512OpenSSH } from './sntrup761x25519.js';
 import type { KexAlgorithm } from './types.js';
 
 export type * from './types.js';
@@ -19,8 +21,11 @@ export { exchangeHash } from './exchange-hash.js';
 /** Every registered method by wire name. */
 export const KEX_ALGORITHMS: Map<string, KexAlgorithm> = new Map();
 
-/** Default client preference, best first (OpenSSH 9.x order). */
+/** Default client preference, best first (OpenSSH 10 order). */
 export const DEFAULT_KEX: string[] = [
+  'mlkem768x25519-sha256',
+  'sntrup761x25519-sha512',
+  'sntrup761x25519-sha512@openssh.com',
   'curve25519-sha256',
   'curve25519-sha256@libssh.org',
   'ecdh-sha2-nistp256',
@@ -74,6 +79,9 @@ export function getKex(name: string): KexAlgorithm | undefined {
 }
 
 for (const alg of [
+  mlkem768x25519Sha256,
+  sntrup761x25519Sha512,
+  sntrup761x25519Sha512OpenSSH,
   curve25519Sha256,
   curve25519Sha256Libssh,
   ...ECDH_NIST_KEX,

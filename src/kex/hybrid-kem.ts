@@ -1,0 +1,158 @@
+/**
+ * The shape shared by the post-quantum hybrid methods: a KEM run alongside X25519, the
+ * two secrets hashed together into K.
+ *
+ *   C → S  byte 30 (SSH_MSG_KEX_HYBRID_INIT / _ECDH_INIT)   string C_INIT = C_PK ‖ Q_C
+ *   S → C  byte 31 (SSH_MSG_KEX_HYBRID_REPLY / _ECDH_REPLY) string K_S,
+ *          string S_REPLY = S_CT ‖ Q_S, string signature
+ *   K = string HASH(K_PQ ‖ K_CL)       (a string, not an mpint)
+ *   H = HASH(V_C ‖ V_S ‖ I_C ‖ I_S ‖ K_S ‖ string C_INIT ‖ string S_REPLY ‖ K)
+ *
+ * (draft-ietf-sshm-mlkem-hybrid-kex §2; draft-ietf-sshm-ntruprime-ssh §2.) K_CL is the raw
+ * 32-byte X25519 output; an all-zero one (low-order peer key) aborts the exchange as in
+ * RFC 8731 §3. Wrong-length C_INIT or S_REPLY aborts it too (draft §2.1, §2.2).
+ */
+import { x25519 } from '@noble/curves/ed25519.js';
+import { Writer } from '../wire/writer.js';
+import { exchangeHash } from './exchange-hash.js';
+import { expectMessage, kexFailure, randomBytes, wipe } from './kex-util.js';
+import type { HostKeySigner, KexAlgorithm, KexConn, KexMagics, KexResult, RandomSource } from './types.js';
+
+/** the message numbers of every ECDH-shaped method (RFC 5656 §7.1), reused by the hybrids */
+const INIT = 30;
+const REPLY = 31;
+const X25519_BYTES = 32;
+
+/** A key-encapsulation mechanism with injected randomness. */
+export interface Kem {
+  /** for error messages, e.g. "sntrup761" */
+  readonly name: string;
+  readonly publicKeyBytes: number;
+  readonly cipherTextBytes: number;
+  keygen(random: RandomSource): { publicKey: Uint8Array; secretKey: Uint8Array };
+  /** throws if the public key is malformed */
+  encapsulate(publicKey: Uint8Array, random: RandomSource): { cipherText: Uint8Array; sharedSecret: Uint8Array };
+  decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array;
+}
+
+export interface HybridKexSpec {
+  /** wire name */
+  name: string;
+  kem: Kem;
+  hash: (data: Uint8Array) => Uint8Array;
+  /** message names for errors, e.g. SSH_MSG_KEX_HYBRID_INIT */
+  initName: string;
+  replyName: string;
+}
+
+function x25519Shared(name: string, secret: Uint8Array, peer: Uint8Array): Uint8Array {
+  let out: Uint8Array;
+  try {
+    out = x25519.getSharedSecret(secret, peer);
+  } catch {
+    throw kexFailure(name, 'X25519 shared secret is all zero (invalid peer public key)');
+  }
+  let acc = 0;
+  for (const b of out) acc |= b;
+  if (acc === 0) throw kexFailure(name, 'X25519 shared secret is all zero (invalid peer public key)');
+  return out;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/** K = string HASH(K_PQ ‖ K_CL); wipes both inputs */
+function combine(hash: (d: Uint8Array) => Uint8Array, kemSecret: Uint8Array, ecdhSecret: Uint8Array): Uint8Array {
+  const joined = concat(kemSecret, ecdhSecret);
+  const digest = hash(joined);
+  const K = new Writer(digest.length + 8).string(digest).finish().slice();
+  wipe(joined);
+  wipe(digest);
+  wipe(kemSecret);
+  wipe(ecdhSecret);
+  return K;
+}
+
+function methodFields(cInit: Uint8Array, sReply: Uint8Array): Uint8Array {
+  return new Writer(cInit.length + sReply.length + 16).string(cInit).string(sReply).finish();
+}
+
+/**
+ * Build a hybrid KEM + X25519 method.
+ *
+ * @example
+ * export const mlkem768x25519Sha256 = makeHybridKex({ name: 'mlkem768x25519-sha256', kem, hash: sha256, ... });
+ */
+export function makeHybridKex(spec: HybridKexSpec): KexAlgorithm {
+  const { name, kem, hash } = spec;
+  const initLen = kem.publicKeyBytes + X25519_BYTES;
+  const replyLen = kem.cipherTextBytes + X25519_BYTES;
+
+  async function client(conn: KexConn, magics: KexMagics, random: RandomSource): Promise<KexResult> {
+    const { publicKey, secretKey } = kem.keygen(random);
+    const xSecret = randomBytes(random, X25519_BYTES);
+    try {
+      const cInit = concat(publicKey, x25519.getPublicKey(xSecret));
+      await conn.send(new Writer(initLen + 16).u8(INIT).string(cInit).finish());
+      const r = await expectMessage(conn, name, REPLY, spec.replyName);
+      const hostKey = r.string('server host key').slice();
+      const sReply = r.string('server reply S_REPLY').slice();
+      const signature = r.string('signature').slice();
+      r.end();
+      if (sReply.length !== replyLen) {
+        throw kexFailure(name, `server reply is ${sReply.length} bytes, expected ${replyLen}`);
+      }
+      const kemSecret = kem.decapsulate(sReply.subarray(0, kem.cipherTextBytes), secretKey);
+      const K = combine(hash, kemSecret, x25519Shared(name, xSecret, sReply.subarray(kem.cipherTextBytes)));
+      const H = exchangeHash(hash, magics, hostKey, methodFields(cInit, sReply), K);
+      return { K, H, hostKey, signature };
+    } finally {
+      wipe(secretKey);
+      wipe(xSecret);
+    }
+  }
+
+  async function server(
+    conn: KexConn,
+    magics: KexMagics,
+    hostKey: HostKeySigner,
+    random: RandomSource,
+  ): Promise<KexResult> {
+    const r = await expectMessage(conn, name, INIT, spec.initName);
+    const cInit = r.string('client init C_INIT').slice();
+    r.end();
+    if (cInit.length !== initLen) throw kexFailure(name, `client init is ${cInit.length} bytes, expected ${initLen}`);
+    let encapsulated: { cipherText: Uint8Array; sharedSecret: Uint8Array };
+    try {
+      encapsulated = kem.encapsulate(cInit.subarray(0, kem.publicKeyBytes), random);
+    } catch {
+      throw kexFailure(name, `invalid ${kem.name} public key`);
+    }
+    const xSecret = randomBytes(random, X25519_BYTES);
+    try {
+      const sReply = concat(encapsulated.cipherText, x25519.getPublicKey(xSecret));
+      const ecdh = x25519Shared(name, xSecret, cInit.subarray(kem.publicKeyBytes));
+      const K = combine(hash, encapsulated.sharedSecret, ecdh);
+      const H = exchangeHash(hash, magics, hostKey.blob, methodFields(cInit, sReply), K);
+      const signature = await hostKey.sign(H);
+      await conn.send(
+        new Writer(replyLen + hostKey.blob.length + signature.length + 32)
+          .u8(REPLY)
+          .string(hostKey.blob)
+          .string(sReply)
+          .string(signature)
+          .finish(),
+      );
+      return { K, H, hostKey: hostKey.blob, signature };
+    } finally {
+      wipe(xSecret);
+      wipe(encapsulated.sharedSecret);
+    }
+  }
+
+  return Object.freeze({ name, hash, client, server });
+}
