@@ -1,0 +1,72 @@
+/**
+ * What `puressh ssh` prints when it cannot run the command (it then exits 255), worded like
+ * OpenSSH's ssh so scripts and people recognise the failure.
+ */
+import {
+  AlgorithmNegotiationError,
+  AuthError,
+  ConnectionLostError,
+  DisconnectError,
+  HostKeyError,
+  SshError,
+  type AlgorithmKind,
+} from '../errors.js';
+import { UsageError } from './ssh-args.js';
+import { AlgorithmSpecError } from './algo-list.js';
+
+export interface FailureContext {
+  host: string;
+  port: number;
+  user: string;
+  /** lines the host-key policy recorded when it refused the key */
+  hostKeyRefusal: readonly string[];
+}
+
+const NEGOTIATION_LABEL: Record<AlgorithmKind, string> = {
+  kex: 'key exchange method',
+  hostkey: 'host key type',
+  cipher_cs: 'cipher',
+  cipher_sc: 'cipher',
+  mac_cs: 'MAC',
+  mac_sc: 'MAC',
+  compression_cs: 'compression method',
+  compression_sc: 'compression method',
+};
+
+function causeCode(e: unknown): string | undefined {
+  for (let c: unknown = e, i = 0; c && i < 5; c = (c as { cause?: unknown }).cause, i++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** The stderr lines for a failure (without trailing newlines). */
+export function describeFailure(err: unknown, ctx: FailureContext): string[] {
+  const at = `${ctx.host} port ${ctx.port}`;
+  if (err instanceof UsageError || err instanceof AlgorithmSpecError) return [err.message];
+  if (err instanceof HostKeyError) {
+    if (err.kind === 'signature') return [`puressh: ${at}: ${err.message}`, 'Host key verification failed.'];
+    return [...ctx.hostKeyRefusal, 'Host key verification failed.'];
+  }
+  if (err instanceof AuthError) {
+    if (err.code !== 'AUTHENTICATION_FAILED') return [`puressh: ${ctx.user}@${ctx.host}: ${err.message}`];
+    return [`${ctx.user}@${ctx.host}: Permission denied (${err.methodsLeft.join(',')}).`];
+  }
+  if (err instanceof AlgorithmNegotiationError) {
+    return [`Unable to negotiate with ${at}: no matching ${NEGOTIATION_LABEL[err.kind]} found. Their offer: ${err.theirs.join(',')}`];
+  }
+  if (err instanceof DisconnectError) {
+    return err.byPeer ? [`Received disconnect from ${at}:${err.reason}: ${err.description}`, `Disconnected from ${at}`] : [`puressh: ${err.message}`];
+  }
+  const code = causeCode(err);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return [`puressh: Could not resolve hostname ${ctx.host}: Name or service not known`];
+  if (err instanceof ConnectionLostError) {
+    return [code === 'ECONNRESET' ? `Connection reset by ${at}` : `Connection closed by ${at}`];
+  }
+  if (err instanceof SshError) {
+    // connectTcp's messages already name the host ("connect to host H port P: Connection refused")
+    return [err.message.startsWith('connect to host') ? `puressh: ${err.message}` : `puressh: ${at}: ${err.message}`];
+  }
+  return [`puressh: ${(err as Error)?.message ?? String(err)}`];
+}

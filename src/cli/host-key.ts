@@ -1,0 +1,101 @@
+/**
+ * The CLI's host-key policy, ssh's StrictHostKeyChecking over known_hosts:
+ * yes (unknown and changed keys fail), accept-new (unknown keys are added), no (unknown keys
+ * added; a changed key is accepted with a warning and password auth is then refused), ask
+ * (the default: unknown keys are confirmed on the terminal; BatchMode or no terminal fails).
+ */
+import type { HostKeyInfo } from '../client.js';
+import { addKnownHost, checkKnownHost, knownHostName } from './known-hosts-min.js';
+import type { Prompter } from './prompt.js';
+import type { SshSettings } from './settings.js';
+
+export interface HostKeyState {
+  /** lines explaining a refusal, printed before "Host key verification failed." */
+  refusal: string[];
+  /** set after accepting a changed key with StrictHostKeyChecking=no */
+  passwordDisabled: boolean;
+}
+
+export interface HostKeyIo {
+  /** an informational line (suppressed by -q / LogLevel=ERROR) */
+  info(line: string): void;
+  debug(line: string): void;
+  prompt: Prompter;
+}
+
+/** "ED25519", "ECDSA", "RSA", "DSA": the names ssh prints. */
+export function keyLabel(type: string): string {
+  if (type === 'ssh-ed25519') return 'ED25519';
+  if (type.startsWith('ecdsa-')) return 'ECDSA';
+  if (type === 'ssh-rsa') return 'RSA';
+  if (type === 'ssh-dss') return 'DSA';
+  return type.toUpperCase();
+}
+
+export function makeHostKeyVerifier(settings: SshSettings, io: HostKeyIo, state: HostKeyState): (info: HostKeyInfo) => Promise<boolean> {
+  const name = knownHostName(settings.host, settings.port);
+  const files = [...settings.userKnownHostsFiles, ...settings.globalKnownHostsFiles];
+  return async (info) => {
+    const label = keyLabel(info.type);
+    const result = checkKnownHost(files, name, info, (n) => io.debug(n));
+    switch (result.status) {
+      case 'match':
+        io.debug(`Host '${name}' is known and matches the ${label} host key.`);
+        io.debug(`Found key in ${result.entry.file}:${result.entry.line}`);
+        return true;
+      case 'revoked':
+        state.refusal.push(`Host key ${label} ${info.fingerprint} revoked by file ${result.entry.file} line ${result.entry.line}`);
+        return false;
+      case 'mismatch': {
+        const where = result.known.map((k) => `${k.file}:${k.line}`).join(', ');
+        const warning = `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! The ${label} key sent by ${name} is ${info.fingerprint}; offending key in ${where}`;
+        if (settings.strictHostKeyChecking === 'no') {
+          io.info(warning);
+          io.info('Password authentication is disabled to avoid man-in-the-middle attacks.');
+          state.passwordDisabled = true;
+          return true;
+        }
+        state.refusal.push(warning);
+        return false;
+      }
+      case 'unknown':
+        return unknownKey(settings, io, state, name, info, label);
+      default: {
+        const never: never = result;
+        throw new Error(`unexpected known_hosts status ${JSON.stringify(never)}`);
+      }
+    }
+  };
+}
+
+async function unknownKey(settings: SshSettings, io: HostKeyIo, state: HostKeyState, name: string, info: HostKeyInfo, label: string): Promise<boolean> {
+  const mode = settings.strictHostKeyChecking;
+  if (mode === 'yes') {
+    state.refusal.push(`No ${label} host key is known for ${name} and you have requested strict checking.`);
+    return false;
+  }
+  if (mode === 'ask') {
+    if (settings.batchMode) return false;
+    const question =
+      `The authenticity of host '${name}' can't be established.\n` +
+      `${label} key fingerprint is ${info.fingerprint}.\n` +
+      'Are you sure you want to continue connecting (yes/no/[fingerprint])? ';
+    let answer = await io.prompt(question, true);
+    while (answer !== null) {
+      const a = answer.trim();
+      if (a.toLowerCase() === 'yes' || a === info.fingerprint) break;
+      if (a.toLowerCase() === 'no') return false;
+      answer = await io.prompt("Please type 'yes', 'no' or the fingerprint: ", true);
+    }
+    if (answer === null) return false;
+  }
+  const file = settings.userKnownHostsFiles[0];
+  if (!file) return true;
+  try {
+    addKnownHost(file, name, info, settings.hashKnownHosts);
+    io.info(`Warning: Permanently added '${name}' (${label}) to the list of known hosts.`);
+  } catch (e) {
+    io.info(`Failed to add the host to the list of known hosts (${file}): ${(e as Error).message}`);
+  }
+  return true;
+}

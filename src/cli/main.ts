@@ -1,0 +1,93 @@
+/**
+ * The `puressh` command (Node only). `bin/puressh` calls `cli()`.
+ *
+ *   puressh ssh [-p port] [-l user] [-i identity]... [-o Name=Value]... [-C] [-v]
+ *               [-Q kex|cipher|mac|key|compression] [user@]host [command...]
+ */
+import { readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import type { Writable } from 'node:stream';
+import { makePrompter } from './prompt.js';
+import { runSsh, type CliIo } from './ssh.js';
+import { USAGE } from './ssh-args.js';
+
+const HELP = `puressh: an SSH client in pure TypeScript
+
+commands:
+  puressh ssh [options] [user@]host [command...]   run a command like OpenSSH's ssh
+  puressh --version
+
+${USAGE}`;
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function defaultIo(): CliIo {
+  let localUser = process.env.USER ?? '';
+  try {
+    localUser = userInfo().username;
+  } catch {
+    /* no passwd entry: keep $USER */
+  }
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    home: process.env.HOME ?? homedir(),
+    localUser,
+    prompt: makePrompter(process.env),
+    version: packageVersion(),
+  };
+}
+
+/** Run the command line (without "node" and the script path); resolves with the exit status. */
+export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'ssh':
+      return runSsh(rest, io);
+    case '-V':
+    case '--version':
+      io.stdout.write(`puressh ${io.version}\n`);
+      return 0;
+    case '-h':
+    case '--help':
+    case 'help':
+      io.stdout.write(HELP + '\n');
+      return 0;
+    case undefined:
+      io.stderr.write(HELP + '\n');
+      return 255;
+    default:
+      io.stderr.write(`puressh: unknown command "${command}"\n${HELP}\n`);
+      return 255;
+  }
+}
+
+function flush(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded || stream.errored) return resolve();
+    stream.write('', () => resolve());
+  });
+}
+
+/** The process entry: run, flush stdout and stderr, exit with the status. */
+export async function cli(argv: readonly string[] = process.argv.slice(2)): Promise<never> {
+  // A closed or full stdout/stderr must not crash us; the pumps notice and stop.
+  for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
+  let code: number;
+  try {
+    code = await main(argv);
+  } catch (e) {
+    process.stderr.write(`puressh: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    code = 255;
+  }
+  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  process.exit(code);
+}

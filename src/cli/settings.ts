@@ -1,0 +1,178 @@
+/**
+ * From parsed ssh arguments to the settings puressh connects with: OpenSSH's defaults,
+ * `~` expansion, algorithm lists (with +/-/^ syntax), and the `-Q` lists.
+ */
+import { join } from 'node:path';
+import { DEFAULT_HOSTKEY_ALGORITHMS, KEY_TYPES, SUPPORTED_HOSTKEY_ALGORITHMS, signatureAlgorithmsForKeyType } from '../crypto/keys/index.js';
+import { DEFAULT_KEX, SUPPORTED_KEX } from '../kex/index.js';
+import { DEFAULT_CIPHERS, SUPPORTED_CIPHERS } from '../transport/cipher/index.js';
+import { SUPPORTED_COMPRESSIONS } from '../transport/compression.js';
+import { DEFAULT_MACS, SUPPORTED_MACS } from '../transport/mac/index.js';
+import type { AlgorithmPreferences } from '../client.js';
+import { applyAlgorithmSpec } from './algo-list.js';
+import { parseBytes, parsePort, parseTime, parseYesNo, UsageError, type SshArgs } from './ssh-args.js';
+
+export type StrictHostKeyChecking = 'yes' | 'no' | 'accept-new' | 'ask';
+export type LogLevel = 'QUIET' | 'FATAL' | 'ERROR' | 'INFO' | 'VERBOSE' | 'DEBUG';
+
+export interface SshSettings {
+  host: string;
+  port: number;
+  user: string;
+  /** user command (null: start the login shell) */
+  command: string | null;
+  identityFiles: string[];
+  /** true when the files came from -i/IdentityFile (missing ones are then reported) */
+  identityFilesExplicit: boolean;
+  userKnownHostsFiles: string[];
+  globalKnownHostsFiles: string[];
+  strictHostKeyChecking: StrictHostKeyChecking;
+  hashKnownHosts: boolean;
+  batchMode: boolean;
+  passwordAuthentication: boolean;
+  pubkeyAuthentication: boolean;
+  numberOfPasswordPrompts: number;
+  preferredAuthentications: string[];
+  algorithms: AlgorithmPreferences;
+  /** true when HostKeyAlgorithms was given (so known_hosts must not reorder it) */
+  hostKeyAlgorithmsExplicit: boolean;
+  connectTimeoutMs: number | undefined;
+  serverAliveIntervalMs: number | undefined;
+  serverAliveCountMax: number | undefined;
+  rekeyBytes: number | undefined;
+  rekeySeconds: number | undefined;
+  noStdin: boolean;
+  logLevel: LogLevel;
+  verbose: number;
+}
+
+/** Compression=yes order of OpenSSH 9 (compression_alg_list). */
+const COMPRESSION_YES = ['zlib@openssh.com', 'zlib', 'none'];
+const COMPRESSION_NO = ['none', 'zlib@openssh.com', 'zlib'];
+
+export function expandTilde(path: string, home: string): string {
+  if (path === '~') return home;
+  if (path.startsWith('~/')) return join(home, path.slice(2));
+  return path;
+}
+
+export function resolveSettings(args: SshArgs, env: { home: string; localUser: string }): SshSettings {
+  const o = args.options;
+  const yesNo = (key: string, dflt: boolean): boolean => (o.has(key) ? parseYesNo(key, o.get(key)!) : dflt);
+  const host = o.get('hostname') ?? args.host;
+  if (!host) throw new UsageError('no destination given');
+
+  const strict = (o.get('stricthostkeychecking') ?? 'ask').toLowerCase();
+  const strictMap: Record<string, StrictHostKeyChecking> = {
+    yes: 'yes', true: 'yes', no: 'no', false: 'no', off: 'no', 'accept-new': 'accept-new', ask: 'ask',
+  };
+  if (!(strict in strictMap)) throw new UsageError(`command-line line 0: unsupported option "${strict}" for stricthostkeychecking`);
+
+  const level = (o.get('loglevel') ?? (args.quiet ? 'QUIET' : 'INFO')).toUpperCase();
+  const logLevel: LogLevel = level.startsWith('DEBUG') ? 'DEBUG' : (['QUIET', 'FATAL', 'ERROR', 'INFO', 'VERBOSE'].includes(level) ? level : 'INFO') as LogLevel;
+
+  const list = (key: string, defaults: readonly string[], supported: readonly string[], label: string): string[] | undefined =>
+    o.has(key) ? applyAlgorithmSpec(o.get(key)!, defaults, supported, label) : undefined;
+  const algorithms: AlgorithmPreferences = {};
+  const kex = list('kexalgorithms', DEFAULT_KEX, SUPPORTED_KEX, 'KEX algorithms');
+  if (kex) algorithms.kex = kex;
+  const cipher = list('ciphers', DEFAULT_CIPHERS, SUPPORTED_CIPHERS, 'cipher');
+  if (cipher) algorithms.cipher = cipher;
+  const mac = list('macs', DEFAULT_MACS, SUPPORTED_MACS, 'MAC algorithm');
+  if (mac) algorithms.mac = mac;
+  const hostKey = list('hostkeyalgorithms', DEFAULT_HOSTKEY_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS, 'host key algorithms');
+  if (hostKey) algorithms.hostKey = hostKey;
+  const publicKey = list('pubkeyacceptedalgorithms', DEFAULT_HOSTKEY_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS, 'key algorithms');
+  if (publicKey) algorithms.publicKey = publicKey;
+  const compression = yesNo('compression', false) ? COMPRESSION_YES : COMPRESSION_NO;
+  algorithms.compression = compression.filter((c) => SUPPORTED_COMPRESSIONS.includes(c));
+
+  const explicitIds = args.identityFiles.length > 0;
+  const identityFiles = (explicitIds ? args.identityFiles : ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa']).map((p) => expandTilde(p, env.home));
+  const files = (key: string, dflt: string): string[] =>
+    (o.get(key) ?? dflt).split(/\s+/).filter((p) => p && p.toLowerCase() !== 'none').map((p) => expandTilde(p, env.home));
+
+  const seconds = (key: string): number | undefined => (o.has(key) ? parseTime(key, o.get(key)!) : undefined);
+  const connectTimeout = seconds('connecttimeout');
+  const aliveInterval = seconds('serveraliveinterval');
+  let rekeyBytes: number | undefined;
+  let rekeySeconds: number | undefined;
+  if (o.has('rekeylimit')) {
+    const [bytes, time] = o.get('rekeylimit')!.split(/\s+/);
+    if (bytes && bytes !== 'default') rekeyBytes = parseBytes('rekeylimit', bytes);
+    if (time && time !== 'none') rekeySeconds = parseTime('rekeylimit', time);
+  }
+  const count = (key: string, dflt: number): number => {
+    if (!o.has(key)) return dflt;
+    const n = Number(o.get(key));
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`command-line line 0: invalid number "${o.get(key)}" for ${key}`);
+    return n;
+  };
+
+  return {
+    host,
+    port: o.has('port') ? parsePort(o.get('port')!) : 22,
+    user: o.get('user') ?? env.localUser,
+    command: args.command.length ? args.command.join(' ') : null,
+    identityFiles,
+    identityFilesExplicit: explicitIds,
+    userKnownHostsFiles: files('userknownhostsfile', '~/.ssh/known_hosts ~/.ssh/known_hosts2'),
+    globalKnownHostsFiles: files('globalknownhostsfile', '/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2'),
+    strictHostKeyChecking: strictMap[strict]!,
+    hashKnownHosts: yesNo('hashknownhosts', false),
+    batchMode: yesNo('batchmode', false),
+    passwordAuthentication: yesNo('passwordauthentication', true),
+    pubkeyAuthentication: yesNo('pubkeyauthentication', true),
+    numberOfPasswordPrompts: count('numberofpasswordprompts', 3),
+    preferredAuthentications: (o.get('preferredauthentications') ?? 'publickey,keyboard-interactive,password').split(',').map((s) => s.trim()).filter(Boolean),
+    algorithms,
+    hostKeyAlgorithmsExplicit: hostKey !== undefined,
+    connectTimeoutMs: connectTimeout !== undefined && connectTimeout > 0 ? connectTimeout * 1000 : undefined,
+    serverAliveIntervalMs: aliveInterval ? aliveInterval * 1000 : undefined,
+    serverAliveCountMax: o.has('serveralivecountmax') ? count('serveralivecountmax', 3) : undefined,
+    rekeyBytes,
+    rekeySeconds,
+    noStdin: args.noStdin,
+    logLevel: args.verbose > 0 ? 'DEBUG' : logLevel,
+    verbose: args.verbose,
+  };
+}
+
+/**
+ * OpenSSH's order_hostkeyalgs: when known_hosts already holds keys of some types for this
+ * host, ask for those types first so the check can succeed.
+ */
+export function preferKnownHostKeyTypes(defaults: readonly string[], knownTypes: readonly string[]): string[] {
+  const first: string[] = [];
+  for (const t of knownTypes) for (const alg of signatureAlgorithmsForKeyType(t)) if (defaults.includes(alg) && !first.includes(alg)) first.push(alg);
+  return [...first, ...defaults.filter((a) => !first.includes(a))];
+}
+
+/** `-Q` answers, named as ssh names them. */
+export function queryList(what: string): string[] | null {
+  switch (what.toLowerCase()) {
+    case 'kex':
+    case 'kexalgorithms':
+      return [...SUPPORTED_KEX];
+    case 'cipher':
+    case 'ciphers':
+      return [...SUPPORTED_CIPHERS];
+    case 'cipher-auth':
+      return SUPPORTED_CIPHERS.filter((c) => c.includes('gcm') || c.includes('poly1305'));
+    case 'mac':
+    case 'macs':
+      return [...SUPPORTED_MACS];
+    case 'key':
+    case 'key-plain':
+      return [...KEY_TYPES.keys()];
+    case 'key-sig':
+    case 'hostkeyalgorithms':
+    case 'pubkeyacceptedalgorithms':
+    case 'sig':
+      return [...SUPPORTED_HOSTKEY_ALGORITHMS];
+    case 'compression':
+      return [...SUPPORTED_COMPRESSIONS];
+    default:
+      return null;
+  }
+}

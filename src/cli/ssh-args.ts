@@ -1,0 +1,300 @@
+/**
+ * Command-line parsing for `puressh ssh`, with OpenSSH's flags and rules:
+ * - options may come before and right after the destination; the next word starts the
+ *   command, and every word after it belongs to the command (joined with spaces, as ssh does);
+ * - flags cluster (`-Cv`), option arguments may be attached (`-p2222`), `--` ends options;
+ * - the first value obtained for a setting wins (ssh_config(5)), whether it came from a flag
+ *   (`-p`, `-l`, `-c`, `-m`, `-C`), an `-o Name=Value` or the `user@` / `ssh://` destination;
+ *   identity files accumulate.
+ */
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const USAGE = `usage: puressh ssh [-46CnqTVv] [-c cipher_spec] [-F configfile] [-i identity_file]
+           [-l login_name] [-m mac_spec] [-o option] [-p port] [-Q query_option]
+           destination [command [argument ...]]
+       puressh ssh -Q kex|cipher|mac|key|key-sig|compression`;
+
+/** -o keywords puressh acts on (lower case). */
+export const SUPPORTED_OPTIONS = new Set([
+  'kexalgorithms',
+  'ciphers',
+  'macs',
+  'hostkeyalgorithms',
+  'pubkeyacceptedalgorithms',
+  'compression',
+  'port',
+  'user',
+  'hostname',
+  'identityfile',
+  'identitiesonly',
+  'stricthostkeychecking',
+  'userknownhostsfile',
+  'globalknownhostsfile',
+  'connecttimeout',
+  'batchmode',
+  'passwordauthentication',
+  'pubkeyauthentication',
+  'preferredauthentications',
+  'numberofpasswordprompts',
+  'loglevel',
+  'serveraliveinterval',
+  'serveralivecountmax',
+  'rekeylimit',
+  'hashknownhosts',
+]);
+
+/** Old names OpenSSH still accepts. */
+const ALIASES: Record<string, string> = {
+  pubkeyacceptedkeytypes: 'pubkeyacceptedalgorithms',
+};
+
+/** Accepted and ignored: they make no difference to what puressh does today. */
+export const IGNORED_OPTIONS = new Set([
+  'identityagent',
+  'checkhostip',
+  'addressfamily',
+  'updatehostkeys',
+  'requesttty',
+  'forwardagent',
+  'forwardx11',
+  'controlmaster',
+  'controlpath',
+  'controlpersist',
+  'kbdinteractiveauthentication',
+  'gssapiauthentication',
+  'visualhostkey',
+  'hostkeyalias',
+  'tcpkeepalive',
+  'exitonforwardfailure',
+  'clearallforwardings',
+  'escapechar',
+  'sendenv',
+  'verifyhostkeydns',
+]);
+
+export interface SshArgs {
+  destination: string | null;
+  /** the host part of the destination */
+  host: string | null;
+  /** the command words (empty: no command) */
+  command: string[];
+  /** number of -v flags */
+  verbose: number;
+  quiet: boolean;
+  /** -n: stdin from /dev/null */
+  noStdin: boolean;
+  /** -Q argument */
+  query: string | null;
+  /** -V */
+  version: boolean;
+  /** settings by lower-case keyword, first value wins */
+  options: Map<string, string>;
+  /** -i and IdentityFile, in order */
+  identityFiles: string[];
+  /** notes about accepted-but-ignored flags and options (printed with -v) */
+  notes: string[];
+}
+
+const NO_ARG = new Set(['4', '6', 'C', 'n', 'q', 'T', 'V', 'v', 'a', 'x', 'k']);
+const WITH_ARG = new Set(['c', 'F', 'i', 'l', 'm', 'o', 'p', 'Q']);
+
+/** Parse "Name=Value" or "Name Value" as ssh's -o does. */
+export function parseOption(text: string): [string, string] {
+  const m = /^\s*([A-Za-z0-9]+)\s*(?:=\s*|\s+)(.*?)\s*$/.exec(text);
+  if (!m || m[2] === '') throw new UsageError(`command-line line 0: no argument after keyword "${text.trim()}"`);
+  const key = m[1]!.toLowerCase();
+  return [ALIASES[key] ?? key, unquote(m[2]!)];
+}
+
+function unquote(v: string): string {
+  return v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v;
+}
+
+/** Parse the words after `puressh ssh`. Throws UsageError. */
+export function parseSshArgs(argv: readonly string[]): SshArgs {
+  const out: SshArgs = {
+    destination: null,
+    host: null,
+    command: [],
+    verbose: 0,
+    quiet: false,
+    noStdin: false,
+    query: null,
+    version: false,
+    options: new Map(),
+    identityFiles: [],
+    notes: [],
+  };
+  const set = (key: string, value: string): void => {
+    if (key === 'identityfile') out.identityFiles.push(value);
+    else if (!out.options.has(key)) out.options.set(key, value);
+  };
+  let i = 0;
+  let optionsDone = false;
+  while (i < argv.length) {
+    const word = argv[i]!;
+    if (!optionsDone && word === '--') {
+      optionsDone = true;
+      i++;
+      continue;
+    }
+    if (optionsDone || !word.startsWith('-') || word === '-') {
+      if (out.destination === null) {
+        const d = parseDestination(word);
+        out.destination = word;
+        out.host = d.host;
+        if (d.user !== undefined) set('user', d.user);
+        if (d.port !== undefined) set('port', String(d.port));
+        i++;
+        continue;
+      }
+      out.command = argv.slice(i);
+      break;
+    }
+    // a cluster of flags, the last of which may take an argument
+    for (let j = 1; j < word.length; j++) {
+      const flag = word[j]!;
+      if (NO_ARG.has(flag)) {
+        applyFlag(out, flag, set);
+        continue;
+      }
+      if (!WITH_ARG.has(flag)) {
+        throw new UsageError(`unknown option -- ${flag}`);
+      }
+      let arg = word.slice(j + 1);
+      if (arg === '') {
+        i++;
+        if (i >= argv.length) throw new UsageError(`option requires an argument -- ${flag}`);
+        arg = argv[i]!;
+      }
+      applyArgFlag(out, flag, arg, set);
+      break;
+    }
+    i++;
+  }
+  return out;
+}
+
+function applyFlag(out: SshArgs, flag: string, set: (k: string, v: string) => void): void {
+  switch (flag) {
+    case 'C':
+      set('compression', 'yes');
+      break;
+    case 'v':
+      out.verbose++;
+      break;
+    case 'q':
+      out.quiet = true;
+      break;
+    case 'n':
+      out.noStdin = true;
+      break;
+    case 'V':
+      out.version = true;
+      break;
+    default:
+      // -4 -6 -T -a -x -k: no effect here (IPv4 loopback, no pty, no agent/X11 forwarding)
+      out.notes.push(`flag -${flag} has no effect in puressh`);
+  }
+}
+
+function applyArgFlag(out: SshArgs, flag: string, arg: string, set: (k: string, v: string) => void): void {
+  switch (flag) {
+    case 'p':
+      set('port', arg);
+      break;
+    case 'l':
+      set('user', arg);
+      break;
+    case 'i':
+      set('identityfile', arg);
+      break;
+    case 'c':
+      set('ciphers', arg);
+      break;
+    case 'm':
+      set('macs', arg);
+      break;
+    case 'Q':
+      out.query = arg;
+      break;
+    case 'F':
+      // puressh reads no ssh_config; "-F /dev/null" (or "none") asks for exactly that.
+      if (arg !== '/dev/null' && arg !== 'none') out.notes.push(`-F ${arg}: puressh does not read ssh_config files; ignored`);
+      break;
+    case 'o': {
+      const [key, value] = parseOption(arg);
+      if (SUPPORTED_OPTIONS.has(key)) set(key, value);
+      else if (IGNORED_OPTIONS.has(key)) out.notes.push(`option ${key} is ignored by puressh`);
+      else throw new UsageError(`command-line line 0: Bad configuration option: ${key}`);
+      break;
+    }
+  }
+}
+
+export interface Destination {
+  user?: string;
+  host: string;
+  port?: number;
+}
+
+/** `[user@]host` or `ssh://[user@]host[:port]` (the last '@' separates the user). */
+export function parseDestination(dest: string): Destination {
+  let rest = dest;
+  let port: number | undefined;
+  const uri = /^ssh:\/\/(.*)$/i.exec(dest);
+  if (uri) {
+    rest = uri[1]!.replace(/\/$/, '');
+    const m = /^(.*?)(?::(\d+))?$/.exec(rest)!;
+    rest = m[1]!;
+    if (m[2] !== undefined) port = parsePort(m[2]);
+  }
+  const at = rest.lastIndexOf('@');
+  const user = at > 0 ? rest.slice(0, at) : undefined;
+  const host = at >= 0 ? rest.slice(at + 1) : rest;
+  if (at === 0 || host === '') throw new UsageError(`invalid destination "${dest}"`);
+  const out: Destination = { host: host.replace(/^\[(.*)\]$/, '$1') };
+  if (user !== undefined) out.user = user;
+  if (port !== undefined) out.port = port;
+  return out;
+}
+
+export function parsePort(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= 65535)) throw new UsageError(`Bad port '${text}'`);
+  return n;
+}
+
+/** yes/no style values ("true"/"false" too, as ssh_config accepts). */
+export function parseYesNo(key: string, value: string): boolean {
+  const v = value.toLowerCase();
+  if (v === 'yes' || v === 'true') return true;
+  if (v === 'no' || v === 'false') return false;
+  throw new UsageError(`command-line line 0: unsupported option "${value}" for ${key}`);
+}
+
+/** Seconds (ssh_config time format: 30, 30s, 5m, 1h, 1h30m). */
+export function parseTime(key: string, value: string): number {
+  const units: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  let total = 0;
+  const re = /(\d+)([smhdw]?)/giy;
+  let m: RegExpExecArray | null;
+  let pos = 0;
+  while ((m = re.exec(value))) {
+    total += Number(m[1]) * units[m[2]!.toLowerCase()]!;
+    pos = re.lastIndex;
+  }
+  if (pos !== value.length || value === '') throw new UsageError(`command-line line 0: invalid time value "${value}" for ${key}`);
+  return total;
+}
+
+/** Bytes with an optional K/M/G suffix (RekeyLimit). */
+export function parseBytes(key: string, value: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(value);
+  if (!m) throw new UsageError(`command-line line 0: invalid size "${value}" for ${key}`);
+  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Number(m[1]) * mult;
+}

@@ -1,0 +1,256 @@
+/**
+ * `puressh ssh`: OpenSSH's command line over the puressh client. Runs the command (or the
+ * login shell), streams stdin to it and its stdout/stderr back, and exits with its exit
+ * status, or 255 with a one-line reason when connecting, the host key or authentication fails.
+ */
+import { readFileSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import type { AuthContext, AuthMethod, AuthOutcome } from '../auth/types.js';
+import { passwordMethod } from '../auth/password.js';
+import type { SshClient } from '../client.js';
+import type { Channel } from '../connection/channel.js';
+import { DEFAULT_HOSTKEY_ALGORITHMS, parsePrivateKey, type PrivateKey } from '../crypto/keys/index.js';
+import { KeyError } from '../errors.js';
+import { connect, type NodeConnectOptions } from '../node.js';
+import { describeFailure } from './failure.js';
+import { makeHostKeyVerifier, type HostKeyState } from './host-key.js';
+import { knownHostName, lookupKnownHosts } from './known-hosts-min.js';
+import type { Prompter } from './prompt.js';
+import { preferKnownHostKeyTypes, queryList, resolveSettings, type SshSettings } from './settings.js';
+import { parseSshArgs, USAGE, UsageError } from './ssh-args.js';
+
+export interface CliIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  home: string;
+  localUser: string;
+  prompt: Prompter;
+  version: string;
+}
+
+interface Log {
+  debug(line: string): void;
+  info(line: string): void;
+  error(line: string): void;
+}
+
+function makeLog(stderr: Writable, settings: Pick<SshSettings, 'logLevel'>): Log {
+  const level = settings.logLevel;
+  const w = (line: string): void => void stderr.write(line + '\n');
+  return {
+    debug: (line) => level === 'DEBUG' && w(`debug1: ${line}`),
+    info: (line) => (level === 'INFO' || level === 'VERBOSE' || level === 'DEBUG') && w(line),
+    error: (line) => level !== 'QUIET' && w(line),
+  };
+}
+
+export async function runSsh(argv: readonly string[], io: CliIo): Promise<number> {
+  let args;
+  try {
+    args = parseSshArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`puressh: ${e.message}\n${USAGE}\n`);
+    return 255;
+  }
+  if (args.version) {
+    io.stderr.write(`puressh ${io.version} (pure TypeScript SSH client)\n`);
+    return 0;
+  }
+  if (args.query !== null) {
+    const list = queryList(args.query);
+    if (!list) {
+      io.stderr.write(`puressh: Unsupported query "${args.query}"\n`);
+      return 255;
+    }
+    io.stdout.write(list.join('\n') + '\n');
+    return 0;
+  }
+  if (args.destination === null) {
+    io.stderr.write(USAGE + '\n');
+    return 255;
+  }
+  let settings: SshSettings;
+  try {
+    settings = resolveSettings(args, io);
+  } catch (e) {
+    io.stderr.write(`puressh: ${(e as Error).message}\n`);
+    return 255;
+  }
+  const log = makeLog(io.stderr, settings);
+  for (const n of args.notes) log.debug(n);
+
+  const state: HostKeyState = { refusal: [], passwordDisabled: false };
+  const ctx = { host: settings.host, port: settings.port, user: settings.user, hostKeyRefusal: state.refusal };
+  let client: SshClient;
+  try {
+    client = await connect(await clientOptions(settings, io, log, state));
+  } catch (e) {
+    for (const line of describeFailure(e, ctx)) log.error(line);
+    return 255;
+  }
+  try {
+    log.debug(`Authenticated to ${settings.host} ([${settings.host}]:${settings.port}) using "${client.authMethod}".`);
+    return await runCommand(client, settings, io, log);
+  } catch (e) {
+    for (const line of describeFailure(e, ctx)) log.error(line);
+    return 255;
+  } finally {
+    await client.disconnect().catch(() => {});
+  }
+}
+
+async function clientOptions(settings: SshSettings, io: CliIo, log: Log, state: HostKeyState): Promise<NodeConnectOptions> {
+  const algorithms = { ...settings.algorithms };
+  if (!settings.hostKeyAlgorithmsExplicit) {
+    const name = knownHostName(settings.host, settings.port);
+    const known = lookupKnownHosts([...settings.userKnownHostsFiles, ...settings.globalKnownHostsFiles], name);
+    const types = [...new Set(known.filter((k) => k.marker === null).map((k) => k.type))];
+    if (types.length) algorithms.hostKey = preferKnownHostKeyTypes(DEFAULT_HOSTKEY_ALGORITHMS, types);
+  }
+  const privateKeys = settings.pubkeyAuthentication ? await loadIdentities(settings, io.prompt, log) : [];
+  const extraAuthMethods: AuthMethod[] = [];
+  const interactivePassword = settings.passwordAuthentication && !settings.batchMode;
+  if (interactivePassword) extraAuthMethods.push(promptingPassword(settings, io.prompt, log, state));
+  const options: NodeConnectOptions = {
+    host: settings.host,
+    port: settings.port,
+    username: settings.user,
+    hostKeyVerifier: makeHostKeyVerifier(settings, { info: log.info, debug: log.debug, prompt: io.prompt }, state),
+    privateKeys,
+    extraAuthMethods,
+    authMethods: settings.preferredAuthentications,
+    algorithms,
+    onBanner: (text) => log.info(text.replace(/\n$/, '')),
+  };
+  if (settings.verbose > 0) options.debug = log.debug;
+  if (settings.connectTimeoutMs !== undefined) {
+    options.connectTimeout = settings.connectTimeoutMs;
+    // ssh's ConnectTimeout also bounds the handshake; not while a person may be typing a password
+    if (!interactivePassword) options.timeout = settings.connectTimeoutMs;
+  }
+  if (settings.serverAliveIntervalMs !== undefined) options.keepaliveInterval = settings.serverAliveIntervalMs;
+  if (settings.serverAliveCountMax !== undefined) options.keepaliveCountMax = settings.serverAliveCountMax;
+  if (settings.rekeyBytes !== undefined) options.rekeyBytes = settings.rekeyBytes;
+  if (settings.rekeySeconds !== undefined) options.rekeySeconds = settings.rekeySeconds;
+  return options;
+}
+
+/** Read the identity files; encrypted ones ask for their passphrase (not in BatchMode). */
+async function loadIdentities(settings: SshSettings, prompt: Prompter, log: Log): Promise<PrivateKey[]> {
+  const keys: PrivateKey[] = [];
+  for (const path of settings.identityFiles) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      if (settings.identityFilesExplicit) log.info(`Warning: Identity file ${path} not accessible: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}.`);
+      continue;
+    }
+    let passphrase: string | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        keys.push(parsePrivateKey(text, passphrase));
+        log.debug(`Will attempt key: ${path}`);
+        break;
+      } catch (e) {
+        if (e instanceof KeyError && e.code === 'KEYFILE_AUTH_FAILED' && !settings.batchMode && attempt < 3) {
+          const answer = await prompt(`Enter passphrase for key '${path}': `, false);
+          if (answer !== null && answer !== '') {
+            passphrase = answer;
+            continue;
+          }
+        }
+        log.info(`Load key "${path}": ${e instanceof KeyError ? e.message : String(e)}`);
+        break;
+      }
+    }
+  }
+  return keys;
+}
+
+/** "password" with ssh's NumberOfPasswordPrompts retries and its prompt text. */
+function promptingPassword(settings: SshSettings, prompt: Prompter, log: Log, state: HostKeyState): AuthMethod {
+  return {
+    name: 'password',
+    async attempt(ctx: AuthContext): Promise<AuthOutcome> {
+      let outcome: AuthOutcome = { success: false, failure: { methods: [], partialSuccess: false } };
+      for (let i = 0; i < settings.numberOfPasswordPrompts && !state.passwordDisabled; i++) {
+        if (i > 0) log.error('Permission denied, please try again.');
+        const password = await prompt(`${settings.user}@${settings.host}'s password: `, false);
+        if (password === null) break;
+        outcome = await passwordMethod(password).attempt(ctx);
+        if (outcome.success || outcome.failure.partialSuccess || !outcome.failure.methods.includes('password')) break;
+      }
+      return outcome;
+    },
+  };
+}
+
+async function runCommand(client: SshClient, settings: SshSettings, io: CliIo, log: Log): Promise<number> {
+  const ch = settings.command !== null ? await client.exec(settings.command) : await client.shell();
+  if (settings.command === null) log.debug('no command given: running the login shell without a pseudo-terminal');
+  const output = Promise.all([pumpOut(() => ch.read(), io.stdout), pumpOut(() => ch.readStderr(), io.stderr)]);
+  if (settings.noStdin) await ch.eof();
+  else void pumpIn(io.stdin, ch, log);
+  try {
+    await output;
+  } catch (e) {
+    if (!(e instanceof BrokenPipe)) throw e;
+    // like ssh: a reader that went away (`| head`) ends the session with status 255
+    log.debug(`${e.message}; closing the channel`);
+    await ch.close().catch(() => {});
+    return 255;
+  }
+  const status = await ch.exit;
+  if (status.signal) log.debug(`remote command killed by signal ${status.signal}${status.message ? `: ${status.message}` : ''}`);
+  log.debug(`exit status ${status.code ?? 'none'}`);
+  return status.code ?? 255;
+}
+
+class BrokenPipe extends Error {}
+
+/** Channel output to a local stream, waiting for 'drain' so the window tracks the consumer. */
+async function pumpOut(read: () => Promise<Uint8Array | null>, out: Writable): Promise<void> {
+  let failed: Error | null = null;
+  const onError = (e: Error): void => {
+    failed = e;
+  };
+  out.on('error', onError);
+  try {
+    for (;;) {
+      const chunk = await read();
+      if (chunk === null) return;
+      if (failed || out.destroyed) throw new BrokenPipe(`write: ${(failed as Error | null)?.message ?? 'output closed'}`);
+      if (!out.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            out.off('drain', done);
+            out.off('close', done);
+            out.off('error', done);
+            resolve();
+          };
+          out.on('drain', done);
+          out.on('close', done);
+          out.on('error', done);
+        });
+      }
+    }
+  } finally {
+    out.off('error', onError);
+  }
+}
+
+/** Local stdin to the channel, chunk by chunk with the channel's backpressure, then EOF. */
+async function pumpIn(stdin: Readable, ch: Channel, log: Log): Promise<void> {
+  try {
+    for await (const chunk of stdin) {
+      if (ch.isClosed) break;
+      await ch.write(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : (chunk as Uint8Array));
+    }
+    if (!ch.isClosed) await ch.eof();
+  } catch (e) {
+    log.debug(`stdin: ${(e as Error).message}`);
+  }
+}
