@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import type { Writable } from 'node:stream';
 import { makePrompter } from './prompt.js';
+import { runScp } from './scp.js';
+import { runSftp } from './sftp.js';
 import { runSsh, type CliIo } from './ssh.js';
 import { USAGE } from './ssh-args.js';
 
@@ -15,6 +17,8 @@ const HELP = `puressh: an SSH client in pure TypeScript
 
 commands:
   puressh ssh [options] [user@]host [command...]   run a command like OpenSSH's ssh
+  puressh sftp [options] [user@]host[:path]        file transfer like OpenSSH's sftp (-b batchfile)
+  puressh scp [options] source ... target          copy files like OpenSSH's scp ([user@]host:path)
   puressh --version
 
 ${USAGE}`;
@@ -52,6 +56,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   switch (command) {
     case 'ssh':
       return runSsh(rest, io);
+    case 'sftp':
+      return runSftp(rest, io);
+    case 'scp':
+      return runScp(rest, io);
     case '-V':
     case '--version':
       io.stdout.write(`puressh ${io.version}\n`);

@@ -29,13 +29,13 @@ export interface CliIo {
   version: string;
 }
 
-interface Log {
+export interface Log {
   debug(line: string): void;
   info(line: string): void;
   error(line: string): void;
 }
 
-function makeLog(stderr: Writable, settings: Pick<SshSettings, 'logLevel'>): Log {
+export function makeLog(stderr: Writable, settings: Pick<SshSettings, 'logLevel'>): Log {
   const level = settings.logLevel;
   const w = (line: string): void => void stderr.write(line + '\n');
   return {
@@ -101,7 +101,7 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-async function clientOptions(settings: SshSettings, io: CliIo, log: Log, state: HostKeyState): Promise<NodeConnectOptions> {
+export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, state: HostKeyState): Promise<NodeConnectOptions> {
   const algorithms = { ...settings.algorithms };
   if (!settings.hostKeyAlgorithmsExplicit) {
     const name = knownHostName(settings.host, settings.port);

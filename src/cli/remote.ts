@@ -1,0 +1,126 @@
+/**
+ * Connecting for `puressh sftp` and `puressh scp`: their flags are translated to ssh's
+ * (-P port becomes -p, and so on) so that settings, identities, known_hosts and prompts
+ * behave exactly as in `puressh ssh`.
+ */
+import type { SshClient } from '../client.js';
+import { connect } from '../node.js';
+import { describeFailure } from './failure.js';
+import type { HostKeyState } from './host-key.js';
+import { resolveSettings, type SshSettings } from './settings.js';
+import { clientOptions, makeLog, type CliIo, type Log } from './ssh.js';
+import { parseSshArgs, UsageError } from './ssh-args.js';
+
+export interface Connected {
+  client: SshClient;
+  settings: SshSettings;
+  log: Log;
+}
+
+/** Connect with ssh arguments; on failure print ssh's lines and resolve with exit status 255. */
+export async function connectWithSshArgs(sshArgv: string[], io: CliIo): Promise<Connected | number> {
+  let settings: SshSettings;
+  try {
+    const args = parseSshArgs(sshArgv);
+    settings = resolveSettings(args, io);
+  } catch (e) {
+    if (!(e instanceof UsageError) && !(e instanceof Error)) throw e;
+    io.stderr.write(`puressh: ${(e as Error).message}\n`);
+    return 255;
+  }
+  const log = makeLog(io.stderr, settings);
+  const state: HostKeyState = { refusal: [], passwordDisabled: false };
+  const ctx = { host: settings.host, port: settings.port, user: settings.user, hostKeyRefusal: state.refusal };
+  try {
+    const client = await connect(await clientOptions(settings, io, log, state));
+    return { client, settings, log };
+  } catch (e) {
+    for (const line of describeFailure(e, ctx)) log.error(line);
+    return 255;
+  }
+}
+
+/** "[user@]host:path" → parts; null when `spec` is a local path (no colon before any slash). */
+export function splitRemote(spec: string): { user: string | null; host: string; path: string } | null {
+  const m = /^(?:([^@/:]+)@)?(\[[^\]]+\]|[^:/]+):(.*)$/s.exec(spec);
+  if (!m) return null;
+  return { user: m[1] ?? null, host: m[2]!.replace(/^\[|\]$/g, ''), path: m[3]! };
+}
+
+/** Parse a cluster of single-letter flags; `withArg` letters take the rest or the next word. */
+export function parseFlags(argv: readonly string[], noArg: string, withArg: string): { flags: Map<string, string[]>; rest: string[] } {
+  const flags = new Map<string, string[]>();
+  const add = (k: string, v: string): void => void flags.set(k, [...(flags.get(k) ?? []), v]);
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') break;
+    for (let j = 1; j < a.length; j++) {
+      const c = a[j]!;
+      if (noArg.includes(c)) add(c, '');
+      else if (withArg.includes(c)) {
+        const v = j + 1 < a.length ? a.slice(j + 1) : argv[++i];
+        if (v === undefined) throw new UsageError(`option requires an argument -- ${c}`);
+        add(c, v);
+        break;
+      } else throw new UsageError(`unknown option -- ${c}`);
+    }
+  }
+  return { flags, rest: argv.slice(i) };
+}
+
+/** The ssh flags shared by sftp and scp: -P port, -i, -o, -c, -F, -C, -q, -v. */
+export function sshFlagsFrom(flags: Map<string, string[]>): string[] {
+  const out: string[] = [];
+  for (const v of flags.get('P') ?? []) out.push('-p', v);
+  for (const v of flags.get('i') ?? []) out.push('-i', v);
+  for (const v of flags.get('o') ?? []) out.push('-o', v);
+  for (const v of flags.get('c') ?? []) out.push('-c', v);
+  for (const v of flags.get('F') ?? []) out.push('-F', v);
+  if (flags.has('C')) out.push('-C');
+  if (flags.has('q')) out.push('-q');
+  for (const _ of flags.get('v') ?? []) out.push('-v');
+  return out;
+}
+
+/** A one-line progress meter like OpenSSH's: name, percent, bytes, rate, ETA. */
+export function progressMeter(out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, name: string, enabled: boolean): { update(done: number, total: number): void; finish(): void } {
+  if (!enabled || !out.isTTY) return { update: () => {}, finish: () => {} };
+  const start = Date.now();
+  let last = 0;
+  const human = (n: number): string => {
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) {
+      n /= 1024;
+      i++;
+    }
+    return `${n.toFixed(i === 0 ? 0 : 1)}${units[i]}`;
+  };
+  const draw = (done: number, total: number): void => {
+    const secs = Math.max((Date.now() - start) / 1000, 0.001);
+    const rate = done / secs;
+    const pct = total > 0 ? Math.floor((done * 100) / total) : 100;
+    const eta = rate > 0 && total > done ? Math.ceil((total - done) / rate) : 0;
+    const etaText = `${String(Math.floor(eta / 60)).padStart(2, '0')}:${String(eta % 60).padStart(2, '0')}`;
+    const right = `${String(pct).padStart(3)}% ${human(done).padStart(8)} ${human(rate).padStart(8)}/s   ${etaText} ETA`;
+    const width = out.columns ?? 80;
+    const left = name.length > width - right.length - 2 ? name.slice(0, Math.max(0, width - right.length - 2)) : name;
+    out.write(`\r${left.padEnd(width - right.length - 1)} ${right}`);
+  };
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (now - last < 200 && done < total) return;
+      last = now;
+      draw(done, total);
+    },
+    finish() {
+      out.write('\n');
+    },
+  };
+}
