@@ -90,7 +90,9 @@ describe('interop with OpenSSH sshd', function () {
   }
 
   describe('key exchange', () => {
-    for (const kex of SUPPORTED_KEX) {
+    // OpenSSH 9.2 predates ML-KEM: test/unit/kex/pq-hybrid.test.ts covers it by transcript and pair,
+    // and test/openssh/pq.test.ts asserts that this sshd refuses the name.
+    for (const kex of SUPPORTED_KEX.filter((k) => k !== 'mlkem768x25519-sha256')) {
       it(kex, async function () {
         if (!sshdSupported('kex').includes(kex)) throw new Error(`sshd lacks ${kex}: cannot test it`);
         const c = await roundTrip({ algorithms: { kex: [kex] } });

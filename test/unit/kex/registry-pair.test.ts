@@ -11,6 +11,9 @@ import {
 import { HOST_KEY, MAGICS, hex, memKexPair, seededRandom } from './helpers.js';
 
 const HASH_LEN: Record<string, number> = {
+  'mlkem768x25519-sha256': 32,
+  'sntrup761x25519-sha512': 64,
+  'sntrup761x25519-sha512@openssh.com': 64,
   'curve25519-sha256': 32,
   'curve25519-sha256@libssh.org': 32,
   'ecdh-sha2-nistp256': 32,
@@ -25,9 +28,14 @@ const HASH_LEN: Record<string, number> = {
   'diffie-hellman-group1-sha1': 20,
 };
 
+const HYBRID = new Set(['mlkem768x25519-sha256', 'sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com']);
+
 describe('kex registry', () => {
-  it('DEFAULT_KEX is the OpenSSH 9.x client order', () => {
+  it('DEFAULT_KEX is the OpenSSH 10 client order: post-quantum hybrids first', () => {
     expect(DEFAULT_KEX).to.deep.equal([
+      'mlkem768x25519-sha256',
+      'sntrup761x25519-sha512',
+      'sntrup761x25519-sha512@openssh.com',
       'curve25519-sha256',
       'curve25519-sha256@libssh.org',
       'ecdh-sha2-nistp256',
@@ -45,7 +53,7 @@ describe('kex registry', () => {
       expect(KEX_ALGORITHMS.get(name)?.name, name).to.equal(name);
     }
     expect([...KEX_ALGORITHMS.keys()].sort()).to.deep.equal([...SUPPORTED_KEX].sort());
-    expect(SUPPORTED_KEX).to.have.length(12);
+    expect(SUPPORTED_KEX).to.have.length(15);
     expect(new Set(SUPPORTED_KEX).size).to.equal(SUPPORTED_KEX.length);
   });
 
@@ -102,11 +110,16 @@ describe('kex client vs server over an in-memory pair', () => {
       expect(hex(c.hostKey)).to.equal(hex(HOST_KEY.blob));
       expect(hex(c.signature)).to.equal(hex(s.signature));
       expect(hex(c.signature)).to.equal(hex(HOST_KEY.sign(c.H) as Uint8Array));
-      // K is an mpint: length prefix matches, non-negative, minimal
       const len = new DataView(c.K.buffer, c.K.byteOffset).getUint32(0);
       expect(len).to.equal(c.K.length - 4);
-      expect(c.K[4]! & 0x80).to.equal(0);
-      if (len > 1) expect(c.K[4] === 0 && (c.K[5]! & 0x80) === 0).to.equal(false);
+      if (HYBRID.has(name)) {
+        // Hybrid K is a string holding the hash output (draft-ietf-sshm-mlkem-hybrid-kex).
+        expect(len).to.equal(HASH_LEN[name]);
+      } else {
+        // Classic K is an mpint: non-negative, minimal
+        expect(c.K[4]! & 0x80).to.equal(0);
+        if (len > 1) expect(c.K[4] === 0 && (c.K[5]! & 0x80) === 0).to.equal(false);
+      }
       // fresh randomness gives a different exchange
       const pair2 = memKexPair();
       const [c2] = await Promise.all([
