@@ -31,6 +31,12 @@ export interface SshSettings {
   batchMode: boolean;
   passwordAuthentication: boolean;
   pubkeyAuthentication: boolean;
+  kbdInteractiveAuthentication: boolean;
+  hostbasedAuthentication: boolean;
+  /** the agent socket (IdentityAgent, default $SSH_AUTH_SOCK); null: no agent */
+  identityAgent: string | null;
+  /** -A / ForwardAgent */
+  forwardAgent: boolean;
   numberOfPasswordPrompts: number;
   preferredAuthentications: string[];
   algorithms: AlgorithmPreferences;
@@ -123,8 +129,12 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     batchMode: yesNo('batchmode', false),
     passwordAuthentication: yesNo('passwordauthentication', true),
     pubkeyAuthentication: yesNo('pubkeyauthentication', true),
+    kbdInteractiveAuthentication: yesNo('kbdinteractiveauthentication', true),
+    hostbasedAuthentication: yesNo('hostbasedauthentication', false),
+    identityAgent: identityAgent(o.get('identityagent'), env.home),
+    forwardAgent: yesNo('forwardagent', false),
     numberOfPasswordPrompts: count('numberofpasswordprompts', 3),
-    preferredAuthentications: (o.get('preferredauthentications') ?? 'publickey,keyboard-interactive,password').split(',').map((s) => s.trim()).filter(Boolean),
+    preferredAuthentications: (o.get('preferredauthentications') ?? 'hostbased,publickey,keyboard-interactive,password').split(',').map((s) => s.trim()).filter(Boolean),
     algorithms,
     hostKeyAlgorithmsExplicit: hostKey !== undefined,
     connectTimeoutMs: connectTimeout !== undefined && connectTimeout > 0 ? connectTimeout * 1000 : undefined,
@@ -136,6 +146,15 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     logLevel: args.verbose > 0 ? 'DEBUG' : logLevel,
     verbose: args.verbose,
   };
+}
+
+/** ssh_config IdentityAgent: "none", "SSH_AUTH_SOCK", "$VAR", or a path (default $SSH_AUTH_SOCK). */
+function identityAgent(value: string | undefined, home: string): string | null {
+  const v = value ?? 'SSH_AUTH_SOCK';
+  if (v.toLowerCase() === 'none') return null;
+  if (v === 'SSH_AUTH_SOCK') return process.env.SSH_AUTH_SOCK || null;
+  if (v.startsWith('$')) return process.env[v.slice(1)] || null;
+  return expandTilde(v, home);
 }
 
 /**

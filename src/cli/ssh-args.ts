@@ -44,6 +44,10 @@ export const SUPPORTED_OPTIONS = new Set([
   'serveralivecountmax',
   'rekeylimit',
   'hashknownhosts',
+  'identityagent',
+  'forwardagent',
+  'kbdinteractiveauthentication',
+  'hostbasedauthentication',
 ]);
 
 /** Old names OpenSSH still accepts. */
@@ -53,17 +57,14 @@ const ALIASES: Record<string, string> = {
 
 /** Accepted and ignored: they make no difference to what puressh does today. */
 export const IGNORED_OPTIONS = new Set([
-  'identityagent',
   'checkhostip',
   'addressfamily',
   'updatehostkeys',
   'requesttty',
-  'forwardagent',
   'forwardx11',
   'controlmaster',
   'controlpath',
   'controlpersist',
-  'kbdinteractiveauthentication',
   'gssapiauthentication',
   'visualhostkey',
   'hostkeyalias',
@@ -98,7 +99,7 @@ export interface SshArgs {
   notes: string[];
 }
 
-const NO_ARG = new Set(['4', '6', 'C', 'n', 'q', 'T', 'V', 'v', 'a', 'x', 'k']);
+const NO_ARG = new Set(['4', '6', 'A', 'C', 'n', 'q', 'T', 'V', 'v', 'a', 'x', 'k']);
 const WITH_ARG = new Set(['c', 'F', 'i', 'l', 'm', 'o', 'p', 'Q']);
 
 /** Parse "Name=Value" or "Name Value" as ssh's -o does. */
@@ -195,8 +196,14 @@ function applyFlag(out: SshArgs, flag: string, set: (k: string, v: string) => vo
     case 'V':
       out.version = true;
       break;
+    case 'A':
+      set('forwardagent', 'yes');
+      break;
+    case 'a':
+      set('forwardagent', 'no');
+      break;
     default:
-      // -4 -6 -T -a -x -k: no effect here (IPv4 loopback, no pty, no agent/X11 forwarding)
+      // -4 -6 -T -x -k: no effect here (IPv4 loopback, no pty, no X11 forwarding)
       out.notes.push(`flag -${flag} has no effect in puressh`);
   }
 }

@@ -4,6 +4,10 @@
  * status, or 255 with a one-line reason when connecting, the host key or authentication fails.
  */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { nodeAgent } from '../auth/agent/node.js';
+import type { HostbasedOptions } from '../auth/hostbased.js';
+import type { KbdResponder } from '../auth/keyboard-interactive.js';
 import type { Readable, Writable } from 'node:stream';
 import type { AuthContext, AuthMethod, AuthOutcome } from '../auth/types.js';
 import { passwordMethod } from '../auth/password.js';
@@ -120,10 +124,21 @@ export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, 
     hostKeyVerifier: makeHostKeyVerifier(settings, { info: log.info, debug: log.debug, prompt: io.prompt }, state),
     privateKeys,
     extraAuthMethods,
-    authMethods: settings.preferredAuthentications,
+    authMethods: authRank(settings),
     algorithms,
     onBanner: (text) => log.info(text.replace(/\n$/, '')),
   };
+  if (settings.identityAgent && (settings.pubkeyAuthentication || settings.forwardAgent)) {
+    options.agent = nodeAgent(settings.identityAgent);
+    options.forwardAgent = settings.forwardAgent;
+  } else if (settings.forwardAgent) {
+    log.debug('ForwardAgent: no agent (SSH_AUTH_SOCK unset or IdentityAgent none)');
+  }
+  if (settings.kbdInteractiveAuthentication && !settings.batchMode) options.keyboardInteractive = promptingKbd(io.prompt, log);
+  if (settings.hostbasedAuthentication) {
+    const hb = hostbasedIdentity(io.localUser, log);
+    if (hb) options.hostbased = hb;
+  }
   if (settings.verbose > 0) options.debug = log.debug;
   if (settings.connectTimeoutMs !== undefined) {
     options.connectTimeout = settings.connectTimeoutMs;
@@ -168,6 +183,44 @@ async function loadIdentities(settings: SshSettings, prompt: Prompter, log: Log)
     }
   }
   return keys;
+}
+
+/** PreferredAuthentications as a rank: "publickey" covers the agent's keys first, then the files. */
+function authRank(settings: SshSettings): string[] {
+  return settings.preferredAuthentications.flatMap((m) => {
+    if (m === 'publickey') return settings.pubkeyAuthentication ? ['agent', 'publickey'] : [];
+    if (m === 'keyboard-interactive') return settings.kbdInteractiveAuthentication ? [m] : [];
+    if (m === 'hostbased') return settings.hostbasedAuthentication ? [m] : [];
+    return [m];
+  });
+}
+
+/** keyboard-interactive on the terminal: name and instruction shown, each prompt asked (echo as the server says). */
+function promptingKbd(prompt: Prompter, log: Log): KbdResponder {
+  return async (ch) => {
+    if (ch.name) log.info(ch.name);
+    if (ch.instruction) log.info(ch.instruction.replace(/\n$/, ''));
+    const answers: string[] = [];
+    for (const p of ch.prompts) {
+      const a = await prompt(p.prompt, p.echo);
+      if (a === null) return null;
+      answers.push(a);
+    }
+    return answers;
+  };
+}
+
+/** ssh's HostbasedAuthentication: the first host key we can read, this host's name, the local user. */
+function hostbasedIdentity(localUser: string, log: Log): HostbasedOptions | null {
+  for (const t of ['ed25519', 'ecdsa', 'rsa']) {
+    const path = `/etc/ssh/ssh_host_${t}_key`;
+    try {
+      return { key: parsePrivateKey(readFileSync(path, 'utf8')), localHost: `${hostname()}.`, localUser };
+    } catch (e) {
+      log.debug(`hostbased: cannot use ${path}: ${(e as Error).message}`);
+    }
+  }
+  return null;
 }
 
 /** "password" with ssh's NumberOfPasswordPrompts retries and its prompt text. */

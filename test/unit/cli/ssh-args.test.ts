@@ -54,7 +54,7 @@ describe('cli: ssh argument parsing', () => {
     expect(() => parseSshArgs(['-Z', 'h'])).to.throw(UsageError, 'unknown option -- Z');
     expect(() => parseSshArgs(['-p'])).to.throw(UsageError, 'option requires an argument -- p');
     expect(() => parseSshArgs(['-o', 'NoSuchThing=1', 'h'])).to.throw(UsageError, 'Bad configuration option: nosuchthing');
-    const a = parseSshArgs(['-F', '/dev/null', '-o', 'IdentityAgent=none', '-T', 'h', 'true']);
+    const a = parseSshArgs(['-F', '/dev/null', '-o', 'ForwardX11=no', '-T', 'h', 'true']);
     expect(a.notes).to.have.length(2);
   });
 
@@ -109,7 +109,7 @@ describe('cli: settings', () => {
     expect(s.userKnownHostsFiles).to.deep.equal(['/home/me/.ssh/known_hosts', '/home/me/.ssh/known_hosts2']);
     expect(s.algorithms.cipher).to.equal(undefined);
     expect(s.algorithms.compression).to.deep.equal(['none', 'zlib@openssh.com', 'zlib']);
-    expect(s.preferredAuthentications).to.deep.equal(['publickey', 'keyboard-interactive', 'password']);
+    expect(s.preferredAuthentications).to.deep.equal(['hostbased', 'publickey', 'keyboard-interactive', 'password']);
     expect(settings('h').command).to.equal(null);
   });
   it('maps flags and -o names onto client options', () => {
