@@ -177,6 +177,28 @@ export class SftpClient {
     return sftpPut(this, localPath, remote, options);
   }
 
+  /** The whole contents of a remote file (pipelined reads). */
+  async readFile(path: SftpPath): Promise<Uint8Array> {
+    const f = await this.open(path, 'r');
+    try {
+      return await f.readAll();
+    } finally {
+      await f.close().catch(() => {});
+    }
+  }
+
+  /** Create or replace a remote file with `data` (pipelined writes). */
+  async writeFile(path: SftpPath, data: Uint8Array, attrs: SftpAttrs = {}): Promise<void> {
+    const f = await this.open(path, 'w', attrs);
+    try {
+      await f.write(data, 0);
+    } catch (e) {
+      await f.close().catch(() => {});
+      throw e;
+    }
+    await f.close();
+  }
+
   // ------------------------------------------------------------------ paths
 
   stat(path: SftpPath): Promise<SftpAttrs> {

@@ -137,6 +137,16 @@ for (const [name, start] of SERVERS) {
       expect(s.size).to.equal(3);
     });
 
+    it('readFile and writeFile move whole files', async () => {
+      const p = fresh();
+      const data = new Uint8Array(1_000_003).map((_, i) => (i * 31) & 0xff);
+      await sftp.writeFile(p, data, { permissions: 0o640 });
+      expect(readFileSync(p).equals(data)).to.equal(true);
+      expect(statSync(p).mode & 0o777).to.equal(0o640);
+      expect(Buffer.from(await sftp.readFile(p)).equals(data)).to.equal(true);
+      expect((await sftp.readFile(fresh('missing')).catch((e: SftpError) => e.status))).to.equal(FX.NO_SUCH_FILE);
+    });
+
     it('stat, lstat, setstat (chmod, chown, utimes, truncate)', async () => {
       const p = fresh();
       writeFileSync(p, '0123456789');
