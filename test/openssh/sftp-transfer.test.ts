@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import type { SshClient } from '../../src/client.js';
 import { SshError } from '../../src/errors.js';
 import type { SftpClient } from '../../src/sftp/client.js';
-import { SftpConnectionLostError } from '../../src/sftp/errors.js';
+import { SftpConnectionLostError, SftpError } from '../../src/sftp/errors.js';
+import { FX } from '../../src/sftp/constants.js';
+import { execFileSync } from 'node:child_process';
 import { nodeLocalFs } from '../../src/sftp/node-fs.js';
 import { createReadStream, createWriteStream } from '../../src/sftp/node-streams.js';
 import { pipeline } from 'node:stream/promises';
@@ -147,6 +149,24 @@ for (const [name, start] of SERVERS) {
       expect(readFileSync(join(dir, 'stream-down')).equals(data.subarray(1000, 4 * MiB))).to.equal(true);
       const missing = await pipeline(createReadStream(sftp, join(dir, 'nope')), localWriteStream(join(dir, 'nope-stream'))).then(() => null, (e: unknown) => e);
       expect(missing).to.be.instanceOf(SshError);
+    });
+
+    it('disk full: a typed error, the partial upload removed, nothing under the final name', async () => {
+      // a 1 MiB tmpfs (tests run as root) that a 4 MiB upload cannot fit in
+      const small = mkdtempSync('/tmp/puressh-full-');
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+      try {
+        writeFileSync(join(dir, 'four'), randomBytes(4 * MiB));
+        const e = await sftp.put(join(dir, 'four'), join(small, 'four'), { fs }).then(() => null, (x: unknown) => x);
+        expect(e).to.be.instanceOf(SftpError);
+        expect((e as SftpError).status).to.equal(FX.FAILURE);
+        expect((e as SftpError).path).to.equal(join(small, 'four.part'));
+        expect(existsSync(join(small, 'four'))).to.equal(false);
+        expect(existsSync(join(small, 'four.part'))).to.equal(false);
+      } finally {
+        execFileSync('umount', [small]);
+        rmSync(small, { recursive: true, force: true });
+      }
     });
 
     it('a missing remote source or local source fails with a typed error and leaves nothing', async () => {
