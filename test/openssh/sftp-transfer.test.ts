@@ -177,6 +177,12 @@ for (const [name, start] of SERVERS) {
       const e2 = await sftp.put(join(dir, 'nope'), join(dir, 'nope-up'), { fs }).then(() => null, (x: unknown) => x);
       expect(e2).to.be.instanceOf(SshError);
       expect((e2 as SshError).code).to.equal('FILE');
+      // a destination root cannot create (sysfs): PERMISSION_DENIED, nothing left behind
+      writeFileSync(join(dir, 'small'), 'x');
+      const e3 = await sftp.put(join(dir, 'small'), '/sys/kernel/puressh-put', { fs }).then(() => null, (x: unknown) => x);
+      expect(e3).to.be.instanceOf(SftpError);
+      expect((e3 as SftpError).status).to.equal(FX.PERMISSION_DENIED);
+      expect(existsSync('/sys/kernel/puressh-put.part')).to.equal(false);
     });
   });
 
