@@ -25,3 +25,12 @@ export { DEFAULT_CIPHERS, SUPPORTED_CIPHERS } from './transport/cipher/index.js'
 export { DEFAULT_MACS, SUPPORTED_MACS } from './transport/mac/index.js';
 export { SUPPORTED_COMPRESSIONS } from './transport/compression.js';
 export * from './sftp/index.js';
+export * from './knownhosts/index.js';
+export * from './auth/agent/index.js';
+export { keyboardInteractiveMethod } from './auth/keyboard-interactive.js';
+export { passwordMethod } from './auth/password.js';
+export { hostbasedMethod } from './auth/hostbased.js';
+export { publickeyMethod } from './auth/publickey.js';
+export { rankAuthMethods, DEFAULT_AUTH_RANK } from './auth/rank.js';
+export type { AuthMethod, AuthContext } from './auth/types.js';
+export { parsePublicKey, formatPublicKeyLine, formatPublicKeyRfc4716 } from './crypto/keys/index.js';

@@ -31,6 +31,8 @@ export {
 export { socksProxy, type SocksOptions } from './connection/socks.js';
 
 export { nodeProvider } from './crypto/node/index.js';
+export { loadKnownHosts, saveKnownHosts, addKnownHost, fileHostKeyVerifier, writeFileAtomic } from './knownhosts/file.js';
+export { nodeAgent, unixSocketAgent } from './auth/agent/node.js';
 export { pureProvider } from './crypto/provider.js';
 
 export interface NodeConnectOptions extends Omit<ClientOptions, 'crypto'> {
