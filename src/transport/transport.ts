@@ -80,6 +80,8 @@ export class Transport {
   /** how many key exchanges have completed */
   kexCount = 0;
   strictKex = false;
+  /** set the moment the server's first NEWKEYS is processed: the end of the strict-KEX window */
+  private initialNewKeysReceived = false;
 
   private readonly encoder: PacketEncoder;
   private readonly decoder: PacketDecoder;
@@ -322,7 +324,7 @@ export class Transport {
 
     // Strict KEX (OpenSSH PROTOCOL, the Terrapin fix): during the first exchange only
     // KEXINIT, kex-method messages and NEWKEYS are allowed.
-    if (this.kexCount === 0 && this.strictKex && !isKexMessage(type) && type !== MSG.DISCONNECT) {
+    if (!this.initialNewKeysReceived && this.strictKex && !isKexMessage(type) && type !== MSG.DISCONNECT) {
       throw new ProtocolError(`strict KEX: unexpected ${msgName(type)} during the initial key exchange`);
     }
     // RFC 4253 §7.1: between the peer's KEXINIT and its NEWKEYS only transport messages may arrive.
@@ -450,6 +452,7 @@ export class Transport {
     // Pause reading until our side has derived the keys for this direction.
     return run.incomingKeys.promise.then((install) => {
       install();
+      this.initialNewKeysReceived = true;
       run.receivedNewKeys.resolve();
     });
   }
