@@ -1,0 +1,128 @@
+/**
+ * The auth_* methods of Net::SSH2 as functions over one userauth attempt each: the core
+ * method objects (src/auth) do the protocol; here we only build them from Net::SSH2's
+ * arguments and map outcomes to libssh2's codes.
+ */
+import { agentMethod } from '../auth/agent/method.js';
+import { nodeAgent } from '../auth/agent/node.js';
+import { hostbasedMethod } from '../auth/hostbased.js';
+import { keyboardInteractiveMethod, type KbdChallenge } from '../auth/keyboard-interactive.js';
+import { noneMethod } from '../auth/none.js';
+import { passwordMethod } from '../auth/password.js';
+import { publickeyMethod } from '../auth/publickey.js';
+import type { AuthContext, AuthMethod } from '../auth/types.js';
+import { parsePrivateKey } from '../crypto/keys/index.js';
+import type { PrivateKey } from '../crypto/keys/types.js';
+import { AuthError, KeyError, SshError } from '../errors.js';
+import { MSG } from '../wire/constants.js';
+import type { Transport } from '../transport/transport.js';
+import { readBytes } from './node-io.js';
+
+/** What the auth functions need from the session. */
+export interface AuthHost {
+  readonly transport: Transport;
+  /** called once a method succeeded */
+  authenticated(): void;
+}
+
+/** A Net::SSH2 keyboard-interactive callback: (ss, username, name, instruction, ...prompts) → answers. */
+export type KeyboardCallback = (ss: unknown, username: string, name: string, instruction: string, ...prompts: { text: string; echo: boolean }[]) => unknown;
+
+/** An AuthContext over the session's transport; banners are skipped. */
+function context(host: AuthHost, username: string): AuthContext {
+  const t = host.transport;
+  return {
+    username,
+    get sessionId() {
+      return t.sessionId!;
+    },
+    get serverSigAlgs() {
+      return t.serverSigAlgs;
+    },
+    send: (p) => t.send(p),
+    async next() {
+      for (;;) {
+        const p = await t.receive();
+        if (p[0] !== MSG.USERAUTH_BANNER) return p;
+      }
+    },
+  };
+}
+
+/**
+ * Run one method. Resolves the server's "can continue" list on failure (thrown as
+ * AUTHENTICATION_FAILED, libssh2's code), or null on success.
+ */
+export async function tryMethod(host: AuthHost, username: string, method: AuthMethod, what: string): Promise<string[] | null> {
+  const outcome = await method.attempt(context(host, username));
+  if (outcome.success) {
+    host.authenticated();
+    return null;
+  }
+  throw new AuthError(`Authentication failed (${what})`, outcome.failure.methods);
+}
+
+/** `auth_list`: a "none" request; null means it succeeded (the session is authenticated). */
+export async function authList(host: AuthHost, username: string): Promise<string[] | null> {
+  const outcome = await noneMethod.attempt(context(host, username));
+  if (outcome.success) {
+    host.authenticated();
+    return null;
+  }
+  return outcome.failure.methods;
+}
+
+export async function authPassword(host: AuthHost, username: string, password: string | undefined, onChange?: () => unknown): Promise<void> {
+  if (password === undefined) {
+    // Net::SSH2: with no password this is a "none" request.
+    if ((await authList(host, username)) !== null) throw new AuthError('Authentication failed (none)');
+    return;
+  }
+  const m = passwordMethod(password, onChange ? { onPasswordChange: async () => ((await onChange()) as string | undefined) ?? null } : {});
+  await tryMethod(host, username, m, 'username/password');
+}
+
+/** Read and decode a private key; failures are LIBSSH2_ERROR_FILE, as libssh2 reports them. */
+export async function loadKey(source: { path?: string; data?: string | Uint8Array }, passphrase?: string): Promise<PrivateKey> {
+  let data: string | Uint8Array;
+  try {
+    data = source.data ?? (await readBytes(source.path!));
+  } catch (e) {
+    throw new KeyError(`Unable to open private key file: ${(e as Error).message}`, 'FILE');
+  }
+  try {
+    return parsePrivateKey(data, passphrase);
+  } catch (e) {
+    throw new KeyError(`Unable to extract public key from private key file: ${(e as Error).message}`, 'FILE');
+  }
+}
+
+export async function authPublickey(host: AuthHost, username: string, key: PrivateKey): Promise<void> {
+  await tryMethod(host, username, publickeyMethod([key]), 'publickey');
+}
+
+export async function authHostbased(host: AuthHost, username: string, key: PrivateKey, hostname: string, localUser: string): Promise<void> {
+  await tryMethod(host, username, hostbasedMethod({ key, localHost: hostname, localUser }), 'hostbased');
+}
+
+export async function authKeyboard(host: AuthHost, ss: unknown, username: string, answer: string | KeyboardCallback): Promise<void> {
+  const responder =
+    typeof answer === 'string'
+      ? answer
+      : async (c: KbdChallenge) => {
+          const r = await answer(ss, username, c.name, c.instruction, ...c.prompts.map((p) => ({ text: p.prompt, echo: p.echo })));
+          if (r === undefined || r === null) return null;
+          return (Array.isArray(r) ? r : [r]).map((x) => String(x ?? ''));
+        };
+  await tryMethod(host, username, keyboardInteractiveMethod(responder), 'keyboard-interactive');
+}
+
+export async function authAgent(host: AuthHost, username: string): Promise<void> {
+  const agent = nodeAgent();
+  try {
+    await tryMethod(host, username, agentMethod(agent), 'agent');
+  } catch (e) {
+    if (e instanceof SshError && e.code === 'AGENT_PROTOCOL') throw new SshError('AGENT_PROTOCOL', e.message);
+    throw e;
+  }
+}

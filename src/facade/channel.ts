@@ -1,0 +1,412 @@
+/**
+ * Net::SSH2::Channel over the core Channel/Session (RFC 4254). Methods with I/O return
+ * Promises; failures resolve undefined and set the session's `error()`.
+ */
+import { SshError } from '../errors.js';
+import type { Channel as CoreChannel, ExtendedDataMode } from '../connection/channel.js';
+import { Session } from '../connection/session.js';
+import { TERMINAL_MODE, decodeTerminalModes, type PtyOptions } from '../connection/pty.js';
+import { StreamBuffer } from './channel-buffer.js';
+import { LIBSSH2_CHANNEL_FLUSH_ALL, LIBSSH2_SESSION_BLOCK_INBOUND, LIBSSH2_SESSION_BLOCK_OUTBOUND, parseConstant } from './constants.js';
+import { format, signalNumber } from './node-io.js';
+import { byteString, pairs, toBytes } from './state.js';
+import type { SSH2 } from './ssh2.js';
+
+const EXT_MODES: readonly ExtendedDataMode[] = ['normal', 'ignore', 'merge'];
+const utf8d = new TextDecoder();
+const utf8 = new TextEncoder();
+
+export class Channel {
+  private readonly out: StreamBuffer;
+  private readonly err: StreamBuffer;
+  /** the peer's initial window (what `window_write` reports as initial) */
+  private readonly remoteInitialWindow: number;
+  /** `$?` after CLOSE: exit_status << 8 | signal number */
+  child_error = 0;
+
+  /** @internal built by SSH2.channel/tcpip and Listener.accept */
+  constructor(
+    private readonly ssh2: SSH2,
+    /** the core channel (a Session for "session" channels) */
+    readonly core: CoreChannel,
+  ) {
+    this.out = new StreamBuffer(() => core.read());
+    this.err = new StreamBuffer(() => core.readStderr());
+    this.remoteInitialWindow = core.sendWindow;
+  }
+
+  /** The owning Net::SSH2 object. */
+  session(): SSH2 {
+    return this.ssh2;
+  }
+
+  error(): number {
+    return this.ssh2.error();
+  }
+
+  error_list(): [] | [number, string, string] {
+    return this.ssh2.error_list();
+  }
+
+  blocking(flag?: boolean | number): boolean {
+    return this.ssh2.blocking(flag);
+  }
+
+  private run<T>(op: () => Promise<T>): Promise<T | undefined> {
+    return this.ssh2._attempt(op);
+  }
+
+  private asSession(): Session {
+    if (!(this.core instanceof Session)) throw new SshError('CHANNEL_REQUEST_DENIED', `not a session channel (${this.core.type})`);
+    return this.core;
+  }
+
+  /** `env` requests; true only if every one was accepted. */
+  async setenv(...args: unknown[]): Promise<true | undefined> {
+    let ok = true;
+    for (const [k, v] of pairs(args)) {
+      const r = await this.run(async () => {
+        if (!(await this.asSession().setEnv(k, String(v)))) throw new SshError('CHANNEL_REQUEST_DENIED', 'Unable to complete request for channel-setenv');
+        return true;
+      });
+      if (!r) ok = false;
+    }
+    return ok ? true : undefined;
+  }
+
+  /** True once the peer sent EOF and everything received has been read. */
+  eof(): boolean {
+    return this.core.eofFromPeer && this.out.length === 0 && this.err.length === 0 && this.core.bufferedBytes === 0;
+  }
+
+  send_eof(): Promise<true | undefined> {
+    return this.run(() => this.core.eof().then(() => true as const));
+  }
+
+  close(): Promise<true | undefined> {
+    return this.run(() => this.core.close().then(() => true as const));
+  }
+
+  /** Wait for the peer's EOF, keeping whatever data arrives before it. */
+  wait_eof(): Promise<true | undefined> {
+    return this.run(async () => {
+      while (!(this.out.ended && this.err.ended)) {
+        await Promise.race([this.out.fill(), this.err.fill()]);
+        const e = this.out.error ?? this.err.error;
+        if (e) throw e;
+      }
+      return true as const;
+    });
+  }
+
+  /** wait_eof, discard unread data, then wait for the peer's close. */
+  async wait_closed(): Promise<true | undefined> {
+    if (!(await this.wait_eof())) return undefined;
+    await this.flush('all');
+    return this.run(() => this.core.closed.then(() => true as const));
+  }
+
+  /** The exit status (0 if none was sent); waits for the close. */
+  async exit_status(): Promise<number | undefined> {
+    if (!(await this.wait_closed())) return undefined;
+    return this.core.status.code ?? 0;
+  }
+
+  /** Signal name without "SIG" ('' if none); waits for the close. */
+  async exit_signal(): Promise<string | undefined> {
+    return (await this.exit_signal_list())?.[0];
+  }
+
+  /** List context: [name, error message, language]. */
+  async exit_signal_list(): Promise<[string, string | undefined, string | undefined] | undefined> {
+    if (!(await this.wait_closed())) return undefined;
+    const s = this.core.status;
+    return [s.signal ?? '', s.signal ? s.message : undefined, undefined];
+  }
+
+  /** The signal as a local number: 0 if none, 255 if unknown here. */
+  async exit_signal_number(): Promise<number | undefined> {
+    const name = await this.exit_signal();
+    if (name === undefined) return undefined;
+    return name ? signalNumber(name.replace(/@.*$/, '')) : 0;
+  }
+
+  /**
+   * pty-req: `modes` is an object of RFC 4254 §8 names (any case) or opcodes → values, or
+   * the packed encoding; width/height in characters, negative for pixels (default 80×24).
+   */
+  pty(term: string, modes?: Record<string, number> | Uint8Array | string | null, width?: number, height?: number): Promise<true | undefined> {
+    return this.run(async () => {
+      const opts: PtyOptions = { term, ...dims(width, height) };
+      if (modes instanceof Uint8Array || typeof modes === 'string') opts.modes = decodeTerminalModes(typeof modes === 'string' ? latin1Bytes(modes) : modes);
+      else if (modes) opts.modes = Object.entries(modes).map(([k, v]) => [modeNumber(k), Number(v)] as [number, number]).filter(([k]) => k !== 0);
+      await this.asSession().requestPty(opts);
+      return true as const;
+    });
+  }
+
+  pty_size(width: number, height: number): Promise<true | undefined> {
+    return this.run(async () => {
+      const d = dims(width, height);
+      await this.asSession().windowChange({ cols: d.cols ?? 0, rows: d.rows ?? 0, width: d.width, height: d.height });
+      return true as const;
+    });
+  }
+
+  /** 'normal' | 'ignore' | 'merge' or LIBSSH2_CHANNEL_EXTENDED_DATA_*. */
+  ext_data(mode: string | number): true | undefined {
+    const m = EXT_MODES[parseConstant('CHANNEL_EXTENDED_DATA', mode) ?? -1];
+    if (!m) {
+      this.ssh2._set_error(-34, `bad ext_data mode ${String(mode)}`);
+      return undefined;
+    }
+    this.core.extendedData = m;
+    return true;
+  }
+
+  /** Start `request` ("shell", "exec", "subsystem", …) with an optional string argument. */
+  process(request: string, message?: string): Promise<true | undefined> {
+    return this.run(async () => {
+      const body = message === undefined ? undefined : Session.stringBody(message);
+      if (!(await this.core.request(request, true, body))) throw new SshError('CHANNEL_REQUEST_DENIED', `Unable to complete request for channel-process-startup`);
+      return true as const;
+    });
+  }
+
+  shell(): Promise<true | undefined> {
+    return this.process('shell');
+  }
+
+  exec(command: string): Promise<true | undefined> {
+    return this.process('exec', command);
+  }
+
+  subsystem(name: string): Promise<true | undefined> {
+    return this.process('subsystem', name);
+  }
+
+  /**
+   * Up to `max_size` bytes of stdout (or stderr when `ext` is true), as soon as some are
+   * available; an empty array at EOF; undefined on error (EAGAIN when non-blocking and idle).
+   */
+  read(max_size = 32768, ext: boolean | number = false): Promise<Uint8Array | undefined> {
+    const buf = ext ? this.err : this.out;
+    return this.run(async () => {
+      while (buf.length === 0 && !buf.ended) {
+        if (buf.error) throw buf.error;
+        if (!this.ssh2.blocking() && this.core.bufferedBytes === 0) {
+          this.ssh2._block_directions = LIBSSH2_SESSION_BLOCK_INBOUND;
+          throw new SshError('EAGAIN', 'would block');
+        }
+        await buf.fill();
+      }
+      if (buf.error && buf.length === 0) throw buf.error;
+      return buf.shift(max_size);
+    });
+  }
+
+  /** The same as `read` (Perl's read1 returns the data instead of filling a buffer). */
+  read1(max_size = 32768, ext: boolean | number = false): Promise<Uint8Array | undefined> {
+    return this.read(max_size, ext);
+  }
+
+  /** [stdout, stderr] as soon as either has data; undefined (empty list) at EOF or on error. */
+  read2(max_size = 32768): Promise<[Uint8Array, Uint8Array] | undefined> {
+    return this.run(async () => {
+      while (this.out.length === 0 && this.err.length === 0) {
+        if (this.out.ended && this.err.ended) {
+          this.ssh2._set_error(0, '');
+          return undefined;
+        }
+        if (this.out.error ?? this.err.error) throw this.out.error ?? this.err.error;
+        if (!this.ssh2.blocking() && this.core.bufferedBytes === 0) {
+          this.ssh2._block_directions = LIBSSH2_SESSION_BLOCK_INBOUND;
+          throw new SshError('EAGAIN', 'would block');
+        }
+        await Promise.race([this.out.fill(), this.err.fill()]);
+      }
+      return [this.out.shift(max_size), this.err.shift(max_size)] as [Uint8Array, Uint8Array];
+    });
+  }
+
+  /** Next line including `eol` (default "\n"), decoded as UTF-8; undefined at EOF. */
+  async readline(ext: boolean | number = 0, eol = '\n'): Promise<string | undefined> {
+    if (this.eof()) return undefined;
+    const buf = ext ? this.err : this.out;
+    const marker = utf8.encode(eol);
+    const parts: number[] = [];
+    for (;;) {
+      const c = await this.read(1, ext);
+      if (c === undefined) break;
+      if (c.length === 0 && buf.ended) break;
+      parts.push(...c);
+      if (marker.length > 0 && endsWith(parts, marker)) break;
+    }
+    return parts.length ? utf8d.decode(new Uint8Array(parts)) : undefined;
+  }
+
+  /** List context: every remaining line until EOF. */
+  async readline_list(ext: boolean | number = 0, eol = '\n'): Promise<string[]> {
+    const lines: string[] = [];
+    for (;;) {
+      const l = await this.readline(ext, eol);
+      if (l === undefined) return lines;
+      lines.push(l);
+    }
+  }
+
+  /** One byte, as a one-character string; '' at EOF, undefined on error. */
+  async getc(ext: boolean | number = 0): Promise<string | undefined> {
+    const c = await this.read(1, ext);
+    return c === undefined ? undefined : byteString(c);
+  }
+
+  /**
+   * Send `buffer` (to stderr with `ext`); resolves with the bytes written. Non-blocking: only
+   * what the window allows now, EAGAIN if nothing.
+   */
+  write(buffer: string | Uint8Array, ext: boolean | number = false): Promise<number | undefined> {
+    const data = toBytes(buffer);
+    return this.run(async () => {
+      let chunk = data;
+      if (!this.ssh2.blocking()) {
+        if (this.core.sendWindow === 0 && data.length > 0) {
+          this.ssh2._block_directions = LIBSSH2_SESSION_BLOCK_OUTBOUND;
+          throw new SshError('EAGAIN', 'would block');
+        }
+        chunk = data.subarray(0, this.core.sendWindow);
+      }
+      await this.core.write(chunk, ext ? 1 : undefined);
+      return chunk.length;
+    });
+  }
+
+  /** Discard unread data: `ext` 0 (stdout), 1/'stderr' (stderr) or 'all'; returns the count. */
+  async flush(ext: number | string = 0): Promise<number> {
+    const v = typeof ext === 'string' ? (ext.toLowerCase() === 'all' ? LIBSSH2_CHANNEL_FLUSH_ALL : ext.toLowerCase() === 'stderr' ? 1 : (parseConstant('CHANNEL_FLUSH', ext) ?? 0)) : ext;
+    const targets = v === LIBSSH2_CHANNEL_FLUSH_ALL ? [this.out, this.err] : v ? [this.err] : [this.out];
+    let n = 0;
+    for (const t of targets) {
+      n += t.clear();
+      // Take what the core channel already holds, without waiting for more.
+      while (!t.ended && this.core.bufferedBytes > 0) {
+        await t.fill();
+        n += t.clear();
+      }
+    }
+    return n;
+  }
+
+  /** Bytes the peer may still send us. */
+  window_read(): number {
+    return this.core.receiveWindow;
+  }
+
+  /** List context: [window, bytes available to read, initial window]. */
+  window_read_list(): [number, number, number] {
+    return [this.core.receiveWindow, this.out.length + this.err.length + this.core.bufferedBytes, this.core.options.window];
+  }
+
+  /** Bytes we may send now. */
+  window_write(): number {
+    return this.core.sendWindow;
+  }
+
+  /** List context: [window, initial window]. */
+  window_write_list(): [number, number] {
+    return [this.core.sendWindow, this.remoteInitialWindow];
+  }
+
+  /**
+   * Net::SSH2 sends a WINDOW_ADJUST here. The core channel re-opens its window itself as data
+   * is read, so this resolves with the current receive window and sends nothing.
+   */
+  async receive_window_adjust(_adjustment: number, _force?: boolean): Promise<number> {
+    return this.core.receiveWindow;
+  }
+
+  // ---- tie interface (print $ch ..., <$ch>, close $ch) ----
+
+  PRINT(...items: (string | Uint8Array)[]): Promise<number | undefined> {
+    return this.write(items.map((i) => (typeof i === 'string' ? i : utf8d.decode(i))).join(''));
+  }
+
+  PRINTF(template: string, ...args: unknown[]): Promise<number | undefined> {
+    return this.write(format(template, ...args));
+  }
+
+  WRITE(buffer: string | Uint8Array, length?: number, offset = 0): Promise<number | undefined> {
+    const b = toBytes(buffer);
+    return this.write(b.subarray(offset, length === undefined ? undefined : offset + length));
+  }
+
+  READ(length: number): Promise<Uint8Array | undefined> {
+    return this.read(length);
+  }
+
+  READLINE(): Promise<string | undefined> {
+    return this.readline(0, '\n');
+  }
+
+  GETC(): Promise<string | undefined> {
+    return this.getc();
+  }
+
+  /** close + wait_closed; sets `child_error` ($?) and is true when it is 0. */
+  async CLOSE(): Promise<true | undefined> {
+    if (!(await this.close()) || !(await this.wait_closed())) return undefined;
+    const status = (await this.exit_status()) ?? 0;
+    const signal = (await this.exit_signal_number()) ?? 0;
+    this.child_error = (status << 8) | signal;
+    return this.child_error === 0 ? true : undefined;
+  }
+
+  EOF(): boolean {
+    return this.eof();
+  }
+
+  BINMODE(): 1 {
+    return 1;
+  }
+
+  DESTROY(): Promise<void> {
+    return this.core.close().catch(() => {});
+  }
+
+  /** `while (<$ch>)`: the remaining stdout lines. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<string> {
+    for (;;) {
+      const l = await this.readline();
+      if (l === undefined) return;
+      yield l;
+    }
+  }
+}
+
+/** A Perl byte string (code points 0–255) → bytes. */
+function latin1Bytes(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
+}
+
+function endsWith(bytes: number[], tail: Uint8Array): boolean {
+  if (bytes.length < tail.length) return false;
+  for (let i = 0; i < tail.length; i++) if (bytes[bytes.length - tail.length + i] !== tail[i]) return false;
+  return true;
+}
+
+function modeNumber(key: string): number {
+  if (/^\d+$/.test(key)) return Number(key);
+  const n = (TERMINAL_MODE as Record<string, number>)[key.toUpperCase()] ?? ({ TTY_OP_ISPEED: 128, TTY_OP_OSPEED: 129, CS7: 90, CS8: 91, PARENB: 92, PARODD: 93, ONOCR: 74, ONLRET: 75 } as Record<string, number>)[key.toUpperCase()];
+  if (n === undefined) throw new SshError('INVAL', `Invalid pty mode key '${key}'`);
+  return n;
+}
+
+/** libssh2: positive sizes are characters, negative ones pixels. */
+function dims(width = 80, height = 24): { cols?: number; rows?: number; width?: number; height?: number } {
+  const d: { cols?: number; rows?: number; width?: number; height?: number } = {};
+  if (width < 0) (d.cols = 0), (d.width = -width);
+  else d.cols = width;
+  if (height < 0) (d.rows = 0), (d.height = -height);
+  else d.rows = height;
+  return d;
+}

@@ -1,0 +1,31 @@
+/** Net::SSH2::Dir: entries of an open remote directory, one per `read()`. */
+import type { SftpDir } from '../sftp/dir.js';
+import type { SftpName } from '../sftp/packets.js';
+import { toStatHash, type StatHash } from './attrs.js';
+import type { SFTP } from './sftp.js';
+
+export class Dir {
+  private batch: SftpName[] = [];
+  private done = false;
+
+  /** @internal made by SFTP.opendir */
+  constructor(
+    private readonly sftp: SFTP,
+    readonly core: SftpDir,
+  ) {}
+
+  /** The next entry `{ name, mode, size, uid, gid, atime, mtime }`, or undefined at the end. */
+  async read(): Promise<StatHash | undefined> {
+    while (this.batch.length === 0 && !this.done) {
+      const b = await this.sftp._run(() => this.core.read());
+      if (!b) this.done = true;
+      else this.batch = b;
+    }
+    const e = this.batch.shift();
+    return e ? toStatHash(e.attrs, e.filename) : undefined;
+  }
+
+  DESTROY(): Promise<void> {
+    return this.core.close().catch(() => {});
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The facade's only contact with Node (Net::SSH2 is a Perl module about paths, sockets and
+ * the terminal): local files, the TTY prompt, stderr, signal numbers and POSIX open flags.
+ * Kept in one file so the rest of src/facade stays plain mapping code.
+ */
+import { constants as fsConstants } from 'node:fs';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { constants as osConstants, homedir, userInfo } from 'node:os';
+import { basename, join } from 'node:path';
+import { format } from 'node:util';
+import type { Socket } from 'node:net';
+import { connectTcp, socketStream } from '../node-stream.js';
+import type { ByteStream } from '../transport/stream.js';
+
+export { basename, format };
+
+/** POSIX open(2) flags (Perl's Fcntl), as `SFTP::open` takes them. */
+export const O_RDONLY = fsConstants.O_RDONLY;
+export const O_WRONLY = fsConstants.O_WRONLY;
+export const O_RDWR = fsConstants.O_RDWR;
+export const O_APPEND = fsConstants.O_APPEND;
+export const O_CREAT = fsConstants.O_CREAT;
+export const O_TRUNC = fsConstants.O_TRUNC;
+export const O_EXCL = fsConstants.O_EXCL;
+
+export const readBytes = (path: string): Promise<Uint8Array> => readFile(path).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+export const readText = (path: string): Promise<string> => readFile(path, 'utf8');
+export const writeBytes = (path: string, data: Uint8Array | string, mode?: number): Promise<void> => writeFile(path, data, mode === undefined ? {} : { mode });
+
+export interface LocalStat {
+  size: number;
+  mode: number;
+  atime: number;
+  mtime: number;
+}
+
+export async function localStat(path: string): Promise<LocalStat> {
+  const s = await stat(path);
+  return { size: s.size, mode: s.mode, atime: Math.floor(s.atimeMs / 1000), mtime: Math.floor(s.mtimeMs / 1000) };
+}
+
+/** `~/.ssh/known_hosts`, as Net::SSH2's check_hostkey defaults it. */
+export function defaultKnownHostsPath(): string {
+  return join(process.env.HOME ?? homedir(), '.ssh', 'known_hosts');
+}
+
+/** Net::SSH2's `_local_user`: $USER, $LOGNAME, then the account name. */
+export function localUser(): string {
+  return process.env.USER ?? process.env.LOGNAME ?? userInfo().username;
+}
+
+export function printStderr(text: string): void {
+  process.stderr.write(text);
+}
+
+/** Local signal number for a name without "SIG" (Net::SSH2 uses Perl's %Config sig_name); 255 if unknown. */
+export function signalNumber(name: string): number {
+  const n = (osConstants.signals as Record<string, number | undefined>)[`SIG${name}`];
+  return n ?? 255;
+}
+
+/**
+ * Net::SSH2's `_ask_user`: print the prompt on stderr and read one line from stdin (no echo
+ * control: Node has no portable Term::ReadKey). Resolves undefined at end of input.
+ */
+export function askUser(prompt: string): Promise<string | undefined> {
+  printStderr(prompt);
+  return new Promise((resolve) => {
+    const stdin = process.stdin;
+    let buf = '';
+    const done = (v: string | undefined) => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.pause();
+      resolve(v);
+    };
+    const onData = (d: Buffer) => {
+      buf += d.toString('utf8');
+      const i = buf.indexOf('\n');
+      if (i >= 0) done(buf.slice(0, i).replace(/\r$/, ''));
+    };
+    const onEnd = () => done(buf.length ? buf : undefined);
+    stdin.on('data', onData);
+    stdin.once('end', onEnd);
+    stdin.resume();
+  });
+}
+
+/** A TCP connection to host:port, with the socket (for `sock()`) and its ByteStream. */
+export async function tcpConnect(host: string, port: number, timeoutMs?: number): Promise<{ socket: Socket; stream: ByteStream }> {
+  const socket = await connectTcp(host, port, timeoutMs);
+  return { socket, stream: socketStream(socket) };
+}
+
+/** A Node socket (anything with on/write/end) → ByteStream; a ByteStream passes through. */
+export function asByteStream(handle: unknown): { socket: Socket | null; stream: ByteStream } {
+  const h = handle as { read?: unknown; on?: unknown; write?: unknown };
+  if (typeof h.on === 'function' && typeof h.write === 'function') return { socket: handle as Socket, stream: socketStream(handle as Socket) };
+  return { socket: null, stream: handle as ByteStream };
+}

@@ -1,0 +1,133 @@
+/**
+ * Net::SSH2::SFTP over the core SftpClient. Failures set the session error to
+ * LIBSSH2_ERROR_SFTP_PROTOCOL and this object's `error()` to the SSH_FX status.
+ */
+import type { SftpClient } from '../sftp/client.js';
+import { FXF } from '../sftp/constants.js';
+import { SftpError } from '../sftp/errors.js';
+import { SshError } from '../errors.js';
+import { fromPairs, toStatHash, type StatHash } from './attrs.js';
+import { fxName } from './constants.js';
+import { Dir } from './dir.js';
+import { File } from './file.js';
+import { O_APPEND, O_CREAT, O_EXCL, O_RDWR, O_TRUNC, O_WRONLY } from './node-io.js';
+import type { SSH2 } from './ssh2.js';
+
+const RENAME_OVERWRITE = 1;
+
+export class SFTP {
+  /** the last SSH_FX status */
+  private fx = 0;
+
+  /** @internal made by SSH2.sftp() */
+  constructor(
+    private readonly ssh2: SSH2,
+    /** the core client */
+    readonly core: SftpClient,
+  ) {}
+
+  session(): SSH2 {
+    return this.ssh2;
+  }
+
+  /** @internal */
+  _run<T>(op: () => Promise<T>): Promise<T | undefined> {
+    return this.ssh2._attempt(async () => {
+      try {
+        return await op();
+      } catch (e) {
+        if (e instanceof SftpError) this.fx = e.status;
+        throw e;
+      }
+    });
+  }
+
+  /** The last SFTP status (LIBSSH2_FX_*). */
+  error(): number {
+    return this.fx;
+  }
+
+  /** List context: [code, "SSH_FX_<NAME>"], or [] when there is none. */
+  error_list(): [] | [number, string] {
+    return this.fx === 0 ? [] : [this.fx, fxName(this.fx)];
+  }
+
+  die_with_error(...message: string[]): never {
+    const e = this.error_list();
+    throw new Error([...message, e.length ? `SFTP error ${e[0]} ${e[1]}` : 'no SFTP error registered'].join(': '));
+  }
+
+  /** POSIX O_* flags (default O_RDONLY); mode (default 0666) applies when creating. */
+  open(path: string, flags = 0, mode = 0o666): Promise<File | undefined> {
+    return this._run(async () => {
+      let f = flags;
+      let l = 0;
+      if (f & O_RDWR) (l |= FXF.READ | FXF.WRITE), (f &= ~O_RDWR);
+      else if (f & O_WRONLY) (l |= FXF.WRITE), (f &= ~O_WRONLY);
+      else l |= FXF.READ;
+      for (const [o, x] of [
+        [O_APPEND, FXF.APPEND],
+        [O_CREAT, FXF.CREAT],
+        [O_TRUNC, FXF.TRUNC],
+        [O_EXCL, FXF.EXCL],
+      ] as const) {
+        if (f & o) (l |= x), (f &= ~o);
+      }
+      if (f) throw new SshError('INVAL', `Net::SSH2::SFTP::open: unknown flag value: ${f}`);
+      return new File(this, await this.core.open(path, l, l & FXF.CREAT ? { permissions: mode } : {}));
+    });
+  }
+
+  opendir(path: string): Promise<Dir | undefined> {
+    return this._run(async () => new Dir(this, await this.core.opendir(path)));
+  }
+
+  unlink(path: string): Promise<true | undefined> {
+    return this._run(() => this.core.unlink(path).then(() => true as const));
+  }
+
+  /** Rename; with RENAME_OVERWRITE (part of the default: all flags) an existing `new` is replaced (posix-rename@openssh.com). */
+  rename(old_path: string, new_path: string, flags = 7): Promise<true | undefined> {
+    return this._run(async () => {
+      if (flags & RENAME_OVERWRITE && this.core.hasExtension('posix-rename@openssh.com')) await this.core.posixRename(old_path, new_path);
+      else await this.core.rename(old_path, new_path);
+      return true as const;
+    });
+  }
+
+  mkdir(path: string, mode = 0o777): Promise<true | undefined> {
+    return this._run(() => this.core.mkdir(path, { permissions: mode }).then(() => true as const));
+  }
+
+  rmdir(path: string): Promise<true | undefined> {
+    return this._run(() => this.core.rmdir(path).then(() => true as const));
+  }
+
+  /** `{ mode, size, uid, gid, atime, mtime, name }`; follow = 0 is lstat. */
+  stat(path: string, follow: boolean | number = 1): Promise<StatHash | undefined> {
+    return this._run(async () => toStatHash(await (follow ? this.core.stat(path) : this.core.lstat(path)), path));
+  }
+
+  /** setstat(path, key => value, …) or setstat(path, { key: value }). */
+  setstat(path: string, ...attrs: unknown[]): Promise<true | undefined> {
+    return this._run(() => this.core.setstat(path, fromPairs(attrs)).then(() => true as const));
+  }
+
+  /** Create the symbolic link `path` pointing at `target` (the documented meaning; see docs). */
+  symlink(path: string, target: string, _type?: number): Promise<true | undefined> {
+    return this._run(() => this.core.symlink(target, path).then(() => true as const));
+  }
+
+  readlink(path: string): Promise<string | undefined> {
+    return this._run(() => this.core.readlink(path));
+  }
+
+  realpath(path: string): Promise<string | undefined> {
+    return this._run(() => this.core.realpath(path));
+  }
+
+  /** Close the SFTP channel (Perl does it on destruction). */
+  DESTROY(): Promise<void> {
+    return this.core.end().catch(() => {});
+  }
+}
