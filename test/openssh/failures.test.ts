@@ -11,6 +11,7 @@ import { AuthError, ConnectionLostError, HostKeyError, ProtocolError, SshError, 
 import { closedPort, httpServer, partialKexServer, plainPacket, serverKexInit, silentServer, ssh1Server } from '../support/bad-servers.js';
 import { createServer, type AddressInfo } from 'node:net';
 import { MSG } from '../../src/wire/constants.js';
+import { sshdClientOptions } from '../support/connect.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
 async function failure(p: Promise<unknown>): Promise<SshError> {
@@ -99,16 +100,7 @@ describe('host key and credentials against sshd', function () {
     await sshd?.stop();
   });
 
-  function options(extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions {
-    return {
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.user,
-      hostKeyVerifier: () => true,
-      privateKeys: [parsePrivateKey(readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8'))],
-      ...extra,
-    };
-  }
+  const options = (extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions => sshdClientOptions(sshd, extra);
 
   it('a changed host key is refused before any auth request is sent', async () => {
     const trace: string[] = [];

@@ -3,10 +3,9 @@
  * client-initiated (our byte limit), 8 MiB each way, data byte-identical, and several
  * key exchanges observed.
  */
-import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { connect, type NodeConnectOptions } from '../../src/node.js';
-import { parsePrivateKey } from '../../src/crypto/keys/index.js';
+import { sshdClientOptions } from '../support/connect.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 import { echoRoundTrip } from '../support/echo.js';
 
@@ -22,16 +21,7 @@ describe('rekey with OpenSSH sshd', function () {
     await sshd?.stop();
   });
 
-  function options(extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions {
-    return {
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.user,
-      hostKeyVerifier: () => true,
-      privateKeys: [parsePrivateKey(readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8'))],
-      ...extra,
-    };
-  }
+  const options = (extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions => sshdClientOptions(sshd, extra);
 
   for (const cipher of ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com', 'aes128-ctr']) {
     it(`server-initiated (RekeyLimit 64K), 8 MiB each way, ${cipher}`, async () => {
