@@ -121,7 +121,7 @@ export class Channel {
   async exit_signal_list(): Promise<[string, string | undefined, string | undefined] | undefined> {
     if (!(await this.wait_closed())) return undefined;
     const s = this.core.status;
-    return [s.signal ?? '', s.signal ? s.message : undefined, undefined];
+    return [s.signal ?? '', s.message || undefined, undefined];
   }
 
   /** The signal as a local number: 0 if none, 255 if unknown here. */
