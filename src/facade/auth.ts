@@ -119,10 +119,11 @@ export async function authKeyboard(host: AuthHost, ss: unknown, username: string
 
 export async function authAgent(host: AuthHost, username: string): Promise<void> {
   const agent = nodeAgent();
+  // libssh2 fails with AGENT_PROTOCOL when there is no agent to talk to: ask it first.
   try {
-    await tryMethod(host, username, agentMethod(agent), 'agent');
+    await agent.identities();
   } catch (e) {
-    if (e instanceof SshError && e.code === 'AGENT_PROTOCOL') throw new SshError('AGENT_PROTOCOL', e.message);
-    throw e;
+    throw new SshError('AGENT_PROTOCOL', `Unable to connect to agent: ${(e as Error).message}`);
   }
+  await tryMethod(host, username, agentMethod(agent), 'agent');
 }
