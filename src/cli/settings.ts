@@ -10,6 +10,7 @@ import { SUPPORTED_COMPRESSIONS } from '../transport/compression.js';
 import { DEFAULT_MACS, SUPPORTED_MACS } from '../transport/mac/index.js';
 import type { AlgorithmPreferences } from '../client.js';
 import { applyAlgorithmSpec } from './algo-list.js';
+import { resolveSessionSettings, type SessionSettings } from './ssh-session.js';
 import { parseBytes, parsePort, parseTime, parseYesNo, UsageError, type SshArgs } from './ssh-args.js';
 
 export type StrictHostKeyChecking = 'yes' | 'no' | 'accept-new' | 'ask';
@@ -50,6 +51,8 @@ export interface SshSettings {
   noStdin: boolean;
   logLevel: LogLevel;
   verbose: number;
+  /** pty, forwarding, -N, -W, escape character */
+  session: SessionSettings;
 }
 
 /** Compression=yes order of OpenSSH 9 (compression_alg_list). */
@@ -145,6 +148,7 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     noStdin: args.noStdin,
     logLevel: args.verbose > 0 ? 'DEBUG' : logLevel,
     verbose: args.verbose,
+    session: resolveSessionSettings(args.session, o),
   };
 }
 

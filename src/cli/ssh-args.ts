@@ -8,12 +8,16 @@
  *   identity files accumulate.
  */
 
+import type { SessionArgs } from './ssh-session.js';
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const USAGE = `usage: puressh ssh [-46CnqTVv] [-c cipher_spec] [-F configfile] [-i identity_file]
-           [-l login_name] [-m mac_spec] [-o option] [-p port] [-Q query_option]
+export const USAGE = `usage: puressh ssh [-46ACNnqTtVv] [-c cipher_spec] [-D [bind_address:]port]
+           [-e escape_char] [-F configfile] [-i identity_file]
+           [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
+           [-Q query_option] [-R address] [-W host:port]
            destination [command [argument ...]]
        puressh ssh -Q kex|cipher|mac|key|key-sig|compression`;
 
@@ -48,6 +52,9 @@ export const SUPPORTED_OPTIONS = new Set([
   'forwardagent',
   'kbdinteractiveauthentication',
   'hostbasedauthentication',
+  'requesttty',
+  'exitonforwardfailure',
+  'escapechar',
 ]);
 
 /** Old names OpenSSH still accepts. */
@@ -60,7 +67,6 @@ export const IGNORED_OPTIONS = new Set([
   'checkhostip',
   'addressfamily',
   'updatehostkeys',
-  'requesttty',
   'forwardx11',
   'controlmaster',
   'controlpath',
@@ -69,9 +75,7 @@ export const IGNORED_OPTIONS = new Set([
   'visualhostkey',
   'hostkeyalias',
   'tcpkeepalive',
-  'exitonforwardfailure',
   'clearallforwardings',
-  'escapechar',
   'sendenv',
   'verifyhostkeydns',
 ]);
@@ -97,10 +101,12 @@ export interface SshArgs {
   identityFiles: string[];
   /** notes about accepted-but-ignored flags and options (printed with -v) */
   notes: string[];
+  /** -t count, -N, -L/-R/-D, -W (resolved in ssh-session.ts) */
+  session: SessionArgs;
 }
 
-const NO_ARG = new Set(['4', '6', 'A', 'C', 'n', 'q', 'T', 'V', 'v', 'a', 'x', 'k']);
-const WITH_ARG = new Set(['c', 'F', 'i', 'l', 'm', 'o', 'p', 'Q']);
+const NO_ARG = new Set(['4', '6', 'A', 'C', 'N', 'n', 'q', 'T', 't', 'V', 'v', 'a', 'x', 'k']);
+const WITH_ARG = new Set(['c', 'D', 'e', 'F', 'i', 'L', 'l', 'm', 'o', 'p', 'Q', 'R', 'W']);
 
 /** Parse "Name=Value" or "Name Value" as ssh's -o does. */
 export function parseOption(text: string): [string, string] {
@@ -128,6 +134,7 @@ export function parseSshArgs(argv: readonly string[]): SshArgs {
     options: new Map(),
     identityFiles: [],
     notes: [],
+    session: { tty: 0, noCommand: false, forwards: [], stdioForward: null },
   };
   const set = (key: string, value: string): void => {
     if (key === 'identityfile') out.identityFiles.push(value);
@@ -202,6 +209,15 @@ function applyFlag(out: SshArgs, flag: string, set: (k: string, v: string) => vo
     case 'a':
       set('forwardagent', 'no');
       break;
+    case 't':
+      out.session.tty++;
+      break;
+    case 'T':
+      set('requesttty', 'no');
+      break;
+    case 'N':
+      out.session.noCommand = true;
+      break;
     default:
       // -4 -6 -T -x -k: no effect here (IPv4 loopback, no pty, no X11 forwarding)
       out.notes.push(`flag -${flag} has no effect in puressh`);
@@ -227,6 +243,17 @@ function applyArgFlag(out: SshArgs, flag: string, arg: string, set: (k: string, 
       break;
     case 'Q':
       out.query = arg;
+      break;
+    case 'L':
+    case 'R':
+    case 'D':
+      out.session.forwards.push({ kind: flag, spec: arg });
+      break;
+    case 'W':
+      out.session.stdioForward ??= arg;
+      break;
+    case 'e':
+      set('escapechar', arg);
       break;
     case 'F':
       // puressh reads no ssh_config; "-F /dev/null" (or "none") asks for exactly that.

@@ -9,7 +9,7 @@ import type { PtyOptions } from '../connection/pty.js';
 import type { Session } from '../connection/session.js';
 import { forwardLocal, forwardRemote, pipeChannel, type LocalForward, type RemoteForward } from '../connection/node-forward.js';
 import { socksProxy } from '../connection/socks.js';
-import { EscapeFilter, ESCAPE_HELP } from './escape.js';
+import { EscapeFilter, ESCAPE_HELP, parseEscapeChar } from './escape.js';
 
 export type TtyRequest = 'auto' | 'yes' | 'force' | 'no';
 
@@ -139,17 +139,28 @@ export async function startForwards(
       } else {
         const target = s.path !== undefined ? { path: s.path } : { host: s.host!, port: s.port! };
         const f = await forwardRemote(client, s.bindPath !== undefined ? { bindPath: s.bindPath, target } : { bindHost: s.bindHost ?? '', bindPort: s.bindPort, target });
-        if (s.bindPort === 0) log.info(`Allocated port ${f.port} for remote forward to ${s.path ?? `${s.host}:${s.port}`}`);
+        // ssh's log lines end in CR LF (its terminal may be raw)
+        if (s.bindPort === 0) log.info(`Allocated port ${f.port} for remote forward to ${s.path ?? `${s.host}:${s.port}`}\r`);
         open.push(f);
       }
     } catch (e) {
       ok = false;
-      const what = s.kind === 'R' ? `remote port forwarding failed for listen ${s.bindPath !== undefined ? `path ${s.bindPath}` : `port ${s.bindPort}`}` : `${KIND_NAME[s.kind]} forwarding ${s.spec}: ${(e as Error).message}`;
+      if (s.kind !== 'R') {
+        // as ssh reports a local listener it could not open
+        const code = (e as NodeJS.ErrnoException).code;
+        const reason = code === 'EADDRINUSE' ? 'Address already in use' : code === 'EACCES' ? 'Permission denied' : (e as Error).message;
+        const where = s.bindPath ?? `[${s.bindHost ?? '127.0.0.1'}]:${s.bindPort}`;
+        log.error(`bind ${where}: ${reason}\r`);
+        log.error(`Could not request local forwarding.\r`);
+        if (exitOnForwardFailure) break;
+        continue;
+      }
+      const what = `remote port forwarding failed for listen ${s.bindPath !== undefined ? `path ${s.bindPath}` : `port ${s.bindPort}`}`;
       if (exitOnForwardFailure) {
-        log.error(`Error: ${what}`);
+        log.error(`Error: ${what}\r`);
         break;
       }
-      log.error(`Warning: ${what}`);
+      log.info(`Warning: ${what}\r`);
     }
   }
   return {
@@ -192,8 +203,6 @@ export interface InteractiveOptions {
   term: string;
   /** the escape character byte, or null for none (-e none) */
   escapeChar: number | null;
-  /** -q: no "Connection to ... closed." */
-  quiet: boolean;
   host: string;
   env?: Record<string, string>;
 }
@@ -251,7 +260,8 @@ export async function runInteractive(client: SshClient, o: InteractiveOptions, s
     };
     await Promise.all([copy(() => ch.read(), stdout), copy(() => ch.readStderr(), stderr)]).catch(() => {});
     const status = escaped ? null : await ch.exit.catch(() => null);
-    if (!o.quiet) stderr.write(`Connection to ${o.host} closed.\r\n`);
+    // ssh prints this at LogLevel INFO and above (not with -q or LogLevel=ERROR).
+    log.info(`Connection to ${o.host} closed.\r`);
     if (escaped || !status) return 255;
     return status.code ?? 255;
   } finally {
@@ -269,10 +279,105 @@ export function wantTty(request: TtyRequest, hasCommand: boolean, stdinIsTty: bo
   if (request === 'force') return true;
   if (request === 'yes') {
     if (!stdinIsTty) {
-      log.error('Pseudo-terminal will not be allocated because stdin is not a terminal.');
+      log.info('Pseudo-terminal will not be allocated because stdin is not a terminal.\r');
       return false;
     }
     return true;
   }
   return !hasCommand && stdinIsTty;
+}
+
+/** What the command line asked of the connection layer (see ssh-args.ts). */
+export interface SessionArgs {
+  /** number of -t flags */
+  tty: number;
+  /** -N */
+  noCommand: boolean;
+  /** -L/-R/-D in order */
+  forwards: { kind: 'L' | 'R' | 'D'; spec: string }[];
+  /** -W host:port */
+  stdioForward: string | null;
+}
+
+export interface SessionSettings {
+  requestTty: TtyRequest;
+  noCommand: boolean;
+  forwards: ForwardSpec[];
+  exitOnForwardFailure: boolean;
+  stdioForward: { host: string; port: number } | null;
+  escapeChar: number | null;
+}
+
+/** From parsed arguments and -o options (first value wins, lower-case keys) to session settings. Throws on bad specs. */
+export function resolveSessionSettings(args: SessionArgs, options: ReadonlyMap<string, string>): SessionSettings {
+  const yesNo = (key: string): boolean => {
+    const v = (options.get(key) ?? 'no').toLowerCase();
+    if (v === 'yes' || v === 'true') return true;
+    if (v === 'no' || v === 'false') return false;
+    throw new Error(`command-line line 0: unsupported option "${options.get(key)}" for ${key}`);
+  };
+  let requestTty: TtyRequest = 'auto';
+  const rt = options.get('requesttty')?.toLowerCase();
+  if (rt !== undefined) {
+    const map: Record<string, TtyRequest> = { yes: 'yes', true: 'yes', no: 'no', false: 'no', force: 'force', auto: 'auto' };
+    if (!map[rt]) throw new Error(`command-line line 0: unsupported option "${rt}" for requesttty`);
+    requestTty = map[rt]!;
+  }
+  // -t (once: yes, twice: force) overrides RequestTTY from -o, as ssh's tty_flag does; -T sets RequestTTY=no.
+  if (args.tty >= 2) requestTty = 'force';
+  else if (args.tty === 1 && requestTty !== 'no') requestTty = 'yes';
+  const escapeChar = parseEscapeChar(options.get('escapechar') ?? '~');
+  return {
+    requestTty,
+    noCommand: args.noCommand || args.stdioForward !== null,
+    forwards: args.forwards.map((f) => parseForwardSpec(f.kind, f.spec)),
+    exitOnForwardFailure: yesNo('exitonforwardfailure') || args.stdioForward !== null,
+    stdioForward: args.stdioForward !== null ? parseStdioForward(args.stdioForward) : null,
+    escapeChar,
+  };
+}
+
+export interface SessionIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/**
+ * Run the session the settings ask for: set up forwards, then -W, -N, a pty session, or
+ * `plain` (the command or shell without a pty). Forwards stay up until it ends.
+ */
+export async function withSessionFeatures(
+  client: SshClient,
+  settings: { session: SessionSettings; command: string | null; host: string },
+  io: SessionIo,
+  log: SessionLog,
+  plain: () => Promise<number>,
+): Promise<number> {
+  const s = settings.session;
+  const forwards = await startForwards(client, s.forwards, s.exitOnForwardFailure, log);
+  try {
+    if (!forwards.ok && s.exitOnForwardFailure) return 255;
+    if (s.stdioForward) return await runStdioForward(client, s.stdioForward, io.stdin, io.stdout, log);
+    if (s.noCommand) {
+      // -N: forward until the connection ends.
+      const err = await client.closed;
+      if (err) log.error(err.message);
+      return 255;
+    }
+    const stdin = io.stdin as TtyIn;
+    if (wantTty(s.requestTty, settings.command !== null, stdin.isTTY === true, log)) {
+      return await runInteractive(
+        client,
+        { command: settings.command, term: process.env.TERM || 'vt100', escapeChar: s.escapeChar, host: settings.host },
+        stdin,
+        io.stdout as TtyOut,
+        io.stderr,
+        log,
+      );
+    }
+    return await plain();
+  } finally {
+    await forwards.close();
+  }
 }

@@ -22,6 +22,7 @@ import { knownHostName, lookupKnownHosts } from './known-hosts-min.js';
 import type { Prompter } from './prompt.js';
 import { preferKnownHostKeyTypes, queryList, resolveSettings, type SshSettings } from './settings.js';
 import { parseSshArgs, USAGE, UsageError } from './ssh-args.js';
+import { withSessionFeatures } from './ssh-session.js';
 
 export interface CliIo {
   stdin: Readable;
@@ -96,7 +97,7 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
   }
   try {
     log.debug(`Authenticated to ${settings.host} ([${settings.host}]:${settings.port}) using "${client.authMethod}".`);
-    return await runCommand(client, settings, io, log);
+    return await withSessionFeatures(client, settings, io, log, () => runCommand(client, settings, io, log));
   } catch (e) {
     for (const line of describeFailure(e, ctx)) log.error(line);
     return 255;

@@ -54,7 +54,7 @@ describe('cli: ssh argument parsing', () => {
     expect(() => parseSshArgs(['-Z', 'h'])).to.throw(UsageError, 'unknown option -- Z');
     expect(() => parseSshArgs(['-p'])).to.throw(UsageError, 'option requires an argument -- p');
     expect(() => parseSshArgs(['-o', 'NoSuchThing=1', 'h'])).to.throw(UsageError, 'Bad configuration option: nosuchthing');
-    const a = parseSshArgs(['-F', '/dev/null', '-o', 'ForwardX11=no', '-T', 'h', 'true']);
+    const a = parseSshArgs(['-F', '/dev/null', '-o', 'ForwardX11=no', '-x', 'h', 'true']);
     expect(a.notes).to.have.length(2);
   });
 

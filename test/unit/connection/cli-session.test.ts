@@ -100,7 +100,7 @@ describe('cli/ssh-session', () => {
 
   it('pty allocation follows ssh: -T never, -tt always, -t only with a terminal, default only for a shell on a terminal', () => {
     const lines: string[] = [];
-    const log = { debug: () => {}, info: () => {}, error: (l: string) => lines.push(l) };
+    const log = { debug: () => {}, info: (l: string) => lines.push(l), error: (l: string) => lines.push(`error: ${l}`) };
     expect(wantTty('no', false, true, log)).to.equal(false);
     expect(wantTty('force', true, false, log)).to.equal(true);
     expect(wantTty('yes', true, true, log)).to.equal(true);
@@ -109,6 +109,6 @@ describe('cli/ssh-session', () => {
     expect(wantTty('auto', false, false, log)).to.equal(false);
     expect(lines).to.deep.equal([]);
     expect(wantTty('yes', true, false, log)).to.equal(false);
-    expect(lines).to.deep.equal(['Pseudo-terminal will not be allocated because stdin is not a terminal.']);
+    expect(lines).to.deep.equal(['Pseudo-terminal will not be allocated because stdin is not a terminal.\r']);
   });
 });
