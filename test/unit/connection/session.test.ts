@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import { decodePtyRequest } from '../../../src/connection/pty.js';
-import { ChannelOpenError } from '../../../src/errors.js';
+import { ChannelOpenError, DisconnectError } from '../../../src/errors.js';
+import { Reader } from '../../../src/wire/reader.js';
 import { MSG } from '../../../src/wire/constants.js';
 import { fakePair, msg, parseOpen, type FakeServer } from '../../support/fake-server.js';
 import { acceptOpen, answerRequest, confirmOpen, dec, enc, readAll, rejection, SERVER_ID_OFFSET } from './helpers.js';
@@ -162,6 +163,22 @@ describe('connection/session (fake server)', function () {
       expect(await readAll(() => ch.readStderr())).to.equal(err);
     });
   }
+
+  it('disconnect: DISCONNECT(BY_APPLICATION) is sent, every channel is released and its pending reads fail', async () => {
+    const { ch } = await confirmOpen(server, client.session());
+    const other = await confirmOpen(server, client.session());
+    const reading = ch.read();
+    await client.disconnect('bye');
+    const d = new Reader(await server.expect(MSG.DISCONNECT), 1);
+    expect([d.u32(), d.text()]).to.deep.equal([11, 'bye']);
+    expect(await server.receive()).to.equal(null);
+    expect(await client.closed).to.equal(null);
+    const err = await rejection(reading);
+    expect(err).to.be.instanceOf(DisconnectError);
+    expect(await rejection(other.ch.exit)).to.equal(err);
+    expect(client.channels.channelCount).to.equal(0);
+    expect((await rejection(client.session())).code).to.equal('SOCKET_DISCONNECT');
+  });
 
   it('channel open failure is a ChannelOpenError with the reason', async () => {
     const opening = client.session();
