@@ -52,11 +52,11 @@ export class Channel {
     return this.ssh2.blocking(flag);
   }
 
-  private run<T>(op: () => Promise<T>): Promise<T | undefined> {
+  #run<T>(op: () => Promise<T>): Promise<T | undefined> {
     return this.ssh2._attempt(op);
   }
 
-  private asSession(): Session {
+  #asSession(): Session {
     if (!(this.core instanceof Session)) throw new SshError('CHANNEL_REQUEST_DENIED', `not a session channel (${this.core.type})`);
     return this.core;
   }
@@ -65,8 +65,8 @@ export class Channel {
   async setenv(...args: unknown[]): Promise<true | undefined> {
     let ok = true;
     for (const [k, v] of pairs(args)) {
-      const r = await this.run(async () => {
-        if (!(await this.asSession().setEnv(k, String(v)))) throw new SshError('CHANNEL_REQUEST_DENIED', 'Unable to complete request for channel-setenv');
+      const r = await this.#run(async () => {
+        if (!(await this.#asSession().setEnv(k, String(v)))) throw new SshError('CHANNEL_REQUEST_DENIED', 'Unable to complete request for channel-setenv');
         return true;
       });
       if (!r) ok = false;
@@ -80,16 +80,16 @@ export class Channel {
   }
 
   send_eof(): Promise<true | undefined> {
-    return this.run(() => this.core.eof().then(() => true as const));
+    return this.#run(() => this.core.eof().then(() => true as const));
   }
 
   close(): Promise<true | undefined> {
-    return this.run(() => this.core.close().then(() => true as const));
+    return this.#run(() => this.core.close().then(() => true as const));
   }
 
   /** Wait for the peer's EOF, keeping whatever data arrives before it. */
   wait_eof(): Promise<true | undefined> {
-    return this.run(async () => {
+    return this.#run(async () => {
       while (!(this.out.ended && this.err.ended)) {
         await Promise.race([this.out.fill(), this.err.fill()]);
         const e = this.out.error ?? this.err.error;
@@ -103,7 +103,7 @@ export class Channel {
   async wait_closed(): Promise<true | undefined> {
     if (!(await this.wait_eof())) return undefined;
     await this.flush('all');
-    return this.run(() => this.core.closed.then(() => true as const));
+    return this.#run(() => this.core.closed.then(() => true as const));
   }
 
   /** The exit status (0 if none was sent); waits for the close. */
@@ -136,19 +136,19 @@ export class Channel {
    * the packed encoding; width/height in characters, negative for pixels (default 80×24).
    */
   pty(term: string, modes?: Record<string, number> | Uint8Array | string | null, width?: number, height?: number): Promise<true | undefined> {
-    return this.run(async () => {
+    return this.#run(async () => {
       const opts: PtyOptions = { term, ...dims(width, height) };
       if (modes instanceof Uint8Array || typeof modes === 'string') opts.modes = decodeTerminalModes(typeof modes === 'string' ? latin1Bytes(modes) : modes);
       else if (modes) opts.modes = Object.entries(modes).map(([k, v]) => [modeNumber(k), Number(v)] as [number, number]).filter(([k]) => k !== 0);
-      await this.asSession().requestPty(opts);
+      await this.#asSession().requestPty(opts);
       return true as const;
     });
   }
 
   pty_size(width: number, height: number): Promise<true | undefined> {
-    return this.run(async () => {
+    return this.#run(async () => {
       const d = dims(width, height);
-      await this.asSession().windowChange({ cols: d.cols ?? 0, rows: d.rows ?? 0, width: d.width, height: d.height });
+      await this.#asSession().windowChange({ cols: d.cols ?? 0, rows: d.rows ?? 0, width: d.width, height: d.height });
       return true as const;
     });
   }
@@ -166,7 +166,7 @@ export class Channel {
 
   /** Start `request` ("shell", "exec", "subsystem", …) with an optional string argument. */
   process(request: string, message?: string): Promise<true | undefined> {
-    return this.run(async () => {
+    return this.#run(async () => {
       const body = message === undefined ? undefined : Session.stringBody(message);
       if (!(await this.core.request(request, true, body))) throw new SshError('CHANNEL_REQUEST_DENIED', `Unable to complete request for channel-process-startup`);
       return true as const;
@@ -191,7 +191,7 @@ export class Channel {
    */
   read(max_size = 32768, ext: boolean | number = false): Promise<Uint8Array | undefined> {
     const buf = ext ? this.err : this.out;
-    return this.run(async () => {
+    return this.#run(async () => {
       while (buf.length === 0 && !buf.ended) {
         if (buf.error) throw buf.error;
         if (!this.ssh2.blocking() && this.core.bufferedBytes === 0) {
@@ -212,7 +212,7 @@ export class Channel {
 
   /** [stdout, stderr] as soon as either has data; undefined (empty list) at EOF or on error. */
   read2(max_size = 32768): Promise<[Uint8Array, Uint8Array] | undefined> {
-    return this.run(async () => {
+    return this.#run(async () => {
       while (this.out.length === 0 && this.err.length === 0) {
         if (this.out.ended && this.err.ended) {
           this.ssh2._set_error(0, '');
@@ -267,7 +267,7 @@ export class Channel {
    */
   write(buffer: string | Uint8Array, ext: boolean | number = false): Promise<number | undefined> {
     const data = toBytes(buffer);
-    return this.run(async () => {
+    return this.#run(async () => {
       let chunk = data;
       if (!this.ssh2.blocking()) {
         if (this.core.sendWindow === 0 && data.length > 0) {

@@ -21,11 +21,11 @@ export class KnownHosts {
   /** @internal made by SSH2.known_hosts() */
   constructor(private readonly ssh2: SSH2) {}
 
-  private fail(code: number, message: string): undefined {
+  #fail(code: number, message: string): undefined {
     return this.ssh2._set_error(code, message);
   }
 
-  private blob(key: string | Uint8Array, typemask: number): Uint8Array {
+  #blob(key: string | Uint8Array, typemask: number): Uint8Array {
     if ((typemask & LIBSSH2_KNOWNHOST_KEYENC_MASK) === LIBSSH2_KNOWNHOST_KEYENC_BASE64) return base64Decode(typeof key === 'string' ? key : new TextDecoder().decode(key));
     return typeof key === 'string' ? latin1(key) : key;
   }
@@ -36,7 +36,7 @@ export class KnownHosts {
     try {
       text = await readText(path);
     } catch (e) {
-      return this.fail(-16, `Failed to open file: ${(e as Error).message}`);
+      return this.#fail(-16, `Failed to open file: ${(e as Error).message}`);
     }
     const parsed = Db.parse(text);
     let n = 0;
@@ -54,25 +54,25 @@ export class KnownHosts {
       await writeBytes(path, this.db.toString());
       return true;
     } catch (e) {
-      return this.fail(-16, `Failed to open file: ${(e as Error).message}`);
+      return this.#fail(-16, `Failed to open file: ${(e as Error).message}`);
     }
   }
 
   /** Add an entry. SHA1 host format: `host` is the base64 hash and `salt` its base64 salt. */
   add(host: string, salt: string | null | undefined, key: string | Uint8Array, comment: string | null | undefined, typemask: number): true | undefined {
     try {
-      const blob = this.blob(key, typemask);
+      const blob = this.#blob(key, typemask);
       const type = new Reader(blob, 0, 'public key').ascii('key type');
       const hosts = (typemask & LIBSSH2_KNOWNHOST_TYPE_MASK) === LIBSSH2_KNOWNHOST_TYPE_SHA1 ? `|1|${salt ?? ''}|${host}` : host;
       this.db.appendLine(formatEntry(hosts, type, blob, comment ?? undefined));
       return true;
     } catch (e) {
-      return this.fail(e instanceof SshError ? e.errno : -46, (e as Error).message);
+      return this.#fail(e instanceof SshError ? e.errno : -46, (e as Error).message);
     }
   }
 
-  private lookup(host: string, port: number | null | undefined, key: string | Uint8Array, typemask: number): CheckResult {
-    const blob = this.blob(key, typemask);
+  #lookup(host: string, port: number | null | undefined, key: string | Uint8Array, typemask: number): CheckResult {
+    const blob = this.#blob(key, typemask);
     if (port !== undefined && port !== null && port !== 22) {
       const r = this.db.check(host, port, blob);
       if (r.status !== 'notfound') return r;
@@ -83,10 +83,10 @@ export class KnownHosts {
   /** MATCH 0, MISMATCH 1, NOTFOUND 2, FAILURE 3. */
   check(host: string, port: number | null | undefined, key: string | Uint8Array, typemask: number): number {
     try {
-      const r = this.lookup(host, port, key, typemask);
+      const r = this.#lookup(host, port, key, typemask);
       return r.status === 'match' ? KNOWNHOST_CHECK.MATCH : r.status === 'mismatch' ? KNOWNHOST_CHECK.MISMATCH : r.status === 'notfound' ? KNOWNHOST_CHECK.NOTFOUND : KNOWNHOST_CHECK.FAILURE;
     } catch (e) {
-      this.fail(-46, (e as Error).message);
+      this.#fail(-46, (e as Error).message);
       return KNOWNHOST_CHECK.FAILURE;
     }
   }
@@ -100,18 +100,18 @@ export class KnownHosts {
       this.db.appendLine(text);
       return true;
     } catch (e) {
-      return this.fail(-46, (e as Error).message);
+      return this.#fail(-46, (e as Error).message);
     }
   }
 
   /** The entry matching host/port/key, formatted as a known_hosts line. */
   writeline(host: string, port: number | null | undefined, key: string | Uint8Array, typemask: number): string | undefined {
     try {
-      const r = this.lookup(host, port, key, typemask);
-      if (r.status !== 'match' || !r.found) return this.fail(-46, 'No host match found');
+      const r = this.#lookup(host, port, key, typemask);
+      if (r.status !== 'match' || !r.found) return this.#fail(-46, 'No host match found');
       return `${r.found.line.raw}\n`;
     } catch (e) {
-      return this.fail(-46, (e as Error).message);
+      return this.#fail(-46, (e as Error).message);
     }
   }
 }

@@ -32,25 +32,25 @@ export class PublicKey {
   ) {}
 
   /** @internal open the subsystem and exchange versions (RFC 4819 §3.1). */
-  static async open(ssh2: SSH2, conn: Connection): Promise<PublicKey> {
+  static async _open(ssh2: SSH2, conn: Connection): Promise<PublicKey> {
     const ch = await openSession(conn);
     if (!(await ch.request('subsystem', true, Session.stringBody('publickey')))) {
       await ch.close().catch(() => {});
       throw new SshError('CHANNEL_FAILURE', 'Unable to request publickey subsystem');
     }
     const pk = new PublicKey(ssh2, ch);
-    await pk.send(new Writer().string('version').u32(2));
-    const r = await pk.next();
+    await pk.#send(new Writer().string('version').u32(2));
+    const r = await pk.#next();
     if (r.ascii('request') !== 'version') throw new SshError('PUBLICKEY_PROTOCOL', 'expected a version reply');
     return pk;
   }
 
-  private async send(w: Writer): Promise<void> {
+  async #send(w: Writer): Promise<void> {
     const body = w.finish();
     await this.ch.write(new Writer(body.length + 4).string(body).finish().slice());
   }
 
-  private async next(): Promise<Reader> {
+  async #next(): Promise<Reader> {
     for (;;) {
       if (this.buf.length >= 4) {
         const n = new DataView(this.buf.buffer, this.buf.byteOffset).getUint32(0);
@@ -66,8 +66,8 @@ export class PublicKey {
     }
   }
 
-  private async status(): Promise<true> {
-    const r = await this.next();
+  async #status(): Promise<true> {
+    const r = await this.#next();
     if (r.ascii('request') !== 'status') throw new SshError('PUBLICKEY_PROTOCOL', 'expected a status reply');
     const code = r.u32('status code');
     const text = r.text('description');
@@ -80,25 +80,25 @@ export class PublicKey {
     return this.ssh2._attempt(async () => {
       const w = new Writer().string('add').string(name).string(toBytes(blob)).bool(!!overwrite).u32(attrs.length);
       for (const a of attrs) w.string(a.name).string(a.value ?? '').bool(!!a.mandatory);
-      await this.send(w);
-      return this.status();
+      await this.#send(w);
+      return this.#status();
     });
   }
 
   remove(name: string, blob: string | Uint8Array): Promise<true | undefined> {
     return this.ssh2._attempt(async () => {
-      await this.send(new Writer().string('remove').string(name).string(toBytes(blob)));
-      return this.status();
+      await this.#send(new Writer().string('remove').string(name).string(toBytes(blob)));
+      return this.#status();
     });
   }
 
   /** The keys held by the server (list context; `fetch_count` is the scalar form). */
   fetch_list(): Promise<PublicKeyEntry[] | undefined> {
     return this.ssh2._attempt(async () => {
-      await this.send(new Writer().string('list'));
+      await this.#send(new Writer().string('list'));
       const out: PublicKeyEntry[] = [];
       for (;;) {
-        const r = await this.next();
+        const r = await this.#next();
         const req = r.ascii('request');
         if (req === 'status') {
           const code = r.u32('status code');

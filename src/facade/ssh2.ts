@@ -216,7 +216,7 @@ export class SSH2 {
     return this._block_directions;
   }
 
-  private log(line: string): void {
+  #log(line: string): void {
     if (debugEnabled || this.traceMask !== 0) printStderr(`libssh2: ${line}\n`);
   }
 
@@ -243,7 +243,7 @@ export class SSH2 {
         random: randomBytes,
         provider: nodeProvider,
         clientVersion: this.ident,
-        debug: (l) => this.log(l),
+        debug: (l) => this.#log(l),
         verifyHostKeySignature: (blob, alg, H, sig) => verifySignature(blob, alg, H, sig),
         // Net::SSH2 checks the host key after connect (check_hostkey): accept here.
         checkHostKey: async () => {},
@@ -258,7 +258,7 @@ export class SSH2 {
       for (;;) {
         const p = await t.receive();
         if (p[0] === MSG.USERAUTH_BANNER) {
-          this.log(`banner: ${decodeBanner(p)}`);
+          this.#log(`banner: ${decodeBanner(p)}`);
           continue;
         }
         expectServiceAccept(p, SERVICE_USERAUTH);
@@ -283,7 +283,7 @@ export class SSH2 {
     return this.remotePort;
   }
 
-  private requireTransport(): Transport {
+  #requireTransport(): Transport {
     if (!this.transport?.hostKeyBlob) throw new SshError('SOCKET_NONE', 'not connected');
     return this.transport;
   }
@@ -321,11 +321,11 @@ export class SSH2 {
 
   // ---------------------------------------------------------------- authentication
 
-  private get authHost(): A.AuthHost {
-    return { transport: this.requireTransport(), authenticated: () => this.onAuthenticated() };
+  get #authHost(): A.AuthHost {
+    return { transport: this.#requireTransport(), authenticated: () => this.#onAuthenticated() };
   }
 
-  private onAuthenticated(): void {
+  #onAuthenticated(): void {
     if (this.authed) return;
     this.authed = true;
     const t = this.transport!;
@@ -343,7 +343,7 @@ export class SSH2 {
 
   /** List context of auth_list. */
   auth_list_list(username: string = localUser()): Promise<string[] | undefined> {
-    return this._attempt(async () => (await A.authList(this.authHost, username)) ?? undefined);
+    return this._attempt(async () => (await A.authList(this.#authHost, username)) ?? undefined);
   }
 
   auth_ok(): boolean {
@@ -351,7 +351,7 @@ export class SSH2 {
   }
 
   auth_password(username: string, password?: string | null, callback?: (ss: SSH2, username: string) => unknown): Promise<true | undefined> {
-    return this._attempt(() => A.authPassword(this.authHost, username, password ?? undefined, callback && (() => callback(this, username))).then(() => true as const));
+    return this._attempt(() => A.authPassword(this.#authHost, username, password ?? undefined, callback && (() => callback(this, username))).then(() => true as const));
   }
 
   /** Ask for the password (via `_ask_user`) up to 3 times. */
@@ -370,7 +370,7 @@ export class SSH2 {
   /** Public-key auth from files (the public key path may be null: it is derived from the private key). */
   auth_publickey(username: string, _publickey_path: string | null | undefined, privatekey_path: string, passphrase?: string | null): Promise<true | undefined> {
     return this._attempt(async () => {
-      await A.authPublickey(this.authHost, username, await A.loadKey({ path: privatekey_path }, passphrase ?? undefined));
+      await A.authPublickey(this.#authHost, username, await A.loadKey({ path: privatekey_path }, passphrase ?? undefined));
       return true as const;
     });
   }
@@ -378,7 +378,7 @@ export class SSH2 {
   /** The same from memory (the private key as text or bytes, any format puressh reads). */
   auth_publickey_frommemory(username: string, _publickey: string | Uint8Array | null | undefined, privatekey: string | Uint8Array, passphrase?: string | null): Promise<true | undefined> {
     return this._attempt(async () => {
-      await A.authPublickey(this.authHost, username, await A.loadKey({ data: privatekey }, passphrase ?? undefined));
+      await A.authPublickey(this.#authHost, username, await A.loadKey({ data: privatekey }, passphrase ?? undefined));
       return true as const;
     });
   }
@@ -386,7 +386,7 @@ export class SSH2 {
   auth_hostbased(username: string, _publickey: string | null | undefined, privatekey: string, hostname: string, local_username?: string | null, passphrase?: string | null): Promise<true | undefined> {
     return this._attempt(async () => {
       const key = await A.loadKey({ path: privatekey }, passphrase ?? undefined);
-      await A.authHostbased(this.authHost, username, key, hostname, local_username ?? username);
+      await A.authHostbased(this.#authHost, username, key, hostname, local_username ?? username);
       return true as const;
     });
   }
@@ -401,11 +401,11 @@ export class SSH2 {
         for (const p of prompts) out.push((await this._ask_user(p.text, p.echo)) ?? '');
         return out;
       });
-    return this._attempt(() => A.authKeyboard(this.authHost, this, username, answer).then(() => true as const));
+    return this._attempt(() => A.authKeyboard(this.#authHost, this, username, answer).then(() => true as const));
   }
 
   auth_agent(username: string): Promise<true | undefined> {
-    return this._attempt(() => A.authAgent(this.authHost, username).then(() => true as const));
+    return this._attempt(() => A.authAgent(this.#authHost, username).then(() => true as const));
   }
 
   /** Net::SSH2's prioritizing auth(); resolves the name of the method that succeeded. */
@@ -415,7 +415,7 @@ export class SSH2 {
 
   // ---------------------------------------------------------------- channels
 
-  private requireConnection(): Connection {
+  #requireConnection(): Connection {
     if (!this.connection) throw new SshError('SOCKET_NONE', 'not authenticated');
     return this.connection;
   }
@@ -424,20 +424,20 @@ export class SSH2 {
   channel(type = 'session', window_size?: number, packet_size?: number): Promise<Channel | undefined> {
     return this._attempt(async () => {
       if (type !== 'session') throw new SshError('INVAL', `channel type must be "session"`);
-      const ch = await openSession(this.requireConnection(), { window: window_size ?? LIBSSH2_CHANNEL_WINDOW_DEFAULT, maxPacket: packet_size ?? LIBSSH2_CHANNEL_PACKET_DEFAULT });
+      const ch = await openSession(this.#requireConnection(), { window: window_size ?? LIBSSH2_CHANNEL_WINDOW_DEFAULT, maxPacket: packet_size ?? LIBSSH2_CHANNEL_PACKET_DEFAULT });
       return new Channel(this, ch);
     });
   }
 
   /** A direct-tcpip channel to host:port (shost/sport are informative, default 127.0.0.1:22). */
   tcpip(host: string, port: number, shost = '127.0.0.1', sport = 22): Promise<Channel | undefined> {
-    return this._attempt(async () => new Channel(this, await openDirectTcpip(this.requireConnection(), host, port, { originatorAddress: shost, originatorPort: sport })));
+    return this._attempt(async () => new Channel(this, await openDirectTcpip(this.#requireConnection(), host, port, { originatorAddress: shost, originatorPort: sport })));
   }
 
   /** tcpip-forward on the server; the Listener's `bound_port` is Perl's \$bound_port. */
   listen(port: number, host = '0.0.0.0', _bound_port?: unknown, queue_size = 16): Promise<Listener | undefined> {
     return this._attempt(async () => {
-      this.requireConnection();
+      this.#requireConnection();
       return new Listener(this, await this.forwarding!.listenTcp(host, port), queue_size);
     });
   }
@@ -450,7 +450,7 @@ export class SSH2 {
   /** SCP download to a local path (default: the remote basename) or to a writable ({ write(chunk) }). */
   scp_get(remote_path: string, local?: string | { write(chunk: Uint8Array): unknown }): Promise<true | undefined> {
     return this._attempt(async () => {
-      const host = { exec: (cmd: string) => execOn(this.requireConnection(), cmd) };
+      const host = { exec: (cmd: string) => execOn(this.#requireConnection(), cmd) };
       if (local !== undefined && typeof local !== 'string') await scpGet(host, remote_path, async (c) => void (await local.write(c)));
       else await scpGetFile(host, remote_path, local ?? basename(remote_path), nodeLocalFs);
       return true as const;
@@ -460,7 +460,7 @@ export class SSH2 {
   /** SCP upload of a local path, or of `{ data, mode?, mtime?, atime? }` (Perl's file handle); remote defaults to the basename. */
   scp_put(local: string | { data: string | Uint8Array; mode?: number; mtime?: number; atime?: number }, remote_path?: string): Promise<true | undefined> {
     return this._attempt(async () => {
-      const host = { exec: (cmd: string) => execOn(this.requireConnection(), cmd) };
+      const host = { exec: (cmd: string) => execOn(this.#requireConnection(), cmd) };
       if (typeof local === 'string') await scpPutFile(host, local, remote_path ?? basename(local), nodeLocalFs, { preserve: true });
       else {
         const data = typeof local.data === 'string' ? new TextEncoder().encode(local.data) : local.data;
@@ -474,7 +474,7 @@ export class SSH2 {
   /** Start the SFTP subsystem. */
   sftp(): Promise<SFTP | undefined> {
     return this._attempt(async () => {
-      const ch = await openSession(this.requireConnection(), { window: LIBSSH2_CHANNEL_WINDOW_DEFAULT, maxPacket: LIBSSH2_CHANNEL_PACKET_DEFAULT });
+      const ch = await openSession(this.#requireConnection(), { window: LIBSSH2_CHANNEL_WINDOW_DEFAULT, maxPacket: LIBSSH2_CHANNEL_PACKET_DEFAULT });
       if (!(await ch.request('subsystem', true, Session.stringBody('sftp')))) {
         await ch.close().catch(() => {});
         throw new SshError('CHANNEL_FAILURE', 'Unable to request SFTP subsystem');
@@ -485,7 +485,7 @@ export class SSH2 {
 
   /** The publickey subsystem (RFC 4819). */
   public_key(): Promise<PublicKey | undefined> {
-    return this._attempt(() => PublicKey.open(this, this.requireConnection()));
+    return this._attempt(() => PublicKey._open(this, this.#requireConnection()));
   }
 
   // ---------------------------------------------------------------- keepalive and poll
@@ -503,7 +503,7 @@ export class SSH2 {
       const since = now - k.last;
       if (since < k.interval) return Math.ceil(k.interval - since);
       k.last = now;
-      const conn = this.requireConnection();
+      const conn = this.#requireConnection();
       void conn.globalRequest('keepalive@openssh.com', k.wantReply).catch(() => {});
       return k.interval;
     });

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Channel, Dir, File, KnownHosts, Listener, SFTP, SSH2, LIBSSH2_ERROR_EAGAIN, LIBSSH2_SESSION_BLOCK_INBOUND, O_CREAT, O_RDWR } from '../../src/facade/index.js';
+import { Channel, Dir, File, KnownHosts, Listener, PublicKey, SFTP, SSH2, LIBSSH2_ERROR_EAGAIN, LIBSSH2_SESSION_BLOCK_INBOUND, O_CREAT, O_RDWR } from '../../src/facade/index.js';
 import { startFixture, type Fixture } from './support.js';
 
 describe('Net::SSH2 facade methods against sshd', function () {
@@ -257,9 +257,18 @@ describe('Net::SSH2 facade methods against sshd', function () {
   it('SSH2.sftp returns an SFTP', async () => {
     expect(await s.sftp()).to.be.instanceOf(SFTP);
   });
-  it('SSH2.public_key fails: OpenSSH has no publickey subsystem', async () => {
-    expect(await s.public_key()).to.equal(undefined);
-    expect(s.error()).to.equal(-21);
+  it('SSH2.public_key opens the publickey subsystem (a test server: OpenSSH has none); PublicKey.add, PublicKey.fetch, PublicKey.fetch_list, PublicKey.remove, PublicKey.DESTROY', async () => {
+    const pk = (await s.public_key())!;
+    expect(pk).to.be.instanceOf(PublicKey);
+    const blob = new Uint8Array([0, 0, 0, 3, 1, 2, 3]);
+    expect(await pk.add('ssh-ed25519', blob, 0, { name: 'comment', value: 'hello' })).to.equal(true);
+    expect(await pk.add('ssh-ed25519', blob, 0)).to.equal(undefined);
+    expect(s.error()).to.equal(-36);
+    expect(await pk.fetch()).to.equal(1);
+    expect(await pk.fetch_list()).to.deep.equal([{ name: 'ssh-ed25519', blob, attr: [{ name: 'comment', value: 'hello', mandatory: false }] }]);
+    expect(await pk.remove('ssh-ed25519', blob)).to.equal(true);
+    expect(await pk.fetch()).to.equal(0);
+    await pk.DESTROY();
   });
   it('SSH2.keepalive_config and SSH2.keepalive_send', async () => {
     expect(await s.keepalive_send()).to.equal(0);
