@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { checkKnownHost, knownHostName } from '../src/cli/known-hosts-min.js';
+import { checkKnownHost, knownHostName } from '../src/cli/known-hosts.js';
 import { keyLabel } from '../src/cli/host-key.js';
 import type { HostKeyInfo, SshClient } from '../src/client.js';
 import { parsePrivateKey } from '../src/crypto/keys/index.js';

@@ -5,7 +5,7 @@
  * (the default: unknown keys are confirmed on the terminal; BatchMode or no terminal fails).
  */
 import type { HostKeyInfo } from '../client.js';
-import { addKnownHost, checkKnownHost, knownHostName } from './known-hosts-min.js';
+import { addKnownHost, checkKnownHost, knownHostName } from './known-hosts.js';
 import type { Prompter } from './prompt.js';
 import type { SshSettings } from './settings.js';
 

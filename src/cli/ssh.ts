@@ -18,7 +18,7 @@ import { KeyError } from '../errors.js';
 import { connect, type NodeConnectOptions } from '../node.js';
 import { describeFailure } from './failure.js';
 import { makeHostKeyVerifier, type HostKeyState } from './host-key.js';
-import { knownHostName, lookupKnownHosts } from './known-hosts-min.js';
+import { knownHostName, lookupKnownHosts } from './known-hosts.js';
 import type { Prompter } from './prompt.js';
 import { preferKnownHostKeyTypes, queryList, resolveSettings, type SshSettings } from './settings.js';
 import { parseSshArgs, USAGE, UsageError } from './ssh-args.js';
