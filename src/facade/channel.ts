@@ -238,9 +238,15 @@ export class Channel {
     for (;;) {
       const c = await this.read(1, ext);
       if (c === undefined) break;
-      if (c.length === 0 && buf.ended) break;
+      if (c.length === 0 && buf.ended) {
+        this.ssh2._set_error(0, '');
+        break;
+      }
       parts.push(...c);
-      if (marker.length > 0 && endsWith(parts, marker)) break;
+      if (marker.length > 0 && endsWith(parts, marker)) {
+        this.ssh2._set_error(0, ''); // as Net::SSH2's readline does on a complete line
+        break;
+      }
     }
     return parts.length ? utf8d.decode(new Uint8Array(parts)) : undefined;
   }

@@ -139,6 +139,23 @@ async function facadeSession(f: Fixture, echoPort: number): Promise<Record<strin
   return r;
 }
 
+const PERL_AUTH = `
+my ($host, $port, $tuser, $tpw) = @ARGV;
+my %r;
+for my $m (qw(password keyboard keyboard_bad keyboard_cb auth)) {
+  my $s = Net::SSH2->new; $s->connect($host, $port) or die;
+  my $ok = $m eq 'password' ? $s->auth_password($tuser, $tpw)
+         : $m eq 'keyboard' ? $s->auth_keyboard($tuser, $tpw)
+         : $m eq 'keyboard_bad' ? $s->auth_keyboard($tuser, 'wrong')
+         : $m eq 'keyboard_cb' ? $s->auth_keyboard($tuser, sub { my ($ss, $u, $n, $i, @p) = @_; return map { $tpw } @p })
+         : $s->auth(username => $tuser, password => $tpw, rank => ['keyboard-auto', 'password']);
+  my $who;
+  if ($ok and $s->auth_ok) { my $c = $s->channel; $c->exec('id -un'); $who = $c->readline }
+  $r{$m} = [($ok ? "$ok" : undef), scalar($s->error), $who];
+}
+out(\\%r);
+`;
+
 describe('Net::SSH2 facade vs Net::SSH2 0.73: session and channel', function () {
   this.timeout(120_000);
   let f: Fixture;
@@ -167,5 +184,35 @@ describe('Net::SSH2 facade vs Net::SSH2 0.73: session and channel', function () 
     expect(ours.exec).to.deep.equal(['out', 'err', 1, 7]);
     expect(ours.signal).to.deep.equal(['TERM', 15, ['TERM', null, null]]);
     expect(ours.cat).to.deep.equal(['line1\n', 'line2\n', '']);
+  });
+
+  it('same results for auth_password, auth_keyboard (password, callback, failure) and auth()', async () => {
+    const { host, port } = f.sshd;
+    const { name, password } = f.user;
+    const perl = await runPerl(PERL_AUTH, [host, port, name, password]);
+    const r: Record<string, unknown> = {};
+    for (const m of ['password', 'keyboard', 'keyboard_bad', 'keyboard_cb', 'auth']) {
+      const s = new SSH2();
+      if (!(await s.connect(host, port))) s.die_with_error();
+      const ok =
+        m === 'password'
+          ? await s.auth_password(name, password)
+          : m === 'keyboard'
+            ? await s.auth_keyboard(name, password)
+            : m === 'keyboard_bad'
+              ? await s.auth_keyboard(name, 'wrong')
+              : m === 'keyboard_cb'
+                ? await s.auth_keyboard(name, (_ss, _u, _n, _i, ...p) => p.map(() => password))
+                : await s.auth({ username: name, password, rank: ['keyboard-auto', 'password'] });
+      let who: string | undefined;
+      if (ok && s.auth_ok()) {
+        const c = (await s.channel())!;
+        await c.exec('id -un');
+        who = await c.readline();
+      }
+      r[m] = [ok === true ? '1' : ok ? String(ok) : null, s.error(), who ?? null];
+      await s.disconnect();
+    }
+    expect(r).to.deep.equal(perl);
   });
 });
