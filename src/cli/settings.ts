@@ -29,6 +29,8 @@ export interface SshSettings {
   globalKnownHostsFiles: string[];
   strictHostKeyChecking: StrictHostKeyChecking;
   hashKnownHosts: boolean;
+  /** UpdateHostKeys: learn the server's other host keys (hostkeys-00) and add the proven ones */
+  updateHostKeys: boolean;
   batchMode: boolean;
   passwordAuthentication: boolean;
   pubkeyAuthentication: boolean;
@@ -129,6 +131,7 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     globalKnownHostsFiles: files('globalknownhostsfile', '/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2'),
     strictHostKeyChecking: strictMap[strict]!,
     hashKnownHosts: yesNo('hashknownhosts', false),
+    updateHostKeys: yesNo('updatehostkeys', false),
     batchMode: yesNo('batchmode', false),
     passwordAuthentication: yesNo('passwordauthentication', true),
     pubkeyAuthentication: yesNo('pubkeyauthentication', true),

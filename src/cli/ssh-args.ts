@@ -55,6 +55,7 @@ export const SUPPORTED_OPTIONS = new Set([
   'requesttty',
   'exitonforwardfailure',
   'escapechar',
+  'updatehostkeys',
 ]);
 
 /** Old names OpenSSH still accepts. */
@@ -66,7 +67,6 @@ const ALIASES: Record<string, string> = {
 export const IGNORED_OPTIONS = new Set([
   'checkhostip',
   'addressfamily',
-  'updatehostkeys',
   'forwardx11',
   'controlmaster',
   'controlpath',

@@ -19,6 +19,7 @@ import { connect, type NodeConnectOptions } from '../node.js';
 import { describeFailure } from './failure.js';
 import { makeHostKeyVerifier, type HostKeyState } from './host-key.js';
 import { knownHostName, lookupKnownHosts } from './known-hosts.js';
+import { startHostKeyUpdate } from './update-host-keys.js';
 import type { Prompter } from './prompt.js';
 import { preferKnownHostKeyTypes, queryList, resolveSettings, type SshSettings } from './settings.js';
 import { parseSshArgs, USAGE, UsageError } from './ssh-args.js';
@@ -97,7 +98,11 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
   }
   try {
     log.debug(`Authenticated to ${settings.host} ([${settings.host}]:${settings.port}) using "${client.authMethod}".`);
-    return await withSessionFeatures(client, settings, io, log, () => runCommand(client, settings, io, log));
+    // A key accepted despite a mismatch (StrictHostKeyChecking=no) must not vouch for others.
+    const hostKeysUpdated = state.passwordDisabled ? async () => {} : startHostKeyUpdate(client, settings, log);
+    const status = await withSessionFeatures(client, settings, io, log, () => runCommand(client, settings, io, log));
+    await hostKeysUpdated();
+    return status;
   } catch (e) {
     for (const line of describeFailure(e, ctx)) log.error(line);
     return 255;

@@ -143,6 +143,27 @@ describe('puressh ssh CLI against OpenSSH sshd', function () {
     }
   });
 
+  it('UpdateHostKeys=yes learns the server\'s other host keys, proven, into known_hosts (as ssh does)', async () => {
+    const lines = Object.values(sshd.hostKeys).map((hk) => hk!.publicLine.split(' ').slice(0, 2).join(' '));
+    const kh = join(sshd.dir, 'kh-update');
+    // Only the ed25519 key is known to start with.
+    writeFileSync(kh, `[127.0.0.1]:${sshd.port} ${lines.find((l) => l.startsWith('ssh-ed25519'))}\n`);
+    const opts = [`UserKnownHostsFile=${kh}`, 'StrictHostKeyChecking=yes', 'HostKeyAlgorithms=ssh-ed25519'];
+    const off = await pssh(opensshArgs(sshd, 'true', { options: opts }));
+    expect(off.code, off.stderr).to.equal(0);
+    expect(readFileSync(kh, 'utf8').trim().split('\n')).to.have.length(1);
+    const r = await pssh(['-v', ...opensshArgs(sshd, 'true', { options: [...opts, 'UpdateHostKeys=yes'] })]);
+    expect(r.code, r.stderr).to.equal(0);
+    const after = readFileSync(kh, 'utf8').trim().split('\n').map((l) => l.split(' ').slice(1, 3).join(' '));
+    expect(after.sort()).to.deep.equal([...lines].sort());
+    expect(r.stderr).to.match(/Learned new hostkey: RSA SHA256:/);
+    // OpenSSH's own ssh now trusts each learned key.
+    for (const alg of ['ecdsa-sha2-nistp256', 'rsa-sha2-512']) {
+      const theirs = await runOpenSsh({ ...sshd, knownHostsPath: kh }, 'echo ok', { options: [`HostKeyAlgorithms=${alg}`, 'StrictHostKeyChecking=yes'] });
+      expect(theirs.stdout.toString(), theirs.stderr).to.equal('ok\n');
+    }
+  });
+
   it('asks SSH_ASKPASS for passwords, NumberOfPasswordPrompts times', async () => {
     const log = join(sshd.dir, 'askpass.log');
     const askpass = join(sshd.dir, 'askpass.sh');
