@@ -31,10 +31,26 @@ export interface AuthResult {
   serverMethods: string[];
 }
 
-export async function authenticate(t: AuthTransport, options: AuthenticateOptions): Promise<AuthResult> {
+/**
+ * Request the ssh-userauth service (RFC 4253 §10) and return the context every method
+ * runs in. The driver below uses it; so does the Net::SSH2 facade, which tries methods one
+ * call at a time as libssh2 does.
+ */
+export async function startUserauth(
+  t: AuthTransport,
+  options: { username: string; onBanner?: ((text: string) => void) | undefined; debug?: ((line: string) => void) | undefined },
+): Promise<AuthContext> {
   await t.send(serviceRequest(SERVICE_USERAUTH));
   expectServiceAccept(await nextNonBanner(t, options), SERVICE_USERAUTH);
-  const ctx: AuthContext = {
+  return userauthContext(t, options);
+}
+
+/** The AuthContext over a transport whose ssh-userauth service is already accepted. */
+export function userauthContext(
+  t: AuthTransport,
+  options: { username: string; onBanner?: ((text: string) => void) | undefined; debug?: ((line: string) => void) | undefined },
+): AuthContext {
+  return {
     username: options.username,
     get sessionId() {
       return t.sessionId!;
@@ -46,6 +62,10 @@ export async function authenticate(t: AuthTransport, options: AuthenticateOption
     next: () => nextNonBanner(t, options),
     debug: options.debug,
   };
+}
+
+export async function authenticate(t: AuthTransport, options: AuthenticateOptions): Promise<AuthResult> {
+  const ctx = await startUserauth(t, options);
 
   const first = await noneMethod.attempt(ctx);
   if (first.success) return { method: 'none', serverMethods: [] };
@@ -72,7 +92,7 @@ export async function authenticate(t: AuthTransport, options: AuthenticateOption
   }
 }
 
-async function nextNonBanner(t: AuthTransport, options: AuthenticateOptions): Promise<Uint8Array> {
+async function nextNonBanner(t: AuthTransport, options: { onBanner?: ((text: string) => void) | undefined }): Promise<Uint8Array> {
   for (;;) {
     const p = await t.receive();
     const type = p[0]!;

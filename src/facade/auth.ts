@@ -11,10 +11,10 @@ import { noneMethod } from '../auth/none.js';
 import { passwordMethod } from '../auth/password.js';
 import { publickeyMethod } from '../auth/publickey.js';
 import type { AuthContext, AuthMethod } from '../auth/types.js';
+import { userauthContext } from '../auth/index.js';
 import { parsePrivateKey } from '../crypto/keys/index.js';
 import type { PrivateKey } from '../crypto/keys/types.js';
 import { AuthError, KeyError, SshError } from '../errors.js';
-import { MSG } from '../wire/constants.js';
 import type { Transport } from '../transport/transport.js';
 import { readBytes } from './node-io.js';
 
@@ -28,25 +28,9 @@ export interface AuthHost {
 /** A Net::SSH2 keyboard-interactive callback: (ss, username, name, instruction, ...prompts) → answers. */
 export type KeyboardCallback = (ss: unknown, username: string, name: string, instruction: string, ...prompts: { text: string; echo: boolean }[]) => unknown;
 
-/** An AuthContext over the session's transport; banners are skipped. */
+/** An AuthContext over the session's transport (the service was requested at connect). */
 function context(host: AuthHost, username: string): AuthContext {
-  const t = host.transport;
-  return {
-    username,
-    get sessionId() {
-      return t.sessionId!;
-    },
-    get serverSigAlgs() {
-      return t.serverSigAlgs;
-    },
-    send: (p) => t.send(p),
-    async next() {
-      for (;;) {
-        const p = await t.receive();
-        if (p[0] !== MSG.USERAUTH_BANNER) return p;
-      }
-    },
-  };
+  return userauthContext(host.transport, { username });
 }
 
 /**

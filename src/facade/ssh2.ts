@@ -15,7 +15,7 @@
  * ```
  */
 import { randomBytes } from '@noble/hashes/utils.js';
-import { decodeBanner, expectServiceAccept, serviceRequest, SERVICE_USERAUTH } from '../auth/messages.js';
+import { startUserauth } from '../auth/index.js';
 import type { Channel as CoreChannel } from '../connection/channel.js';
 import { Connection } from '../connection/connection.js';
 import { Forwarding, openDirectTcpip } from '../connection/forward.js';
@@ -31,7 +31,6 @@ import type { Socket } from 'node:net';
 import type { ByteStream } from '../transport/stream.js';
 import { Transport } from '../transport/transport.js';
 import { CLIENT_SOFTWARE } from '../transport/version.js';
-import { MSG } from '../wire/constants.js';
 import * as A from './auth.js';
 import { authWithRank, type AuthParams } from './auth-rank.js';
 import { Channel } from './channel.js';
@@ -254,16 +253,8 @@ export class SSH2 {
       });
       await t.start();
       // libssh2's session startup ends with the ssh-userauth service request (RFC 4253 §10).
-      await t.send(serviceRequest(SERVICE_USERAUTH));
-      for (;;) {
-        const p = await t.receive();
-        if (p[0] === MSG.USERAUTH_BANNER) {
-          this.#log(`banner: ${decodeBanner(p)}`);
-          continue;
-        }
-        expectServiceAccept(p, SERVICE_USERAUTH);
-        return true as const;
-      }
+      await startUserauth(t, { username: '', onBanner: (text) => this.#log(`banner: ${text}`) });
+      return true as const;
     }, 'SOCKET_NONE');
   }
 
