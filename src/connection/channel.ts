@@ -171,6 +171,20 @@ export class Channel {
     return this.localWindow;
   }
 
+  /**
+   * Grant the peer `bytes` more receive window now (RFC 4254 §5.2), beyond what reading
+   * re-opens by itself; returns the new window. Used by callers that manage flow control
+   * themselves (libssh2's receive_window_adjust). The window never exceeds 2^32 - 1.
+   */
+  async growReceiveWindow(bytes: number): Promise<number> {
+    const n = Math.max(0, Math.min(Math.floor(bytes), 0xffffffff - this.localWindow));
+    if (n > 0 && !this.closeSent && !this.closeReceived) {
+      this.localWindow += n;
+      await this.host.send(windowAdjust(this.remoteId, n));
+    }
+    return this.localWindow;
+  }
+
   /** Bytes we may send now. */
   get sendWindow(): number {
     return this.remoteWindow;

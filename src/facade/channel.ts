@@ -327,8 +327,13 @@ export class Channel {
    * Net::SSH2 sends a WINDOW_ADJUST here. The core channel re-opens its window itself as data
    * is read, so this resolves with the current receive window and sends nothing.
    */
-  async receive_window_adjust(_adjustment: number, _force?: boolean): Promise<number> {
-    return this.core.receiveWindow;
+  /**
+   * libssh2_channel_receive_window_adjust2: grow the receive window by `adjustment`. Without
+   * `force`, adjustments under libssh2's minimum (1024 bytes) are not sent. Returns the window.
+   */
+  async receive_window_adjust(adjustment: number, force?: boolean): Promise<number> {
+    if (!force && adjustment < 1024) return this.core.receiveWindow;
+    return this.core.growReceiveWindow(adjustment);
   }
 
   // ---- tie interface (print $ch ..., <$ch>, close $ch) ----

@@ -343,7 +343,15 @@ describe('Net::SSH2 facade methods against sshd', function () {
     // OpenSSH opens the window once the command runs
     for (let i = 0; i < 100 && c.window_write() === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(c.window_write()).to.be.greaterThan(0);
-    expect(await c.receive_window_adjust(2048)).to.equal(65536);
+    expect(await c.receive_window_adjust(2048)).to.equal(65536 + 2048);
+    expect(c.window_read()).to.equal(65536 + 2048);
+    expect(await c.receive_window_adjust(100)).to.equal(65536 + 2048); // under libssh2's 1024 minimum: not sent
+    expect(await c.receive_window_adjust(100, true)).to.equal(65536 + 2148);
+    // The server honours the larger window: of 70000 echoed bytes, it sends all 67684 the
+    // window allows (more than the original 65536) while nothing is read.
+    await c.write('x'.repeat(70000));
+    for (let i = 0; i < 200 && c.window_read() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(c.window_read()).to.equal(0);
   });
   it('Channel.readline_list, Channel.getc and the tie interface (PRINT, PRINTF, WRITE, READ, READLINE, GETC, EOF, BINMODE, DESTROY, async iteration)', async () => {
     const c = await exec(s, 'cat');
