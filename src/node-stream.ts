@@ -5,21 +5,123 @@ import * as net from 'node:net';
 import { ConnectionLostError, SshError, TimeoutError } from './errors.js';
 import type { ByteStream } from './transport/stream.js';
 
+/** Bytes per receive slab: consecutive socket reads land back to back in one of these. */
+const SLAB_BYTES = 1024 * 1024;
+/** A slab with less room than this left is retired and the next read starts a new one. */
+const MIN_READ = 64 * 1024;
+/** Received bytes buffered (not yet taken by the transport) before the socket is paused. */
+const READ_HIGH_WATER = 4 * 1024 * 1024;
+/** Socket write buffer before write() reports backpressure (Node's default is 16 KiB). */
+const WRITE_HIGH_WATER = 1024 * 1024;
+
+interface SlabSink {
+  data(chunk: Uint8Array): boolean;
+}
+
+/** One receive slab: bytes read into it so far, bytes the reader has released, whether reads moved on. */
+interface Slab {
+  readonly bytes: Uint8Array;
+  filled: number;
+  released: number;
+  retired: boolean;
+}
+
+/** Per socket made by connectTcp: where its reads go, and its slabs. */
+interface SlabState {
+  sink: SlabSink | null;
+  early: Uint8Array[];
+  slabs: WeakMap<ArrayBufferLike, Slab>;
+  free: Uint8Array[];
+}
+
+/** Sockets made by connectTcp read into slabs; the sink is attached by socketStream. */
+const slabStates = new WeakMap<net.Socket, SlabState>();
+/** Fully released slabs kept for reuse, per socket. */
+const FREE_SLABS = 4;
+
+function recycle(state: SlabState, slab: Slab): void {
+  // Every byte read into the slab came back through release(): nothing references it.
+  if (slab.retired && slab.released === slab.filled && state.free.length < FREE_SLABS) {
+    state.slabs.delete(slab.bytes.buffer);
+    state.free.push(slab.bytes);
+  }
+}
+
 /**
- * Adapt a connected socket. Reads are pulled (the socket is paused while nobody reads),
- * writes resolve when the kernel buffer drains, so backpressure reaches the channel layer.
+ * Read options for net.connect that receive into 1 MiB slabs instead of a fresh 64 KiB
+ * Buffer per read: fewer allocations (less GC), reads as large as the kernel has ready,
+ * and consecutive reads adjacent in memory, so the packet decoder can take a packet that
+ * spans two reads as one view without copying it. Slabs whose bytes were all released
+ * (the decoder copied or decrypted them out) are reused.
+ */
+function slabReader(state: SlabState): net.OnReadOpts {
+  const newSlab = (): Slab => {
+    const slab: Slab = { bytes: state.free.pop() ?? new Uint8Array(SLAB_BYTES), filled: 0, released: 0, retired: false };
+    state.slabs.set(slab.bytes.buffer, slab);
+    return slab;
+  };
+  let slab = newSlab();
+  return {
+    buffer: () => {
+      if (SLAB_BYTES - slab.filled < MIN_READ) {
+        slab.retired = true;
+        recycle(state, slab);
+        slab = newSlab();
+      }
+      return slab.bytes.subarray(slab.filled);
+    },
+    callback: (n: number, buf: Uint8Array): boolean => {
+      const chunk = buf.subarray(0, n);
+      slab.filled += n;
+      if (!state.sink) {
+        state.early.push(chunk);
+        return true;
+      }
+      return state.sink.data(chunk);
+    },
+  };
+}
+
+/** Join chunks that sit back to back in one ArrayBuffer (slab reads) into one view. */
+function adjacent(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset + a.byteLength === b.byteOffset;
+}
+
+/**
+ * Adapt a connected socket. Reads are pulled (the socket is paused while more than a few
+ * MiB wait unread), writes made in one tick are corked into one writev, and writes resolve
+ * when the kernel buffer drains, so backpressure reaches the channel layer.
  */
 export function socketStream(socket: net.Socket): ByteStream {
   const chunks: Uint8Array[] = [];
+  let queued = 0;
   let ended = false;
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
+  let paused = false;
   socket.setNoDelay(true);
-  socket.on('data', (d: Buffer) => {
-    chunks.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-    if (chunks.length > 64) socket.pause();
+  const onData = (d: Uint8Array): boolean => {
+    const last = chunks[chunks.length - 1];
+    // Slab reads that follow each other in memory become one chunk: one decoder push.
+    if (last && adjacent(last, d)) chunks[chunks.length - 1] = new Uint8Array(d.buffer, last.byteOffset, last.byteLength + d.byteLength);
+    else chunks.push(d);
+    queued += d.byteLength;
     wake?.();
-  });
+    if (queued > READ_HIGH_WATER) {
+      paused = true;
+      return false;
+    }
+    return true;
+  };
+  const slabs = slabStates.get(socket);
+  if (slabs) {
+    slabs.sink = { data: onData };
+    for (const c of slabs.early.splice(0)) onData(c);
+  } else {
+    socket.on('data', (d: Buffer) => {
+      if (!onData(new Uint8Array(d.buffer, d.byteOffset, d.byteLength))) socket.pause();
+    });
+  }
   socket.on('end', () => {
     ended = true;
     wake?.();
@@ -32,12 +134,21 @@ export function socketStream(socket: net.Socket): ByteStream {
     failure = e;
     wake?.();
   });
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
   return {
     async read(): Promise<Uint8Array | null> {
       for (;;) {
         const c = chunks.shift();
         if (c) {
-          if (chunks.length < 16 && socket.isPaused()) socket.resume();
+          queued -= c.byteLength;
+          if (paused && queued < READ_HIGH_WATER / 4) {
+            paused = false;
+            socket.resume();
+          }
           return c;
         }
         if (failure) throw new ConnectionLostError(`socket error: ${(failure as Error).message}`, { cause: failure });
@@ -52,6 +163,12 @@ export function socketStream(socket: net.Socket): ByteStream {
     },
     write(data: Uint8Array): Promise<void> | void {
       if (socket.destroyed) throw new ConnectionLostError('socket is closed');
+      // Everything written until the current tick's microtasks have run goes out in one writev.
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
       if (socket.write(data)) return;
       return new Promise<void>((resolve, reject) => {
         const onDrain = () => {
@@ -66,6 +183,13 @@ export function socketStream(socket: net.Socket): ByteStream {
         socket.once('close', onClose);
       });
     },
+    release(chunk: Uint8Array): void {
+      if (!slabs) return;
+      const slab = slabs.slabs.get(chunk.buffer);
+      if (!slab) return;
+      slab.released += chunk.byteLength;
+      recycle(slabs, slab);
+    },
     close(): void {
       socket.end();
       socket.destroySoon?.();
@@ -77,7 +201,9 @@ export function socketStream(socket: net.Socket): ByteStream {
 /** Open a TCP connection with a timeout; errors are SshErrors that say what failed. */
 export function connectTcp(host: string, port: number, timeoutMs?: number, signal?: AbortSignal): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
+    const state: SlabState = { sink: null, early: [], slabs: new WeakMap(), free: [] };
+    const socket = net.connect({ host, port, onread: slabReader(state), writableHighWaterMark: WRITE_HIGH_WATER } as net.NetConnectOpts);
+    slabStates.set(socket, state);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const cleanup = () => {
       if (timer) clearTimeout(timer);

@@ -207,15 +207,37 @@ export class PacketEncoder {
   }
 }
 
-/** A packet whose length is known and whose buffer is being filled. */
+/** A packet whose length is known; its bytes are still in the chunk queue. */
 interface Pending {
-  readonly packet: Uint8Array;
-  /** bytes at the front already decrypted (MtE first block) or copied raw */
-  readonly headLength: number;
-  filled: number;
+  /** wire bytes of the whole packet: length field, body, MAC or tag */
+  readonly total: number;
+  /** MtE only: the first cipher block(s), already decrypted (the length is inside) */
+  readonly head: Uint8Array | null;
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Whether `b` starts where `a` ends, in the same ArrayBuffer (consecutive socket reads into one slab). */
+function adjacent(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset + a.byteLength === b.byteOffset;
+}
+
+/** Options of a PacketDecoder. */
+export interface DecoderOptions extends CodecOptions {
+  /** largest packet_length accepted (default PACKET_MAX_SIZE) */
+  maxPacketLength?: number;
+  /**
+   * The decoder owns the pushed chunks and may decrypt in them (the transport does: socket
+   * reads belong to nobody else). A packet that lies in one chunk is then decrypted where
+   * it is, without a copy. Default false: each packet is copied out before decryption.
+   */
+  inPlace?: boolean;
+  /**
+   * Called with each pushed chunk (or run of merged chunks) once every byte of it has been
+   * consumed and no returned payload is a view of it, so its memory may be reused.
+   */
+  release?: (chunk: Uint8Array) => void;
+}
 
 /**
  * Turns received bytes into payloads for one direction. Decryption is lazy (done in next()),
@@ -223,7 +245,7 @@ const EMPTY = new Uint8Array(0);
  * pushed are decoded with the new keys.
  *
  * `push` keeps a reference to each chunk: do not modify a chunk after pushing it.
- * Payloads returned by `next` are never overwritten.
+ * Payloads returned by `next` are never overwritten; they may be views into pushed chunks.
  *
  * @example
  * ```ts
@@ -234,6 +256,12 @@ const EMPTY = new Uint8Array(0);
  */
 export class PacketDecoder {
   private readonly maxPacketLength: number;
+  private readonly inPlace: boolean;
+  private readonly release: ((chunk: Uint8Array) => void) | undefined;
+  /** chunks a returned payload is a view of: never released */
+  private readonly tainted = new WeakSet<Uint8Array>();
+  /** chunks fully consumed by the packet being decoded, released once it is known no view escapes */
+  private done: Uint8Array[] = [];
   private seq: number;
   private prot: Protection = CLEAR;
   private chunks: Uint8Array[] = [];
@@ -246,12 +274,14 @@ export class PacketDecoder {
   private failure: SshError | null = null;
   private disposed = false;
 
-  constructor(options?: CodecOptions & { maxPacketLength?: number }) {
+  constructor(options?: DecoderOptions) {
     const max = options?.maxPacketLength ?? PACKET_MAX_SIZE;
     if (!Number.isInteger(max) || max < 64 || max > 0x7fffffff) {
       throw new SshError('INVAL', 'maxPacketLength must be an integer between 64 and 2^31-1');
     }
     this.maxPacketLength = max;
+    this.inPlace = options?.inPlace ?? false;
+    this.release = options?.release;
     this.seq = initialSequence(options);
     this.provider = options?.provider ?? pureProvider;
   }
@@ -263,7 +293,7 @@ export class PacketDecoder {
 
   /** Bytes pushed that are not yet part of a returned payload. */
   get buffered(): number {
-    return this.queued + (this.pending ? this.pending.filled : 0);
+    return this.queued;
   }
 
   /** Switch to new keys (right after next() returned the peer's NEWKEYS); the old keys are zeroed. */
@@ -283,7 +313,17 @@ export class PacketDecoder {
   /** Buffer bytes received from the peer. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
+    const n = this.chunks.length;
+    const last = n > this.head ? this.chunks[n - 1]! : null;
+    // Consecutive reads into one slab are one run of memory: keep them as one chunk, so a
+    // packet spanning both is still a single view.
+    if (last && adjacent(last, chunk)) {
+      const merged = new Uint8Array(chunk.buffer, last.byteOffset, last.byteLength + chunk.byteLength);
+      if (this.tainted.has(last)) this.tainted.add(merged);
+      this.chunks[n - 1] = merged;
+    } else {
+      this.chunks.push(chunk);
+    }
     this.queued += chunk.length;
   }
 
@@ -309,9 +349,10 @@ export class PacketDecoder {
     this.disposed = true;
     disposeProtection(this.prot);
     this.prot = CLEAR;
-    this.pending?.packet.fill(0);
+    this.pending?.head?.fill(0);
     this.pending = null;
     this.chunks = [];
+    this.done = [];
     this.head = 0;
     this.headOffset = 0;
     this.queued = 0;
@@ -321,48 +362,69 @@ export class PacketDecoder {
     const p = this.prot;
     if (!this.pending && !this.startPacket(p)) return null;
     const pend = this.pending!;
-    const n = Math.min(pend.packet.length - pend.filled, this.queued);
-    this.take(pend.packet, pend.filled, n);
-    pend.filled += n;
-    if (pend.filled < pend.packet.length) return null;
+    if (this.queued < pend.total) return null;
     this.pending = null;
 
-    const packet = pend.packet;
+    // Decryption writes into the packet unless the cipher hands back a new buffer; a chunk
+    // we do not own is copied first. Cleartext packets are never written to.
+    const copy = !this.inPlace && p.mode !== 'clear';
+    const source = copy ? null : this.chunks[this.head]!;
+    const packet = this.grab(pend.total, copy);
     const end = packet.length - p.trailer;
     const seq = this.seq;
+    let body: Uint8Array;
     switch (p.mode) {
       case 'clear':
+        body = packet.subarray(4, end);
         break;
-      case 'mte':
+      case 'mte': {
         // RFC 4253 §6.4: MAC over seq ‖ the whole plaintext packet.
-        p.cipher.decrypt(packet.subarray(pend.headLength, end));
+        const head = pend.head!;
+        packet.set(head);
+        head.fill(0);
+        const rest = packet.subarray(head.length, end);
+        const out = p.cipher.decrypt(rest);
+        if (out) rest.set(out);
         if (!p.mac.verify(seq, packet.subarray(0, end), packet.subarray(end))) throw new MacError();
+        body = packet.subarray(4, end);
         break;
+      }
       case 'etm':
         // OpenSSH PROTOCOL §1.7: check the MAC over the ciphertext before decrypting.
         if (!p.mac.verify(seq, packet.subarray(0, end), packet.subarray(end))) throw new MacError();
-        p.cipher.decrypt(packet.subarray(4, end));
+        body = packet.subarray(4, end);
+        body = p.cipher.decrypt(body) ?? body;
         break;
       case 'aead':
-        p.cipher.open(seq, packet);
+        body = p.cipher.open(seq, packet) ?? packet.subarray(4, end);
         break;
       default: {
         const never: never = p;
         throw new SshError('BAD_USE', `unknown protection ${String(never)}`);
       }
     }
-    const packetLength = end - 4;
-    const padding = packet[4]!;
+    const packetLength = body.length;
+    const padding = body[0]!;
     if (padding < MIN_PADDING || padding > packetLength - 1) {
       throw new ProtocolError(`bad padding length ${padding} in a packet of length ${packetLength}`);
     }
     this.seq = (seq + 1) >>> 0;
-    return packet.subarray(5, end - padding);
+    // A payload that is a view of the chunk (decrypted in place, or clear) pins it.
+    if (source && packet.buffer === source.buffer && body.buffer === packet.buffer) this.tainted.add(source);
+    if (this.done.length) this.releaseDone();
+    return body.subarray(1, packetLength - padding);
+  }
+
+  private releaseDone(): void {
+    const done = this.done;
+    this.done = [];
+    if (!this.release) return;
+    for (const c of done) if (!this.tainted.has(c)) this.release(c);
   }
 
   /**
-   * Read and check the packet length, then allocate the packet buffer. Returns false when
-   * too few bytes are buffered. Nothing is allocated from an unchecked length.
+   * Read and check the packet length (the bytes stay queued). Returns false when too few
+   * bytes are buffered. Nothing is allocated from an unchecked length.
    */
   private startPacket(p: Protection): boolean {
     // MtE hides the length in the first cipher block; ETM and GCM send it in clear;
@@ -370,10 +432,11 @@ export class PacketDecoder {
     const headLength = p.mode === 'mte' ? Math.max(p.cipherBlock, 4) : 4;
     if (this.queued < headLength) return false;
     const head = this.headBuf.subarray(0, headLength);
-    this.take(head, 0, headLength);
+    this.peek(head);
     let packetLength: number;
     if (p.mode === 'mte') {
-      p.cipher.decrypt(head);
+      const out = p.cipher.decrypt(head);
+      if (out) head.set(out);
       packetLength = readU32(head, 0);
     } else if (p.mode === 'aead') {
       packetLength = p.cipher.decryptLength(this.seq, head);
@@ -389,11 +452,51 @@ export class PacketDecoder {
       head.fill(0);
       throw new ProtocolError(`packet length ${packetLength} is not aligned to the ${p.blockSize}-byte block size`);
     }
-    const packet = new Uint8Array(4 + packetLength + p.trailer);
-    packet.set(head);
+    this.pending = { total: 4 + packetLength + p.trailer, head: p.mode === 'mte' ? head.slice() : null };
     head.fill(0);
-    this.pending = { packet, headLength, filled: headLength };
     return true;
+  }
+
+  /** Copy the first dst.length queued bytes into dst without consuming them. */
+  private peek(dst: Uint8Array): void {
+    let off = 0;
+    let i = this.head;
+    let from = this.headOffset;
+    while (off < dst.length) {
+      const c = this.chunks[i++]!;
+      const k = Math.min(c.length - from, dst.length - off);
+      dst.set(c.subarray(from, from + k), off);
+      off += k;
+      from = 0;
+    }
+  }
+
+  /** Consume the next `n` queued bytes: a view when they lie in one chunk (and `copy` is false), else a copy. */
+  private grab(n: number, copy: boolean): Uint8Array {
+    const c = this.chunks[this.head]!;
+    const at = this.headOffset;
+    if (!copy && c.length - at >= n) {
+      this.queued -= n;
+      this.headOffset += n;
+      if (this.headOffset === c.length) {
+        this.chunks[this.head++] = EMPTY;
+        this.headOffset = 0;
+        if (this.release) this.done.push(c);
+        this.compact();
+      }
+      return c.subarray(at, at + n);
+    }
+    const out = new Uint8Array(n);
+    this.take(out, 0, n);
+    return out;
+  }
+
+  private compact(): void {
+    // Drop consumed slots now and then: amortised O(1) per chunk.
+    if (this.head >= 32 && this.head * 2 >= this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Move `n` bytes (n ≤ queued) from the chunk queue into dst[off..]. */
@@ -409,12 +512,9 @@ export class PacketDecoder {
       if (this.headOffset === c.length) {
         this.chunks[this.head++] = EMPTY;
         this.headOffset = 0;
+        if (this.release) this.done.push(c);
       }
     }
-    // Drop consumed slots now and then: amortised O(1) per chunk.
-    if (this.head >= 32 && this.head * 2 >= this.chunks.length) {
-      this.chunks = this.chunks.slice(this.head);
-      this.head = 0;
-    }
+    this.compact();
   }
 }

@@ -7,6 +7,11 @@ export interface ByteStream {
   read(): Promise<Uint8Array | null>;
   /** Queue bytes for sending. Resolves when the stream can take more (backpressure). */
   write(data: Uint8Array): Promise<void> | void;
+  /**
+   * Optional: the reader is done with `chunk` (a value read() returned, or a part of one)
+   * and kept no view of it, so the stream may reuse its memory for later reads.
+   */
+  release?(chunk: Uint8Array): void;
   /** Close the stream (both directions). Idempotent. */
   close(): void;
 }

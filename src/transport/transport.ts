@@ -112,7 +112,13 @@ export class Transport {
   ) {
     this.clientVersion = config.clientVersion ?? CLIENT_VERSION;
     this.encoder = new PacketEncoder(config.random, { provider: config.provider });
-    this.decoder = new PacketDecoder({ maxPacketLength: MAX_PACKET, provider: config.provider });
+    // The transport owns every chunk it reads, so packets are decrypted where they landed.
+    this.decoder = new PacketDecoder({
+      maxPacketLength: MAX_PACKET,
+      provider: config.provider,
+      inPlace: true,
+      release: stream.release ? (c) => stream.release!(c) : undefined,
+    });
     this.rekeyBytes = config.rekeyBytes ?? DEFAULT_REKEY_BYTES;
     this.rekeySeconds = config.rekeySeconds ?? DEFAULT_REKEY_SECONDS;
     this.debug = config.debug;

@@ -23,8 +23,9 @@ function streamCipher(opensslName: string) {
       encrypt(data: Uint8Array): void {
         data.set(enc!.update(data));
       },
-      decrypt(data: Uint8Array): void {
-        data.set(dec!.update(data));
+      decrypt(data: Uint8Array): Uint8Array {
+        // OpenSSL writes to a new buffer: hand it back rather than copy it over `data`.
+        return dec!.update(data);
       },
       dispose(): void {
         enc = dec = null;
@@ -60,7 +61,7 @@ function gcm(opensslName: string) {
         packet.set(c.getAuthTag(), end);
         bump();
       },
-      open(_seq: number, packet: Uint8Array): void {
+      open(_seq: number, packet: Uint8Array): Uint8Array {
         const end = packet.length - 16;
         if (end < 4) throw new MacError('aes-gcm: packet too short');
         const d = createDecipheriv(opensslName, k, nonce) as DecipherGCM;
@@ -73,9 +74,9 @@ function gcm(opensslName: string) {
         } catch {
           throw new MacError('aes-gcm tag check failed');
         }
-        // Only now, with the tag checked, release the plaintext.
-        body.set(plain);
         bump();
+        // Only now, with the tag checked, release the plaintext (a new buffer: no copy back).
+        return plain;
       },
       dispose(): void {
         k.fill(0);

@@ -16,8 +16,12 @@ export interface BlockCipherState {
   readonly kind: 'block';
   /** Encrypt `data` in place. Its length is a multiple of the block size. */
   encrypt(data: Uint8Array): void;
-  /** Decrypt `data` in place. Its length is a multiple of the block size. */
-  decrypt(data: Uint8Array): void;
+  /**
+   * Decrypt `data` in place. Its length is a multiple of the block size. An implementation
+   * whose library cannot write in place may instead return the plaintext in a new buffer
+   * of the same length and leave `data` as it was (saves copying it back).
+   */
+  decrypt(data: Uint8Array): void | Uint8Array;
   /** Zero the key material. The state is unusable afterwards. */
   dispose(): void;
 }
@@ -37,9 +41,10 @@ export interface AeadCipherState {
   seal(seq: number, packet: Uint8Array): void;
   /**
    * Check the tag (throwing MacError, before any plaintext is released), then decrypt
-   * `packet[4..-tagLength]` in place.
+   * `packet[4..-tagLength]` in place, or return that plaintext body in a new buffer and
+   * leave `packet` as it was (for libraries that cannot decrypt in place).
    */
-  open(seq: number, packet: Uint8Array): void;
+  open(seq: number, packet: Uint8Array): void | Uint8Array;
   /** Zero the key material. The state is unusable afterwards. */
   dispose(): void;
 }

@@ -60,3 +60,55 @@ describe('node:crypto provider vs pure provider', () => {
     });
   }
 });
+
+/**
+ * The transport's receive path: chunks that sit back to back in one buffer (slab reads),
+ * decrypted in place, chunks handed back through `release` once no payload is a view of
+ * them. Scribbling over every released chunk must not change any payload already returned.
+ */
+describe('PacketDecoder in place, with release (slab reads)', () => {
+  const cases: [string, string][] = [['aes128-gcm@openssh.com', ''], ['chacha20-poly1305@openssh.com', ''], ['aes128-ctr', 'hmac-sha2-256-etm@openssh.com'], ['aes128-ctr', 'hmac-sha2-256'], ['aes256-cbc', 'hmac-sha1']];
+  for (const [cipher, mac] of cases) {
+    for (const [label, provider] of [['node', nodeProvider], ['pure', pureProvider]] as const) {
+      it(`${cipher}${mac ? ' + ' + mac : ''} (${label})`, () => {
+        const keys = keysFor(cipher, mac);
+        const enc = new PacketEncoder(fixedRandom(), { provider: pureProvider });
+        enc.setKeys({ ...keys, key: keys.key.slice(), iv: keys.iv.slice(), macKey: keys.macKey.slice() });
+        const payloads: Uint8Array[] = [];
+        const wire: Uint8Array[] = [];
+        for (let i = 0; i < 60; i++) {
+          const p = new Uint8Array(randomBytes(1 + Math.floor(Math.random() * 70000)));
+          payloads.push(p);
+          wire.push(enc.encode(p));
+        }
+        const slab = new Uint8Array(wire.reduce((a, w) => a + w.length, 0));
+        let at = 0;
+        for (const w of wire) {
+          slab.set(w, at);
+          at += w.length;
+        }
+        const released: Uint8Array[] = [];
+        const dec = new PacketDecoder({ provider, inPlace: true, release: (c) => released.push(c), maxPacketLength: 256 * 1024 });
+        dec.setKeys(keys);
+        const got: Uint8Array[] = [];
+        let releasedBytes = 0;
+        let off = 0;
+        while (off < slab.length) {
+          const n = Math.min(slab.length - off, 1 + Math.floor(Math.random() * 90000));
+          dec.push(slab.subarray(off, off + n));
+          off += n;
+          for (let p = dec.next(); p; p = dec.next()) got.push(p);
+          for (const c of released.splice(0)) {
+            releasedBytes += c.length;
+            c.fill(0xaa);
+          }
+        }
+        // node:crypto AES-GCM and CTR hand back new buffers: their chunks must come back.
+        if (label === 'node' && (cipher.includes('gcm') || mac.includes('etm'))) expect(releasedBytes).to.be.greaterThan(slab.length / 2);
+        expect(got.length).to.equal(payloads.length);
+        for (let i = 0; i < got.length; i++) expect(Buffer.from(got[i]!).equals(Buffer.from(payloads[i]!)), `payload ${i}`).to.equal(true);
+        expect(dec.buffered).to.equal(0);
+      });
+    }
+  }
+});
