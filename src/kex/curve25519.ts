@@ -10,11 +10,9 @@
  */
 import { x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { MSG } from '../wire/constants.js';
-import { Writer } from '../wire/writer.js';
-import { exchangeHash } from './exchange-hash.js';
-import { encodeSharedSecret, expectMessage, kexFailure, randomBytes, wipe } from './kex-util.js';
-import type { HostKeySigner, KexAlgorithm, KexConn, KexMagics, KexResult, RandomSource } from './types.js';
+import { makeEcdhFlowKex, type KeyAgreement } from './ecdh-flow.js';
+import { encodeSharedSecret, kexFailure, randomBytes, wipe } from './kex-util.js';
+import type { KexAlgorithm } from './types.js';
 
 const KEY_LEN = 32;
 
@@ -31,58 +29,33 @@ function sharedSecret(name: string, secret: Uint8Array, peer: Uint8Array): Uint8
   return out;
 }
 
-function methodFields(qC: Uint8Array, qS: Uint8Array): Uint8Array {
-  return new Writer(80).string(qC).string(qS).finish();
+/** K: the X25519 output as an mpint, wiping the raw secret. */
+function sharedK(name: string, secret: Uint8Array, peer: Uint8Array): Uint8Array {
+  const shared = sharedSecret(name, secret, peer);
+  const K = encodeSharedSecret(shared);
+  wipe(shared);
+  return K;
+}
+
+function x25519Agreement(name: string): KeyAgreement {
+  return {
+    start(random) {
+      const secret = randomBytes(random, KEY_LEN);
+      return { value: x25519.getPublicKey(secret), finish: (qS) => sharedK(name, secret, qS), wipe: () => wipe(secret) };
+    },
+    respond(qC, random) {
+      const secret = randomBytes(random, KEY_LEN);
+      try {
+        return { value: x25519.getPublicKey(secret), K: sharedK(name, secret, qC), wipe: () => {} };
+      } finally {
+        wipe(secret);
+      }
+    },
+  };
 }
 
 function makeCurve25519(name: string): KexAlgorithm {
-  async function client(conn: KexConn, magics: KexMagics, random: RandomSource): Promise<KexResult> {
-    const secret = randomBytes(random, KEY_LEN);
-    try {
-      const qC = x25519.getPublicKey(secret);
-      await conn.send(new Writer(48).u8(MSG.KEX_ECDH_INIT).string(qC).finish());
-      const r = await expectMessage(conn, name, MSG.KEX_ECDH_REPLY, 'SSH_MSG_KEX_ECDH_REPLY');
-      const hostKey = r.string('server host key').slice();
-      const qS = r.string('server ephemeral key Q_S').slice();
-      const signature = r.string('signature').slice();
-      r.end();
-      const shared = sharedSecret(name, secret, qS);
-      const K = encodeSharedSecret(shared);
-      wipe(shared);
-      const H = exchangeHash(sha256, magics, hostKey, methodFields(qC, qS), K);
-      return { K, H, hostKey, signature };
-    } finally {
-      wipe(secret);
-    }
-  }
-
-  async function server(
-    conn: KexConn,
-    magics: KexMagics,
-    hostKey: HostKeySigner,
-    random: RandomSource,
-  ): Promise<KexResult> {
-    const r = await expectMessage(conn, name, MSG.KEX_ECDH_INIT, 'SSH_MSG_KEX_ECDH_INIT');
-    const qC = r.string('client ephemeral key Q_C').slice();
-    r.end();
-    const secret = randomBytes(random, KEY_LEN);
-    try {
-      const qS = x25519.getPublicKey(secret);
-      const shared = sharedSecret(name, secret, qC);
-      const K = encodeSharedSecret(shared);
-      wipe(shared);
-      const H = exchangeHash(sha256, magics, hostKey.blob, methodFields(qC, qS), K);
-      const signature = await hostKey.sign(H);
-      await conn.send(
-        new Writer(256).u8(MSG.KEX_ECDH_REPLY).string(hostKey.blob).string(qS).string(signature).finish(),
-      );
-      return { K, H, hostKey: hostKey.blob, signature };
-    } finally {
-      wipe(secret);
-    }
-  }
-
-  return Object.freeze({ name, hash: sha256, client, server });
+  return makeEcdhFlowKex({ name, hash: sha256, agreement: x25519Agreement(name) });
 }
 
 /** curve25519-sha256 (RFC 8731) */

@@ -11,11 +11,9 @@
  */
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import { MSG } from '../wire/constants.js';
-import { Writer } from '../wire/writer.js';
-import { exchangeHash } from './exchange-hash.js';
-import { encodeSharedSecret, expectMessage, kexFailure, randomBytes, wipe } from './kex-util.js';
-import type { HostKeySigner, KexAlgorithm, KexConn, KexMagics, KexResult, RandomSource } from './types.js';
+import { makeEcdhFlowKex, type KeyAgreement } from './ecdh-flow.js';
+import { encodeSharedSecret, kexFailure, randomBytes, wipe } from './kex-util.js';
+import type { KexAlgorithm, RandomSource } from './types.js';
 
 type Curve = typeof p256;
 
@@ -62,55 +60,30 @@ function makeEcdh({ name, curve, hash }: EcdhSpec): KexAlgorithm {
     return shared.subarray(1);
   }
 
-  function methodFields(qC: Uint8Array, qS: Uint8Array): Uint8Array {
-    return new Writer(2 * pointLen + 16).string(qC).string(qS).finish();
+  /** K: the shared point's x coordinate as an mpint (RFC 5656 §4). */
+  function sharedK(secret: Uint8Array, peer: Uint8Array): Uint8Array {
+    const x = sharedX(secret, peer);
+    const K = encodeSharedSecret(x);
+    wipe(x);
+    return K;
   }
 
-  async function client(conn: KexConn, magics: KexMagics, random: RandomSource): Promise<KexResult> {
-    const { secret, pub: qC } = keyPair(random);
-    try {
-      await conn.send(new Writer(pointLen + 8).u8(MSG.KEX_ECDH_INIT).string(qC).finish());
-      const r = await expectMessage(conn, name, MSG.KEX_ECDH_REPLY, 'SSH_MSG_KEX_ECDH_REPLY');
-      const hostKey = r.string('server host key').slice();
-      const qS = r.string('server ephemeral key Q_S').slice();
-      const signature = r.string('signature').slice();
-      r.end();
-      const x = sharedX(secret, qS);
-      const K = encodeSharedSecret(x);
-      wipe(x);
-      const H = exchangeHash(hash, magics, hostKey, methodFields(qC, qS), K);
-      return { K, H, hostKey, signature };
-    } finally {
-      wipe(secret);
-    }
-  }
+  const agreement: KeyAgreement = {
+    start(random) {
+      const { secret, pub } = keyPair(random);
+      return { value: pub, finish: (qS) => sharedK(secret, qS), wipe: () => wipe(secret) };
+    },
+    respond(qC, random) {
+      const { secret, pub } = keyPair(random);
+      try {
+        return { value: pub, K: sharedK(secret, qC), wipe: () => {} };
+      } finally {
+        wipe(secret);
+      }
+    },
+  };
 
-  async function server(
-    conn: KexConn,
-    magics: KexMagics,
-    hostKey: HostKeySigner,
-    random: RandomSource,
-  ): Promise<KexResult> {
-    const r = await expectMessage(conn, name, MSG.KEX_ECDH_INIT, 'SSH_MSG_KEX_ECDH_INIT');
-    const qC = r.string('client ephemeral key Q_C').slice();
-    r.end();
-    const { secret, pub: qS } = keyPair(random);
-    try {
-      const x = sharedX(secret, qC);
-      const K = encodeSharedSecret(x);
-      wipe(x);
-      const H = exchangeHash(hash, magics, hostKey.blob, methodFields(qC, qS), K);
-      const signature = await hostKey.sign(H);
-      await conn.send(
-        new Writer(512).u8(MSG.KEX_ECDH_REPLY).string(hostKey.blob).string(qS).string(signature).finish(),
-      );
-      return { K, H, hostKey: hostKey.blob, signature };
-    } finally {
-      wipe(secret);
-    }
-  }
-
-  return Object.freeze({ name, hash, client, server });
+  return makeEcdhFlowKex({ name, hash, agreement });
 }
 
 /** ecdh-sha2-nistp256, -nistp384, -nistp521, in that order. */

@@ -14,13 +14,10 @@
  */
 import { x25519 } from '@noble/curves/ed25519.js';
 import { Writer } from '../wire/writer.js';
-import { exchangeHash } from './exchange-hash.js';
-import { expectMessage, kexFailure, randomBytes, wipe } from './kex-util.js';
-import type { HostKeySigner, KexAlgorithm, KexConn, KexMagics, KexResult, RandomSource } from './types.js';
+import { makeEcdhFlowKex, type KeyAgreement } from './ecdh-flow.js';
+import { kexFailure, randomBytes, wipe } from './kex-util.js';
+import type { KexAlgorithm, RandomSource } from './types.js';
 
-/** the message numbers of every ECDH-shaped method (RFC 5656 §7.1), reused by the hybrids */
-const INIT = 30;
-const REPLY = 31;
 const X25519_BYTES = 32;
 
 /** A key-encapsulation mechanism with injected randomness. */
@@ -77,12 +74,9 @@ function combine(hash: (d: Uint8Array) => Uint8Array, kemSecret: Uint8Array, ecd
   return K;
 }
 
-function methodFields(cInit: Uint8Array, sReply: Uint8Array): Uint8Array {
-  return new Writer(cInit.length + sReply.length + 16).string(cInit).string(sReply).finish();
-}
-
 /**
- * Build a hybrid KEM + X25519 method.
+ * Build a hybrid KEM + X25519 method: Q_C is the KEM public key ‖ X25519 key, Q_S the
+ * ciphertext ‖ X25519 key, over the shared ECDH message flow.
  *
  * @example
  * export const mlkem768x25519Sha256 = makeHybridKex({ name: 'mlkem768x25519-sha256', kem, hash: sha256, ... });
@@ -92,67 +86,49 @@ export function makeHybridKex(spec: HybridKexSpec): KexAlgorithm {
   const initLen = kem.publicKeyBytes + X25519_BYTES;
   const replyLen = kem.cipherTextBytes + X25519_BYTES;
 
-  async function client(conn: KexConn, magics: KexMagics, random: RandomSource): Promise<KexResult> {
-    const { publicKey, secretKey } = kem.keygen(random);
-    const xSecret = randomBytes(random, X25519_BYTES);
-    try {
-      const cInit = concat(publicKey, x25519.getPublicKey(xSecret));
-      await conn.send(new Writer(initLen + 16).u8(INIT).string(cInit).finish());
-      const r = await expectMessage(conn, name, REPLY, spec.replyName);
-      const hostKey = r.string('server host key').slice();
-      const sReply = r.string('server reply S_REPLY').slice();
-      const signature = r.string('signature').slice();
-      r.end();
-      if (sReply.length !== replyLen) {
-        throw kexFailure(name, `server reply is ${sReply.length} bytes, expected ${replyLen}`);
+  const agreement: KeyAgreement = {
+    start(random) {
+      const { publicKey, secretKey } = kem.keygen(random);
+      const xSecret = randomBytes(random, X25519_BYTES);
+      return {
+        value: concat(publicKey, x25519.getPublicKey(xSecret)),
+        finish(sReply) {
+          if (sReply.length !== replyLen) {
+            throw kexFailure(name, `server reply is ${sReply.length} bytes, expected ${replyLen}`);
+          }
+          const kemSecret = kem.decapsulate(sReply.subarray(0, kem.cipherTextBytes), secretKey);
+          return combine(hash, kemSecret, x25519Shared(name, xSecret, sReply.subarray(kem.cipherTextBytes)));
+        },
+        wipe() {
+          wipe(secretKey);
+          wipe(xSecret);
+        },
+      };
+    },
+    respond(cInit, random) {
+      if (cInit.length !== initLen) throw kexFailure(name, `client init is ${cInit.length} bytes, expected ${initLen}`);
+      let encapsulated: { cipherText: Uint8Array; sharedSecret: Uint8Array };
+      try {
+        encapsulated = kem.encapsulate(cInit.subarray(0, kem.publicKeyBytes), random);
+      } catch {
+        throw kexFailure(name, `invalid ${kem.name} public key`);
       }
-      const kemSecret = kem.decapsulate(sReply.subarray(0, kem.cipherTextBytes), secretKey);
-      const K = combine(hash, kemSecret, x25519Shared(name, xSecret, sReply.subarray(kem.cipherTextBytes)));
-      const H = exchangeHash(hash, magics, hostKey, methodFields(cInit, sReply), K);
-      return { K, H, hostKey, signature };
-    } finally {
-      wipe(secretKey);
-      wipe(xSecret);
-    }
-  }
+      const xSecret = randomBytes(random, X25519_BYTES);
+      try {
+        const value = concat(encapsulated.cipherText, x25519.getPublicKey(xSecret));
+        const ecdh = x25519Shared(name, xSecret, cInit.subarray(kem.publicKeyBytes));
+        return { value, K: combine(hash, encapsulated.sharedSecret, ecdh), wipe: () => {} };
+      } finally {
+        wipe(xSecret);
+        wipe(encapsulated.sharedSecret);
+      }
+    },
+  };
 
-  async function server(
-    conn: KexConn,
-    magics: KexMagics,
-    hostKey: HostKeySigner,
-    random: RandomSource,
-  ): Promise<KexResult> {
-    const r = await expectMessage(conn, name, INIT, spec.initName);
-    const cInit = r.string('client init C_INIT').slice();
-    r.end();
-    if (cInit.length !== initLen) throw kexFailure(name, `client init is ${cInit.length} bytes, expected ${initLen}`);
-    let encapsulated: { cipherText: Uint8Array; sharedSecret: Uint8Array };
-    try {
-      encapsulated = kem.encapsulate(cInit.subarray(0, kem.publicKeyBytes), random);
-    } catch {
-      throw kexFailure(name, `invalid ${kem.name} public key`);
-    }
-    const xSecret = randomBytes(random, X25519_BYTES);
-    try {
-      const sReply = concat(encapsulated.cipherText, x25519.getPublicKey(xSecret));
-      const ecdh = x25519Shared(name, xSecret, cInit.subarray(kem.publicKeyBytes));
-      const K = combine(hash, encapsulated.sharedSecret, ecdh);
-      const H = exchangeHash(hash, magics, hostKey.blob, methodFields(cInit, sReply), K);
-      const signature = await hostKey.sign(H);
-      await conn.send(
-        new Writer(replyLen + hostKey.blob.length + signature.length + 32)
-          .u8(REPLY)
-          .string(hostKey.blob)
-          .string(sReply)
-          .string(signature)
-          .finish(),
-      );
-      return { K, H, hostKey: hostKey.blob, signature };
-    } finally {
-      wipe(xSecret);
-      wipe(encapsulated.sharedSecret);
-    }
-  }
-
-  return Object.freeze({ name, hash, client, server });
+  return makeEcdhFlowKex({
+    name,
+    hash,
+    agreement,
+    labels: { init: spec.initName, reply: spec.replyName, clientValue: 'client init C_INIT', serverValue: 'server reply S_REPLY' },
+  });
 }
