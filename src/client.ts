@@ -185,7 +185,7 @@ export class SshClient {
       debug: options.debug,
       provider: options.crypto,
       kexOptions: { gexMin: options.gexMin, gexPreferred: options.gexPreferred, gexMax: options.gexMax },
-      verifyHostKeySignature: (blob, alg, H, sig) => verifySignature(blob, alg, H, sig),
+      verifyHostKeySignature: (blob, alg, H, sig) => verifySignature(blob, alg, H, sig, options.crypto?.publicKey),
       checkHostKey: async (blob, algorithm, first) => {
         if (!first) return; // same blob as the first exchange, checked by the transport
         const key = parsePublicKeyBlob(blob);
@@ -222,7 +222,7 @@ export class SshClient {
         },
         options.authMethods,
       );
-      const auth = await authenticate(transport, { username: options.username, methods, onBanner: options.onBanner, debug: options.debug });
+      const auth = await authenticate(transport, { username: options.username, methods, onBanner: options.onBanner, debug: options.debug, publicKey: options.crypto?.publicKey });
       transport.markAuthenticated();
       const connection = new Connection(transport, { operationTimeout: options.operationTimeout });
       void transport.closed.then((err) => connection.shutdown(err ?? new SshError('SOCKET_DISCONNECT', 'connection closed')));

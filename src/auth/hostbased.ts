@@ -53,7 +53,7 @@ export function hostbasedMethod(options: HostbasedOptions): AuthMethod {
       let last: UserauthFailure = { methods: [], partialSuccess: false };
       for (const alg of candidateAlgorithms(key, ctx.serverSigAlgs, options.acceptedAlgorithms)) {
         ctx.debug?.(`hostbased: ${key.type} (${alg}) for ${localUser}@${localHost}`);
-        const signature = await key.sign(alg, hostbasedSignedData(ctx.sessionId, ctx.username, alg, blob, localHost, localUser));
+        const signature = await key.sign(alg, hostbasedSignedData(ctx.sessionId, ctx.username, alg, blob, localHost, localUser), ctx.publicKey);
         const req = userauthRequest(ctx.username, 'hostbased').string(alg).string(blob).string(localHost).string(localUser).string(signature);
         await ctx.send(req.finish().slice());
         const reply = await ctx.next();

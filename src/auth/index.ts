@@ -7,6 +7,7 @@ import { AuthError, ProtocolError } from '../errors.js';
 import { MSG } from '../wire/constants.js';
 import { decodeBanner, expectServiceAccept, serviceRequest, SERVICE_USERAUTH } from './messages.js';
 import { noneMethod } from './none.js';
+import type { PublicKeyOps } from '../crypto/provider.js';
 import type { AuthContext, AuthMethod } from './types.js';
 
 export interface AuthTransport {
@@ -22,6 +23,8 @@ export interface AuthenticateOptions {
   methods: AuthMethod[];
   onBanner?: ((text: string) => void) | undefined;
   debug?: ((line: string) => void) | undefined;
+  /** a provider's public-key arithmetic for signing (node:crypto), if any */
+  publicKey?: PublicKeyOps | undefined;
 }
 
 export interface AuthResult {
@@ -38,7 +41,7 @@ export interface AuthResult {
  */
 export async function startUserauth(
   t: AuthTransport,
-  options: { username: string; onBanner?: ((text: string) => void) | undefined; debug?: ((line: string) => void) | undefined },
+  options: { username: string; onBanner?: ((text: string) => void) | undefined; debug?: ((line: string) => void) | undefined; publicKey?: PublicKeyOps | undefined },
 ): Promise<AuthContext> {
   await t.send(serviceRequest(SERVICE_USERAUTH));
   expectServiceAccept(await nextNonBanner(t, options), SERVICE_USERAUTH);
@@ -48,7 +51,7 @@ export async function startUserauth(
 /** The AuthContext over a transport whose ssh-userauth service is already accepted. */
 export function userauthContext(
   t: AuthTransport,
-  options: { username: string; onBanner?: ((text: string) => void) | undefined; debug?: ((line: string) => void) | undefined },
+  options: { username: string; onBanner?: ((text: string) => void) | undefined; debug?: ((line: string) => void) | undefined; publicKey?: PublicKeyOps | undefined },
 ): AuthContext {
   return {
     username: options.username,
@@ -61,6 +64,7 @@ export function userauthContext(
     send: (p) => t.send(p),
     next: () => nextNonBanner(t, options),
     debug: options.debug,
+    publicKey: options.publicKey,
   };
 }
 

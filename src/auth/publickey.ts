@@ -48,7 +48,7 @@ export function publickeyMethod(keys: readonly PrivateKey[], options: PublicKeyO
           ok.ascii('algorithm');
           ok.string('key blob');
           const signed = signedData(ctx.sessionId, ctx.username, alg, blob);
-          const signature = await key.sign(alg, signed);
+          const signature = await key.sign(alg, signed, ctx.publicKey);
           await ctx.send(userauthRequest(ctx.username, 'publickey').bool(true).string(alg).string(blob).string(signature).finish().slice());
           const result = await ctx.next();
           if (result[0] === MSG.USERAUTH_SUCCESS) return { success: true };

@@ -1,4 +1,5 @@
 /** The narrow view an authentication method has of the connection (RFC 4252). */
+import type { PublicKeyOps } from '../crypto/provider.js';
 import type { UserauthFailure } from './messages.js';
 
 export interface AuthContext {
@@ -10,6 +11,8 @@ export interface AuthContext {
   /** Next USERAUTH reply (SUCCESS, FAILURE or a method-specific 60-79); banners are handled for us. */
   next(): Promise<Uint8Array>;
   debug?: ((line: string) => void) | undefined;
+  /** a provider's public-key arithmetic for signing (node:crypto), if any */
+  publicKey?: PublicKeyOps | undefined;
 }
 
 export type AuthOutcome = { success: true } | { success: false; failure: UserauthFailure };

@@ -12,15 +12,16 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { makeEcdhFlowKex, type KeyAgreement } from './ecdh-flow.js';
 import { encodeSharedSecret, kexFailure, randomBytes, wipe } from './kex-util.js';
+import type { PublicKeyOps } from '../crypto/provider.js';
 import type { KexAlgorithm } from './types.js';
 
 const KEY_LEN = 32;
 
-function sharedSecret(name: string, secret: Uint8Array, peer: Uint8Array): Uint8Array {
+function sharedSecret(name: string, secret: Uint8Array, peer: Uint8Array, ops?: PublicKeyOps): Uint8Array {
   if (peer.length !== KEY_LEN) throw kexFailure(name, `peer public key is ${peer.length} bytes, expected ${KEY_LEN}`);
   let out: Uint8Array;
   try {
-    out = x25519.getSharedSecret(secret, peer);
+    out = ops ? ops.x25519Shared(secret, peer) : x25519.getSharedSecret(secret, peer);
   } catch {
     // noble rejects an all-zero result (a low-order peer point)
     throw kexFailure(name, 'X25519 shared secret is all zero (invalid peer public key)');
@@ -30,8 +31,8 @@ function sharedSecret(name: string, secret: Uint8Array, peer: Uint8Array): Uint8
 }
 
 /** K: the X25519 output as an mpint, wiping the raw secret. */
-function sharedK(name: string, secret: Uint8Array, peer: Uint8Array): Uint8Array {
-  const shared = sharedSecret(name, secret, peer);
+function sharedK(name: string, secret: Uint8Array, peer: Uint8Array, ops?: PublicKeyOps): Uint8Array {
+  const shared = sharedSecret(name, secret, peer, ops);
   const K = encodeSharedSecret(shared);
   wipe(shared);
   return K;
@@ -39,9 +40,10 @@ function sharedK(name: string, secret: Uint8Array, peer: Uint8Array): Uint8Array
 
 function x25519Agreement(name: string): KeyAgreement {
   return {
-    start(random) {
+    start(random, ops) {
       const secret = randomBytes(random, KEY_LEN);
-      return { value: x25519.getPublicKey(secret), finish: (qS) => sharedK(name, secret, qS), wipe: () => wipe(secret) };
+      const value = ops ? ops.x25519Public(secret) : x25519.getPublicKey(secret);
+      return { value, finish: (qS) => sharedK(name, secret, qS, ops), wipe: () => wipe(secret) };
     },
     respond(qC, random) {
       const secret = randomBytes(random, KEY_LEN);

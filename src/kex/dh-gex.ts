@@ -18,7 +18,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { SshError } from '../errors.js';
 import { MSG } from '../wire/constants.js';
 import { Writer } from '../wire/writer.js';
-import { bitLength, dhCheckPublic, dhExponentBits, dhKeyPair, dhSharedSecret } from './dh-group.js';
+import { bitLength, dhCheckPublic, dhClientPair, dhExponentBits, dhKeyPair, dhSharedSecret } from './dh-group.js';
 import { MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18, type DhGroup } from './dh-groups-data.js';
 import { exchangeHash } from './exchange-hash.js';
 import { expectMessage, kexFailure } from './kex-util.js';
@@ -102,7 +102,7 @@ function makeGex(
     if (g <= 1n || g >= p - 1n) throw kexFailure(name, "server's group generator is out of range (must be 1 < g < p-1)");
     const group: DhGroup = { bits, p, g };
 
-    const { x, pub: e } = dhKeyPair(group, random, dhExponentBits(hashBytes, bits));
+    const { e, shared } = dhClientPair(group, random, dhExponentBits(hashBytes, bits), options?.publicKey);
     await conn.send(new Writer(bits / 8 + 16).u8(MSG.KEX_DH_GEX_INIT).mpint(e).finish());
 
     const r = await expectMessage(conn, name, MSG.KEX_DH_GEX_REPLY, 'SSH_MSG_KEX_DH_GEX_REPLY');
@@ -111,7 +111,7 @@ function makeGex(
     const signature = r.string('signature').slice();
     r.end();
     dhCheckPublic(name, f, p, 'f');
-    const K = dhSharedSecret(f, x, p);
+    const K = shared(f);
     const H = exchangeHash(hash, magics, hostKey, methodFields({ min, n, max, p, g }, e, f), K);
     return { K, H, hostKey, signature };
   }

@@ -17,7 +17,8 @@ import { MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18, OAKLEY_GROUP_2, type DhGro
 import { exchangeHash } from './exchange-hash.js';
 import { expectMessage, kexFailure, randomBytes, wipe } from './kex-util.js';
 import { modPow } from './modpow.js';
-import type { HostKeySigner, KexAlgorithm, KexConn, KexMagics, KexResult, RandomSource } from './types.js';
+import type { PublicKeyOps } from '../crypto/provider.js';
+import type { HostKeySigner, KexAlgorithm, KexClientOptions, KexConn, KexMagics, KexResult, RandomSource } from './types.js';
 
 export type { DhGroup } from './dh-groups-data.js';
 
@@ -55,6 +56,17 @@ export function dhCheckPublic(kex: string, value: bigint, p: bigint, label: stri
   }
 }
 
+/**
+ * The client's ephemeral pair: in the provider (node:crypto: OpenSSL, constant-time) when it
+ * knows the group, else BigInt. `shared(f)` is the mpint K = f^x mod p.
+ */
+export function dhClientPair(group: DhGroup, random: RandomSource, bits: number, ops?: PublicKeyOps): { e: bigint; shared(f: bigint): Uint8Array } {
+  const fast = ops?.dhGroup(group.p, group.g);
+  if (fast) return { e: fast.publicKey, shared: (f) => new Writer(group.p.toString(16).length / 2 + 8).mpint(fast.shared(f)).finish().slice() };
+  const { x, pub } = dhKeyPair(group, random, bits);
+  return { e: pub, shared: (f) => dhSharedSecret(f, x, group.p) };
+}
+
 /** mpint K = peer^x mod p. */
 export function dhSharedSecret(peer: bigint, x: bigint, p: bigint): Uint8Array {
   return new Writer(p.toString(16).length / 2 + 8).mpint(modPow(peer, x, p)).finish().slice();
@@ -84,8 +96,8 @@ function makeDhGroup({ name, group, hash, hashBytes, insecure }: DhGroupSpec): K
     return new Writer(group.bits / 4 + 16).mpint(e).mpint(f).finish();
   }
 
-  async function client(conn: KexConn, magics: KexMagics, random: RandomSource): Promise<KexResult> {
-    const { x, pub: e } = dhKeyPair(group, random, expBits);
+  async function client(conn: KexConn, magics: KexMagics, random: RandomSource, options?: KexClientOptions): Promise<KexResult> {
+    const { e, shared } = dhClientPair(group, random, expBits, options?.publicKey);
     await conn.send(new Writer(group.bits / 8 + 16).u8(MSG.KEXDH_INIT).mpint(e).finish());
     const r = await expectMessage(conn, name, MSG.KEXDH_REPLY, 'SSH_MSG_KEXDH_REPLY');
     const hostKey = r.string('server host key').slice();
@@ -93,7 +105,7 @@ function makeDhGroup({ name, group, hash, hashBytes, insecure }: DhGroupSpec): K
     const signature = r.string('signature').slice();
     r.end();
     dhCheckPublic(name, f, group.p, 'f');
-    const K = dhSharedSecret(f, x, group.p);
+    const K = shared(f);
     const H = exchangeHash(hash, magics, hostKey, methodFields(e, f), K);
     return { K, H, hostKey, signature };
   }

@@ -12,12 +12,13 @@ import { MSG } from '../wire/constants.js';
 import { Writer } from '../wire/writer.js';
 import { exchangeHash } from './exchange-hash.js';
 import { expectMessage } from './kex-util.js';
-import type { HostKeySigner, KexAlgorithm, KexConn, KexMagics, KexResult, RandomSource } from './types.js';
+import type { PublicKeyOps } from '../crypto/provider.js';
+import type { HostKeySigner, KexAlgorithm, KexClientOptions, KexConn, KexMagics, KexResult, RandomSource } from './types.js';
 
 /** One method's key agreement; K comes back already encoded (mpint, or string for the hybrids). */
 export interface KeyAgreement {
-  /** Client side: our value Q_C, and how to finish with the server's Q_S. */
-  start(random: RandomSource): { value: Uint8Array; finish(serverValue: Uint8Array): Uint8Array; wipe(): void };
+  /** Client side: our value Q_C, and how to finish with the server's Q_S (with `ops`' arithmetic when given). */
+  start(random: RandomSource, ops?: PublicKeyOps): { value: Uint8Array; finish(serverValue: Uint8Array): Uint8Array; wipe(): void };
   /** Server side: answer Q_C with Q_S and K. */
   respond(clientValue: Uint8Array, random: RandomSource): { value: Uint8Array; K: Uint8Array; wipe(): void };
 }
@@ -42,8 +43,8 @@ function methodFields(qC: Uint8Array, qS: Uint8Array): Uint8Array {
 }
 
 export function makeEcdhFlowKex({ name, hash, agreement, labels = ECDH_LABELS }: EcdhFlowSpec): KexAlgorithm {
-  async function client(conn: KexConn, magics: KexMagics, random: RandomSource): Promise<KexResult> {
-    const side = agreement.start(random);
+  async function client(conn: KexConn, magics: KexMagics, random: RandomSource, options?: KexClientOptions): Promise<KexResult> {
+    const side = agreement.start(random, options?.publicKey);
     try {
       const qC = side.value;
       await conn.send(new Writer(qC.length + 16).u8(MSG.KEX_ECDH_INIT).string(qC).finish());

@@ -11,6 +11,7 @@
  */
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import type { NistCurve, PublicKeyOps } from '../crypto/provider.js';
 import { makeEcdhFlowKex, type KeyAgreement } from './ecdh-flow.js';
 import { encodeSharedSecret, kexFailure, randomBytes, wipe } from './kex-util.js';
 import type { KexAlgorithm, RandomSource } from './types.js';
@@ -32,25 +33,28 @@ const ECDH_TABLE: readonly EcdhSpec[] = [
 
 function makeEcdh({ name, curve, hash }: EcdhSpec): KexAlgorithm {
   const pointLen = curve.lengths.publicKeyUncompressed!;
+  const curveId = name.slice('ecdh-sha2-'.length) as NistCurve;
   const seedLen = curve.lengths.seed!;
 
   /**
    * Ephemeral key pair. The scalar is (seed mod (n-1)) + 1 over seedLen random bytes
    * (FIPS 186-5 A.2.1, noble's randomSecretKey), so it is never 0 and nearly unbiased.
    */
-  function keyPair(random: RandomSource): { secret: Uint8Array; pub: Uint8Array } {
+  function keyPair(random: RandomSource, ops?: PublicKeyOps): { secret: Uint8Array; pub: Uint8Array } {
     const seed = randomBytes(random, seedLen);
     const secret = curve.utils.randomSecretKey(seed);
     wipe(seed);
-    return { secret, pub: curve.getPublicKey(secret, false) };
+    return { secret, pub: ops ? ops.ecdhPublic(curveId, secret) : curve.getPublicKey(secret, false) };
   }
 
-  function sharedX(secret: Uint8Array, peer: Uint8Array): Uint8Array {
+  function sharedX(secret: Uint8Array, peer: Uint8Array, ops?: PublicKeyOps): Uint8Array {
     if (peer.length !== pointLen || peer[0] !== 0x04) {
       throw kexFailure(name, `peer public key is not an uncompressed ${pointLen}-byte point`);
     }
     let shared: Uint8Array;
     try {
+      // OpenSSL checks the point too (EC_POINT_oct2point) and returns x directly.
+      if (ops) return ops.ecdhShared(curveId, secret, peer);
       curve.Point.fromBytes(peer).assertValidity();
       shared = curve.getSharedSecret(secret, peer, true);
     } catch {
@@ -61,17 +65,17 @@ function makeEcdh({ name, curve, hash }: EcdhSpec): KexAlgorithm {
   }
 
   /** K: the shared point's x coordinate as an mpint (RFC 5656 §4). */
-  function sharedK(secret: Uint8Array, peer: Uint8Array): Uint8Array {
-    const x = sharedX(secret, peer);
+  function sharedK(secret: Uint8Array, peer: Uint8Array, ops?: PublicKeyOps): Uint8Array {
+    const x = sharedX(secret, peer, ops);
     const K = encodeSharedSecret(x);
     wipe(x);
     return K;
   }
 
   const agreement: KeyAgreement = {
-    start(random) {
-      const { secret, pub } = keyPair(random);
-      return { value: pub, finish: (qS) => sharedK(secret, qS), wipe: () => wipe(secret) };
+    start(random, ops) {
+      const { secret, pub } = keyPair(random, ops);
+      return { value: pub, finish: (qS) => sharedK(secret, qS, ops), wipe: () => wipe(secret) };
     },
     respond(qC, random) {
       const { secret, pub } = keyPair(random);

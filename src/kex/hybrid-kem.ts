@@ -13,6 +13,7 @@
  * RFC 8731 §3. Wrong-length C_INIT or S_REPLY aborts it too (draft §2.1, §2.2).
  */
 import { x25519 } from '@noble/curves/ed25519.js';
+import type { PublicKeyOps } from '../crypto/provider.js';
 import { Writer } from '../wire/writer.js';
 import { makeEcdhFlowKex, type KeyAgreement } from './ecdh-flow.js';
 import { kexFailure, randomBytes, wipe } from './kex-util.js';
@@ -42,10 +43,10 @@ export interface HybridKexSpec {
   replyName: string;
 }
 
-function x25519Shared(name: string, secret: Uint8Array, peer: Uint8Array): Uint8Array {
+function x25519Shared(name: string, secret: Uint8Array, peer: Uint8Array, ops?: PublicKeyOps): Uint8Array {
   let out: Uint8Array;
   try {
-    out = x25519.getSharedSecret(secret, peer);
+    out = ops ? ops.x25519Shared(secret, peer) : x25519.getSharedSecret(secret, peer);
   } catch {
     throw kexFailure(name, 'X25519 shared secret is all zero (invalid peer public key)');
   }
@@ -87,17 +88,17 @@ export function makeHybridKex(spec: HybridKexSpec): KexAlgorithm {
   const replyLen = kem.cipherTextBytes + X25519_BYTES;
 
   const agreement: KeyAgreement = {
-    start(random) {
+    start(random, ops) {
       const { publicKey, secretKey } = kem.keygen(random);
       const xSecret = randomBytes(random, X25519_BYTES);
       return {
-        value: concat(publicKey, x25519.getPublicKey(xSecret)),
+        value: concat(publicKey, ops ? ops.x25519Public(xSecret) : x25519.getPublicKey(xSecret)),
         finish(sReply) {
           if (sReply.length !== replyLen) {
             throw kexFailure(name, `server reply is ${sReply.length} bytes, expected ${replyLen}`);
           }
           const kemSecret = kem.decapsulate(sReply.subarray(0, kem.cipherTextBytes), secretKey);
-          return combine(hash, kemSecret, x25519Shared(name, xSecret, sReply.subarray(kem.cipherTextBytes)));
+          return combine(hash, kemSecret, x25519Shared(name, xSecret, sReply.subarray(kem.cipherTextBytes), ops));
         },
         wipe() {
           wipe(secretKey);

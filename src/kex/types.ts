@@ -1,3 +1,5 @@
+import type { PublicKeyOps } from '../crypto/provider.js';
+
 /**
  * Key exchange interface (STYLE R9). Each algorithm is one module that runs its whole
  * exchange over a KexConn and returns the shared secret and exchange hash. It never
@@ -46,6 +48,8 @@ export interface HostKeySigner {
 }
 
 export interface KexClientOptions {
+  /** a provider's public-key arithmetic (node:crypto); absent: noble and BigInt */
+  publicKey?: PublicKeyOps;
   /** RFC 4419 group-exchange sizes in bits */
   gexMin?: number;
   gexPreferred?: number;

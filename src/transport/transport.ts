@@ -348,6 +348,7 @@ export class Transport {
       case MSG.IGNORE:
         return;
       case MSG.DEBUG: {
+        this.promptAck();
         const r = new Reader(payload, 1, 'DEBUG');
         r.bool();
         this.debug?.(`server debug message: ${printable(r.ascii('message'), 200)}`);
@@ -379,6 +380,7 @@ export class Transport {
     }
     if (type === MSG.SERVICE_ACCEPT || (type >= 50 && type <= 127)) {
       if (type === MSG.USERAUTH_SUCCESS) this.authenticated = true;
+      if (type === MSG.GLOBAL_REQUEST && !globalRequestWantsReply(payload)) this.promptAck();
       this.upper.push(payload);
       this.maybeRekey();
       return;
@@ -487,7 +489,8 @@ export class Transport {
         clientKexInit: ours,
         serverKexInit: run.theirs!,
       };
-      const result = await alg.client(conn, magics, this.config.random, this.config.kexOptions);
+      const kexOptions = this.config.provider?.publicKey ? { ...this.config.kexOptions, publicKey: this.config.provider.publicKey } : this.config.kexOptions;
+      const result = await alg.client(conn, magics, this.config.random, kexOptions);
 
       if (!this.config.verifyHostKeySignature(result.hostKey, neg.hostKey, result.H, result.signature)) {
         throw new HostKeyError('signature', `server host key signature (${neg.hostKey}) did not verify`);
@@ -564,10 +567,41 @@ export class Transport {
     }
   }
 
+  /**
+   * Answer an unsolicited message (DEBUG, GLOBAL_REQUEST without want_reply) with an IGNORE
+   * unless something else goes out first. sshd sends such small packets right after auth
+   * (key options, hostkeys-00@openssh.com) without TCP_NODELAY; with nothing to carry our
+   * ACK, the kernel delays it ~40 ms and Nagle holds sshd's next small packet (the channel
+   * open confirmation) until then. Data from us makes the ACK go at once.
+   */
+  private promptAck(): void {
+    if (this.ackScheduled || this.kexCount === 0) return;
+    this.ackScheduled = true;
+    const sent = this.packetsOut;
+    // After the packets of this read and the upper layers' answers to them (microtasks).
+    setTimeout(() => {
+      this.ackScheduled = false;
+      if (this.error || this.packetsOut !== sent) return;
+      void this.send(IGNORE_PACKET).catch(() => {});
+    }, 0);
+  }
+
+  private ackScheduled = false;
+
   private trace(dir: '<' | '>', payload: Uint8Array, seq: number): void {
     // Names, sizes and sequence numbers only; never payloads (STYLE R15).
     this.debug?.(`${dir} ${msgName(payload[0] ?? 0)} len=${payload.length} seq=${seq >>> 0}`);
   }
+}
+
+/** SSH_MSG_IGNORE with an empty string (RFC 4253 §11.2). */
+const IGNORE_PACKET = new Uint8Array([MSG.IGNORE, 0, 0, 0, 0]);
+
+/** RFC 4254 §4: byte 80, string request name, boolean want reply. */
+function globalRequestWantsReply(p: Uint8Array): boolean {
+  if (p.length < 5) return true;
+  const nameLength = ((p[1]! << 24) | (p[2]! << 16) | (p[3]! << 8) | p[4]!) >>> 0;
+  return p[5 + nameLength] !== 0;
 }
 
 /** Messages allowed during a key exchange: KEXINIT, NEWKEYS, kex-method 30-49. */

@@ -10,6 +10,7 @@ import { Reader } from '../../wire/reader.js';
 import { Writer } from '../../wire/writer.js';
 import { bigintToBytes, bytesToBigint } from '../bigint.js';
 import { bytesEqual, checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
+import type { HashName, NistCurve, PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
 interface Curve {
@@ -22,12 +23,14 @@ interface Curve {
   readonly size: number;
   /** noble instance; its built-in prehash is the hash RFC 5656 §6.2.1 assigns to the curve */
   readonly ecdsa: ECDSA;
+  /** that hash, by name (for a provider) */
+  readonly hash: HashName;
 }
 
 const CURVES: readonly Curve[] = [
-  { type: 'ecdsa-sha2-nistp256', id: 'nistp256', bits: 256, size: 32, ecdsa: p256 },
-  { type: 'ecdsa-sha2-nistp384', id: 'nistp384', bits: 384, size: 48, ecdsa: p384 },
-  { type: 'ecdsa-sha2-nistp521', id: 'nistp521', bits: 521, size: 66, ecdsa: p521 },
+  { type: 'ecdsa-sha2-nistp256', id: 'nistp256', bits: 256, size: 32, ecdsa: p256, hash: 'sha256' },
+  { type: 'ecdsa-sha2-nistp384', id: 'nistp384', bits: 384, size: 48, ecdsa: p384, hash: 'sha384' },
+  { type: 'ecdsa-sha2-nistp521', id: 'nistp521', bits: 521, size: 66, ecdsa: p521, hash: 'sha512' },
 ];
 
 export class EcdsaPublicKey implements PublicKey {
@@ -54,7 +57,7 @@ export class EcdsaPublicKey implements PublicKey {
     this.blob = blob ?? encodeBlob(curve.type, (w) => w.string(curve.id).string(point));
   }
 
-  verify(algorithm: string, data: Uint8Array, signature: Uint8Array): boolean {
+  verify(algorithm: string, data: Uint8Array, signature: Uint8Array, ops?: PublicKeyOps): boolean {
     if (algorithm !== this.type) return false;
     const inner = decodeSignature(signature, this.type);
     if (!inner) return false;
@@ -73,6 +76,7 @@ export class EcdsaPublicKey implements PublicKey {
       if (e instanceof SshError) return false;
       throw e;
     }
+    if (ops) return ops.ecdsaVerify(this.curve.id as NistCurve, this.point, this.curve.hash, data, compact);
     try {
       // High-S signatures are valid ECDSA (OpenSSL makes them), so lowS is off.
       return this.curve.ecdsa.verify(compact, data, this.point, { lowS: false, prehash: true });
@@ -101,10 +105,12 @@ export class EcdsaPrivateKey implements PrivateKey {
     this.publicKey = new EcdsaPublicKey(curve, curve.ecdsa.getPublicKey(this.#scalar, false));
   }
 
-  sign(algorithm: string, data: Uint8Array): Uint8Array {
+  sign(algorithm: string, data: Uint8Array, ops?: PublicKeyOps): Uint8Array {
     if (algorithm !== this.type) throw new KeyError(`${this.type} key cannot sign ${algorithm}`, 'ALGO_UNSUPPORTED');
-    // RFC 6979 deterministic k; s is not normalized (as OpenSSL does not normalize).
-    const sig = this.curve.ecdsa.sign(data, this.#scalar, { prehash: true, lowS: false });
+    // RFC 6979 deterministic k (OpenSSL: random k); s is not normalized (as OpenSSL does not normalize).
+    const sig = ops
+      ? ops.ecdsaSign(this.curve.id as NistCurve, this.publicKey.point, this.#scalar, this.curve.hash, data)
+      : this.curve.ecdsa.sign(data, this.#scalar, { prehash: true, lowS: false });
     const size = this.curve.size;
     const inner = new Writer(2 * size + 16)
       .mpint(bytesToBigint(sig.subarray(0, size)))

@@ -6,6 +6,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { KeyError } from '../../errors.js';
 import type { Reader } from '../../wire/reader.js';
 import { bytesEqual, checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
+import type { PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
 const TYPE = 'ssh-ed25519';
@@ -20,10 +21,11 @@ export class Ed25519PublicKey implements PublicKey {
     this.blob = blob ?? encodeBlob(TYPE, (w) => w.string(point));
   }
 
-  verify(algorithm: string, data: Uint8Array, signature: Uint8Array): boolean {
+  verify(algorithm: string, data: Uint8Array, signature: Uint8Array, ops?: PublicKeyOps): boolean {
     if (algorithm !== TYPE) return false;
     const sig = decodeSignature(signature, TYPE);
     if (!sig || sig.length !== 64) return false;
+    if (ops) return ops.ed25519Verify(this.point, data, sig);
     try {
       // RFC 8032 §5.1.7 strict decoding (not ZIP-215), as OpenSSH's ref10 does.
       return ed25519.verify(sig, data, this.point, { zip215: false });
@@ -50,9 +52,9 @@ export class Ed25519PrivateKey implements PrivateKey {
     this.publicKey = new Ed25519PublicKey(ed25519.getPublicKey(this.#seed));
   }
 
-  sign(algorithm: string, data: Uint8Array): Uint8Array {
+  sign(algorithm: string, data: Uint8Array, ops?: PublicKeyOps): Uint8Array {
     if (algorithm !== TYPE) throw new KeyError(`ssh-ed25519 key cannot sign ${algorithm}`, 'ALGO_UNSUPPORTED');
-    return encodeSignature(TYPE, ed25519.sign(data, this.#seed));
+    return encodeSignature(TYPE, ops ? ops.ed25519Sign(this.#seed, data) : ed25519.sign(data, this.#seed));
   }
 }
 

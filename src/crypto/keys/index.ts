@@ -11,6 +11,7 @@ import { firstPemKeyBlock, parseDerPrivateKey, parseDerPublicKey, parsePemPrivat
 import { parsePuttyPrivateKey, PPK_MAGIC } from './putty-ppk.js';
 import { formatRfc4716, parseRfc4716, RFC4716_BEGIN } from './rfc4716.js';
 import { KEY_TYPES, keyTypeForAlgorithm } from './registry.js';
+import type { PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
 export type { PrivateKey, PublicKey } from './types.js';
@@ -51,10 +52,10 @@ export function parsePublicKeyBlob(blob: Uint8Array): PublicKey {
  * throws KeyError only when the key blob itself is unusable.
  * @example verifySignature(hostKeyBlob, 'rsa-sha2-512', exchangeHash, sigBlob)
  */
-export function verifySignature(keyBlob: Uint8Array, algorithm: string, data: Uint8Array, sigBlob: Uint8Array): boolean {
+export function verifySignature(keyBlob: Uint8Array, algorithm: string, data: Uint8Array, sigBlob: Uint8Array, ops?: PublicKeyOps): boolean {
   const key = parsePublicKeyBlob(keyBlob);
   if (keyTypeForAlgorithm(algorithm) !== key.type) return false;
-  return key.verify(algorithm, data, sigBlob);
+  return key.verify(algorithm, data, sigBlob, ops);
 }
 
 const MAGIC_TEXT = 'openssh-key-v1\0';

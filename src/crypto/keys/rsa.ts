@@ -12,6 +12,7 @@ import { KeyError } from '../../errors.js';
 import type { Reader } from '../../wire/reader.js';
 import { bigintToBytes, bitLength, bytesToBigint, mod, modInverse, modPow } from '../bigint.js';
 import { bytesEqual, checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
+import type { HashName, PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
 const TYPE = 'ssh-rsa';
@@ -23,15 +24,17 @@ const hex = (s: string) => Uint8Array.from(s.match(/../g)!, (h) => parseInt(h, 1
 
 interface RsaHash {
   readonly hash: (data: Uint8Array) => Uint8Array;
+  /** the same hash by name (for a provider) */
+  readonly name: HashName;
   /** DER DigestInfo prefix (RFC 8017 §9.2 note 1) */
   readonly prefix: Uint8Array;
 }
 
 /** Signature algorithm → hash; best first (the order PrivateKey.signatureAlgorithms reports). */
 const HASHES: ReadonlyMap<string, RsaHash> = new Map([
-  ['rsa-sha2-512', { hash: sha512, prefix: hex('3051300d060960864801650304020305000440') }],
-  ['rsa-sha2-256', { hash: sha256, prefix: hex('3031300d060960864801650304020105000420') }],
-  ['ssh-rsa', { hash: sha1, prefix: hex('3021300906052b0e03021a05000414') }],
+  ['rsa-sha2-512', { hash: sha512, name: 'sha512', prefix: hex('3051300d060960864801650304020305000440') }],
+  ['rsa-sha2-256', { hash: sha256, name: 'sha256', prefix: hex('3031300d060960864801650304020105000420') }],
+  ['ssh-rsa', { hash: sha1, name: 'sha1', prefix: hex('3021300906052b0e03021a05000414') }],
 ]);
 const ALGORITHMS = [...HASHES.keys()];
 
@@ -70,7 +73,7 @@ export class RsaPublicKey implements PublicKey {
     this.blob = blob ?? encodeBlob(TYPE, (w) => w.mpint(e).mpint(n));
   }
 
-  verify(algorithm: string, data: Uint8Array, signature: Uint8Array): boolean {
+  verify(algorithm: string, data: Uint8Array, signature: Uint8Array, ops?: PublicKeyOps): boolean {
     const h = HASHES.get(algorithm);
     if (!h) return false;
     const sig = decodeSignature(signature, algorithm);
@@ -78,6 +81,7 @@ export class RsaPublicKey implements PublicKey {
     if (!sig || sig.length === 0 || sig.length > this.size) return false;
     const s = bytesToBigint(sig);
     if (s >= this.n) return false;
+    if (ops) return ops.rsaVerify(this.n, this.e, h.name, data, bigintToBytes(s, this.size));
     const em = bigintToBytes(modPow(s, this.e, this.n), this.size);
     return bytesEqual(em, emsaPkcs1(h, data, this.size));
   }
@@ -103,6 +107,7 @@ export class RsaPrivateKey implements PrivateKey {
   readonly #dp: bigint;
   readonly #dq: bigint;
   readonly #iqmp: bigint;
+  readonly #d: bigint;
 
   /** Checks n = p·q, d·e ≡ 1 mod (p−1) and mod (q−1), and iqmp; throws KeyError if inconsistent. */
   constructor(c: RsaComponents, readonly comment = '') {
@@ -111,6 +116,7 @@ export class RsaPrivateKey implements PrivateKey {
     checkConsistent(p > 1n && q > 1n && d > 0n && p * q === c.n, TYPE);
     this.#p = p;
     this.#q = q;
+    this.#d = d;
     this.#dp = d % (p - 1n);
     this.#dq = d % (q - 1n);
     checkConsistent(mod(c.e * this.#dp, p - 1n) === 1n && mod(c.e * this.#dq, q - 1n) === 1n, TYPE);
@@ -124,10 +130,15 @@ export class RsaPrivateKey implements PrivateKey {
     this.#iqmp = iqmp;
   }
 
-  sign(algorithm: string, data: Uint8Array): Uint8Array {
+  sign(algorithm: string, data: Uint8Array, ops?: PublicKeyOps): Uint8Array {
     const h = HASHES.get(algorithm);
     if (!h) throw new KeyError(`ssh-rsa key cannot sign ${algorithm}`, 'ALGO_UNSUPPORTED');
     const pub = this.publicKey;
+    if (ops) {
+      // OpenSSL's constant-time RSA (blinded, with its own fault check); same PKCS#1 v1.5 bytes.
+      const parts = { n: pub.n, e: pub.e, d: this.#d, p: this.#p, q: this.#q, dp: this.#dp, dq: this.#dq, iqmp: this.#iqmp };
+      return encodeSignature(algorithm, ops.rsaSign(parts, h.name, data));
+    }
     const m = bytesToBigint(emsaPkcs1(h, data, pub.size));
     // RSASP1 with the CRT (RFC 8017 §5.1.2 2.b).
     const m1 = modPow(m, this.#dp, this.#p);

@@ -1,3 +1,5 @@
+import type { PublicKeyOps } from '../provider.js';
+
 /**
  * Public and private key interfaces shared by host-key verification and user auth.
  * Key blobs and signature blobs are in SSH wire form (RFC 4253 §6.6).
@@ -14,9 +16,10 @@ export interface PublicKey {
    * Verify a signature blob (string algorithm, string signature) over data.
    * `algorithm` is the signature algorithm that was negotiated/expected (e.g. "rsa-sha2-256"
    * for an ssh-rsa key); a blob naming a different algorithm fails. Returns false on any
-   * mismatch; throws only KeyError for a malformed key.
+   * mismatch; throws only KeyError for a malformed key. With `ops` (a provider's public-key
+   * arithmetic, e.g. node:crypto) the check may be computed there.
    */
-  verify(algorithm: string, data: Uint8Array, signature: Uint8Array): boolean;
+  verify(algorithm: string, data: Uint8Array, signature: Uint8Array, ops?: PublicKeyOps): boolean;
 }
 
 export interface PrivateKey {
@@ -26,6 +29,9 @@ export interface PrivateKey {
   readonly publicKey: PublicKey;
   /** signature algorithms this key can make, best first (rsa: rsa-sha2-512, rsa-sha2-256, ssh-rsa) */
   readonly signatureAlgorithms: readonly string[];
-  /** Sign data; returns the signature blob (string algorithm, string signature). */
-  sign(algorithm: string, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /**
+   * Sign data; returns the signature blob (string algorithm, string signature). With `ops`
+   * (a provider's public-key arithmetic, e.g. node:crypto) the key may let it compute.
+   */
+  sign(algorithm: string, data: Uint8Array, ops?: PublicKeyOps): Uint8Array | Promise<Uint8Array>;
 }
