@@ -2,10 +2,10 @@
  * Bulk ciphers over node:crypto (Node-only). Same wire behaviour as the noble modules in
  * src/transport/cipher (differential-tested against them), 10-50x faster where OpenSSL
  * has hardware AES. Node has no Poly1305, so chacha20-poly1305 uses Node's ChaCha20 with
- * noble's Poly1305.
+ * our floating-point Poly1305 (../poly1305.ts).
  */
 import { createCipheriv, createDecipheriv, type Cipher, type CipherGCM, type Decipher, type DecipherGCM } from 'node:crypto';
-import { Poly1305 } from '@noble/ciphers/_poly1305.js';
+import { poly1305Into } from '../poly1305.js';
 import { MacError } from '../../errors.js';
 import { equalConstantTime } from '../../transport/mac/compare.js';
 import type { AeadCipherState, BlockCipherState, CipherAlgorithm } from '../../transport/cipher/types.js';
@@ -104,9 +104,7 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
   };
   const authenticate = (packet: Uint8Array, end: number, out: Uint8Array): void => {
     const polyKey = createCipheriv('chacha20', mainKey, iv0).update(zeros);
-    const mac = new Poly1305(polyKey);
-    mac.update(packet.subarray(0, end));
-    mac.digestInto(out);
+    poly1305Into(packet.subarray(0, end), polyKey, out);
     polyKey.fill(0);
   };
   return {

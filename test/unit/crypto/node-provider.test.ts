@@ -4,6 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
+import { poly1305 } from '@noble/ciphers/_poly1305.js';
+import { poly1305Into } from '../../../src/crypto/poly1305.js';
 import { nodeProvider } from '../../../src/crypto/node/index.js';
 import { pureProvider } from '../../../src/crypto/provider.js';
 import { NODE_CIPHERS } from '../../../src/crypto/node/ciphers.js';
@@ -111,4 +113,27 @@ describe('PacketDecoder in place, with release (slab reads)', () => {
       });
     }
   }
+});
+
+describe('Poly1305 (floating point, crypto/poly1305.ts) vs noble', () => {
+  it('RFC 8439 §2.5.2 vector', () => {
+    const key = Buffer.from('85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b', 'hex');
+    const out = new Uint8Array(16);
+    poly1305Into(new TextEncoder().encode('Cryptographic Forum Research Group'), key, out);
+    expect(Buffer.from(out).toString('hex')).to.equal('a8061dc1305136c6c22b8baf0c0127a9');
+  });
+
+  it('equals noble on random and extreme keys and messages of every length 0..300 and 32 KiB', () => {
+    const lengths = [...Array(301).keys(), 32768, 32768 + 5, 65536 - 1];
+    for (const [i, n] of lengths.entries()) {
+      const key = new Uint8Array(randomBytes(32));
+      if (i % 3 === 0) key.fill(0xff, 0, 16);
+      if (i % 4 === 0) key.fill(0xff, 16);
+      const msg = new Uint8Array(randomBytes(n));
+      if (i % 5 === 0) msg.fill(0xff);
+      const out = new Uint8Array(20);
+      poly1305Into(msg, key, out, 2);
+      expect(Buffer.from(out.subarray(2, 18)).toString('hex'), `length ${n}`).to.equal(Buffer.from(poly1305(msg, key)).toString('hex'));
+    }
+  });
 });
