@@ -195,7 +195,7 @@ export class SSH2 {
     return true;
   }
 
-  /** Install a callback: IGNORE, DEBUG, DISCONNECT, MACERROR, X11 (only DISCONNECT is ever called). */
+  /** Install a callback: IGNORE (ss, msg), DEBUG (ss, always_display, msg, lang), DISCONNECT (ss, reason, msg, lang), MACERROR (ss, packet: always undefined; the connection closes regardless), X11 (never called: no X11 forwarding). */
   callback(type: string | number, cb: ((...args: unknown[]) => unknown) | null | undefined): true | undefined {
     const t = parseConstant('CALLBACK', type);
     if (t === undefined) return this._set_error(LIBSSH2_ERROR.INVAL, `unknown callback type ${String(type)}`);
@@ -243,6 +243,11 @@ export class SSH2 {
         provider: nodeProvider,
         clientVersion: this.ident,
         debug: (l) => this.#log(l),
+        events: {
+          ignore: (data) => void this.callbacks.get(0)?.(this, utf8Text(data)),
+          debug: (always, message, lang) => void this.callbacks.get(1)?.(this, always ? 1 : 0, message, lang),
+          macError: () => void this.callbacks.get(3)?.(this, undefined),
+        },
         verifyHostKeySignature: (blob, alg, H, sig) => verifySignature(blob, alg, H, sig),
         // Net::SSH2 checks the host key after connect (check_hostkey): accept here.
         checkHostKey: async () => {},
@@ -507,3 +512,7 @@ export class SSH2 {
 }
 
 export default SSH2;
+
+function utf8Text(b: Uint8Array): string {
+  return new TextDecoder().decode(b);
+}

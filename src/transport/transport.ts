@@ -20,6 +20,15 @@ import type { KexInit, KexInitLists, Negotiated } from './negotiate.js';
 import type { ByteStream } from './stream.js';
 import { CLIENT_VERSION, printable, VersionParser } from './version.js';
 
+export interface TransportEvents {
+  /** SSH_MSG_IGNORE with its data (RFC 4253 §11.2) */
+  ignore?(data: Uint8Array): void;
+  /** SSH_MSG_DEBUG (RFC 4253 §11.3) */
+  debug?(alwaysDisplay: boolean, message: string, language: string): void;
+  /** a packet failed its MAC or AEAD tag check; the connection is then closed regardless */
+  macError?(): void;
+}
+
 export interface TransportConfig {
   /** our algorithm lists, best first (pseudo-algorithms are added here) */
   algorithms: KexInitLists;
@@ -35,6 +44,8 @@ export interface TransportConfig {
   rekeySeconds?: number;
   kexOptions?: KexClientOptions;
   debug?: (line: string) => void;
+  /** transport-generic messages from the peer, for callers that want them (libssh2's callbacks) */
+  events?: TransportEvents;
   /** the identification we send; defaults to CLIENT_VERSION */
   clientVersion?: string;
   /** cipher/MAC implementations (default: pure JS) */
@@ -308,6 +319,7 @@ export class Transport {
       }
     } catch (e) {
       const err = e instanceof SshError ? e : new ProtocolError(`internal error: ${(e as Error)?.message ?? e}`);
+      if (err instanceof MacError) this.config.events?.macError?.();
       if (err instanceof ConnectionLostError || err instanceof DisconnectError) this.fail(err);
       else this.abort(err);
     }
@@ -345,13 +357,18 @@ export class Transport {
         const desc = r.ascii('description');
         throw new DisconnectError(reason, printable(desc, 200), true);
       }
-      case MSG.IGNORE:
+      case MSG.IGNORE: {
+        const events = this.config.events;
+        if (events?.ignore) events.ignore(new Reader(payload, 1, 'IGNORE').string('data'));
         return;
+      }
       case MSG.DEBUG: {
         this.promptAck();
         const r = new Reader(payload, 1, 'DEBUG');
-        r.bool();
-        this.debug?.(`server debug message: ${printable(r.ascii('message'), 200)}`);
+        const alwaysDisplay = r.bool('always_display');
+        const message = r.ascii('message');
+        this.debug?.(`server debug message: ${printable(message, 200)}`);
+        if (this.config.events?.debug) this.config.events.debug(alwaysDisplay, message, r.remaining >= 4 ? r.ascii('language tag') : '');
         return;
       }
       case MSG.UNIMPLEMENTED: {

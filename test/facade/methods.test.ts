@@ -112,6 +112,23 @@ describe('Net::SSH2 facade methods against sshd', function () {
     expect(await x.connect(f.sshd.host, f.sshd.port)).to.equal(true);
     expect(await x.auth_password(f.sshd.user, 'bad')).to.equal(undefined);
     await x.disconnect();
+    expect(seen).to.deep.equal([]); // we disconnected, the server did not
+  });
+  it('SSH2.callback DEBUG receives sshd\'s SSH_MSG_DEBUG (authorized_keys options after publickey auth)', async () => {
+    const x = new SSH2();
+    const seen: unknown[][] = [];
+    expect(x.callback('DEBUG', (_ss, ...args) => seen.push(args))).to.equal(true);
+    expect(await x.connect(f.sshd.host, f.sshd.port)).to.equal(true);
+    expect(await x.auth_publickey(f.sshd.user, f.pub, f.key)).to.equal(true);
+    const ch = (await x.channel())!;
+    await ch.exec('true');
+    await ch.close();
+    expect(seen.length).to.be.greaterThan(0);
+    const [always, msg, lang] = seen[0]!;
+    expect(always).to.equal(0);
+    expect(msg).to.match(/authorized_keys:1: key options: .*pty/);
+    expect(lang).to.equal('');
+    await x.disconnect();
   });
   it('SSH2.blocking and SSH2.block_directions: a non-blocking read with nothing to read is EAGAIN', async () => {
     const c = await exec(s, 'sleep 1; echo late');
