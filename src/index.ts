@@ -34,3 +34,4 @@ export { publickeyMethod } from './auth/publickey.js';
 export { rankAuthMethods, DEFAULT_AUTH_RANK } from './auth/rank.js';
 export type { AuthMethod, AuthContext } from './auth/types.js';
 export { parsePublicKey, formatPublicKeyLine, formatPublicKeyRfc4716 } from './crypto/keys/index.js';
+export { PublicKeySubsystem, PublicKeyStatusError, type PublicKeyAttribute, type PublicKeyListing } from './publickey/client.js';
