@@ -14,6 +14,7 @@
  * ```
  */
 import { randomBytes } from '@noble/hashes/utils.js';
+import { concatBytes } from './wire/writer.js';
 import type { AgentClient } from './auth/agent/client.js';
 import { installAgentForwarding, requestAgentForwarding } from './auth/agent/forward.js';
 import type { HostbasedOptions } from './auth/hostbased.js';
@@ -420,20 +421,8 @@ export class SshClient {
 
 async function collect(read: () => Promise<Uint8Array | null>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    const c = await read();
-    if (c === null) break;
-    parts.push(c);
-    n += c.length;
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  for (let c = await read(); c !== null; c = await read()) parts.push(c);
+  return concatBytes(...parts);
 }
 
 /**

@@ -3,6 +3,7 @@
  * last SFTP status of an SFTP object. Set by every failing method, never cleared by later
  * successful calls (as libssh2 does), read with `error()`.
  */
+import { concatBytes as joinBytes } from '../wire/writer.js';
 import { LIBSSH2_ERROR, SshError, type ErrorCode } from '../errors.js';
 import { SftpError } from '../sftp/errors.js';
 
@@ -61,16 +62,9 @@ export function byteString(data: Uint8Array): string {
   return latin1.decode(data);
 }
 
+/** concatBytes over an array (the wire module's takes rest arguments). */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return joinBytes(...parts);
 }
 
 /** key => value pairs given as an object or as a flat list (Perl's hash arguments). */

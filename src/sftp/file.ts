@@ -4,6 +4,7 @@
  * fsync, fstatvfs and copy-data extensions. Large reads and writes are split into
  * requests of the server's maximum size and pipelined.
  */
+import { concatBytes } from '../wire/writer.js';
 import { SshError } from '../errors.js';
 import { writeAttrs, type SftpAttrs } from './attrs.js';
 import { EXT, FXP, FX } from './constants.js';
@@ -65,30 +66,14 @@ export class SftpFile {
     if (position === undefined) this.position += n;
     if (n === 0 && length > 0) return null;
     if (parts.length === 1) return parts[0]!.slice();
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatBytes(...parts);
   }
 
   /** The whole rest of the file from `position` (default 0). */
   async readAll(position = 0): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
-    let n = 0;
-    for await (const chunk of readRange(this, position, undefined, { chunkSize: this.client.limits.maxReadLength })) {
-      parts.push(chunk);
-      n += chunk.length;
-    }
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    for await (const chunk of readRange(this, position, undefined, { chunkSize: this.client.limits.maxReadLength })) parts.push(chunk);
+    return concatBytes(...parts);
   }
 
   /** Ordered chunks from `start` to `end` (or EOF), with many reads in flight. */

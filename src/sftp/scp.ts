@@ -4,6 +4,7 @@
  * Every control message is acknowledged by one byte: 0 = ok, 1 = warning, 2 = fatal, the
  * latter two followed by a message line, which becomes an ScpError.
  */
+import { concatBytes } from '../wire/writer.js';
 import { SshError } from '../errors.js';
 import type { Channel } from '../connection/channel.js';
 import type { LocalFs } from './local.js';
@@ -67,7 +68,7 @@ class ScpStream {
   private async fill(): Promise<boolean> {
     const c = await this.ch.read();
     if (c === null) return false;
-    this.buf = this.buf.length === 0 ? c : concat(this.buf, c);
+    this.buf = this.buf.length === 0 ? c : concatBytes(this.buf, c);
     return true;
   }
 
@@ -121,13 +122,6 @@ class ScpStream {
     const err = await this.stderr();
     return new ScpError(err ? `${what}: ${err}` : what, err);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** Finish the exchange: EOF, wait for exit, and fail on a non-zero status. */

@@ -6,14 +6,13 @@
  * - keepalive through a loopback TCP proxy that stops forwarding: the client gives up after
  *   ServerAliveCountMax unanswered probes and every pending operation fails.
  */
-import { readFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { connect, type NodeConnectOptions } from '../../src/node.js';
 import type { SshClient } from '../../src/client.js';
 import { DEFAULT_WINDOW } from '../../src/connection/connection.js';
-import { parsePrivateKey } from '../../src/crypto/keys/index.js';
 import { ConnectionLostError, SshError } from '../../src/errors.js';
+import { sshdClientOptions } from '../support/connect.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
 const MiB = 1024 * 1024;
@@ -72,16 +71,7 @@ describe('many channels, flow control and keepalive with OpenSSH sshd', function
     await sshd?.stop();
   });
 
-  function options(extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions {
-    return {
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.user,
-      hostKeyVerifier: () => true,
-      privateKeys: [parsePrivateKey(readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8'))],
-      ...extra,
-    };
-  }
+  const options = (extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions => sshdClientOptions(sshd, extra);
 
   it('200 concurrent exec channels on one connection, all outputs correct', async () => {
     const client = await connect(options());

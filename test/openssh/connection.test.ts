@@ -4,12 +4,12 @@
  * signals and break, extended-data modes, an interactive shell, and the server's other
  * host keys proven with hostkeys-prove-00.
  */
-import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { connect, type NodeConnectOptions } from '../../src/node.js';
 import type { SshClient } from '../../src/client.js';
 import type { Session } from '../../src/connection/session.js';
-import { parsePrivateKey, parsePublicKeyLine } from '../../src/crypto/keys/index.js';
+import { parsePublicKeyLine } from '../../src/crypto/keys/index.js';
+import { sshdClientOptions } from '../support/connect.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -47,16 +47,7 @@ describe('connection layer with OpenSSH sshd', function () {
     await sshd?.stop();
   });
 
-  function options(extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions {
-    return {
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.user,
-      hostKeyVerifier: () => true,
-      privateKeys: [parsePrivateKey(readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8'))],
-      ...extra,
-    };
-  }
+  const options = (extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions => sshdClientOptions(sshd, extra);
 
   describe('pty', () => {
     it('`tty` under a pty prints a /dev/pts path', async () => {

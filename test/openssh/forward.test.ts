@@ -6,14 +6,13 @@
  * - a refused direct-tcpip is a ChannelOpenError(CONNECT_FAILED); a cancelled forward stops listening.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { connect, forwardLocal, forwardRemote, pipeChannel, socksProxy, type NodeConnectOptions } from '../../src/node.js';
 import type { SshClient } from '../../src/client.js';
-import { parsePrivateKey } from '../../src/crypto/keys/index.js';
 import { ChannelOpenError, OPEN_FAILURE } from '../../src/errors.js';
+import { sshdClientOptions } from '../support/connect.js';
 import { freePort, startSshd, type Sshd } from '../support/sshd.js';
 
 const MiB = 1024 * 1024;
@@ -76,16 +75,7 @@ describe('forwarding with OpenSSH sshd', function () {
     await sshd?.stop();
   });
 
-  function options(extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions {
-    return {
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.user,
-      hostKeyVerifier: () => true,
-      privateKeys: [parsePrivateKey(readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8'))],
-      ...extra,
-    };
-  }
+  const options = (extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions => sshdClientOptions(sshd, extra);
 
   it('-L: 64 MiB through a local listener and direct-tcpip to an echo server, sha256 identical', async () => {
     const fwd = await forwardLocal(client, { bindPort: 0, target: { host: '127.0.0.1', port: echo.port } });
