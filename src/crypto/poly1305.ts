@@ -3,9 +3,13 @@
  * six 22-bit limbs held in doubles. A limb product is < 2^45, times 20 (2^132 ≡ 20 mod
  * 2^130 - 5) < 2^50, and a column of six such sums stays below 2^53, so every step is exact
  * and carries are Math.floor of a multiple of 2^-22. No branches or table lookups depend on
- * the key or the message. About 3x noble's 13-bit-limb integer version on V8; used where
- * chacha20-poly1305@openssh.com needs a Poly1305 (Node has none in node:crypto).
+ * the key or the message. About 3x noble's 13-bit-limb integer version on V8.
+ *
+ * `poly1305Into` is what chacha20-poly1305@openssh.com uses (Node has no Poly1305 in
+ * node:crypto): the WebAssembly kernel (./wasm/poly1305.ts, ~3.5x this one) where the runtime
+ * compiles WebAssembly, else this floating-point version.
  */
+import { createWasmPoly1305 } from './wasm/poly1305.js';
 
 const L = 4194304; // 2^22
 const INV = 1 / L;
@@ -15,14 +19,8 @@ function le32(b: Uint8Array, o: number): number {
   return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 }
 
-/**
- * The 16-byte Poly1305 tag of `msg` under the 32-byte one-time `key`, written to out[offset..].
- *
- * @example
- * const tag = new Uint8Array(16);
- * poly1305Into(message, oneTimeKey, tag);
- */
-export function poly1305Into(msg: Uint8Array, key: Uint8Array, out: Uint8Array, offset = 0): void {
+/** The floating-point Poly1305 (no WebAssembly); same contract as `poly1305Into`. */
+export function poly1305FloatInto(msg: Uint8Array, key: Uint8Array, out: Uint8Array, offset = 0): void {
   if (key.length !== 32) throw new RangeError('poly1305: key must be 32 bytes');
   // r, clamped (RFC 8439 §2.5.1), split into 22-bit limbs.
   const t0 = le32(key, 0) & 0x0fffffff;
@@ -188,3 +186,13 @@ function put32(b: Uint8Array, o: number, w: number): void {
   b[o + 2] = w >>> 16;
   b[o + 3] = w >>> 24;
 }
+
+/**
+ * The 16-byte Poly1305 tag of `msg` under the 32-byte one-time `key`, written to out[offset..].
+ *
+ * @example
+ * const tag = new Uint8Array(16);
+ * poly1305Into(message, oneTimeKey, tag);
+ */
+export const poly1305Into: (msg: Uint8Array, key: Uint8Array, out: Uint8Array, offset?: number) => void =
+  createWasmPoly1305() ?? poly1305FloatInto;

@@ -89,24 +89,29 @@ function gcm(opensslName: string) {
  * chacha20-poly1305@openssh.com with Node's ChaCha20. Node implements the IETF layout
  * (32-bit counter ‖ 96-bit nonce); OpenSSH uses DJB's (64-bit counter ‖ 64-bit nonce). The
  * state words coincide when the 16-byte IV is LE32(counter) ‖ 0x00000000 ‖ BE64(seq).
+ * One K_2 stream per packet gives both the Poly1305 key (block 0, whose second half is
+ * discarded) and the body keystream (from block 1 on), so a packet costs two cipher contexts
+ * to seal and one to open (the codec takes the length from decryptLength, not from the
+ * packet, so open leaves the length field encrypted).
  */
 function chachaPoly(key: Uint8Array): AeadCipherState {
   const mainKey = Buffer.from(key.subarray(0, 32));
   const headerKey = Buffer.from(key.subarray(32, 64));
   const iv0 = Buffer.alloc(16);
-  const iv1 = Buffer.alloc(16);
-  iv1[0] = 1;
-  const zeros = Buffer.alloc(32);
+  const block0 = Buffer.alloc(64);
   const tag = new Uint8Array(16);
   const setSeq = (seq: number): void => {
     iv0.writeUInt32BE(seq >>> 0, 12);
-    iv1.writeUInt32BE(seq >>> 0, 12);
   };
-  const authenticate = (packet: Uint8Array, end: number, out: Uint8Array): void => {
-    const polyKey = createCipheriv('chacha20', mainKey, iv0).update(zeros);
-    poly1305Into(packet.subarray(0, end), polyKey, out);
-    polyKey.fill(0);
+  /** The K_2 stream for this packet, positioned at block 1; the Poly1305 key is in polyKey. */
+  const mainStream = (polyKey: Uint8Array): ReturnType<typeof createCipheriv> => {
+    const stream = createCipheriv('chacha20', mainKey, iv0);
+    const ks = stream.update(block0);
+    polyKey.set(ks.subarray(0, 32));
+    ks.fill(0);
+    return stream;
   };
+  const polyKey = new Uint8Array(32);
   return {
     kind: 'aead',
     decryptLength(seq: number, first4: Uint8Array): number {
@@ -118,18 +123,21 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
       setSeq(seq);
       const end = packet.length - 16;
       packet.set(createCipheriv('chacha20', headerKey, iv0).update(packet.subarray(0, 4)), 0);
-      packet.set(createCipheriv('chacha20', mainKey, iv1).update(packet.subarray(4, end)), 4);
-      authenticate(packet, end, packet.subarray(end));
+      const stream = mainStream(polyKey);
+      packet.set(stream.update(packet.subarray(4, end)), 4);
+      poly1305Into(packet.subarray(0, end), polyKey, packet, end);
+      polyKey.fill(0);
     },
-    open(seq: number, packet: Uint8Array): void {
+    open(seq: number, packet: Uint8Array): Uint8Array {
       setSeq(seq);
       const end = packet.length - 16;
       if (end < 4) throw new MacError('chacha20-poly1305: packet too short');
-      authenticate(packet, end, tag);
+      const stream = mainStream(polyKey);
+      poly1305Into(packet.subarray(0, end), polyKey, tag);
+      polyKey.fill(0);
       const ok = equalConstantTime(tag, packet.subarray(end));
       if (!ok) throw new MacError('chacha20-poly1305 tag check failed');
-      packet.set(createCipheriv('chacha20', headerKey, iv0).update(packet.subarray(0, 4)), 0);
-      packet.set(createCipheriv('chacha20', mainKey, iv1).update(packet.subarray(4, end)), 4);
+      return stream.update(packet.subarray(4, end));
     },
     dispose(): void {
       mainKey.fill(0);

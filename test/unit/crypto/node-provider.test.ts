@@ -4,8 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { poly1305 } from '@noble/ciphers/_poly1305.js';
-import { poly1305Into } from '../../../src/crypto/poly1305.js';
+import { poly1305FloatInto, poly1305Into } from '../../../src/crypto/poly1305.js';
+import { createWasmPoly1305 } from '../../../src/crypto/wasm/poly1305.js';
 import { nodeProvider } from '../../../src/crypto/node/index.js';
 import { pureProvider } from '../../../src/crypto/provider.js';
 import { NODE_CIPHERS } from '../../../src/crypto/node/ciphers.js';
@@ -115,25 +117,66 @@ describe('PacketDecoder in place, with release (slab reads)', () => {
   }
 });
 
-describe('Poly1305 (floating point, crypto/poly1305.ts) vs noble', () => {
-  it('RFC 8439 §2.5.2 vector', () => {
-    const key = Buffer.from('85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b', 'hex');
-    const out = new Uint8Array(16);
-    poly1305Into(new TextEncoder().encode('Cryptographic Forum Research Group'), key, out);
-    expect(Buffer.from(out).toString('hex')).to.equal('a8061dc1305136c6c22b8baf0c0127a9');
-  });
+const wasmPoly1305 = createWasmPoly1305()!;
 
-  it('equals noble on random and extreme keys and messages of every length 0..300 and 32 KiB', () => {
-    const lengths = [...Array(301).keys(), 32768, 32768 + 5, 65536 - 1];
-    for (const [i, n] of lengths.entries()) {
-      const key = new Uint8Array(randomBytes(32));
-      if (i % 3 === 0) key.fill(0xff, 0, 16);
-      if (i % 4 === 0) key.fill(0xff, 16);
-      const msg = new Uint8Array(randomBytes(n));
-      if (i % 5 === 0) msg.fill(0xff);
-      const out = new Uint8Array(20);
-      poly1305Into(msg, key, out, 2);
-      expect(Buffer.from(out.subarray(2, 18)).toString('hex'), `length ${n}`).to.equal(Buffer.from(poly1305(msg, key)).toString('hex'));
-    }
+for (const [label, impl] of [
+  ['floating point, crypto/poly1305.ts', poly1305FloatInto],
+  ['WebAssembly, crypto/wasm/poly1305.ts', wasmPoly1305],
+  ['selected, poly1305Into', poly1305Into],
+] as const) {
+  describe(`Poly1305 (${label}) vs noble`, () => {
+    it('RFC 8439 §2.5.2 vector', () => {
+      const key = Buffer.from('85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b', 'hex');
+      const out = new Uint8Array(16);
+      impl(new TextEncoder().encode('Cryptographic Forum Research Group'), key, out);
+      expect(Buffer.from(out).toString('hex')).to.equal('a8061dc1305136c6c22b8baf0c0127a9');
+    });
+
+    it('RFC 8439 A.3 edge vectors (h ≥ p at the end, carries into 2^130, s overflow)', () => {
+      const vectors: [string, string, string][] = [
+        ['02' + '00'.repeat(31), 'ff'.repeat(16), '03' + '00'.repeat(15)],
+        ['02' + '00'.repeat(15) + 'ff'.repeat(16), '02' + '00'.repeat(15), '03' + '00'.repeat(15)],
+        ['01' + '00'.repeat(31), 'ff'.repeat(16) + 'f0' + 'ff'.repeat(15) + '11' + '00'.repeat(15), '05' + '00'.repeat(15)],
+        ['01' + '00'.repeat(31), 'ff'.repeat(16) + 'fb' + 'fe'.repeat(15) + '01'.repeat(16), '00'.repeat(16)],
+        ['02' + '00'.repeat(31), 'fd' + 'ff'.repeat(15), 'fa' + 'ff'.repeat(15)],
+      ];
+      for (const [key, msg, tag] of vectors) {
+        const out = new Uint8Array(16);
+        impl(Buffer.from(msg, 'hex'), Buffer.from(key, 'hex'), out);
+        expect(Buffer.from(out).toString('hex'), msg).to.equal(tag);
+      }
+    });
+
+    it('equals noble on random and extreme keys and messages of every length 0..300, 32 KiB and beyond one kernel chunk', () => {
+      const lengths = [...Array(301).keys(), 32768, 32768 + 5, 65536 - 1, 262144, 262144 + 17, 600001];
+      for (const [i, n] of lengths.entries()) {
+        const key = new Uint8Array(randomBytes(32));
+        if (i % 3 === 0) key.fill(0xff, 0, 16);
+        if (i % 4 === 0) key.fill(0xff, 16);
+        const msg = new Uint8Array(randomBytes(n));
+        if (i % 5 === 0) msg.fill(0xff);
+        const out = new Uint8Array(20);
+        impl(msg, key, out, 2);
+        expect(Buffer.from(out.subarray(2, 18)).toString('hex'), `length ${n}`).to.equal(Buffer.from(poly1305(msg, key)).toString('hex'));
+      }
+    });
+
+    it('equals noble on arbitrary inputs (fast-check)', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 2000 }), (key, msg) => {
+          const out = new Uint8Array(16);
+          impl(msg, key, out);
+          return Buffer.from(out).equals(Buffer.from(poly1305(msg, key)));
+        }),
+        { numRuns: 500 },
+      );
+    });
+  });
+}
+
+describe('WebAssembly Poly1305 selection', () => {
+  it('is what poly1305Into uses on Node', () => {
+    expect(wasmPoly1305).to.not.equal(undefined);
+    expect(poly1305Into).to.not.equal(poly1305FloatInto);
   });
 });
