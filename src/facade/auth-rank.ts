@@ -3,7 +3,7 @@
  * which the parameters were given, in order; resolve the name of the one that worked.
  * Mirrors Net::SSH2 0.73's `_auth_methods` table and default rank.
  */
-import { LIBSSH2_ERROR } from '../errors.js';
+import { LIBSSH2_ERROR, SshError } from '../errors.js';
 import { localUser } from './node-io.js';
 import type { KeyboardCallback } from './auth.js';
 import type { SSH2 } from './ssh2.js';
@@ -25,38 +25,63 @@ export interface AuthParams {
 
 export const DEFAULT_RANK: readonly string[] = ['hostbased', 'publickey', 'keyboard-auto', 'password', 'agent', 'keyboard', 'password-interact', 'none'];
 
+/** The auth methods as operations that throw on failure (provided by SSH2). */
+export interface AuthOps {
+  readonly session: SSH2;
+  list(username: string): Promise<string[] | null>;
+  password(username: string, password: string | undefined, callback?: (ss: SSH2, username: string) => unknown): Promise<void>;
+  passwordInteract(username: string, callback?: (ss: SSH2, username: string) => unknown): Promise<void>;
+  publickey(username: string, privatekey: string, passphrase?: string): Promise<void>;
+  hostbased(username: string, privatekey: string, hostname: string, localUsername?: string, passphrase?: string): Promise<void>;
+  keyboard(username: string, passwordOrCallback?: string | KeyboardCallback): Promise<void>;
+  agent(username: string): Promise<void>;
+}
+
 interface MethodSpec {
   ssh: string;
   /** parameter names: "x?" optional, "_x" a pseudo-parameter that must be true */
   params: string[];
-  run: (ss: SSH2, args: unknown[]) => Promise<unknown>;
+  run: (ops: AuthOps, args: unknown[]) => Promise<unknown>;
 }
 
+const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : (v as string));
+
 const METHODS: Record<string, MethodSpec> = {
-  agent: { ssh: 'publickey', params: ['_fallback', 'username'], run: (ss, [u]) => ss.auth_agent(u as string) },
+  agent: { ssh: 'publickey', params: ['_fallback', 'username'], run: (o, [u]) => o.agent(u as string) },
   hostbased: {
     ssh: 'hostbased',
     params: ['username', 'publickey', 'privatekey', 'hostname', 'local_username?', 'passphrase?'],
-    run: (ss, [u, pub, priv, h, lu, pp]) => ss.auth_hostbased(u as string, pub as string, priv as string, h as string, lu as string, pp as string),
+    run: (o, [u, _pub, priv, h, lu, pp]) => o.hostbased(u as string, priv as string, h as string, str(lu), str(pp)),
   },
   publickey: {
     ssh: 'publickey',
     params: ['username', 'publickey?', 'privatekey', 'passphrase?'],
-    run: (ss, [u, pub, priv, pp]) => ss.auth_publickey(u as string, pub as string, priv as string, pp as string),
+    run: (o, [u, _pub, priv, pp]) => o.publickey(u as string, priv as string, str(pp)),
   },
-  keyboard: { ssh: 'keyboard-interactive', params: ['_interact', '_fallback', 'username', 'cb_keyboard?'], run: (ss, [u, cb]) => ss.auth_keyboard(u as string, cb as KeyboardCallback) },
-  'keyboard-auto': { ssh: 'keyboard-interactive', params: ['username', 'password'], run: (ss, [u, p]) => ss.auth_keyboard(u as string, p as string) },
-  password: { ssh: 'password', params: ['username', 'password', 'cb_password?'], run: (ss, [u, p, cb]) => ss.auth_password(u as string, p as string, cb as never) },
-  'password-interact': { ssh: 'password', params: ['_interact', '_fallback', 'username', 'cb_password?'], run: (ss, [u, cb]) => ss.auth_password_interact(u as string, cb as never) },
-  none: { ssh: 'none', params: ['username'], run: (ss, [u]) => ss.auth_password(u as string) },
+  keyboard: { ssh: 'keyboard-interactive', params: ['_interact', '_fallback', 'username', 'cb_keyboard?'], run: (o, [u, cb]) => o.keyboard(u as string, cb as KeyboardCallback | undefined) },
+  'keyboard-auto': { ssh: 'keyboard-interactive', params: ['username', 'password'], run: (o, [u, p]) => o.keyboard(u as string, p as string) },
+  password: { ssh: 'password', params: ['username', 'password', 'cb_password?'], run: (o, [u, p, cb]) => o.password(u as string, p as string, cb as never) },
+  'password-interact': { ssh: 'password', params: ['_interact', '_fallback', 'username', 'cb_password?'], run: (o, [u, cb]) => o.passwordInteract(u as string, cb as never) },
+  none: { ssh: 'none', params: ['username'], run: (o, [u]) => o.password(u as string, undefined) },
 };
 
-export async function authWithRank(ss: SSH2, params: AuthParams): Promise<string | undefined> {
+/**
+ * One operation (it throws on failure): every failed method is recorded in `error()` as it
+ * happens, as Net::SSH2's calls do; the end is AUTHENTICATION_FAILED "All authentication
+ * methods failed".
+ */
+export async function authWithRank(ops: AuthOps, params: AuthParams): Promise<string> {
+  const ss = ops.session;
   ss._set_error(LIBSSH2_ERROR.AUTHENTICATION_FAILED, 'Authentication failed');
   const p: Record<string, unknown> = { ...params };
   if (p.username === undefined) p.username = localUser();
   const rank = params.rank ?? DEFAULT_RANK;
-  const allowed = await ss.auth_list_list(p.username as string);
+  let allowed: string[] | null | undefined;
+  try {
+    allowed = await ops.list(p.username as string);
+  } catch (e) {
+    ss._fail(e);
+  }
   if (ss.auth_ok()) return 'none';
   const remote = allowed ? new Set(allowed) : null;
   if (p.password === undefined && p.passphrase === undefined) p.fallback = true;
@@ -78,9 +103,13 @@ export async function authWithRank(ss: SSH2, params: AuthParams): Promise<string
         args.push(p[name] ?? undefined);
       }
     }
-    if ((await spec.run(ss, args)) && ss.auth_ok()) return type;
+    try {
+      await spec.run(ops, args);
+    } catch (e) {
+      ss._fail(e);
+    }
+    if (ss.auth_ok()) return type;
   }
   if (ss.auth_ok()) return 'none';
-  ss._set_error(LIBSSH2_ERROR.AUTHENTICATION_FAILED, 'All authentication methods failed');
-  return undefined;
+  throw new SshError('AUTHENTICATION_FAILED', 'All authentication methods failed');
 }

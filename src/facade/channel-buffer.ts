@@ -55,6 +55,20 @@ export class StreamBuffer {
     return out.slice();
   }
 
+  /** The offset just past the first `marker` in the buffered bytes, or -1. */
+  find(marker: Uint8Array): number {
+    if (marker.length === 0 || this.size < marker.length) return -1;
+    if (this.chunks.length > 1) this.chunks = [concatBytes(this.chunks)];
+    const hay = this.chunks[0]!;
+    const first = marker[0]!;
+    for (let i = hay.indexOf(first); i >= 0 && i + marker.length <= hay.length; i = hay.indexOf(first, i + 1)) {
+      let j = 1;
+      while (j < marker.length && hay[i + j] === marker[j]) j++;
+      if (j === marker.length) return i + marker.length;
+    }
+    return -1;
+  }
+
   /** Drop what is buffered; returns the count. */
   clear(): number {
     const n = this.size;

@@ -9,6 +9,7 @@ import { TERMINAL_MODE, decodeTerminalModes, type PtyOptions } from '../connecti
 import { StreamBuffer } from './channel-buffer.js';
 import { LIBSSH2_CHANNEL_FLUSH_ALL, LIBSSH2_SESSION_BLOCK_INBOUND, LIBSSH2_SESSION_BLOCK_OUTBOUND, parseConstant } from './constants.js';
 import { format, signalNumber } from './node-io.js';
+import { settlesThisTurn } from './nonblocking.js';
 import { byteString, pairs, toBytes } from './state.js';
 import type { SSH2 } from './ssh2.js';
 
@@ -35,6 +36,40 @@ export class Channel {
     this.remoteInitialWindow = core.sendWindow;
   }
 
+  /** waiters for the peer's next WINDOW_ADJUST (poll's POLLOUT) */
+  #windowWaiters: (() => void)[] = [];
+  #windowHooked = false;
+
+  /**
+   * @internal For poll: resolves when what poll reports may have changed — data or EOF on the
+   * wanted streams (read into this channel's buffers), the channel's close, or (with
+   * `window`) the peer growing our send window.
+   */
+  _changed(stdout: boolean, stderr: boolean, window: boolean): Promise<void> {
+    const waits: Promise<unknown>[] = [this.core.closed];
+    // (an ended stream has nothing more to report: no wake-up from it)
+    if (stdout && !this.out.ended && !this.out.error) waits.push(this.out.fill());
+    if (stderr && !this.err.ended && !this.err.error) waits.push(this.err.fill());
+    if (window) {
+      // The core channel has no window event: observe its WINDOW_ADJUST handler.
+      if (!this.#windowHooked) {
+        this.#windowHooked = true;
+        const adjust = this.core.onWindowAdjust.bind(this.core);
+        this.core.onWindowAdjust = (bytes: number) => {
+          adjust(bytes);
+          for (const w of this.#windowWaiters.splice(0)) w();
+        };
+      }
+      waits.push(new Promise<void>((r) => this.#windowWaiters.push(r)));
+    }
+    return Promise.race(waits).then(() => undefined);
+  }
+
+  /** @internal For poll: [stdout bytes, stderr bytes] taken from the core and not yet read. */
+  _buffered(): [number, number] {
+    return [this.out.length, this.err.length];
+  }
+
   /** The owning Net::SSH2 object. */
   session(): SSH2 {
     return this.ssh2;
@@ -52,8 +87,41 @@ export class Channel {
     return this.ssh2.blocking(flag);
   }
 
-  #run<T>(op: () => Promise<T>): Promise<T | undefined> {
-    return this.ssh2._attempt(op);
+  /** An I/O method under the session's blocking rules (see nonblocking.ts). */
+  #io<T>(method: string, args: readonly unknown[], op: () => Promise<T>): Promise<T | undefined> {
+    return this.ssh2._io(this, method, args, op);
+  }
+
+  /**
+   * Fill the read buffers until `ready()`. Blocking: waits as long as needed. Non-blocking:
+   * throws EAGAIN (block direction inbound) if a fill does not complete within this turn;
+   * what arrives later stays buffered for the next call.
+   */
+  async #fillUntil(ready: () => boolean, fill: () => Promise<void>): Promise<void> {
+    while (!ready()) {
+      const f = fill();
+      if (this.ssh2.blocking()) await f;
+      else if (!(await settlesThisTurn(f))) {
+        this.ssh2._block_directions = LIBSSH2_SESSION_BLOCK_INBOUND;
+        throw new SshError('EAGAIN', 'would block');
+      }
+    }
+  }
+
+  /** The peer's EOF on both streams, keeping whatever data arrives before it. */
+  async #waitEof(): Promise<void> {
+    while (!(this.out.ended && this.err.ended)) {
+      await Promise.race([this.out.fill(), this.err.fill()]);
+      const e = this.out.error ?? this.err.error;
+      if (e) throw e;
+    }
+  }
+
+  /** wait_eof, discard unread data, then the peer's close. */
+  async #waitClosed(): Promise<void> {
+    await this.#waitEof();
+    await this.flush('all');
+    await this.core.closed;
   }
 
   #asSession(): Session {
@@ -62,16 +130,18 @@ export class Channel {
   }
 
   /** `env` requests; true only if every one was accepted. */
-  async setenv(...args: unknown[]): Promise<true | undefined> {
-    let ok = true;
-    for (const [k, v] of pairs(args)) {
-      const r = await this.#run(async () => {
-        if (!(await this.#asSession().setEnv(k, String(v)))) throw new SshError('CHANNEL_REQUEST_DENIED', 'Unable to complete request for channel-setenv');
-        return true;
-      });
-      if (!r) ok = false;
-    }
-    return ok ? true : undefined;
+  setenv(...args: unknown[]): Promise<true | undefined> {
+    const env = pairs(args);
+    return this.#io('setenv', [env], async () => {
+      let refused: SshError | null = null;
+      for (const [k, v] of env) {
+        if (await this.#asSession().setEnv(k, String(v))) continue;
+        refused = new SshError('CHANNEL_REQUEST_DENIED', 'Unable to complete request for channel-setenv');
+        this.ssh2._fail(refused);
+      }
+      if (refused) throw refused;
+      return true as const;
+    });
   }
 
   /** True once the peer sent EOF and everything received has been read. */
@@ -80,36 +150,26 @@ export class Channel {
   }
 
   send_eof(): Promise<true | undefined> {
-    return this.#run(() => this.core.eof().then(() => true as const));
+    return this.#io('send_eof', [], () => this.core.eof().then(() => true as const));
   }
 
   close(): Promise<true | undefined> {
-    return this.#run(() => this.core.close().then(() => true as const));
+    return this.#io('close', [], () => this.core.close().then(() => true as const));
   }
 
   /** Wait for the peer's EOF, keeping whatever data arrives before it. */
   wait_eof(): Promise<true | undefined> {
-    return this.#run(async () => {
-      while (!(this.out.ended && this.err.ended)) {
-        await Promise.race([this.out.fill(), this.err.fill()]);
-        const e = this.out.error ?? this.err.error;
-        if (e) throw e;
-      }
-      return true as const;
-    });
+    return this.#io('wait_eof', [], () => this.#waitEof().then(() => true as const));
   }
 
   /** wait_eof, discard unread data, then wait for the peer's close. */
-  async wait_closed(): Promise<true | undefined> {
-    if (!(await this.wait_eof())) return undefined;
-    await this.flush('all');
-    return this.#run(() => this.core.closed.then(() => true as const));
+  wait_closed(): Promise<true | undefined> {
+    return this.#io('wait_closed', [], () => this.#waitClosed().then(() => true as const));
   }
 
   /** The exit status (0 if none was sent); waits for the close. */
-  async exit_status(): Promise<number | undefined> {
-    if (!(await this.wait_closed())) return undefined;
-    return this.core.status.code ?? 0;
+  exit_status(): Promise<number | undefined> {
+    return this.#io('exit_status', [], () => this.#waitClosed().then(() => this.core.status.code ?? 0));
   }
 
   /** Signal name without "SIG" ('' if none); waits for the close. */
@@ -118,10 +178,12 @@ export class Channel {
   }
 
   /** List context: [name, error message, language]. */
-  async exit_signal_list(): Promise<[string, string | undefined, string | undefined] | undefined> {
-    if (!(await this.wait_closed())) return undefined;
-    const s = this.core.status;
-    return [s.signal ?? '', s.message || undefined, undefined];
+  exit_signal_list(): Promise<[string, string | undefined, string | undefined] | undefined> {
+    return this.#io('exit_signal_list', [], async () => {
+      await this.#waitClosed();
+      const s = this.core.status;
+      return [s.signal ?? '', s.message || undefined, undefined] as [string, string | undefined, string | undefined];
+    });
   }
 
   /** The signal as a local number: 0 if none, 255 if unknown here. */
@@ -136,7 +198,7 @@ export class Channel {
    * the packed encoding; width/height in characters, negative for pixels (default 80×24).
    */
   pty(term: string, modes?: Record<string, number> | Uint8Array | string | null, width?: number, height?: number): Promise<true | undefined> {
-    return this.#run(async () => {
+    return this.#io('pty', [term, modes, width, height], async () => {
       const opts: PtyOptions = { term, ...dims(width, height) };
       if (modes instanceof Uint8Array || typeof modes === 'string') opts.modes = decodeTerminalModes(typeof modes === 'string' ? latin1Bytes(modes) : modes);
       else if (modes) opts.modes = Object.entries(modes).map(([k, v]) => [modeNumber(k), Number(v)] as [number, number]).filter(([k]) => k !== 0);
@@ -146,7 +208,7 @@ export class Channel {
   }
 
   pty_size(width: number, height: number): Promise<true | undefined> {
-    return this.#run(async () => {
+    return this.#io('pty_size', [width, height], async () => {
       const d = dims(width, height);
       await this.#asSession().windowChange({ cols: d.cols ?? 0, rows: d.rows ?? 0, width: d.width, height: d.height });
       return true as const;
@@ -166,7 +228,7 @@ export class Channel {
 
   /** Start `request` ("shell", "exec", "subsystem", …) with an optional string argument. */
   process(request: string, message?: string): Promise<true | undefined> {
-    return this.#run(async () => {
+    return this.#io('process', [request, message], async () => {
       const body = message === undefined ? undefined : Session.stringBody(message);
       if (!(await this.core.request(request, true, body))) throw new SshError('CHANNEL_REQUEST_DENIED', `Unable to complete request for channel-process-startup`);
       return true as const;
@@ -191,15 +253,8 @@ export class Channel {
    */
   read(max_size = 32768, ext: boolean | number = false): Promise<Uint8Array | undefined> {
     const buf = ext ? this.err : this.out;
-    return this.#run(async () => {
-      while (buf.length === 0 && !buf.ended) {
-        if (buf.error) throw buf.error;
-        if (!this.ssh2.blocking() && this.core.bufferedBytes === 0) {
-          this.ssh2._block_directions = LIBSSH2_SESSION_BLOCK_INBOUND;
-          throw new SshError('EAGAIN', 'would block');
-        }
-        await buf.fill();
-      }
+    return this.ssh2._attempt(async () => {
+      await this.#fillUntil(() => buf.length > 0 || buf.ended || buf.error !== null, () => buf.fill());
       if (buf.error && buf.length === 0) throw buf.error;
       return buf.shift(max_size);
     });
@@ -212,43 +267,40 @@ export class Channel {
 
   /** [stdout, stderr] as soon as either has data; undefined (empty list) at EOF or on error. */
   read2(max_size = 32768): Promise<[Uint8Array, Uint8Array] | undefined> {
-    return this.#run(async () => {
-      while (this.out.length === 0 && this.err.length === 0) {
-        if (this.out.ended && this.err.ended) {
-          this.ssh2._set_error(0, '');
-          return undefined;
-        }
-        if (this.out.error ?? this.err.error) throw this.out.error ?? this.err.error;
-        if (!this.ssh2.blocking() && this.core.bufferedBytes === 0) {
-          this.ssh2._block_directions = LIBSSH2_SESSION_BLOCK_INBOUND;
-          throw new SshError('EAGAIN', 'would block');
-        }
-        await Promise.race([this.out.fill(), this.err.fill()]);
+    const { out, err } = this;
+    return this.ssh2._attempt(async () => {
+      const ready = () => out.length > 0 || err.length > 0 || (out.ended && err.ended) || (out.error ?? err.error) !== null;
+      await this.#fillUntil(ready, () => Promise.race([out.fill(), err.fill()]));
+      if (out.length === 0 && err.length === 0) {
+        if (out.error ?? err.error) throw out.error ?? err.error;
+        this.ssh2._set_error(0, '');
+        return undefined;
       }
-      return [this.out.shift(max_size), this.err.shift(max_size)] as [Uint8Array, Uint8Array];
+      return [out.shift(max_size), err.shift(max_size)] as [Uint8Array, Uint8Array];
     });
   }
 
-  /** Next line including `eol` (default "\n"), decoded as UTF-8; undefined at EOF. */
+  /**
+   * Next line including `eol` (default "\n"), decoded as UTF-8; the rest at EOF, then
+   * undefined. Non-blocking: undefined with EAGAIN until a whole line (or EOF) is there; a
+   * partial line is never consumed.
+   */
   async readline(ext: boolean | number = 0, eol = '\n'): Promise<string | undefined> {
     if (this.eof()) return undefined;
     const buf = ext ? this.err : this.out;
     const marker = utf8.encode(eol);
-    const parts: number[] = [];
-    for (;;) {
-      const c = await this.read(1, ext);
-      if (c === undefined) break;
-      if (c.length === 0 && buf.ended) {
-        this.ssh2._set_error(0, '');
-        break;
-      }
-      parts.push(...c);
-      if (marker.length > 0 && endsWith(parts, marker)) {
-        this.ssh2._set_error(0, ''); // as Net::SSH2's readline does on a complete line
-        break;
-      }
-    }
-    return parts.length ? utf8d.decode(new Uint8Array(parts)) : undefined;
+    let complete = false;
+    const line = await this.ssh2._attempt(async () => {
+      await this.#fillUntil(() => buf.ended || buf.error !== null || buf.find(marker) >= 0, () => buf.fill());
+      const at = buf.find(marker);
+      complete = at >= 0 || (buf.ended && !buf.error);
+      return buf.shift(at >= 0 ? at : buf.length);
+    });
+    if (line === undefined) return undefined;
+    // Net::SSH2's readline clears the error on a complete line and at EOF.
+    if (complete) this.ssh2._set_error(0, '');
+    else if (buf.error) this.ssh2._fail(buf.error);
+    return line.length ? utf8d.decode(line) : undefined;
   }
 
   /** List context: every remaining line until EOF. */
@@ -269,13 +321,14 @@ export class Channel {
 
   /**
    * Send `buffer` (to stderr with `ext`); resolves with the bytes written. Non-blocking: only
-   * what the window allows now, EAGAIN if nothing.
+   * what the window allows now, EAGAIN (outbound) if nothing.
    */
   write(buffer: string | Uint8Array, ext: boolean | number = false): Promise<number | undefined> {
     const data = toBytes(buffer);
-    return this.#run(async () => {
+    const blocking = this.ssh2.blocking();
+    return this.ssh2._io(this, 'write', [data, ext ? 1 : 0], async () => {
       let chunk = data;
-      if (!this.ssh2.blocking()) {
+      if (!blocking) {
         if (this.core.sendWindow === 0 && data.length > 0) {
           this.ssh2._block_directions = LIBSSH2_SESSION_BLOCK_OUTBOUND;
           throw new SshError('EAGAIN', 'would block');
@@ -284,7 +337,7 @@ export class Channel {
       }
       await this.core.write(chunk, ext ? 1 : undefined);
       return chunk.length;
-    });
+    }, { direction: () => LIBSSH2_SESSION_BLOCK_OUTBOUND });
   }
 
   /** Discard unread data: `ext` 0 (stdout), 1/'stderr' (stderr) or 'all'; returns the count. */
@@ -365,11 +418,14 @@ export class Channel {
 
   /** close + wait_closed; sets `child_error` ($?) and is true when it is 0. */
   async CLOSE(): Promise<true | undefined> {
-    if (!(await this.close()) || !(await this.wait_closed())) return undefined;
-    const status = (await this.exit_status()) ?? 0;
-    const signal = (await this.exit_signal_number()) ?? 0;
-    this.child_error = (status << 8) | signal;
-    return this.child_error === 0 ? true : undefined;
+    const ok = await this.#io('CLOSE', [], async () => {
+      await this.core.close();
+      await this.#waitClosed();
+      const s = this.core.status;
+      this.child_error = ((s.code ?? 0) << 8) | (s.signal ? signalNumber(s.signal.replace(/@.*$/, '')) : 0);
+      return true as const;
+    });
+    return ok && this.child_error === 0 ? true : undefined;
   }
 
   EOF(): boolean {

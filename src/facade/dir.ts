@@ -1,4 +1,5 @@
 /** Net::SSH2::Dir: entries of an open remote directory, one per `read()`. */
+import { LIBSSH2_ERROR } from '../errors.js';
 import type { SftpDir } from '../sftp/dir.js';
 import type { SftpName } from '../sftp/packets.js';
 import { toStatHash, type StatHash } from './attrs.js';
@@ -17,7 +18,9 @@ export class Dir {
   /** The next entry `{ name, mode, size, uid, gid, atime, mtime }`, or undefined at the end. */
   async read(): Promise<StatHash | undefined> {
     while (this.batch.length === 0 && !this.done) {
-      const b = await this.sftp._run(() => this.core.read());
+      const b = await this.sftp._run(this, 'read', [], () => this.core.read());
+      // undefined: failed (the end, as Net::SSH2 reports it) or EAGAIN (call again)
+      if (b === undefined && this.sftp.session().error() === LIBSSH2_ERROR.EAGAIN) return undefined;
       if (!b) this.done = true;
       else this.batch = b;
     }

@@ -20,21 +20,21 @@ export class File {
 
   /** Up to `size` bytes from the current position; empty at EOF; undefined on error. */
   read(size: number): Promise<Uint8Array | undefined> {
-    return this.sftp._run(async () => (await this.core.read(size)) ?? new Uint8Array(0));
+    return this.sftp._run(this, 'read', [size], async () => (await this.core.read(size)) ?? new Uint8Array(0));
   }
 
   /** Write at the current position; resolves the bytes accepted. */
   write(buffer: string | Uint8Array): Promise<number | undefined> {
     const data = toBytes(buffer);
-    return this.sftp._run(() => this.core.write(data).then(() => data.length));
+    return this.sftp._run(this, 'write', [data], () => this.core.write(data).then(() => data.length));
   }
 
   stat(): Promise<StatHash | undefined> {
-    return this.sftp._run(async () => toStatHash(await this.core.stat()));
+    return this.sftp._run(this, 'stat', [], async () => toStatHash(await this.core.stat()));
   }
 
   setstat(...attrs: unknown[]): Promise<true | undefined> {
-    return this.sftp._run(() => this.core.setstat(fromPairs(attrs)).then(() => true as const));
+    return this.sftp._run(this, 'setstat', [attrs], () => this.core.setstat(fromPairs(attrs)).then(() => true as const));
   }
 
   seek(offset: number): true {
@@ -54,25 +54,27 @@ export class File {
 
   /** The next line including `eol` (default "\n"), decoded as UTF-8; undefined at EOF. */
   async readline(eol = '\n'): Promise<string | undefined> {
-    const marker = utf8.encode(eol);
-    const parts: Uint8Array[] = [];
-    for (;;) {
-      const start = this.core.tell();
-      const c = await this.read(4096);
-      if (!c || c.length === 0) break;
-      const at = marker.length ? indexOf(concatBytes([...parts.slice(-1), c]), marker) : -1;
-      if (at >= 0) {
-        // Keep the line, step the position back to just after the marker.
-        const prevLen = parts.length ? parts[parts.length - 1]!.length : 0;
-        const cut = at + marker.length - prevLen;
-        parts.push(c.subarray(0, cut));
-        this.core.seek(start + cut);
-        break;
+    const all = await this.sftp._run(this, 'readline', [eol], async () => {
+      const marker = utf8.encode(eol);
+      const parts: Uint8Array[] = [];
+      for (;;) {
+        const start = this.core.tell();
+        const c = await this.core.read(4096);
+        if (!c || c.length === 0) break;
+        const at = marker.length ? indexOf(concatBytes([...parts.slice(-1), c]), marker) : -1;
+        if (at >= 0) {
+          // Keep the line, step the position back to just after the marker.
+          const prevLen = parts.length ? parts[parts.length - 1]!.length : 0;
+          const cut = at + marker.length - prevLen;
+          parts.push(c.subarray(0, cut));
+          this.core.seek(start + cut);
+          break;
+        }
+        parts.push(c);
       }
-      parts.push(c);
-    }
-    const all = concatBytes(parts);
-    return all.length ? utf8d.decode(all) : undefined;
+      return concatBytes(parts);
+    });
+    return all?.length ? utf8d.decode(all) : undefined;
   }
 
   /** List context: all remaining lines. */

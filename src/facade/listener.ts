@@ -21,15 +21,21 @@ export class Listener {
 
   /** Wait for the next forwarded connection; resolves its Channel, or undefined on failure. */
   accept(): Promise<Channel | undefined> {
-    return this.ssh2._attempt(async () => {
+    return this.ssh2._io(this, 'accept', [], async () => {
       const c = await this.core.accept();
       if (!c) throw new SshError('CHANNEL_CLOSED', 'listener closed');
       return this.ssh2._wrap(c.channel);
     });
   }
 
+  #onClose: () => void = () => {};
+  /** @internal resolves when DESTROY closed the listener (for poll) */
+  readonly _closed = new Promise<void>((r) => (this.#onClose = r));
+
   /** Cancel the forwarding (Perl frees it on destruction). */
   DESTROY(): Promise<void> {
-    return this.core.close().catch(() => {});
+    const done = this.core.close().catch(() => {});
+    this.#onClose();
+    return done;
   }
 }

@@ -59,27 +59,106 @@ export function signalNumber(name: string): number {
   return n ?? 255;
 }
 
+/** Resolves at the end of the current event-loop turn (after I/O already received is handled). */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** stdin read so far but not yet returned as a line (lines may arrive several per chunk). */
+let inputLeft = '';
+let inputEnded = false;
+
 /**
- * Net::SSH2's `_ask_user`: print the prompt on stderr and read one line from stdin (no echo
- * control: Node has no portable Term::ReadKey). Resolves undefined at end of input.
+ * Net::SSH2's `_ask_user`: print the prompt on stderr and read one line from stdin. With
+ * `echo` false and a terminal on stdin, echo is off while the line is typed (raw mode, with
+ * backspace, Ctrl-U, Ctrl-D and Ctrl-C handled here; the mode is restored in every case), and
+ * a newline is printed afterwards. Resolves undefined at end of input or on Ctrl-C (which is
+ * then re-raised as SIGINT, as the terminal would have done).
  */
-export function askUser(prompt: string): Promise<string | undefined> {
+export async function askUser(prompt: string, echo = true): Promise<string | undefined> {
   printStderr(prompt);
+  const stdin = process.stdin;
+  const hidden = !echo && stdin.isTTY === true && typeof stdin.setRawMode === 'function';
+  let reply: string | undefined;
+  let interrupted = false;
+  if (hidden) {
+    const wasRaw = stdin.isRaw;
+    stdin.setRawMode(true);
+    try {
+      [reply, interrupted] = await readHidden(stdin);
+    } finally {
+      stdin.setRawMode(wasRaw);
+      stdin.pause();
+    }
+  } else {
+    reply = await readLine(stdin);
+  }
+  if (!echo || reply === undefined) printStderr('\n');
+  if (interrupted) process.kill(process.pid, 'SIGINT');
+  return reply;
+}
+
+function readLine(stdin: NodeJS.ReadStream): Promise<string | undefined> {
+  const take = (): string | undefined | null => {
+    const i = inputLeft.indexOf('\n');
+    if (i >= 0) {
+      const line = inputLeft.slice(0, i).replace(/\r$/, '');
+      inputLeft = inputLeft.slice(i + 1);
+      return line;
+    }
+    if (!inputEnded) return null;
+    const rest = inputLeft;
+    inputLeft = '';
+    return rest.length ? rest : undefined;
+  };
+  const now = take();
+  if (now !== null) return Promise.resolve(now);
   return new Promise((resolve) => {
-    const stdin = process.stdin;
-    let buf = '';
-    const done = (v: string | undefined) => {
+    const check = () => {
+      const line = take();
+      if (line === null) return;
       stdin.off('data', onData);
       stdin.off('end', onEnd);
       stdin.pause();
+      resolve(line);
+    };
+    const onData = (d: Buffer) => {
+      inputLeft += d.toString('utf8');
+      check();
+    };
+    const onEnd = () => {
+      inputEnded = true;
+      check();
+    };
+    stdin.on('data', onData);
+    stdin.once('end', onEnd);
+    stdin.resume();
+  });
+}
+
+/** One line typed in raw mode, nothing echoed: [line or undefined, whether Ctrl-C was pressed]. */
+function readHidden(stdin: NodeJS.ReadStream): Promise<[string | undefined, boolean]> {
+  return new Promise((resolve) => {
+    let line = '';
+    const finish = (v: [string | undefined, boolean]) => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
       resolve(v);
     };
     const onData = (d: Buffer) => {
-      buf += d.toString('utf8');
-      const i = buf.indexOf('\n');
-      if (i >= 0) done(buf.slice(0, i).replace(/\r$/, ''));
+      for (const ch of d.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return finish([line, false]);
+        if (ch === '\x03') return finish([undefined, true]); // Ctrl-C
+        if (ch === '\x04') {
+          if (line.length === 0) return finish([undefined, false]); // Ctrl-D on an empty line: end of input
+          continue;
+        }
+        if (ch === '\x7f' || ch === '\b') line = [...line].slice(0, -1).join('');
+        else if (ch === '\x15') line = ''; // Ctrl-U
+        else if (ch >= ' ') line += ch;
+      }
     };
-    const onEnd = () => done(buf.length ? buf : undefined);
+    const onEnd = () => finish([undefined, false]);
     stdin.on('data', onData);
     stdin.once('end', onEnd);
     stdin.resume();

@@ -1,13 +1,16 @@
 /**
  * Net::SSH2's deprecated `poll(timeout, [{ handle, events }])` over facade objects: Channel
- * handles report POLLIN (stdout buffered), POLLEXT (stderr buffered), POLLOUT (window open)
- * and CHANNEL_CLOSED; Listener handles report LISTENER_CLOSED. Events may be numbers or
- * name lists ('in', 'ext', 'out', …).
+ * handles report POLLIN (stdout data to read), POLLEXT (stderr data), POLLOUT (send window
+ * open) and CHANNEL_CLOSED; Listener handles report LISTENER_CLOSED; every handle reports
+ * SESSION_CLOSED once the session has ended. Events may be numbers or name lists ('in',
+ * 'ext', 'out', …). The wait is event-driven: it wakes on channel data, EOF, close and window
+ * adjustments and on listener and session close, with the timeout as an upper bound.
  */
 import { SshError } from '../errors.js';
 import { Channel } from './channel.js';
 import { OTHER } from './constants.js';
 import { Listener } from './listener.js';
+import { settlesThisTurn } from './nonblocking.js';
 
 const P = OTHER;
 const EVENTS: Record<string, number> = {
@@ -42,29 +45,50 @@ function mask(events: PollItem['events']): number {
   return m;
 }
 
-function ready(item: PollItem, want: number): number {
+function ready(item: PollItem, want: number, sessionClosed: boolean): number {
   const h = item.handle;
   let r = 0;
   if (h instanceof Channel) {
-    const [, avail] = h.window_read_list();
-    if (avail > 0) r |= want & (P.LIBSSH2_POLLFD_POLLIN | P.LIBSSH2_POLLFD_POLLEXT);
-    if (h.window_write() > 0) r |= want & P.LIBSSH2_POLLFD_POLLOUT;
+    const [out, err] = h._buffered();
+    if (out > 0) r |= want & P.LIBSSH2_POLLFD_POLLIN;
+    if (err > 0) r |= want & P.LIBSSH2_POLLFD_POLLEXT;
+    if (h.window_write() > 0 && !h.core.isClosed) r |= want & P.LIBSSH2_POLLFD_POLLOUT;
     if (h.core.isClosed) r |= P.LIBSSH2_POLLFD_CHANNEL_CLOSED;
   } else if (h instanceof Listener) {
     if (h.core.isClosed) r |= P.LIBSSH2_POLLFD_LISTENER_CLOSED;
   } else {
     r |= P.LIBSSH2_POLLFD_POLLNVAL;
   }
+  if (sessionClosed && !(r & P.LIBSSH2_POLLFD_POLLNVAL)) r |= P.LIBSSH2_POLLFD_SESSION_CLOSED;
   return r;
 }
 
-export async function pollItems(timeoutMs: number, items: PollItem[]): Promise<number> {
+/** What can change an item's readiness: channel data/EOF/close/window, a listener's close. */
+function changed(item: PollItem, want: number): Promise<unknown> {
+  const h = item.handle;
+  if (h instanceof Channel) {
+    return h._changed(!!(want & P.LIBSSH2_POLLFD_POLLIN), !!(want & P.LIBSSH2_POLLFD_POLLEXT), !!(want & P.LIBSSH2_POLLFD_POLLOUT) && h.window_write() === 0);
+  }
+  if (h instanceof Listener) return h._closed;
+  return new Promise(() => {});
+}
+
+/**
+ * Wait until an item is ready or `timeoutMs` passed, driven by the channels' and listeners'
+ * events (no polling loop); `sessionClosed` resolves when the session ends.
+ */
+export async function pollItems(timeoutMs: number, items: PollItem[], session: { readonly isClosed: boolean; readonly closed: Promise<unknown> } | null): Promise<number> {
   const wants = items.map((i) => mask(i.events));
   const deadline = Date.now() + Math.max(0, timeoutMs);
   for (;;) {
-    const got = items.map((i, k) => ready(i, wants[k]!));
+    const wake = Promise.race([...items.map((i, k) => changed(i, wants[k]!)), ...(session ? [session.closed] : [])]);
+    // Let what the core already received reach the buffers (bounded by this turn).
+    await settlesThisTurn(wake);
+    const closed = session?.isClosed ?? false;
+    const got = items.map((i, k) => ready(i, wants[k]!, closed));
     const count = got.filter((g) => g !== 0).length;
-    if (count > 0 || Date.now() >= deadline) {
+    const left = deadline - Date.now();
+    if (count > 0 || left <= 0) {
       items.forEach((item, k) => {
         const out: Record<string, number> = { value: got[k]! };
         for (const [name, v] of Object.entries(EVENTS)) if (got[k]! & v) out[name] = 1;
@@ -72,6 +96,8 @@ export async function pollItems(timeoutMs: number, items: PollItem[]): Promise<n
       });
       return count;
     }
-    await new Promise((r) => setTimeout(r, 5));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([wake, new Promise<void>((r) => (timer = setTimeout(r, left)))]);
+    clearTimeout(timer);
   }
 }

@@ -30,15 +30,12 @@ export class SFTP {
     return this.ssh2;
   }
 
-  /** @internal */
-  _run<T>(op: () => Promise<T>): Promise<T | undefined> {
-    return this.ssh2._attempt(async () => {
-      try {
-        return await op();
-      } catch (e) {
+  /** @internal an SFTP I/O method of `owner` (this, a File or a Dir) under the session's blocking rules */
+  _run<T>(owner: object, method: string, args: readonly unknown[], op: () => Promise<T>): Promise<T | undefined> {
+    return this.ssh2._io(owner, method, args, op, {
+      onFail: (e) => {
         if (e instanceof SftpError) this.fx = e.status;
-        throw e;
-      }
+      },
     });
   }
 
@@ -59,7 +56,7 @@ export class SFTP {
 
   /** POSIX O_* flags (default O_RDONLY); mode (default 0666) applies when creating. */
   open(path: string, flags = 0, mode = 0o666): Promise<File | undefined> {
-    return this._run(async () => {
+    return this._run(this, 'open', [path, flags, mode], async () => {
       let f = flags;
       let l = 0;
       if (f & O_RDWR) (l |= FXF.READ | FXF.WRITE), (f &= ~O_RDWR);
@@ -79,16 +76,16 @@ export class SFTP {
   }
 
   opendir(path: string): Promise<Dir | undefined> {
-    return this._run(async () => new Dir(this, await this.core.opendir(path)));
+    return this._run(this, 'opendir', [path], async () => new Dir(this, await this.core.opendir(path)));
   }
 
   unlink(path: string): Promise<true | undefined> {
-    return this._run(() => this.core.unlink(path).then(() => true as const));
+    return this._run(this, 'unlink', [path], () => this.core.unlink(path).then(() => true as const));
   }
 
   /** Rename; with RENAME_OVERWRITE (part of the default: all flags) an existing `new` is replaced (posix-rename@openssh.com). */
   rename(old_path: string, new_path: string, flags = 7): Promise<true | undefined> {
-    return this._run(async () => {
+    return this._run(this, 'rename', [old_path, new_path, flags], async () => {
       if (flags & RENAME_OVERWRITE && this.core.hasExtension('posix-rename@openssh.com')) await this.core.posixRename(old_path, new_path);
       else await this.core.rename(old_path, new_path);
       return true as const;
@@ -96,34 +93,34 @@ export class SFTP {
   }
 
   mkdir(path: string, mode = 0o777): Promise<true | undefined> {
-    return this._run(() => this.core.mkdir(path, { permissions: mode }).then(() => true as const));
+    return this._run(this, 'mkdir', [path, mode], () => this.core.mkdir(path, { permissions: mode }).then(() => true as const));
   }
 
   rmdir(path: string): Promise<true | undefined> {
-    return this._run(() => this.core.rmdir(path).then(() => true as const));
+    return this._run(this, 'rmdir', [path], () => this.core.rmdir(path).then(() => true as const));
   }
 
   /** `{ mode, size, uid, gid, atime, mtime, name }`; follow = 0 is lstat. */
   stat(path: string, follow: boolean | number = 1): Promise<StatHash | undefined> {
-    return this._run(async () => toStatHash(await (follow ? this.core.stat(path) : this.core.lstat(path)), path));
+    return this._run(this, 'stat', [path, follow], async () => toStatHash(await (follow ? this.core.stat(path) : this.core.lstat(path)), path));
   }
 
   /** setstat(path, key => value, …) or setstat(path, { key: value }). */
   setstat(path: string, ...attrs: unknown[]): Promise<true | undefined> {
-    return this._run(() => this.core.setstat(path, fromPairs(attrs)).then(() => true as const));
+    return this._run(this, 'setstat', [path, attrs], () => this.core.setstat(path, fromPairs(attrs)).then(() => true as const));
   }
 
   /** Create the symbolic link `path` pointing at `target` (the documented meaning; see docs). */
   symlink(path: string, target: string, _type?: number): Promise<true | undefined> {
-    return this._run(() => this.core.symlink(target, path).then(() => true as const));
+    return this._run(this, 'symlink', [path, target], () => this.core.symlink(target, path).then(() => true as const));
   }
 
   readlink(path: string): Promise<string | undefined> {
-    return this._run(() => this.core.readlink(path));
+    return this._run(this, 'readlink', [path], () => this.core.readlink(path));
   }
 
   realpath(path: string): Promise<string | undefined> {
-    return this._run(() => this.core.realpath(path));
+    return this._run(this, 'realpath', [path], () => this.core.realpath(path));
   }
 
   /** Close the SFTP channel (Perl does it on destruction). */

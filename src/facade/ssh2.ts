@@ -32,14 +32,23 @@ import type { ByteStream } from '../transport/stream.js';
 import { Transport } from '../transport/transport.js';
 import { CLIENT_SOFTWARE } from '../transport/version.js';
 import * as A from './auth.js';
-import { authWithRank, type AuthParams } from './auth-rank.js';
+import { authWithRank, type AuthOps, type AuthParams } from './auth-rank.js';
 import { Channel } from './channel.js';
 import { checkHostkey, type HostkeyPolicy } from './check-hostkey.js';
-import { errorName, LIBSSH2_CHANNEL_PACKET_DEFAULT, LIBSSH2_CHANNEL_WINDOW_DEFAULT, LIBSSH2_FLAG_COMPRESS, parseConstant } from './constants.js';
+import {
+  errorName,
+  LIBSSH2_CHANNEL_PACKET_DEFAULT,
+  LIBSSH2_CHANNEL_WINDOW_DEFAULT,
+  LIBSSH2_FLAG_COMPRESS,
+  LIBSSH2_SESSION_BLOCK_INBOUND,
+  LIBSSH2_SESSION_BLOCK_OUTBOUND,
+  parseConstant,
+} from './constants.js';
 import { KnownHosts } from './knownhosts.js';
 import { Listener } from './listener.js';
 import { kexInitLists, negotiatedMethod, validateMethods } from './methods.js';
 import { asByteStream, askUser, basename, localUser, printStderr, tcpConnect } from './node-io.js';
+import { PendingOps, type IoOptions } from './nonblocking.js';
 import { pollItems, type PollItem } from './poll.js';
 import { PublicKey } from './publickey.js';
 import { SFTP } from './sftp.js';
@@ -77,8 +86,9 @@ export class SSH2 {
   private ident: string | undefined;
   private keepalive = { wantReply: false, interval: 0, last: 0 };
   /** @internal set by the last EAGAIN */ _block_directions = 0;
-  /** Net::SSH2's `_ask_user` (prompt on stderr, line from stdin); replace it to answer prompts yourself. */
-  _ask_user: (prompt: string, echo: boolean) => Promise<string | undefined> = (prompt) => askUser(prompt);
+  private readonly pending = new PendingOps();
+  /** Net::SSH2's `_ask_user` (prompt on stderr, line from stdin, no echo on a terminal unless `echo`); replace it to answer prompts yourself. */
+  _ask_user: (prompt: string, echo: boolean) => Promise<string | undefined> = (prompt, echo) => askUser(prompt, echo);
 
   constructor(options: SSH2Options = {}) {
     if (options.trace !== undefined) this.trace(options.trace);
@@ -95,9 +105,38 @@ export class SSH2 {
 
   // ---------------------------------------------------------------- errors and state
 
-  /** @internal run an I/O operation with the session's timeout; failures set error() */
+  /** @internal run an I/O operation with the session's timeout; failures set error() (always blocking) */
   _attempt<T>(op: () => Promise<T>, fallback: ErrorCode = 'PROTO'): Promise<T | undefined> {
     return attempt(this.err, op, this.timeoutMs, fallback);
+  }
+
+  /**
+   * @internal `owner.method(...args)` doing I/O: failures set error(); in non-blocking mode
+   * EAGAIN until the operation (found again by object, method and arguments) has settled.
+   */
+  _io<T>(owner: object, method: string, args: readonly unknown[], op: () => Promise<T>, opts: IoOptions = {}): Promise<T | undefined> {
+    return this.pending.run(this.#ioContext, owner, method, args, op, opts);
+  }
+
+  get #ioContext() {
+    return {
+      blocking: this.isBlocking,
+      slot: this.err,
+      timeoutMs: this.timeoutMs,
+      wouldBlock: (direction?: number) => this._would_block(direction),
+    };
+  }
+
+  /** @internal record EAGAIN: inbound, plus outbound while our writes wait for the socket */
+  _would_block(direction?: number): undefined {
+    this._block_directions = direction ?? LIBSSH2_SESSION_BLOCK_INBOUND | ((this.socket?.writableLength ?? 0) > 0 ? LIBSSH2_SESSION_BLOCK_OUTBOUND : 0);
+    this.err.set(LIBSSH2_ERROR.EAGAIN, 'Would block');
+    return undefined;
+  }
+
+  /** @internal record a failure in error() (for composite operations) */
+  _fail(e: unknown): void {
+    this.err.fail(e);
   }
 
   /** @internal Net::SSH2's `_set_error` (no arguments: NONE) */
@@ -223,7 +262,7 @@ export class SSH2 {
 
   /** Connect to host[:port] (port defaults to 22) or over a socket/ByteStream, and run the handshake. */
   connect(hostOrHandle: string | Socket | ByteStream, port?: number | string): Promise<true | undefined> {
-    return this._attempt(async () => {
+    return this._io(this, 'connect', [hostOrHandle, port], async () => {
       let io: { socket: Socket | null; stream: ByteStream };
       if (typeof hostOrHandle === 'string') {
         this.host = hostOrHandle;
@@ -260,12 +299,12 @@ export class SSH2 {
       // libssh2's session startup ends with the ssh-userauth service request (RFC 4253 §10).
       await startUserauth(t, { username: '', onBanner: (text) => this.#log(`banner: ${text}`) });
       return true as const;
-    }, 'SOCKET_NONE');
+    }, { fallback: 'SOCKET_NONE' });
   }
 
   /** Send SSH_MSG_DISCONNECT (reason default BY_APPLICATION, 11) and close. */
-  disconnect(description = '', reason: number = 11, _lang = ''): Promise<true | undefined> {
-    return this._attempt(async () => {
+  disconnect(description = '', reason: number = 11, lang = ''): Promise<true | undefined> {
+    return this._io(this, 'disconnect', [description, reason, lang], async () => {
       await this.transport?.disconnect(reason, description);
       return true as const;
     });
@@ -339,7 +378,7 @@ export class SSH2 {
 
   /** List context of auth_list. */
   auth_list_list(username: string = localUser()): Promise<string[] | undefined> {
-    return this._attempt(async () => (await A.authList(this.#authHost, username)) ?? undefined);
+    return this._io(this, 'auth_list', [username], async () => (await this._authOps.list(username)) ?? undefined);
   }
 
   auth_ok(): boolean {
@@ -347,67 +386,82 @@ export class SSH2 {
   }
 
   auth_password(username: string, password?: string | null, callback?: (ss: SSH2, username: string) => unknown): Promise<true | undefined> {
-    return this._attempt(() => A.authPassword(this.#authHost, username, password ?? undefined, callback && (() => callback(this, username))).then(() => true as const));
+    return this._io(this, 'auth_password', [username, password, callback], () => this._authOps.password(username, password ?? undefined, callback).then(() => true as const));
   }
 
-  /** Ask for the password (via `_ask_user`) up to 3 times. */
-  async auth_password_interact(username: string, callback?: (ss: SSH2, username: string) => unknown): Promise<true | undefined> {
-    let rc: true | undefined;
-    for (let i = 0; i < 3; i++) {
-      const password = await this._ask_user(`${username}'s password? `, false);
-      if (password === undefined) return this._set_error(LIBSSH2_ERROR.SOCKET_TIMEOUT, 'Timeout waiting for user response!');
-      rc = await this.auth_password(username, password, callback);
-      if (rc || this.error() !== LIBSSH2_ERROR.AUTHENTICATION_FAILED) break;
-      printStderr('Password authentication failed!\n');
-    }
-    return rc;
+  /** Ask for the password (via `_ask_user`, without echo) up to 3 times. */
+  auth_password_interact(username: string, callback?: (ss: SSH2, username: string) => unknown): Promise<true | undefined> {
+    return this._io(this, 'auth_password_interact', [username, callback], () => this._authOps.passwordInteract(username, callback).then(() => true as const));
   }
 
   /** Public-key auth from files (the public key path may be null: it is derived from the private key). */
-  auth_publickey(username: string, _publickey_path: string | null | undefined, privatekey_path: string, passphrase?: string | null): Promise<true | undefined> {
-    return this._attempt(async () => {
-      await A.authPublickey(this.#authHost, username, await A.loadKey({ path: privatekey_path }, passphrase ?? undefined));
-      return true as const;
-    });
+  auth_publickey(username: string, publickey_path: string | null | undefined, privatekey_path: string, passphrase?: string | null): Promise<true | undefined> {
+    return this._io(this, 'auth_publickey', [username, publickey_path, privatekey_path, passphrase], () =>
+      this._authOps.publickey(username, privatekey_path, passphrase ?? undefined).then(() => true as const),
+    );
   }
 
   /** The same from memory (the private key as text or bytes, any format puressh reads). */
-  auth_publickey_frommemory(username: string, _publickey: string | Uint8Array | null | undefined, privatekey: string | Uint8Array, passphrase?: string | null): Promise<true | undefined> {
-    return this._attempt(async () => {
+  auth_publickey_frommemory(username: string, publickey: string | Uint8Array | null | undefined, privatekey: string | Uint8Array, passphrase?: string | null): Promise<true | undefined> {
+    return this._io(this, 'auth_publickey_frommemory', [username, publickey, privatekey, passphrase], async () => {
       await A.authPublickey(this.#authHost, username, await A.loadKey({ data: privatekey }, passphrase ?? undefined));
       return true as const;
     });
   }
 
-  auth_hostbased(username: string, _publickey: string | null | undefined, privatekey: string, hostname: string, local_username?: string | null, passphrase?: string | null): Promise<true | undefined> {
-    return this._attempt(async () => {
-      const key = await A.loadKey({ path: privatekey }, passphrase ?? undefined);
-      await A.authHostbased(this.#authHost, username, key, hostname, local_username ?? username);
-      return true as const;
-    });
+  auth_hostbased(username: string, publickey: string | null | undefined, privatekey: string, hostname: string, local_username?: string | null, passphrase?: string | null): Promise<true | undefined> {
+    return this._io(this, 'auth_hostbased', [username, publickey, privatekey, hostname, local_username, passphrase], () =>
+      this._authOps.hostbased(username, privatekey, hostname, local_username ?? undefined, passphrase ?? undefined).then(() => true as const),
+    );
   }
 
   /** keyboard-interactive with a password or a callback `(ss, username, name, instruction, ...prompts)`; with neither, prompts via `_ask_user`. */
   auth_keyboard(username: string, passwordOrCallback?: string | A.KeyboardCallback | null): Promise<true | undefined> {
-    const answer: string | A.KeyboardCallback =
-      passwordOrCallback ??
-      (async (_ss, user, name, instruction, ...prompts) => {
-        printStderr(`[user ${user}] ${name ? `${name}\n` : ''}${instruction ? `${instruction}\n` : ''}`);
-        const out: string[] = [];
-        for (const p of prompts) out.push((await this._ask_user(p.text, p.echo)) ?? '');
-        return out;
-      });
-    return this._attempt(() => A.authKeyboard(this.#authHost, this, username, answer).then(() => true as const));
+    return this._io(this, 'auth_keyboard', [username, passwordOrCallback], () => this._authOps.keyboard(username, passwordOrCallback ?? undefined).then(() => true as const));
   }
 
   auth_agent(username: string): Promise<true | undefined> {
-    return this._attempt(() => A.authAgent(this.#authHost, username).then(() => true as const));
+    return this._io(this, 'auth_agent', [username], () => this._authOps.agent(username).then(() => true as const));
   }
 
   /** Net::SSH2's prioritizing auth(); resolves the name of the method that succeeded. */
   auth(params: AuthParams = {}): Promise<string | undefined> {
-    return authWithRank(this, params);
+    return this._io(this, 'auth', [params], () => authWithRank(this._authOps, params));
   }
+
+  /** @internal the auth methods as operations that throw on failure (auth() composes them) */
+  readonly _authOps: AuthOps = {
+    session: this,
+    list: (username) => A.authList(this.#authHost, username),
+    password: (username, password, callback) => A.authPassword(this.#authHost, username, password, callback && (() => callback(this, username))),
+    passwordInteract: async (username, callback) => {
+      for (let i = 0; ; i++) {
+        const password = await this._ask_user(`${username}'s password? `, false);
+        if (password === undefined) throw new SshError('SOCKET_TIMEOUT', 'Timeout waiting for user response!');
+        try {
+          return await this._authOps.password(username, password, callback);
+        } catch (e) {
+          if (i === 2 || !(e instanceof SshError) || e.errno !== LIBSSH2_ERROR.AUTHENTICATION_FAILED) throw e;
+          printStderr('Password authentication failed!\n');
+        }
+      }
+    },
+    publickey: async (username, privatekey, passphrase) => A.authPublickey(this.#authHost, username, await A.loadKey({ path: privatekey }, passphrase)),
+    hostbased: async (username, privatekey, hostname, localUsername, passphrase) =>
+      A.authHostbased(this.#authHost, username, await A.loadKey({ path: privatekey }, passphrase), hostname, localUsername ?? username),
+    keyboard: (username, passwordOrCallback) => {
+      const answer: string | A.KeyboardCallback =
+        passwordOrCallback ??
+        (async (_ss, user, name, instruction, ...prompts) => {
+          printStderr(`[user ${user}] ${name ? `${name}\n` : ''}${instruction ? `${instruction}\n` : ''}`);
+          const out: string[] = [];
+          for (const p of prompts) out.push((await this._ask_user(p.text, p.echo)) ?? '');
+          return out;
+        });
+      return A.authKeyboard(this.#authHost, this, username, answer);
+    },
+    agent: (username) => A.authAgent(this.#authHost, username),
+  };
 
   // ---------------------------------------------------------------- channels
 
@@ -418,7 +472,7 @@ export class SSH2 {
 
   /** A session channel (window default 2 MiB, packet 32 KiB). */
   channel(type = 'session', window_size?: number, packet_size?: number): Promise<Channel | undefined> {
-    return this._attempt(async () => {
+    return this._io(this, 'channel', [type, window_size, packet_size], async () => {
       if (type !== 'session') throw new SshError('INVAL', `channel type must be "session"`);
       const ch = await openSession(this.#requireConnection(), { window: window_size ?? LIBSSH2_CHANNEL_WINDOW_DEFAULT, maxPacket: packet_size ?? LIBSSH2_CHANNEL_PACKET_DEFAULT });
       return new Channel(this, ch);
@@ -427,12 +481,12 @@ export class SSH2 {
 
   /** A direct-tcpip channel to host:port (shost/sport are informative, default 127.0.0.1:22). */
   tcpip(host: string, port: number, shost = '127.0.0.1', sport = 22): Promise<Channel | undefined> {
-    return this._attempt(async () => new Channel(this, await openDirectTcpip(this.#requireConnection(), host, port, { originatorAddress: shost, originatorPort: sport })));
+    return this._io(this, 'tcpip', [host, port, shost, sport], async () => new Channel(this, await openDirectTcpip(this.#requireConnection(), host, port, { originatorAddress: shost, originatorPort: sport })));
   }
 
   /** tcpip-forward on the server; the Listener's `bound_port` is Perl's \$bound_port. */
   listen(port: number, host = '0.0.0.0', _bound_port?: unknown, queue_size = 16): Promise<Listener | undefined> {
-    return this._attempt(async () => {
+    return this._io(this, 'listen', [port, host, queue_size], async () => {
       this.#requireConnection();
       return new Listener(this, await this.forwarding!.listenTcp(host, port), queue_size);
     });
@@ -445,17 +499,17 @@ export class SSH2 {
 
   /** SCP download to a local path (default: the remote basename) or to a writable ({ write(chunk) }). */
   scp_get(remote_path: string, local?: string | { write(chunk: Uint8Array): unknown }): Promise<true | undefined> {
-    return this._attempt(async () => {
+    return this._io(this, 'scp_get', [remote_path, local], async () => {
       const host = { exec: (cmd: string) => execOn(this.#requireConnection(), cmd) };
       if (local !== undefined && typeof local !== 'string') await scpGet(host, remote_path, async (c) => void (await local.write(c)));
       else await scpGetFile(host, remote_path, local ?? basename(remote_path), nodeLocalFs);
       return true as const;
-    }, 'FILE');
+    }, { fallback: 'FILE' });
   }
 
   /** SCP upload of a local path, or of `{ data, mode?, mtime?, atime? }` (Perl's file handle); remote defaults to the basename. */
   scp_put(local: string | { data: string | Uint8Array; mode?: number; mtime?: number; atime?: number }, remote_path?: string): Promise<true | undefined> {
-    return this._attempt(async () => {
+    return this._io(this, 'scp_put', [local, remote_path], async () => {
       const host = { exec: (cmd: string) => execOn(this.#requireConnection(), cmd) };
       if (typeof local === 'string') await scpPutFile(host, local, remote_path ?? basename(local), nodeLocalFs, { preserve: true });
       else {
@@ -464,12 +518,12 @@ export class SSH2 {
         await scpPut(host, remote_path!, data, data.length, { mode: (local.mode ?? 0o644) & 0o777, mtime: local.mtime ?? now, atime: local.atime ?? now });
       }
       return true as const;
-    }, 'FILE');
+    }, { fallback: 'FILE' });
   }
 
   /** Start the SFTP subsystem. */
   sftp(): Promise<SFTP | undefined> {
-    return this._attempt(async () => {
+    return this._io(this, 'sftp', [], async () => {
       const ch = await openSession(this.#requireConnection(), { window: LIBSSH2_CHANNEL_WINDOW_DEFAULT, maxPacket: LIBSSH2_CHANNEL_PACKET_DEFAULT });
       if (!(await ch.request('subsystem', true, Session.stringBody('sftp')))) {
         await ch.close().catch(() => {});
@@ -481,7 +535,7 @@ export class SSH2 {
 
   /** The publickey subsystem (RFC 4819). */
   public_key(): Promise<PublicKey | undefined> {
-    return this._attempt(() => PublicKey._open(this, this.#requireConnection()));
+    return this._io(this, 'public_key', [], () => PublicKey._open(this, this.#requireConnection()));
   }
 
   // ---------------------------------------------------------------- keepalive and poll
@@ -492,7 +546,7 @@ export class SSH2 {
 
   /** Send keepalive@openssh.com if due; resolves the seconds until the next one. */
   keepalive_send(): Promise<number | undefined> {
-    return this._attempt(async () => {
+    return this._io(this, 'keepalive_send', [], async () => {
       const k = this.keepalive;
       if (k.interval <= 0) return 0;
       const now = Date.now() / 1000;
@@ -507,7 +561,7 @@ export class SSH2 {
 
   /** Deprecated libssh2_poll: fills each item's `revents`; resolves the count of ready items. */
   poll(timeout_ms: number, items: PollItem[]): Promise<number | undefined> {
-    return this._attempt(() => pollItems(timeout_ms, items));
+    return this._attempt(() => pollItems(timeout_ms, items, this.transport));
   }
 }
 

@@ -28,9 +28,10 @@ export class ErrorSlot {
 
 /**
  * Run `op`; on a throw record it in `slot` and resolve undefined: Perl's "undef on failure".
- * A session timeout (`timeout()`, ms) turns a long wait into LIBSSH2_ERROR_TIMEOUT.
+ * A session timeout (`timeout()`, ms) turns a long wait into LIBSSH2_ERROR_TIMEOUT;
+ * `onFail` sees the failure after it was recorded.
  */
-export async function attempt<T>(slot: ErrorSlot, op: () => Promise<T>, timeoutMs = 0, fallback: ErrorCode = 'PROTO'): Promise<T | undefined> {
+export async function attempt<T>(slot: ErrorSlot, op: () => Promise<T>, timeoutMs = 0, fallback: ErrorCode = 'PROTO', onFail?: (e: unknown) => void): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const p = op();
@@ -43,6 +44,7 @@ export async function attempt<T>(slot: ErrorSlot, op: () => Promise<T>, timeoutM
     return await p;
   } catch (e) {
     slot.fail(e, fallback);
+    onFail?.(e);
     return undefined;
   } finally {
     if (timer !== undefined) clearTimeout(timer);
