@@ -12,6 +12,7 @@ import { channelData, channelRequest, channelSimple, windowAdjust } from './mess
 
 /** What a channel needs from the connection: send packets and forget the channel when closed. */
 export interface ChannelHost {
+  /** Send one payload. Once the promise settles the host holds no reference to `payload` (it may be reused). */
   send(payload: Uint8Array): Promise<void>;
   release(localId: number): void;
   readonly closedError: SshError | null;
@@ -98,6 +99,9 @@ class Inbox {
 }
 
 const EMPTY = new Uint8Array(0);
+/** CHANNEL_DATA messages built in the reusable buffer: bulk writes only (remoteMaxPacket is capped at 1 MiB). */
+const DATA_SCRATCH_MIN = 4096;
+const DATA_SCRATCH_MAX = (1 << 20) + 13;
 
 export interface ChannelOptions {
   /** our receive window (bytes the peer may send before we re-open it) */
@@ -128,6 +132,9 @@ export class Channel {
   private readonly exitDeferred = new Deferred<ExitStatus>();
   private exitStatus: ExitStatus = { code: null, signal: null, coreDumped: false, message: '' };
   private writing: Promise<void> = Promise.resolve();
+  /** CHANNEL_DATA messages are built here and reused: writeNow awaits each send before the next */
+  private dataScratch: Uint8Array | null = null;
+  private dataScratchView: DataView | null = null;
   extendedData: ExtendedDataMode;
   /** handler for channel requests from the peer other than exit-status/exit-signal */
   onRequest: ((type: string, wantReply: boolean, body: Reader) => boolean) | null = null;
@@ -305,9 +312,34 @@ export class Channel {
       }
       const n = Math.min(data.length - off, this.remoteWindow, this.remoteMaxPacket);
       this.remoteWindow -= n;
-      await this.host.send(channelData(this.remoteId, data.subarray(off, off + n), opts.extendedType));
+      await this.host.send(this.dataMessage(data.subarray(off, off + n), opts.extendedType));
       off += n;
     }
+  }
+
+  /**
+   * CHANNEL_DATA / CHANNEL_EXTENDED_DATA (RFC 4254 §5.2) carrying `data`, built in a buffer
+   * this channel reuses: the host is done with a payload once its send() settles, and
+   * writeNow waits for that before building the next one. Saves an allocation per packet.
+   */
+  private dataMessage(data: Uint8Array, extendedType?: number): Uint8Array {
+    const head = extendedType === undefined ? 9 : 13;
+    const size = head + data.length;
+    // Small writes (interactive sessions, many channels) allocate as they go instead.
+    if (data.length < DATA_SCRATCH_MIN || size > DATA_SCRATCH_MAX) return channelData(this.remoteId, data, extendedType);
+    let buf = this.dataScratch;
+    if (!buf || buf.length < size) {
+      buf = new Uint8Array(Math.min(DATA_SCRATCH_MAX, Math.max(size, this.remoteMaxPacket + 13)));
+      this.dataScratch = buf;
+      this.dataScratchView = new DataView(buf.buffer, buf.byteOffset, 16);
+    }
+    const v = this.dataScratchView!;
+    buf[0] = extendedType === undefined ? MSG.CHANNEL_DATA : MSG.CHANNEL_EXTENDED_DATA;
+    v.setUint32(1, this.remoteId);
+    if (extendedType !== undefined) v.setUint32(5, extendedType);
+    v.setUint32(head - 4, data.length);
+    buf.set(data, head);
+    return buf.subarray(0, size);
   }
 
   /** The peer confirmed our open. */
@@ -390,6 +422,8 @@ export class Channel {
   }
 
   private finish(err: SshError, lost = false): void {
+    this.dataScratch = null;
+    this.dataScratchView = null;
     for (const r of this.replies.splice(0)) r.reject(err);
     const w = this.windowWaiter;
     this.windowWaiter = null;

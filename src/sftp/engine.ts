@@ -9,7 +9,8 @@ import { ProtocolError, SshError } from '../errors.js';
 import type { Writer } from '../wire/writer.js';
 import { FXP, FXP_NAME_BY_VALUE, FX } from './constants.js';
 import { SftpConnectionLostError, sftpError } from './errors.js';
-import { buildPacket, decodeResponse, decodeVersion, initPacket, type SftpResponse, type SftpVersion } from './packets.js';
+import { buildPacket, decodeDataParts, decodeResponse, decodeVersion, initPacket, type SftpResponse, type SftpVersion } from './packets.js';
+import { concatBytes } from '../wire/writer.js';
 import type { SftpPath } from './names.js';
 
 /** What SFTP needs from its byte stream; a Channel fits. */
@@ -37,8 +38,10 @@ export class SftpEngine {
   /** length-prefix bytes of a packet split across chunks */
   private readonly lenBuf = new Uint8Array(4);
   private lenFill = 0;
-  private packet: Uint8Array | null = null;
-  private filled = 0;
+  /** pieces of a packet that spans chunks, the bytes it still needs, and its length */
+  private parts: Uint8Array[] = [];
+  private need = 0;
+  private total = 0;
 
   constructor(
     private readonly stream: SftpStream,
@@ -80,6 +83,30 @@ export class SftpEngine {
     return d.promise.catch((e: unknown) => {
       throw e === this.failure ? this.lost(ctx) : e;
     });
+  }
+
+  /**
+   * Send a request the caller framed itself: `packet` is the whole SFTP packet (length,
+   * type, a 4-byte id placeholder, body; filexfer-02 §3), so bulk data can be read straight
+   * into it. The engine writes the id. `written` settles once the stream is done with
+   * `packet` (it may then be reused); `reply` is the matching response.
+   */
+  sendFramed(packet: Uint8Array, ctx: RequestContext): { written: Promise<void>; reply: Promise<SftpResponse> } {
+    if (this.failure) {
+      const e = this.lost(ctx);
+      return { written: Promise.resolve(), reply: Promise.reject(e) };
+    }
+    const id = this.allocateId();
+    new DataView(packet.buffer, packet.byteOffset, 9).setUint32(5, id);
+    const d = new Deferred<SftpResponse>();
+    this.pending.set(id, d);
+    const written = this.stream.write(packet).catch((e: unknown) => {
+      this.fail(e instanceof SshError ? e : new SftpConnectionLostError(FX.CONNECTION_LOST, `write failed: ${(e as Error)?.message ?? e}`));
+    });
+    const reply = d.promise.catch((e: unknown) => {
+      throw e === this.failure ? this.lost(ctx) : e;
+    });
+    return { written, reply };
   }
 
   /** A request whose answer is a STATUS; OK resolves, anything else throws the typed error. */
@@ -138,11 +165,15 @@ export class SftpEngine {
     }
   }
 
-  /** Cut a chunk of the stream into packets (zero-copy when a packet lies within one chunk). */
+  /**
+   * Cut a chunk of the stream into packets without copying: a packet within one chunk is a
+   * view of it; one that spans chunks is kept as the list of its pieces (views too), so a
+   * large DATA reply reaches the file as the very buffers the transport decrypted.
+   */
   private take(chunk: Uint8Array): void {
     let off = 0;
     while (off < chunk.length) {
-      if (this.packet === null) {
+      if (this.need === 0) {
         if (this.lenFill === 0 && chunk.length - off >= 4) {
           const len = new DataView(chunk.buffer, chunk.byteOffset + off, 4).getUint32(0);
           this.checkLength(len);
@@ -152,8 +183,8 @@ export class SftpEngine {
             off += len;
             continue;
           }
-          this.packet = new Uint8Array(len);
-          this.filled = 0;
+          this.need = len;
+          this.total = len;
           continue;
         }
         while (this.lenFill < 4 && off < chunk.length) this.lenBuf[this.lenFill++] = chunk[off++]!;
@@ -161,19 +192,27 @@ export class SftpEngine {
         const len = new DataView(this.lenBuf.buffer).getUint32(0);
         this.lenFill = 0;
         this.checkLength(len);
-        this.packet = new Uint8Array(len);
-        this.filled = 0;
+        this.need = len;
+        this.total = len;
+        continue;
       }
-      const n = Math.min(this.packet.length - this.filled, chunk.length - off);
-      this.packet.set(chunk.subarray(off, off + n), this.filled);
-      this.filled += n;
+      const n = Math.min(this.need, chunk.length - off);
+      this.parts.push(chunk.subarray(off, off + n));
+      this.need -= n;
       off += n;
-      if (this.filled === this.packet.length) {
-        const p = this.packet;
-        this.packet = null;
-        this.dispatch(p);
+      if (this.need === 0) {
+        const parts = this.parts;
+        this.parts = [];
+        this.dispatchParts(parts, this.total);
       }
     }
+  }
+
+  /** A packet in pieces: DATA keeps them (only its 9-byte header is read); others are joined. */
+  private dispatchParts(parts: Uint8Array[], total: number): void {
+    if (parts.length === 1) return this.dispatch(parts[0]!);
+    if (this.version || parts[0]![0] !== FXP.DATA) return this.dispatch(concatBytes(...parts));
+    this.resolve(decodeDataParts(parts, total));
   }
 
   private checkLength(len: number): void {
@@ -188,7 +227,10 @@ export class SftpEngine {
       v.resolve(p);
       return;
     }
-    const r = decodeResponse(p);
+    this.resolve(decodeResponse(p));
+  }
+
+  private resolve(r: SftpResponse): void {
     const d = this.pending.get(r.id);
     if (!d) throw new ProtocolError(`SFTP response ${FXP_NAME_BY_VALUE[r.type] ?? r.type} for unknown request id ${r.id}`, 'SFTP_PROTOCOL');
     this.pending.delete(r.id);

@@ -13,6 +13,8 @@ import type { SftpClient } from './client.js';
 import type { SftpPath } from './names.js';
 import { decodeStatVfs, type SftpStatVfs } from './packets.js';
 import { readRange, writeChunks } from './pipeline.js';
+import type { LocalFile } from './local.js';
+import { uploadFrom, type UploadOptions } from './upload.js';
 
 /** Offsets are uint64 on the wire; JS numbers are exact up to 2^53. */
 function offset(v: number | bigint, what = 'offset'): bigint {
@@ -39,10 +41,20 @@ export class SftpFile {
    * the data (possibly shorter), or null at end of file.
    */
   async readChunk(length: number, at: number | bigint): Promise<Uint8Array | null> {
+    const parts = await this.readParts(length, at);
+    if (parts === null) return null;
+    return parts.length === 1 ? parts[0]! : concatBytes(...parts);
+  }
+
+  /**
+   * readChunk without joining: the data as the views it arrived in (one, or several when
+   * the reply spanned channel packets), or null at end of file.
+   */
+  async readParts(length: number, at: number | bigint): Promise<Uint8Array[] | null> {
     const ctx = { request: 'READ', path: this.path };
     const r = await this.client.engine.send(FXP.READ, 32, (w) => w.string(this.handle).u64(offset(at)).u32(length), ctx);
     if (r.type === FXP.STATUS && r.code === FX.EOF) return null;
-    return expectType(r, FXP.DATA, ctx).data;
+    return expectType(r, FXP.DATA, ctx).chunks;
   }
 
   /** One SSH_FXP_WRITE of `data` at `at` (the caller keeps data within the server's limit). */
@@ -78,7 +90,8 @@ export class SftpFile {
 
   /** Ordered chunks from `start` to `end` (or EOF), with many reads in flight. */
   chunks(start = 0, end?: number, options: { concurrency?: number; chunkSize?: number } = {}): AsyncGenerator<Uint8Array> {
-    return readRange(this, start, end, { chunkSize: options.chunkSize ?? this.client.limits.maxReadLength, concurrency: options.concurrency });
+    const parts = { readChunk: (length: number, at: number) => this.readParts(length, at) };
+    return readRange(parts, start, end, { chunkSize: options.chunkSize ?? this.client.limits.maxReadLength, concurrency: options.concurrency });
   }
 
   /** Write all of `data` at `position` (default: the current position, which then advances). */
@@ -91,6 +104,17 @@ export class SftpFile {
   /** Write a stream of chunks starting at `position`; resolves with the bytes written. */
   writeFrom(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, position = 0, options: { concurrency?: number; onProgress?: (bytes: number) => void } = {}): Promise<number> {
     return writeChunks(this, source, position, { chunkSize: this.client.limits.maxWriteLength, ...options });
+  }
+
+  /**
+   * Upload bytes [start, end) of the local file `input` to the same offsets here: WRITE
+   * requests built in place (the file is read straight into each request's packet), reads
+   * ahead of the network, many requests in flight. Resolves with the bytes acknowledged
+   * (fewer if the local file ends early).
+   */
+  writeFromFile(input: LocalFile, start: number, end: number, options: Partial<UploadOptions> = {}): Promise<number> {
+    const chunkSize = Math.min(options.chunkSize ?? Infinity, this.client.limits.maxWriteLength);
+    return uploadFrom({ engine: this.client.engine, handle: this.handle, path: this.path }, input, start, end, { ...options, chunkSize });
   }
 
   seek(position: number): void {

@@ -41,7 +41,8 @@ export interface SftpName {
 export type SftpResponse =
   | { type: typeof FXP.STATUS; id: number; code: number; message: string; language: string }
   | { type: typeof FXP.HANDLE; id: number; handle: Uint8Array }
-  | { type: typeof FXP.DATA; id: number; data: Uint8Array }
+  /** DATA: the bytes in order, as one view or (a reply that spanned channel chunks) several */
+  | { type: typeof FXP.DATA; id: number; chunks: Uint8Array[] }
   | { type: typeof FXP.NAME; id: number; names: SftpName[] }
   | { type: typeof FXP.ATTRS; id: number; attrs: SftpAttrs }
   | { type: typeof FXP.EXTENDED_REPLY; id: number; data: Uint8Array };
@@ -89,7 +90,7 @@ export function decodeResponse(p: Uint8Array): SftpResponse {
     case FXP.DATA: {
       const data = r.string('data');
       r.end();
-      return { type, id, data };
+      return { type, id, chunks: [data] };
     }
     case FXP.NAME: {
       const count = r.u32('count');
@@ -115,6 +116,40 @@ export function decodeResponse(p: Uint8Array): SftpResponse {
     default:
       throw new ProtocolError(`unexpected SFTP packet type ${type}`, 'SFTP_PROTOCOL');
   }
+}
+
+/** Bytes of DATA's fixed part: type, request id, data length (filexfer-02 §7). */
+const DATA_HEAD = 9;
+
+/**
+ * Decode an SSH_FXP_DATA reply that arrived in pieces (`total` bytes in all) without
+ * joining them: only the 9-byte head is read; the data is returned as views of the pieces.
+ */
+export function decodeDataParts(parts: readonly Uint8Array[], total: number): Extract<SftpResponse, { type: typeof FXP.DATA }> {
+  const head = new Uint8Array(DATA_HEAD);
+  let filled = 0;
+  let i = 0;
+  let skip = 0;
+  for (; i < parts.length && filled < DATA_HEAD; i++) {
+    const take = Math.min(DATA_HEAD - filled, parts[i]!.length);
+    head.set(parts[i]!.subarray(0, take), filled);
+    filled += take;
+    skip = take;
+  }
+  const r = new Reader(head.subarray(0, filled), 0, 'SSH_FXP_DATA');
+  const type = r.u8('type');
+  if (type !== FXP.DATA) throw new ProtocolError(`expected SSH_FXP_DATA, got packet type ${type}`, 'SFTP_PROTOCOL');
+  const id = r.u32('request id');
+  const len = r.u32('data length');
+  if (len !== total - DATA_HEAD) {
+    throw new ProtocolError(`SSH_FXP_DATA: data length ${len} does not match the ${total - DATA_HEAD} bytes that follow`, 'SFTP_PROTOCOL');
+  }
+  const chunks: Uint8Array[] = [];
+  // The piece that held the head's last byte may go on with data.
+  const last = parts[i - 1]!;
+  if (skip < last.length) chunks.push(last.subarray(skip));
+  for (; i < parts.length; i++) if (parts[i]!.length > 0) chunks.push(parts[i]!);
+  return { type, id, chunks };
 }
 
 /** statvfs@openssh.com reply (PROTOCOL §4.4): eleven uint64s. */

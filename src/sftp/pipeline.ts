@@ -8,7 +8,8 @@ import { ProtocolError } from '../errors.js';
 export const DEFAULT_CONCURRENCY = 64;
 
 export interface ReadTarget {
-  readChunk(length: number, at: number): Promise<Uint8Array | null>;
+  /** the data at `at` (possibly shorter than `length`, possibly in several pieces), or null at EOF */
+  readChunk(length: number, at: number): Promise<Uint8Array | readonly Uint8Array[] | null>;
 }
 
 export interface WriteTarget {
@@ -18,12 +19,13 @@ export interface WriteTarget {
 interface PendingRead {
   at: number;
   len: number;
-  p: Promise<Uint8Array | null>;
+  p: Promise<Uint8Array | readonly Uint8Array[] | null>;
 }
 
 /**
- * Ordered chunks of [start, end) (end undefined: to EOF). A short read is completed by a
- * new request for the remainder before anything later is delivered.
+ * Ordered chunks of [start, end) (end undefined: to EOF); a read that came in pieces is
+ * yielded piece by piece. A short read is completed by a new request for the remainder
+ * before anything later is delivered.
  */
 export async function* readRange(
   file: ReadTarget,
@@ -58,20 +60,30 @@ export async function* readRange(
       const head = queue[0]!;
       const data = await head.p;
       queue.shift();
-      if (data === null || data.length === 0) {
+      const got = data === null ? 0 : byteLength(data);
+      if (got === 0) {
         eof = true;
         return;
       }
-      if (data.length > head.len) throw new ProtocolError(`SFTP READ of ${head.len} bytes returned ${data.length}`, 'SFTP_PROTOCOL');
-      if (data.length < head.len) queue.unshift(issue(head.at + data.length, head.len - data.length));
+      if (got > head.len) throw new ProtocolError(`SFTP READ of ${head.len} bytes returned ${got}`, 'SFTP_PROTOCOL');
+      if (got < head.len) queue.unshift(issue(head.at + got, head.len - got));
       else window = Math.min(concurrency, window * 2);
-      yield data;
+      // Ask for more before handing this over, so the server never waits on our consumer.
       topUp();
+      if (data instanceof Uint8Array) yield data;
+      else for (const piece of data!) yield piece;
     }
   } finally {
     // Requests still in flight are abandoned (their outcome was already marked handled).
     queue.length = 0;
   }
+}
+
+function byteLength(data: Uint8Array | readonly Uint8Array[]): number {
+  if (data instanceof Uint8Array) return data.length;
+  let n = 0;
+  for (const d of data) n += d.length;
+  return n;
 }
 
 /**

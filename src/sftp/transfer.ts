@@ -183,42 +183,9 @@ export async function sftpPut(client: SftpClient, localPath: string, remote: Sft
   try {
     const flags = FXF.WRITE | FXF.CREAT | (start > 0 ? 0 : FXF.TRUNC);
     file = await client.open(dest, flags, o.preserve ? { permissions: st.mode & 0o7777 } : {});
-    // Read ahead: local reads of several requests' worth (~1 MiB), a few in flight, so the
-    // disk never keeps the network waiting; writeFrom cuts them into requests without copying.
-    const readSize = chunkSize * Math.max(1, Math.floor((1024 * 1024) / chunkSize));
-    const readAt = (at: number): { at: number; len: number; p: Promise<Uint8Array> } => {
-      const len = Math.max(1, Math.min(readSize, st.size - at));
-      const buf = new Uint8Array(len);
-      const p = local(`read ${localPath}`, input.read(buf, at)).then((n) => buf.subarray(0, n));
-      p.catch(() => {});
-      return { at, len, p };
-    };
-    async function* source(): AsyncGenerator<Uint8Array> {
-      const ahead: ReturnType<typeof readAt>[] = [];
-      let next = start;
-      const fill = (): void => {
-        while (ahead.length < 4 && next < st!.size) {
-          const r = readAt(next);
-          ahead.push(r);
-          next += r.len;
-        }
-      };
-      fill();
-      while (ahead.length > 0) {
-        const r = ahead.shift()!;
-        const chunk = await r.p;
-        if (chunk.length === 0) return; // the file shrank: send what there was
-        if (chunk.length < r.len) {
-          // a short read: what was read ahead starts past a gap, so read again from here
-          ahead.length = 0;
-          next = r.at + chunk.length;
-        }
-        yield chunk;
-        fill();
-      }
-    }
     o.onProgress?.(start, st.size);
-    const written = await file.writeFrom(source(), start, { concurrency: o.concurrency, onProgress: (b) => o.onProgress?.(start + b, st.size) });
+    // WRITE requests built in place from local reads that run ahead of the network.
+    const written = await file.writeFromFile(input, start, st.size, { chunkSize, concurrency: o.concurrency, source: localPath, onProgress: (b) => o.onProgress?.(start + b, st.size) });
     if (o.preserve) await file.setstat({ permissions: st.mode & 0o7777, atime: st.atime, mtime: st.mtime });
     await file.close();
     if (!o.inPlace) await replace(client, dest, remote);

@@ -5,7 +5,7 @@ import { Reader } from '../../../src/wire/reader.js';
 import { Writer } from '../../../src/wire/writer.js';
 import { readAttrs, writeAttrs, fileType, type SftpAttrs } from '../../../src/sftp/attrs.js';
 import { FXP, FX } from '../../../src/sftp/constants.js';
-import { buildPacket, decodeLimits, decodeResponse, decodeStatVfs, decodeUsersGroups, decodeVersion, initPacket } from '../../../src/sftp/packets.js';
+import { buildPacket, decodeDataParts, decodeLimits, decodeResponse, decodeStatVfs, decodeUsersGroups, decodeVersion, initPacket } from '../../../src/sftp/packets.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
@@ -65,10 +65,31 @@ describe('sftp packets and attrs', () => {
     expect(decodeResponse(bytes('65 00000009 00000000'))).to.deep.equal({ type: FXP.STATUS, id: 9, code: 0, message: '', language: '' });
   });
 
+  it('decodes a DATA reply in pieces, cut anywhere, into views of those pieces', () => {
+    const packet = bytes('67 00000007 0000000c 000102030405060708090a0b');
+    const data = packet.subarray(9);
+    for (let a = 0; a <= packet.length; a++) {
+      for (let b = a; b <= packet.length; b++) {
+        const parts = [packet.subarray(0, a), packet.subarray(a, b), packet.subarray(b)];
+        const r = decodeDataParts(parts, packet.length);
+        expect(r.id).to.equal(7);
+        expect(hex(Buffer.concat(r.chunks))).to.equal(hex(data));
+        // no empty pieces, and every piece is a view of the packet (nothing copied)
+        for (const c of r.chunks) {
+          expect(c.length).to.be.above(0);
+          expect(c.buffer).to.equal(packet.buffer);
+        }
+      }
+    }
+    expect(() => decodeDataParts([packet.subarray(0, 5), packet.subarray(5)], packet.length + 1)).to.throw(SshError, /does not match/);
+    expect(() => decodeDataParts([packet.subarray(0, 4)], 4)).to.throw(SshError, /truncated/);
+    expect(() => decodeDataParts([bytes('65 00000007'), bytes('00000000')], 9)).to.throw(SshError, /expected SSH_FXP_DATA/);
+  });
+
   it('decodes HANDLE, DATA, ATTRS, EXTENDED_REPLY and NAME', () => {
     expect(decodeResponse(bytes('66 00000001 00000002 abcd'))).to.deep.include({ type: FXP.HANDLE, id: 1 });
     const d = decodeResponse(bytes('67 00000002 00000003 010203'));
-    expect(d.type === FXP.DATA && hex(d.data)).to.equal('010203');
+    expect(d.type === FXP.DATA && d.chunks.map(hex)).to.deep.equal(['010203']);
     expect(decodeResponse(bytes('69 00000003 00000004 000001ed'))).to.deep.equal({ type: FXP.ATTRS, id: 3, attrs: { permissions: 0o755 } });
     const x = decodeResponse(bytes('c9 00000004 0102'));
     expect(x.type === FXP.EXTENDED_REPLY && hex(x.data)).to.equal('0102');

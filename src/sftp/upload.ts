@@ -1,0 +1,164 @@
+/**
+ * Upload from a local file with SSH_FXP_WRITE requests built in place: each request's
+ * packet buffer has the header room at its front and the file is read straight into the
+ * rest, so the data is copied once on our side before the channel takes it (into its
+ * CHANNEL_DATA message). A small pool of such buffers is recycled as the channel sends
+ * them, local reads run ahead of the network, and many requests stay unacknowledged at once
+ * (filexfer-02 §3 allows any number) while memory stays bounded by the pool.
+ */
+import { Deferred } from '../async.js';
+import { SshError } from '../errors.js';
+import { Writer } from '../wire/writer.js';
+import { FXP } from './constants.js';
+import { expectOk, type SftpEngine } from './engine.js';
+import type { LocalFile } from './local.js';
+import type { SftpPath } from './names.js';
+import { DEFAULT_CONCURRENCY } from './pipeline.js';
+
+/** Bytes of file data read ahead (in request-sized buffers) by default. */
+export const DEFAULT_READ_AHEAD = 2 * 1024 * 1024;
+
+export interface UploadTarget {
+  engine: SftpEngine;
+  handle: Uint8Array;
+  path: SftpPath;
+}
+
+export interface UploadOptions {
+  /** file bytes per WRITE request (the server's max-write-length) */
+  chunkSize: number;
+  /** WRITE requests unacknowledged at once (default 64) */
+  concurrency?: number;
+  /** bytes of the local file read ahead of the network (default 2 MiB; at least two requests) */
+  readAhead?: number;
+  /** the local file's name, for error messages */
+  source?: string;
+  /** called as writes are acknowledged, with the bytes acknowledged so far */
+  onProgress?: (bytes: number) => void;
+}
+
+/** Run a local read, turning its failure into a typed error. */
+async function localRead(input: LocalFile, buf: Uint8Array, at: number, source: string | undefined): Promise<number> {
+  try {
+    return await input.read(buf, at);
+  } catch (e) {
+    if (e instanceof SshError) throw e;
+    throw new SshError('FILE', `local read${source === undefined ? '' : ` ${source}`}: ${(e as Error)?.message ?? e}`, { cause: e });
+  }
+}
+
+/** SSH_FXP_WRITE's fields up to the data (filexfer-02 §6.4), behind the 4-byte length. */
+function writeHeader(handle: Uint8Array, at: number, length: number): Uint8Array {
+  // The id is a placeholder: SftpEngine.sendFramed writes it.
+  return new Writer(32 + handle.length, 4).u8(FXP.WRITE).u32(0).string(handle).u64(at).u32(length).finish(true);
+}
+
+interface Read {
+  at: number;
+  len: number;
+  buf: Uint8Array;
+  n: Promise<number>;
+}
+
+/**
+ * Write bytes [start, end) of `input` to the remote file at the same offsets, in order.
+ * Resolves with the bytes acknowledged. The local file may shrink meanwhile: a read of 0
+ * bytes ends the upload there (a short read is continued from where it stopped). The first
+ * failure stops sending and is thrown once the requests already sent have settled.
+ */
+export async function uploadFrom(target: UploadTarget, input: LocalFile, start: number, end: number, o: UploadOptions): Promise<number> {
+  const { engine, handle, path } = target;
+  const ctx = { request: 'WRITE', path };
+  const chunkSize = Math.max(1, Math.floor(o.chunkSize));
+  const concurrency = Math.max(1, o.concurrency ?? DEFAULT_CONCURRENCY);
+  const buffers = Math.max(2, Math.floor((o.readAhead ?? DEFAULT_READ_AHEAD) / chunkSize));
+  const headLength = writeHeader(handle, 0, 0).length;
+  const free: Uint8Array[] = [];
+  let allocated = 0;
+  let bufferFreed: Deferred<void> | null = null;
+  const reads: Read[] = [];
+  const replies: Promise<void>[] = [];
+  let next = start;
+  let acked = 0;
+  let failure: unknown = null;
+
+  const release = (buf: Uint8Array): void => {
+    free.push(buf);
+    const w = bufferFreed;
+    bufferFreed = null;
+    w?.resolve();
+  };
+  // Start reads while buffers are free: each read fills the data part of a future packet.
+  const fill = (): void => {
+    while (next < end && failure === null && (free.length > 0 || allocated < buffers)) {
+      const buf = free.pop() ?? (allocated++, new Uint8Array(headLength + chunkSize));
+      const len = Math.min(chunkSize, end - next);
+      const n = localRead(input, buf.subarray(headLength, headLength + len), next, o.source);
+      n.catch(() => {});
+      reads.push({ at: next, len, buf, n });
+      next += len;
+    }
+  };
+  // Reads started past a gap (after a short read) are dropped once they settle.
+  const dropReads = async (): Promise<void> => {
+    const dropped = reads.splice(0);
+    await Promise.allSettled(dropped.map((r) => r.n));
+    for (const r of dropped) release(r.buf);
+  };
+
+  try {
+    fill();
+    while (failure === null && (reads.length > 0 || next < end)) {
+      if (reads.length === 0) {
+        // Every buffer is still with the channel: wait for one to come back.
+        bufferFreed ??= new Deferred<void>();
+        await bufferFreed.promise;
+        fill();
+        continue;
+      }
+      const r = reads.shift()!;
+      const n = await r.n;
+      if (n === 0) {
+        // The file ended early: send what there was.
+        release(r.buf);
+        await dropReads();
+        break;
+      }
+      if (n < r.len) {
+        await dropReads();
+        next = r.at + n;
+      }
+      while (replies.length >= concurrency && failure === null) await replies.shift();
+      if (failure !== null) {
+        release(r.buf);
+        break;
+      }
+      const packet = r.buf.subarray(0, headLength + n);
+      packet.set(writeHeader(handle, r.at, n));
+      // filexfer-02 §3: the length field counts the bytes after itself.
+      new DataView(packet.buffer, packet.byteOffset, 4).setUint32(0, packet.length - 4);
+      const { written, reply } = engine.sendFramed(packet, ctx);
+      void written.then(() => {
+        release(r.buf);
+        fill();
+      });
+      replies.push(
+        reply.then(
+          (res) => {
+            expectOk(res, ctx);
+            acked += n;
+            o.onProgress?.(acked);
+          },
+        ).catch((e: unknown) => {
+          failure ??= e;
+        }),
+      );
+      fill();
+    }
+    await Promise.all(replies.splice(0));
+  } finally {
+    await Promise.allSettled([...replies.splice(0), ...reads.map((r) => r.n)]);
+  }
+  if (failure !== null) throw failure;
+  return acked;
+}
