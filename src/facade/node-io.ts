@@ -59,9 +59,13 @@ export function signalNumber(name: string): number {
   return n ?? 255;
 }
 
-/** Resolves at the end of the current event-loop turn (after I/O already received is handled). */
+/**
+ * Resolves once the work already queued in this turn (promise jobs and next-tick callbacks,
+ * two rounds deep) has run, before the event loop polls for I/O again: what can finish
+ * without waiting for the network has finished by then.
+ */
 export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => process.nextTick(() => process.nextTick(resolve)));
 }
 
 /** stdin read so far but not yet returned as a line (lines may arrive several per chunk). */

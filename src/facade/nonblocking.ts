@@ -2,8 +2,8 @@
  * libssh2's non-blocking contract for every facade I/O method. Blocking: the call's Promise
  * settles when the operation is done. Non-blocking (`blocking(0)`): the operation is
  * started, or the identical pending one (same object, method and arguments) is found; the
- * call then waits at most until the end of the current event-loop turn. If the operation
- * settled by then its result is returned; otherwise the call resolves `undefined` with
+ * call then lets the work already queued in this turn run (never waiting for the network:
+ * see `nextTurn`). If the operation settled by then its result is returned; otherwise the call resolves `undefined` with
  * `error()` = LIBSSH2_ERROR_EAGAIN (-37) and `block_directions()` set, and the caller repeats
  * the call later with the same arguments to collect the result. A pending operation found
  * by a blocking call is simply waited for.
