@@ -1,0 +1,312 @@
+/**
+ * The bulk data path: DATA replies that span stream chunks (kept as pieces), WRITE requests
+ * built in place from a local file (uploadFrom / SftpFile.writeFromFile), and the channel's
+ * reused CHANNEL_DATA buffer. Every test checks the exact bytes that arrive.
+ */
+import { expect } from 'chai';
+import { createHash, randomBytes } from 'node:crypto';
+import { Deferred } from '../../../src/async.js';
+import { SshError } from '../../../src/errors.js';
+import { Reader } from '../../../src/wire/reader.js';
+import { Writer } from '../../../src/wire/writer.js';
+import { MSG } from '../../../src/wire/constants.js';
+import { Channel, type ChannelHost } from '../../../src/connection/channel.js';
+import { FXP, FX } from '../../../src/sftp/constants.js';
+import { SftpClient } from '../../../src/sftp/client.js';
+import type { SftpStream } from '../../../src/sftp/engine.js';
+import { SftpFailureError } from '../../../src/sftp/errors.js';
+import type { LocalFile } from '../../../src/sftp/local.js';
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/**
+ * An in-memory SFTP server holding one file: OPEN, READ, WRITE, FSTAT, CLOSE. Its output is
+ * cut into pieces of `cut` bytes (0: whole packets) so replies span stream chunks.
+ */
+class FileServer implements SftpStream {
+  content: Uint8Array;
+  cut = 0;
+  /** WRITE requests seen: offset, length, and the whole packet body as received */
+  writes: { at: number; length: number }[] = [];
+  /** fail the WRITE at this offset with FAILURE */
+  failWriteAt = -1;
+  /** requests received but not answered yet, most at once */
+  peakPending = 0;
+  /** hold replies to WRITE until release() (to observe the number in flight) */
+  holdWrites = false;
+  private held: Array<() => void> = [];
+  private out: Uint8Array[] = [];
+  private waiter: Deferred<void> | null = null;
+  private inbuf = new Uint8Array(0);
+
+  constructor(size: number) {
+    this.content = new Uint8Array(size);
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    for (;;) {
+      const c = this.out.shift();
+      if (c) return c;
+      this.waiter ??= new Deferred<void>();
+      await this.waiter.promise;
+    }
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    // Copy: the client may reuse `data` once this resolves.
+    this.inbuf = new Uint8Array(Buffer.concat([this.inbuf, data]));
+    while (this.inbuf.length >= 4) {
+      const len = new DataView(this.inbuf.buffer, this.inbuf.byteOffset).getUint32(0);
+      if (this.inbuf.length < 4 + len) break;
+      const p = this.inbuf.slice(4, 4 + len);
+      this.inbuf = this.inbuf.slice(4 + len);
+      this.handle(p);
+    }
+  }
+
+  close(): void {}
+
+  release(): void {
+    for (const h of this.held.splice(0)) h();
+  }
+
+  private handle(p: Uint8Array): void {
+    const r = new Reader(p, 1);
+    if (p[0] === FXP.INIT) return this.send(new Writer().u8(FXP.VERSION).u32(3).finish().slice());
+    const id = r.u32();
+    switch (p[0]) {
+      case FXP.OPEN:
+        return this.send(new Writer().u8(FXP.HANDLE).u32(id).string('h1').finish().slice());
+      case FXP.FSTAT:
+        return this.send(new Writer().u8(FXP.ATTRS).u32(id).u32(1).u64(this.content.length).finish().slice());
+      case FXP.CLOSE:
+        return this.status(id, FX.OK);
+      case FXP.READ: {
+        expect(r.ascii()).to.equal('h1');
+        const at = Number(r.u64());
+        const n = r.u32();
+        if (at >= this.content.length) return this.status(id, FX.EOF);
+        return this.send(new Writer().u8(FXP.DATA).u32(id).string(this.content.subarray(at, Math.min(at + n, this.content.length))).finish().slice());
+      }
+      case FXP.WRITE: {
+        expect(r.ascii()).to.equal('h1');
+        const at = Number(r.u64());
+        const data = r.string();
+        r.end();
+        this.writes.push({ at, length: data.length });
+        const answer = (): void => {
+          if (at === this.failWriteAt) return this.status(id, FX.FAILURE, 'disk full');
+          if (at + data.length > this.content.length) {
+            const grown = new Uint8Array(at + data.length);
+            grown.set(this.content);
+            this.content = grown;
+          }
+          this.content.set(data, at);
+          this.status(id, FX.OK);
+        };
+        if (this.holdWrites) {
+          this.held.push(answer);
+          this.peakPending = Math.max(this.peakPending, this.held.length);
+        } else answer();
+        return;
+      }
+      default:
+        return this.status(id, FX.OP_UNSUPPORTED);
+    }
+  }
+
+  private status(id: number, code: number, msg = ''): void {
+    this.send(new Writer().u8(FXP.STATUS).u32(id).u32(code).string(msg).string('').finish().slice());
+  }
+
+  private send(payload: Uint8Array): void {
+    const pkt = new Writer().string(payload).finish().slice();
+    if (this.cut > 0) for (let o = 0; o < pkt.length; o += this.cut) this.out.push(pkt.subarray(o, o + this.cut));
+    else this.out.push(pkt);
+    const w = this.waiter;
+    this.waiter = null;
+    w?.resolve();
+  }
+}
+
+/** A local file in memory; reads can be made short or the file can shrink. */
+function memoryFile(content: Uint8Array, opts: { shortReads?: boolean; shrinkTo?: number; onRead?: (inFlight: number) => void } = {}): LocalFile & { peakReads: number } {
+  let inFlight = 0;
+  const f = {
+    peakReads: 0,
+    async read(buffer: Uint8Array, position: number): Promise<number> {
+      inFlight++;
+      f.peakReads = Math.max(f.peakReads, inFlight);
+      await new Promise((r) => setImmediate(r));
+      inFlight--;
+      const size = opts.shrinkTo ?? content.length;
+      if (position >= size) return 0;
+      let n = Math.min(buffer.length, size - position);
+      // a short read: at most 1000 bytes, ending off any request boundary
+      if (opts.shortReads) n = Math.min(n, 1000);
+      buffer.set(content.subarray(position, position + n));
+      return n;
+    },
+    async write(): Promise<void> {
+      throw new Error('read-only');
+    },
+    async close(): Promise<void> {},
+  };
+  return f;
+}
+
+async function openFile(srv: FileServer, limits = { maxReadLength: 4096, maxWriteLength: 4096 }): Promise<Awaited<ReturnType<SftpClient['open']>>> {
+  const c = await SftpClient.open(srv, { limits });
+  return c.open('/f', 'r+');
+}
+
+describe('sftp bulk reads: DATA replies in pieces', () => {
+  for (const cut of [0, 1, 7, 1000, 4096 + 13]) {
+    it(`file.chunks() and readChunk deliver the exact bytes (stream cut every ${cut || 'packet'} bytes)`, async () => {
+      const srv = new FileServer(0);
+      srv.content = new Uint8Array(randomBytes(50_000));
+      const f = await openFile(srv);
+      srv.cut = cut;
+      const parts: Uint8Array[] = [];
+      for await (const c of f.chunks(0, srv.content.length, { concurrency: 5 })) parts.push(c);
+      expect(sha(Buffer.concat(parts))).to.equal(sha(srv.content));
+      const one = await f.readChunk(4096, 100);
+      expect(sha(one!)).to.equal(sha(srv.content.subarray(100, 4196)));
+      expect(await f.readChunk(10, 50_000)).to.equal(null);
+      const all = await f.readAll();
+      expect(sha(all)).to.equal(sha(srv.content));
+    });
+  }
+
+  it('a reply that spans stream chunks keeps its pieces: no byte is copied on the way', async () => {
+    const srv = new FileServer(0);
+    srv.content = new Uint8Array(randomBytes(4096));
+    const f = await openFile(srv);
+    srv.cut = 1000;
+    const parts = await f.readParts(4096, 0);
+    // 4096 data bytes after a 13-byte head in 1000-byte pieces: 5 pieces, the first 987 bytes
+    expect(parts!.map((p) => p.length)).to.deep.equal([987, 1000, 1000, 1000, 109]);
+    expect(sha(Buffer.concat(parts!))).to.equal(sha(srv.content));
+  });
+});
+
+describe('sftp bulk writes: WRITE requests built in place', () => {
+  it('uploads every byte at its offset, in request-sized WRITEs, in order', async () => {
+    const srv = new FileServer(0);
+    const f = await openFile(srv);
+    const content = new Uint8Array(randomBytes(100_000));
+    const progress: number[] = [];
+    const n = await f.writeFromFile(memoryFile(content), 0, content.length, { concurrency: 4, onProgress: (b) => progress.push(b) });
+    expect(n).to.equal(content.length);
+    expect(sha(srv.content)).to.equal(sha(content));
+    expect(srv.writes.map((w) => w.at)).to.deep.equal(Array.from({ length: 25 }, (_, i) => i * 4096));
+    expect(srv.writes.slice(0, -1).every((w) => w.length === 4096)).to.equal(true);
+    expect(srv.writes[srv.writes.length - 1]!.length).to.equal(100_000 - 24 * 4096);
+    expect(progress[progress.length - 1]).to.equal(content.length);
+  });
+
+  it('uploads a range (resume): bytes [start, end) only', async () => {
+    const srv = new FileServer(0);
+    const f = await openFile(srv);
+    const content = new Uint8Array(randomBytes(20_000));
+    const n = await f.writeFromFile(memoryFile(content), 5000, 20_000);
+    expect(n).to.equal(15_000);
+    expect(sha(srv.content.subarray(5000))).to.equal(sha(content.subarray(5000)));
+    expect(srv.writes[0]!.at).to.equal(5000);
+  });
+
+  it('bounds requests in flight and local reads ahead', async () => {
+    const srv = new FileServer(0);
+    const f = await openFile(srv);
+    srv.holdWrites = true;
+    const content = new Uint8Array(randomBytes(64 * 4096));
+    const local = memoryFile(content);
+    const p = f.writeFromFile(local, 0, content.length, { concurrency: 6, readAhead: 3 * 4096 });
+    // let the pipeline fill, then answer in rounds
+    for (let i = 0; i < 200 && srv.writes.length < 64; i++) {
+      await new Promise((r) => setImmediate(r));
+      srv.release();
+    }
+    srv.holdWrites = false;
+    srv.release();
+    expect(await p).to.equal(content.length);
+    expect(sha(srv.content)).to.equal(sha(content));
+    expect(srv.peakPending).to.be.at.most(6);
+    expect(local.peakReads).to.be.at.most(3);
+  });
+
+  it('continues short local reads from where they stopped', async () => {
+    const srv = new FileServer(0);
+    const f = await openFile(srv);
+    const content = new Uint8Array(randomBytes(30_000));
+    const n = await f.writeFromFile(memoryFile(content, { shortReads: true }), 0, content.length);
+    expect(n).to.equal(content.length);
+    expect(sha(srv.content)).to.equal(sha(content));
+  });
+
+  it('stops where a local file that shrank ends', async () => {
+    const srv = new FileServer(0);
+    const f = await openFile(srv);
+    const content = new Uint8Array(randomBytes(30_000));
+    const n = await f.writeFromFile(memoryFile(content, { shrinkTo: 10_000 }), 0, content.length);
+    expect(n).to.equal(10_000);
+    expect(sha(srv.content)).to.equal(sha(content.subarray(0, 10_000)));
+  });
+
+  it('throws the first failed WRITE as its typed error and stops sending', async () => {
+    const srv = new FileServer(0);
+    const f = await openFile(srv);
+    srv.failWriteAt = 2 * 4096;
+    const content = new Uint8Array(randomBytes(200 * 4096));
+    const e = await f.writeFromFile(memoryFile(content), 0, content.length, { concurrency: 4 }).then(() => null, (x: unknown) => x);
+    expect(e).to.be.instanceOf(SftpFailureError);
+    expect((e as SftpFailureError).serverMessage).to.equal('disk full');
+    expect(srv.writes.length).to.be.below(200);
+  });
+
+  it('a failing local read is a FILE error naming the source', async () => {
+    const srv = new FileServer(0);
+    const f = await openFile(srv);
+    const bad: LocalFile = { read: () => Promise.reject(new Error('EIO')), write: async () => {}, close: async () => {} };
+    const e = await f.writeFromFile(bad, 0, 10_000, { source: 'in.bin' }).then(() => null, (x: unknown) => x);
+    expect(e).to.be.instanceOf(SshError);
+    expect((e as SshError).code).to.equal('FILE');
+    expect((e as SshError).message).to.match(/in\.bin: EIO/);
+  });
+});
+
+describe('channel bulk writes (reused CHANNEL_DATA buffer)', () => {
+  /** A host that checks each payload when sent (it may be reused afterwards). */
+  function recordingHost(): ChannelHost & { messages: string[] } {
+    const messages: string[] = [];
+    return {
+      messages,
+      async send(payload: Uint8Array) {
+        messages.push(Buffer.from(payload).toString('hex'));
+        await new Promise((r) => setImmediate(r));
+      },
+      release() {},
+      closedError: null,
+    };
+  }
+
+  const dataMsg = (type: number, recipient: number, data: Uint8Array, ext?: number): string => {
+    const w = new Writer().u8(type).u32(recipient);
+    if (ext !== undefined) w.u32(ext);
+    return Buffer.from(w.string(data).finish()).toString('hex');
+  };
+
+  it('splits into the peer maximum packet, each message exact (data and extended data)', async () => {
+    const host = recordingHost();
+    const ch = new Channel(host, 0, 'session', { window: 1 << 20, maxPacket: 1 << 15 });
+    ch.opened(42, 1 << 20, 10_064);
+    const data = new Uint8Array(randomBytes(35_000));
+    await Promise.all([ch.write(data), ch.write(data.subarray(0, 5000), 1), ch.write(data.subarray(0, 100))]);
+    const want = [
+      ...[0, 10_000, 20_000, 30_000].map((o) => dataMsg(MSG.CHANNEL_DATA, 42, data.subarray(o, Math.min(o + 10_000, 35_000)))),
+      dataMsg(MSG.CHANNEL_EXTENDED_DATA, 42, data.subarray(0, 5000), 1),
+      dataMsg(MSG.CHANNEL_DATA, 42, data.subarray(0, 100)),
+    ];
+    expect(host.messages).to.deep.equal(want);
+  });
+});
