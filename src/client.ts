@@ -98,6 +98,18 @@ export interface ClientOptions {
   authMethods?: string[];
   /** extra method implementations (keyboard-interactive, agent, hostbased, …) */
   extraAuthMethods?: AuthMethod[];
+  /**
+   * Start with "none" to learn which methods the server allows before trying any (RFC 4252
+   * §5.2), as OpenSSH's client does. Off by default: the first configured method goes first,
+   * which saves a round trip and sshd's delay on a failed attempt; `serverAuthMethods` then
+   * holds what the first failure listed (empty when the first method succeeded).
+   */
+  queryAuthMethods?: boolean;
+  /**
+   * publickey: ask whether each key is acceptable (USERAUTH_PK_OK) before signing with it, as
+   * OpenSSH's client does. Off by default: keys in memory sign the first request at once.
+   */
+  queryPublicKeys?: boolean;
   algorithms?: AlgorithmPreferences;
   /** rekey after this many bytes in either direction (default 1 GiB) */
   rekeyBytes?: number;
@@ -166,7 +178,7 @@ export class SshClient {
     readonly hostKey: HostKeyInfo,
     /** the method that authenticated us */
     readonly authMethod: string,
-    /** the methods the server offered (RFC 4252 §5.2) */
+    /** the methods the server listed at the first failed attempt (RFC 4252 §5.2); empty when none failed */
     readonly serverAuthMethods: string[],
     private readonly debug?: (line: string) => void,
   ) {
@@ -220,10 +232,11 @@ export class SshClient {
           agent: options.agent,
           hostbased: options.hostbased,
           extra: options.extraAuthMethods,
+          queryPublicKeys: options.queryPublicKeys,
         },
         options.authMethods,
       );
-      const auth = await authenticate(transport, { username: options.username, methods, onBanner: options.onBanner, debug: options.debug, publicKey: options.crypto?.publicKey });
+      const auth = await authenticate(transport, { username: options.username, methods, onBanner: options.onBanner, debug: options.debug, publicKey: options.crypto?.publicKey, queryMethods: options.queryAuthMethods });
       transport.markAuthenticated();
       const connection = new Connection(transport, { operationTimeout: options.operationTimeout });
       void transport.closed.then((err) => connection.shutdown(err ?? new SshError('SOCKET_DISCONNECT', 'connection closed')));

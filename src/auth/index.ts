@@ -1,7 +1,9 @@
 /**
- * The userauth driver (RFC 4252): requests the service, learns the allowed methods with
- * "none", then tries the configured methods in preference order among those the server
- * allows, following partial success through multi-step AuthenticationMethods.
+ * The userauth driver (RFC 4252): requests the service and, without waiting for its
+ * acceptance, tries the configured methods in preference order, then only those the server
+ * allows, following partial success through multi-step AuthenticationMethods. With
+ * `queryMethods` it first learns the allowed methods with "none" (§5.2), as OpenSSH does; that
+ * costs a round trip plus sshd's failure delay, so it is off by default.
  */
 import { AuthError, ProtocolError } from '../errors.js';
 import { MSG } from '../wire/constants.js';
@@ -25,34 +27,43 @@ export interface AuthenticateOptions {
   debug?: ((line: string) => void) | undefined;
   /** a provider's public-key arithmetic for signing (node:crypto), if any */
   publicKey?: PublicKeyOps | undefined;
+  /** start with "none" to learn the allowed methods before trying any (RFC 4252 §5.2) */
+  queryMethods?: boolean | undefined;
 }
 
 export interface AuthResult {
   /** the method that completed authentication */
   method: string;
-  /** methods the server listed at the first failure (what `auth_list` reports) */
+  /**
+   * the methods the server listed at the first failure ("none" when queryMethods is set);
+   * empty when the first method tried succeeded
+   */
   serverMethods: string[];
 }
 
+type ContextOptions = { username: string; onBanner?: ((text: string) => void) | undefined; debug?: ((line: string) => void) | undefined; publicKey?: PublicKeyOps | undefined };
+
 /**
- * Request the ssh-userauth service (RFC 4253 §10) and return the context every method
- * runs in. The driver below uses it; so does the Net::SSH2 facade, which tries methods one
- * call at a time as libssh2 does.
+ * Request the ssh-userauth service (RFC 4253 §10), wait for its acceptance and return the
+ * context every method runs in. The Net::SSH2 facade uses it (libssh2 requests the service
+ * at session startup and tries methods one call at a time).
  */
-export async function startUserauth(
-  t: AuthTransport,
-  options: { username: string; onBanner?: ((text: string) => void) | undefined; debug?: ((line: string) => void) | undefined; publicKey?: PublicKeyOps | undefined },
-): Promise<AuthContext> {
+export async function startUserauth(t: AuthTransport, options: ContextOptions): Promise<AuthContext> {
   await t.send(serviceRequest(SERVICE_USERAUTH));
   expectServiceAccept(await nextNonBanner(t, options), SERVICE_USERAUTH);
   return userauthContext(t, options);
 }
 
-/** The AuthContext over a transport whose ssh-userauth service is already accepted. */
-export function userauthContext(
-  t: AuthTransport,
-  options: { username: string; onBanner?: ((text: string) => void) | undefined; debug?: ((line: string) => void) | undefined; publicKey?: PublicKeyOps | undefined },
-): AuthContext {
+/** The AuthContext over a transport whose ssh-userauth service is accepted, or requested (`acceptPending`). */
+export function userauthContext(t: AuthTransport, options: ContextOptions, acceptPending = false): AuthContext {
+  let pending = acceptPending;
+  const next = async (): Promise<Uint8Array> => {
+    if (pending) {
+      pending = false;
+      expectServiceAccept(await nextNonBanner(t, options), SERVICE_USERAUTH);
+    }
+    return nextNonBanner(t, options);
+  };
   return {
     username: options.username,
     get sessionId() {
@@ -62,35 +73,50 @@ export function userauthContext(
       return t.serverSigAlgs;
     },
     send: (p) => t.send(p),
-    next: () => nextNonBanner(t, options),
+    next,
     debug: options.debug,
     publicKey: options.publicKey,
   };
 }
 
 export async function authenticate(t: AuthTransport, options: AuthenticateOptions): Promise<AuthResult> {
-  const ctx = await startUserauth(t, options);
+  // The first request follows the service request at once: the context's first next()
+  // reads and checks SERVICE_ACCEPT before the method's own reply (the server answers in
+  // order), which saves a round trip.
+  await t.send(serviceRequest(SERVICE_USERAUTH));
+  const ctx = userauthContext(t, options, true);
 
-  const first = await noneMethod.attempt(ctx);
-  if (first.success) return { method: 'none', serverMethods: [] };
-  let allowed = first.failure.methods;
-  const serverMethods = allowed;
-  options.debug?.(`server allows: ${allowed.join(',')}`);
+  let allowed: string[] | null = null;
+  let serverMethods: string[] | null = null;
+  if (options.queryMethods || options.methods.length === 0) {
+    const first = await noneMethod.attempt(ctx);
+    if (first.success) return { method: 'none', serverMethods: [] };
+    allowed = serverMethods = first.failure.methods;
+    options.debug?.(`server allows: ${allowed.join(',')}`);
+  }
   // By object, not by name: an agent and key files are both "publickey" methods.
   const tried = new Set<AuthMethod>();
   for (;;) {
-    const method = options.methods.find((m) => allowed.includes(m.name) && !tried.has(m));
+    const method = options.methods.find((m) => (allowed === null || allowed.includes(m.name)) && !tried.has(m));
     if (!method) {
-      throw new AuthError(`Permission denied (${allowed.join(',')}).`, allowed);
+      const list = allowed ?? [];
+      throw new AuthError(`Permission denied (${list.join(',')}).`, list);
     }
     tried.add(method);
     options.debug?.(`trying authentication method ${method.name}`);
     const outcome = await method.attempt(ctx);
-    if (outcome.success) return { method: method.name, serverMethods };
-    if (outcome.failure.methods.length > 0) allowed = outcome.failure.methods;
+    if (outcome.success) return { method: method.name, serverMethods: serverMethods ?? [] };
+    // An empty list comes from a method that sent nothing (an agent with no keys): keep ours.
+    if (outcome.failure.methods.length > 0) {
+      if (serverMethods === null) {
+        serverMethods = outcome.failure.methods;
+        options.debug?.(`server allows: ${serverMethods.join(',')}`);
+      }
+      allowed = outcome.failure.methods;
+    }
     if (outcome.failure.partialSuccess) {
       // RFC 4252 §5.1: this step succeeded; the server wants more. Methods may be reused.
-      options.debug?.(`partial success; server now allows: ${allowed.join(',')}`);
+      options.debug?.(`partial success; server now allows: ${(allowed ?? []).join(',')}`);
       tried.clear();
     }
   }

@@ -1,6 +1,9 @@
 /**
- * The "publickey" method (RFC 4252 §7): ask whether a key is acceptable (PK_OK) and only
- * then sign. RSA keys sign with rsa-sha2-512/256 as server-sig-algs allows (RFC 8332 §3).
+ * The "publickey" method (RFC 4252 §7). With keys in memory, signing costs microseconds, so by
+ * default each request carries its signature at once (the query is optional, §7) and a login
+ * takes one round trip, as libssh2 and ssh2 do; `query: true` first asks whether a key is
+ * acceptable (PK_OK) and signs only then, as OpenSSH's client does. RSA keys sign with
+ * rsa-sha2-512/256 as server-sig-algs allows (RFC 8332 §3).
  */
 import type { PrivateKey } from '../crypto/keys/types.js';
 import { MSG } from '../wire/constants.js';
@@ -13,6 +16,8 @@ import type { AuthContext, AuthMethod, AuthOutcome } from './types.js';
 export interface PublicKeyOptions {
   /** signature algorithms we are willing to use (PubkeyAcceptedAlgorithms); all by default */
   acceptedAlgorithms?: readonly string[];
+  /** ask (PK_OK) before signing with each key; default false: send the signed request at once */
+  query?: boolean;
 }
 
 /** Which signature algorithms to offer for a key, best first. */
@@ -34,19 +39,23 @@ export function publickeyMethod(keys: readonly PrivateKey[], options: PublicKeyO
       for (const key of keys) {
         for (const alg of candidateAlgorithms(key, ctx.serverSigAlgs, options.acceptedAlgorithms)) {
           const blob = key.publicKey.blob;
-          ctx.debug?.(`offering public key ${key.type} (${alg})`);
-          await ctx.send(userauthRequest(ctx.username, 'publickey').bool(false).string(alg).string(blob).finish().slice());
-          const reply = await ctx.next();
-          if (reply[0] === MSG.USERAUTH_FAILURE) {
-            last = decodeFailure(reply);
-            if (!last.methods.includes('publickey')) return { success: false, failure: last };
-            continue;
+          if (options.query) {
+            ctx.debug?.(`offering public key ${key.type} (${alg})`);
+            await ctx.send(userauthRequest(ctx.username, 'publickey').bool(false).string(alg).string(blob).finish().slice());
+            const reply = await ctx.next();
+            if (reply[0] === MSG.USERAUTH_FAILURE) {
+              last = decodeFailure(reply);
+              if (!last.methods.includes('publickey')) return { success: false, failure: last };
+              continue;
+            }
+            if (reply[0] === MSG.USERAUTH_SUCCESS) return { success: true };
+            if (reply[0] !== MSG.USERAUTH_PK_OK) throw unexpected('publickey', reply);
+            const ok = new Reader(reply, 1, 'USERAUTH_PK_OK');
+            ok.ascii('algorithm');
+            ok.string('key blob');
+          } else {
+            ctx.debug?.(`signing with public key ${key.type} (${alg})`);
           }
-          if (reply[0] === MSG.USERAUTH_SUCCESS) return { success: true };
-          if (reply[0] !== MSG.USERAUTH_PK_OK) throw unexpected('publickey', reply);
-          const ok = new Reader(reply, 1, 'USERAUTH_PK_OK');
-          ok.ascii('algorithm');
-          ok.string('key blob');
           const signed = signedData(ctx.sessionId, ctx.username, alg, blob);
           const signature = await key.sign(alg, signed, ctx.publicKey);
           await ctx.send(userauthRequest(ctx.username, 'publickey').bool(true).string(alg).string(blob).string(signature).finish().slice());
@@ -55,6 +64,9 @@ export function publickeyMethod(keys: readonly PrivateKey[], options: PublicKeyO
           if (result[0] !== MSG.USERAUTH_FAILURE) throw unexpected('publickey', result);
           last = decodeFailure(result);
           if (last.partialSuccess || !last.methods.includes('publickey')) return { success: false, failure: last };
+          // Unqueried and with no server-sig-algs to go by, the refusal may be about this
+          // signature algorithm (an old server without rsa-sha2): try the key's next one.
+          if (!options.query && ctx.serverSigAlgs === null) continue;
           break; // this key was refused with a valid signature: try the next key
         }
       }

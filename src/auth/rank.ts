@@ -31,6 +31,8 @@ export interface AuthCredentials {
   hostbased?: HostbasedOptions | undefined;
   /** other method implementations, ranked by their wire name */
   extra?: readonly AuthMethod[] | undefined;
+  /** publickey: ask whether each key is acceptable before signing (OpenSSH's way) */
+  queryPublicKeys?: boolean | undefined;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface AuthCredentials {
  * are not in the default rank go last.
  */
 export function rankAuthMethods(creds: AuthCredentials, rank?: readonly string[]): AuthMethod[] {
-  const algs = creds.publicKeyAlgorithms ? { acceptedAlgorithms: creds.publicKeyAlgorithms } : {};
+  const algs = { ...(creds.publicKeyAlgorithms ? { acceptedAlgorithms: creds.publicKeyAlgorithms } : {}), query: creds.queryPublicKeys === true };
   const build = (name: string): AuthMethod[] => {
     switch (name) {
       case 'none':

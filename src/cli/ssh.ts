@@ -133,6 +133,9 @@ export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, 
     authMethods: authRank(settings),
     algorithms,
     onBanner: (text) => log.info(text.replace(/\n$/, '')),
+    // Authenticate as OpenSSH's ssh does: learn the methods with "none", query keys before signing.
+    queryAuthMethods: true,
+    queryPublicKeys: true,
   };
   if (settings.identityAgent && (settings.pubkeyAuthentication || settings.forwardAgent)) {
     options.agent = nodeAgent(settings.identityAgent);

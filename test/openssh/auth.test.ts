@@ -145,23 +145,29 @@ describe('auth against OpenSSH sshd', function () {
       });
       after(() => sshd?.stop());
 
-      it('publickey (partial success), then the second method', async () => {
-        const key = parsePrivateKey(readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8'));
-        const lines: string[] = [];
-        const c = await connect(
-          baseOptions(sshd, user, {
-            privateKeys: [key],
-            password: user.password,
-            keyboardInteractive: (ch) => ch.prompts.map(() => user.password),
-            debug: (l) => lines.push(l),
-          }),
-        );
-        expect(c.authMethod).to.equal(second);
-        expect(c.serverAuthMethods).to.deep.equal(['publickey']);
-        expect(lines.some((l) => l.startsWith('partial success; server now allows: ' + second))).to.equal(true);
-        expect(await whoami(c)).to.equal(user.name);
-        await c.disconnect();
-      });
+      for (const query of [false, true]) {
+        it(`publickey (partial success), then the second method${query ? ' (queryAuthMethods, queryPublicKeys: as OpenSSH asks)' : ''}`, async () => {
+          const key = parsePrivateKey(readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8'));
+          const lines: string[] = [];
+          const c = await connect(
+            baseOptions(sshd, user, {
+              privateKeys: [key],
+              password: user.password,
+              keyboardInteractive: (ch) => ch.prompts.map(() => user.password),
+              debug: (l) => lines.push(l),
+              queryAuthMethods: query,
+              queryPublicKeys: query,
+            }),
+          );
+          expect(c.authMethod).to.equal(second);
+          // "none" lists publickey; unprobed, the first failure is publickey's partial success.
+          expect(c.serverAuthMethods).to.deep.equal(query ? ['publickey'] : [second]);
+          expect(lines.some((l) => l.startsWith('partial success; server now allows: ' + second))).to.equal(true);
+          expect(lines.filter((l) => l.startsWith(query ? 'offering public key ssh-ed25519' : 'signing with public key ssh-ed25519'))).to.have.length(1);
+          expect(await whoami(c)).to.equal(user.name);
+          await c.disconnect();
+        });
+      }
 
       it('the key alone is not enough', async () => {
         const key = parsePrivateKey(readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8'));

@@ -66,7 +66,7 @@ describe('auth: keyboard-interactive (RFC 4256)', () => {
       },
       { submethods: ['pam'] },
     );
-    const res = await authenticate(t, { username: 'alice', methods: [m] });
+    const res = await authenticate(t, { queryMethods: true, username: 'alice', methods: [m] });
     expect(res.method).to.equal('keyboard-interactive');
     expect(seen.map((c) => [c.name, c.instruction, c.prompts])).to.deep.equal([
       ['Login', 'Two questions', [{ prompt: 'Password: ', echo: false }, { prompt: 'Favourite colour? ', echo: true }]],
@@ -83,7 +83,7 @@ describe('auth: keyboard-interactive (RFC 4256)', () => {
       expect(infoResponse(req)).to.deep.equal(['', 'pw']);
       return [success()];
     });
-    await authenticate(t, { username: 'u', methods: [keyboardInteractiveMethod('pw')] });
+    await authenticate(t, { queryMethods: true, username: 'u', methods: [keyboardInteractiveMethod('pw')] });
   });
 
   it('a responder that gives up sends empty answers and is not asked again; failure moves on', async () => {
@@ -103,6 +103,7 @@ describe('auth: keyboard-interactive (RFC 4256)', () => {
       return [success()];
     });
     const res = await authenticate(t, {
+      queryMethods: true,
       username: 'u',
       methods: [keyboardInteractiveMethod(() => (asked++, null)), passwordMethod('pw')],
     });
@@ -112,11 +113,11 @@ describe('auth: keyboard-interactive (RFC 4256)', () => {
 
   it('wrong number of answers is BAD_USE; endless rounds are cut off', async () => {
     const t = fakeTransport((_r, i) => (i === 0 ? [failure(['keyboard-interactive'])] : [infoRequest('', '', [['a', false], ['b', false]])]));
-    const e = await authenticate(t, { username: 'u', methods: [keyboardInteractiveMethod(() => ['only one'])] }).catch((x) => x);
+    const e = await authenticate(t, { queryMethods: true, username: 'u', methods: [keyboardInteractiveMethod(() => ['only one'])] }).catch((x) => x);
     expect(e).to.be.instanceOf(SshError);
     expect(e.code).to.equal('BAD_USE');
     const t2 = fakeTransport((_r, i) => (i === 0 ? [failure(['keyboard-interactive'])] : [infoRequest('', '', [])]));
-    const e2 = await authenticate(t2, { username: 'u', methods: [keyboardInteractiveMethod(() => [], { maxRounds: 5 })] }).catch((x) => x);
+    const e2 = await authenticate(t2, { queryMethods: true, username: 'u', methods: [keyboardInteractiveMethod(() => [], { maxRounds: 5 })] }).catch((x) => x);
     expect(e2).to.be.instanceOf(AuthError);
     expect(e2.message).to.include('more than 5 rounds');
   });
@@ -152,6 +153,7 @@ describe('auth: password change (SSH_MSG_USERAUTH_PASSWD_CHANGEREQ)', () => {
       return [success()];
     });
     const res = await authenticate(t, {
+      queryMethods: true,
       username: 'u',
       methods: [passwordMethod('old', { onPasswordChange: (r) => (prompts.push(`${r.attempt}:${r.prompt}`), r.attempt === 1 ? 'weak' : 'Str0ng!') })],
     });
@@ -162,7 +164,7 @@ describe('auth: password change (SSH_MSG_USERAUTH_PASSWD_CHANGEREQ)', () => {
   it('without a callback (or when it returns null): PASSWORD_EXPIRED', async () => {
     for (const cb of [undefined, () => null]) {
       const t = fakeTransport((_r, i) => (i === 0 ? [failure(['password'])] : [changeRequest('expired')]));
-      const e = await authenticate(t, { username: 'u', methods: [passwordMethod('old', { onPasswordChange: cb })] }).catch((x) => x);
+      const e = await authenticate(t, { queryMethods: true, username: 'u', methods: [passwordMethod('old', { onPasswordChange: cb })] }).catch((x) => x);
       expect(e).to.be.instanceOf(AuthError);
       expect(e.code).to.equal('PASSWORD_EXPIRED');
       expect(e.errno).to.equal(-15);
@@ -190,7 +192,7 @@ describe('auth: hostbased (RFC 4252 §9)', () => {
       expect(data).to.deep.equal(new Writer().string(SESSION_ID).raw(unsigned).finish().slice());
       return [success()];
     });
-    const res = await authenticate(t, { username: 'remoteuser', methods: [hostbasedMethod({ key, localHost: 'client.example.', localUser: 'localuser' })] });
+    const res = await authenticate(t, { queryMethods: true, username: 'remoteuser', methods: [hostbasedMethod({ key, localHost: 'client.example.', localUser: 'localuser' })] });
     expect(res.method).to.equal('hostbased');
   });
 });
@@ -206,8 +208,9 @@ describe('auth: driver', () => {
       return [banner('second'), success()];
     });
     const res = await authenticate(t, {
+      queryMethods: true,
       username: 'u',
-      methods: [publickeyMethod([key]), passwordMethod('pw')],
+      methods: [publickeyMethod([key], { query: true }), passwordMethod('pw')],
       onBanner: (b) => banners.push(b),
     });
     expect(res).to.deep.equal({ method: 'password', serverMethods: ['publickey'] });
@@ -222,14 +225,72 @@ describe('auth: driver', () => {
       return [success()];
     });
     const other = new Ed25519PrivateKey(new Uint8Array(32).fill(8));
-    const res = await authenticate(t, { username: 'u', methods: [publickeyMethod([other]), publickeyMethod([key])] });
+    const res = await authenticate(t, { queryMethods: true, username: 'u', methods: [publickeyMethod([other], { query: true }), publickeyMethod([key], { query: true })] });
     expect(res.method).to.equal('publickey');
     expect(t.sent).to.have.length(3);
   });
 
+  it('by default: no "none" probe, the first request follows the service request at once and carries its signature', async () => {
+    const events: string[] = [];
+    const inner = fakeTransport((req) => {
+      expect(req.method).to.equal('publickey');
+      expect(req.body!.bool()).to.equal(true); // signed at once
+      expect(req.body!.ascii()).to.equal('ssh-ed25519');
+      const blob = req.body!.string();
+      expect(Buffer.from(blob).equals(Buffer.from(key.publicKey.blob))).to.equal(true);
+      const sig = req.body!.string();
+      req.body!.end();
+      const signed = new Writer().string(SESSION_ID).u8(MSG.USERAUTH_REQUEST).string('u').string('ssh-connection').string('publickey').bool(true).string('ssh-ed25519').string(blob).finish();
+      expect(verifySignature(blob, 'ssh-ed25519', signed, sig)).to.equal(true);
+      return [success()];
+    });
+    const t = {
+      ...inner,
+      sessionId: inner.sessionId,
+      serverSigAlgs: inner.serverSigAlgs,
+      send: async (p: Uint8Array) => {
+        events.push(`send ${p[0]}`);
+        await inner.send(p);
+      },
+      receive: async () => {
+        const p = await inner.receive();
+        events.push(`receive ${p[0]}`);
+        return p;
+      },
+    };
+    const res = await authenticate(t, { username: 'u', methods: [publickeyMethod([key]), passwordMethod('pw')] });
+    expect(res).to.deep.equal({ method: 'publickey', serverMethods: [] });
+    // SERVICE_REQUEST (5), USERAUTH_REQUEST (50), then SERVICE_ACCEPT (6), USERAUTH_SUCCESS (52)
+    expect(events).to.deep.equal(['send 5', 'send 50', 'receive 6', 'receive 52']);
+    expect(inner.sent.map((r) => r.method)).to.deep.equal(['publickey']);
+  });
+
+  it('by default: serverMethods is what the first failure listed; the next allowed method follows', async () => {
+    const t = fakeTransport((req, i) => {
+      if (i === 0) {
+        expect(req.method).to.equal('publickey');
+        return [failure(['password', 'keyboard-interactive'])];
+      }
+      expect(req.method).to.equal('password');
+      return [success()];
+    });
+    const other = new Ed25519PrivateKey(new Uint8Array(32).fill(8));
+    const res = await authenticate(t, { username: 'u', methods: [publickeyMethod([other]), hostbasedMethod({ key, localHost: 'h', localUser: 'l' }), passwordMethod('pw')] });
+    expect(res).to.deep.equal({ method: 'password', serverMethods: ['password', 'keyboard-interactive'] });
+    expect(t.sent.map((r) => r.method)).to.deep.equal(['publickey', 'password']);
+  });
+
+  it('with no method to try, "none" is still asked (a server may let anyone in)', async () => {
+    const t = fakeTransport((req) => {
+      expect(req.method).to.equal('none');
+      return [success()];
+    });
+    expect(await authenticate(t, { username: 'u', methods: [] })).to.deep.equal({ method: 'none', serverMethods: [] });
+  });
+
   it('nothing left: AuthError listing the server methods', async () => {
     const t = fakeTransport(() => [failure(['publickey', 'gssapi-with-mic'])]);
-    const e = await authenticate(t, { username: 'u', methods: [passwordMethod('x')] }).catch((x) => x);
+    const e = await authenticate(t, { queryMethods: true, username: 'u', methods: [passwordMethod('x')] }).catch((x) => x);
     expect(e).to.be.instanceOf(AuthError);
     expect(e.message).to.equal('Permission denied (publickey,gssapi-with-mic).');
     expect(e.methodsLeft).to.deep.equal(['publickey', 'gssapi-with-mic']);
