@@ -59,8 +59,22 @@ function ready(item: PollItem, want: number, sessionClosed: boolean): number {
   } else {
     r |= P.LIBSSH2_POLLFD_POLLNVAL;
   }
-  if (sessionClosed && !(r & P.LIBSSH2_POLLFD_POLLNVAL)) r |= P.LIBSSH2_POLLFD_SESSION_CLOSED;
+  // libssh2: a channel of a closed session is closed too
+  if (sessionClosed && h instanceof Channel) r |= P.LIBSSH2_POLLFD_CHANNEL_CLOSED | P.LIBSSH2_POLLFD_SESSION_CLOSED;
+  else if (sessionClosed && h instanceof Listener) r |= P.LIBSSH2_POLLFD_SESSION_CLOSED;
   return r;
+}
+
+// Several POLLFD values share bits (POLLPRI = POLLEXT, POLLHUP = SESSION_CLOSED,
+// CHANNEL_CLOSED = LISTENER_CLOSED): revents names only those that apply to the handle.
+const CHANNEL_NAMES = ['in', 'ext', 'out', 'channel_closed', 'session_closed'];
+const LISTENER_NAMES = ['in', 'listener_closed', 'session_closed'];
+
+function reventNames(item: PollItem, got: number): Record<string, number> {
+  const out: Record<string, number> = { value: got };
+  const names = item.handle instanceof Channel ? CHANNEL_NAMES : item.handle instanceof Listener ? LISTENER_NAMES : ['nval'];
+  for (const name of names) if (got & EVENTS[name]!) out[name] = 1;
+  return out;
 }
 
 /** What can change an item's readiness: channel data/EOF/close/window, a listener's close. */
@@ -89,11 +103,7 @@ export async function pollItems(timeoutMs: number, items: PollItem[], session: {
     const count = got.filter((g) => g !== 0).length;
     const left = deadline - Date.now();
     if (count > 0 || left <= 0) {
-      items.forEach((item, k) => {
-        const out: Record<string, number> = { value: got[k]! };
-        for (const [name, v] of Object.entries(EVENTS)) if (got[k]! & v) out[name] = 1;
-        item.revents = out;
-      });
+      items.forEach((item, k) => (item.revents = reventNames(item, got[k]!)));
       return count;
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
