@@ -2,7 +2,7 @@
  * Bulk ciphers over node:crypto (Node-only). Same wire behaviour as the noble modules in
  * src/transport/cipher (differential-tested against them), 10-50x faster where OpenSSL
  * has hardware AES. Node has no Poly1305, so chacha20-poly1305 uses Node's ChaCha20 with
- * our floating-point Poly1305 (../poly1305.ts).
+ * our Poly1305 (../poly1305.ts: WebAssembly, or floating point where that is missing).
  */
 import { createCipheriv, createDecipheriv, type Cipher, type CipherGCM, type Decipher, type DecipherGCM } from 'node:crypto';
 import { poly1305Into } from '../poly1305.js';
