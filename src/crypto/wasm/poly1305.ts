@@ -72,14 +72,21 @@ interface Kernel {
   blocks: (from: number, to: number, hibit: bigint) => void;
 }
 
+/** The part of the WebAssembly JS API we use (typed here: the universal build has no DOM lib). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array<ArrayBuffer>) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+
 function instantiate(): Kernel | undefined {
   try {
+    const WebAssembly = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     if (typeof WebAssembly !== 'object') return undefined;
     const bytes = encodeModule(PAGES, [
       { name: 'blocks', params: [I32, I32, I64], results: [], locals: new Array(20).fill(I64), body: blocksFunction() },
     ]);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-    const memory = instance.exports['memory'] as WebAssembly.Memory;
+    const memory = instance.exports['memory'] as { buffer: ArrayBuffer };
     return {
       mem: new Uint8Array(memory.buffer),
       words: new Uint32Array(memory.buffer, 0, 28),
