@@ -179,4 +179,26 @@ describe('WebAssembly Poly1305 selection', () => {
     expect(wasmPoly1305).to.not.equal(undefined);
     expect(poly1305Into).to.not.equal(poly1305FloatInto);
   });
+
+  it('is absent (so the float version is used) where the runtime has no WebAssembly or refuses to compile', () => {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly')!;
+    try {
+      Object.defineProperty(globalThis, 'WebAssembly', { value: undefined, configurable: true, writable: true });
+      expect(createWasmPoly1305()).to.equal(undefined);
+      Object.defineProperty(globalThis, 'WebAssembly', {
+        value: {
+          Module: class {
+            constructor() {
+              throw new Error('CompileError: WebAssembly.Module(): Wasm code generation disallowed by embedder');
+            }
+          },
+        },
+        configurable: true,
+        writable: true,
+      });
+      expect(createWasmPoly1305()).to.equal(undefined);
+    } finally {
+      Object.defineProperty(globalThis, 'WebAssembly', saved);
+    }
+  });
 });
