@@ -7,6 +7,7 @@ import { Readable, Writable } from 'node:stream';
 import type { SftpClient, OpenFlags } from './client.js';
 import type { SftpFile } from './file.js';
 import type { SftpPath } from './names.js';
+import { requestsInFlight } from './pipeline.js';
 
 export interface SftpReadStreamOptions {
   /** first byte (default 0) */
@@ -42,8 +43,8 @@ export interface SftpWriteStreamOptions {
 }
 
 export function createWriteStream(sftp: SftpClient, path: SftpPath, options: SftpWriteStreamOptions = {}): Writable {
-  const concurrency = options.concurrency ?? 64;
   const max = sftp.limits.maxWriteLength;
+  const concurrency = requestsInFlight(max, options.concurrency);
   let file: SftpFile | null = null;
   let pos = options.start ?? 0;
   const inflight: Promise<void>[] = [];

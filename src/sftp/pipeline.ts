@@ -1,11 +1,24 @@
 /**
- * Pipelined reads and writes over one handle: up to `concurrency` requests in flight,
- * results delivered in file order, memory bounded by concurrency × chunk size.
+ * Pipelined reads and writes over one handle: up to `concurrency` requests in flight
+ * (default: 64, or 4 MiB of data if fewer), results delivered in file order, memory
+ * bounded by concurrency × chunk size.
  */
 import { ProtocolError } from '../errors.js';
 
-/** Requests kept in flight by default (64 × 255 KiB with OpenSSH's limits: ~16 MiB). */
+/** Most requests kept in flight by default. */
 export const DEFAULT_CONCURRENCY = 64;
+/**
+ * Most data in flight by default: 4 MiB (16 requests of OpenSSH's 255 KiB; OpenSSH's sftp
+ * keeps 64 × 32 KiB = 2 MiB). On loopback more does not go faster, it only holds memory:
+ * replies that arrive while the consumer is busy wait in ours.
+ */
+export const DEFAULT_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
+
+/** Requests in flight: as asked, else 64 or 4 MiB worth of `chunkSize`, whichever is fewer (at least 2). */
+export function requestsInFlight(chunkSize: number, asked?: number): number {
+  if (asked !== undefined) return Math.max(1, Math.floor(asked));
+  return Math.max(2, Math.min(DEFAULT_CONCURRENCY, Math.floor(DEFAULT_IN_FLIGHT_BYTES / Math.max(1, chunkSize))));
+}
 
 export interface ReadTarget {
   /** the data at `at` (possibly shorter than `length`, possibly in several pieces), or null at EOF */
@@ -34,7 +47,7 @@ export async function* readRange(
   options: { chunkSize: number; concurrency?: number },
 ): AsyncGenerator<Uint8Array> {
   const chunkSize = options.chunkSize;
-  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const concurrency = requestsInFlight(chunkSize, options.concurrency);
   const queue: PendingRead[] = [];
   let next = start;
   let eof = false;
@@ -98,7 +111,7 @@ export async function writeChunks(
   options: { chunkSize: number; concurrency?: number; onProgress?: (bytes: number) => void },
 ): Promise<number> {
   const { chunkSize, onProgress } = options;
-  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const concurrency = requestsInFlight(chunkSize, options.concurrency);
   const inflight: Promise<void>[] = [];
   let failure: unknown = null;
   let at = position;

@@ -14,7 +14,7 @@ import { encodeName, type SftpPath } from './names.js';
 export interface TransferOptions {
   /** local file access (Node: `nodeLocalFs`); defaults to `SftpClient.defaultLocalFs` */
   fs?: LocalFs;
-  /** requests in flight (default 64) */
+  /** requests in flight (default: 64, or 4 MiB of data if fewer) */
   concurrency?: number;
   /** bytes per request (default and maximum: the server's limit) */
   chunkSize?: number;

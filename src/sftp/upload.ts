@@ -13,7 +13,7 @@ import { FXP } from './constants.js';
 import { expectOk, type SftpEngine } from './engine.js';
 import type { LocalFile } from './local.js';
 import type { SftpPath } from './names.js';
-import { DEFAULT_CONCURRENCY } from './pipeline.js';
+import { requestsInFlight } from './pipeline.js';
 
 /** Bytes of file data read ahead (in request-sized buffers) by default. */
 export const DEFAULT_READ_AHEAD = 2 * 1024 * 1024;
@@ -27,7 +27,7 @@ export interface UploadTarget {
 export interface UploadOptions {
   /** file bytes per WRITE request (the server's max-write-length) */
   chunkSize: number;
-  /** WRITE requests unacknowledged at once (default 64) */
+  /** WRITE requests unacknowledged at once (default: 64, or 4 MiB of data if fewer) */
   concurrency?: number;
   /** bytes of the local file read ahead of the network (default 2 MiB; at least two requests) */
   readAhead?: number;
@@ -70,7 +70,7 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
   const { engine, handle, path } = target;
   const ctx = { request: 'WRITE', path };
   const chunkSize = Math.max(1, Math.floor(o.chunkSize));
-  const concurrency = Math.max(1, o.concurrency ?? DEFAULT_CONCURRENCY);
+  const concurrency = requestsInFlight(chunkSize, o.concurrency);
   const buffers = Math.max(2, Math.floor((o.readAhead ?? DEFAULT_READ_AHEAD) / chunkSize));
   const headLength = writeHeader(handle, 0, 0).length;
   const free: Uint8Array[] = [];
