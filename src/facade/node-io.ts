@@ -80,21 +80,23 @@ let inputEnded = false;
  * then re-raised as SIGINT, as the terminal would have done).
  */
 export async function askUser(prompt: string, echo = true): Promise<string | undefined> {
-  printStderr(prompt);
   const stdin = process.stdin;
   const hidden = !echo && stdin.isTTY === true && typeof stdin.setRawMode === 'function';
   let reply: string | undefined;
   let interrupted = false;
   if (hidden) {
     const wasRaw = stdin.isRaw;
+    // Echo off before the prompt shows, so nothing typed after it is echoed.
     stdin.setRawMode(true);
     try {
+      printStderr(prompt);
       [reply, interrupted] = await readHidden(stdin);
     } finally {
       stdin.setRawMode(wasRaw);
       stdin.pause();
     }
   } else {
+    printStderr(prompt);
     reply = await readLine(stdin);
   }
   if (!echo || reply === undefined) printStderr('\n');
