@@ -79,6 +79,8 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
   const reads: Read[] = [];
   const replies: Promise<void>[] = [];
   let next = start;
+  /** where reading stops: `end`, or sooner if the local file turns out shorter */
+  let limit = end;
   let acked = 0;
   let failure: unknown = null;
 
@@ -90,9 +92,9 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
   };
   // Start reads while buffers are free: each read fills the data part of a future packet.
   const fill = (): void => {
-    while (next < end && failure === null && (free.length > 0 || allocated < buffers)) {
+    while (next < limit && failure === null && (free.length > 0 || allocated < buffers)) {
       const buf = free.pop() ?? (allocated++, new Uint8Array(headLength + chunkSize));
-      const len = Math.min(chunkSize, end - next);
+      const len = Math.min(chunkSize, limit - next);
       const n = localRead(input, buf.subarray(headLength, headLength + len), next, o.source);
       n.catch(() => {});
       reads.push({ at: next, len, buf, n });
@@ -108,7 +110,7 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
 
   try {
     fill();
-    while (failure === null && (reads.length > 0 || next < end)) {
+    while (failure === null && (reads.length > 0 || next < limit)) {
       if (reads.length === 0) {
         // Every buffer is still with the channel: wait for one to come back.
         bufferFreed ??= new Deferred<void>();
@@ -120,13 +122,15 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
       const n = await r.n;
       if (n === 0) {
         // The file ended early: send what there was.
+        limit = next = r.at;
         release(r.buf);
         await dropReads();
         break;
       }
       if (n < r.len) {
-        await dropReads();
+        // Reads already started lie past a gap: drop them and go on from here.
         next = r.at + n;
+        await dropReads();
       }
       while (replies.length >= concurrency && failure === null) await replies.shift();
       if (failure !== null) {
@@ -156,6 +160,9 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
       fill();
     }
     await Promise.all(replies.splice(0));
+  } catch (e) {
+    // A failed local read: no more reads start (buffers coming back from the channel call fill()).
+    failure ??= e;
   } finally {
     await Promise.allSettled([...replies.splice(0), ...reads.map((r) => r.n)]);
   }
