@@ -57,6 +57,9 @@ export class SftpFile {
     return expectType(r, FXP.DATA, ctx).chunks;
   }
 
+  /** READs for the pipeline that keep each reply's pieces (joined once, by whoever needs them joined). */
+  private readonly pieces = { readChunk: (length: number, at: number) => this.readParts(length, at) };
+
   /** One SSH_FXP_WRITE of `data` at `at` (the caller keeps data within the server's limit). */
   writeChunk(data: Uint8Array, at: number | bigint): Promise<void> {
     return this.client.engine.status(FXP.WRITE, data.length + 32, (w) => w.string(this.handle).u64(offset(at)).string(data), { request: 'WRITE', path: this.path });
@@ -71,7 +74,7 @@ export class SftpFile {
     const at = position ?? this.position;
     const parts: Uint8Array[] = [];
     let n = 0;
-    for await (const chunk of readRange(this, at, at + length, { chunkSize: this.client.limits.maxReadLength })) {
+    for await (const chunk of readRange(this.pieces, at, at + length, { chunkSize: this.client.limits.maxReadLength })) {
       parts.push(chunk);
       n += chunk.length;
     }
@@ -84,14 +87,13 @@ export class SftpFile {
   /** The whole rest of the file from `position` (default 0). */
   async readAll(position = 0): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
-    for await (const chunk of readRange(this, position, undefined, { chunkSize: this.client.limits.maxReadLength })) parts.push(chunk);
+    for await (const chunk of readRange(this.pieces, position, undefined, { chunkSize: this.client.limits.maxReadLength })) parts.push(chunk);
     return concatBytes(...parts);
   }
 
   /** Ordered chunks from `start` to `end` (or EOF), with many reads in flight. */
   chunks(start = 0, end?: number, options: { concurrency?: number; chunkSize?: number } = {}): AsyncGenerator<Uint8Array> {
-    const parts = { readChunk: (length: number, at: number) => this.readParts(length, at) };
-    return readRange(parts, start, end, { chunkSize: options.chunkSize ?? this.client.limits.maxReadLength, concurrency: options.concurrency });
+    return readRange(this.pieces, start, end, { chunkSize: options.chunkSize ?? this.client.limits.maxReadLength, concurrency: options.concurrency });
   }
 
   /** Write all of `data` at `position` (default: the current position, which then advances). */
