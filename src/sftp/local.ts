@@ -6,6 +6,8 @@
 export interface LocalFile {
   /** Read into `buffer` at file offset `position`; resolves with the count (0 at EOF). */
   read(buffer: Uint8Array, position: number): Promise<number>;
+  /** Optional: read into `buffers` back to back from `position` in one call (readv); resolves with the count. */
+  readv?(buffers: Uint8Array[], position: number): Promise<number>;
   /** Write all of `data` at file offset `position`. */
   write(data: Uint8Array, position: number): Promise<void>;
   /** Optional: write `chunks` back to back from `position` in one call (writev). */

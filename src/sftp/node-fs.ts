@@ -13,6 +13,10 @@ export const nodeLocalFs: LocalFs = {
         const { bytesRead } = await fh.read(buffer, 0, buffer.length, position);
         return bytesRead;
       },
+      async readv(buffers, position) {
+        const { bytesRead } = await fh.readv(buffers, position);
+        return bytesRead;
+      },
       async write(data, position) {
         let off = 0;
         while (off < data.length) {

@@ -37,10 +37,16 @@ export interface UploadOptions {
   onProgress?: (bytes: number) => void;
 }
 
-/** Run a local read, turning its failure into a typed error. */
-async function localRead(input: LocalFile, buf: Uint8Array, at: number, source: string | undefined): Promise<number> {
+/** Local bytes read in one call: one request's worth, or (with readv) this much at most. */
+const READ_GROUP_BYTES = 1024 * 1024;
+
+/**
+ * Read into `views`, back to back from `at`, in one call (readv when there are several and
+ * the file has it), turning a failure into a typed error. Resolves with the bytes read.
+ */
+async function localRead(input: LocalFile, views: Uint8Array[], at: number, source: string | undefined): Promise<number> {
   try {
-    return await input.read(buf, at);
+    return views.length === 1 ? await input.read(views[0]!, at) : await input.readv!(views, at);
   } catch (e) {
     if (e instanceof SshError) throw e;
     throw new SshError('FILE', `local read${source === undefined ? '' : ` ${source}`}: ${(e as Error)?.message ?? e}`, { cause: e });
@@ -57,7 +63,10 @@ interface Read {
   at: number;
   len: number;
   buf: Uint8Array;
+  /** bytes read into this request's data */
   n: Promise<number>;
+  /** whether it starts its read call (a 0 there is the end of the file; later in a readv, a gap) */
+  first: boolean;
 }
 
 /**
@@ -90,15 +99,34 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
     bufferFreed = null;
     w?.resolve();
   };
-  // Start reads while buffers are free: each read fills the data part of a future packet.
+  // Requests whose data one local read call fills: a readv over several saves thread-pool
+  // round trips (each wakes a thread that competes with us and sshd for the two cores).
+  const group = input.readv ? Math.max(1, Math.min(Math.floor(buffers / 2), Math.floor(READ_GROUP_BYTES / chunkSize))) : 1;
+  // Start reads while buffers are free: each fills the data part of future packets.
   const fill = (): void => {
-    while (next < limit && failure === null && (free.length > 0 || allocated < buffers)) {
-      const buf = free.pop() ?? (allocated++, new Uint8Array(headLength + chunkSize));
-      const len = Math.min(chunkSize, limit - next);
-      const n = localRead(input, buf.subarray(headLength, headLength + len), next, o.source);
-      n.catch(() => {});
-      reads.push({ at: next, len, buf, n });
-      next += len;
+    while (next < limit && failure === null) {
+      const available = free.length + buffers - allocated;
+      const want = Math.min(group, Math.ceil((limit - next) / chunkSize));
+      // Wait for a whole group of buffers unless nothing is being read.
+      if (available === 0 || (available < want && reads.length > 0)) return;
+      const count = Math.min(want, available);
+      const from = next;
+      const views: Uint8Array[] = [];
+      const members: Omit<Read, 'n'>[] = [];
+      for (let i = 0; i < count; i++) {
+        const buf = free.pop() ?? (allocated++, new Uint8Array(headLength + chunkSize));
+        const len = Math.min(chunkSize, limit - next);
+        views.push(buf.subarray(headLength, headLength + len));
+        members.push({ at: next, len, buf, first: i === 0 });
+        next += len;
+      }
+      const total = localRead(input, views, from, o.source);
+      for (const m of members) {
+        // This request's share of what the call read.
+        const n = total.then((t) => Math.max(0, Math.min(m.len, t - (m.at - from))));
+        n.catch(() => {});
+        reads.push({ ...m, n });
+      }
     }
   };
   // Reads started past a gap (after a short read) are dropped once they settle.
@@ -120,6 +148,14 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
       }
       const r = reads.shift()!;
       const n = await r.n;
+      if (n === 0 && !r.first) {
+        // A readv that stopped at a request boundary: go on from there with a new read.
+        next = r.at;
+        release(r.buf);
+        await dropReads();
+        fill();
+        continue;
+      }
       if (n === 0) {
         // The file ended early: send what there was.
         limit = next = r.at;

@@ -129,29 +129,57 @@ class FileServer implements SftpStream {
   }
 }
 
-/** A local file in memory; reads can be made short or the file can shrink. */
-function memoryFile(content: Uint8Array, opts: { shortReads?: boolean; shrinkTo?: number; onRead?: (inFlight: number) => void } = {}): LocalFile & { peakReads: number } {
+/**
+ * A local file in memory; reads can be made short or the file can shrink. With `readv`, it
+ * also reads into several buffers per call, at most `readvMax` bytes per call if given.
+ */
+function memoryFile(
+  content: Uint8Array,
+  opts: { shortReads?: boolean; shrinkTo?: number; readv?: boolean; readvMax?: number } = {},
+): LocalFile & { peakReads: number; calls: number; readvCalls: number } {
   let inFlight = 0;
-  const f = {
+  const readAt = async (position: number, room: number): Promise<Uint8Array> => {
+    inFlight++;
+    f.calls++;
+    f.peakReads = Math.max(f.peakReads, inFlight);
+    await new Promise((r) => setImmediate(r));
+    inFlight--;
+    const size = opts.shrinkTo ?? content.length;
+    if (position >= size) return new Uint8Array(0);
+    let n = Math.min(room, size - position);
+    // a short read: at most 1000 bytes, ending off any request boundary
+    if (opts.shortReads) n = Math.min(n, 1000);
+    return content.subarray(position, position + n);
+  };
+  const f: LocalFile & { peakReads: number; calls: number; readvCalls: number } = {
     peakReads: 0,
+    calls: 0,
+    readvCalls: 0,
     async read(buffer: Uint8Array, position: number): Promise<number> {
-      inFlight++;
-      f.peakReads = Math.max(f.peakReads, inFlight);
-      await new Promise((r) => setImmediate(r));
-      inFlight--;
-      const size = opts.shrinkTo ?? content.length;
-      if (position >= size) return 0;
-      let n = Math.min(buffer.length, size - position);
-      // a short read: at most 1000 bytes, ending off any request boundary
-      if (opts.shortReads) n = Math.min(n, 1000);
-      buffer.set(content.subarray(position, position + n));
-      return n;
+      const got = await readAt(position, buffer.length);
+      buffer.set(got);
+      return got.length;
     },
     async write(): Promise<void> {
       throw new Error('read-only');
     },
     async close(): Promise<void> {},
   };
+  if (opts.readv) {
+    f.readv = async (buffers: Uint8Array[], position: number): Promise<number> => {
+      f.readvCalls++;
+      const room = buffers.reduce((a, b) => a + b.length, 0);
+      const got = await readAt(position, Math.min(room, opts.readvMax ?? room));
+      let off = 0;
+      for (const b of buffers) {
+        const take = Math.min(b.length, got.length - off);
+        if (take <= 0) break;
+        b.set(got.subarray(off, off + take));
+        off += take;
+      }
+      return got.length;
+    };
+  }
   return f;
 }
 
@@ -233,6 +261,33 @@ describe('sftp bulk writes: WRITE requests built in place', () => {
     expect(sha(srv.content)).to.equal(sha(content));
     expect(srv.peakPending).to.be.at.most(6);
     expect(local.peakReads).to.be.at.most(3);
+  });
+
+  for (const readvMax of [undefined, 4096, 2 * 4096, 5000, 1000]) {
+    it(`reads several requests per local readv call (at most ${readvMax ?? 'all'} bytes a call), every byte in place`, async () => {
+      const srv = new FileServer(0);
+      const f = await openFile(srv);
+      const content = new Uint8Array(randomBytes(100_000));
+      const local = memoryFile(content, { readv: true, readvMax });
+      const n = await f.writeFromFile(local, 0, content.length, { readAhead: 8 * 4096 });
+      expect(n).to.equal(content.length);
+      expect(sha(srv.content)).to.equal(sha(content));
+      expect(local.readvCalls).to.be.above(0);
+      // whole readv calls need 4 requests per call: 25 requests in 7 calls
+      if (readvMax === undefined) expect(local.calls).to.equal(7);
+    });
+  }
+
+  it('a local file that shrinks under readv ends the upload there', async () => {
+    const srv = new FileServer(0);
+    const f = await openFile(srv);
+    const content = new Uint8Array(randomBytes(100_000));
+    for (const shrinkTo of [3 * 4096, 3 * 4096 + 10, 1]) {
+      srv.content = new Uint8Array(0);
+      const n = await f.writeFromFile(memoryFile(content, { readv: true, shrinkTo }), 0, content.length);
+      expect(n).to.equal(shrinkTo);
+      expect(sha(srv.content)).to.equal(sha(content.subarray(0, shrinkTo)));
+    }
   });
 
   it('continues short local reads from where they stopped', async () => {
