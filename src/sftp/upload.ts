@@ -84,6 +84,8 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
   const headLength = writeHeader(handle, 0, 0).length;
   const free: Uint8Array[] = [];
   let allocated = 0;
+  /** packets handed to the channel and not yet sent (their buffers come back when they are) */
+  let inChannel = 0;
   let bufferFreed: Deferred<void> | null = null;
   const reads: Read[] = [];
   const replies: Promise<void>[] = [];
@@ -107,8 +109,8 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
     while (next < limit && failure === null) {
       const available = free.length + buffers - allocated;
       const want = Math.min(group, Math.ceil((limit - next) / chunkSize));
-      // Wait for a whole group of buffers unless nothing is being read.
-      if (available === 0 || (available < want && reads.length > 0)) return;
+      // Wait for a whole group of buffers while the network has that much work ahead of it.
+      if (available === 0 || (available < want && reads.length + inChannel >= want)) return;
       const count = Math.min(want, available);
       const from = next;
       const views: Uint8Array[] = [];
@@ -178,7 +180,9 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
       // filexfer-02 §3: the length field counts the bytes after itself.
       new DataView(packet.buffer, packet.byteOffset, 4).setUint32(0, packet.length - 4);
       const { written, reply } = engine.sendFramed(packet, ctx);
+      inChannel++;
       void written.then(() => {
+        inChannel--;
         release(r.buf);
         fill();
       });
