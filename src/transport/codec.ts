@@ -122,11 +122,17 @@ export interface CodecOptions {
  * enc.setKeys({ cipher: 'aes128-ctr', mac: 'hmac-sha2-256', key, iv, macKey }); // after our NEWKEYS
  * ```
  */
+/** Padding bytes drawn from the random source at a time (a packet takes 4–255). */
+const PADDING_POOL = 2048;
+
 export class PacketEncoder {
   private seq: number;
   private readonly provider: CryptoProvider;
   private prot: Protection = CLEAR;
   private disposed = false;
+  /** random bytes for padding, served from `poolAt` on: one call to the source per ~100 packets */
+  private pool: Uint8Array = new Uint8Array(0);
+  private poolAt = 0;
 
   constructor(
     private readonly random: (n: number) => Uint8Array,
@@ -171,9 +177,7 @@ export class PacketEncoder {
     writeU32(out, 0, packetLength);
     out[4] = padding;
     out.set(payload, 5);
-    const pad = this.random(padding);
-    if (pad.length !== padding) throw new SshError('RANDGEN', 'random source returned the wrong number of bytes');
-    out.set(pad, 5 + payload.length);
+    this.fillPadding(out, 5 + payload.length, padding);
     const seq = this.seq;
     switch (p.mode) {
       case 'clear':
@@ -196,6 +200,18 @@ export class PacketEncoder {
     }
     this.seq = (seq + 1) >>> 0;
     return out;
+  }
+
+  /** RFC 4253 §6: random padding, from a pool refilled by the random source. */
+  private fillPadding(out: Uint8Array, at: number, n: number): void {
+    if (this.poolAt + n > this.pool.length) {
+      const fresh = this.random(PADDING_POOL);
+      if (fresh.length !== PADDING_POOL) throw new SshError('RANDGEN', 'random source returned the wrong number of bytes');
+      this.pool = fresh;
+      this.poolAt = 0;
+    }
+    out.set(this.pool.subarray(this.poolAt, this.poolAt + n), at);
+    this.poolAt += n;
   }
 
   /** Zero the keys (on close). Any later use throws. */

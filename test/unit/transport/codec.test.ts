@@ -102,6 +102,31 @@ describe('transport/codec in the clear', () => {
     expect(() => new PacketEncoder((n) => new Uint8Array(n), { initialSequence: 2 ** 32 })).to.throw(SshError);
     expect(() => new PacketEncoder((n) => new Uint8Array(n - 1)).encode(new Uint8Array(3))).to.throw(SshError);
   });
+
+  it('padding comes from a pool: consecutive bytes of the source, one call per ~2 KiB of padding', () => {
+    const calls: number[] = [];
+    let next = 0;
+    const source = (n: number): Uint8Array => {
+      calls.push(n);
+      return Uint8Array.from({ length: n }, () => next++ & 0xff);
+    };
+    const enc = new PacketEncoder(source);
+    const dec = new PacketDecoder();
+    const padding: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const wire = enc.encode(new Uint8Array(i % 40));
+      const padLen = wire[4]!;
+      padding.push(...wire.subarray(wire.length - padLen));
+      dec.push(wire);
+      expect(dec.next()!.length).to.equal(i % 40);
+    }
+    // 300 packets of 4–11 bytes of padding: two draws of 2048, each served in order from its
+    // start (a pool's tail too short for the next packet is dropped, never reused).
+    expect(calls).to.deep.equal([2048, 2048]);
+    const fromFirst = padding.findIndex((b, k) => b !== (k & 0xff));
+    expect(fromFirst).to.be.within(2048 - 255, 2048);
+    expect(padding.slice(fromFirst)).to.deep.equal(Array.from({ length: padding.length - fromFirst }, (_, k) => (2048 + k) & 0xff));
+  });
 });
 
 describe('transport/codec known-answer framing (cross-checked with node:crypto)', () => {
