@@ -12,7 +12,7 @@ import { KeyError } from '../../errors.js';
 import type { Reader } from '../../wire/reader.js';
 import { bigintToBytes, bitLength, bytesToBigint, mod, modInverse, modPow } from '../bigint.js';
 import { bytesEqual, checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
-import type { HashName, PublicKeyOps } from '../provider.js';
+import type { HashName, PublicKeyOps, RsaPrivateParts } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
 const TYPE = 'ssh-rsa';
@@ -130,13 +130,16 @@ export class RsaPrivateKey implements PrivateKey {
     this.#iqmp = iqmp;
   }
 
+  #parts: RsaPrivateParts | undefined;
+
   sign(algorithm: string, data: Uint8Array, ops?: PublicKeyOps): Uint8Array {
     const h = HASHES.get(algorithm);
     if (!h) throw new KeyError(`ssh-rsa key cannot sign ${algorithm}`, 'ALGO_UNSUPPORTED');
     const pub = this.publicKey;
     if (ops) {
       // OpenSSL's constant-time RSA (blinded, with its own fault check); same PKCS#1 v1.5 bytes.
-      const parts = { n: pub.n, e: pub.e, d: this.#d, p: this.#p, q: this.#q, dp: this.#dp, dq: this.#dq, iqmp: this.#iqmp };
+      // One parts object per key, so a provider may cache its own key object by it.
+      const parts = (this.#parts ??= { n: pub.n, e: pub.e, d: this.#d, p: this.#p, q: this.#q, dp: this.#dp, dq: this.#dq, iqmp: this.#iqmp });
       return encodeSignature(algorithm, ops.rsaSign(parts, h.name, data));
     }
     const m = bytesToBigint(emsaPkcs1(h, data, pub.size));

@@ -85,6 +85,21 @@ describe('node:crypto public-key ops vs pure', () => {
     expect(ops.ed25519Verify(new Uint8Array(31), new Uint8Array(1), new Uint8Array(64))).to.equal(false);
   });
 
+  it('signing key objects are cached per secret, and never outlive a change of the secret bytes', () => {
+    const seed = rnd(32);
+    const data = rnd(40);
+    expect(hex(ops.ed25519Sign(seed, data))).to.equal(hex(ed25519.sign(data, seed)));
+    expect(hex(ops.ed25519Sign(seed, data))).to.equal(hex(ed25519.sign(data, seed)));
+    // The same Uint8Array with other bytes (a key zeroed or reused): a new key object.
+    seed.set(rnd(32));
+    expect(hex(ops.ed25519Sign(seed, data))).to.equal(hex(ed25519.sign(data, seed)));
+    seed.fill(7);
+    expect(hex(ops.ed25519Sign(seed, data))).to.equal(hex(ed25519.sign(data, seed)));
+    const ec = ecdsaPrivateKey('nistp256', BigInt('0x' + Buffer.from(p256.utils.randomSecretKey()).toString('hex')));
+    for (let i = 0; i < 2; i++) expect(ec.publicKey.verify(ec.type, data, ec.sign(ec.type, data, ops))).to.equal(true);
+    // RSA keys cache by their (immutable) parts object: the RSA tests below sign repeatedly with one key.
+  });
+
   for (const bits of [2048, 3072]) {
     it(`RSA ${bits}: node signatures equal the BigInt bytes for ssh-rsa, rsa-sha2-256/512; verify agrees`, () => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
