@@ -36,12 +36,14 @@ function bigToBytes(v: bigint, len?: number): Buffer {
   return Buffer.concat([Buffer.alloc(len - raw.length), raw]);
 }
 
+const bytesToBig = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt('0x' + view(b).toString('hex')));
+
 /**
- * OpenSSL key objects for the signing keys we have seen, by the secret's object: building one
- * (parsing, deriving the public half) costs ~0.4 ms, ten times the Ed25519 signature itself,
- * and a client signs with the same key at every connection. Each entry keeps a copy of the
- * secret bytes and is used only while they still match (a key that zeroes its secret on
- * disposal does not leave a usable key object behind).
+ * OpenSSL key objects for the private keys we have seen, by the secret's object: building one
+ * (parsing, deriving the public half) costs ~0.4 ms, ten times the Ed25519 signature itself;
+ * a client signs with the same key at every connection, and an X25519 kex uses its secret
+ * twice. Each entry keeps a copy of the secret bytes and is used only while they still match
+ * (a secret zeroed after use does not leave a usable key object behind).
  */
 const EMPTY = new Uint8Array(0);
 const signingKeys = new WeakMap<object, { secret: Uint8Array; key: KeyObject }>();
@@ -54,10 +56,9 @@ function cachedKey(owner: object, secret: Uint8Array, make: () => KeyObject): Ke
   return key;
 }
 
-const bytesToBig = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt('0x' + view(b).toString('hex')));
-
+/** The X25519 key object for `secret`: made once for x25519Public, found again by x25519Shared. */
 function x25519Private(secret: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([X25519_PKCS8, view(secret)]), format: 'der', type: 'pkcs8' });
+  return cachedKey(secret, secret, () => createPrivateKey({ key: Buffer.concat([X25519_PKCS8, view(secret)]), format: 'der', type: 'pkcs8' }));
 }
 
 /** Which of Node's built-in MODP groups (RFC 2409, RFC 3526) has prime p, by prime. */
