@@ -32,7 +32,7 @@ export interface AuthOps {
   password(username: string, password: string | undefined, callback?: (ss: SSH2, username: string) => unknown): Promise<void>;
   passwordInteract(username: string, callback?: (ss: SSH2, username: string) => unknown): Promise<void>;
   publickey(username: string, privatekey: string, passphrase?: string): Promise<void>;
-  hostbased(username: string, privatekey: string, hostname: string, localUsername?: string, passphrase?: string): Promise<void>;
+  hostbased(username: string, publickey: string | undefined, privatekey: string, hostname: string, localUsername?: string, passphrase?: string): Promise<void>;
   keyboard(username: string, passwordOrCallback?: string | KeyboardCallback): Promise<void>;
   agent(username: string): Promise<void>;
 }
@@ -51,7 +51,7 @@ const METHODS: Record<string, MethodSpec> = {
   hostbased: {
     ssh: 'hostbased',
     params: ['username', 'publickey', 'privatekey', 'hostname', 'local_username?', 'passphrase?'],
-    run: (o, [u, _pub, priv, h, lu, pp]) => o.hostbased(u as string, priv as string, h as string, str(lu), str(pp)),
+    run: (o, [u, pub, priv, h, lu, pp]) => o.hostbased(u as string, str(pub), priv as string, h as string, str(lu), str(pp)),
   },
   publickey: {
     ssh: 'publickey',

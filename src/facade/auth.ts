@@ -12,8 +12,9 @@ import { passwordMethod } from '../auth/password.js';
 import { publickeyMethod } from '../auth/publickey.js';
 import type { AuthContext, AuthMethod } from '../auth/types.js';
 import { userauthContext } from '../auth/index.js';
-import { parsePrivateKey } from '../crypto/keys/index.js';
-import type { PrivateKey } from '../crypto/keys/types.js';
+import { bytesEqual } from '../crypto/keys/common.js';
+import { parsePrivateKey, parsePublicKey } from '../crypto/keys/index.js';
+import type { PrivateKey, PublicKey } from '../crypto/keys/types.js';
 import { AuthError, KeyError, SshError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
 import { readBytes } from './node-io.js';
@@ -85,8 +86,36 @@ export async function authPublickey(host: AuthHost, username: string, key: Priva
   await tryMethod(host, username, publickeyMethod([key]), 'publickey');
 }
 
-export async function authHostbased(host: AuthHost, username: string, key: PrivateKey, hostname: string, localUser: string): Promise<void> {
-  await tryMethod(host, username, hostbasedMethod({ key, localHost: hostname, localUser }), 'hostbased');
+/** A named public key file, as libssh2 reads it before the private key: failures are LIBSSH2_ERROR_FILE. */
+export async function loadPublicKey(path: string): Promise<PublicKey> {
+  let data: Uint8Array;
+  try {
+    data = await readBytes(path);
+  } catch (e) {
+    throw new KeyError(`Unable to open public key file: ${(e as Error).message}`, 'FILE');
+  }
+  try {
+    return parsePublicKey(data).key;
+  } catch (e) {
+    throw new KeyError(`Invalid public key data: ${(e as Error).message}`, 'FILE');
+  }
+}
+
+const HOSTBASED_REFUSED = 'Invalid signature for supplied public key, or bad username/public key combination';
+
+/**
+ * libssh2 1.10 (userauth_hostbased_fromfile) reports every USERAUTH_FAILURE to a hostbased
+ * request as PUBLICKEY_UNVERIFIED, not AUTHENTICATION_FAILED. A public key file that is not
+ * the private key's gets the same answer (libssh2 sends it with a signature that cannot verify).
+ */
+export async function authHostbased(host: AuthHost, username: string, key: PrivateKey, hostname: string, localUser: string, publicKey?: PublicKey): Promise<void> {
+  if (publicKey && !bytesEqual(publicKey.blob, key.publicKey.blob)) throw new AuthError(HOSTBASED_REFUSED, [], 'PUBLICKEY_UNVERIFIED');
+  try {
+    await tryMethod(host, username, hostbasedMethod({ key, localHost: hostname, localUser }), 'hostbased');
+  } catch (e) {
+    if (e instanceof AuthError) throw new AuthError(HOSTBASED_REFUSED, e.methodsLeft, 'PUBLICKEY_UNVERIFIED');
+    throw e;
+  }
 }
 
 export async function authKeyboard(host: AuthHost, ss: unknown, username: string, answer: string | KeyboardCallback): Promise<void> {

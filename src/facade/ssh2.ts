@@ -411,7 +411,7 @@ export class SSH2 {
 
   auth_hostbased(username: string, publickey: string | null | undefined, privatekey: string, hostname: string, local_username?: string | null, passphrase?: string | null): Promise<true | undefined> {
     return this._io(this, 'auth_hostbased', [username, publickey, privatekey, hostname, local_username, passphrase], () =>
-      this._authOps.hostbased(username, privatekey, hostname, local_username ?? undefined, passphrase ?? undefined).then(() => true as const),
+      this._authOps.hostbased(username, publickey ?? undefined, privatekey, hostname, local_username ?? undefined, passphrase ?? undefined).then(() => true as const),
     );
   }
 
@@ -447,8 +447,11 @@ export class SSH2 {
       }
     },
     publickey: async (username, privatekey, passphrase) => A.authPublickey(this.#authHost, username, await A.loadKey({ path: privatekey }, passphrase)),
-    hostbased: async (username, privatekey, hostname, localUsername, passphrase) =>
-      A.authHostbased(this.#authHost, username, await A.loadKey({ path: privatekey }, passphrase), hostname, localUsername ?? username),
+    hostbased: async (username, publickey, privatekey, hostname, localUsername, passphrase) => {
+      // libssh2 reads the public key file first (when one is named), then the private key.
+      const pub = publickey === undefined ? undefined : await A.loadPublicKey(publickey);
+      await A.authHostbased(this.#authHost, username, await A.loadKey({ path: privatekey }, passphrase), hostname, localUsername ?? username, pub);
+    },
     keyboard: (username, passwordOrCallback) => {
       const answer: string | A.KeyboardCallback =
         passwordOrCallback ??
