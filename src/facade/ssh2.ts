@@ -396,9 +396,12 @@ export class SSH2 {
 
   /** Public-key auth from files (the public key path may be null: it is derived from the private key). */
   auth_publickey(username: string, publickey_path: string | null | undefined, privatekey_path: string, passphrase?: string | null): Promise<true | undefined> {
-    return this._io(this, 'auth_publickey', [username, publickey_path, privatekey_path, passphrase], () =>
-      this._authOps.publickey(username, privatekey_path, passphrase ?? undefined).then(() => true as const),
-    );
+    return this._io(this, 'auth_publickey', [username, publickey_path, privatekey_path, passphrase], async () => {
+      // libssh2 reads a named public key file first: missing or undecodable is FILE (-16).
+      if (publickey_path) await A.loadPublicKey(publickey_path);
+      await this._authOps.publickey(username, privatekey_path, passphrase ?? undefined);
+      return true as const;
+    });
   }
 
   /** The same from memory (the private key as text or bytes, any format puressh reads). */

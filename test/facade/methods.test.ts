@@ -224,6 +224,18 @@ describe('Net::SSH2 facade methods against sshd', function () {
     expect(await x.auth_publickey_frommemory(f.sshd.user, readFileSync(f.pub, 'utf8'), readFileSync(f.key, 'utf8'))).to.equal(true);
     await x.disconnect();
   });
+  it('SSH2.auth_publickey reads a named public key file first, as libssh2 (missing or undecodable: FILE)', async () => {
+    const x = new SSH2();
+    await x.connect(f.sshd.host, f.sshd.port);
+    // Net::SSH2 0.73 gives -16 "Unable to open public key file" and -16 "Invalid public key data" here.
+    expect(await x.auth_publickey(f.sshd.user, '/nonexistent/id.pub', f.key)).to.equal(undefined);
+    expect(x.error()).to.equal(-16);
+    expect(await x.auth_publickey(f.sshd.user, f.key, f.key)).to.equal(undefined);
+    expect(x.error()).to.equal(-16);
+    expect(x.auth_ok()).to.equal(false);
+    expect(await x.auth_publickey(f.sshd.user, f.pub, f.key)).to.equal(true);
+    await x.disconnect();
+  });
   it('SSH2.auth_hostbased fails cleanly when the server does not offer it', async () => {
     const x = new SSH2();
     await x.connect(f.sshd.host, f.sshd.port);
