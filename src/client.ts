@@ -373,8 +373,15 @@ export class SshClient {
    */
   async run(command: string, input?: Uint8Array | RunOptions): Promise<ExecResult> {
     const opts: RunOptions = input instanceof Uint8Array ? { input } : (input ?? {});
-    const ch = await this.exec(command, opts);
     const op: OperationOptions = { signal: opts.signal, timeout: opts.timeout };
+    // With no input, EOF follows the exec request in the same write (RFC 4254 §5.3 allows EOF
+    // at any time): the server handles both in one wake-up instead of two round trips apart.
+    const start = (s: Session): Promise<void> => {
+      const started = s.exec(command, op);
+      if (!opts.input) void s.eof().catch(() => {});
+      return started;
+    };
+    const ch = await startSession(this.connection, opts, this.forwardAgentTo ? (s) => this.withAgent(s, () => start(s)) : start);
     try {
       const writing = (opts.input ? ch.write(opts.input, op) : Promise.resolve()).then(() => ch.eof());
       const [stdout, stderr] = await Promise.all([collect(() => ch.read(op)), collect(() => ch.readStderr(op)), writing]);

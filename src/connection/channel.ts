@@ -397,7 +397,8 @@ export class Channel {
       this.closeSent = true;
       void this.host.send(channelSimple(MSG.CHANNEL_CLOSE, this.remoteId)).catch(() => {});
     }
-    this.finish(new SshError('CHANNEL_CLOSED', 'channel closed by peer'));
+    // Made only when something waits on it: most channels close with nothing pending.
+    this.finish(() => new SshError('CHANNEL_CLOSED', 'channel closed by peer'));
   }
 
   onRequestReply(success: boolean): void {
@@ -418,21 +419,25 @@ export class Channel {
   onConnectionLost(err: SshError): void {
     this.stdout.end(err);
     this.stderr.end(err);
-    this.finish(err, true);
+    this.finish(() => err, true);
   }
 
-  private finish(err: SshError, lost = false): void {
+  private finish(error: () => SshError, lost = false): void {
     this.dataScratch = null;
     this.dataScratchView = null;
-    for (const r of this.replies.splice(0)) r.reject(err);
+    const waiting = this.replies.splice(0);
     const w = this.windowWaiter;
     this.windowWaiter = null;
-    w?.reject(err);
+    if (waiting.length > 0 || w || lost) {
+      const err = error();
+      for (const r of waiting) r.reject(err);
+      w?.reject(err);
+      // A connection that died before the channel closed has no trustworthy exit status.
+      if (lost) this.exitDeferred.reject(err);
+    }
     this.host.release(this.localId);
     this.closedDeferred.resolve();
-    // A connection that died before the channel closed has no trustworthy exit status.
-    if (lost) this.exitDeferred.reject(err);
-    else this.exitDeferred.resolve(this.exitStatus);
+    if (!lost) this.exitDeferred.resolve(this.exitStatus);
   }
 
   /** Encode the body of an exec/subsystem request. */
