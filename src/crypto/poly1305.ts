@@ -10,14 +10,12 @@
  * compiles WebAssembly, else this floating-point version.
  */
 import { createWasmPoly1305 } from './wasm/poly1305.js';
+import { readLE32 as le32, writeLE32 as put32 } from './le32.js';
 
 const L = 4194304; // 2^22
 const INV = 1 / L;
 const MASK = L - 1;
 
-function le32(b: Uint8Array, o: number): number {
-  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
-}
 
 /** The floating-point Poly1305 (no WebAssembly); same contract as `poly1305Into`. */
 export function poly1305FloatInto(msg: Uint8Array, key: Uint8Array, out: Uint8Array, offset = 0): void {
@@ -180,12 +178,6 @@ export function poly1305FloatInto(msg: Uint8Array, key: Uint8Array, out: Uint8Ar
   put32(out, offset + 12, o3);
 }
 
-function put32(b: Uint8Array, o: number, w: number): void {
-  b[o] = w;
-  b[o + 1] = w >>> 8;
-  b[o + 2] = w >>> 16;
-  b[o + 3] = w >>> 24;
-}
 
 /**
  * The 16-byte Poly1305 tag of `msg` under the 32-byte one-time `key`, written to out[offset..].

@@ -10,6 +10,7 @@
  * whole blocks in [from, to) with the 2^128 bit given by `hibit` (1 << 24 for full blocks).
  */
 import { Code, encodeModule, I32, I64, op, VOID } from './encode.js';
+import { readLE32 as le32, writeLE32 as put32 } from '../le32.js';
 
 const MSG = 128;
 /** message bytes per call: 4 pages, a multiple of 16 */
@@ -97,9 +98,6 @@ function instantiate(): Kernel | undefined {
   }
 }
 
-function le32(b: Uint8Array, o: number): number {
-  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
-}
 
 const HIBIT = 1n << 24n;
 
@@ -203,9 +201,3 @@ export function createWasmPoly1305(): ((msg: Uint8Array, key: Uint8Array, out: U
   };
 }
 
-function put32(b: Uint8Array, o: number, w: number): void {
-  b[o] = w;
-  b[o + 1] = w >>> 8;
-  b[o + 2] = w >>> 16;
-  b[o + 3] = w >>> 24;
-}
