@@ -16,7 +16,6 @@ const L = 4194304; // 2^22
 const INV = 1 / L;
 const MASK = L - 1;
 
-
 /** The floating-point Poly1305 (no WebAssembly); same contract as `poly1305Into`. */
 export function poly1305FloatInto(msg: Uint8Array, key: Uint8Array, out: Uint8Array, offset = 0): void {
   if (key.length !== 32) throw new RangeError('poly1305: key must be 32 bytes');
@@ -177,7 +176,6 @@ export function poly1305FloatInto(msg: Uint8Array, key: Uint8Array, out: Uint8Ar
   put32(out, offset + 8, o2);
   put32(out, offset + 12, o3);
 }
-
 
 /**
  * The 16-byte Poly1305 tag of `msg` under the 32-byte one-time `key`, written to out[offset..].

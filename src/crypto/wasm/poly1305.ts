@@ -98,7 +98,6 @@ function instantiate(): Kernel | undefined {
   }
 }
 
-
 const HIBIT = 1n << 24n;
 
 /**
@@ -200,4 +199,3 @@ export function createWasmPoly1305(): ((msg: Uint8Array, key: Uint8Array, out: U
     put32(out, offset + 12, f);
   };
 }
-
