@@ -1,12 +1,13 @@
 /**
  * A dedicated local account with a known password, for password, keyboard-interactive (PAM)
- * and hostbased tests against sshd. Created when missing (needs root: `useradd -m`), and given
- * a fresh random password each run (`chpasswd`). Without root the tests FAIL with a message
- * saying so: never skip.
+ * and hostbased tests against sshd. Created when missing (needs root: `useradd -m`). Its random
+ * password lives in a root-only file under /run (made once per boot, O_EXCL), so test processes
+ * running at the same time set and use the same one instead of overwriting each other's.
+ * Without root the tests FAIL with a message saying so: never skip.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const TEST_USER = 'puressh-test';
@@ -33,7 +34,26 @@ function passwdEntry(name: string): string[] | null {
   }
 }
 
-/** Make sure the account exists and has a new random password (once per process). */
+const PASSWORD_FILE = '/run/puressh-test/password';
+
+/** The shared password: read it, or create it if no process has yet (the first writer wins). */
+function sharedPassword(): string {
+  mkdirSync('/run/puressh-test', { recursive: true, mode: 0o700 });
+  // A password with a digit, upper and lower case and punctuation.
+  const fresh = `Pw-${randomBytes(12).toString('base64url')}9aZ`;
+  try {
+    writeFileSync(PASSWORD_FILE, fresh, { flag: 'wx', mode: 0o600 });
+    return fresh;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const stored = readFileSync(PASSWORD_FILE, 'utf8');
+    if (/^Pw-[A-Za-z0-9_-]{16}9aZ$/.test(stored)) return stored;
+    writeFileSync(PASSWORD_FILE, fresh, { mode: 0o600 }); // damaged: replace it
+    return fresh;
+  }
+}
+
+/** Make sure the account exists and has the shared password (once per process). */
 export function ensureTestUser(): TestUser {
   if (cached) return cached;
   if (process.getuid?.() !== 0) {
@@ -42,8 +62,8 @@ export function ensureTestUser(): TestUser {
   if (!passwdEntry(TEST_USER)) execFileSync('useradd', ['-m', '-s', '/bin/sh', TEST_USER], { stdio: 'ignore' });
   const entry = passwdEntry(TEST_USER);
   if (!entry) throw new Error(`useradd did not create ${TEST_USER}`);
-  // A password with a digit, upper and lower case and punctuation, fresh per run.
-  const password = `Pw-${randomBytes(12).toString('base64url')}9aZ`;
+  const password = sharedPassword();
+  // Setting the same value again is harmless to a process already using it.
   execFileSync('chpasswd', { input: `${TEST_USER}:${password}\n` });
   // chpasswd may leave "must change" state from an earlier test: clear ageing.
   execFileSync('chage', ['-d', String(Math.floor(Date.now() / 86_400_000)), '-M', '99999', TEST_USER], { stdio: 'ignore' });
