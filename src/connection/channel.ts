@@ -197,6 +197,12 @@ export class Channel {
     return this.remoteWindow;
   }
 
+  /** Resolves at the peer's next WINDOW_ADJUST; rejects if the channel ends first. */
+  nextWindowAdjust(): Promise<void> {
+    this.windowWaiter ??= new Deferred<void>();
+    return this.windowWaiter.promise;
+  }
+
   /** Received bytes waiting to be read (stdout + stderr); never more than the window we granted. */
   get bufferedBytes(): number {
     return this.stdout.buffered + this.stderr.buffered;

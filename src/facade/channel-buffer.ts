@@ -4,7 +4,7 @@
  * (never duplicated), so `read2` can wait on both streams and lose nothing.
  */
 import type { SshError } from '../errors.js';
-import { concatBytes } from './state.js';
+import { concatBytes } from '../wire/writer.js';
 
 export class StreamBuffer {
   private chunks: Uint8Array[] = [];
@@ -47,7 +47,7 @@ export class StreamBuffer {
   /** Up to `max` buffered bytes (possibly none). */
   shift(max: number): Uint8Array {
     if (this.size === 0) return new Uint8Array(0);
-    const all = this.chunks.length === 1 ? this.chunks[0]! : concatBytes(this.chunks);
+    const all = this.chunks.length === 1 ? this.chunks[0]! : concatBytes(...this.chunks);
     const out = all.subarray(0, Math.min(max, all.length));
     const rest = all.subarray(out.length);
     this.chunks = rest.length ? [rest] : [];
@@ -58,7 +58,7 @@ export class StreamBuffer {
   /** The offset just past the first `marker` in the buffered bytes, or -1. */
   find(marker: Uint8Array): number {
     if (marker.length === 0 || this.size < marker.length) return -1;
-    if (this.chunks.length > 1) this.chunks = [concatBytes(this.chunks)];
+    if (this.chunks.length > 1) this.chunks = [concatBytes(...this.chunks)];
     const hay = this.chunks[0]!;
     const first = marker[0]!;
     for (let i = hay.indexOf(first); i >= 0 && i + marker.length <= hay.length; i = hay.indexOf(first, i + 1)) {

@@ -37,9 +37,6 @@ export class Channel {
   }
 
   /** waiters for the peer's next WINDOW_ADJUST (poll's POLLOUT) */
-  #windowWaiters: (() => void)[] = [];
-  #windowHooked = false;
-
   /**
    * @internal For poll: resolves when what poll reports may have changed — data or EOF on the
    * wanted streams (read into this channel's buffers), the channel's close, or (with
@@ -50,18 +47,8 @@ export class Channel {
     // (an ended stream has nothing more to report: no wake-up from it)
     if (stdout && !this.out.ended && !this.out.error) waits.push(this.out.fill());
     if (stderr && !this.err.ended && !this.err.error) waits.push(this.err.fill());
-    if (window) {
-      // The core channel has no window event: observe its WINDOW_ADJUST handler.
-      if (!this.#windowHooked) {
-        this.#windowHooked = true;
-        const adjust = this.core.onWindowAdjust.bind(this.core);
-        this.core.onWindowAdjust = (bytes: number) => {
-          adjust(bytes);
-          for (const w of this.#windowWaiters.splice(0)) w();
-        };
-      }
-      waits.push(new Promise<void>((r) => this.#windowWaiters.push(r)));
-    }
+    // (a channel that ends instead wakes poll through `closed`)
+    if (window) waits.push(this.core.nextWindowAdjust().catch(() => {}));
     return Promise.race(waits).then(() => undefined);
   }
 

@@ -5,7 +5,8 @@
 import type { SftpFile } from '../sftp/file.js';
 import { fromPairs, toStatHash, type StatHash } from './attrs.js';
 import { format } from './node-io.js';
-import { byteString, concatBytes, toBytes } from './state.js';
+import { byteString, toBytes } from './state.js';
+import { concatBytes } from '../wire/writer.js';
 import type { SFTP } from './sftp.js';
 
 const utf8 = new TextEncoder();
@@ -61,7 +62,7 @@ export class File {
         const start = this.core.tell();
         const c = await this.core.read(4096);
         if (!c || c.length === 0) break;
-        const at = marker.length ? indexOf(concatBytes([...parts.slice(-1), c]), marker) : -1;
+        const at = marker.length ? indexOf(concatBytes(...parts.slice(-1), c), marker) : -1;
         if (at >= 0) {
           // Keep the line, step the position back to just after the marker.
           const prevLen = parts.length ? parts[parts.length - 1]!.length : 0;
@@ -72,7 +73,7 @@ export class File {
         }
         parts.push(c);
       }
-      return concatBytes(parts);
+      return concatBytes(...parts);
     });
     return all?.length ? utf8d.decode(all) : undefined;
   }

@@ -3,7 +3,6 @@
  * last SFTP status of an SFTP object. Set by every failing method, never cleared by later
  * successful calls (as libssh2 does), read with `error()`.
  */
-import { concatBytes as joinBytes } from '../wire/writer.js';
 import { LIBSSH2_ERROR, SshError, type ErrorCode } from '../errors.js';
 import { SftpError } from '../sftp/errors.js';
 
@@ -62,11 +61,6 @@ export function toBytes(data: string | Uint8Array): Uint8Array {
 /** Bytes → a string of code points 0–255 (one per byte), as Perl's byte strings. */
 export function byteString(data: Uint8Array): string {
   return latin1.decode(data);
-}
-
-/** concatBytes over an array (the wire module's takes rest arguments). */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  return joinBytes(...parts);
 }
 
 /** key => value pairs given as an object or as a flat list (Perl's hash arguments). */

@@ -18,6 +18,7 @@ import { Writer } from '../wire/writer.js';
 import { makeEcdhFlowKex, type KeyAgreement } from './ecdh-flow.js';
 import { kexFailure, randomBytes, wipe } from './kex-util.js';
 import type { KexAlgorithm, RandomSource } from './types.js';
+import { concatBytes } from '../wire/writer.js';
 
 const X25519_BYTES = 32;
 
@@ -56,16 +57,9 @@ function x25519Shared(name: string, secret: Uint8Array, peer: Uint8Array, ops?: 
   return out;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
 /** K = string HASH(K_PQ ‖ K_CL); wipes both inputs */
 function combine(hash: (d: Uint8Array) => Uint8Array, kemSecret: Uint8Array, ecdhSecret: Uint8Array): Uint8Array {
-  const joined = concat(kemSecret, ecdhSecret);
+  const joined = concatBytes(kemSecret, ecdhSecret);
   const digest = hash(joined);
   const K = new Writer(digest.length + 8).string(digest).finish().slice();
   wipe(joined);
@@ -92,7 +86,7 @@ export function makeHybridKex(spec: HybridKexSpec): KexAlgorithm {
       const { publicKey, secretKey } = kem.keygen(random);
       const xSecret = randomBytes(random, X25519_BYTES);
       return {
-        value: concat(publicKey, ops ? ops.x25519Public(xSecret) : x25519.getPublicKey(xSecret)),
+        value: concatBytes(publicKey, ops ? ops.x25519Public(xSecret) : x25519.getPublicKey(xSecret)),
         finish(sReply) {
           if (sReply.length !== replyLen) {
             throw kexFailure(name, `server reply is ${sReply.length} bytes, expected ${replyLen}`);
@@ -116,7 +110,7 @@ export function makeHybridKex(spec: HybridKexSpec): KexAlgorithm {
       }
       const xSecret = randomBytes(random, X25519_BYTES);
       try {
-        const value = concat(encapsulated.cipherText, x25519.getPublicKey(xSecret));
+        const value = concatBytes(encapsulated.cipherText, x25519.getPublicKey(xSecret));
         const ecdh = x25519Shared(name, xSecret, cInit.subarray(kem.publicKeyBytes));
         return { value, K: combine(hash, encapsulated.sharedSecret, ecdh), wipe: () => {} };
       } finally {

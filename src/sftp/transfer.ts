@@ -10,6 +10,7 @@ import type { SftpClient } from './client.js';
 import { SftpError } from './errors.js';
 import type { LocalFile, LocalFs } from './local.js';
 import { encodeName, type SftpPath } from './names.js';
+import { concatBytes } from '../wire/writer.js';
 
 export interface TransferOptions {
   /** local file access (Node: `nodeLocalFs`); defaults to `SftpClient.defaultLocalFs` */
@@ -80,7 +81,7 @@ class BatchedWriter {
     const end = this.pos;
     this.parts = [];
     this.bytes = 0;
-    const io = parts.length === 1 ? this.file.write(parts[0]!, at) : this.file.writev ? this.file.writev(parts, at) : this.file.write(concat(parts), at);
+    const io = parts.length === 1 ? this.file.write(parts[0]!, at) : this.file.writev ? this.file.writev(parts, at) : this.file.write(concatBytes(...parts), at);
     const p = local(this.what, io).then(() => this.onWritten(end));
     p.catch(() => {});
     this.inflight.push(p);
@@ -96,18 +97,6 @@ class BatchedWriter {
   async abandon(): Promise<void> {
     await Promise.allSettled(this.inflight.splice(0));
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function withSuffix(path: SftpPath, suffix: string): SftpPath {

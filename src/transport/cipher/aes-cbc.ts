@@ -8,7 +8,7 @@
  */
 import { cbc } from '@noble/ciphers/aes.js';
 import type { BlockCipherState, CipherAlgorithm } from './types.js';
-import { checkBlocks, checkLength } from './util.js';
+import { blockCipherAlgorithm, checkBlocks, checkLength } from './util.js';
 
 const BLOCK = 16;
 
@@ -43,16 +43,7 @@ function createCbc(name: string, keyLength: number, key: Uint8Array, iv: Uint8Ar
 }
 
 function aesCbc(name: string, keyLength: number): CipherAlgorithm {
-  return Object.freeze({
-    name,
-    keyLength,
-    ivLength: BLOCK,
-    blockSize: BLOCK,
-    tagLength: 0,
-    aead: false,
-    insecure: true,
-    create: (key: Uint8Array, iv: Uint8Array) => createCbc(name, keyLength, key, iv),
-  });
+  return blockCipherAlgorithm(name, { keyLength, ivLength: BLOCK, blockSize: BLOCK }, true, (key, iv) => createCbc(name, keyLength, key, iv));
 }
 
 export const AES128_CBC: CipherAlgorithm = /* @__PURE__ */ aesCbc('aes128-cbc', 16);

@@ -10,7 +10,7 @@
  */
 import { ctr } from '@noble/ciphers/aes.js';
 import type { BlockCipherState, CipherAlgorithm } from './types.js';
-import { addBigEndian, checkBlocks, checkLength, isAligned32 } from './util.js';
+import { addBigEndian, blockCipherAlgorithm, checkBlocks, checkLength, isAligned32 } from './util.js';
 
 const BLOCK = 16;
 
@@ -39,16 +39,7 @@ function createCtr(name: string, keyLength: number, key: Uint8Array, iv: Uint8Ar
 }
 
 function aesCtr(name: string, keyLength: number): CipherAlgorithm {
-  return Object.freeze({
-    name,
-    keyLength,
-    ivLength: BLOCK,
-    blockSize: BLOCK,
-    tagLength: 0,
-    aead: false,
-    insecure: false,
-    create: (key: Uint8Array, iv: Uint8Array) => createCtr(name, keyLength, key, iv),
-  });
+  return blockCipherAlgorithm(name, { keyLength, ivLength: BLOCK, blockSize: BLOCK }, false, (key, iv) => createCtr(name, keyLength, key, iv));
 }
 
 export const AES128_CTR: CipherAlgorithm = /* @__PURE__ */ aesCtr('aes128-ctr', 16);

@@ -9,7 +9,7 @@
  */
 import { Rc4 } from '../../crypto/primitives/rc4.js';
 import type { BlockCipherState, CipherAlgorithm } from './types.js';
-import { checkLength } from './util.js';
+import { blockCipherAlgorithm, checkLength } from './util.js';
 
 /** RFC 4345 §4: "the first 1536 bytes of keystream ... MUST be discarded". */
 export const ARCFOUR_DISCARD = 1536;
@@ -29,16 +29,8 @@ function createArcfour(name: string, keyLength: number, discard: number, key: Ui
 }
 
 function arcfour(name: string, keyLength: number, discard: number): CipherAlgorithm {
-  return Object.freeze({
-    name,
-    keyLength,
-    ivLength: 0,
-    blockSize: 8,
-    tagLength: 0,
-    aead: false,
-    insecure: true,
-    create: (key: Uint8Array, iv: Uint8Array) => createArcfour(name, keyLength, discard, key, iv),
-  });
+  // RC4 is a stream cipher; 8 is the padding alignment RFC 4253 §6 asks for at least.
+  return blockCipherAlgorithm(name, { keyLength, ivLength: 0, blockSize: 8 }, true, (key, iv) => createArcfour(name, keyLength, discard, key, iv));
 }
 
 export const ARCFOUR: CipherAlgorithm = /* @__PURE__ */ arcfour('arcfour', 16, 0);

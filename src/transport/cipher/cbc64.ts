@@ -5,7 +5,7 @@
  */
 import { Cbc64, type WordBlockCipher } from '../../crypto/primitives/block64.js';
 import type { BlockCipherState, CipherAlgorithm } from './types.js';
-import { checkBlocks, checkLength } from './util.js';
+import { blockCipherAlgorithm, checkBlocks, checkLength } from './util.js';
 
 const BLOCK = 8;
 
@@ -34,14 +34,5 @@ function createState(name: string, keyLength: number, make: (key: Uint8Array) =>
 
 /** A frozen descriptor for a CBC cipher over a 64-bit block cipher built by `make(key)`. */
 export function cbc64Algorithm(name: string, keyLength: number, make: (key: Uint8Array) => WordBlockCipher): CipherAlgorithm {
-  return Object.freeze({
-    name,
-    keyLength,
-    ivLength: BLOCK,
-    blockSize: BLOCK,
-    tagLength: 0,
-    aead: false,
-    insecure: true,
-    create: (key: Uint8Array, iv: Uint8Array) => createState(name, keyLength, make, key, iv),
-  });
+  return blockCipherAlgorithm(name, { keyLength, ivLength: BLOCK, blockSize: BLOCK }, true, (key, iv) => createState(name, keyLength, make, key, iv));
 }

@@ -1,5 +1,16 @@
 /** Small helpers shared by the cipher modules. */
 import { SshError } from '../../errors.js';
+import type { BlockCipherState, CipherAlgorithm } from './types.js';
+
+/** The frozen descriptor of a non-AEAD cipher (it needs a separate MAC). */
+export function blockCipherAlgorithm(
+  name: string,
+  sizes: { keyLength: number; ivLength: number; blockSize: number },
+  insecure: boolean,
+  create: (key: Uint8Array, iv: Uint8Array) => BlockCipherState,
+): CipherAlgorithm {
+  return Object.freeze({ name, ...sizes, tagLength: 0, aead: false, insecure, create });
+}
 
 /** Assert a key or IV has exactly the length the algorithm needs (noble-style `abytes`). */
 export function checkLength(bytes: Uint8Array, length: number, what: string): void {
