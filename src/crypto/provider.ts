@@ -41,10 +41,12 @@ export interface PublicKeyOps {
   /** x coordinate of secret·peer; throws if `peer` is not a valid uncompressed point */
   ecdhShared(curve: NistCurve, secret: Uint8Array, peer: Uint8Array): Uint8Array;
   /**
-   * An ephemeral finite-field DH pair in the group (p, g), with the private exponent chosen
-   * and kept inside the provider; null when the provider does not know the group.
+   * An ephemeral finite-field DH pair in the group (p, g) (odd p, 1 < g < p-1), with the
+   * private exponent chosen and kept inside the provider: `exponentBits` bits where the
+   * provider picks the size itself only for groups it knows. Null when it cannot take the
+   * group (the caller then computes in BigInt).
    */
-  dhGroup(p: bigint, g: bigint): { publicKey: bigint; shared(peer: bigint): bigint } | null;
+  dhGroup(p: bigint, g: bigint, exponentBits: number): { publicKey: bigint; shared(peer: bigint): bigint } | null;
   /** RFC 8032 Ed25519 (strict) */
   ed25519Verify(point: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean;
   ed25519Sign(seed: Uint8Array, data: Uint8Array): Uint8Array;

@@ -6,8 +6,9 @@
  *   S → C  SSH_MSG_KEXDH_REPLY  string K_S, mpint f = g^y mod p, string signature
  *   H = hash(V_C ‖ V_S ‖ I_C ‖ I_S ‖ K_S ‖ mpint e ‖ mpint f ‖ mpint K),  K = f^x mod p
  *
- * Values of e and f outside [2, p-2] are rejected (RFC 4253 §8). The modular
- * exponentiation is BigInt and not constant-time (see modpow.ts).
+ * Values of e and f outside [2, p-2] are rejected (RFC 4253 §8). A client with the node:crypto
+ * provider exponentiates in OpenSSL (constant-time); otherwise, and on the server side (tests),
+ * the exponentiation is BigInt and not constant-time (see modpow.ts).
  */
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
@@ -58,10 +59,10 @@ export function dhCheckPublic(kex: string, value: bigint, p: bigint, label: stri
 
 /**
  * The client's ephemeral pair: in the provider (node:crypto: OpenSSL, constant-time) when it
- * knows the group, else BigInt. `shared(f)` is the mpint K = f^x mod p.
+ * has one, else BigInt. `shared(f)` is the mpint K = f^x mod p.
  */
 export function dhClientPair(group: DhGroup, random: RandomSource, bits: number, ops?: PublicKeyOps): { e: bigint; shared(f: bigint): Uint8Array } {
-  const fast = ops?.dhGroup(group.p, group.g);
+  const fast = ops?.dhGroup(group.p, group.g, bits);
   if (fast) return { e: fast.publicKey, shared: (f) => new Writer(group.p.toString(16).length / 2 + 8).mpint(fast.shared(f)).finish().slice() };
   const { x, pub } = dhKeyPair(group, random, bits);
   return { e: pub, shared: (f) => dhSharedSecret(f, x, group.p) };

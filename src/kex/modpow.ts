@@ -3,8 +3,9 @@
  *
  * Left-to-right sliding-window exponentiation (HAC 14.85) with odd powers precomputed.
  * NOT constant-time: BigInt arithmetic and the window walk both depend on the exponent.
- * That is accepted for now (the exponent is an ephemeral DH secret used once); a later
- * change moves the DH methods to a constant-time provider (node:crypto) where available.
+ * It is the fallback: the exponent is an ephemeral DH secret used once, and wherever
+ * node:crypto is there (the Node entry point) a client's DH, fixed groups and group exchange
+ * alike, is computed by OpenSSL instead (src/crypto/node/pubkey.ts).
  */
 
 /** Window width by exponent size: larger exponents amortise a larger table. */

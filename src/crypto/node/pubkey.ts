@@ -1,6 +1,7 @@
 /**
- * Public-key operations over node:crypto (Node-only): X25519, ECDH P-256/384/521, the fixed
- * MODP groups, Ed25519, ECDSA and RSA PKCS#1 v1.5. OpenSSL is 5-25x faster here than noble
+ * Public-key operations over node:crypto (Node-only): X25519, ECDH P-256/384/521,
+ * finite-field DH (the fixed MODP groups and group-exchange primes), Ed25519, ECDSA and RSA
+ * PKCS#1 v1.5. OpenSSL is 5-25x faster here than noble
  * and BigInt, and its RSA signing and modular exponentiation are constant-time, which BigInt's
  * are not. Inputs and outputs match the pure code (differential-tested).
  */
@@ -10,6 +11,7 @@ import {
   createPublicKey,
   diffieHellman,
   getDiffieHellman,
+  randomBytes,
   sign as nodeSign,
   verify as nodeVerify,
   type KeyObject,
@@ -69,6 +71,78 @@ function modpGroup(p: bigint): string | undefined {
   return modpByPrime.get(p);
 }
 
+/** DER (X.690) TLV with a definite length. */
+function derTlv(tag: number, body: Uint8Array): Buffer {
+  const n = body.length;
+  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
+  return Buffer.concat([Buffer.from([tag, ...len]), body]);
+}
+
+/** DER INTEGER of a non-negative value (a leading zero keeps it positive). */
+function derUint(v: bigint): Buffer {
+  const raw = v === 0n ? Buffer.from([0]) : bigToBytes(v);
+  return derTlv(0x02, raw[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), raw]) : raw);
+}
+
+/** AlgorithmIdentifier dhKeyAgreement (PKCS #3, OID 1.2.840.113549.1.3.1) with DHParameter (p, g). */
+function dhAlgorithm(p: bigint, g: bigint): Buffer {
+  const oid = Buffer.from('06092a864886f70d010301', 'hex');
+  return derTlv(0x30, Buffer.concat([oid, derTlv(0x30, Buffer.concat([derUint(p), derUint(g)]))]));
+}
+
+/** The last INTEGER of an SPKI: the DH public value y inside its BIT STRING. */
+function spkiDhPublic(spki: Buffer): bigint {
+  // SEQUENCE { AlgorithmIdentifier, BIT STRING { 00, INTEGER y } }: OpenSSL's own output.
+  const skip = (at: number): { body: number; end: number } => {
+    const first = spki[at + 1]!;
+    if (first < 0x80) return { body: at + 2, end: at + 2 + first };
+    let len = 0;
+    for (let i = 0; i < (first & 0x7f); i++) len = len * 256 + spki[at + 2 + i]!;
+    return { body: at + 2 + (first & 0x7f), end: at + 2 + (first & 0x7f) + len };
+  };
+  const outer = skip(0);
+  const bits = skip(skip(outer.body).end);
+  const y = skip(bits.body + 1);
+  if (spki[bits.body + 1] !== 0x02) throw new RangeError('unexpected DH public key encoding');
+  return bytesToBig(spki.subarray(y.body, y.end));
+}
+
+/**
+ * DH in a group OpenSSL has no name for (a group-exchange prime): the private key goes in as
+ * PKCS #8 with the exponent we drew, so OpenSSL neither picks a full-size exponent nor runs
+ * DH_check on the prime (createDiffieHellman(p, g) does: ~33 ms for 2048 bits, more than
+ * BigInt). Both exponentiations run in OpenSSL with the exponent flagged constant-time.
+ */
+function dhWithExponent(p: bigint, g: bigint, exponentBits: number): { publicKey: bigint; shared(peer: bigint): bigint } | null {
+  const pBits = p.toString(2).length;
+  if (!Number.isInteger(exponentBits) || exponentBits < 2 || exponentBits >= pBits) return null;
+  const nbytes = Math.ceil(exponentBits / 8);
+  const xBytes = randomBytes(nbytes);
+  const excess = nbytes * 8 - exponentBits;
+  // exactly exponentBits bits: top bit set, so 1 < x < p-1
+  xBytes[0] = (xBytes[0]! & (0xff >> excess)) | (0x80 >> excess);
+  const xInt = derTlv(0x02, xBytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), xBytes]) : xBytes);
+  const pkcs8 = derTlv(0x30, Buffer.concat([Buffer.from([0x02, 0x01, 0x00]), dhAlgorithm(p, g), derTlv(0x04, xInt)]));
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+  } catch {
+    return null; // a group OpenSSL refuses (e.g. over its 10000-bit limit): BigInt takes it
+  } finally {
+    xBytes.fill(0);
+    xInt.fill(0);
+    pkcs8.fill(0);
+  }
+  const algorithm = dhAlgorithm(p, g);
+  return {
+    publicKey: spkiDhPublic(createPublicKey(privateKey).export({ format: 'der', type: 'spki' })),
+    shared(peer: bigint): bigint {
+      const spki = derTlv(0x30, Buffer.concat([algorithm, derTlv(0x03, Buffer.concat([Buffer.from([0]), derUint(peer)]))]));
+      return bytesToBig(diffieHellman({ privateKey, publicKey: createPublicKey({ key: spki, format: 'der', type: 'spki' }) }));
+    },
+  };
+}
+
 function ecPublicJwk(curve: NistCurve, point: Uint8Array): KeyObject {
   const size = CURVE_BYTES[curve];
   if (point.length !== 1 + 2 * size || point[0] !== 4) throw new RangeError('not an uncompressed point');
@@ -104,11 +178,11 @@ export const NODE_PUBLIC_KEY_OPS: PublicKeyOps = Object.freeze({
     return new Uint8Array(ecdh.computeSecret(view(peer)));
   },
 
-  dhGroup(p: bigint, g: bigint): { publicKey: bigint; shared(peer: bigint): bigint } | null {
-    // Only the fixed groups: createDiffieHellman(p, g) runs OpenSSL's DH_check on every call
-    // (33 ms for 2048 bits here), which costs more than BigInt for a server's gex group.
+  dhGroup(p: bigint, g: bigint, exponentBits: number): { publicKey: bigint; shared(peer: bigint): bigint } | null {
+    if ((p & 1n) === 0n || g <= 1n || g >= p - 1n) return null;
+    // The fixed groups by name (OpenSSL sizes the exponent); any other group with ours.
     const name = g === 2n ? modpGroup(p) : undefined;
-    if (!name) return null;
+    if (!name) return dhWithExponent(p, g, exponentBits);
     const dh = getDiffieHellman(name);
     const pub = dh.generateKeys();
     return {

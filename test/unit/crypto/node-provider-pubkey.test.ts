@@ -121,7 +121,7 @@ describe('node:crypto public-key ops vs pure', () => {
 
   for (const [name, group] of [['oakley group 2', OAKLEY_GROUP_2], ['group 14', MODP_GROUP_14], ['group 16', MODP_GROUP_16], ['group 18', MODP_GROUP_18]] as const) {
     it(`DH ${name}: OpenSSL's pair agrees with BigInt arithmetic`, () => {
-      const pair = ops.dhGroup(group.p, group.g)!;
+      const pair = ops.dhGroup(group.p, group.g, 512)!;
       expect(pair).to.not.equal(null);
       expect(pair.publicKey > 1n && pair.publicKey < group.p - 1n).to.equal(true);
       const y = BigInt('0x' + Buffer.from(rnd(32)).toString('hex'));
@@ -131,9 +131,28 @@ describe('node:crypto public-key ops vs pure', () => {
     });
   }
 
-  it('DH: a group the provider does not know (a gex prime) falls back (null)', () => {
-    expect(ops.dhGroup(MODP_GROUP_14.p - 2n, 2n)).to.equal(null);
-    expect(ops.dhGroup(MODP_GROUP_14.p, 5n)).to.equal(null);
+  // A group-exchange group OpenSSL has no name for goes in as a PKCS #8 key with our exponent.
+  for (const [name, p, g] of [
+    ['group 14 prime, g = 5', MODP_GROUP_14.p, 5n],
+    ['group 16 prime, g = 3', MODP_GROUP_16.p, 3n],
+    ['an odd modulus that is no known group', MODP_GROUP_14.p - 2n, 2n],
+  ] as const) {
+    it(`DH ${name} (group exchange): OpenSSL's pair agrees with BigInt arithmetic`, () => {
+      for (let i = 0; i < 3; i++) {
+        const pair = ops.dhGroup(p, g, 512)!;
+        expect(pair).to.not.equal(null);
+        expect(pair.publicKey > 1n && pair.publicKey < p - 1n).to.equal(true);
+        const y = BigInt('0x' + Buffer.from(rnd(64)).toString('hex'));
+        expect(pair.shared(modPow(g, y, p))).to.equal(modPow(pair.publicKey, y, p));
+      }
+    });
+  }
+
+  it('DH: a pair the provider cannot take is null (BigInt computes it)', () => {
+    expect(ops.dhGroup(MODP_GROUP_14.p + 1n, 2n, 512)).to.equal(null); // even modulus
+    expect(ops.dhGroup(MODP_GROUP_14.p, 1n, 512)).to.equal(null);
+    expect(ops.dhGroup(MODP_GROUP_14.p, MODP_GROUP_14.p - 1n, 512)).to.equal(null);
+    expect(ops.dhGroup(MODP_GROUP_14.p, 5n, 2048)).to.equal(null); // exponent as large as p
   });
 
   it('the node provider carries these ops; the pure provider has none', () => {
