@@ -92,11 +92,13 @@ export function negotiate(client: KexInitLists, server: KexInitLists, isAead: (c
 }
 
 /**
- * RFC 4253 §7: a guessed kex packet is wrong if the sender's first kex or host key
- * algorithm is not the negotiated one; it must then be ignored.
+ * RFC 4253 §7.1: a guessed kex packet is wrong when "server and client have different
+ * preferred algorithm" for kex or host key, i.e. the first entries of the two lists differ
+ * (OpenSSH's proposals_match), even if the negotiated algorithm happens to be the sender's
+ * first; the packet must then be ignored. (A wholly failed negotiation ends the kex anyway.)
  */
-export function guessIsWrong(sender: KexInitLists, negotiated: Negotiated): boolean {
-  return sender.kex[0] !== negotiated.kex || sender.hostKey[0] !== negotiated.hostKey;
+export function guessIsWrong(sender: KexInitLists, receiver: KexInitLists): boolean {
+  return sender.kex[0] !== receiver.kex[0] || sender.hostKey[0] !== receiver.hostKey[0];
 }
 
 /** Names in the kex list that signal extensions rather than name an algorithm. */

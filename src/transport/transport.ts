@@ -467,6 +467,8 @@ export class Transport {
     }
     run.theirs = payload.slice();
     run.theirsParsed = parsed;
+    // Decided here, from the lists alone, before the packet after KEXINIT is read.
+    run.ignoreNextKexPacket = parsed.firstKexPacketFollows && guessIsWrong(parsed, this.config.algorithms);
     run.theirKexInit.resolve();
   }
 
@@ -493,7 +495,6 @@ export class Transport {
       this.debug?.(
         `negotiated kex=${neg.kex} hostkey=${neg.hostKey} cipher=${neg.cipherCS}/${neg.cipherSC} mac=${neg.macCS || '<implicit>'}/${neg.macSC || '<implicit>'} compression=${neg.compressionCS}/${neg.compressionSC}${this.strictKex ? ' strict-kex' : ''}`,
       );
-      if (theirs.firstKexPacketFollows && guessIsWrong(theirs, neg)) run.ignoreNextKexPacket = true;
       const alg: KexAlgorithm | undefined = KEX_ALGORITHMS.get(neg.kex);
       if (!alg) throw new ProtocolError(`kex algorithm ${neg.kex} negotiated but not implemented`, 'KEX_FAILURE');
       const conn: KexConn = {

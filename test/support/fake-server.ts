@@ -97,7 +97,15 @@ export interface FakeServer {
 }
 
 /** Start a fake server on `stream`; resolves once the client has authenticated. */
-async function serve(stream: ByteStream, hostKey: HostKeySigner): Promise<FakeServer> {
+/** How the fake server opens the key exchange (it always runs curve25519-sha256). */
+export interface FakeKexOptions {
+  /** its kex list (default: curve25519-sha256 alone) */
+  kex?: string[];
+  /** a guessed kex packet to send right after KEXINIT, with first_kex_packet_follows set */
+  guess?: Uint8Array;
+}
+
+async function serve(stream: ByteStream, hostKey: HostKeySigner, kexOptions: FakeKexOptions = {}): Promise<FakeServer> {
   const version = 'SSH-2.0-FakeSSH_1.0';
   stream.write(new TextEncoder().encode(version + '\r\n'));
   const enc = new PacketEncoder(rng);
@@ -179,7 +187,7 @@ async function serve(stream: ByteStream, hostKey: HostKeySigner): Promise<FakeSe
   const theirs = decodeKexInit(clientKexInit);
   const serverKexInit = encodeKexInit({
     cookie: rng(16),
-    kex: ['curve25519-sha256'],
+    kex: kexOptions.kex ?? ['curve25519-sha256'],
     hostKey: ['ssh-ed25519'],
     cipherCS: [theirs.cipherCS[0]!],
     cipherSC: [theirs.cipherSC[0]!],
@@ -189,9 +197,10 @@ async function serve(stream: ByteStream, hostKey: HostKeySigner): Promise<FakeSe
     compressionSC: ['none'],
     languagesCS: [],
     languagesSC: [],
-    firstKexPacketFollows: false,
+    firstKexPacketFollows: kexOptions.guess !== undefined,
   });
   sendPlain(serverKexInit);
+  if (kexOptions.guess) sendPlain(kexOptions.guess);
   const kex = KEX_ALGORITHMS.get('curve25519-sha256')!;
   const conn: KexConn = { send: (p) => sendPlain(p), receive: () => nextRequired() };
   const result = await kex.server(conn, { clientVersion, serverVersion: version, clientKexInit, serverKexInit }, hostKey, rng);
@@ -245,9 +254,13 @@ async function serve(stream: ByteStream, hostKey: HostKeySigner): Promise<FakeSe
 }
 
 /** Connect a real SshClient to a fresh fake server over a memory pipe. */
-export async function fakePair(options: Partial<ClientOptions> = {}, hostKey: HostKeySigner = ed25519HostKey()): Promise<{ client: SshClient; server: FakeServer }> {
+export async function fakePair(
+  options: Partial<ClientOptions> = {},
+  hostKey: HostKeySigner = ed25519HostKey(),
+  kexOptions?: FakeKexOptions,
+): Promise<{ client: SshClient; server: FakeServer }> {
   const [clientSide, serverSide] = memPipe();
-  const serverP = serve(serverSide, hostKey);
+  const serverP = serve(serverSide, hostKey, kexOptions);
   const clientP = SshClient.connect(clientSide, { username: 'tester', hostKeyVerifier: () => true, ...options });
   const [client, server] = await Promise.all([clientP, serverP]);
   return { client, server };

@@ -85,8 +85,20 @@ describe('KEXINIT and negotiation (RFC 4253 §7.1)', () => {
       compressionCS: 'none',
       compressionSC: 'none',
     });
-    expect(guessIsWrong(server, n)).to.equal(true);
-    expect(guessIsWrong(client, n)).to.equal(false);
+    expect(guessIsWrong(server, client)).to.equal(true);
+    expect(guessIsWrong(client, server)).to.equal(true);
+    expect(guessIsWrong(client, kexinit({ kex: ['curve25519-sha256', 'ext-info-s'] }))).to.equal(false);
+  });
+
+  it('a guess is wrong when the first choices differ, even if negotiation lands on the guesser\'s first (RFC 4253 §7.1)', () => {
+    // The client prefers X, which the server lacks; the server's first is what gets negotiated.
+    const client = kexinit({ kex: ['sntrup761x25519-sha512@openssh.com', 'curve25519-sha256'] });
+    const server = kexinit({ kex: ['curve25519-sha256'] });
+    expect(negotiate(client, server, () => false).kex).to.equal('curve25519-sha256');
+    expect(guessIsWrong(server, client)).to.equal(true);
+    // same kex, different first host key algorithm
+    expect(guessIsWrong(kexinit({ hostKey: ['rsa-sha2-512', 'ssh-ed25519'] }), kexinit())).to.equal(true);
+    expect(guessIsWrong(kexinit(), kexinit())).to.equal(false);
   });
 
   it('names the category and both lists when nothing matches', () => {
