@@ -26,6 +26,15 @@ export interface RsaPrivateParts {
   iqmp: bigint;
 }
 
+/** DSA private key: domain parameters, public value y and secret x. */
+export interface DsaPrivateParts {
+  p: bigint;
+  q: bigint;
+  g: bigint;
+  y: bigint;
+  x: bigint;
+}
+
 /**
  * Public-key arithmetic a provider may take over from the pure (noble, BigInt) code. Same
  * inputs and outputs as the pure code (differential-tested), so callers only choose who
@@ -56,6 +65,8 @@ export interface PublicKeyOps {
   /** RSASSA-PKCS1-v1_5; `signature` is modulus-length */
   rsaVerify(n: bigint, e: bigint, hash: HashName, data: Uint8Array, signature: Uint8Array): boolean;
   rsaSign(key: RsaPrivateParts, hash: HashName, data: Uint8Array): Uint8Array;
+  /** FIPS 186 DSA with SHA-1 over data; signature as r ‖ s, each q-size bytes (ssh-dss: 20) */
+  dsaSign(key: DsaPrivateParts, data: Uint8Array): Uint8Array;
 }
 
 export interface CryptoProvider {

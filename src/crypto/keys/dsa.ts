@@ -3,8 +3,8 @@
  * Blob: string "ssh-dss", mpint p, q, g, y. Signature: 40 bytes, r ‖ s, each 20 bytes big-endian.
  * Insecure (1024-bit, SHA-1): only available by name, never in default lists.
  *
- * BigInt arithmetic is not constant-time (see ../bigint.ts); a later node:crypto provider
- * should take over private-key operations.
+ * BigInt arithmetic is not constant-time (see ../bigint.ts): with a provider (node:crypto)
+ * signing runs in OpenSSL instead, with a random k.
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
@@ -13,6 +13,7 @@ import type { Reader } from '../../wire/reader.js';
 import { concatBytes } from '../../wire/writer.js';
 import { bigintToBytes, bitLength, bytesToBigint, mod, modInverse, modPow } from '../bigint.js';
 import { checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
+import type { DsaPrivateParts, PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
 const TYPE = 'ssh-dss';
@@ -75,6 +76,8 @@ export class DsaPrivateKey implements PrivateKey {
   readonly publicKey: DsaPublicKey;
   readonly #x: bigint;
   readonly #random: RandomSource | undefined;
+  /** one parts object for the key's life: a provider caches its key object by it */
+  #parts: DsaPrivateParts | undefined;
 
   /**
    * Checks y = g^x mod p. Without `random`, k is deterministic (RFC 6979 §3.2, HMAC-SHA-1);
@@ -93,9 +96,10 @@ export class DsaPrivateKey implements PrivateKey {
     this.#random = random;
   }
 
-  sign(algorithm: string, data: Uint8Array): Uint8Array {
+  sign(algorithm: string, data: Uint8Array, ops?: PublicKeyOps): Uint8Array {
     if (algorithm !== TYPE) throw new KeyError(`ssh-dss key cannot sign ${algorithm}`, 'ALGO_UNSUPPORTED');
     const { p, q, g } = this.publicKey.params;
+    if (ops) return encodeSignature(TYPE, ops.dsaSign((this.#parts ??= { p, q, g, y: this.publicKey.y, x: this.#x }), data));
     const h = bytesToBigint(sha1(data));
     const extra = this.#random ? this.#random(Q_BYTES) : new Uint8Array(0);
     const nextK = rfc6979(this.#x, q, h, extra);

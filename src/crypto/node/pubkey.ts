@@ -1,7 +1,7 @@
 /**
  * Public-key operations over node:crypto (Node-only): X25519, ECDH P-256/384/521,
- * finite-field DH (the fixed MODP groups and group-exchange primes), Ed25519, ECDSA and RSA
- * PKCS#1 v1.5. OpenSSL is 5-25x faster here than noble
+ * finite-field DH (the fixed MODP groups and group-exchange primes), Ed25519, ECDSA, RSA
+ * PKCS#1 v1.5 and DSA signing. OpenSSL is 5-25x faster here than noble
  * and BigInt, and its RSA signing and modular exponentiation are constant-time, which BigInt's
  * are not. Inputs and outputs match the pure code (differential-tested).
  */
@@ -16,7 +16,7 @@ import {
   verify as nodeVerify,
   type KeyObject,
 } from 'node:crypto';
-import type { HashName, NistCurve, PublicKeyOps, RsaPrivateParts } from '../provider.js';
+import type { DsaPrivateParts, HashName, NistCurve, PublicKeyOps, RsaPrivateParts } from '../provider.js';
 
 const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
@@ -143,6 +143,23 @@ function dhWithExponent(p: bigint, g: bigint, exponentBits: number): { publicKey
   };
 }
 
+/** DSA key objects by their (immutable) parts object, as RSA's. */
+const dsaKeys = new WeakMap<DsaPrivateParts, KeyObject>();
+
+function dsaPrivate(key: DsaPrivateParts): KeyObject {
+  let k = dsaKeys.get(key);
+  if (!k) {
+    // PKCS #8 PrivateKeyInfo: id-dsa (1.2.840.10040.4.1) with Dss-Parms (p, q, g), INTEGER x
+    const oid = Buffer.from('06072a8648ce380401', 'hex');
+    const algorithm = derTlv(0x30, Buffer.concat([oid, derTlv(0x30, Buffer.concat([derUint(key.p), derUint(key.q), derUint(key.g)]))]));
+    const der = derTlv(0x30, Buffer.concat([Buffer.from([0x02, 0x01, 0x00]), algorithm, derTlv(0x04, derUint(key.x))]));
+    k = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    der.fill(0);
+    dsaKeys.set(key, k);
+  }
+  return k;
+}
+
 function ecPublicJwk(curve: NistCurve, point: Uint8Array): KeyObject {
   const size = CURVE_BYTES[curve];
   if (point.length !== 1 + 2 * size || point[0] !== 4) throw new RangeError('not an uncompressed point');
@@ -204,6 +221,10 @@ export const NODE_PUBLIC_KEY_OPS: PublicKeyOps = Object.freeze({
   ed25519Sign(seed: Uint8Array, data: Uint8Array): Uint8Array {
     const key = cachedKey(seed, seed, () => createPrivateKey({ key: Buffer.concat([ED25519_PKCS8, view(seed)]), format: 'der', type: 'pkcs8' }));
     return new Uint8Array(nodeSign(null, data, key));
+  },
+
+  dsaSign(key: DsaPrivateParts, data: Uint8Array): Uint8Array {
+    return new Uint8Array(nodeSign('sha1', data, { key: dsaPrivate(key), dsaEncoding: 'ieee-p1363' }));
   },
 
   ecdsaVerify(curve: NistCurve, point: Uint8Array, hash: HashName, data: Uint8Array, signature: Uint8Array): boolean {

@@ -17,6 +17,7 @@ import {
 } from '../../../src/crypto/keys/index.js';
 import { Reader } from '../../../src/wire/reader.js';
 import { Writer } from '../../../src/wire/writer.js';
+import { NODE_PUBLIC_KEY_OPS } from '../../../src/crypto/node/pubkey.js';
 import { keygenImport, TempDir } from './keygen.js';
 
 const data = new TextEncoder().encode('session id ‖ userauth request');
@@ -187,12 +188,13 @@ describe('crypto/keys: cross-checks with node:crypto keys', () => {
       }
     });
 
-    it('with an injected random source, signatures vary yet verify', () => {
+    /** p, q, g, y from the converted public key; x from the PKCS#8 DER tail (not exportable as JWK). */
+    function dsaParts(): { p: bigint; q: bigint; g: bigint; y: bigint; x: bigint } {
       const { key } = parsePublicKeyLine(line);
       const r = new Reader(key.blob);
       r.string();
       const [p, q, g, y] = [r.mpint(), r.mpint(), r.mpint(), r.mpint()];
-      // the private x is not exportable as JWK; recover it from the PKCS#8 DER tail: OCTET STRING { INTEGER x }
+      // OCTET STRING { INTEGER x }
       const der = privateKey.export({ format: 'der', type: 'pkcs8' });
       let x = 0n;
       for (let len = 1; len <= 21; len++) {
@@ -202,6 +204,25 @@ describe('crypto/keys: cross-checks with node:crypto keys', () => {
           break;
         }
       }
+      return { p, q, g, y, x };
+    }
+
+    it('signs in OpenSSL through the node provider: random k, and both sides verify', () => {
+      const { p, q, g, y, x } = dsaParts();
+      const key = new DsaPrivateKey({ p, q, g }, y, x);
+      const a = key.sign('ssh-dss', data, NODE_PUBLIC_KEY_OPS);
+      const b = key.sign('ssh-dss', data, NODE_PUBLIC_KEY_OPS);
+      expect(a).to.not.deep.equal(b); // OpenSSL draws k; the BigInt path is deterministic (RFC 6979)
+      for (const sig of [a, b]) {
+        expect(innerSig(sig).length).to.equal(40);
+        expect(verifySignature(key.publicKey.blob, 'ssh-dss', data, sig)).to.equal(true);
+        expect(verifySignature(key.publicKey.blob, 'ssh-dss', new TextEncoder().encode('other'), sig)).to.equal(false);
+        expect(nodeVerify('sha1', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, innerSig(sig))).to.equal(true);
+      }
+    });
+
+    it('with an injected random source, signatures vary yet verify', () => {
+      const { p, q, g, y, x } = dsaParts();
       let counter = 0;
       const random = (n: number) => new Uint8Array(n).fill(++counter);
       const det = new DsaPrivateKey({ p, q, g }, y, x);
