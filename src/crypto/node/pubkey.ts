@@ -16,6 +16,7 @@ import {
   verify as nodeVerify,
   type KeyObject,
 } from 'node:crypto';
+import { algorithmIdentifier, DerReader, readDer } from '../keys/asn1/der.js';
 import type { DsaPrivateParts, HashName, NistCurve, PublicKeyOps, RsaPrivateParts } from '../provider.js';
 
 const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
@@ -90,21 +91,15 @@ function dhAlgorithm(p: bigint, g: bigint): Buffer {
   return derTlv(0x30, Buffer.concat([oid, derTlv(0x30, Buffer.concat([derUint(p), derUint(g)]))]));
 }
 
-/** The last INTEGER of an SPKI: the DH public value y inside its BIT STRING. */
-function spkiDhPublic(spki: Buffer): bigint {
-  // SEQUENCE { AlgorithmIdentifier, BIT STRING { 00, INTEGER y } }: OpenSSL's own output.
-  const skip = (at: number): { body: number; end: number } => {
-    const first = spki[at + 1]!;
-    if (first < 0x80) return { body: at + 2, end: at + 2 + first };
-    let len = 0;
-    for (let i = 0; i < (first & 0x7f); i++) len = len * 256 + spki[at + 2 + i]!;
-    return { body: at + 2 + (first & 0x7f), end: at + 2 + (first & 0x7f) + len };
-  };
-  const outer = skip(0);
-  const bits = skip(skip(outer.body).end);
-  const y = skip(bits.body + 1);
-  if (spki[bits.body + 1] !== 0x02) throw new RangeError('unexpected DH public key encoding');
-  return bytesToBig(spki.subarray(y.body, y.end));
+/** The DH public value y of an SPKI (RFC 3279 §2.3.3: the BIT STRING holds INTEGER y). */
+function spkiDhPublic(spki: Uint8Array): bigint {
+  return readDer(spki, 'DH SubjectPublicKeyInfo', (r) => {
+    algorithmIdentifier(r, 'algorithm');
+    const y = new DerReader(r.bitString('subjectPublicKey'), 'DH public key');
+    const value = y.uint('y');
+    y.end();
+    return value;
+  });
 }
 
 /**
