@@ -124,6 +124,11 @@ export interface CodecOptions {
  */
 /** Padding bytes drawn from the random source at a time (a packet takes 4–255). */
 const PADDING_POOL = 2048;
+/**
+ * Smallest payload sealed as pieces (encodeParts): below it one buffer costs less than the
+ * extra writes; above it the saved allocation and copy-back win (~4-7 µs per 32 KiB here).
+ */
+const PARTS_MIN_PAYLOAD = 4096;
 
 export class PacketEncoder {
   private seq: number;
@@ -133,6 +138,8 @@ export class PacketEncoder {
   /** random bytes for padding, served from `poolAt` on: one call to the source per ~100 packets */
   private pool: Uint8Array = new Uint8Array(0);
   private poolAt = 0;
+  /** encodeParts' plaintext body, reused packet after packet */
+  private scratch: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly random: (n: number) => Uint8Array,
@@ -161,16 +168,45 @@ export class PacketEncoder {
     this.seq = 0;
   }
 
+  /**
+   * The wire bytes of one packet carrying `payload`, as pieces to write in order. A bulk
+   * payload under a cipher that encrypts into new buffers (node:crypto's AES-GCM) is sealed
+   * from a reused plaintext buffer, without building the packet and copying the ciphertext
+   * back into it; anything else is the one buffer of `encode`.
+   */
+  encodeParts(payload: Uint8Array): Uint8Array[] {
+    assertOpen(this.disposed);
+    const p = this.prot;
+    if (p.mode !== 'aead' || !p.cipher.sealParts || payload.length < PARTS_MIN_PAYLOAD) return [this.encode(payload)];
+    const padding = this.paddingFor(p, payload.length);
+    const packetLength = 1 + payload.length + padding;
+    if (this.scratch.length < packetLength) this.scratch = new Uint8Array(Math.max(packetLength, 2 * this.scratch.length));
+    const body = this.scratch.subarray(0, packetLength);
+    body[0] = padding;
+    body.set(payload, 1);
+    this.fillPadding(body, 1 + payload.length, padding);
+    const head = new Uint8Array(4);
+    writeU32(head, 0, packetLength);
+    const parts = p.cipher.sealParts(this.seq, head, body);
+    this.seq = (this.seq + 1) >>> 0;
+    return parts;
+  }
+
+  /** RFC 4253 §6: padding so that the aligned part is a multiple of the block size, at least 4 bytes. */
+  private paddingFor(p: Protection, payloadLength: number): number {
+    const bs = p.blockSize;
+    // (length ‖ padlen ‖ payload ‖ padding) is aligned; ETM and AEAD leave the length out.
+    const unaligned = (p.mode === 'etm' || p.mode === 'aead' ? 0 : 4) + 1 + payloadLength;
+    let padding = bs - (unaligned % bs);
+    if (padding < MIN_PADDING) padding += bs;
+    return padding;
+  }
+
   /** The complete wire bytes of one packet carrying `payload`. */
   encode(payload: Uint8Array): Uint8Array {
     assertOpen(this.disposed);
     const p = this.prot;
-    const bs = p.blockSize;
-    // RFC 4253 §6: (length ‖ padlen ‖ payload ‖ padding) is a multiple of the block size;
-    // ETM and AEAD leave the length field out of the aligned part.
-    const unaligned = (p.mode === 'etm' || p.mode === 'aead' ? 0 : 4) + 1 + payload.length;
-    let padding = bs - (unaligned % bs);
-    if (padding < MIN_PADDING) padding += bs;
+    const padding = this.paddingFor(p, payload.length);
     const packetLength = 1 + payload.length + padding;
     const end = 4 + packetLength;
     const out = new Uint8Array(end + p.trailer);
@@ -220,6 +256,7 @@ export class PacketEncoder {
     this.disposed = true;
     disposeProtection(this.prot);
     this.prot = CLEAR;
+    this.scratch.fill(0);
   }
 }
 

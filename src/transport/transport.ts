@@ -255,10 +255,16 @@ export class Transport {
     this.trace('>', payload, this.encoder.sequence);
     let body = payload;
     if (this.compressor && (!this.delayedCompressionOut || this.authenticated)) body = this.compressor.compress(payload);
-    const packet = this.encoder.encode(body);
-    this.bytesOut += packet.length;
+    const parts = this.encoder.encodeParts(body);
     this.packetsOut++;
-    return this.writeRaw(packet);
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) {
+      this.bytesOut += parts[i]!.length;
+      // A failed write fails the transport; the last piece's promise reports it to the caller.
+      this.writeRaw(parts[i]!).catch(() => {});
+    }
+    this.bytesOut += parts[last]!.length;
+    return this.writeRaw(parts[last]!);
   }
 
   private writeRaw(bytes: Uint8Array): Promise<void> {

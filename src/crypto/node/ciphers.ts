@@ -61,6 +61,14 @@ function gcm(opensslName: string) {
         packet.set(c.getAuthTag(), end);
         bump();
       },
+      sealParts(_seq: number, head: Uint8Array, body: Uint8Array): Uint8Array[] {
+        const c = createCipheriv(opensslName, k, nonce) as CipherGCM;
+        c.setAAD(head);
+        const ciphertext = c.update(body);
+        c.final();
+        bump();
+        return [head, ciphertext, c.getAuthTag()];
+      },
       open(_seq: number, packet: Uint8Array): Uint8Array {
         const end = packet.length - 16;
         if (end < 4) throw new MacError('aes-gcm: packet too short');

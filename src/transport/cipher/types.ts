@@ -40,6 +40,13 @@ export interface AeadCipherState {
    */
   seal(seq: number, packet: Uint8Array): void;
   /**
+   * Optional, for libraries that encrypt into a new buffer anyway (node:crypto): seal a packet
+   * given as its plain 4-byte length `head` and plaintext `body`, returning the wire pieces in
+   * order (length, ciphertext, tag). The encoder then neither allocates the whole packet nor
+   * copies the ciphertext back; `body` may be reused as soon as this returns.
+   */
+  sealParts?(seq: number, head: Uint8Array, body: Uint8Array): Uint8Array[];
+  /**
    * Check the tag (throwing MacError, before any plaintext is released), then decrypt
    * `packet[4..-tagLength]` in place, or return that plaintext body in a new buffer and
    * leave `packet` as it was (for libraries that cannot decrypt in place).
