@@ -8,6 +8,7 @@ import { connect } from '../node.js';
 import { describeFailure } from './failure.js';
 import type { HostKeyState } from './host-key.js';
 import { resolveSettings, type SshSettings } from './settings.js';
+import { loadSshConfig } from './ssh-config.js';
 import { clientOptions, makeLog, type CliIo, type Log } from './ssh.js';
 import { parseSshArgs, UsageError } from './ssh-args.js';
 
@@ -20,15 +21,19 @@ export interface Connected {
 /** Connect with ssh arguments; on failure print ssh's lines and resolve with exit status 255. */
 export async function connectWithSshArgs(sshArgv: string[], io: CliIo): Promise<Connected | number> {
   let settings: SshSettings;
+  let notes: string[];
   try {
     const args = parseSshArgs(sshArgv);
+    loadSshConfig(args, io);
     settings = resolveSettings(args, io);
+    notes = args.notes;
   } catch (e) {
     if (!(e instanceof UsageError) && !(e instanceof Error)) throw e;
     io.stderr.write(`puressh: ${(e as Error).message}\n`);
     return 255;
   }
   const log = makeLog(io.stderr, settings);
+  for (const n of notes) log.debug(n);
   const state: HostKeyState = { refusal: [], passwordDisabled: false };
   const ctx = { host: settings.host, port: settings.port, user: settings.user, hostKeyRefusal: state.refusal };
   try {

@@ -2,7 +2,6 @@
  * From parsed ssh arguments to the settings puressh connects with: OpenSSH's defaults,
  * `~` expansion, algorithm lists (with +/-/^ syntax), and the `-Q` lists.
  */
-import { join } from 'node:path';
 import { DEFAULT_HOSTKEY_ALGORITHMS, KEY_TYPES, SUPPORTED_HOSTKEY_ALGORITHMS, signatureAlgorithmsForKeyType } from '../crypto/keys/index.js';
 import { DEFAULT_KEX, SUPPORTED_KEX } from '../kex/index.js';
 import { DEFAULT_CIPHERS, SUPPORTED_CIPHERS } from '../transport/cipher/index.js';
@@ -10,6 +9,7 @@ import { SUPPORTED_COMPRESSIONS } from '../transport/compression.js';
 import { DEFAULT_MACS, SUPPORTED_MACS } from '../transport/mac/index.js';
 import type { AlgorithmPreferences } from '../client.js';
 import { applyAlgorithmSpec } from './algo-list.js';
+import { expandHome, expandHostName, expandTokens, splitWords, type TokenValues } from './ssh-config.js';
 import { resolveSessionSettings, type SessionSettings } from './ssh-session.js';
 import { parseBytes, parsePort, parseTime, parseYesNo, UsageError, type SshArgs } from './ssh-args.js';
 
@@ -61,17 +61,18 @@ export interface SshSettings {
 const COMPRESSION_YES = ['zlib@openssh.com', 'zlib', 'none'];
 const COMPRESSION_NO = ['none', 'zlib@openssh.com', 'zlib'];
 
-export function expandTilde(path: string, home: string): string {
-  if (path === '~') return home;
-  if (path.startsWith('~/')) return join(home, path.slice(2));
-  return path;
-}
-
 export function resolveSettings(args: SshArgs, env: { home: string; localUser: string }): SshSettings {
   const o = args.options;
   const yesNo = (key: string, dflt: boolean): boolean => (o.has(key) ? parseYesNo(key, o.get(key)!) : dflt);
-  const host = o.get('hostname') ?? args.host;
-  if (!host) throw new UsageError('no destination given');
+  if (!args.host) throw new UsageError('no destination given');
+  // HostName takes %h (the host as typed); ssh then lowercases the name it connects to.
+  const hostName = o.get('hostname');
+  const host = (hostName === undefined ? args.host : expandHostName(hostName, args.host)).toLowerCase();
+  const port = o.has('port') ? parsePort(o.get('port')!) : 22;
+  const user = o.get('user') ?? env.localUser;
+  const tokens: TokenValues = { host, originalHost: args.host, port, user, localUser: env.localUser, home: env.home };
+  /** `~`, then %-tokens and ${VAR}, as ssh expands IdentityFile, UserKnownHostsFile and IdentityAgent */
+  const expandPath = (p: string, key: string): string => expandTokens(expandHome(p, env.home), tokens, key);
 
   const strict = (o.get('stricthostkeychecking') ?? 'ask').toLowerCase();
   const strictMap: Record<string, StrictHostKeyChecking> = {
@@ -99,13 +100,14 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
   algorithms.compression = compression.filter((c) => SUPPORTED_COMPRESSIONS.includes(c));
 
   const explicitIds = args.identityFiles.length > 0;
-  const identityFiles = (explicitIds ? args.identityFiles : ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa']).map((p) => expandTilde(p, env.home));
+  const identityFiles = (explicitIds ? args.identityFiles : ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa']).map((p) => expandPath(p, 'identityfile'));
   const files = (key: string, dflt: string): string[] =>
-    (o.get(key) ?? dflt).split(/\s+/).filter((p) => p && p.toLowerCase() !== 'none').map((p) => expandTilde(p, env.home));
+    splitWords(o.get(key) ?? dflt, key).filter((p) => p && p.toLowerCase() !== 'none').map((p) => (key === 'userknownhostsfile' ? expandPath(p, key) : expandHome(p, env.home)));
 
   const seconds = (key: string): number | undefined => (o.has(key) ? parseTime(key, o.get(key)!) : undefined);
   const connectTimeout = seconds('connecttimeout');
-  const aliveInterval = seconds('serveraliveinterval');
+  // ssh_config(5): in batch mode the keepalive defaults to 300 seconds
+  const aliveInterval = seconds('serveraliveinterval') ?? (yesNo('batchmode', false) ? 300 : undefined);
   let rekeyBytes: number | undefined;
   let rekeySeconds: number | undefined;
   if (o.has('rekeylimit')) {
@@ -122,8 +124,8 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
 
   return {
     host,
-    port: o.has('port') ? parsePort(o.get('port')!) : 22,
-    user: o.get('user') ?? env.localUser,
+    port,
+    user,
     command: args.command.length ? args.command.join(' ') : null,
     identityFiles,
     identityFilesExplicit: explicitIds,
@@ -137,7 +139,7 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     pubkeyAuthentication: yesNo('pubkeyauthentication', true),
     kbdInteractiveAuthentication: yesNo('kbdinteractiveauthentication', true),
     hostbasedAuthentication: yesNo('hostbasedauthentication', false),
-    identityAgent: identityAgent(o.get('identityagent'), env.home),
+    identityAgent: identityAgent(o.get('identityagent'), (p) => expandPath(p, 'identityagent')),
     forwardAgent: yesNo('forwardagent', false),
     numberOfPasswordPrompts: count('numberofpasswordprompts', 3),
     preferredAuthentications: (o.get('preferredauthentications') ?? 'hostbased,publickey,keyboard-interactive,password').split(',').map((s) => s.trim()).filter(Boolean),
@@ -155,13 +157,66 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
   };
 }
 
+/**
+ * `-G`: the settings puressh would connect with, one `keyword value` line each in ssh -G's
+ * format, for the keywords puressh acts on (paths with `~`, tokens and variables expanded).
+ */
+export function dumpConfig(originalHost: string, s: SshSettings): string {
+  const yn = (b: boolean): string => (b ? 'yes' : 'no');
+  const bracket = (h: string | undefined): string => (h === undefined ? '' : `[${h}]:`);
+  const lines: string[] = [
+    `host ${originalHost}`,
+    `user ${s.user}`,
+    `hostname ${s.host}`,
+    `port ${s.port}`,
+    `batchmode ${yn(s.batchMode)}`,
+    `compression ${yn(s.algorithms.compression?.[0] !== 'none')}`,
+    `forwardagent ${yn(s.forwardAgent)}`,
+    `hashknownhosts ${yn(s.hashKnownHosts)}`,
+    `hostbasedauthentication ${yn(s.hostbasedAuthentication)}`,
+    `kbdinteractiveauthentication ${yn(s.kbdInteractiveAuthentication)}`,
+    `passwordauthentication ${yn(s.passwordAuthentication)}`,
+    `pubkeyauthentication ${yn(s.pubkeyAuthentication)}`,
+    `stricthostkeychecking ${s.strictHostKeyChecking}`,
+    `updatehostkeys ${yn(s.updateHostKeys)}`,
+    `exitonforwardfailure ${yn(s.session.exitOnForwardFailure)}`,
+    `requesttty ${{ yes: 'true', no: 'false', force: 'force', auto: 'auto' }[s.session.requestTty]}`,
+    `loglevel ${s.logLevel}`,
+    `numberofpasswordprompts ${s.numberOfPasswordPrompts}`,
+    `serveralivecountmax ${s.serverAliveCountMax ?? 3}`,
+    `serveraliveinterval ${(s.serverAliveIntervalMs ?? 0) / 1000}`,
+    `connecttimeout ${s.connectTimeoutMs === undefined ? 'none' : s.connectTimeoutMs / 1000}`,
+    `preferredauthentications ${s.preferredAuthentications.join(',')}`,
+  ];
+  for (const [kw, list] of [
+    ['kexalgorithms', s.algorithms.kex ?? DEFAULT_KEX],
+    ['ciphers', s.algorithms.cipher ?? DEFAULT_CIPHERS],
+    ['macs', s.algorithms.mac ?? DEFAULT_MACS],
+    ['hostkeyalgorithms', s.algorithms.hostKey ?? DEFAULT_HOSTKEY_ALGORITHMS],
+    ['pubkeyacceptedalgorithms', s.algorithms.publicKey ?? DEFAULT_HOSTKEY_ALGORITHMS],
+  ] as const) {
+    lines.push(`${kw} ${list.join(',')}`);
+  }
+  for (const f of s.identityFiles) lines.push(`identityfile ${f}`);
+  lines.push(`userknownhostsfile ${s.userKnownHostsFiles.join(' ') || 'none'}`);
+  lines.push(`globalknownhostsfile ${s.globalKnownHostsFiles.join(' ') || 'none'}`);
+  lines.push(`identityagent ${s.identityAgent ?? 'none'}`);
+  for (const f of s.session.forwards) {
+    const listen = f.bindPath ?? `${bracket(f.bindHost)}${f.bindPort}`;
+    const kw = f.kind === 'L' ? 'localforward' : f.kind === 'R' ? 'remoteforward' : 'dynamicforward';
+    lines.push(f.kind === 'D' ? `${kw} ${listen}` : `${kw} ${listen} ${f.path ?? `[${f.host}]:${f.port}`}`);
+  }
+  if (s.rekeyBytes !== undefined || s.rekeySeconds !== undefined) lines.push(`rekeylimit ${s.rekeyBytes ?? 0} ${s.rekeySeconds ?? 0}`);
+  return lines.join('\n') + '\n';
+}
+
 /** ssh_config IdentityAgent: "none", "SSH_AUTH_SOCK", "$VAR", or a path (default $SSH_AUTH_SOCK). */
-function identityAgent(value: string | undefined, home: string): string | null {
+function identityAgent(value: string | undefined, expand: (path: string) => string): string | null {
   const v = value ?? 'SSH_AUTH_SOCK';
   if (v.toLowerCase() === 'none') return null;
   if (v === 'SSH_AUTH_SOCK') return process.env.SSH_AUTH_SOCK || null;
-  if (v.startsWith('$')) return process.env[v.slice(1)] || null;
-  return expandTilde(v, home);
+  if (v.startsWith('$') && !v.startsWith('${')) return process.env[v.slice(1)] || null;
+  return expand(v);
 }
 
 /**

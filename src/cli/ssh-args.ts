@@ -14,7 +14,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const USAGE = `usage: puressh ssh [-46ACNnqTtVv] [-c cipher_spec] [-D [bind_address:]port]
+export const USAGE = `usage: puressh ssh [-46ACGNnqTtVv] [-c cipher_spec] [-D [bind_address:]port]
            [-e escape_char] [-F configfile] [-i identity_file]
            [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
            [-Q query_option] [-R address] [-W host:port]
@@ -103,9 +103,13 @@ export interface SshArgs {
   notes: string[];
   /** -t count, -N, -L/-R/-D, -W (resolved in ssh-session.ts) */
   session: SessionArgs;
+  /** -F: the one config file to read; null for `-F none`; undefined: ~/.ssh/config, /etc/ssh/ssh_config */
+  configFile?: string | null;
+  /** -G: print the configuration and exit */
+  printConfig: boolean;
 }
 
-const NO_ARG = new Set(['4', '6', 'A', 'C', 'N', 'n', 'q', 'T', 't', 'V', 'v', 'a', 'x', 'k']);
+const NO_ARG = new Set(['4', '6', 'A', 'C', 'G', 'N', 'n', 'q', 'T', 't', 'V', 'v', 'a', 'x', 'k']);
 const WITH_ARG = new Set(['c', 'D', 'e', 'F', 'i', 'L', 'l', 'm', 'o', 'p', 'Q', 'R', 'W']);
 
 /** Parse "Name=Value" or "Name Value" as ssh's -o does. */
@@ -135,11 +139,9 @@ export function parseSshArgs(argv: readonly string[]): SshArgs {
     identityFiles: [],
     notes: [],
     session: { tty: 0, noCommand: false, forwards: [], stdioForward: null },
+    printConfig: false,
   };
-  const set = (key: string, value: string): void => {
-    if (key === 'identityfile') out.identityFiles.push(value);
-    else if (!out.options.has(key)) out.options.set(key, value);
-  };
+  const set = (key: string, value: string): void => setOption(out, key, value);
   let i = 0;
   let optionsDone = false;
   while (i < argv.length) {
@@ -186,8 +188,42 @@ export function parseSshArgs(argv: readonly string[]): SshArgs {
   return out;
 }
 
+/** Record a setting: the first value wins; identity files and forwardings accumulate. */
+function setOption(out: SshArgs, key: string, value: string): void {
+  if (key === 'identityfile') {
+    // as ssh, a file named twice is tried once
+    if (!out.identityFiles.includes(value)) out.identityFiles.push(value);
+  } else if (FORWARD_KEYWORDS[key]) {
+    const f = { kind: FORWARD_KEYWORDS[key]!, spec: forwardSpec(value) };
+    if (!out.session.forwards.some((g) => g.kind === f.kind && g.spec === f.spec)) out.session.forwards.push(f);
+  } else if (!out.options.has(key)) out.options.set(key, value);
+}
+
+/** LocalForward, RemoteForward and DynamicForward: the -L, -R and -D of a config file. */
+const FORWARD_KEYWORDS: Record<string, 'L' | 'R' | 'D'> = { localforward: 'L', remoteforward: 'R', dynamicforward: 'D' };
+
+/** "[bind:]port host:hostport" (the keyword form) as the flag's "[bind:]port:host:hostport". */
+function forwardSpec(value: string): string {
+  return value.trim().split(/\s+/).join(':');
+}
+
+/**
+ * One line of an ssh_config file that applies to this destination (see ssh-config.ts). A
+ * keyword puressh acts on is set unless the command line or an earlier line set it; one it
+ * does not is noted (shown with -v) rather than refused, so a config written for OpenSSH
+ * still works.
+ */
+export function applyConfigLine(out: SshArgs, keyword: string, value: string, where: string): void {
+  const key = ALIASES[keyword] ?? keyword;
+  if (SUPPORTED_OPTIONS.has(key) || FORWARD_KEYWORDS[key]) setOption(out, key, value);
+  else out.notes.push(`${where}: ${IGNORED_OPTIONS.has(key) ? 'option' : 'unsupported option'} ${key} ignored by puressh`);
+}
+
 function applyFlag(out: SshArgs, flag: string, set: (k: string, v: string) => void): void {
   switch (flag) {
+    case 'G':
+      out.printConfig = true;
+      break;
     case 'C':
       set('compression', 'yes');
       break;
@@ -256,12 +292,12 @@ function applyArgFlag(out: SshArgs, flag: string, arg: string, set: (k: string, 
       set('escapechar', arg);
       break;
     case 'F':
-      // puressh reads no ssh_config; "-F /dev/null" (or "none") asks for exactly that.
-      if (arg !== '/dev/null' && arg !== 'none') out.notes.push(`-F ${arg}: puressh does not read ssh_config files; ignored`);
+      // as ssh: the last -F wins, and "none" reads no file at all
+      out.configFile = arg === 'none' ? null : arg;
       break;
     case 'o': {
       const [key, value] = parseOption(arg);
-      if (SUPPORTED_OPTIONS.has(key)) set(key, value);
+      if (SUPPORTED_OPTIONS.has(key) || FORWARD_KEYWORDS[key]) set(key, value);
       else if (IGNORED_OPTIONS.has(key)) out.notes.push(`option ${key} is ignored by puressh`);
       else throw new UsageError(`command-line line 0: Bad configuration option: ${key}`);
       break;

@@ -21,7 +21,8 @@ import { makeHostKeyVerifier, type HostKeyState } from './host-key.js';
 import { knownHostName, lookupKnownHosts } from './known-hosts.js';
 import { startHostKeyUpdate } from './update-host-keys.js';
 import type { Prompter } from './prompt.js';
-import { preferKnownHostKeyTypes, queryList, resolveSettings, type SshSettings } from './settings.js';
+import { dumpConfig, preferKnownHostKeyTypes, queryList, resolveSettings, type SshSettings } from './settings.js';
+import { loadSshConfig } from './ssh-config.js';
 import { parseSshArgs, USAGE, UsageError } from './ssh-args.js';
 import { withSessionFeatures } from './ssh-session.js';
 
@@ -79,10 +80,15 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
   }
   let settings: SshSettings;
   try {
+    loadSshConfig(args, io);
     settings = resolveSettings(args, io);
   } catch (e) {
     io.stderr.write(`puressh: ${(e as Error).message}\n`);
     return 255;
+  }
+  if (args.printConfig) {
+    io.stdout.write(dumpConfig(args.host!, settings));
+    return 0;
   }
   const log = makeLog(io.stderr, settings);
   for (const n of args.notes) log.debug(n);

@@ -1,0 +1,193 @@
+/**
+ * ssh_config files with `puressh ssh` beside OpenSSH's ssh: `-G` prints the same values for
+ * the keywords puressh acts on, over configs that exercise Host and Match blocks, Include,
+ * `Match final`, `Match exec` and %-tokens; and a config alone (no flags but -F) takes both
+ * clients to the same sshd, with a LocalForward keyword that really forwards.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { SSH_PATH } from '../support/ssh-client.js';
+import { freePort, startSshd, type Sshd } from '../support/sshd.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const entry = join(root, 'test/support/puressh-cli.ts');
+/** ssh resolves ~ and %d from the passwd entry; puressh from $HOME: give both the same. */
+const env = { ...process.env, HOME: userInfo().homedir };
+
+function run(program: string, argv: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(program, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('error', reject);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: out, stderr: err });
+    });
+  });
+}
+
+const puressh = (argv: string[]) => run(process.execPath, ['--import', 'tsx', entry, 'ssh', ...argv]);
+const openssh = (argv: string[]) => run(SSH_PATH, argv);
+
+/** Keywords whose -G values mean the same in both (OpenSSH prints IdentityFile unexpanded). */
+const COMPARED = new Set([
+  'host', 'user', 'hostname', 'port', 'batchmode', 'compression', 'forwardagent', 'hashknownhosts', 'hostbasedauthentication',
+  'kbdinteractiveauthentication', 'passwordauthentication', 'exitonforwardfailure', 'requesttty', 'numberofpasswordprompts',
+  'serveralivecountmax', 'serveraliveinterval', 'connecttimeout', 'ciphers', 'userknownhostsfile', 'localforward', 'remoteforward', 'dynamicforward',
+]);
+
+function picked(dump: string): string[] {
+  return dump
+    .split('\n')
+    .map((l) => l.replace(/^(\S+)/, (k) => k.toLowerCase()))
+    .filter((l) => COMPARED.has(l.split(' ')[0]!))
+    .sort();
+}
+
+describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => {
+    execFileSync(SSH_PATH, ['-V'], { stdio: 'ignore' }); // fails with ENOENT: apt-get install -y openssh-client
+    dir = mkdtempSync(join(tmpdir(), 'puressh-sshconfig-'));
+    mkdirSync(join(dir, 'conf.d'));
+    writeFileSync(join(dir, 'conf.d', '10-db.conf'), 'Host db\n  Compression yes\n  LocalForward 127.0.0.1:5432 localhost:5433\n  RemoteForward 9000 localhost:9001\n');
+    writeFileSync(join(dir, 'conf.d', '20-all.conf'), 'ServerAliveCountMax 7\n');
+    writeFileSync(
+      join(dir, 'config'),
+      [
+        '# web hosts, but not web9',
+        'Host web? !web9',
+        '    HostName %h.internal',
+        '    User deploy',
+        'Host Web1',
+        '    Port 1111',
+        'Host web9 db',
+        '    Port=2200',
+        `Include ${join(dir, 'conf.d')}/*.conf`,
+        'Match final host *.internal',
+        '    ConnectTimeout 11',
+        'Match exec "test %n = web1" !user root',
+        '    ServerAliveInterval 21',
+        'Match canonical all',
+        '    ForwardAgent yes',
+        'Match originalhost DB',
+        '    DynamicForward 1080',
+        'Host *',
+        '    UserKnownHostsFile ~/.ssh/kh_%r_%p_%n "/tmp/two words"',
+        '    Ciphers aes256-ctr,aes128-gcm@openssh.com',
+        '    BatchMode yes',
+        '    NumberOfPasswordPrompts 1',
+        '    RequestTTY no',
+      ].join('\n'),
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const dest of [['web1'], ['Web1'], ['web9'], ['db'], ['-p', '77', 'web2'], ['-l', 'x', 'db'], ['root@web1'], ['-o', 'Port=5', '-C', 'elsewhere']]) {
+    it(`-G ${dest.join(' ')}: the same values as ssh -G`, async () => {
+      const argv = ['-G', '-F', join(dir, 'config'), ...dest];
+      const [ours, theirs] = await Promise.all([puressh(argv), openssh(argv)]);
+      expect(theirs.code, theirs.stderr).to.equal(0);
+      expect(ours.code, ours.stderr).to.equal(0);
+      expect(picked(ours.stdout)).to.deep.equal(picked(theirs.stdout));
+    });
+  }
+
+  it('a bad line stops both, naming the file and line', async () => {
+    const bad = join(dir, 'bad');
+    writeFileSync(bad, 'Host x\n  Port\n');
+    const [ours, theirs] = await Promise.all([puressh(['-G', '-F', bad, 'x']), openssh(['-G', '-F', bad, 'x'])]);
+    expect(theirs.code).to.equal(255);
+    expect(ours.code).to.equal(255);
+    expect(theirs.stderr).to.contain(`${bad} line 2: no argument after keyword "port"`);
+    expect(ours.stderr).to.contain(`${bad} line 2: no argument after keyword "port"`);
+  });
+
+  describe('against sshd, with everything in the config file', () => {
+    let sshd: Sshd;
+    let cfg: string;
+    let forwardPort: number;
+    before(async () => {
+      sshd = await startSshd({ hostKeyTypes: ['ed25519'] });
+      forwardPort = await freePort();
+      cfg = join(dir, 'sshd-config');
+      writeFileSync(
+        cfg,
+        [
+          'Host target',
+          '  HostName 127.0.0.1',
+          `  Port ${sshd.port}`,
+          `  User ${sshd.user}`,
+          `  IdentityFile ${sshd.userKeys.ed25519.privatePath}`,
+          '  IdentitiesOnly yes',
+          '  IdentityAgent none',
+          `  UserKnownHostsFile ${sshd.knownHostsPath}`,
+          '  GlobalKnownHostsFile /dev/null',
+          '  StrictHostKeyChecking yes',
+          '  BatchMode yes',
+          '  LogLevel ERROR',
+          'Host target-fwd',
+          `  LocalForward 127.0.0.1:${forwardPort} 127.0.0.1:${sshd.port}`,
+          '  ExitOnForwardFailure yes',
+          'Match originalhost target*',
+          '  HostName 127.0.0.1',
+          `  Port ${sshd.port}`,
+          `  User ${sshd.user}`,
+          `  IdentityFile ${sshd.userKeys.ed25519.privatePath}`,
+          '  IdentityAgent none',
+          `  UserKnownHostsFile ${sshd.knownHostsPath}`,
+          '  StrictHostKeyChecking yes',
+          '  BatchMode yes',
+        ].join('\n'),
+      );
+    });
+    after(async () => {
+      await sshd?.stop();
+    });
+
+    it('runs a command on the host the config names, as ssh does', async () => {
+      const [ours, theirs] = await Promise.all([puressh(['-F', cfg, 'target', 'echo $((6*7)) $USER']), openssh(['-F', cfg, 'target', 'echo $((6*7)) $USER'])]);
+      expect(theirs.code, theirs.stderr).to.equal(0);
+      expect(ours.code, ours.stderr).to.equal(0);
+      expect(ours.stdout).to.equal(`42 ${sshd.user}\n`);
+      expect(ours.stdout).to.equal(theirs.stdout);
+    });
+
+    it('LocalForward from the config: the forwarded port reaches sshd', async () => {
+      const session = puressh(['-F', cfg, 'target-fwd', 'sleep 5']);
+      const banner = await new Promise<string>((resolve, reject) => {
+        const deadline = Date.now() + 20_000;
+        const attempt = (): void => {
+          const sock = netConnect(forwardPort, '127.0.0.1');
+          let got = '';
+          sock.on('data', (b: Buffer) => {
+            got += b.toString('latin1');
+            if (got.includes('\n')) {
+              sock.destroy();
+              resolve(got.split('\n')[0]!.trim());
+            }
+          });
+          sock.on('error', () => {
+            sock.destroy();
+            if (Date.now() > deadline) reject(new Error('the forwarded port never answered'));
+            else setTimeout(attempt, 100);
+          });
+        };
+        attempt();
+      });
+      expect(banner).to.match(/^SSH-2\.0-OpenSSH_/);
+      const r = await session;
+      expect(r.code, r.stderr).to.equal(0);
+    });
+  });
+});
