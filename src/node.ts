@@ -3,6 +3,7 @@
  */
 import { SshClient, type ClientOptions } from './client.js';
 import { connectTcp, socketStream } from './node-stream.js';
+import type { ByteStream } from './transport/stream.js';
 import { SftpClient } from './sftp/client.js';
 import { nodeLocalFs } from './sftp/node-fs.js';
 import { nodeProvider } from './crypto/node/index.js';
@@ -38,11 +39,18 @@ export { pureProvider } from './crypto/provider.js';
 export interface NodeConnectOptions extends Omit<ClientOptions, 'crypto'> {
   /** 'node' (default): bulk crypto over node:crypto; 'pure': the noble JS code; or a provider */
   crypto?: 'node' | 'pure' | CryptoProvider;
+  /** the server's name: whom to connect to over TCP, and what host key checks are about */
   host: string;
   port?: number;
   /** TCP connect timeout in ms */
   connectTimeout?: number;
   signal?: AbortSignal;
+  /**
+   * Run the connection over this stream instead of opening a TCP connection, e.g. a
+   * direct-tcpip channel of another connection (`(await jump.forwardOut(host, port)).byteStream()`,
+   * ssh's ProxyJump).
+   */
+  stream?: ByteStream;
 }
 
 /** OpenSSH's default set, AES-GCM first: the fastest order on node:crypto. */
@@ -57,10 +65,10 @@ export const NODE_PREFERRED_CIPHERS: readonly string[] = [
 
 /** Connect over TCP, run the handshake, verify the host key and authenticate. */
 export async function connect(options: NodeConnectOptions): Promise<SshClient> {
-  const socket = await connectTcp(options.host, options.port ?? 22, options.connectTimeout, options.signal);
+  const stream = options.stream ?? socketStream(await connectTcp(options.host, options.port ?? 22, options.connectTimeout, options.signal));
   const crypto = options.crypto === 'pure' ? pureProvider : options.crypto === undefined || options.crypto === 'node' ? nodeProvider : options.crypto;
   // Default cipher order follows the provider: with OpenSSL's AES, GCM is several times
   // faster than chacha20-poly1305 (Node has no Poly1305); in pure JS it is the reverse.
   const algorithms = crypto === nodeProvider && !options.algorithms?.cipher ? { ...options.algorithms, cipher: [...NODE_PREFERRED_CIPHERS] } : options.algorithms;
-  return SshClient.connect(socketStream(socket), { ...options, crypto, algorithms });
+  return SshClient.connect(stream, { ...options, crypto, algorithms });
 }

@@ -5,6 +5,7 @@
 import {
   AlgorithmNegotiationError,
   AuthError,
+  ChannelOpenError,
   ConnectionLostError,
   DisconnectError,
   HostKeyError,
@@ -33,6 +34,21 @@ const NEGOTIATION_LABEL: Record<AlgorithmKind, string> = {
   compression_sc: 'compression method',
 };
 
+/** A jump host would not open the channel to the next hop (ssh -W's "stdio forwarding failed"). */
+export class StdioForwardError extends Error {
+  override name = 'StdioForwardError';
+  constructor(readonly refusal: ChannelOpenError) {
+    super('stdio forwarding failed');
+  }
+}
+
+/** RFC 4254 §5.1 reason codes as OpenSSH words them (channels.c reason2txt). */
+const OPEN_FAILURE_TEXT: Record<number, string> = { 1: 'administratively prohibited', 2: 'connect failed', 3: 'unknown channel type', 4: 'resource shortage' };
+
+function openFailed(e: ChannelOpenError): string {
+  return `channel 0: open failed: ${OPEN_FAILURE_TEXT[e.reason] ?? 'unknown reason'}${e.description ? `: ${e.description}` : ''}`;
+}
+
 function causeCode(e: unknown): string | undefined {
   for (let c: unknown = e, i = 0; c && i < 5; c = (c as { cause?: unknown }).cause, i++) {
     const code = (c as { code?: unknown }).code;
@@ -45,6 +61,8 @@ function causeCode(e: unknown): string | undefined {
 export function describeFailure(err: unknown, ctx: FailureContext): string[] {
   const at = `${ctx.host} port ${ctx.port}`;
   if (err instanceof UsageError || err instanceof AlgorithmSpecError) return [err.message];
+  if (err instanceof StdioForwardError) return [openFailed(err.refusal), err.message];
+  if (err instanceof ChannelOpenError) return [openFailed(err)];
   if (err instanceof HostKeyError) {
     if (err.kind === 'signature') return [`puressh: ${at}: ${err.message}`, 'Host key verification failed.'];
     return [...ctx.hostKeyRefusal, 'Host key verification failed.'];

@@ -4,12 +4,12 @@
  * behave exactly as in `puressh ssh`.
  */
 import type { SshClient } from '../client.js';
-import { connect } from '../node.js';
 import { describeFailure } from './failure.js';
 import type { HostKeyState } from './host-key.js';
 import { resolveSettings, type SshSettings } from './settings.js';
 import { loadSshConfig } from './ssh-config.js';
-import { clientOptions, makeLog, type CliIo, type Log } from './ssh.js';
+import { connectThroughJumps } from './jump.js';
+import { clientOptions, failureFor, makeLog, type CliIo, type Log } from './ssh.js';
 import { parseSshArgs, UsageError } from './ssh-args.js';
 
 export interface Connected {
@@ -37,10 +37,10 @@ export async function connectWithSshArgs(sshArgv: string[], io: CliIo): Promise<
   const state: HostKeyState = { refusal: [], passwordDisabled: false };
   const ctx = { host: settings.host, port: settings.port, user: settings.user, hostKeyRefusal: state.refusal };
   try {
-    const client = await connect(await clientOptions(settings, io, log, state));
+    const client = await connectThroughJumps(settings, io, state, (hop, hopState) => clientOptions(hop, io, log, hopState));
     return { client, settings, log };
   } catch (e) {
-    for (const line of describeFailure(e, ctx)) log.error(line);
+    for (const line of describeFailure(...failureFor(e, ctx))) log.error(line);
     return 255;
   }
 }
@@ -78,7 +78,7 @@ export function parseFlags(argv: readonly string[], noArg: string, withArg: stri
   return { flags, rest: argv.slice(i) };
 }
 
-/** The ssh flags shared by sftp and scp: -P port, -i, -o, -c, -F, -C, -q, -v. */
+/** The ssh flags shared by sftp and scp: -P port, -i, -o, -c, -F, -J, -C, -q, -v. */
 export function sshFlagsFrom(flags: Map<string, string[]>): string[] {
   const out: string[] = [];
   for (const v of flags.get('P') ?? []) out.push('-p', v);
@@ -86,6 +86,7 @@ export function sshFlagsFrom(flags: Map<string, string[]>): string[] {
   for (const v of flags.get('o') ?? []) out.push('-o', v);
   for (const v of flags.get('c') ?? []) out.push('-c', v);
   for (const v of flags.get('F') ?? []) out.push('-F', v);
+  for (const v of flags.get('J') ?? []) out.push('-J', v);
   if (flags.has('C')) out.push('-C');
   if (flags.has('q')) out.push('-q');
   for (const _ of flags.get('v') ?? []) out.push('-v');

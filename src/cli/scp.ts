@@ -18,12 +18,12 @@ import type { CliIo } from './ssh.js';
 import { UsageError } from './ssh-args.js';
 
 export const SCP_USAGE = `usage: puressh scp [-COpqrv] [-c cipher] [-F ssh_config] [-i identity_file]
-           [-o ssh_option] [-P port] source ... target`;
+           [-J destination] [-o ssh_option] [-P port] source ... target`;
 
 export async function runScp(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseFlags(argv, 'COpqrvT346', 'cFiloPS');
+    parsed = parseFlags(argv, 'COpqrvT346', 'cFiJloPS');
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`puressh scp: ${e.message}\n${SCP_USAGE}\n`);

@@ -55,6 +55,10 @@ export interface SshSettings {
   verbose: number;
   /** pty, forwarding, -N, -W, escape character */
   session: SessionSettings;
+  /** -J / ProxyJump: the hosts to go through, in order ([user@]host[:port] or ssh:// URIs); empty: direct */
+  proxyJump: string[];
+  /** -F as given (undefined: the default files), handed on to the jump hosts' settings */
+  configFile: string | null | undefined;
 }
 
 /** Compression=yes order of OpenSSH 9 (compression_alg_list). */
@@ -154,7 +158,17 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     logLevel: args.verbose > 0 ? 'DEBUG' : logLevel,
     verbose: args.verbose,
     session: resolveSessionSettings(args.session, o),
+    proxyJump: proxyJumps(o.get('proxyjump')),
+    configFile: args.configFile,
   };
+}
+
+/** ProxyJump's value: "none", or comma-separated jump hosts. */
+function proxyJumps(value: string | undefined): string[] {
+  if (value === undefined || value.toLowerCase() === 'none') return [];
+  const hops = value.split(',').map((h) => h.trim());
+  if (hops.some((h) => h === '')) throw new UsageError(`Invalid ProxyJump "${value}"`);
+  return hops;
 }
 
 /**
@@ -206,6 +220,7 @@ export function dumpConfig(originalHost: string, s: SshSettings): string {
     const kw = f.kind === 'L' ? 'localforward' : f.kind === 'R' ? 'remoteforward' : 'dynamicforward';
     lines.push(f.kind === 'D' ? `${kw} ${listen}` : `${kw} ${listen} ${f.path ?? `[${f.host}]:${f.port}`}`);
   }
+  if (s.proxyJump.length) lines.push(`proxyjump ${s.proxyJump.join(',')}`);
   if (s.rekeyBytes !== undefined || s.rekeySeconds !== undefined) lines.push(`rekeylimit ${s.rekeyBytes ?? 0} ${s.rekeySeconds ?? 0}`);
   return lines.join('\n') + '\n';
 }

@@ -16,12 +16,12 @@ import type { CliIo } from './ssh.js';
 import { UsageError } from './ssh-args.js';
 
 export const SFTP_USAGE = `usage: puressh sftp [-Cpqrv] [-B buffer_size] [-b batchfile] [-c cipher] [-F ssh_config]
-          [-i identity_file] [-o ssh_option] [-P port] [-R num_requests] destination`;
+          [-i identity_file] [-J destination] [-o ssh_option] [-P port] [-R num_requests] destination`;
 
 export async function runSftp(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseFlags(argv, 'Cpqrv46', 'BbcFiloPR');
+    parsed = parseFlags(argv, 'Cpqrv46', 'BbcFiJloPR');
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`puressh sftp: ${e.message}\n${SFTP_USAGE}\n`);
@@ -51,7 +51,8 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
   const conn = await connectWithSshArgs(sshArgv, io);
   if (typeof conn === 'number') return conn;
   const { client, log } = conn;
-  const quiet = flags.has('q');
+  // as OpenSSH's sftp: -b implies -q
+  const quiet = flags.has('q') || flags.has('b');
   const batch = flags.get('b')?.[0];
   try {
     const sftp = await client.sftp();
@@ -65,7 +66,8 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
       quiet,
     });
     await shell.init();
-    if (!quiet) log.info(`Connected to ${conn.settings.host}.`);
+    // the host as typed, as sftp says it
+    if (!quiet) log.info(`Connected to ${dest.slice(dest.lastIndexOf('@') + 1).replace(/^\[(.*)\]$/, '$1')}.`);
     if (path !== null) {
       const target = shell.remote(path);
       const st = await sftp.stat(target);

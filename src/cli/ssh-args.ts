@@ -15,7 +15,7 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage: puressh ssh [-46ACGNnqTtVv] [-c cipher_spec] [-D [bind_address:]port]
-           [-e escape_char] [-F configfile] [-i identity_file]
+           [-e escape_char] [-F configfile] [-i identity_file] [-J destination]
            [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
            [-Q query_option] [-R address] [-W host:port]
            destination [command [argument ...]]
@@ -56,6 +56,7 @@ export const SUPPORTED_OPTIONS = new Set([
   'exitonforwardfailure',
   'escapechar',
   'updatehostkeys',
+  'proxyjump',
 ]);
 
 /** Old names OpenSSH still accepts. */
@@ -110,7 +111,7 @@ export interface SshArgs {
 }
 
 const NO_ARG = new Set(['4', '6', 'A', 'C', 'G', 'N', 'n', 'q', 'T', 't', 'V', 'v', 'a', 'x', 'k']);
-const WITH_ARG = new Set(['c', 'D', 'e', 'F', 'i', 'L', 'l', 'm', 'o', 'p', 'Q', 'R', 'W']);
+const WITH_ARG = new Set(['c', 'D', 'e', 'F', 'i', 'J', 'L', 'l', 'm', 'o', 'p', 'Q', 'R', 'W']);
 
 /** Parse "Name=Value" or "Name Value" as ssh's -o does. */
 export function parseOption(text: string): [string, string] {
@@ -290,6 +291,9 @@ function applyArgFlag(out: SshArgs, flag: string, arg: string, set: (k: string, 
       break;
     case 'e':
       set('escapechar', arg);
+      break;
+    case 'J':
+      set('proxyjump', arg);
       break;
     case 'F':
       // as ssh: the last -F wins, and "none" reads no file at all

@@ -15,14 +15,15 @@ import type { SshClient } from '../client.js';
 import type { Channel } from '../connection/channel.js';
 import { DEFAULT_HOSTKEY_ALGORITHMS, parsePrivateKey, type PrivateKey } from '../crypto/keys/index.js';
 import { KeyError } from '../errors.js';
-import { connect, type NodeConnectOptions } from '../node.js';
-import { describeFailure } from './failure.js';
+import type { NodeConnectOptions } from '../node.js';
+import { describeFailure, type FailureContext } from './failure.js';
 import { makeHostKeyVerifier, type HostKeyState } from './host-key.js';
 import { knownHostName, lookupKnownHosts } from './known-hosts.js';
 import { startHostKeyUpdate } from './update-host-keys.js';
 import type { Prompter } from './prompt.js';
 import { dumpConfig, preferKnownHostKeyTypes, queryList, resolveSettings, type SshSettings } from './settings.js';
 import { loadSshConfig } from './ssh-config.js';
+import { connectThroughJumps, HopFailure } from './jump.js';
 import { parseSshArgs, USAGE, UsageError } from './ssh-args.js';
 import { withSessionFeatures } from './ssh-session.js';
 
@@ -97,9 +98,9 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
   const ctx = { host: settings.host, port: settings.port, user: settings.user, hostKeyRefusal: state.refusal };
   let client: SshClient;
   try {
-    client = await connect(await clientOptions(settings, io, log, state));
+    client = await connectThroughJumps(settings, io, state, (hop, hopState) => clientOptions(hop, io, log, hopState));
   } catch (e) {
-    for (const line of describeFailure(e, ctx)) log.error(line);
+    for (const line of describeFailure(...failureFor(e, ctx))) log.error(line);
     return 255;
   }
   try {
@@ -115,6 +116,12 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
   } finally {
     await client.disconnect().catch(() => {});
   }
+}
+
+/** The error and the context to describe it in: a jump host's own when it was one that failed. */
+export function failureFor(e: unknown, ctx: FailureContext): [unknown, FailureContext] {
+  if (!(e instanceof HopFailure)) return [e, ctx];
+  return [e.error, { host: e.hop.host, port: e.hop.port, user: e.hop.user, hostKeyRefusal: e.state.refusal }];
 }
 
 export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, state: HostKeyState): Promise<NodeConnectOptions> {

@@ -3,6 +3,7 @@
  * EOF and close in either order, channel requests with FIFO replies.
  */
 import { Deferred } from '../async.js';
+import type { ByteStream } from '../transport/stream.js';
 import { ProtocolError, SshError } from '../errors.js';
 import { EXTENDED_DATA, MSG } from '../wire/constants.js';
 import type { Reader } from '../wire/reader.js';
@@ -244,6 +245,19 @@ export class Channel {
   /** Write `data` as extended data type 1 (stderr). */
   writeStderr(data: Uint8Array, options?: OperationOptions): Promise<void> {
     return this.write(data, { ...options, extendedType: EXTENDED_DATA.STDERR });
+  }
+
+  /**
+   * This channel's data as a ByteStream (reads: standard output; close: the channel), so an
+   * SSH connection can run inside it: SshClient.connect over a direct-tcpip channel is ssh's
+   * ProxyJump.
+   */
+  byteStream(): ByteStream {
+    return {
+      read: () => this.read(),
+      write: (data) => this.write(data),
+      close: () => void this.close().catch(() => {}),
+    };
   }
 
   /** Send EOF: no more data from us (RFC 4254 §5.3). */

@@ -1,8 +1,9 @@
 /**
  * ssh_config files with `puressh ssh` beside OpenSSH's ssh: `-G` prints the same values for
  * the keywords puressh acts on, over configs that exercise Host and Match blocks, Include,
- * `Match final`, `Match exec` and %-tokens; and a config alone (no flags but -F) takes both
- * clients to the same sshd, with a LocalForward keyword that really forwards.
+ * `Match final`, `Match exec` and %-tokens; a config alone (no flags but -F) takes both
+ * clients to the same sshd, with a LocalForward keyword that really forwards; and ProxyJump
+ * (-J, the keyword, two hops, and a jump host that refuses to forward) behaves alike.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -161,6 +162,54 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
       expect(ours.code, ours.stderr).to.equal(0);
       expect(ours.stdout).to.equal(`42 ${sshd.user}\n`);
       expect(ours.stdout).to.equal(theirs.stdout);
+    });
+
+    describe('ProxyJump (-J and the keyword): both clients through the same jump hosts', () => {
+      let closed: Sshd;
+      let jcfg: string;
+      before(async () => {
+        // a second sshd that refuses every forwarding: going through it must fail
+        closed = await startSshd({ hostKeyTypes: ['ed25519'], config: ['DisableForwarding yes'] });
+        const hostBlock = (name: string, d: Sshd): string[] => [
+          `Host ${name}`,
+          '  HostName 127.0.0.1',
+          `  Port ${d.port}`,
+          `  User ${d.user}`,
+          `  IdentityFile ${d.userKeys.ed25519.privatePath}`,
+          '  IdentitiesOnly yes',
+          '  IdentityAgent none',
+          `  UserKnownHostsFile ${d.knownHostsPath}`,
+          '  GlobalKnownHostsFile /dev/null',
+          '  StrictHostKeyChecking yes',
+          '  BatchMode yes',
+          '  LogLevel ERROR',
+        ];
+        jcfg = join(dir, 'jump-config');
+        writeFileSync(jcfg, [...hostBlock('viajump', sshd), '  ProxyJump jump', ...hostBlock('jump', sshd), ...hostBlock('target', sshd), ...hostBlock('closed', closed)].join('\n'));
+      });
+      after(async () => {
+        await closed?.stop();
+      });
+
+      for (const argv of [['-J', 'jump', 'target'], ['-J', 'jump,jump', 'target'], ['viajump'], ['-J', 'none', 'viajump']]) {
+        it(`${argv.join(' ')}: the command runs, as with ssh`, async () => {
+          const cmd = 'echo $((6*7))';
+          const [ours, theirs] = await Promise.all([puressh(['-F', jcfg, ...argv, cmd]), openssh(['-F', jcfg, ...argv, cmd])]);
+          expect(theirs.code, theirs.stderr).to.equal(0);
+          expect(ours.code, ours.stderr).to.equal(0);
+          expect(ours.stdout).to.equal('42\n');
+          expect(ours.stdout).to.equal(theirs.stdout);
+        });
+      }
+
+      it('through a jump host that refuses forwarding, both fail with status 255', async () => {
+        const [ours, theirs] = await Promise.all([puressh(['-F', jcfg, '-J', 'closed', 'target', 'true']), openssh(['-F', jcfg, '-J', 'closed', 'target', 'true'])]);
+        expect(theirs.code).to.equal(255);
+        expect(ours.code).to.equal(255);
+        // (with LogLevel ERROR, ssh leaves out its "channel 0: open failed" line)
+        expect(theirs.stderr).to.contain('stdio forwarding failed');
+        expect(ours.stderr).to.contain('channel 0: open failed: administratively prohibited: open failed\nstdio forwarding failed\n');
+      });
     });
 
     it('LocalForward from the config: the forwarded port reaches sshd', async () => {
