@@ -3,7 +3,8 @@
  * - -L (direct-tcpip via a local listener) and -R (tcpip-forward on port 0, relayed back):
  *   64 MiB each way, sha256 identical; 50 connections at once through each;
  * - direct-streamlocal and streamlocal-forward to Unix sockets;
- * - a refused direct-tcpip is a ChannelOpenError(CONNECT_FAILED); a cancelled forward stops listening.
+ * - a refused direct-tcpip is a ChannelOpenError(CONNECT_FAILED); a cancelled forward stops listening;
+ * - an SSH connection run inside a direct-tcpip channel (what ProxyJump does).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
@@ -13,6 +14,7 @@ import { connect, forwardLocal, forwardRemote, pipeChannel, socksProxy, type Nod
 import type { SshClient } from '../../src/client.js';
 import { ChannelOpenError, OPEN_FAILURE } from '../../src/errors.js';
 import { sshdClientOptions } from '../support/connect.js';
+import { echoRoundTrip } from '../support/echo.js';
 import { freePort, startSshd, type Sshd } from '../support/sshd.js';
 
 const MiB = 1024 * 1024;
@@ -76,6 +78,22 @@ describe('forwarding with OpenSSH sshd', function () {
   });
 
   const options = (extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions => sshdClientOptions(sshd, extra);
+
+  it('a connection inside a direct-tcpip channel (ProxyJump): connect({ stream: channel.byteStream() }), 8 MiB echoed intact', async () => {
+    const ch = await client.forwardOut(sshd.host, sshd.port);
+    const inner = await connect(options({ stream: ch.byteStream() }));
+    try {
+      expect(inner.kexCount).to.equal(1);
+      await echoRoundTrip(inner, 8 * MiB);
+      // the inner connection's sshd session is a second one: its client address is sshd's own
+      const r = await inner.run('echo $SSH_CLIENT');
+      expect(new TextDecoder().decode(r.stdout)).to.match(/^127\.0\.0\.1 \d+ \d+\n$/);
+    } finally {
+      await inner.disconnect();
+    }
+    // the outer connection is untouched
+    expect((await client.run('echo still')).stdout).to.deep.equal(new TextEncoder().encode('still\n'));
+  });
 
   it('-L: 64 MiB through a local listener and direct-tcpip to an echo server, sha256 identical', async () => {
     const fwd = await forwardLocal(client, { bindPort: 0, target: { host: '127.0.0.1', port: echo.port } });
