@@ -9,6 +9,7 @@ import { SUPPORTED_COMPRESSIONS } from '../transport/compression.js';
 import { DEFAULT_MACS, SUPPORTED_MACS } from '../transport/mac/index.js';
 import type { AlgorithmPreferences } from '../client.js';
 import { applyAlgorithmSpec } from './algo-list.js';
+import { NODE_PREFERRED_CIPHERS } from '../node.js';
 import { expandHome, expandHostName, expandTokens, splitWords, type TokenValues } from './ssh-config.js';
 import { resolveSessionSettings, type SessionSettings } from './ssh-session.js';
 import { parseBytes, parsePort, parseTime, parseYesNo, UsageError, type SshArgs } from './ssh-args.js';
@@ -204,7 +205,8 @@ export function dumpConfig(originalHost: string, s: SshSettings): string {
   ];
   for (const [kw, list] of [
     ['kexalgorithms', s.algorithms.kex ?? DEFAULT_KEX],
-    ['ciphers', s.algorithms.cipher ?? DEFAULT_CIPHERS],
+    // with no Ciphers given, the Node entry puts AES-GCM first (NODE_PREFERRED_CIPHERS)
+    ['ciphers', s.algorithms.cipher ?? NODE_PREFERRED_CIPHERS],
     ['macs', s.algorithms.mac ?? DEFAULT_MACS],
     ['hostkeyalgorithms', s.algorithms.hostKey ?? DEFAULT_HOSTKEY_ALGORITHMS],
     ['pubkeyacceptedalgorithms', s.algorithms.publicKey ?? DEFAULT_HOSTKEY_ALGORITHMS],
