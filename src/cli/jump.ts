@@ -7,14 +7,13 @@
  * nothing else from the command line), and the first jump host's own ProxyJump is followed.
  */
 import { ChannelOpenError } from '../errors.js';
-import { connect, type SshClient } from '../node.js';
+import { connect, type NodeConnectOptions, type SshClient } from '../node.js';
 import { StdioForwardError } from './failure.js';
 import type { HostKeyState } from './host-key.js';
 import type { CliIo } from './ssh.js';
 import { resolveSettings, type SshSettings } from './settings.js';
 import { parseDestination, parseSshArgs, UsageError } from './ssh-args.js';
 import { loadSshConfig } from './ssh-config.js';
-import type { NodeConnectOptions } from '../node.js';
 
 /** More hops than this is taken for a ProxyJump loop. */
 const MAX_HOPS = 8;

@@ -13,7 +13,7 @@ import { isDirectory } from '../sftp/attrs.js';
 import { connectWithSshArgs, parseFlags, sshFlagsFrom, splitRemote } from './remote.js';
 import { SftpShell } from './sftp-shell.js';
 import type { CliIo } from './ssh.js';
-import { UsageError } from './ssh-args.js';
+import { parseDestination, UsageError } from './ssh-args.js';
 
 export const SFTP_USAGE = `usage: puressh sftp [-Cpqrv] [-B buffer_size] [-b batchfile] [-c cipher] [-F ssh_config]
           [-i identity_file] [-J destination] [-o ssh_option] [-P port] [-R num_requests] destination`;
@@ -67,7 +67,7 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
     });
     await shell.init();
     // the host as typed, as sftp says it
-    if (!quiet) log.info(`Connected to ${dest.slice(dest.lastIndexOf('@') + 1).replace(/^\[(.*)\]$/, '$1')}.`);
+    if (!quiet) log.info(`Connected to ${parseDestination(dest).host}.`);
     if (path !== null) {
       const target = shell.remote(path);
       const st = await sftp.stat(target);

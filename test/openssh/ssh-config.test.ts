@@ -46,6 +46,24 @@ const COMPARED = new Set([
   'serveralivecountmax', 'serveraliveinterval', 'connecttimeout', 'ciphers', 'userknownhostsfile', 'localforward', 'remoteforward', 'dynamicforward',
 ]);
 
+/** A Host block that takes a client to test sshd `d` with its own key and known_hosts, and nothing else. */
+function hostBlock(patterns: string, d: Sshd): string[] {
+  return [
+    `Host ${patterns}`,
+    '  HostName 127.0.0.1',
+    `  Port ${d.port}`,
+    `  User ${d.user}`,
+    `  IdentityFile ${d.userKeys.ed25519.privatePath}`,
+    '  IdentitiesOnly yes',
+    '  IdentityAgent none',
+    `  UserKnownHostsFile ${d.knownHostsPath}`,
+    '  GlobalKnownHostsFile /dev/null',
+    '  StrictHostKeyChecking yes',
+    '  BatchMode yes',
+    '  LogLevel ERROR',
+  ];
+}
+
 function picked(dump: string): string[] {
   return dump
     .split('\n')
@@ -125,30 +143,10 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
       writeFileSync(
         cfg,
         [
-          'Host target',
-          '  HostName 127.0.0.1',
-          `  Port ${sshd.port}`,
-          `  User ${sshd.user}`,
-          `  IdentityFile ${sshd.userKeys.ed25519.privatePath}`,
-          '  IdentitiesOnly yes',
-          '  IdentityAgent none',
-          `  UserKnownHostsFile ${sshd.knownHostsPath}`,
-          '  GlobalKnownHostsFile /dev/null',
-          '  StrictHostKeyChecking yes',
-          '  BatchMode yes',
-          '  LogLevel ERROR',
+          ...hostBlock('target target-fwd', sshd),
           'Host target-fwd',
           `  LocalForward 127.0.0.1:${forwardPort} 127.0.0.1:${sshd.port}`,
           '  ExitOnForwardFailure yes',
-          'Match originalhost target*',
-          '  HostName 127.0.0.1',
-          `  Port ${sshd.port}`,
-          `  User ${sshd.user}`,
-          `  IdentityFile ${sshd.userKeys.ed25519.privatePath}`,
-          '  IdentityAgent none',
-          `  UserKnownHostsFile ${sshd.knownHostsPath}`,
-          '  StrictHostKeyChecking yes',
-          '  BatchMode yes',
         ].join('\n'),
       );
     });
@@ -170,20 +168,6 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
       before(async () => {
         // a second sshd that refuses every forwarding: going through it must fail
         closed = await startSshd({ hostKeyTypes: ['ed25519'], config: ['DisableForwarding yes'] });
-        const hostBlock = (name: string, d: Sshd): string[] => [
-          `Host ${name}`,
-          '  HostName 127.0.0.1',
-          `  Port ${d.port}`,
-          `  User ${d.user}`,
-          `  IdentityFile ${d.userKeys.ed25519.privatePath}`,
-          '  IdentitiesOnly yes',
-          '  IdentityAgent none',
-          `  UserKnownHostsFile ${d.knownHostsPath}`,
-          '  GlobalKnownHostsFile /dev/null',
-          '  StrictHostKeyChecking yes',
-          '  BatchMode yes',
-          '  LogLevel ERROR',
-        ];
         jcfg = join(dir, 'jump-config');
         writeFileSync(jcfg, [...hostBlock('viajump', sshd), '  ProxyJump jump', ...hostBlock('jump', sshd), ...hostBlock('target', sshd), ...hostBlock('closed', closed)].join('\n'));
       });

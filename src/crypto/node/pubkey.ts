@@ -79,17 +79,25 @@ function derTlv(tag: number, body: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from([tag, ...len]), body]);
 }
 
-/** DER INTEGER of a non-negative value (a leading zero keeps it positive). */
-function derUint(v: bigint): Buffer {
-  const raw = v === 0n ? Buffer.from([0]) : bigToBytes(v);
+/** DER INTEGER of a non-negative big-endian magnitude (a leading zero keeps it positive). */
+function derUintBytes(raw: Uint8Array): Buffer {
   return derTlv(0x02, raw[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), raw]) : raw);
 }
 
-/** AlgorithmIdentifier dhKeyAgreement (PKCS #3, OID 1.2.840.113549.1.3.1) with DHParameter (p, g). */
-function dhAlgorithm(p: bigint, g: bigint): Buffer {
-  const oid = Buffer.from('06092a864886f70d010301', 'hex');
-  return derTlv(0x30, Buffer.concat([oid, derTlv(0x30, Buffer.concat([derUint(p), derUint(g)]))]));
+const derUint = (v: bigint): Buffer => derUintBytes(bigToBytes(v));
+
+/** AlgorithmIdentifier: OID (hex of the whole TLV) and a SEQUENCE of INTEGER parameters. */
+function derAlgorithm(oidTlvHex: string, ...params: bigint[]): Buffer {
+  return derTlv(0x30, Buffer.concat([Buffer.from(oidTlvHex, 'hex'), derTlv(0x30, Buffer.concat(params.map(derUint)))]));
 }
+
+/** PKCS #8 PrivateKeyInfo (RFC 5208): version 0, the algorithm, OCTET STRING { INTEGER secret }. */
+function derPkcs8(algorithm: Buffer, secretInteger: Buffer): Buffer {
+  return derTlv(0x30, Buffer.concat([Buffer.from([0x02, 0x01, 0x00]), algorithm, derTlv(0x04, secretInteger)]));
+}
+
+/** dhKeyAgreement (PKCS #3, OID 1.2.840.113549.1.3.1) with DHParameter (p, g). */
+const dhAlgorithm = (p: bigint, g: bigint): Buffer => derAlgorithm('06092a864886f70d010301', p, g);
 
 /** The DH public value y of an SPKI (RFC 3279 §2.3.3: the BIT STRING holds INTEGER y). */
 function spkiDhPublic(spki: Uint8Array): bigint {
@@ -116,8 +124,8 @@ function dhWithExponent(p: bigint, g: bigint, exponentBits: number): { publicKey
   const excess = nbytes * 8 - exponentBits;
   // exactly exponentBits bits: top bit set, so 1 < x < p-1
   xBytes[0] = (xBytes[0]! & (0xff >> excess)) | (0x80 >> excess);
-  const xInt = derTlv(0x02, xBytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), xBytes]) : xBytes);
-  const pkcs8 = derTlv(0x30, Buffer.concat([Buffer.from([0x02, 0x01, 0x00]), dhAlgorithm(p, g), derTlv(0x04, xInt)]));
+  const xInt = derUintBytes(xBytes);
+  const pkcs8 = derPkcs8(dhAlgorithm(p, g), xInt);
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
@@ -144,10 +152,8 @@ const dsaKeys = new WeakMap<DsaPrivateParts, KeyObject>();
 function dsaPrivate(key: DsaPrivateParts): KeyObject {
   let k = dsaKeys.get(key);
   if (!k) {
-    // PKCS #8 PrivateKeyInfo: id-dsa (1.2.840.10040.4.1) with Dss-Parms (p, q, g), INTEGER x
-    const oid = Buffer.from('06072a8648ce380401', 'hex');
-    const algorithm = derTlv(0x30, Buffer.concat([oid, derTlv(0x30, Buffer.concat([derUint(key.p), derUint(key.q), derUint(key.g)]))]));
-    const der = derTlv(0x30, Buffer.concat([Buffer.from([0x02, 0x01, 0x00]), algorithm, derTlv(0x04, derUint(key.x))]));
+    // id-dsa (1.2.840.10040.4.1) with Dss-Parms (p, q, g), INTEGER x
+    const der = derPkcs8(derAlgorithm('06072a8648ce380401', key.p, key.q, key.g), derUint(key.x));
     k = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     der.fill(0);
     dsaKeys.set(key, k);

@@ -16,6 +16,7 @@ import { SftpClient } from '../../../src/sftp/client.js';
 import type { SftpStream } from '../../../src/sftp/engine.js';
 import { SftpFailureError } from '../../../src/sftp/errors.js';
 import type { LocalFile } from '../../../src/sftp/local.js';
+import { SftpFrames } from './frames.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -37,7 +38,7 @@ class FileServer implements SftpStream {
   private held: Array<() => void> = [];
   private out: Uint8Array[] = [];
   private waiter: Deferred<void> | null = null;
-  private inbuf = new Uint8Array(0);
+  private readonly frames = new SftpFrames();
 
   constructor(size: number) {
     this.content = new Uint8Array(size);
@@ -53,15 +54,7 @@ class FileServer implements SftpStream {
   }
 
   async write(data: Uint8Array): Promise<void> {
-    // Copy: the client may reuse `data` once this resolves.
-    this.inbuf = new Uint8Array(Buffer.concat([this.inbuf, data]));
-    while (this.inbuf.length >= 4) {
-      const len = new DataView(this.inbuf.buffer, this.inbuf.byteOffset).getUint32(0);
-      if (this.inbuf.length < 4 + len) break;
-      const p = this.inbuf.slice(4, 4 + len);
-      this.inbuf = this.inbuf.slice(4 + len);
-      this.handle(p);
-    }
+    for (const p of this.frames.push(data)) this.handle(p);
   }
 
   close(): void {}

@@ -10,6 +10,7 @@ import {
   SftpConnectionLostError, SftpEofError, SftpError, SftpFailureError, SftpNoSuchFileError, SftpOpUnsupportedError, SftpPermissionDeniedError, sftpError,
 } from '../../../src/sftp/errors.js';
 import { readRange, writeChunks } from '../../../src/sftp/pipeline.js';
+import { SftpFrames } from './frames.js';
 
 interface Req {
   type: number;
@@ -22,7 +23,7 @@ class FakeServer implements SftpStream {
   private out: Uint8Array[] = [];
   private waiter: Deferred<void> | null = null;
   private ended = false;
-  private inbuf = new Uint8Array(0);
+  private readonly frames = new SftpFrames();
   requests: Req[] = [];
   /** how to cut the outgoing bytes: 'whole' packets, 'bytes' one at a time, or 'merged' all queued at once */
   cut: 'whole' | 'bytes' | 'merged' = 'whole';
@@ -48,12 +49,7 @@ class FakeServer implements SftpStream {
   }
 
   async write(data: Uint8Array): Promise<void> {
-    this.inbuf = new Uint8Array(Buffer.concat([this.inbuf, data]));
-    while (this.inbuf.length >= 4) {
-      const len = new DataView(this.inbuf.buffer, this.inbuf.byteOffset).getUint32(0);
-      if (this.inbuf.length < 4 + len) break;
-      const p = this.inbuf.slice(4, 4 + len);
-      this.inbuf = this.inbuf.slice(4 + len);
+    for (const p of this.frames.push(data)) {
       if (p[0] === FXP.INIT) {
         const w = new Writer().u8(FXP.VERSION).u32(3);
         for (const [n, d] of this.extensions) w.string(n).string(d);
