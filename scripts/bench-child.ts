@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { createRequire } from 'node:module';
 
-export type NodeSide = 'puressh' | 'puressh-pure' | 'ssh2-nodelay' | 'ssh2';
+export type NodeSide = 'puressh' | 'puressh-pure' | 'ssh2-nodelay' | 'ssh2-js' | 'ssh2';
 
 export interface Target {
   port: number;
@@ -149,6 +149,20 @@ async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): P
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Ssh2Client = any;
 
+/**
+ * ssh2 as a plain install without a compiler gets it: its optional C++ crypto addon not
+ * loaded, so its ciphers and MACs run on node:crypto, as puressh's do. Called before ssh2 is
+ * first required; loading any native addon then fails, as a missing build would.
+ */
+function withoutNativeAddon(): void {
+  (require('node:module') as { _extensions: Record<string, () => never> })._extensions['.node'] = () => {
+    throw new Error('native addons disabled for this bench side');
+  };
+  if ((require('ssh2/lib/protocol/crypto.js') as { bindingAvailable?: boolean }).bindingAvailable) {
+    throw new Error('ssh2 loaded its addon anyway');
+  }
+}
+
 function ssh2Connect(t: Target, noDelay: boolean, algorithms: Record<string, string[]> = {}): Promise<Ssh2Client> {
   const { Client } = require('ssh2') as { Client: new () => Ssh2Client };
   return new Promise((resolve, reject) => {
@@ -181,8 +195,9 @@ function ssh2Close(c: Ssh2Client): Promise<void> {
   });
 }
 
-async function ssh2(side: 'ssh2' | 'ssh2-nodelay', t: Target, job: Job): Promise<Result> {
-  const noDelay = side === 'ssh2-nodelay';
+async function ssh2(side: 'ssh2' | 'ssh2-nodelay' | 'ssh2-js', t: Target, job: Job): Promise<Result> {
+  const noDelay = side !== 'ssh2';
+  if (side === 'ssh2-js') withoutNativeAddon();
   const algorithms: Record<string, string[]> = { cipher: [job.cipher] };
   if (job.mac) algorithms.hmac = [job.mac];
   switch (job.kind) {

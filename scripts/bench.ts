@@ -35,9 +35,10 @@ const SIDE_LABEL: Record<Side, string> = {
   'puressh-pure': 'puressh (pure JS)',
   openssh: 'OpenSSH ssh/sftp',
   'ssh2-nodelay': 'ssh2 + TCP_NODELAY',
+  'ssh2-js': 'ssh2 + TCP_NODELAY, no addon',
   ssh2: 'stock ssh2',
 };
-const ALL_SIDES: Side[] = ['puressh', 'puressh-pure', 'openssh', 'ssh2-nodelay', 'ssh2'];
+const ALL_SIDES: Side[] = ['puressh', 'puressh-pure', 'openssh', 'ssh2-nodelay', 'ssh2-js', 'ssh2'];
 const PEERS: Side[] = ['openssh', 'ssh2-nodelay', 'ssh2'];
 
 /** One row of the table: a piece of work every listed side does. */
@@ -123,7 +124,7 @@ const ROWS: Row[] = [
     id: 'sftp-get',
     label: 'SFTP download (sftp get / fastGet / get)',
     unit: 'MB/s',
-    sides: ['puressh', 'openssh', 'ssh2-nodelay', 'ssh2'],
+    sides: ['puressh', 'openssh', 'ssh2-nodelay', 'ssh2-js', 'ssh2'],
     job: (_side, f) => ({ kind: 'sftp-get', cipher: GCM, remote: f.remoteSource, local: join(f.dir, 'got.bin'), bytes: f.bytes }),
     target: (m) => {
       const r = m.puressh! / bestPeer(m, ['openssh', 'ssh2-nodelay'], 'MB/s');
@@ -134,7 +135,7 @@ const ROWS: Row[] = [
     id: 'sftp-put',
     label: 'SFTP upload (sftp put / fastPut / put)',
     unit: 'MB/s',
-    sides: ['puressh', 'openssh', 'ssh2-nodelay', 'ssh2'],
+    sides: ['puressh', 'openssh', 'ssh2-nodelay', 'ssh2-js', 'ssh2'],
     job: (_side, f) => ({ kind: 'sftp-put', cipher: GCM, remote: join(f.dir, 'put.bin'), local: f.localSource, bytes: f.bytes }),
     target: (m) => {
       const r = m.puressh! / bestPeer(m, ['openssh', 'ssh2-nodelay'], 'MB/s');
@@ -156,7 +157,7 @@ const ROWS: Row[] = [
     id: 'channels',
     label: "200 concurrent exec 'true' channels on one connection",
     unit: 'ms',
-    sides: ['puressh', 'puressh-pure', 'ssh2-nodelay', 'ssh2'],
+    sides: ['puressh', 'puressh-pure', 'ssh2-nodelay', 'ssh2-js', 'ssh2'],
     job: () => ({ kind: 'channels', cipher: GCM, count: 200 }),
     target: (m) => {
       const r = m.puressh! / bestPeer(m, ['ssh2-nodelay', 'ssh2'], 'ms');
@@ -466,14 +467,14 @@ function report(rows: Row[], samples: Map<string, Sample[]>, meta: { bytes: numb
   };
   const med = (row: Row): Medians => Object.fromEntries(row.sides.map((s) => [s, median(samples.get(`${row.id}|${s}`)!.map((x) => x.value))])) as Medians;
   const lines: string[] = [];
-  const head = ['work', 'unit', ...ALL_SIDES.map((s) => SIDE_LABEL[s]), 'node ÷ best peer', 'target (issue 8)', 'met'];
+  const head = ['work', 'unit', ...ALL_SIDES.map((s) => SIDE_LABEL[s]), 'node ÷ best peer', 'node ÷ ssh2 no addon', 'target (issue 8)', 'met'];
   lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
   const json: Record<string, unknown> = {};
   for (const row of rows) {
     const m = med(row);
     const peer = bestPeer(m, PEERS.filter((p) => row.sides.includes(p)), row.unit);
     const t = row.target?.(m);
-    lines.push(`| ${row.label} | ${row.unit} | ${ALL_SIDES.map((s) => cell(row, s)).join(' | ')} | ${ratio(m.puressh!, peer).toFixed(2)} | ${t?.text ?? ''} | ${t ? (t.met ? 'yes' : 'no') : ''} |`);
+    lines.push(`| ${row.label} | ${row.unit} | ${ALL_SIDES.map((s) => cell(row, s)).join(' | ')} | ${ratio(m.puressh!, peer).toFixed(2)} | ${m['ssh2-js'] ? ratio(m.puressh!, m['ssh2-js']).toFixed(2) : '—'} | ${t?.text ?? ''} | ${t ? (t.met ? 'yes' : 'no') : ''} |`);
     json[row.id] = { label: row.label, unit: row.unit, medians: m, samples: Object.fromEntries(row.sides.map((s) => [s, samples.get(`${row.id}|${s}`)])), target: t };
   }
   // CPU and memory: per GiB for transfers, per operation otherwise.
@@ -504,7 +505,8 @@ function report(rows: Row[], samples: Map<string, Sample[]>, meta: { bytes: numb
     `OpenSSH sshd on 127.0.0.1, kex ${KEX}, host key ed25519, user key ed25519; transfers ${meta.bytes} bytes (pure JS ${meta.pureBytes}); ` +
     `${meta.runs} interleaved runs, median (min–max); MB = 10^6 bytes. Node ${process.version}; ssh2 native addon ${ssh2Binding() ? 'loaded' : 'absent'}.\n` +
     'Rates: exec from first byte to EOF; SFTP the whole transfer (OpenSSH: first byte at the destination to exit). Times: wall clock, OpenSSH including process start.\n' +
-    '"node ÷ best peer": puressh (node:crypto) over the best of OpenSSH, ssh2+NODELAY and stock ssh2 in that row (rates: higher is better; times: lower is better).\n\n' +
+    '"node ÷ best peer": puressh (node:crypto) over the best of OpenSSH, ssh2+NODELAY and stock ssh2 in that row (rates: higher is better; times: lower is better). ' +
+    '"node ÷ ssh2 no addon": over ssh2 + TCP_NODELAY with its C++ addon not loaded, so that its crypto runs on node:crypto as puressh\'s does (what a plain install without a compiler gets).\n\n' +
     lines.join('\n') +
     '\n\nCPU (user+system of the client process: per GiB moved, or per operation/batch) and peak RSS (OpenSSH sftp: sftp + its ssh):\n\n' +
     res.join('\n') +
