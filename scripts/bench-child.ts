@@ -88,7 +88,7 @@ async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): P
       await ch.exit;
       const cipher = client.algorithms.cipherSC;
       await client.disconnect();
-      return { bytes, seconds, cpuSeconds, rssKiB: process.resourceUsage().maxRSS, cipher };
+      return { bytes, seconds, cpuSeconds, rssKiB: peakRssKiB(), cipher };
     }
     case 'sftp-get':
     case 'sftp-put': {
@@ -102,7 +102,7 @@ async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): P
       await sftp.end();
       const cipher = client.algorithms.cipherSC;
       await client.disconnect();
-      return { bytes, seconds, cpuSeconds, rssKiB: process.resourceUsage().maxRSS, cipher };
+      return { bytes, seconds, cpuSeconds, rssKiB: peakRssKiB(), cipher };
     }
     case 'handshake': {
       const samples: number[] = [];
@@ -115,7 +115,7 @@ async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): P
         await client.disconnect();
         samples.push(performance.now() - t0);
       }
-      return { samples, cpuSeconds: cpuSince(cpu0), rssKiB: process.resourceUsage().maxRSS };
+      return { samples, cpuSeconds: cpuSince(cpu0), rssKiB: peakRssKiB() };
     }
     case 'channels': {
       const client = await connect();
@@ -126,7 +126,7 @@ async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): P
       if (codes.some((c) => c !== 0)) throw new Error('an exec failed');
       const cpuSeconds = cpuSince(cpu0);
       await client.disconnect();
-      return { seconds, cpuSeconds, rssKiB: process.resourceUsage().maxRSS };
+      return { seconds, cpuSeconds, rssKiB: peakRssKiB() };
     }
     case 'connections': {
       const cpu0 = process.cpuUsage();
@@ -139,7 +139,7 @@ async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): P
           await client.disconnect();
         }),
       );
-      return { seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(cpu0), rssKiB: process.resourceUsage().maxRSS };
+      return { seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(cpu0), rssKiB: peakRssKiB() };
     }
   }
 }
@@ -214,7 +214,7 @@ async function ssh2(side: 'ssh2' | 'ssh2-nodelay' | 'ssh2-js', t: Target, job: J
       });
       const cpuSeconds = cpuSince(cpu0);
       await ssh2Close(c);
-      return { bytes, seconds: (last - first) / 1000, cpuSeconds, rssKiB: process.resourceUsage().maxRSS, cipher: job.cipher };
+      return { bytes, seconds: (last - first) / 1000, cpuSeconds, rssKiB: peakRssKiB(), cipher: job.cipher };
     }
     case 'sftp-get':
     case 'sftp-put': {
@@ -230,7 +230,7 @@ async function ssh2(side: 'ssh2' | 'ssh2-nodelay' | 'ssh2-js', t: Target, job: J
       const seconds = (performance.now() - t0) / 1000;
       const cpuSeconds = cpuSince(cpu0);
       await ssh2Close(c);
-      return { bytes: job.bytes, seconds, cpuSeconds, rssKiB: process.resourceUsage().maxRSS };
+      return { bytes: job.bytes, seconds, cpuSeconds, rssKiB: peakRssKiB() };
     }
     case 'handshake': {
       const samples: number[] = [];
@@ -243,7 +243,7 @@ async function ssh2(side: 'ssh2' | 'ssh2-nodelay' | 'ssh2-js', t: Target, job: J
         await ssh2Close(c);
         samples.push(performance.now() - t0);
       }
-      return { samples, cpuSeconds: cpuSince(cpu0), rssKiB: process.resourceUsage().maxRSS };
+      return { samples, cpuSeconds: cpuSince(cpu0), rssKiB: peakRssKiB() };
     }
     case 'channels': {
       const c = await ssh2Connect(t, noDelay, algorithms);
@@ -254,7 +254,7 @@ async function ssh2(side: 'ssh2' | 'ssh2-nodelay' | 'ssh2-js', t: Target, job: J
       if (codes.some((x) => x !== 0)) throw new Error('an exec failed');
       const cpuSeconds = cpuSince(cpu0);
       await ssh2Close(c);
-      return { seconds, cpuSeconds, rssKiB: process.resourceUsage().maxRSS };
+      return { seconds, cpuSeconds, rssKiB: peakRssKiB() };
     }
     case 'connections': {
       const cpu0 = process.cpuUsage();
@@ -267,9 +267,24 @@ async function ssh2(side: 'ssh2' | 'ssh2-nodelay' | 'ssh2-js', t: Target, job: J
           await ssh2Close(c);
         }),
       );
-      return { seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(cpu0), rssKiB: process.resourceUsage().maxRSS };
+      return { seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(cpu0), rssKiB: peakRssKiB() };
     }
   }
+}
+
+/**
+ * This process's peak RSS, KiB. Linux's getrusage ru_maxrss (process.resourceUsage().maxRSS)
+ * survives execve: a child spawned by the bench reports at least the bench's own RSS at the
+ * fork. VmHWM belongs to the process's current address space, so it starts afresh at exec.
+ */
+function peakRssKiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    /* not Linux */
+  }
+  return process.resourceUsage().maxRSS;
 }
 
 function cpuSince(start: NodeJS.CpuUsage): number {

@@ -7,6 +7,9 @@ import type { ByteStream } from './transport/stream.js';
 import { SftpClient } from './sftp/client.js';
 import { nodeLocalFs } from './sftp/node-fs.js';
 import { nodeProvider } from './crypto/node/index.js';
+import { ed25519PublicFromSeed, NODE_PUBLIC_KEY_OPS } from './crypto/node/pubkey.js';
+import { Ed25519PrivateKey } from './crypto/keys/ed25519.js';
+import { EcdsaPrivateKey } from './crypto/keys/ecdsa.js';
 import { pureProvider, type CryptoProvider } from './crypto/provider.js';
 
 export * from './index.js';
@@ -16,6 +19,10 @@ export { socketStream, connectTcp } from './node-stream.js';
 export { nodeLocalFs } from './sftp/node-fs.js';
 export { createReadStream as sftpReadStream, createWriteStream as sftpWriteStream, type SftpReadStreamOptions, type SftpWriteStreamOptions } from './sftp/node-streams.js';
 SftpClient.defaultLocalFs = nodeLocalFs;
+// Private keys get their public half from OpenSSL: noble's first derivation on a curve
+// builds a base-point table (~20 ms, kept in the heap for good; bench/README.md).
+Ed25519PrivateKey.publicFromSeed = ed25519PublicFromSeed;
+EcdsaPrivateKey.publicFromScalar = (curve, d) => NODE_PUBLIC_KEY_OPS.ecdhPublic(curve, d);
 export { channelDuplex, channelStderr, channelStreams, type ChannelDuplexOptions } from './connection/node-stream.js';
 export {
   pipeChannel,

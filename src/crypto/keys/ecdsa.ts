@@ -17,7 +17,7 @@ interface Curve {
   /** key type and signature algorithm name */
   readonly type: string;
   /** curve identifier inside the blob */
-  readonly id: string;
+  readonly id: NistCurve;
   readonly bits: number;
   /** byte length of a field element / scalar */
   readonly size: number;
@@ -92,6 +92,14 @@ export class EcdsaPrivateKey implements PrivateKey {
   readonly publicKey: EcdsaPublicKey;
   readonly #scalar: Uint8Array;
 
+  /**
+   * Q = d·G as an uncompressed SEC1 point. The default is noble's, which builds its
+   * base-point table on first use (~20 ms, and kept for the life of the process); the Node
+   * entry point sets OpenSSL's, the same point (test/unit/crypto/node-provider-pubkey.test.ts).
+   */
+  static publicFromScalar: (curve: NistCurve, d: Uint8Array) => Uint8Array = (id, d) =>
+    CURVES.find((c) => c.id === id)!.ecdsa.getPublicKey(d, false);
+
   /** `d` is the private scalar, 1 ≤ d < n. */
   constructor(
     private readonly curve: Curve,
@@ -102,7 +110,7 @@ export class EcdsaPrivateKey implements PrivateKey {
     this.signatureAlgorithms = [curve.type];
     if (d <= 0n || d >= curve.ecdsa.Point.CURVE().n) throw new KeyError(`${curve.type}: private scalar out of range`);
     this.#scalar = bigintToBytes(d, curve.size);
-    this.publicKey = new EcdsaPublicKey(curve, curve.ecdsa.getPublicKey(this.#scalar, false));
+    this.publicKey = new EcdsaPublicKey(curve, EcdsaPrivateKey.publicFromScalar(curve.id, this.#scalar));
   }
 
   sign(algorithm: string, data: Uint8Array, ops?: PublicKeyOps): Uint8Array {

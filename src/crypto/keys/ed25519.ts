@@ -42,6 +42,13 @@ export class Ed25519PrivateKey implements PrivateKey {
 
   readonly #seed: Uint8Array;
 
+  /**
+   * A from the seed (RFC 8032 §5.1.5). The default is noble's, which builds its base-point
+   * table on first use (~1 MB of BigInts kept for the life of the process); the Node entry
+   * point sets OpenSSL's, the same bytes (test/unit/crypto/node-provider-pubkey.test.ts).
+   */
+  static publicFromSeed: (seed: Uint8Array) => Uint8Array = (seed) => ed25519.getPublicKey(seed);
+
   /** `seed` is the 32-byte RFC 8032 private key. */
   constructor(
     seed: Uint8Array,
@@ -49,7 +56,7 @@ export class Ed25519PrivateKey implements PrivateKey {
   ) {
     if (seed.length !== 32) throw new KeyError('ssh-ed25519 private seed must be 32 bytes');
     this.#seed = seed.slice();
-    this.publicKey = new Ed25519PublicKey(ed25519.getPublicKey(this.#seed));
+    this.publicKey = new Ed25519PublicKey(Ed25519PrivateKey.publicFromSeed(this.#seed));
   }
 
   sign(algorithm: string, data: Uint8Array, ops?: PublicKeyOps): Uint8Array {

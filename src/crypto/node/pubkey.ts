@@ -59,6 +59,18 @@ function cachedKey(owner: object, secret: Uint8Array, make: () => KeyObject): Ke
   return key;
 }
 
+/** Ed25519 key object for `seed`: made once, found again when the key signs. */
+function ed25519Private(seed: Uint8Array): KeyObject {
+  return cachedKey(seed, seed, () => createPrivateKey({ key: Buffer.concat([ED25519_PKCS8, view(seed)]), format: 'der', type: 'pkcs8' }));
+}
+
+/** RFC 8032 public key A of a 32-byte seed, by OpenSSL. */
+export function ed25519PublicFromSeed(seed: Uint8Array): Uint8Array {
+  if (seed.length !== 32) throw new RangeError('Ed25519 seed must be 32 bytes');
+  const spki = createPublicKey(ed25519Private(seed)).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(spki.subarray(ED25519_SPKI.length));
+}
+
 /** The X25519 key object for `secret`: made once for x25519Public, found again by x25519Shared. */
 function x25519Private(secret: Uint8Array): KeyObject {
   return cachedKey(secret, secret, () => createPrivateKey({ key: Buffer.concat([X25519_PKCS8, view(secret)]), format: 'der', type: 'pkcs8' }));
@@ -220,8 +232,7 @@ export const NODE_PUBLIC_KEY_OPS: PublicKeyOps = Object.freeze({
   },
 
   ed25519Sign(seed: Uint8Array, data: Uint8Array): Uint8Array {
-    const key = cachedKey(seed, seed, () => createPrivateKey({ key: Buffer.concat([ED25519_PKCS8, view(seed)]), format: 'der', type: 'pkcs8' }));
-    return new Uint8Array(nodeSign(null, data, key));
+    return new Uint8Array(nodeSign(null, data, ed25519Private(seed)));
   },
 
   dsaSign(key: DsaPrivateParts, data: Uint8Array): Uint8Array {

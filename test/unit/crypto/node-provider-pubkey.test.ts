@@ -8,7 +8,9 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { x25519, ed25519 } from '@noble/curves/ed25519.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { NODE_PUBLIC_KEY_OPS as ops } from '../../../src/crypto/node/pubkey.js';
+import { NODE_PUBLIC_KEY_OPS as ops, ed25519PublicFromSeed } from '../../../src/crypto/node/pubkey.js';
+import { EcdsaPrivateKey } from '../../../src/crypto/keys/ecdsa.js';
+import * as node from '../../../src/node.js';
 import { nodeProvider } from '../../../src/crypto/node/index.js';
 import { pureProvider, type NistCurve } from '../../../src/crypto/provider.js';
 import { Ed25519PrivateKey, RsaPrivateKey, ecdsaPrivateKey, verifySignature } from '../../../src/crypto/keys/index.js';
@@ -83,6 +85,29 @@ describe('node:crypto public-key ops vs pure', () => {
       expect(key.publicKey.verify('ssh-ed25519', data, bad)).to.equal(false);
     }
     expect(ops.ed25519Verify(new Uint8Array(31), new Uint8Array(1), new Uint8Array(64))).to.equal(false);
+  });
+
+  it('public keys from secrets: OpenSSL derives the same Ed25519 A and ECDSA Q as noble, and the Node entry point uses it for private keys', () => {
+    for (let i = 0; i < 20; i++) {
+      const seed = rnd(32);
+      expect(hex(ed25519PublicFromSeed(seed))).to.equal(hex(ed25519.getPublicKey(seed)));
+    }
+    expect(() => ed25519PublicFromSeed(new Uint8Array(31))).to.throw(RangeError);
+    expect(Ed25519PrivateKey.publicFromSeed).to.equal(ed25519PublicFromSeed);
+    const seed = rnd(32);
+    expect(hex(new Ed25519PrivateKey(seed).publicKey.point)).to.equal(hex(ed25519.getPublicKey(seed)));
+    for (const [id, curve] of curves) {
+      const d = curve.utils.randomSecretKey();
+      const key = ecdsaPrivateKey(id, BigInt('0x' + Buffer.from(d).toString('hex')));
+      expect(hex(EcdsaPrivateKey.publicFromScalar(id, d))).to.equal(hex(curve.getPublicKey(d, false)));
+      expect(hex(key.publicKey.point)).to.equal(hex(curve.getPublicKey(d, false)));
+    }
+    // A key file parsed after the Node entry point was loaded: the same key either way.
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const parsed = node.parsePrivateKey(pem);
+    const a = Buffer.from(privateKey.export({ format: 'jwk' }).x!, 'base64url');
+    expect(hex(parsed.publicKey.blob.subarray(-32))).to.equal(a.toString('hex'));
   });
 
   it('signing key objects are cached per secret, and never outlive a change of the secret bytes', () => {
