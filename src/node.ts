@@ -20,7 +20,7 @@ export { nodeLocalFs } from './sftp/node-fs.js';
 export { createReadStream as sftpReadStream, createWriteStream as sftpWriteStream, type SftpReadStreamOptions, type SftpWriteStreamOptions } from './sftp/node-streams.js';
 SftpClient.defaultLocalFs = nodeLocalFs;
 // Private keys get their public half from OpenSSL: noble's first derivation on a curve
-// builds a base-point table (~20 ms, kept in the heap for good; bench/README.md).
+// builds a base-point table (25-60 ms, kept in the heap for good; bench/README.md).
 Ed25519PrivateKey.publicFromSeed = ed25519PublicFromSeed;
 EcdsaPrivateKey.publicFromScalar = (curve, d) => NODE_PUBLIC_KEY_OPS.ecdhPublic(curve, d);
 export { channelDuplex, channelStderr, channelStreams, type ChannelDuplexOptions } from './connection/node-stream.js';

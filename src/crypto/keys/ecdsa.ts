@@ -94,7 +94,7 @@ export class EcdsaPrivateKey implements PrivateKey {
 
   /**
    * Q = d·G as an uncompressed SEC1 point. The default is noble's, which builds its
-   * base-point table on first use (~20 ms, and kept for the life of the process); the Node
+   * base-point table on first use per curve (30-60 ms, kept for the life of the process); the Node
    * entry point sets OpenSSL's, the same point (test/unit/crypto/node-provider-pubkey.test.ts).
    */
   static publicFromScalar: (curve: NistCurve, d: Uint8Array) => Uint8Array = (id, d) =>
