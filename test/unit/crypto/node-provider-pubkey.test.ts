@@ -4,6 +4,7 @@
  * fixed MODP groups, Ed25519, ECDSA and RSA signatures, and every kex method with a
  * node:crypto client against a pure server (same K and H).
  */
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { x25519, ed25519 } from '@noble/curves/ed25519.js';
@@ -108,6 +109,28 @@ describe('node:crypto public-key ops vs pure', () => {
     const parsed = node.parsePrivateKey(pem);
     const a = Buffer.from(privateKey.export({ format: 'jwk' }).x!, 'base64url');
     expect(hex(parsed.publicKey.blob.subarray(-32))).to.equal(a.toString('hex'));
+  });
+
+  it('without the Node entry point, private keys derive their public half with noble (the universal default): same keys', () => {
+    // A process of its own: this one has loaded src/node.ts, which installs OpenSSL's derivation.
+    const ed = generateKeyPairSync('ed25519');
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    const pems = [ed, ec].map((k) => k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+    const script = `
+      import { parsePrivateKey } from ${JSON.stringify(new URL('../../../src/index.ts', import.meta.url).href)};
+      import { Ed25519PrivateKey } from ${JSON.stringify(new URL('../../../src/crypto/keys/ed25519.ts', import.meta.url).href)};
+      const pems = JSON.parse(process.argv[1]);
+      const out = pems.map((p) => Buffer.from(parsePrivateKey(p).publicKey.blob).toString('hex'));
+      console.log(JSON.stringify({ hook: Ed25519PrivateKey.publicFromSeed.name, out }));`;
+    const result = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, JSON.stringify(pems)], { encoding: 'utf8' })) as {
+      hook: string;
+      out: string[];
+    };
+    expect(result.hook).to.equal('publicFromSeed');
+    expect(result.out[0]!.endsWith(Buffer.from(ed.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('hex'))).to.equal(true);
+    const jwk = ec.publicKey.export({ format: 'jwk' });
+    const q = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]).toString('hex');
+    expect(result.out[1]!.endsWith(q)).to.equal(true);
   });
 
   it('signing key objects are cached per secret, and never outlive a change of the secret bytes', () => {
