@@ -272,19 +272,24 @@ async function ssh2(side: 'ssh2' | 'ssh2-nodelay' | 'ssh2-js', t: Target, job: J
   }
 }
 
+/** Peak RSS (VmHWM) of process `pid`, KiB; 0 where /proc cannot tell (not Linux, process gone). */
+export function vmHwmKiB(pid: number | 'self'): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /**
- * This process's peak RSS, KiB. Linux's getrusage ru_maxrss (process.resourceUsage().maxRSS)
- * survives execve: a child spawned by the bench reports at least the bench's own RSS at the
- * fork. VmHWM belongs to the process's current address space, so it starts afresh at exec.
+ * This process's peak RSS, KiB. Not getrusage's ru_maxrss (process.resourceUsage().maxRSS)
+ * where /proc has VmHWM: Linux carries ru_maxrss across execve, so a child spawned by the
+ * bench would report at least the bench's own RSS at the fork. VmHWM belongs to the
+ * process's current address space, so it starts afresh at exec.
  */
 function peakRssKiB(): number {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]);
-  } catch {
-    /* not Linux */
-  }
-  return process.resourceUsage().maxRSS;
+  return vmHwmKiB('self') || process.resourceUsage().maxRSS;
 }
 
 function cpuSince(start: NodeJS.CpuUsage): number {

@@ -23,7 +23,7 @@ import { descendants, SSHD_INSTALL_COMMAND, SSHD_PATH, startSshd, type Sshd } fr
 import { opensshArgs } from '../test/support/ssh-client.js';
 import { createRequire } from 'node:module';
 import ts from 'typescript';
-import type { Job, NodeSide, Result, Target } from './bench-child.js';
+import { vmHwmKiB, type Job, type NodeSide, type Result, type Target } from './bench-child.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEX = 'curve25519-sha256';
@@ -214,15 +214,6 @@ function runNodeSide(side: NodeSide, target: Target, job: Job): Promise<Result> 
   });
 }
 
-function vmHwm(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
 const HAVE_TIME = existsSync('/usr/bin/time');
 
 interface ProcessRun {
@@ -253,7 +244,7 @@ function runProcess(program: string, args: string[], stdin: string | null, watch
     let err = '';
     const peaks = new Map<number, number>();
     const sample = (): void => {
-      for (const pid of [p.pid!, ...descendants(p.pid!)]) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, vmHwm(pid)));
+      for (const pid of [p.pid!, ...descendants(p.pid!)]) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, vmHwmKiB(pid)));
       watch?.();
     };
     const poll = setInterval(sample, 10);

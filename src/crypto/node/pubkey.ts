@@ -64,11 +64,16 @@ function ed25519Private(seed: Uint8Array): KeyObject {
   return cachedKey(seed, seed, () => createPrivateKey({ key: Buffer.concat([ED25519_PKCS8, view(seed)]), format: 'der', type: 'pkcs8' }));
 }
 
+/** The raw 32-byte public key of an X25519 or Ed25519 private key object (the end of its SPKI). */
+function rawPublic32(key: KeyObject): Uint8Array {
+  const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(spki.subarray(spki.length - 32));
+}
+
 /** RFC 8032 public key A of a 32-byte seed, by OpenSSL. */
 export function ed25519PublicFromSeed(seed: Uint8Array): Uint8Array {
   if (seed.length !== 32) throw new RangeError('Ed25519 seed must be 32 bytes');
-  const spki = createPublicKey(ed25519Private(seed)).export({ format: 'der', type: 'spki' });
-  return new Uint8Array(spki.subarray(ED25519_SPKI.length));
+  return rawPublic32(ed25519Private(seed));
 }
 
 /** The X25519 key object for `secret`: made once for x25519Public, found again by x25519Shared. */
@@ -184,8 +189,7 @@ function ecPublicJwk(curve: NistCurve, point: Uint8Array): KeyObject {
 
 export const NODE_PUBLIC_KEY_OPS: PublicKeyOps = Object.freeze({
   x25519Public(secret: Uint8Array): Uint8Array {
-    const spki = createPublicKey(x25519Private(secret)).export({ format: 'der', type: 'spki' });
-    return new Uint8Array(spki.subarray(spki.length - 32));
+    return rawPublic32(x25519Private(secret));
   },
 
   x25519Shared(secret: Uint8Array, peer: Uint8Array): Uint8Array {
