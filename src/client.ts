@@ -13,25 +13,23 @@
  * const { stdout, code } = await client.run('uname -a');
  * ```
  */
-import { randomBytes } from '@noble/hashes/utils.js';
 import { concatBytes } from './wire/writer.js';
 import type { AgentClient } from './auth/agent/client.js';
 import { installAgentForwarding, requestAgentForwarding } from './auth/agent/forward.js';
 import type { HostbasedOptions } from './auth/hostbased.js';
-import { authenticate } from './auth/index.js';
 import type { KbdResponder } from './auth/keyboard-interactive.js';
 import type { PasswordChangeCallback, PasswordSource } from './auth/password.js';
 import { rankAuthMethods } from './auth/rank.js';
 import type { AuthMethod } from './auth/types.js';
 import type { OperationOptions } from './connection/abort.js';
 import { Channel, type ExitStatus } from './connection/channel.js';
-import { Connection, type OpenOptions } from './connection/connection.js';
+import type { Connection, OpenOptions } from './connection/connection.js';
 import { Forwarding, openDirectStreamlocal, openDirectTcpip, type DirectTcpipOptions, type RemoteListener } from './connection/forward.js';
 import { HostKeyUpdates } from './connection/hostkeys.js';
 import { Keepalive, type KeepaliveOptions } from './connection/keepalive.js';
 import { execOn, openSession, startSession, type ExecOptions, type Session } from './connection/session.js';
 import { fingerprintSHA256 } from './crypto/fingerprint.js';
-import { DEFAULT_HOSTKEY_ALGORITHMS, HOSTKEY_ALGORITHMS, parsePublicKeyBlob, verifySignature } from './crypto/keys/index.js';
+import { DEFAULT_HOSTKEY_ALGORITHMS, HOSTKEY_ALGORITHMS, parsePublicKeyBlob } from './crypto/keys/index.js';
 import type { PrivateKey } from './crypto/keys/types.js';
 import type { CryptoProvider } from './crypto/provider.js';
 import { HostKeyError, SshError, TimeoutError, DISCONNECT_REASON } from './errors.js';
@@ -40,9 +38,9 @@ import type { RandomSource } from './kex/types.js';
 import { CIPHERS, DEFAULT_CIPHERS, NONE_CIPHER_NAME } from './transport/cipher/index.js';
 import { COMPRESSIONS } from './transport/compression.js';
 import { DEFAULT_MACS, MACS, NONE_MAC_NAME } from './transport/mac/index.js';
+import { clientTransport, UserauthStage, type NegotiatedAlgorithms, type TransportView } from './lifecycle.js';
 import type { KexInitLists } from './transport/negotiate.js';
 import type { ByteStream } from './transport/stream.js';
-import { Transport } from './transport/transport.js';
 import { SftpClient, type SftpClientOptions } from './sftp/client.js';
 import { scpGet, scpPut, type ScpFileInfo, type ScpPutOptions } from './sftp/scp.js';
 
@@ -144,16 +142,7 @@ export interface ClientOptions {
   operationTimeout?: number;
 }
 
-export interface NegotiatedAlgorithms {
-  kex: string;
-  hostKey: string;
-  cipherCS: string;
-  cipherSC: string;
-  macCS: string;
-  macSC: string;
-  compressionCS: string;
-  compressionSC: string;
-}
+export type { NegotiatedAlgorithms } from './lifecycle.js';
 
 export interface ExecResult extends ExitStatus {
   stdout: Uint8Array;
@@ -173,7 +162,7 @@ export class SshClient {
   private keepaliveTimer: Keepalive | null = null;
 
   private constructor(
-    private readonly transport: Transport,
+    private readonly transport: TransportView,
     private readonly connection: Connection,
     readonly hostKey: HostKeyInfo,
     /** the method that authenticated us */
@@ -190,17 +179,15 @@ export class SshClient {
   static async connect(stream: ByteStream, options: ClientOptions): Promise<SshClient> {
     const algorithms = algorithmLists(options.algorithms, options.debug);
     let hostKey: HostKeyInfo | null = null;
-    const transport = new Transport(stream, {
+    const transport = clientTransport(stream, {
       algorithms,
-      random: options.random ?? randomBytes,
+      random: options.random,
       rekeyBytes: options.rekeyBytes,
       rekeySeconds: options.rekeySeconds,
       debug: options.debug,
       provider: options.crypto,
       kexOptions: { gexMin: options.gexMin, gexPreferred: options.gexPreferred, gexMax: options.gexMax },
-      verifyHostKeySignature: (blob, alg, H, sig) => verifySignature(blob, alg, H, sig, options.crypto?.publicKey),
-      checkHostKey: async (blob, algorithm, first) => {
-        if (!first) return; // same blob as the first exchange, checked by the transport
+      checkHostKey: async (blob, algorithm) => {
         const key = parsePublicKeyBlob(blob);
         const info: HostKeyInfo = { type: key.type, algorithm, blob: blob.slice(), fingerprint: fingerprintSHA256(blob) };
         options.debug?.(`server host key: ${info.type} ${info.fingerprint}`);
@@ -236,10 +223,9 @@ export class SshClient {
         },
         options.authMethods,
       );
-      const auth = await authenticate(transport, { username: options.username, methods, onBanner: options.onBanner, debug: options.debug, publicKey: options.crypto?.publicKey, queryMethods: options.queryAuthMethods });
-      transport.markAuthenticated();
-      const connection = new Connection(transport, { operationTimeout: options.operationTimeout });
-      void transport.closed.then((err) => connection.shutdown(err ?? new SshError('SOCKET_DISCONNECT', 'connection closed')));
+      const userauth = await UserauthStage.start(transport, { username: options.username, onBanner: options.onBanner, debug: options.debug, publicKey: options.crypto?.publicKey });
+      const auth = await userauth.run(methods, { queryMethods: options.queryAuthMethods });
+      const connection = userauth.finish({ operationTimeout: options.operationTimeout });
       const client = new SshClient(transport, connection, hostKey!, auth.method, auth.serverMethods, options.debug);
       if (options.forwardAgent && options.agent) client.forwardAgentTo = options.agent;
       if (options.keepaliveInterval) client.setKeepalive({ interval: options.keepaliveInterval, countMax: options.keepaliveCountMax });

@@ -10,7 +10,7 @@ import { MSG } from '../wire/constants.js';
 import { decodeBanner, expectServiceAccept, serviceRequest, SERVICE_USERAUTH } from './messages.js';
 import { noneMethod } from './none.js';
 import type { PublicKeyOps } from '../crypto/provider.js';
-import type { AuthContext, AuthMethod } from './types.js';
+import type { AuthContext, AuthMethod, AuthOutcome } from './types.js';
 
 export interface AuthTransport {
   send(payload: Uint8Array): Promise<void>;
@@ -19,14 +19,15 @@ export interface AuthTransport {
   readonly serverSigAlgs: string[] | null;
 }
 
+/** One method at a time over an accepted ssh-userauth service: what `authenticate` drives. */
+export interface UserauthAttempts {
+  attempt(method: AuthMethod): Promise<AuthOutcome>;
+}
+
 export interface AuthenticateOptions {
-  username: string;
   /** the methods we can use, in preference order */
   methods: AuthMethod[];
-  onBanner?: ((text: string) => void) | undefined;
   debug?: ((line: string) => void) | undefined;
-  /** a provider's public-key arithmetic for signing (node:crypto), if any */
-  publicKey?: PublicKeyOps | undefined;
   /** start with "none" to learn the allowed methods before trying any (RFC 4252 §5.2) */
   queryMethods?: boolean | undefined;
 }
@@ -41,21 +42,23 @@ export interface AuthResult {
   serverMethods: string[];
 }
 
-type ContextOptions = { username: string; onBanner?: ((text: string) => void) | undefined; debug?: ((line: string) => void) | undefined; publicKey?: PublicKeyOps | undefined };
+export type UserauthOptions = { username: string; onBanner?: ((text: string) => void) | undefined; debug?: ((line: string) => void) | undefined; publicKey?: PublicKeyOps | undefined };
 
 /**
  * Request the ssh-userauth service (RFC 4253 §10), wait for its acceptance and return the
- * context every method runs in. The Net::SSH2 facade uses it (libssh2 requests the service
- * at session startup and tries methods one call at a time).
+ * context every method runs in.
  */
-export async function startUserauth(t: AuthTransport, options: ContextOptions): Promise<AuthContext> {
+export async function startUserauth(t: AuthTransport, options: UserauthOptions): Promise<AuthContext> {
+  // Not pipelined with the first request, though the protocol would allow it: sshd leaves
+  // Nagle on, so its reply to that request waits for our ACK of SERVICE_ACCEPT, which the
+  // kernel delays by up to 40 ms when we have nothing to send (measured: +12 ms median).
   await t.send(serviceRequest(SERVICE_USERAUTH));
   expectServiceAccept(await nextNonBanner(t, options), SERVICE_USERAUTH);
   return userauthContext(t, options);
 }
 
 /** The AuthContext over a transport whose ssh-userauth service is already accepted. */
-export function userauthContext(t: AuthTransport, options: ContextOptions): AuthContext {
+export function userauthContext(t: AuthTransport, options: UserauthOptions): AuthContext {
   const next = (): Promise<Uint8Array> => nextNonBanner(t, options);
   return {
     username: options.username,
@@ -72,16 +75,12 @@ export function userauthContext(t: AuthTransport, options: ContextOptions): Auth
   };
 }
 
-export async function authenticate(t: AuthTransport, options: AuthenticateOptions): Promise<AuthResult> {
-  // Not pipelined with the first request, though the protocol would allow it: sshd leaves
-  // Nagle on, so its reply to that request waits for our ACK of SERVICE_ACCEPT, which the
-  // kernel delays by up to 40 ms when we have nothing to send (measured: +12 ms median).
-  const ctx = await startUserauth(t, options);
-
+/** Try `options.methods` through `auth` until one completes authentication (or none is left). */
+export async function authenticate(auth: UserauthAttempts, options: AuthenticateOptions): Promise<AuthResult> {
   let allowed: string[] | null = null;
   let serverMethods: string[] | null = null;
   if (options.queryMethods || options.methods.length === 0) {
-    const first = await noneMethod.attempt(ctx);
+    const first = await auth.attempt(noneMethod);
     if (first.success) return { method: 'none', serverMethods: [] };
     allowed = serverMethods = first.failure.methods;
     options.debug?.(`server allows: ${allowed.join(',')}`);
@@ -96,7 +95,7 @@ export async function authenticate(t: AuthTransport, options: AuthenticateOption
     }
     tried.add(method);
     options.debug?.(`trying authentication method ${method.name}`);
-    const outcome = await method.attempt(ctx);
+    const outcome = await auth.attempt(method);
     if (outcome.success) return { method: method.name, serverMethods: serverMethods ?? [] };
     // An empty list comes from a method that sent nothing (an agent with no keys): keep ours.
     if (outcome.failure.methods.length > 0) {

@@ -10,51 +10,35 @@ import { keyboardInteractiveMethod, type KbdChallenge } from '../auth/keyboard-i
 import { noneMethod } from '../auth/none.js';
 import { passwordMethod } from '../auth/password.js';
 import { publickeyMethod } from '../auth/publickey.js';
-import type { AuthContext, AuthMethod } from '../auth/types.js';
-import { userauthContext } from '../auth/index.js';
+import type { AuthMethod, AuthOutcome } from '../auth/types.js';
 import { bytesEqual } from '../crypto/keys/common.js';
 import { parsePrivateKey, parsePublicKey } from '../crypto/keys/index.js';
 import type { PrivateKey, PublicKey } from '../crypto/keys/types.js';
 import { AuthError, KeyError, SshError } from '../errors.js';
-import type { Transport } from '../transport/transport.js';
 import { readBytes } from './node-io.js';
 
-/** What the auth functions need from the session. */
+/** What the auth functions need from the session: one userauth attempt as `username`. */
 export interface AuthHost {
-  readonly transport: Transport;
-  /** called once a method succeeded */
-  authenticated(): void;
+  attempt(method: AuthMethod, username: string): Promise<AuthOutcome>;
 }
 
 /** A Net::SSH2 keyboard-interactive callback: (ss, username, name, instruction, ...prompts) → answers. */
 export type KeyboardCallback = (ss: unknown, username: string, name: string, instruction: string, ...prompts: { text: string; echo: boolean }[]) => unknown;
-
-/** An AuthContext over the session's transport (the service was requested at connect). */
-function context(host: AuthHost, username: string): AuthContext {
-  return userauthContext(host.transport, { username });
-}
 
 /**
  * Run one method. Resolves the server's "can continue" list on failure (thrown as
  * AUTHENTICATION_FAILED, libssh2's code), or null on success.
  */
 export async function tryMethod(host: AuthHost, username: string, method: AuthMethod, what: string): Promise<string[] | null> {
-  const outcome = await method.attempt(context(host, username));
-  if (outcome.success) {
-    host.authenticated();
-    return null;
-  }
+  const outcome = await host.attempt(method, username);
+  if (outcome.success) return null;
   throw new AuthError(`Authentication failed (${what})`, outcome.failure.methods);
 }
 
 /** `auth_list`: a "none" request; null means it succeeded (the session is authenticated). */
 export async function authList(host: AuthHost, username: string): Promise<string[] | null> {
-  const outcome = await noneMethod.attempt(context(host, username));
-  if (outcome.success) {
-    host.authenticated();
-    return null;
-  }
-  return outcome.failure.methods;
+  const outcome = await host.attempt(noneMethod, username);
+  return outcome.success ? null : outcome.failure.methods;
 }
 
 export async function authPassword(host: AuthHost, username: string, password: string | undefined, onChange?: () => unknown): Promise<void> {

@@ -8,8 +8,8 @@ import { SUPPORTED_KEX } from '../kex/index.js';
 import { NONE_CIPHER_NAME, SUPPORTED_CIPHERS } from '../transport/cipher/index.js';
 import { SUPPORTED_COMPRESSIONS } from '../transport/compression.js';
 import { NONE_MAC_NAME, SUPPORTED_MACS } from '../transport/mac/index.js';
-import type { KexInitLists, Negotiated } from '../transport/negotiate.js';
-import type { Transport } from '../transport/transport.js';
+import type { NegotiatedAlgorithms } from '../lifecycle.js';
+import type { KexInitLists } from '../transport/negotiate.js';
 
 /** LIBSSH2_METHOD_KEX … LANG_SC (0–9) → the field of KEXINIT / the negotiated result. */
 const FIELDS = ['kex', 'hostKey', 'cipherCS', 'cipherSC', 'macCS', 'macSC', 'compressionCS', 'compressionSC', 'languagesCS', 'languagesSC'] as const;
@@ -56,9 +56,8 @@ export function kexInitLists(prefs: ReadonlyMap<number, string[]>, compress: boo
 }
 
 /** The algorithm negotiated for `type` ('' for languages, which puressh never negotiates). */
-export function negotiatedMethod(t: Transport, type: number): string | undefined {
-  const n = t.negotiated;
+export function negotiatedMethod(n: NegotiatedAlgorithms | null, type: number): string | undefined {
   if (!n) return undefined;
   if (type >= 8) return '';
-  return n[FIELDS[type] as keyof Negotiated];
+  return n[FIELDS[type] as keyof NegotiatedAlgorithms];
 }

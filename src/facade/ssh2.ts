@@ -14,22 +14,20 @@
  * for await (const line of chan) process.stdout.write(line);
  * ```
  */
-import { randomBytes } from '@noble/hashes/utils.js';
-import { startUserauth } from '../auth/index.js';
+import type { AuthMethod, AuthOutcome } from '../auth/types.js';
 import type { Channel as CoreChannel } from '../connection/channel.js';
-import { Connection } from '../connection/connection.js';
+import type { Connection } from '../connection/connection.js';
 import { Forwarding, openDirectTcpip } from '../connection/forward.js';
 import { execOn, openSession, Session } from '../connection/session.js';
 import { hostKeyHash } from '../crypto/fingerprint.js';
-import { verifySignature } from '../crypto/keys/index.js';
 import { nodeProvider } from '../crypto/node/index.js';
 import { DisconnectError, LIBSSH2_ERROR, SshError, type ErrorCode } from '../errors.js';
 import { SftpClient } from '../sftp/client.js';
 import { scpGet, scpGetFile, scpPut, scpPutFile } from '../sftp/scp.js';
 import { nodeLocalFs } from '../sftp/node-fs.js';
 import type { Socket } from 'node:net';
+import { clientTransport, UserauthStage, type TransportView } from '../lifecycle.js';
 import type { ByteStream } from '../transport/stream.js';
-import { Transport } from '../transport/transport.js';
 import { CLIENT_SOFTWARE } from '../transport/version.js';
 import * as A from './auth.js';
 import { authWithRank, type AuthOps, type AuthParams } from './auth-rank.js';
@@ -71,7 +69,8 @@ export interface SSH2Options {
 export class SSH2 {
   private readonly err = new ErrorSlot();
   private socket: Socket | null = null;
-  /** @internal */ transport: Transport | null = null;
+  /** @internal */ transport: TransportView | null = null;
+  private userauth: UserauthStage | null = null;
   private connection: Connection | null = null;
   private forwarding: Forwarding | null = null;
   private authed = false;
@@ -215,7 +214,7 @@ export class SSH2 {
     const t = parseConstant('METHOD', type);
     if (t === undefined || t < 0 || t > 9) return this._set_error(LIBSSH2_ERROR.INVAL, `unknown method type ${String(type)}`);
     if (values.length === 0) {
-      const got = this.transport ? negotiatedMethod(this.transport, t) : undefined;
+      const got = negotiatedMethod(this.transport?.negotiated ?? null, t);
       if (got === undefined) return this._set_error(LIBSSH2_ERROR.METHOD_NONE, 'method not negotiated yet');
       return got;
     }
@@ -276,9 +275,8 @@ export class SSH2 {
       }
       this.socket = io.socket;
       const lists = kexInitLists(this.prefs, this.flags.get(LIBSSH2_FLAG_COMPRESS) ? true : false);
-      const t = new Transport(io.stream, {
+      const t = clientTransport(io.stream, {
         algorithms: lists,
-        random: randomBytes,
         provider: nodeProvider,
         clientVersion: this.ident,
         debug: (l) => this.#log(l),
@@ -287,7 +285,6 @@ export class SSH2 {
           debug: (always, message, lang) => void this.callbacks.get(1)?.(this, always ? 1 : 0, message, lang),
           macError: () => void this.callbacks.get(3)?.(this, undefined),
         },
-        verifyHostKeySignature: (blob, alg, H, sig) => verifySignature(blob, alg, H, sig),
         // Net::SSH2 checks the host key after connect (check_hostkey): accept here.
         checkHostKey: async () => {},
       });
@@ -297,7 +294,7 @@ export class SSH2 {
       });
       await t.start();
       // libssh2's session startup ends with the ssh-userauth service request (RFC 4253 §10).
-      await startUserauth(t, { username: '', onBanner: (text) => this.#log(`banner: ${text}`) });
+      this.userauth = await UserauthStage.start(t, { username: '', onBanner: (text) => this.#log(`banner: ${text}`) });
       return true as const;
     }, { fallback: 'SOCKET_NONE' });
   }
@@ -316,11 +313,6 @@ export class SSH2 {
 
   port(): number | undefined {
     return this.remotePort;
-  }
-
-  #requireTransport(): Transport {
-    if (!this.transport?.hostKeyBlob) throw new SshError('SOCKET_NONE', 'not connected');
-    return this.transport;
   }
 
   /** Raw hash of the server's host key: 'md5' (16 bytes), 'sha1' (20), 'sha256' (32). */
@@ -356,19 +348,20 @@ export class SSH2 {
 
   // ---------------------------------------------------------------- authentication
 
-  get #authHost(): A.AuthHost {
-    return { transport: this.#requireTransport(), authenticated: () => this.#onAuthenticated() };
-  }
+  readonly #authHost: A.AuthHost = { attempt: (method, username) => this.#attemptAuth(method, username) };
 
-  #onAuthenticated(): void {
-    if (this.authed) return;
-    this.authed = true;
-    const t = this.transport!;
-    t.markAuthenticated();
-    const conn = new Connection(t);
-    void t.closed.then((e) => conn.shutdown(e ?? new SshError('SOCKET_DISCONNECT', 'connection closed')));
-    this.connection = conn;
-    this.forwarding = new Forwarding(conn);
+  async #attemptAuth(method: AuthMethod, username: string): Promise<AuthOutcome> {
+    // RFC 4252 §5.3: the server ignores userauth requests after success (sshd answers
+    // UNIMPLEMENTED); libssh2 sends one anyway and waits until its timeout. Same code, no wait.
+    if (this.authed) throw new SshError('TIMEOUT', 'already authenticated: the server ignores further authentication requests');
+    if (!this.userauth) throw new SshError('SOCKET_NONE', 'not connected');
+    const outcome = await this.userauth.attempt(method, username);
+    if (outcome.success && !this.authed) {
+      this.authed = true;
+      this.connection = this.userauth.finish();
+      this.forwarding = new Forwarding(this.connection);
+    }
+    return outcome;
   }
 
   /** Comma-separated methods the server accepts (undefined if "none" succeeded). */

@@ -58,7 +58,8 @@ export function decodeKexInit(payload: Uint8Array): KexInit {
   return k;
 }
 
-export interface Negotiated {
+/** The algorithms a key exchange settled on (RFC 4253 §7.1); the MACs are '' with an AEAD cipher. */
+export interface NegotiatedAlgorithms {
   kex: string;
   hostKey: string;
   cipherCS: string;
@@ -79,7 +80,7 @@ export function pick(kind: AlgorithmKind, client: readonly string[], server: rea
  * Negotiate every algorithm. `isAead(cipher)` tells whether a cipher carries its own
  * integrity, in which case the MAC list is not consulted (RFC 5647 §5.1, PROTOCOL.chacha20poly1305).
  */
-export function negotiate(client: KexInitLists, server: KexInitLists, isAead: (cipher: string) => boolean): Negotiated {
+export function negotiate(client: KexInitLists, server: KexInitLists, isAead: (cipher: string) => boolean): NegotiatedAlgorithms {
   const kex = pick('kex', client.kex.filter((n) => !isPseudoAlgorithm(n)), server.kex);
   const hostKey = pick('hostkey', client.hostKey, server.hostKey);
   const cipherCS = pick('cipher_cs', client.cipherCS, server.cipherCS);

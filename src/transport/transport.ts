@@ -16,7 +16,7 @@ import { CIPHERS, keySizes } from './cipher/index.js';
 import { PacketDecoder, PacketEncoder } from './codec.js';
 import { createCompressor, createDecompressor } from './compression.js';
 import { decodeKexInit, encodeKexInit, EXT_INFO_C, guessIsWrong, KEX_STRICT_C, KEX_STRICT_S, negotiate } from './negotiate.js';
-import type { KexInit, KexInitLists, Negotiated } from './negotiate.js';
+import type { KexInit, KexInitLists, NegotiatedAlgorithms } from './negotiate.js';
 import type { ByteStream } from './stream.js';
 import { CLIENT_VERSION, printable, VersionParser } from './version.js';
 
@@ -82,7 +82,7 @@ export class Transport {
   /** lines the server sent before its identification */
   serverPreamble: string[] = [];
   sessionId: Uint8Array | null = null;
-  negotiated: Negotiated | null = null;
+  negotiated: NegotiatedAlgorithms | null = null;
   /** RFC 8308 server-sig-algs, if the server sent EXT_INFO */
   serverSigAlgs: string[] | null = null;
   /** other RFC 8308 extensions the server announced */
@@ -113,6 +113,13 @@ export class Transport {
   private delayedCompressionOut = false;
   private delayedCompressionIn = false;
   private authenticated = false;
+  /**
+   * While delayed compression waits for authentication, whether the packet after an upper-layer
+   * packet is compressed depends on what the userauth layer makes of that packet (USERAUTH_SUCCESS
+   * or not). So reading pauses after each one until the layer above has decided: it asks for the
+   * next packet (receive) or reports success (markAuthenticated).
+   */
+  private upperGate: Deferred<void> | null = null;
   private readonly rekeyBytes: number;
   private readonly rekeySeconds: number;
   private readonly debug: ((line: string) => void) | undefined;
@@ -180,6 +187,8 @@ export class Transport {
 
   /** Next packet for the layers above (service, userauth, connection). */
   receive(): Promise<Uint8Array> {
+    // The layer above has taken every packet handed to it: reading may go on (see upperGate).
+    if (this.upperGate && this.upper.length === 0) this.openUpperGate();
     return this.upper.shift();
   }
 
@@ -193,9 +202,19 @@ export class Transport {
     return run.done.promise;
   }
 
-  /** The userauth layer tells us authentication succeeded (starts delayed compression). */
+  /**
+   * The userauth layer tells us authentication succeeded: delayed compression
+   * (zlib@openssh.com, OpenSSH PROTOCOL §1.4) starts with the next packet in each direction.
+   */
   markAuthenticated(): void {
     this.authenticated = true;
+    this.openUpperGate();
+  }
+
+  private openUpperGate(): void {
+    const gate = this.upperGate;
+    this.upperGate = null;
+    gate?.resolve();
   }
 
   /** Send SSH_MSG_DISCONNECT and close (RFC 4253 §11.1). */
@@ -215,6 +234,7 @@ export class Transport {
     this.error = err;
     this.debug?.(`connection closed: ${err.message}`);
     this.upper.fail(err);
+    this.openUpperGate();
     const run = this.kex;
     if (run) {
       run.queue.fail(err);
@@ -402,10 +422,13 @@ export class Transport {
       return;
     }
     if (type === MSG.SERVICE_ACCEPT || (type >= 50 && type <= 127)) {
-      if (type === MSG.USERAUTH_SUCCESS) this.authenticated = true;
       if (type === MSG.GLOBAL_REQUEST && !globalRequestWantsReply(payload)) this.promptAck();
       this.upper.push(payload);
       this.maybeRekey();
+      if (this.decompressor && this.delayedCompressionIn && !this.authenticated) {
+        this.upperGate = new Deferred<void>();
+        return this.upperGate.promise;
+      }
       return;
     }
     // RFC 4253 §11.4

@@ -4,7 +4,7 @@
  * AuthenticationMethods), banners, and the Net::SSH2-style ranking.
  */
 import { expect } from 'chai';
-import { authenticate } from '../../../src/auth/index.js';
+import { authenticate, startUserauth, type AuthenticateOptions, type AuthResult, type AuthTransport, type UserauthOptions } from '../../../src/auth/index.js';
 import { decodeInfoRequest, keyboardInteractiveMethod, type KbdChallenge } from '../../../src/auth/keyboard-interactive.js';
 import { passwordMethod } from '../../../src/auth/password.js';
 import { hostbasedMethod, hostbasedSignedData } from '../../../src/auth/hostbased.js';
@@ -20,6 +20,12 @@ import { Writer } from '../../../src/wire/writer.js';
 import { banner, changeRequest, failure, fakeTransport, infoRequest, SESSION_ID, success, type SentRequest } from './fake-server.js';
 
 const key = new Ed25519PrivateKey(new Uint8Array(32).fill(7), 'k');
+
+/** The service request, then authenticate() over one context: what UserauthStage does over a real transport. */
+async function authenticateOver(t: AuthTransport, options: AuthenticateOptions & UserauthOptions): Promise<AuthResult> {
+  const ctx = await startUserauth(t, options);
+  return authenticate({ attempt: (m) => m.attempt(ctx) }, options);
+}
 
 function infoResponse(req: SentRequest): string[] {
   expect(req.type).to.equal(MSG.USERAUTH_INFO_RESPONSE);
@@ -66,7 +72,7 @@ describe('auth: keyboard-interactive (RFC 4256)', () => {
       },
       { submethods: ['pam'] },
     );
-    const res = await authenticate(t, { queryMethods: true, username: 'alice', methods: [m] });
+    const res = await authenticateOver(t, { queryMethods: true, username: 'alice', methods: [m] });
     expect(res.method).to.equal('keyboard-interactive');
     expect(seen.map((c) => [c.name, c.instruction, c.prompts])).to.deep.equal([
       ['Login', 'Two questions', [{ prompt: 'Password: ', echo: false }, { prompt: 'Favourite colour? ', echo: true }]],
@@ -83,7 +89,7 @@ describe('auth: keyboard-interactive (RFC 4256)', () => {
       expect(infoResponse(req)).to.deep.equal(['', 'pw']);
       return [success()];
     });
-    await authenticate(t, { queryMethods: true, username: 'u', methods: [keyboardInteractiveMethod('pw')] });
+    await authenticateOver(t, { queryMethods: true, username: 'u', methods: [keyboardInteractiveMethod('pw')] });
   });
 
   it('a responder that gives up sends empty answers and is not asked again; failure moves on', async () => {
@@ -102,7 +108,7 @@ describe('auth: keyboard-interactive (RFC 4256)', () => {
       expect(req.method).to.equal('password');
       return [success()];
     });
-    const res = await authenticate(t, {
+    const res = await authenticateOver(t, {
       queryMethods: true,
       username: 'u',
       methods: [keyboardInteractiveMethod(() => (asked++, null)), passwordMethod('pw')],
@@ -113,11 +119,11 @@ describe('auth: keyboard-interactive (RFC 4256)', () => {
 
   it('wrong number of answers is BAD_USE; endless rounds are cut off', async () => {
     const t = fakeTransport((_r, i) => (i === 0 ? [failure(['keyboard-interactive'])] : [infoRequest('', '', [['a', false], ['b', false]])]));
-    const e = await authenticate(t, { queryMethods: true, username: 'u', methods: [keyboardInteractiveMethod(() => ['only one'])] }).catch((x) => x);
+    const e = await authenticateOver(t, { queryMethods: true, username: 'u', methods: [keyboardInteractiveMethod(() => ['only one'])] }).catch((x) => x);
     expect(e).to.be.instanceOf(SshError);
     expect(e.code).to.equal('BAD_USE');
     const t2 = fakeTransport((_r, i) => (i === 0 ? [failure(['keyboard-interactive'])] : [infoRequest('', '', [])]));
-    const e2 = await authenticate(t2, { queryMethods: true, username: 'u', methods: [keyboardInteractiveMethod(() => [], { maxRounds: 5 })] }).catch((x) => x);
+    const e2 = await authenticateOver(t2, { queryMethods: true, username: 'u', methods: [keyboardInteractiveMethod(() => [], { maxRounds: 5 })] }).catch((x) => x);
     expect(e2).to.be.instanceOf(AuthError);
     expect(e2.message).to.include('more than 5 rounds');
   });
@@ -152,7 +158,7 @@ describe('auth: password change (SSH_MSG_USERAUTH_PASSWD_CHANGEREQ)', () => {
       expect(next).to.equal('Str0ng!');
       return [success()];
     });
-    const res = await authenticate(t, {
+    const res = await authenticateOver(t, {
       queryMethods: true,
       username: 'u',
       methods: [passwordMethod('old', { onPasswordChange: (r) => (prompts.push(`${r.attempt}:${r.prompt}`), r.attempt === 1 ? 'weak' : 'Str0ng!') })],
@@ -164,7 +170,7 @@ describe('auth: password change (SSH_MSG_USERAUTH_PASSWD_CHANGEREQ)', () => {
   it('without a callback (or when it returns null): PASSWORD_EXPIRED', async () => {
     for (const cb of [undefined, () => null]) {
       const t = fakeTransport((_r, i) => (i === 0 ? [failure(['password'])] : [changeRequest('expired')]));
-      const e = await authenticate(t, { queryMethods: true, username: 'u', methods: [passwordMethod('old', { onPasswordChange: cb })] }).catch((x) => x);
+      const e = await authenticateOver(t, { queryMethods: true, username: 'u', methods: [passwordMethod('old', { onPasswordChange: cb })] }).catch((x) => x);
       expect(e).to.be.instanceOf(AuthError);
       expect(e.code).to.equal('PASSWORD_EXPIRED');
       expect(e.errno).to.equal(-15);
@@ -192,7 +198,7 @@ describe('auth: hostbased (RFC 4252 §9)', () => {
       expect(data).to.deep.equal(new Writer().string(SESSION_ID).raw(unsigned).finish().slice());
       return [success()];
     });
-    const res = await authenticate(t, { queryMethods: true, username: 'remoteuser', methods: [hostbasedMethod({ key, localHost: 'client.example.', localUser: 'localuser' })] });
+    const res = await authenticateOver(t, { queryMethods: true, username: 'remoteuser', methods: [hostbasedMethod({ key, localHost: 'client.example.', localUser: 'localuser' })] });
     expect(res.method).to.equal('hostbased');
   });
 });
@@ -207,7 +213,7 @@ describe('auth: driver', () => {
       expect(req.method).to.equal('password');
       return [banner('second'), success()];
     });
-    const res = await authenticate(t, {
+    const res = await authenticateOver(t, {
       queryMethods: true,
       username: 'u',
       methods: [publickeyMethod([key], { query: true }), passwordMethod('pw')],
@@ -225,7 +231,7 @@ describe('auth: driver', () => {
       return [success()];
     });
     const other = new Ed25519PrivateKey(new Uint8Array(32).fill(8));
-    const res = await authenticate(t, { queryMethods: true, username: 'u', methods: [publickeyMethod([other], { query: true }), publickeyMethod([key], { query: true })] });
+    const res = await authenticateOver(t, { queryMethods: true, username: 'u', methods: [publickeyMethod([other], { query: true }), publickeyMethod([key], { query: true })] });
     expect(res.method).to.equal('publickey');
     expect(t.sent).to.have.length(3);
   });
@@ -258,7 +264,7 @@ describe('auth: driver', () => {
         return p;
       },
     };
-    const res = await authenticate(t, { username: 'u', methods: [publickeyMethod([key]), passwordMethod('pw')] });
+    const res = await authenticateOver(t, { username: 'u', methods: [publickeyMethod([key]), passwordMethod('pw')] });
     expect(res).to.deep.equal({ method: 'publickey', serverMethods: [] });
     // SERVICE_REQUEST (5), SERVICE_ACCEPT (6), then USERAUTH_REQUEST (50), USERAUTH_SUCCESS (52):
     // not pipelined (sshd's Nagle would hold its answer for our delayed ACK).
@@ -276,7 +282,7 @@ describe('auth: driver', () => {
       return [success()];
     });
     const other = new Ed25519PrivateKey(new Uint8Array(32).fill(8));
-    const res = await authenticate(t, { username: 'u', methods: [publickeyMethod([other]), hostbasedMethod({ key, localHost: 'h', localUser: 'l' }), passwordMethod('pw')] });
+    const res = await authenticateOver(t, { username: 'u', methods: [publickeyMethod([other]), hostbasedMethod({ key, localHost: 'h', localUser: 'l' }), passwordMethod('pw')] });
     expect(res).to.deep.equal({ method: 'password', serverMethods: ['password', 'keyboard-interactive'] });
     expect(t.sent.map((r) => r.method)).to.deep.equal(['publickey', 'password']);
   });
@@ -286,12 +292,12 @@ describe('auth: driver', () => {
       expect(req.method).to.equal('none');
       return [success()];
     });
-    expect(await authenticate(t, { username: 'u', methods: [] })).to.deep.equal({ method: 'none', serverMethods: [] });
+    expect(await authenticateOver(t, { username: 'u', methods: [] })).to.deep.equal({ method: 'none', serverMethods: [] });
   });
 
   it('nothing left: AuthError listing the server methods', async () => {
     const t = fakeTransport(() => [failure(['publickey', 'gssapi-with-mic'])]);
-    const e = await authenticate(t, { queryMethods: true, username: 'u', methods: [passwordMethod('x')] }).catch((x) => x);
+    const e = await authenticateOver(t, { queryMethods: true, username: 'u', methods: [passwordMethod('x')] }).catch((x) => x);
     expect(e).to.be.instanceOf(AuthError);
     expect(e.message).to.equal('Permission denied (publickey,gssapi-with-mic).');
     expect(e.methodsLeft).to.deep.equal(['publickey', 'gssapi-with-mic']);
