@@ -109,7 +109,7 @@ export class PendingOps {
   }
 
   private deliver<T>(ctx: IoContext, op: () => Promise<T>, opts: IoOptions): Promise<T | undefined> {
-    return attempt(ctx.slot, op, ctx.blocking ? ctx.timeoutMs : 0, opts.fallback, opts.onFail);
+    return attempt(ctx.slot, op, { timeoutMs: ctx.blocking ? ctx.timeoutMs : 0, fallback: opts.fallback, onFail: opts.onFail, clearOnWait: ctx.blocking });
   }
 }
 

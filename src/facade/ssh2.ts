@@ -104,9 +104,9 @@ export class SSH2 {
 
   // ---------------------------------------------------------------- errors and state
 
-  /** @internal run an I/O operation with the session's timeout; failures set error() (always blocking) */
+  /** @internal run an I/O operation with the session's timeout; failures set error(), a wait for the network in blocking mode clears it */
   _attempt<T>(op: () => Promise<T>, fallback: ErrorCode = 'PROTO'): Promise<T | undefined> {
-    return attempt(this.err, op, this.timeoutMs, fallback);
+    return attempt(this.err, op, { timeoutMs: this.timeoutMs, fallback, clearOnWait: this.isBlocking });
   }
 
   /**

@@ -1,10 +1,13 @@
 /**
  * Net::SSH2's error slot: the last libssh2 error code and message of a session, and the
- * last SFTP status of an SFTP object. Set by every failing method, never cleared by later
- * successful calls (as libssh2 does), read with `error()`.
+ * last SFTP status of an SFTP object, read with `error()`. Set by every failing method. As in
+ * libssh2, a blocking call that has to wait for the server clears the code and message
+ * first, so a failure stays visible until the next call that goes to the network; the SFTP
+ * status stays until the next SFTP failure.
  */
 import { LIBSSH2_ERROR, SshError, type ErrorCode } from '../errors.js';
 import { SftpError } from '../sftp/errors.js';
+import { nextTurn } from './node-io.js';
 
 export class ErrorSlot {
   code = 0;
@@ -17,6 +20,11 @@ export class ErrorSlot {
     this.message = message;
   }
 
+  /** libssh2's _libssh2_wait_socket: the session error is reset before each wait on the socket. */
+  clear(): void {
+    this.set(LIBSSH2_ERROR.NONE, '');
+  }
+
   /** Record a failure thrown by the core; anything that is not an SshError becomes `fallback`. */
   fail(e: unknown, fallback: ErrorCode = 'PROTO'): void {
     if (e instanceof SftpError) this.fx = e.status;
@@ -25,22 +33,35 @@ export class ErrorSlot {
   }
 }
 
-/**
- * Run `op`; on a throw record it in `slot` and resolve undefined: Perl's "undef on failure".
- * A session timeout (`timeout()`, ms) turns a long wait into LIBSSH2_ERROR_TIMEOUT;
- * `onFail` sees the failure after it was recorded.
- */
-export async function attempt<T>(slot: ErrorSlot, op: () => Promise<T>, timeoutMs = 0, fallback: ErrorCode = 'PROTO', onFail?: (e: unknown) => void): Promise<T | undefined> {
+export interface AttemptOptions {
+  /** a session timeout (`timeout()`, ms; 0: none) turns a longer wait into LIBSSH2_ERROR_TIMEOUT */
+  timeoutMs?: number;
+  /** the libssh2 code for failures that are not SshErrors */
+  fallback?: ErrorCode;
+  /** sees the failure after it was recorded */
+  onFail?: ((e: unknown) => void) | undefined;
+  /** blocking mode: clear the slot if `op` has to wait for the network (does not settle this turn) */
+  clearOnWait?: boolean;
+}
+
+/** Run `op`; on a throw record it in `slot` and resolve undefined: Perl's "undef on failure". */
+export async function attempt<T>(slot: ErrorSlot, op: () => Promise<T>, options: AttemptOptions = {}): Promise<T | undefined> {
+  const { timeoutMs = 0, fallback = 'PROTO', onFail, clearOnWait = false } = options;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const p = op();
-    if (timeoutMs > 0) {
-      const t = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new SshError('TIMEOUT', 'API timeout expired')), timeoutMs);
-      });
-      return await Promise.race([p, t]);
+    const t = timeoutMs > 0 ? new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new SshError('TIMEOUT', 'API timeout expired')), timeoutMs))) : null;
+    t?.catch(() => {});
+    if (clearOnWait) {
+      let settled = false;
+      const done = p.then(
+        () => void (settled = true),
+        () => void (settled = true),
+      );
+      await Promise.race([done, nextTurn()]);
+      if (!settled) slot.clear();
     }
-    return await p;
+    return await (t ? Promise.race([p, t]) : p);
   } catch (e) {
     slot.fail(e, fallback);
     onFail?.(e);
