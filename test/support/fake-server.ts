@@ -11,12 +11,13 @@ import { deriveAll } from '../../src/kex/derive-keys.js';
 import { KEX_ALGORITHMS } from '../../src/kex/index.js';
 import type { HostKeySigner, KexConn } from '../../src/kex/types.js';
 import { keySizes } from '../../src/transport/cipher/index.js';
+import { createCompressor, createDecompressor, type Compressor, type Decompressor } from '../../src/transport/compression.js';
 import { PacketDecoder, PacketEncoder } from '../../src/transport/codec.js';
 import { decodeKexInit, encodeKexInit } from '../../src/transport/negotiate.js';
 import type { ByteStream } from '../../src/transport/stream.js';
 import { MSG } from '../../src/wire/constants.js';
 import { Reader } from '../../src/wire/reader.js';
-import { Writer } from '../../src/wire/writer.js';
+import { concatBytes, Writer } from '../../src/wire/writer.js';
 
 const rng = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 
@@ -103,6 +104,10 @@ export interface FakeKexOptions {
   kex?: string[];
   /** a guessed kex packet to send right after KEXINIT, with first_kex_packet_follows set */
   guess?: Uint8Array;
+  /** offer only zlib@openssh.com: both directions compress from USERAUTH_SUCCESS on */
+  delayedCompression?: boolean;
+  /** payloads sent in the same write as USERAUTH_SUCCESS (so the client reads them in one chunk) */
+  afterSuccess?: Uint8Array[];
 }
 
 async function serve(stream: ByteStream, hostKey: HostKeySigner, kexOptions: FakeKexOptions = {}): Promise<FakeServer> {
@@ -193,8 +198,8 @@ async function serve(stream: ByteStream, hostKey: HostKeySigner, kexOptions: Fak
     cipherSC: [theirs.cipherSC[0]!],
     macCS: theirs.macCS.length ? [theirs.macCS[0]!] : [],
     macSC: theirs.macSC.length ? [theirs.macSC[0]!] : [],
-    compressionCS: ['none'],
-    compressionSC: ['none'],
+    compressionCS: [kexOptions.delayedCompression ? 'zlib@openssh.com' : 'none'],
+    compressionSC: [kexOptions.delayedCompression ? 'zlib@openssh.com' : 'none'],
     languagesCS: [],
     languagesSC: [],
     firstKexPacketFollows: kexOptions.guess !== undefined,
@@ -218,19 +223,28 @@ async function serve(stream: ByteStream, hostKey: HostKeySigner, kexOptions: Fak
   paused = false;
   pump();
 
+  let compressor: Compressor | null = null;
+  let decompressor: Decompressor | null = null;
+  const encode = (p: Uint8Array): Uint8Array => enc.encode(compressor ? compressor.compress(p) : p).slice();
   const send = (p: Uint8Array): void => {
-    void stream.write(enc.encode(p));
+    void stream.write(encode(p));
   };
   const service = await nextRequired();
   if (service[0] !== MSG.SERVICE_REQUEST) throw new Error(`expected SERVICE_REQUEST, got ${service[0]}`);
   send(new Writer().u8(MSG.SERVICE_ACCEPT).string('ssh-userauth').finish().slice());
   const auth = await nextRequired();
   if (auth[0] !== MSG.USERAUTH_REQUEST) throw new Error(`expected USERAUTH_REQUEST, got ${auth[0]}`);
-  send(new Uint8Array([MSG.USERAUTH_SUCCESS]));
+  const success = encode(new Uint8Array([MSG.USERAUTH_SUCCESS]));
+  if (kexOptions.delayedCompression) {
+    compressor = createCompressor();
+    decompressor = createDecompressor(256 * 1024);
+  }
+  void stream.write(concatBytes(success, ...(kexOptions.afterSuccess ?? []).map(encode)));
 
   const receive = async (): Promise<Uint8Array | null> => {
     for (;;) {
-      const p = await next();
+      const raw = await next();
+      const p = raw && decompressor ? decompressor.decompress(raw) : raw;
       if (p && p[0] === MSG.IGNORE) continue;
       if (p) received.push(p);
       return p;
