@@ -223,7 +223,12 @@ export class SshClient {
         },
         options.authMethods,
       );
-      const userauth = await UserauthStage.start(transport, { username: options.username, onBanner: options.onBanner, debug: options.debug, publicKey: options.crypto?.publicKey });
+      const userauth = await UserauthStage.start(transport, {
+        username: options.username,
+        onBanner: options.onBanner,
+        debug: options.debug,
+        publicKey: options.crypto?.publicKey,
+      });
       const auth = await userauth.run(methods, { queryMethods: options.queryAuthMethods });
       const connection = userauth.finish({ operationTimeout: options.operationTimeout });
       const client = new SshClient(transport, connection, hostKey!, auth.method, auth.serverMethods, options.debug);

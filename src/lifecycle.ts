@@ -50,7 +50,7 @@ export interface ClientTransportOptions {
  */
 export type TransportView = Pick<
   Transport,
-  'serverVersion' | 'hostKeyBlob' | 'negotiated' | 'sessionId' | 'serverSigAlgs' | 'strictKex' | 'kexCount' | 'closed' | 'isClosed' | 'rekey' | 'disconnect' | 'fail'
+  'serverVersion' | 'hostKeyBlob' | 'negotiated' | 'sessionId' | 'serverSigAlgs' | 'strictKex' | 'kexCount' | 'closed' | 'isClosed' | 'rekey' | 'disconnect'
 >;
 
 /** The client side's transport over `stream`, not yet started: `await transport.start()` runs the handshake. */

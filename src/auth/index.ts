@@ -42,7 +42,14 @@ export interface AuthResult {
   serverMethods: string[];
 }
 
-export type UserauthOptions = { username: string; onBanner?: ((text: string) => void) | undefined; debug?: ((line: string) => void) | undefined; publicKey?: PublicKeyOps | undefined };
+export interface UserauthOptions {
+  username: string;
+  /** the USERAUTH_BANNER text, when the server sends one */
+  onBanner?: ((text: string) => void) | undefined;
+  debug?: ((line: string) => void) | undefined;
+  /** a provider's public-key arithmetic for signing (node:crypto), if any */
+  publicKey?: PublicKeyOps | undefined;
+}
 
 /**
  * Request the ssh-userauth service (RFC 4253 §10), wait for its acceptance and return the

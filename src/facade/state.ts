@@ -50,8 +50,9 @@ export async function attempt<T>(slot: ErrorSlot, op: () => Promise<T>, options:
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const p = op();
-    const t = timeoutMs > 0 ? new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new SshError('TIMEOUT', 'API timeout expired')), timeoutMs))) : null;
-    t?.catch(() => {});
+    const expire = (reject: (e: SshError) => void): void => void (timer = setTimeout(() => reject(new SshError('TIMEOUT', 'API timeout expired')), timeoutMs));
+    const t = timeoutMs > 0 ? new Promise<never>((_, reject) => expire(reject)) : null;
+    t?.catch(() => {}); // raced below; unobserved when `op` wins
     if (clearOnWait) {
       let settled = false;
       const done = p.then(
