@@ -110,7 +110,7 @@ export interface FakeKexOptions {
   afterSuccess?: Uint8Array[];
 }
 
-async function serve(stream: ByteStream, hostKey: HostKeySigner, kexOptions: FakeKexOptions = {}): Promise<FakeServer> {
+export async function serve(stream: ByteStream, hostKey: HostKeySigner, kexOptions: FakeKexOptions = {}): Promise<FakeServer> {
   const version = 'SSH-2.0-FakeSSH_1.0';
   stream.write(new TextEncoder().encode(version + '\r\n'));
   const enc = new PacketEncoder(rng);
