@@ -116,8 +116,9 @@ export class Transport {
   /**
    * While delayed compression waits for authentication, whether the packet after an upper-layer
    * packet is compressed depends on what the userauth layer makes of that packet (USERAUTH_SUCCESS
-   * or not). So reading pauses after each one until the layer above has decided: it asks for the
-   * next packet (receive) or reports success (markAuthenticated).
+   * or not). So reading pauses after each one until the layer above has decided: it reports
+   * success (markAuthenticated), or acts again (send, receive), which it does only once it has
+   * handled the packet. A send must open it: while a rekey runs, sends wait for the peer's kex replies.
    */
   private upperGate: Deferred<void> | null = null;
   private readonly rekeyBytes: number;
@@ -175,6 +176,7 @@ export class Transport {
   /** Send a packet from an upper layer. While a key exchange runs it waits in a queue (R10). */
   send(payload: Uint8Array): Promise<void> {
     if (this.error) return Promise.reject(this.error);
+    if (this.upperGate) this.openUpperGate();
     if (this.kex && !this.kex.sentNewKeys) {
       const done = new Deferred<void>();
       this.pendingOut.push({ payload, done });
