@@ -8,7 +8,7 @@ import { DEFAULT_CIPHERS, SUPPORTED_CIPHERS } from '../transport/cipher/index.js
 import { SUPPORTED_COMPRESSIONS } from '../transport/compression.js';
 import { DEFAULT_MACS, SUPPORTED_MACS } from '../transport/mac/index.js';
 import type { AlgorithmPreferences } from '../client.js';
-import { applyAlgorithmSpec } from './algo-list.js';
+import { applyAlgorithmSpec, matchWildcard } from './algo-list.js';
 import { NODE_PREFERRED_CIPHERS } from '../node.js';
 import { expandHome, expandHostName, expandTokens, splitWords, type TokenValues } from './ssh-config.js';
 import { resolveSessionSettings, type SessionSettings } from './ssh-session.js';
@@ -58,6 +58,10 @@ export interface SshSettings {
   session: SessionSettings;
   /** -J / ProxyJump: the hosts to go through, in order ([user@]host[:port] or ssh:// URIs); empty: direct */
   proxyJump: string[];
+  /** SendEnv: the names of local environment variables to send (wildcard patterns) */
+  sendEnv: string[];
+  /** SetEnv: NAME=VALUE pairs to send, in order */
+  setEnv: [string, string][];
   /** -F as given (undefined: the default files), handed on to the jump hosts' settings */
   configFile: string | null | undefined;
 }
@@ -160,8 +164,43 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     verbose: args.verbose,
     session: resolveSessionSettings(args.session, o),
     proxyJump: proxyJumps(o.get('proxyjump')),
+    sendEnv: [...args.sendEnv],
+    setEnv: setEnvPairs(o.get('setenv')),
     configFile: args.configFile,
   };
+}
+
+/** SetEnv's value: blank-separated NAME=VALUE words (the first SetEnv line wins, as in ssh; a name given twice: the first). */
+function setEnvPairs(value: string | undefined): [string, string][] {
+  const out: [string, string][] = [];
+  for (const word of value === undefined ? [] : splitWords(value, 'setenv')) {
+    const eq = word.indexOf('=');
+    if (eq <= 0) throw new UsageError('command-line line 0: Invalid environment.');
+    const name = word.slice(0, eq);
+    if (!out.some(([n]) => n === name)) out.push([name, word.slice(eq + 1)]);
+  }
+  return out;
+}
+
+/**
+ * The "env" requests a session sends (RFC 4254 §6.4), as ssh's client_session2_setup does:
+ * each local variable whose name matches a SendEnv pattern, in environment order, then the
+ * SetEnv pairs. The server takes only the names its AcceptEnv lists.
+ */
+export function sessionEnvironment(settings: Pick<SshSettings, 'sendEnv' | 'setEnv'>, environ: NodeJS.ProcessEnv, debug?: (line: string) => void): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (settings.sendEnv.length) {
+    for (const [name, value] of Object.entries(environ)) {
+      if (value === undefined || !settings.sendEnv.some((p) => matchWildcard(name, p))) continue;
+      debug?.(`Sending env ${name} = ${value}`);
+      env[name] = value;
+    }
+  }
+  for (const [name, value] of settings.setEnv) {
+    debug?.(`Setting env ${name} = ${value}`);
+    env[name] = value;
+  }
+  return env;
 }
 
 /** ProxyJump's value: "none", or comma-separated jump hosts. */
@@ -223,6 +262,8 @@ export function dumpConfig(originalHost: string, s: SshSettings): string {
     lines.push(f.kind === 'D' ? `${kw} ${listen}` : `${kw} ${listen} ${f.path ?? `[${f.host}]:${f.port}`}`);
   }
   if (s.proxyJump.length) lines.push(`proxyjump ${s.proxyJump.join(',')}`);
+  for (const p of s.sendEnv) lines.push(`sendenv ${p}`);
+  for (const [name, value] of s.setEnv) lines.push(`setenv ${name}=${value}`);
   if (s.rekeyBytes !== undefined || s.rekeySeconds !== undefined) lines.push(`rekeylimit ${s.rekeyBytes ?? 0} ${s.rekeySeconds ?? 0}`);
   return lines.join('\n') + '\n';
 }

@@ -8,6 +8,7 @@
  *   identity files accumulate.
  */
 
+import { matchWildcard } from './algo-list.js';
 import type { SessionArgs } from './ssh-session.js';
 
 export class UsageError extends Error {
@@ -57,6 +58,8 @@ export const SUPPORTED_OPTIONS = new Set([
   'escapechar',
   'updatehostkeys',
   'proxyjump',
+  'sendenv',
+  'setenv',
 ]);
 
 /** Old names OpenSSH still accepts. */
@@ -77,7 +80,6 @@ export const IGNORED_OPTIONS = new Set([
   'hostkeyalias',
   'tcpkeepalive',
   'clearallforwardings',
-  'sendenv',
   'verifyhostkeydns',
 ]);
 
@@ -100,6 +102,8 @@ export interface SshArgs {
   options: Map<string, string>;
   /** -i and IdentityFile, in order */
   identityFiles: string[];
+  /** SendEnv patterns, accumulated over every line (`-pattern` removes earlier ones) */
+  sendEnv: string[];
   /** notes about accepted-but-ignored flags and options (printed with -v) */
   notes: string[];
   /** -t count, -N, -L/-R/-D, -W (resolved in ssh-session.ts) */
@@ -121,6 +125,39 @@ export function parseOption(text: string): [string, string] {
   return [ALIASES[key] ?? key, unquote(m[2]!)];
 }
 
+/**
+ * Words as OpenSSH's argv_split reads a config line: separated by blanks; `"` or `'` quote
+ * anywhere in a word; a backslash escapes a quote, a backslash or (unquoted) a blank. An
+ * unterminated quote is an error.
+ */
+export function splitWords(s: string, where: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < s.length) {
+    while (s[i] === ' ' || s[i] === '\t') i++;
+    if (i >= s.length) break;
+    let word = '';
+    let quote = '';
+    for (; i < s.length; i++) {
+      const c = s[i]!;
+      const next = s[i + 1];
+      if (c === '\\' && (next === "'" || next === '"' || next === '\\' || (quote === '' && next === ' '))) word += s[++i];
+      else if (quote === '' && (c === ' ' || c === '\t')) break;
+      else if (quote === '' && (c === '"' || c === "'")) quote = c;
+      else if (quote !== '' && c === quote) quote = '';
+      else word += c;
+    }
+    if (quote !== '') throw new UsageError(`${where}: invalid quotes`);
+    out.push(word);
+  }
+  return out;
+}
+
+/** A word written so that splitWords reads it back unchanged. */
+export function quoteWord(word: string): string {
+  return /[ \t"'\\]/.test(word) || word === '' ? `"${word.replace(/["'\\]/g, '\\$&')}"` : word;
+}
+
 function unquote(v: string): string {
   return v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1) : v;
 }
@@ -138,6 +175,7 @@ export function parseSshArgs(argv: readonly string[]): SshArgs {
     version: false,
     options: new Map(),
     identityFiles: [],
+    sendEnv: [],
     notes: [],
     session: { tty: 0, noCommand: false, forwards: [], stdioForward: null },
     printConfig: false,
@@ -194,10 +232,24 @@ function setOption(out: SshArgs, key: string, value: string): void {
   if (key === 'identityfile') {
     // as ssh, a file named twice is tried once
     if (!out.identityFiles.includes(value)) out.identityFiles.push(value);
+  } else if (key === 'sendenv') {
+    addSendEnv(out.sendEnv, value);
   } else if (FORWARD_KEYWORDS[key]) {
     const f = { kind: FORWARD_KEYWORDS[key]!, spec: forwardSpec(value) };
     if (!out.session.forwards.some((g) => g.kind === f.kind && g.spec === f.spec)) out.session.forwards.push(f);
   } else if (!out.options.has(key)) out.options.set(key, value);
+}
+
+/**
+ * SendEnv: patterns add up over all lines; `-pattern` removes the patterns collected so far
+ * that it matches (OpenSSH's readconf.c rm_env), e.g. `SendEnv -LC_*` undoes `SendEnv LC_*`.
+ */
+function addSendEnv(list: string[], value: string): void {
+  for (const word of splitWords(value, 'sendenv')) {
+    if (word.includes('=')) throw new UsageError(`command-line line 0: Invalid environment name.`);
+    if (!word.startsWith('-')) list.push(word);
+    else for (let i = list.length - 1; i >= 0; i--) if (matchWildcard(list[i]!, word.slice(1))) list.splice(i, 1);
+  }
 }
 
 /** LocalForward, RemoteForward and DynamicForward: the -L, -R and -D of a config file. */

@@ -20,7 +20,12 @@ import { createHash } from 'node:crypto';
 import { hostname as localHostname } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { matchWildcard } from './algo-list.js';
-import { applyConfigLine, UsageError, type SshArgs } from './ssh-args.js';
+import { applyConfigLine, quoteWord, splitWords, UsageError, type SshArgs } from './ssh-args.js';
+
+export { splitWords };
+
+/** Keywords whose value is a list of words: even one word is passed quoted, so that blanks in it survive. */
+const LIST_KEYWORDS = new Set(['sendenv', 'setenv', 'userknownhostsfile', 'globalknownhostsfile']);
 
 /** OpenSSH's READCONF_MAX_DEPTH: Include may nest this deep. */
 const MAX_DEPTH = 16;
@@ -127,8 +132,8 @@ function readLines(text: string, path: string, st: ReadState): boolean {
       default:
         if (active) {
           if (args.length === 0) throw new UsageError(`${where}: no argument after keyword "${keyword}"`);
-          // one argument as it is; several joined, quoted where they hold blanks (splitWords reads them back)
-          st.apply(keyword, args.length === 1 ? args[0]! : args.map((a) => (/[ \t]/.test(a) ? `"${a}"` : a)).join(' '), where);
+          // one argument as it is; several (or a list keyword's), joined and quoted where needed (splitWords reads them back)
+          st.apply(keyword, args.length === 1 && !LIST_KEYWORDS.has(keyword) ? args[0]! : args.map(quoteWord).join(' '), where);
         }
     }
   }
@@ -142,28 +147,6 @@ export function splitLine(line: string, where: string): [string, string[]] | nul
   const m = /^([^\s=]+)(?:\s*=\s*|\s+|$)/.exec(s);
   if (!m) throw new UsageError(`${where}: Bad configuration option: ${s}`);
   return [m[1]!.toLowerCase(), splitWords(s.slice(m[0].length), where)];
-}
-
-/** Words separated by blanks; "double quotes" keep blanks; an unterminated quote is an error. */
-export function splitWords(s: string, where: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i < s.length) {
-    while (s[i] === ' ' || s[i] === '\t') i++;
-    if (i >= s.length) break;
-    let word = '';
-    if (s[i] === '"') {
-      const end = s.indexOf('"', i + 1);
-      if (end < 0) throw new UsageError(`${where}: invalid quotes`);
-      word = s.slice(i + 1, end);
-      i = end + 1;
-      if (i < s.length && s[i] !== ' ' && s[i] !== '\t') throw new UsageError(`${where}: invalid quotes`);
-    } else {
-      while (i < s.length && s[i] !== ' ' && s[i] !== '\t') word += s[i++];
-    }
-    out.push(word);
-  }
-  return out;
 }
 
 /**

@@ -349,7 +349,7 @@ export interface SessionIo {
  */
 export async function withSessionFeatures(
   client: SshClient,
-  settings: { session: SessionSettings; command: string | null; host: string },
+  settings: { session: SessionSettings; command: string | null; host: string; env?: Record<string, string> },
   io: SessionIo,
   log: SessionLog,
   plain: () => Promise<number>,
@@ -369,7 +369,7 @@ export async function withSessionFeatures(
     if (wantTty(s.requestTty, settings.command !== null, stdin.isTTY === true, log)) {
       return await runInteractive(
         client,
-        { command: settings.command, term: process.env.TERM || 'vt100', escapeChar: s.escapeChar, host: settings.host },
+        { command: settings.command, term: process.env.TERM || 'vt100', escapeChar: s.escapeChar, host: settings.host, env: settings.env },
         stdin,
         io.stdout as TtyOut,
         io.stderr,

@@ -21,7 +21,7 @@ import { makeHostKeyVerifier, type HostKeyState } from './host-key.js';
 import { knownHostName, lookupKnownHosts } from './known-hosts.js';
 import { startHostKeyUpdate } from './update-host-keys.js';
 import type { Prompter } from './prompt.js';
-import { dumpConfig, preferKnownHostKeyTypes, queryList, resolveSettings, type SshSettings } from './settings.js';
+import { dumpConfig, preferKnownHostKeyTypes, queryList, resolveSettings, sessionEnvironment, type SshSettings } from './settings.js';
 import { loadSshConfig } from './ssh-config.js';
 import { connectThroughJumps, HopFailure } from './jump.js';
 import { parseSshArgs, USAGE, UsageError } from './ssh-args.js';
@@ -107,7 +107,8 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
     log.debug(`Authenticated to ${settings.host} ([${settings.host}]:${settings.port}) using "${client.authMethod}".`);
     // A key accepted despite a mismatch (StrictHostKeyChecking=no) must not vouch for others.
     const hostKeysUpdated = state.passwordDisabled ? async () => {} : startHostKeyUpdate(client, settings, log);
-    const status = await withSessionFeatures(client, settings, io, log, () => runCommand(client, settings, io, log));
+    const env = sessionEnvironment(settings, process.env, log.debug);
+    const status = await withSessionFeatures(client, { ...settings, env }, io, log, () => runCommand(client, settings, env, io, log));
     await hostKeysUpdated();
     return status;
   } catch (e) {
@@ -263,8 +264,8 @@ function promptingPassword(settings: SshSettings, prompt: Prompter, log: Log, st
   };
 }
 
-async function runCommand(client: SshClient, settings: SshSettings, io: CliIo, log: Log): Promise<number> {
-  const ch = settings.command !== null ? await client.exec(settings.command) : await client.shell();
+async function runCommand(client: SshClient, settings: SshSettings, env: Record<string, string>, io: CliIo, log: Log): Promise<number> {
+  const ch = settings.command !== null ? await client.exec(settings.command, { env }) : await client.shell({ env });
   if (settings.command === null) log.debug('no command given: running the login shell without a pseudo-terminal');
   const output = Promise.all([pumpOut(() => ch.read(), io.stdout), pumpOut(() => ch.readStderr(), io.stderr)]);
   if (settings.noStdin) await ch.eof();

@@ -20,9 +20,9 @@ const entry = join(root, 'test/support/puressh-cli.ts');
 /** ssh resolves ~ and %d from the passwd entry; puressh from $HOME: give both the same. */
 const env = { ...process.env, HOME: userInfo().homedir };
 
-function run(program: string, argv: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(program: string, argv: string[], timeoutMs = 30_000, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(program, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(program, argv, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -36,14 +36,15 @@ function run(program: string, argv: string[], timeoutMs = 30_000): Promise<{ cod
   });
 }
 
-const puressh = (argv: string[]) => run(process.execPath, ['--import', 'tsx', entry, 'ssh', ...argv]);
-const openssh = (argv: string[]) => run(SSH_PATH, argv);
+const puressh = (argv: string[], extraEnv?: Record<string, string>) => run(process.execPath, ['--import', 'tsx', entry, 'ssh', ...argv], 30_000, extraEnv);
+const openssh = (argv: string[], extraEnv?: Record<string, string>) => run(SSH_PATH, argv, 30_000, extraEnv);
 
 /** Keywords whose -G values mean the same in both (OpenSSH prints IdentityFile unexpanded). */
 const COMPARED = new Set([
   'host', 'user', 'hostname', 'port', 'batchmode', 'compression', 'forwardagent', 'hashknownhosts', 'hostbasedauthentication',
   'kbdinteractiveauthentication', 'passwordauthentication', 'exitonforwardfailure', 'requesttty', 'numberofpasswordprompts',
   'serveralivecountmax', 'serveraliveinterval', 'connecttimeout', 'ciphers', 'userknownhostsfile', 'localforward', 'remoteforward', 'dynamicforward',
+  'sendenv', 'setenv',
 ]);
 
 /** A Host block that takes a client to test sshd `d` with its own key and known_hosts, and nothing else. */
@@ -88,6 +89,10 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
         'Host web? !web9',
         '    HostName %h.internal',
         '    User deploy',
+        `    SetEnv A=1 B="two words" C='it''s' A=2`,
+        '    SendEnv -LC_ALL',
+        'Host web1',
+        '    SetEnv IGNORED=first-SetEnv-line-wins',
         'Host Web1',
         '    Port 1111',
         'Host web9 db',
@@ -107,12 +112,14 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
         '    BatchMode yes',
         '    NumberOfPasswordPrompts 1',
         '    RequestTTY no',
+        '    SendEnv LANG LC_* PURESSH_*',
+        '    SendEnv -LC_ALL -PURESSH_X*',
       ].join('\n'),
     );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  for (const dest of [['web1'], ['Web1'], ['web9'], ['db'], ['-p', '77', 'web2'], ['-l', 'x', 'db'], ['root@web1'], ['-o', 'Port=5', '-C', 'elsewhere']]) {
+  for (const dest of [['web1'], ['Web1'], ['web9'], ['db'], ['-p', '77', 'web2'], ['-l', 'x', 'db'], ['root@web1'], ['-o', 'Port=5', '-C', 'elsewhere'], ['-o', 'SendEnv=LC_ALL X', '-o', 'SetEnv=Z=9', 'web1']]) {
     it(`-G ${dest.join(' ')}: the same values as ssh -G`, async () => {
       const argv = ['-G', '-F', join(dir, 'config'), ...dest];
       const [ours, theirs] = await Promise.all([puressh(argv), openssh(argv)]);
@@ -137,13 +144,18 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
     let cfg: string;
     let forwardPort: number;
     before(async () => {
-      sshd = await startSshd({ hostKeyTypes: ['ed25519'] });
+      sshd = await startSshd({ hostKeyTypes: ['ed25519'], config: ['AcceptEnv LANG LC_* PURESSH_*'] });
       forwardPort = await freePort();
       cfg = join(dir, 'sshd-config');
       writeFileSync(
         cfg,
         [
           ...hostBlock('target target-fwd', sshd),
+          'Host target-env',
+          '  SendEnv PURESSH_* LC_*',
+          '  SendEnv -LC_ALL -PURESSH_SKIP*',
+          `  SetEnv PURESSH_SET="two words" LC_PURESSH=set`,
+          ...hostBlock('target-env', sshd),
           'Host target-fwd',
           `  LocalForward 127.0.0.1:${forwardPort} 127.0.0.1:${sshd.port}`,
           '  ExitOnForwardFailure yes',
@@ -160,6 +172,23 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
       expect(ours.code, ours.stderr).to.equal(0);
       expect(ours.stdout).to.equal(`42 ${sshd.user}\n`);
       expect(ours.stdout).to.equal(theirs.stdout);
+    });
+
+    it('SendEnv and SetEnv: the server gets the same environment as from ssh', async () => {
+      const local = { PURESSH_ONE: '1', PURESSH_TWO: 'two words', PURESSH_SKIPPED: 'no', LC_ALL: 'C', LC_PURESSH: 'from-env', LC_PURESSH2: 'x' };
+      const cmd = 'env | grep -E "^(PURESSH|LC_)" | sort';
+      const outputs: string[] = [];
+      // `-LC_ALL` removes the pattern LC_ALL given before it, not the name (LC_* still sends it);
+      // the first SetEnv line wins, so -o SetEnv replaces the config's.
+      for (const argv of [['target-env'], ['-o', 'SendEnv=LC_ALL', 'target-env'], ['-o', 'SetEnv=PURESSH_ONE=cli', 'target-env']]) {
+        const [ours, theirs] = await Promise.all([puressh(['-F', cfg, ...argv, cmd], local), openssh(['-F', cfg, ...argv, cmd], local)]);
+        expect(theirs.code, theirs.stderr).to.equal(0);
+        expect(ours.code, ours.stderr).to.equal(0);
+        expect(ours.stdout).to.equal(theirs.stdout);
+        outputs.push(ours.stdout);
+      }
+      const sent = 'LC_ALL=C\nLC_PURESSH2=x\nLC_PURESSH=set\nPURESSH_ONE=1\nPURESSH_SET=two words\nPURESSH_SKIPPED=no\nPURESSH_TWO=two words\n';
+      expect(outputs).to.deep.equal([sent, sent, 'LC_ALL=C\nLC_PURESSH2=x\nLC_PURESSH=from-env\nPURESSH_ONE=cli\nPURESSH_SKIPPED=no\nPURESSH_TWO=two words\n']);
     });
 
     describe('ProxyJump (-J and the keyword): both clients through the same jump hosts', () => {
