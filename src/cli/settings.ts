@@ -58,6 +58,8 @@ export interface SshSettings {
   session: SessionSettings;
   /** -J / ProxyJump: the hosts to go through, in order ([user@]host[:port] or ssh:// URIs); empty: direct */
   proxyJump: string[];
+  /** ProxyCommand: as written (for -G) and with its %-tokens expanded; null: none (connect over TCP) */
+  proxyCommand: { line: string; command: string } | null;
   /** SendEnv: the names of local environment variables to send (wildcard patterns) */
   sendEnv: string[];
   /** SetEnv: NAME=VALUE pairs to send, in order */
@@ -164,10 +166,17 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     verbose: args.verbose,
     session: resolveSessionSettings(args.session, o),
     proxyJump: proxyJumps(o.get('proxyjump')),
+    proxyCommand: proxyCommand(o.get('proxycommand'), tokens),
     sendEnv: [...args.sendEnv],
     setEnv: setEnvPairs(o.get('setenv')),
     configFile: args.configFile,
   };
+}
+
+/** ProxyCommand's value: "none", or a command line whose tokens (%h %p %r %n ...) are expanded now. */
+function proxyCommand(value: string | undefined, tokens: TokenValues): SshSettings['proxyCommand'] {
+  if (value === undefined || value.toLowerCase() === 'none') return null;
+  return { line: value, command: expandTokens(value, tokens, 'proxycommand') };
 }
 
 /** SetEnv's value: blank-separated NAME=VALUE words (the first SetEnv line wins, as in ssh; a name given twice: the first). */
@@ -262,6 +271,7 @@ export function dumpConfig(originalHost: string, s: SshSettings): string {
     lines.push(f.kind === 'D' ? `${kw} ${listen}` : `${kw} ${listen} ${f.path ?? `[${f.host}]:${f.port}`}`);
   }
   if (s.proxyJump.length) lines.push(`proxyjump ${s.proxyJump.join(',')}`);
+  if (s.proxyCommand) lines.push(`proxycommand ${s.proxyCommand.line}`);
   for (const p of s.sendEnv) lines.push(`sendenv ${p}`);
   for (const [name, value] of s.setEnv) lines.push(`setenv ${name}=${value}`);
   if (s.rekeyBytes !== undefined || s.rekeySeconds !== undefined) lines.push(`rekeylimit ${s.rekeyBytes ?? 0} ${s.rekeySeconds ?? 0}`);

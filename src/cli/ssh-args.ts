@@ -60,6 +60,7 @@ export const SUPPORTED_OPTIONS = new Set([
   'proxyjump',
   'sendenv',
   'setenv',
+  'proxycommand',
 ]);
 
 /** Old names OpenSSH still accepts. */
@@ -237,6 +238,11 @@ function setOption(out: SshArgs, key: string, value: string): void {
   } else if (FORWARD_KEYWORDS[key]) {
     const f = { kind: FORWARD_KEYWORDS[key]!, spec: forwardSpec(value) };
     if (!out.session.forwards.some((g) => g.kind === f.kind && g.spec === f.spec)) out.session.forwards.push(f);
+  } else if (key === 'proxyjump' && out.options.has('proxycommand')) {
+    // ssh_config(5): whichever of ProxyJump and ProxyCommand comes first prevents the other
+    // (ProxyCommand none too; but OpenSSH 9.2 lets a ProxyCommand follow ProxyJump none)
+  } else if (key === 'proxycommand' && (out.options.get('proxyjump') ?? 'none').toLowerCase() !== 'none') {
+    // see above
   } else if (!out.options.has(key)) out.options.set(key, value);
 }
 

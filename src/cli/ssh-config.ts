@@ -302,7 +302,8 @@ export function expandTokens(value: string, t: TokenValues, keyword: string, whe
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const ch = value[i]!;
-    if (ch === '$' && value[i + 1] === '{' && !hostOnly) {
+    // ProxyCommand's ${VAR} is left to the shell that runs it
+    if (ch === '$' && value[i + 1] === '{' && !hostOnly && keyword !== 'proxycommand') {
       const end = value.indexOf('}', i + 2);
       if (end < 0) throw new UsageError(`${where}: ${keyword}: unterminated \${`);
       const name = value.slice(i + 2, end);

@@ -6,7 +6,7 @@
  * (-J, the keyword, two hops, and a jump host that refuses to forward) behaves alike.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +44,7 @@ const COMPARED = new Set([
   'host', 'user', 'hostname', 'port', 'batchmode', 'compression', 'forwardagent', 'hashknownhosts', 'hostbasedauthentication',
   'kbdinteractiveauthentication', 'passwordauthentication', 'exitonforwardfailure', 'requesttty', 'numberofpasswordprompts',
   'serveralivecountmax', 'serveraliveinterval', 'connecttimeout', 'ciphers', 'userknownhostsfile', 'localforward', 'remoteforward', 'dynamicforward',
-  'sendenv', 'setenv',
+  'sendenv', 'setenv', 'proxycommand',
 ]);
 
 /** A Host block that takes a client to test sshd `d` with its own key and known_hosts, and nothing else. */
@@ -113,6 +113,11 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
         '    NumberOfPasswordPrompts 1',
         '    RequestTTY no',
         '    SendEnv LANG LC_* PURESSH_*',
+        'Host web9',
+        '    ProxyCommand nc -X connect -x proxy:3128 %h %p # %r@%n',
+        'Host db',
+        '    ProxyJump jump',
+        '    ProxyCommand ignored-after-ProxyJump %h',
         '    SendEnv -LC_ALL -PURESSH_X*',
       ].join('\n'),
     );
@@ -146,6 +151,17 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
     before(async () => {
       sshd = await startSshd({ hostKeyTypes: ['ed25519'], config: ['AcceptEnv LANG LC_* PURESSH_*'] });
       forwardPort = await freePort();
+      // a ProxyCommand: logs its arguments, then relays stdin/stdout to host:port
+      writeFileSync(
+        join(dir, 'relay.cjs'),
+        [
+          "const [host, port] = process.argv.slice(2);",
+          "require('fs').appendFileSync(process.env.RELAY_LOG, process.argv.slice(2).join(' ') + '\\n');",
+          "const s = require('net').connect(Number(port), host);",
+          "process.stdin.pipe(s);",
+          "s.pipe(process.stdout);",
+        ].join('\n'),
+      );
       cfg = join(dir, 'sshd-config');
       writeFileSync(
         cfg,
@@ -156,6 +172,11 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
           '  SendEnv -LC_ALL -PURESSH_SKIP*',
           `  SetEnv PURESSH_SET="two words" LC_PURESSH=set`,
           ...hostBlock('target-env', sshd),
+          'Host target-proxy',
+          `  ProxyCommand ${process.execPath} ${join(dir, 'relay.cjs')} %h %p %r %n`,
+          'Host target-proxy-fails',
+          '  ProxyCommand exec false',
+          ...hostBlock('target-proxy target-proxy-fails', sshd),
           'Host target-fwd',
           `  LocalForward 127.0.0.1:${forwardPort} 127.0.0.1:${sshd.port}`,
           '  ExitOnForwardFailure yes',
@@ -189,6 +210,36 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
       }
       const sent = 'LC_ALL=C\nLC_PURESSH2=x\nLC_PURESSH=set\nPURESSH_ONE=1\nPURESSH_SET=two words\nPURESSH_SKIPPED=no\nPURESSH_TWO=two words\n';
       expect(outputs).to.deep.equal([sent, sent, 'LC_ALL=C\nLC_PURESSH2=x\nLC_PURESSH=from-env\nPURESSH_ONE=cli\nPURESSH_SKIPPED=no\nPURESSH_TWO=two words\n']);
+    });
+
+    it('ProxyCommand: both clients connect through the command, with the same tokens expanded', async () => {
+      const cmd = 'echo $((6*7))';
+      const [ours, theirs] = await Promise.all([
+        puressh(['-F', cfg, 'target-proxy', cmd], { RELAY_LOG: join(dir, 'relay-ours.log') }),
+        openssh(['-F', cfg, 'target-proxy', cmd], { RELAY_LOG: join(dir, 'relay-theirs.log') }),
+      ]);
+      expect(theirs.code, theirs.stderr).to.equal(0);
+      expect(ours.code, ours.stderr).to.equal(0);
+      expect(ours.stdout).to.equal('42\n');
+      expect(ours.stdout).to.equal(theirs.stdout);
+      const logged = readFileSync(join(dir, 'relay-ours.log'), 'utf8');
+      expect(logged).to.equal(`127.0.0.1 ${sshd.port} ${sshd.user} target-proxy\n`);
+      expect(logged).to.equal(readFileSync(join(dir, 'relay-theirs.log'), 'utf8'));
+    });
+
+    it('ProxyCommand none is not run, ProxyJump none does not stop it; a failing one fails both with status 255', async () => {
+      const log = join(dir, 'relay-none.log');
+      for (const [argv, ran] of [[['-o', 'ProxyCommand=none', 'target-proxy'], false], [['-J', 'none', 'target-proxy'], true]] as const) {
+        rmSync(log, { force: true });
+        const ours = await puressh(['-F', cfg, ...argv, 'true'], { RELAY_LOG: log });
+        expect(existsSync(log)).to.equal(ran);
+        rmSync(log, { force: true });
+        const theirs = await openssh(['-F', cfg, ...argv, 'true'], { RELAY_LOG: log });
+        expect(existsSync(log)).to.equal(ran);
+        expect([ours.code, theirs.code], ours.stderr + theirs.stderr).to.deep.equal([0, 0]);
+      }
+      const [ours, theirs] = await Promise.all([puressh(['-F', cfg, 'target-proxy-fails', 'true']), openssh(['-F', cfg, 'target-proxy-fails', 'true'])]);
+      expect([ours.code, theirs.code]).to.deep.equal([255, 255]);
     });
 
     describe('ProxyJump (-J and the keyword): both clients through the same jump hosts', () => {
