@@ -51,7 +51,10 @@ export interface SshSettings {
   serverAliveCountMax: number | undefined;
   rekeyBytes: number | undefined;
   rekeySeconds: number | undefined;
+  /** -n / StdinNull (also implied by -f) */
   noStdin: boolean;
+  /** -f / ForkAfterAuthentication: go to the background once authenticated and forwarding */
+  forkAfterAuthentication: boolean;
   logLevel: LogLevel;
   verbose: number;
   /** pty, forwarding, -N, -W, escape character */
@@ -161,7 +164,8 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     serverAliveCountMax: o.has('serveralivecountmax') ? count('serveralivecountmax', 3) : undefined,
     rekeyBytes,
     rekeySeconds,
-    noStdin: args.noStdin,
+    noStdin: args.noStdin || yesNo('stdinnull', false) || yesNo('forkafterauthentication', false),
+    forkAfterAuthentication: yesNo('forkafterauthentication', false),
     logLevel: args.verbose > 0 ? 'DEBUG' : logLevel,
     verbose: args.verbose,
     session: resolveSessionSettings(args.session, o),
@@ -243,6 +247,8 @@ export function dumpConfig(originalHost: string, s: SshSettings): string {
     `stricthostkeychecking ${s.strictHostKeyChecking}`,
     `updatehostkeys ${yn(s.updateHostKeys)}`,
     `exitonforwardfailure ${yn(s.session.exitOnForwardFailure)}`,
+    `forkafterauthentication ${yn(s.forkAfterAuthentication)}`,
+    `stdinnull ${yn(s.noStdin)}`,
     `requesttty ${{ yes: 'true', no: 'false', force: 'force', auto: 'auto' }[s.session.requestTty]}`,
     `loglevel ${s.logLevel}`,
     `numberofpasswordprompts ${s.numberOfPasswordPrompts}`,

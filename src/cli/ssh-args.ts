@@ -15,7 +15,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const USAGE = `usage: puressh ssh [-46ACGNnqTtVv] [-c cipher_spec] [-D [bind_address:]port]
+export const USAGE = `usage: puressh ssh [-46ACfGNnqTtVv] [-c cipher_spec] [-D [bind_address:]port]
            [-e escape_char] [-F configfile] [-i identity_file] [-J destination]
            [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
            [-Q query_option] [-R address] [-W host:port]
@@ -61,6 +61,8 @@ export const SUPPORTED_OPTIONS = new Set([
   'sendenv',
   'setenv',
   'proxycommand',
+  'forkafterauthentication',
+  'stdinnull',
 ]);
 
 /** Old names OpenSSH still accepts. */
@@ -115,7 +117,7 @@ export interface SshArgs {
   printConfig: boolean;
 }
 
-const NO_ARG = new Set(['4', '6', 'A', 'C', 'G', 'N', 'n', 'q', 'T', 't', 'V', 'v', 'a', 'x', 'k']);
+const NO_ARG = new Set(['4', '6', 'A', 'C', 'f', 'G', 'N', 'n', 'q', 'T', 't', 'V', 'v', 'a', 'x', 'k']);
 const WITH_ARG = new Set(['c', 'D', 'e', 'F', 'i', 'J', 'L', 'l', 'm', 'o', 'p', 'Q', 'R', 'W']);
 
 /** Parse "Name=Value" or "Name Value" as ssh's -o does. */
@@ -294,6 +296,10 @@ function applyFlag(out: SshArgs, flag: string, set: (k: string, v: string) => vo
       break;
     case 'n':
       out.noStdin = true;
+      set('stdinnull', 'yes');
+      break;
+    case 'f':
+      set('forkafterauthentication', 'yes');
       break;
     case 'V':
       out.version = true;

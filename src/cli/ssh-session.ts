@@ -353,11 +353,14 @@ export async function withSessionFeatures(
   io: SessionIo,
   log: SessionLog,
   plain: () => Promise<number>,
+  onReady?: () => void,
 ): Promise<number> {
   const s = settings.session;
   const forwards = await startForwards(client, s.forwards, s.exitOnForwardFailure, log);
   try {
     if (!forwards.ok && s.exitOnForwardFailure) return 255;
+    // -f: the foreground process may go now (authenticated, forwardings up)
+    onReady?.();
     if (s.stdioForward) return await runStdioForward(client, s.stdioForward, io.stdin, io.stdout, log);
     if (s.noCommand) {
       // -N: forward until the connection ends.

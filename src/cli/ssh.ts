@@ -26,6 +26,7 @@ import { loadSshConfig } from './ssh-config.js';
 import { connectThroughJumps, HopFailure } from './jump.js';
 import { parseSshArgs, USAGE, UsageError } from './ssh-args.js';
 import { withSessionFeatures } from './ssh-session.js';
+import { backgroundChild, runInBackground } from './fork.js';
 
 export interface CliIo {
   stdin: Readable;
@@ -91,6 +92,15 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(dumpConfig(args.host!, settings));
     return 0;
   }
+  const background = settings.forkAfterAuthentication ? backgroundChild() : null;
+  if (settings.forkAfterAuthentication && !background) {
+    if (settings.command === null && !settings.session.noCommand) {
+      // ssh's fatal(): its log lines end in \r\n
+      io.stderr.write('Cannot fork into background without a command to execute.\r\n');
+      return 255;
+    }
+    return runInBackground(['ssh', ...argv]);
+  }
   const log = makeLog(io.stderr, settings);
   for (const n of args.notes) log.debug(n);
 
@@ -108,7 +118,7 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
     // A key accepted despite a mismatch (StrictHostKeyChecking=no) must not vouch for others.
     const hostKeysUpdated = state.passwordDisabled ? async () => {} : startHostKeyUpdate(client, settings, log);
     const env = sessionEnvironment(settings, process.env, log.debug);
-    const status = await withSessionFeatures(client, { ...settings, env }, io, log, () => runCommand(client, settings, env, io, log));
+    const status = await withSessionFeatures(client, { ...settings, env }, io, log, () => runCommand(client, settings, env, io, log), background?.ready);
     await hostKeysUpdated();
     return status;
   } catch (e) {
