@@ -8,9 +8,9 @@
  */
 import { ChannelOpenError } from '../errors.js';
 import { commandStream, connect, type ByteStream, type NodeConnectOptions, type SshClient } from '../node.js';
-import { StdioForwardError } from './failure.js';
+import { StdioForwardError, type FailureContext } from './failure.js';
 import type { HostKeyState } from './host-key.js';
-import type { CliIo } from './ssh.js';
+import type { CliIo } from './io.js';
 import { resolveSettings, type SshSettings } from './settings.js';
 import { parseDestination, parseSshArgs, UsageError } from './ssh-args.js';
 import { loadSshConfig } from './ssh-config.js';
@@ -113,4 +113,10 @@ export async function connectThroughJumps(
     closeJumps();
     throw e;
   }
+}
+
+/** The error and the context to describe it in: a jump host's own when it was one that failed. */
+export function failureFor(e: unknown, ctx: FailureContext): [unknown, FailureContext] {
+  if (!(e instanceof HopFailure)) return [e, ctx];
+  return [e.error, { host: e.hop.host, port: e.hop.port, user: e.hop.user, hostKeyRefusal: e.state.refusal }];
 }

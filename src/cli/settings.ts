@@ -2,14 +2,21 @@
  * From parsed ssh arguments to the settings puressh connects with: OpenSSH's defaults,
  * `~` expansion, algorithm lists (with +/-/^ syntax), and the `-Q` lists.
  */
-import { DEFAULT_HOSTKEY_ALGORITHMS, KEY_TYPES, SUPPORTED_HOSTKEY_ALGORITHMS, signatureAlgorithmsForKeyType } from '../crypto/keys/index.js';
-import { DEFAULT_KEX, SUPPORTED_KEX } from '../kex/index.js';
-import { DEFAULT_CIPHERS, SUPPORTED_CIPHERS } from '../transport/cipher/index.js';
-import { SUPPORTED_COMPRESSIONS } from '../transport/compression.js';
-import { DEFAULT_MACS, SUPPORTED_MACS } from '../transport/mac/index.js';
-import type { AlgorithmPreferences } from '../client.js';
+import { KEY_TYPES, signatureAlgorithmsForKeyType } from '../crypto/keys/index.js';
+import {
+  DEFAULT_CIPHERS,
+  DEFAULT_HOSTKEY_ALGORITHMS,
+  DEFAULT_KEX,
+  DEFAULT_MACS,
+  NODE_PREFERRED_CIPHERS,
+  SUPPORTED_CIPHERS,
+  SUPPORTED_COMPRESSIONS,
+  SUPPORTED_HOSTKEY_ALGORITHMS,
+  SUPPORTED_KEX,
+  SUPPORTED_MACS,
+  type AlgorithmPreferences,
+} from '../node.js';
 import { applyAlgorithmSpec, matchWildcard } from './algo-list.js';
-import { NODE_PREFERRED_CIPHERS } from '../node.js';
 import { expandHome, expandHostName, expandTokens, splitWords, type TokenValues } from './ssh-config.js';
 import { resolveSessionSettings, type SessionSettings } from './ssh-session.js';
 import { parseBytes, parsePort, parseTime, parseYesNo, UsageError, type SshArgs } from './ssh-args.js';
