@@ -19,7 +19,7 @@ import { describeFailure, type FailureContext } from './failure.js';
 import { makeHostKeyVerifier, type HostKeyState } from './host-key.js';
 import { connectThroughJumps, failureFor } from './jump.js';
 import type { CliIo, Log } from './io.js';
-import { knownHostName, lookupKnownHosts } from './known-hosts.js';
+import { lookupKnownHosts } from './known-hosts.js';
 import type { Prompter } from './prompt.js';
 import { preferKnownHostKeyTypes, type SshSettings } from './settings.js';
 
@@ -46,7 +46,7 @@ export async function connectForCli(
 export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, state: HostKeyState): Promise<NodeConnectOptions> {
   const algorithms = { ...settings.algorithms };
   if (!settings.hostKeyAlgorithmsExplicit) {
-    const name = knownHostName(settings.host, settings.port);
+    const name = settings.knownHostsName;
     const known = lookupKnownHosts([...settings.userKnownHostsFiles, ...settings.globalKnownHostsFiles], name);
     const types = [...new Set(known.filter((k) => k.marker === null).map((k) => k.type))];
     if (types.length) algorithms.hostKey = preferKnownHostKeyTypes(DEFAULT_HOSTKEY_ALGORITHMS, types);
@@ -129,7 +129,8 @@ async function loadIdentities(settings: SshSettings, prompt: Prompter, log: Log)
 /** PreferredAuthentications as a rank: "publickey" covers the agent's keys first, then the files. */
 function authRank(settings: SshSettings): string[] {
   return settings.preferredAuthentications.flatMap((m) => {
-    if (m === 'publickey') return settings.pubkeyAuthentication ? ['agent', 'publickey'] : [];
+    // IdentitiesOnly: the identity files only, not every key the agent holds
+    if (m === 'publickey') return settings.pubkeyAuthentication ? (settings.identitiesOnly ? ['publickey'] : ['agent', 'publickey']) : [];
     if (m === 'keyboard-interactive') return settings.kbdInteractiveAuthentication ? [m] : [];
     if (m === 'hostbased') return settings.hostbasedAuthentication ? [m] : [];
     return [m];

@@ -18,6 +18,7 @@ import {
 } from '../node.js';
 import { applyAlgorithmSpec, matchWildcard } from './algo-list.js';
 import { expandHome, expandHostName, expandTokens, splitWords, type TokenValues } from './ssh-config.js';
+import { knownHostName } from './known-hosts.js';
 import { resolveSessionSettings, type SessionSettings } from './ssh-session.js';
 import { parseBytes, parsePort, parseTime, parseYesNo, UsageError, type SshArgs } from './ssh-args.js';
 
@@ -35,6 +36,12 @@ export interface SshSettings {
   identityFilesExplicit: boolean;
   userKnownHostsFiles: string[];
   globalKnownHostsFiles: string[];
+  /** the name host keys are looked up and recorded under: HostKeyAlias, or host / [host]:port */
+  knownHostsName: string;
+  /** HostKeyAlias as given (-G) */
+  hostKeyAlias: string | undefined;
+  /** IdentitiesOnly: authenticate with the identity files only, not the agent's other keys */
+  identitiesOnly: boolean;
   strictHostKeyChecking: StrictHostKeyChecking;
   hashKnownHosts: boolean;
   /** UpdateHostKeys: learn the server's other host keys (hostkeys-00) and add the proven ones */
@@ -91,7 +98,10 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
   const host = (hostName === undefined ? args.host : expandHostName(hostName, args.host)).toLowerCase();
   const port = o.has('port') ? parsePort(o.get('port')!) : 22;
   const user = o.get('user') ?? env.localUser;
+  const hostKeyAlias = o.get('hostkeyalias');
   const tokens: TokenValues = { host, originalHost: args.host, port, user, localUser: env.localUser, home: env.home };
+  if (hostKeyAlias !== undefined) tokens.hostKeyAlias = hostKeyAlias;
+  const command = remoteCommand(args.command, o.get('remotecommand'), tokens);
   /** `~`, then %-tokens and ${VAR}, as ssh expands IdentityFile, UserKnownHostsFile and IdentityAgent */
   const expandPath = (p: string, key: string): string => expandTokens(expandHome(p, env.home), tokens, key);
 
@@ -147,11 +157,14 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     host,
     port,
     user,
-    command: args.command.length ? args.command.join(' ') : null,
+    command,
     identityFiles,
     identityFilesExplicit: explicitIds,
     userKnownHostsFiles: files('userknownhostsfile', '~/.ssh/known_hosts ~/.ssh/known_hosts2'),
     globalKnownHostsFiles: files('globalknownhostsfile', '/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2'),
+    knownHostsName: hostKeyAlias ?? knownHostName(host, port),
+    hostKeyAlias,
+    identitiesOnly: yesNo('identitiesonly', false),
     strictHostKeyChecking: strictMap[strict]!,
     hashKnownHosts: yesNo('hashknownhosts', false),
     updateHostKeys: yesNo('updatehostkeys', false),
@@ -175,13 +188,30 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     forkAfterAuthentication: yesNo('forkafterauthentication', false),
     logLevel: args.verbose > 0 ? 'DEBUG' : logLevel,
     verbose: args.verbose,
-    session: resolveSessionSettings(args.session, o),
+    session: sessionSettings(args, o),
     proxyJump: proxyJumps(o.get('proxyjump')),
     proxyCommand: proxyCommand(o.get('proxycommand'), tokens),
     sendEnv: [...args.sendEnv],
     setEnv: setEnvPairs(o.get('setenv')),
     configFile: args.configFile,
   };
+}
+
+/** The remote command: the command line's words, else RemoteCommand (tokens expanded); both is an error, as in ssh. */
+function remoteCommand(words: readonly string[], configured: string | undefined, tokens: TokenValues): string | null {
+  const line = configured === undefined || configured.toLowerCase() === 'none' ? null : configured;
+  if (words.length && line !== null) throw new UsageError('Cannot execute command-line and remote command.');
+  if (words.length) return words.join(' ');
+  return line === null ? null : expandTokens(line, tokens, 'remotecommand');
+}
+
+/** Session settings, with ClearAllForwardings (no forwardings at all) and SessionType none (as -N). */
+function sessionSettings(args: SshArgs, o: ReadonlyMap<string, string>): SessionSettings {
+  const clear = o.has('clearallforwardings') && parseYesNo('clearallforwardings', o.get('clearallforwardings')!);
+  const type = (o.get('sessiontype') ?? 'default').toLowerCase();
+  if (type !== 'default' && type !== 'none') throw new UsageError(`command-line line 0: unsupported SessionType "${o.get('sessiontype')}" (puressh has no subsystem sessions from ssh)`);
+  const session = { ...args.session, forwards: clear ? [] : args.session.forwards, noCommand: args.session.noCommand || type === 'none' };
+  return resolveSessionSettings(session, o);
 }
 
 /** ProxyCommand's value: "none", or a command line whose tokens (%h %p %r %n ...) are expanded now. */
@@ -286,6 +316,9 @@ export function dumpConfig(originalHost: string, s: SshSettings): string {
   if (s.proxyJump.length) lines.push(`proxyjump ${s.proxyJump.join(',')}`);
   if (s.proxyCommand) lines.push(`proxycommand ${s.proxyCommand.line}`);
   for (const p of s.sendEnv) lines.push(`sendenv ${p}`);
+  if (s.hostKeyAlias !== undefined) lines.push(`hostkeyalias ${s.hostKeyAlias}`);
+  lines.push(`identitiesonly ${yn(s.identitiesOnly)}`);
+  lines.push(`sessiontype ${s.session.noCommand ? 'none' : 'default'}`);
   for (const [name, value] of s.setEnv) lines.push(`setenv ${name}=${value}`);
   if (s.rekeyBytes !== undefined || s.rekeySeconds !== undefined) lines.push(`rekeylimit ${s.rekeyBytes ?? 0} ${s.rekeySeconds ?? 0}`);
   return lines.join('\n') + '\n';

@@ -63,6 +63,10 @@ export const SUPPORTED_OPTIONS = new Set([
   'proxycommand',
   'forkafterauthentication',
   'stdinnull',
+  'hostkeyalias',
+  'clearallforwardings',
+  'remotecommand',
+  'sessiontype',
 ]);
 
 /** Old names OpenSSH still accepts. */
@@ -80,9 +84,7 @@ export const IGNORED_OPTIONS = new Set([
   'controlpersist',
   'gssapiauthentication',
   'visualhostkey',
-  'hostkeyalias',
   'tcpkeepalive',
-  'clearallforwardings',
   'verifyhostkeydns',
 ]);
 

@@ -263,8 +263,10 @@ export function expandHome(path: string, home: string): string {
 export interface TokenValues {
   /** %h: the remote host name (HostName applied) */
   host: string;
-  /** %n: the host as given on the command line (also %k: puressh has no HostKeyAlias) */
+  /** %n: the host as given on the command line */
   originalHost: string;
+  /** %k: HostKeyAlias (default: %n) */
+  hostKeyAlias?: string;
   /** %p */
   port: number;
   /** %r */
@@ -323,7 +325,7 @@ export function expandTokens(value: string, t: TokenValues, keyword: string, whe
   return out;
 }
 
-/** ssh_config(5) TOKENS (puressh has no HostKeyAlias or ProxyJump: %k is %n, %j is empty). */
+/** ssh_config(5) TOKENS (%j, the ProxyJump hosts, is empty: as in ssh for the destination's own connection). */
 function tokenValue(k: string, t: TokenValues): string | undefined {
   switch (k) {
     case '%':
@@ -331,8 +333,9 @@ function tokenValue(k: string, t: TokenValues): string | undefined {
     case 'h':
       return t.host;
     case 'n':
-    case 'k':
       return t.originalHost;
+    case 'k':
+      return t.hostKeyAlias ?? t.originalHost;
     case 'p':
       return String(t.port);
     case 'r':

@@ -7,12 +7,13 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { SSH_PATH } from '../support/ssh-client.js';
+import { startAgent, type TestAgent } from '../support/ssh-agent.js';
 import { freePort, startSshd, type Sshd } from '../support/sshd.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,7 +45,7 @@ const COMPARED = new Set([
   'host', 'user', 'hostname', 'port', 'batchmode', 'compression', 'forwardagent', 'hashknownhosts', 'hostbasedauthentication',
   'kbdinteractiveauthentication', 'passwordauthentication', 'exitonforwardfailure', 'requesttty', 'numberofpasswordprompts',
   'serveralivecountmax', 'serveraliveinterval', 'connecttimeout', 'ciphers', 'userknownhostsfile', 'localforward', 'remoteforward', 'dynamicforward',
-  'sendenv', 'setenv', 'proxycommand',
+  'sendenv', 'setenv', 'proxycommand', 'hostkeyalias', 'identitiesonly', 'sessiontype', 'forkafterauthentication', 'stdinnull',
 ]);
 
 /** A Host block that takes a client to test sshd `d` with its own key and known_hosts, and nothing else. */
@@ -124,7 +125,7 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  for (const dest of [['web1'], ['Web1'], ['web9'], ['db'], ['-p', '77', 'web2'], ['-l', 'x', 'db'], ['root@web1'], ['-o', 'Port=5', '-C', 'elsewhere'], ['-o', 'SendEnv=LC_ALL X', '-o', 'SetEnv=Z=9', 'web1']]) {
+  for (const dest of [['web1'], ['Web1'], ['web9'], ['db'], ['-p', '77', 'web2'], ['-l', 'x', 'db'], ['root@web1'], ['-o', 'Port=5', '-C', 'elsewhere'], ['-o', 'SendEnv=LC_ALL X', '-o', 'SetEnv=Z=9', 'web1'], ['-f', '-N', '-o', 'HostKeyAlias=alias', 'db'], ['-n', '-o', 'SessionType=none', 'web1']]) {
     it(`-G ${dest.join(' ')}: the same values as ssh -G`, async () => {
       const argv = ['-G', '-F', join(dir, 'config'), ...dest];
       const [ours, theirs] = await Promise.all([puressh(argv), openssh(argv)]);
@@ -146,6 +147,7 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
 
   describe('against sshd, with everything in the config file', () => {
     let sshd: Sshd;
+    let agent: TestAgent;
     let cfg: string;
     let forwardPort: number;
     before(async () => {
@@ -162,6 +164,11 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
           "s.pipe(process.stdout);",
         ].join('\n'),
       );
+      // the host key under an alias only; a key the server does not know; the known one in an agent
+      writeFileSync(join(dir, 'known_hosts_alias'), readFileSync(sshd.knownHostsPath, 'utf8').replace(/^\S+/gm, 'aliased-name'));
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'unauthorized_key')]);
+      agent = await startAgent();
+      await agent.sshAdd([sshd.userKeys.ed25519.privatePath]);
       cfg = join(dir, 'sshd-config');
       writeFileSync(
         cfg,
@@ -177,6 +184,27 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
           'Host target-proxy-fails',
           '  ProxyCommand exec false',
           ...hostBlock('target-proxy target-proxy-fails', sshd),
+          'Host target-alias target-alias-other',
+          `  UserKnownHostsFile ${join(dir, 'known_hosts_alias')}`,
+          'Host target-alias',
+          '  HostKeyAlias aliased-name',
+          'Host target-alias-other',
+          '  HostKeyAlias other-name',
+          ...hostBlock('target-alias target-alias-other', sshd),
+          'Host target-rc',
+          '  RemoteCommand echo rc %n %r %k',
+          ...hostBlock('target-rc', sshd),
+          'Host target-agent',
+          '  HostName 127.0.0.1',
+          `  Port ${sshd.port}`,
+          `  User ${sshd.user}`,
+          `  IdentityFile ${join(dir, 'unauthorized_key')}`,
+          `  IdentityAgent ${agent.socket}`,
+          `  UserKnownHostsFile ${sshd.knownHostsPath}`,
+          '  GlobalKnownHostsFile /dev/null',
+          '  StrictHostKeyChecking yes',
+          '  BatchMode yes',
+          '  LogLevel ERROR',
           'Host target-fwd',
           `  LocalForward 127.0.0.1:${forwardPort} 127.0.0.1:${sshd.port}`,
           '  ExitOnForwardFailure yes',
@@ -184,7 +212,54 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
       );
     });
     after(async () => {
+      await agent?.stop();
       await sshd?.stop();
+    });
+
+    /** Both clients with the same arguments: their exit statuses, and stdout (the same in both). */
+    async function both(argv: string[]): Promise<{ codes: (number | null)[]; stdout: string; stderr: string[] }> {
+      const [ours, theirs] = await Promise.all([puressh(['-F', cfg, ...argv]), openssh(['-F', cfg, ...argv])]);
+      expect(ours.stdout, `${ours.stderr} | ${theirs.stderr}`).to.equal(theirs.stdout);
+      return { codes: [ours.code, theirs.code], stdout: ours.stdout, stderr: [ours.stderr, theirs.stderr] };
+    }
+
+    it('HostKeyAlias: the host key is looked up under the alias, as by ssh', async () => {
+      expect((await both(['target-alias', 'echo ok'])).codes).to.deep.equal([0, 0]);
+      const other = await both(['target-alias-other', 'echo ok']);
+      expect(other.codes).to.deep.equal([255, 255]);
+      for (const e of other.stderr) expect(e).to.contain('Host key verification failed.');
+    });
+
+    it('RemoteCommand: runs when no command is given (tokens expanded); with one, both refuse', async () => {
+      const r = await both(['target-rc']);
+      expect(r.codes).to.deep.equal([0, 0]);
+      expect(r.stdout).to.equal(`rc target-rc ${sshd.user} target-rc\n`);
+      const clash = await both(['target-rc', 'true']);
+      expect(clash.codes).to.deep.equal([255, 255]);
+      for (const e of clash.stderr) expect(e).to.contain('Cannot execute command-line and remote command.');
+    });
+
+    it('IdentitiesOnly: yes leaves the agent\'s keys unused (and fails here), no uses them, as ssh', async () => {
+      const only = await both(['-o', 'IdentitiesOnly=yes', 'target-agent', 'echo ok']);
+      expect(only.codes).to.deep.equal([255, 255]);
+      const any = await both(['-o', 'IdentitiesOnly=no', 'target-agent', 'echo ok']);
+      expect(any.codes).to.deep.equal([0, 0]);
+      expect(any.stdout).to.equal('ok\n');
+    });
+
+    it('ClearAllForwardings: no forwarding is set up, as by ssh', async () => {
+      // the config's LocalForward port is taken: with ExitOnForwardFailure, only clearing it lets the command run
+      const taken = createServer();
+      await new Promise<void>((r) => taken.listen(forwardPort, '127.0.0.1', r));
+      try {
+        const failed = await both(['target-fwd', 'echo ran']);
+        expect(failed.codes).to.deep.equal([255, 255]);
+        const cleared = await both(['-o', 'ClearAllForwardings=yes', 'target-fwd', 'echo ran']);
+        expect(cleared.codes).to.deep.equal([0, 0]);
+        expect(cleared.stdout).to.equal('ran\n');
+      } finally {
+        await new Promise<void>((r) => taken.close(() => r()));
+      }
     });
 
     it('runs a command on the host the config names, as ssh does', async () => {
