@@ -74,18 +74,30 @@ const ALIASES: Record<string, string> = {
   pubkeyacceptedkeytypes: 'pubkeyacceptedalgorithms',
 };
 
-/** Accepted and ignored: they make no difference to what puressh does today. */
+/**
+ * Accepted and ignored, because they do not apply to puressh (README "ssh_config keywords
+ * that are ignored" lists them, with why): GSSAPI (no Kerberos: ssh too skips the method
+ * without credentials), connection sharing (each run makes its own connection, as ssh does
+ * with no master running), checks and output puressh does not do (CheckHostIP,
+ * VerifyHostKeyDNS, VisualHostKey), socket and logging details (AddressFamily, TCPKeepAlive,
+ * IPQoS, SyslogFacility), X11 (never forwarded), and the ~C command line (not offered).
+ */
 export const IGNORED_OPTIONS = new Set([
-  'checkhostip',
-  'addressfamily',
-  'forwardx11',
+  'gssapiauthentication',
+  'gssapidelegatecredentials',
   'controlmaster',
   'controlpath',
   'controlpersist',
-  'gssapiauthentication',
-  'visualhostkey',
-  'tcpkeepalive',
+  'checkhostip',
   'verifyhostkeydns',
+  'visualhostkey',
+  'addressfamily',
+  'tcpkeepalive',
+  'ipqos',
+  'syslogfacility',
+  'forwardx11',
+  'forwardx11trusted',
+  'enableescapecommandline',
 ]);
 
 export interface SshArgs {
