@@ -14,6 +14,7 @@ import { pureProvider, type CryptoProvider } from './crypto/provider.js';
 
 export * from './index.js';
 export { socketStream, connectTcp } from './node-stream.js';
+export { commandStream, type CommandStreamOptions } from './node-command-stream.js';
 
 // SFTP on Node: get/put use node:fs unless told otherwise; streams over remote files.
 export { nodeLocalFs } from './sftp/node-fs.js';

@@ -5,7 +5,7 @@
  * (the default: unknown keys are confirmed on the terminal; BatchMode or no terminal fails).
  */
 import type { HostKeyInfo } from '../client.js';
-import { addKnownHost, checkKnownHost, knownHostName } from './known-hosts.js';
+import { addKnownHost, checkKnownHost } from './known-hosts.js';
 import type { Prompter } from './prompt.js';
 import type { SshSettings } from './settings.js';
 
@@ -33,7 +33,7 @@ export function keyLabel(type: string): string {
 }
 
 export function makeHostKeyVerifier(settings: SshSettings, io: HostKeyIo, state: HostKeyState): (info: HostKeyInfo) => Promise<boolean> {
-  const name = knownHostName(settings.host, settings.port);
+  const name = settings.knownHostsName;
   const files = [...settings.userKnownHostsFiles, ...settings.globalKnownHostsFiles];
   return async (info) => {
     const label = keyLabel(info.type);

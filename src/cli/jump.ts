@@ -7,13 +7,23 @@
  * nothing else from the command line), and the first jump host's own ProxyJump is followed.
  */
 import { ChannelOpenError } from '../errors.js';
-import { connect, type NodeConnectOptions, type SshClient } from '../node.js';
-import { StdioForwardError } from './failure.js';
+import { commandStream, connect, type ByteStream, type NodeConnectOptions, type SshClient } from '../node.js';
+import { StdioForwardError, type FailureContext } from './failure.js';
 import type { HostKeyState } from './host-key.js';
-import type { CliIo } from './ssh.js';
+import type { CliIo } from './io.js';
 import { resolveSettings, type SshSettings } from './settings.js';
 import { parseDestination, parseSshArgs, UsageError } from './ssh-args.js';
 import { loadSshConfig } from './ssh-config.js';
+
+/**
+ * ProxyCommand: the command line run as ssh runs it (`$SHELL -c "exec command"`), its stdin
+ * and stdout carrying the connection, its stderr on ours.
+ */
+export function proxyCommandStream(command: string, debug?: (line: string) => void): ByteStream {
+  const line = `exec ${command}`;
+  debug?.(`Executing proxy command: ${line}`);
+  return commandStream(process.env.SHELL || '/bin/sh', ['-c', line]);
+}
 
 /** More hops than this is taken for a ProxyJump loop. */
 const MAX_HOPS = 8;
@@ -78,7 +88,7 @@ export async function connectThroughJumps(
   };
   let via: SshClient | null = null;
   const through = async (target: SshSettings, o: NodeConnectOptions): Promise<NodeConnectOptions> => {
-    if (!via) return o;
+    if (!via) return target.proxyCommand ? { ...o, stream: proxyCommandStream(target.proxyCommand.command, o.debug) } : o;
     try {
       return { ...o, stream: (await via.forwardOut(target.host, target.port)).byteStream() };
     } catch (e) {
@@ -103,4 +113,10 @@ export async function connectThroughJumps(
     closeJumps();
     throw e;
   }
+}
+
+/** The error and the context to describe it in: a jump host's own when it was one that failed. */
+export function failureFor(e: unknown, ctx: FailureContext): [unknown, FailureContext] {
+  if (!(e instanceof HopFailure)) return [e, ctx];
+  return [e.error, { host: e.hop.host, port: e.hop.port, user: e.hop.user, hostKeyRefusal: e.state.refusal }];
 }

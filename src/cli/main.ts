@@ -10,7 +10,8 @@ import type { Writable } from 'node:stream';
 import { makePrompter } from './prompt.js';
 import { runScp } from './scp.js';
 import { runSftp } from './sftp.js';
-import { runSsh, type CliIo } from './ssh.js';
+import type { CliIo } from './io.js';
+import { runSsh } from './ssh.js';
 import { USAGE } from './ssh-args.js';
 
 const HELP = `puressh: an SSH client in pure TypeScript

@@ -4,12 +4,10 @@
  * behave exactly as in `puressh ssh`.
  */
 import type { SshClient } from '../client.js';
-import { describeFailure } from './failure.js';
-import type { HostKeyState } from './host-key.js';
+import { connectForCli } from './client-options.js';
+import { makeLog, type CliIo, type Log } from './io.js';
 import { resolveSettings, type SshSettings } from './settings.js';
 import { loadSshConfig } from './ssh-config.js';
-import { connectThroughJumps } from './jump.js';
-import { clientOptions, failureFor, makeLog, type CliIo, type Log } from './ssh.js';
 import { parseSshArgs, UsageError } from './ssh-args.js';
 
 export interface Connected {
@@ -34,15 +32,8 @@ export async function connectWithSshArgs(sshArgv: string[], io: CliIo): Promise<
   }
   const log = makeLog(io.stderr, settings);
   for (const n of notes) log.debug(n);
-  const state: HostKeyState = { refusal: [], passwordDisabled: false };
-  const ctx = { host: settings.host, port: settings.port, user: settings.user, hostKeyRefusal: state.refusal };
-  try {
-    const client = await connectThroughJumps(settings, io, state, (hop, hopState) => clientOptions(hop, io, log, hopState));
-    return { client, settings, log };
-  } catch (e) {
-    for (const line of describeFailure(...failureFor(e, ctx))) log.error(line);
-    return 255;
-  }
+  const connected = await connectForCli(settings, io, log);
+  return typeof connected === 'number' ? connected : { client: connected.client, settings, log };
 }
 
 /** "[user@]host:path" → parts; null when `spec` is a local path (no colon before any slash). */

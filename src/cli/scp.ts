@@ -14,7 +14,7 @@ import { nodeLocalFs } from '../sftp/node-fs.js';
 import { scpGetFile, scpPutFile } from '../sftp/scp.js';
 import { connectWithSshArgs, parseFlags, sshFlagsFrom, splitRemote } from './remote.js';
 import { SftpShell } from './sftp-shell.js';
-import type { CliIo } from './ssh.js';
+import type { CliIo } from './io.js';
 import { UsageError } from './ssh-args.js';
 
 export const SCP_USAGE = `usage: puressh scp [-COpqrv] [-c cipher] [-F ssh_config] [-i identity_file]

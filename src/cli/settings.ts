@@ -2,15 +2,23 @@
  * From parsed ssh arguments to the settings puressh connects with: OpenSSH's defaults,
  * `~` expansion, algorithm lists (with +/-/^ syntax), and the `-Q` lists.
  */
-import { DEFAULT_HOSTKEY_ALGORITHMS, KEY_TYPES, SUPPORTED_HOSTKEY_ALGORITHMS, signatureAlgorithmsForKeyType } from '../crypto/keys/index.js';
-import { DEFAULT_KEX, SUPPORTED_KEX } from '../kex/index.js';
-import { DEFAULT_CIPHERS, SUPPORTED_CIPHERS } from '../transport/cipher/index.js';
-import { SUPPORTED_COMPRESSIONS } from '../transport/compression.js';
-import { DEFAULT_MACS, SUPPORTED_MACS } from '../transport/mac/index.js';
-import type { AlgorithmPreferences } from '../client.js';
-import { applyAlgorithmSpec } from './algo-list.js';
-import { NODE_PREFERRED_CIPHERS } from '../node.js';
+import { KEY_TYPES, signatureAlgorithmsForKeyType } from '../crypto/keys/index.js';
+import {
+  DEFAULT_CIPHERS,
+  DEFAULT_HOSTKEY_ALGORITHMS,
+  DEFAULT_KEX,
+  DEFAULT_MACS,
+  NODE_PREFERRED_CIPHERS,
+  SUPPORTED_CIPHERS,
+  SUPPORTED_COMPRESSIONS,
+  SUPPORTED_HOSTKEY_ALGORITHMS,
+  SUPPORTED_KEX,
+  SUPPORTED_MACS,
+  type AlgorithmPreferences,
+} from '../node.js';
+import { applyAlgorithmSpec, matchWildcard } from './algo-list.js';
 import { expandHome, expandHostName, expandTokens, splitWords, type TokenValues } from './ssh-config.js';
+import { knownHostName } from './known-hosts.js';
 import { resolveSessionSettings, type SessionSettings } from './ssh-session.js';
 import { parseBytes, parsePort, parseTime, parseYesNo, UsageError, type SshArgs } from './ssh-args.js';
 
@@ -28,6 +36,12 @@ export interface SshSettings {
   identityFilesExplicit: boolean;
   userKnownHostsFiles: string[];
   globalKnownHostsFiles: string[];
+  /** the name host keys are looked up and recorded under: HostKeyAlias, or host / [host]:port */
+  knownHostsName: string;
+  /** HostKeyAlias as given (-G) */
+  hostKeyAlias: string | undefined;
+  /** IdentitiesOnly: authenticate with the identity files only, not the agent's other keys */
+  identitiesOnly: boolean;
   strictHostKeyChecking: StrictHostKeyChecking;
   hashKnownHosts: boolean;
   /** UpdateHostKeys: learn the server's other host keys (hostkeys-00) and add the proven ones */
@@ -51,13 +65,22 @@ export interface SshSettings {
   serverAliveCountMax: number | undefined;
   rekeyBytes: number | undefined;
   rekeySeconds: number | undefined;
+  /** -n / StdinNull (also implied by -f) */
   noStdin: boolean;
+  /** -f / ForkAfterAuthentication: go to the background once authenticated and forwarding */
+  forkAfterAuthentication: boolean;
   logLevel: LogLevel;
   verbose: number;
   /** pty, forwarding, -N, -W, escape character */
   session: SessionSettings;
   /** -J / ProxyJump: the hosts to go through, in order ([user@]host[:port] or ssh:// URIs); empty: direct */
   proxyJump: string[];
+  /** ProxyCommand: as written (for -G) and with its %-tokens expanded; null: none (connect over TCP) */
+  proxyCommand: { line: string; command: string } | null;
+  /** SendEnv: the names of local environment variables to send (wildcard patterns) */
+  sendEnv: string[];
+  /** SetEnv: NAME=VALUE pairs to send, in order */
+  setEnv: [string, string][];
   /** -F as given (undefined: the default files), handed on to the jump hosts' settings */
   configFile: string | null | undefined;
 }
@@ -75,7 +98,10 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
   const host = (hostName === undefined ? args.host : expandHostName(hostName, args.host)).toLowerCase();
   const port = o.has('port') ? parsePort(o.get('port')!) : 22;
   const user = o.get('user') ?? env.localUser;
+  const hostKeyAlias = o.get('hostkeyalias');
   const tokens: TokenValues = { host, originalHost: args.host, port, user, localUser: env.localUser, home: env.home };
+  if (hostKeyAlias !== undefined) tokens.hostKeyAlias = hostKeyAlias;
+  const command = remoteCommand(args.command, o.get('remotecommand'), tokens);
   /** `~`, then %-tokens and ${VAR}, as ssh expands IdentityFile, UserKnownHostsFile and IdentityAgent */
   const expandPath = (p: string, key: string): string => expandTokens(expandHome(p, env.home), tokens, key);
 
@@ -131,11 +157,14 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     host,
     port,
     user,
-    command: args.command.length ? args.command.join(' ') : null,
+    command,
     identityFiles,
     identityFilesExplicit: explicitIds,
     userKnownHostsFiles: files('userknownhostsfile', '~/.ssh/known_hosts ~/.ssh/known_hosts2'),
     globalKnownHostsFiles: files('globalknownhostsfile', '/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2'),
+    knownHostsName: hostKeyAlias ?? knownHostName(host, port),
+    hostKeyAlias,
+    identitiesOnly: yesNo('identitiesonly', false),
     strictHostKeyChecking: strictMap[strict]!,
     hashKnownHosts: yesNo('hashknownhosts', false),
     updateHostKeys: yesNo('updatehostkeys', false),
@@ -155,13 +184,73 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     serverAliveCountMax: o.has('serveralivecountmax') ? count('serveralivecountmax', 3) : undefined,
     rekeyBytes,
     rekeySeconds,
-    noStdin: args.noStdin,
+    noStdin: args.noStdin || yesNo('stdinnull', false) || yesNo('forkafterauthentication', false),
+    forkAfterAuthentication: yesNo('forkafterauthentication', false),
     logLevel: args.verbose > 0 ? 'DEBUG' : logLevel,
     verbose: args.verbose,
-    session: resolveSessionSettings(args.session, o),
+    session: sessionSettings(args, o),
     proxyJump: proxyJumps(o.get('proxyjump')),
+    proxyCommand: proxyCommand(o.get('proxycommand'), tokens),
+    sendEnv: [...args.sendEnv],
+    setEnv: setEnvPairs(o.get('setenv')),
     configFile: args.configFile,
   };
+}
+
+/** The remote command: the command line's words, else RemoteCommand (tokens expanded); both is an error, as in ssh. */
+function remoteCommand(words: readonly string[], configured: string | undefined, tokens: TokenValues): string | null {
+  const line = configured === undefined || configured.toLowerCase() === 'none' ? null : configured;
+  if (words.length && line !== null) throw new UsageError('Cannot execute command-line and remote command.');
+  if (words.length) return words.join(' ');
+  return line === null ? null : expandTokens(line, tokens, 'remotecommand');
+}
+
+/** Session settings, with ClearAllForwardings (no forwardings at all) and SessionType none (as -N). */
+function sessionSettings(args: SshArgs, o: ReadonlyMap<string, string>): SessionSettings {
+  const clear = o.has('clearallforwardings') && parseYesNo('clearallforwardings', o.get('clearallforwardings')!);
+  const type = (o.get('sessiontype') ?? 'default').toLowerCase();
+  if (type !== 'default' && type !== 'none') throw new UsageError(`command-line line 0: unsupported SessionType "${o.get('sessiontype')}" (puressh has no subsystem sessions from ssh)`);
+  const session = { ...args.session, forwards: clear ? [] : args.session.forwards, noCommand: args.session.noCommand || type === 'none' };
+  return resolveSessionSettings(session, o);
+}
+
+/** ProxyCommand's value: "none", or a command line whose tokens (%h %p %r %n ...) are expanded now. */
+function proxyCommand(value: string | undefined, tokens: TokenValues): SshSettings['proxyCommand'] {
+  if (value === undefined || value.toLowerCase() === 'none') return null;
+  return { line: value, command: expandTokens(value, tokens, 'proxycommand') };
+}
+
+/** SetEnv's value: blank-separated NAME=VALUE words (the first SetEnv line wins, as in ssh; a name given twice: the first). */
+function setEnvPairs(value: string | undefined): [string, string][] {
+  const out: [string, string][] = [];
+  for (const word of value === undefined ? [] : splitWords(value, 'setenv')) {
+    const eq = word.indexOf('=');
+    if (eq <= 0) throw new UsageError('command-line line 0: Invalid environment.');
+    const name = word.slice(0, eq);
+    if (!out.some(([n]) => n === name)) out.push([name, word.slice(eq + 1)]);
+  }
+  return out;
+}
+
+/**
+ * The "env" requests a session sends (RFC 4254 §6.4), as ssh's client_session2_setup does:
+ * each local variable whose name matches a SendEnv pattern, in environment order, then the
+ * SetEnv pairs. The server takes only the names its AcceptEnv lists.
+ */
+export function sessionEnvironment(settings: Pick<SshSettings, 'sendEnv' | 'setEnv'>, environ: NodeJS.ProcessEnv, debug?: (line: string) => void): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (settings.sendEnv.length) {
+    for (const [name, value] of Object.entries(environ)) {
+      if (value === undefined || !settings.sendEnv.some((p) => matchWildcard(name, p))) continue;
+      debug?.(`Sending env ${name} = ${value}`);
+      env[name] = value;
+    }
+  }
+  for (const [name, value] of settings.setEnv) {
+    debug?.(`Setting env ${name} = ${value}`);
+    env[name] = value;
+  }
+  return env;
 }
 
 /** ProxyJump's value: "none", or comma-separated jump hosts. */
@@ -195,6 +284,8 @@ export function dumpConfig(originalHost: string, s: SshSettings): string {
     `stricthostkeychecking ${s.strictHostKeyChecking}`,
     `updatehostkeys ${yn(s.updateHostKeys)}`,
     `exitonforwardfailure ${yn(s.session.exitOnForwardFailure)}`,
+    `forkafterauthentication ${yn(s.forkAfterAuthentication)}`,
+    `stdinnull ${yn(s.noStdin)}`,
     `requesttty ${{ yes: 'true', no: 'false', force: 'force', auto: 'auto' }[s.session.requestTty]}`,
     `loglevel ${s.logLevel}`,
     `numberofpasswordprompts ${s.numberOfPasswordPrompts}`,
@@ -223,6 +314,12 @@ export function dumpConfig(originalHost: string, s: SshSettings): string {
     lines.push(f.kind === 'D' ? `${kw} ${listen}` : `${kw} ${listen} ${f.path ?? `[${f.host}]:${f.port}`}`);
   }
   if (s.proxyJump.length) lines.push(`proxyjump ${s.proxyJump.join(',')}`);
+  if (s.proxyCommand) lines.push(`proxycommand ${s.proxyCommand.line}`);
+  for (const p of s.sendEnv) lines.push(`sendenv ${p}`);
+  if (s.hostKeyAlias !== undefined) lines.push(`hostkeyalias ${s.hostKeyAlias}`);
+  lines.push(`identitiesonly ${yn(s.identitiesOnly)}`);
+  lines.push(`sessiontype ${s.session.noCommand ? 'none' : 'default'}`);
+  for (const [name, value] of s.setEnv) lines.push(`setenv ${name}=${value}`);
   if (s.rekeyBytes !== undefined || s.rekeySeconds !== undefined) lines.push(`rekeylimit ${s.rekeyBytes ?? 0} ${s.rekeySeconds ?? 0}`);
   return lines.join('\n') + '\n';
 }

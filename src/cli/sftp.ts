@@ -12,7 +12,7 @@ import { SshError } from '../errors.js';
 import { isDirectory } from '../sftp/attrs.js';
 import { connectWithSshArgs, parseFlags, sshFlagsFrom, splitRemote } from './remote.js';
 import { SftpShell } from './sftp-shell.js';
-import type { CliIo } from './ssh.js';
+import type { CliIo } from './io.js';
 import { parseDestination, UsageError } from './ssh-args.js';
 
 export const SFTP_USAGE = `usage: puressh sftp [-Cpqrv] [-B buffer_size] [-b batchfile] [-c cipher] [-F ssh_config]

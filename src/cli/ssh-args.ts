@@ -8,13 +8,14 @@
  *   identity files accumulate.
  */
 
+import { matchWildcard } from './algo-list.js';
 import type { SessionArgs } from './ssh-session.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const USAGE = `usage: puressh ssh [-46ACGNnqTtVv] [-c cipher_spec] [-D [bind_address:]port]
+export const USAGE = `usage: puressh ssh [-46ACfGNnqTtVv] [-c cipher_spec] [-D [bind_address:]port]
            [-e escape_char] [-F configfile] [-i identity_file] [-J destination]
            [-L address] [-l login_name] [-m mac_spec] [-o option] [-p port]
            [-Q query_option] [-R address] [-W host:port]
@@ -57,6 +58,15 @@ export const SUPPORTED_OPTIONS = new Set([
   'escapechar',
   'updatehostkeys',
   'proxyjump',
+  'sendenv',
+  'setenv',
+  'proxycommand',
+  'forkafterauthentication',
+  'stdinnull',
+  'hostkeyalias',
+  'clearallforwardings',
+  'remotecommand',
+  'sessiontype',
 ]);
 
 /** Old names OpenSSH still accepts. */
@@ -64,21 +74,30 @@ const ALIASES: Record<string, string> = {
   pubkeyacceptedkeytypes: 'pubkeyacceptedalgorithms',
 };
 
-/** Accepted and ignored: they make no difference to what puressh does today. */
+/**
+ * Accepted and ignored, because they do not apply to puressh (README "ssh_config keywords
+ * that are ignored" lists them, with why): GSSAPI (no Kerberos: ssh too skips the method
+ * without credentials), connection sharing (each run makes its own connection, as ssh does
+ * with no master running), checks and output puressh does not do (CheckHostIP,
+ * VerifyHostKeyDNS, VisualHostKey), socket and logging details (AddressFamily, TCPKeepAlive,
+ * IPQoS, SyslogFacility), X11 (never forwarded), and the ~C command line (not offered).
+ */
 export const IGNORED_OPTIONS = new Set([
-  'checkhostip',
-  'addressfamily',
-  'forwardx11',
+  'gssapiauthentication',
+  'gssapidelegatecredentials',
   'controlmaster',
   'controlpath',
   'controlpersist',
-  'gssapiauthentication',
-  'visualhostkey',
-  'hostkeyalias',
-  'tcpkeepalive',
-  'clearallforwardings',
-  'sendenv',
+  'checkhostip',
   'verifyhostkeydns',
+  'visualhostkey',
+  'addressfamily',
+  'tcpkeepalive',
+  'ipqos',
+  'syslogfacility',
+  'forwardx11',
+  'forwardx11trusted',
+  'enableescapecommandline',
 ]);
 
 export interface SshArgs {
@@ -100,6 +119,8 @@ export interface SshArgs {
   options: Map<string, string>;
   /** -i and IdentityFile, in order */
   identityFiles: string[];
+  /** SendEnv patterns, accumulated over every line (`-pattern` removes earlier ones) */
+  sendEnv: string[];
   /** notes about accepted-but-ignored flags and options (printed with -v) */
   notes: string[];
   /** -t count, -N, -L/-R/-D, -W (resolved in ssh-session.ts) */
@@ -110,7 +131,7 @@ export interface SshArgs {
   printConfig: boolean;
 }
 
-const NO_ARG = new Set(['4', '6', 'A', 'C', 'G', 'N', 'n', 'q', 'T', 't', 'V', 'v', 'a', 'x', 'k']);
+const NO_ARG = new Set(['4', '6', 'A', 'C', 'f', 'G', 'N', 'n', 'q', 'T', 't', 'V', 'v', 'a', 'x', 'k']);
 const WITH_ARG = new Set(['c', 'D', 'e', 'F', 'i', 'J', 'L', 'l', 'm', 'o', 'p', 'Q', 'R', 'W']);
 
 /** Parse "Name=Value" or "Name Value" as ssh's -o does. */
@@ -119,6 +140,39 @@ export function parseOption(text: string): [string, string] {
   if (!m || m[2] === '') throw new UsageError(`command-line line 0: no argument after keyword "${text.trim()}"`);
   const key = m[1]!.toLowerCase();
   return [ALIASES[key] ?? key, unquote(m[2]!)];
+}
+
+/**
+ * Words as OpenSSH's argv_split reads a config line: separated by blanks; `"` or `'` quote
+ * anywhere in a word; a backslash escapes a quote, a backslash or (unquoted) a blank. An
+ * unterminated quote is an error.
+ */
+export function splitWords(s: string, where: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < s.length) {
+    while (s[i] === ' ' || s[i] === '\t') i++;
+    if (i >= s.length) break;
+    let word = '';
+    let quote = '';
+    for (; i < s.length; i++) {
+      const c = s[i]!;
+      const next = s[i + 1];
+      if (c === '\\' && (next === "'" || next === '"' || next === '\\' || (quote === '' && next === ' '))) word += s[++i];
+      else if (quote === '' && (c === ' ' || c === '\t')) break;
+      else if (quote === '' && (c === '"' || c === "'")) quote = c;
+      else if (quote !== '' && c === quote) quote = '';
+      else word += c;
+    }
+    if (quote !== '') throw new UsageError(`${where}: invalid quotes`);
+    out.push(word);
+  }
+  return out;
+}
+
+/** A word written so that splitWords reads it back unchanged. */
+export function quoteWord(word: string): string {
+  return /[ \t"'\\]/.test(word) || word === '' ? `"${word.replace(/["'\\]/g, '\\$&')}"` : word;
 }
 
 function unquote(v: string): string {
@@ -138,6 +192,7 @@ export function parseSshArgs(argv: readonly string[]): SshArgs {
     version: false,
     options: new Map(),
     identityFiles: [],
+    sendEnv: [],
     notes: [],
     session: { tty: 0, noCommand: false, forwards: [], stdioForward: null },
     printConfig: false,
@@ -194,10 +249,29 @@ function setOption(out: SshArgs, key: string, value: string): void {
   if (key === 'identityfile') {
     // as ssh, a file named twice is tried once
     if (!out.identityFiles.includes(value)) out.identityFiles.push(value);
+  } else if (key === 'sendenv') {
+    addSendEnv(out.sendEnv, value);
   } else if (FORWARD_KEYWORDS[key]) {
     const f = { kind: FORWARD_KEYWORDS[key]!, spec: forwardSpec(value) };
     if (!out.session.forwards.some((g) => g.kind === f.kind && g.spec === f.spec)) out.session.forwards.push(f);
+  } else if (key === 'proxyjump' && out.options.has('proxycommand')) {
+    // ssh_config(5): whichever of ProxyJump and ProxyCommand comes first prevents the other
+    // (ProxyCommand none too; but OpenSSH 9.2 lets a ProxyCommand follow ProxyJump none)
+  } else if (key === 'proxycommand' && (out.options.get('proxyjump') ?? 'none').toLowerCase() !== 'none') {
+    // see above
   } else if (!out.options.has(key)) out.options.set(key, value);
+}
+
+/**
+ * SendEnv: patterns add up over all lines; `-pattern` removes the patterns collected so far
+ * that it matches (OpenSSH's readconf.c rm_env), e.g. `SendEnv -LC_*` undoes `SendEnv LC_*`.
+ */
+function addSendEnv(list: string[], value: string): void {
+  for (const word of splitWords(value, 'sendenv')) {
+    if (word.includes('=')) throw new UsageError(`command-line line 0: Invalid environment name.`);
+    if (!word.startsWith('-')) list.push(word);
+    else for (let i = list.length - 1; i >= 0; i--) if (matchWildcard(list[i]!, word.slice(1))) list.splice(i, 1);
+  }
 }
 
 /** LocalForward, RemoteForward and DynamicForward: the -L, -R and -D of a config file. */
@@ -236,6 +310,10 @@ function applyFlag(out: SshArgs, flag: string, set: (k: string, v: string) => vo
       break;
     case 'n':
       out.noStdin = true;
+      set('stdinnull', 'yes');
+      break;
+    case 'f':
+      set('forkafterauthentication', 'yes');
       break;
     case 'V':
       out.version = true;

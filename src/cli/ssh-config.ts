@@ -20,7 +20,12 @@ import { createHash } from 'node:crypto';
 import { hostname as localHostname } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { matchWildcard } from './algo-list.js';
-import { applyConfigLine, UsageError, type SshArgs } from './ssh-args.js';
+import { applyConfigLine, quoteWord, splitWords, UsageError, type SshArgs } from './ssh-args.js';
+
+export { splitWords };
+
+/** Keywords whose value is a list of words: even one word is passed quoted, so that blanks in it survive. */
+const LIST_KEYWORDS = new Set(['sendenv', 'setenv', 'userknownhostsfile', 'globalknownhostsfile']);
 
 /** OpenSSH's READCONF_MAX_DEPTH: Include may nest this deep. */
 const MAX_DEPTH = 16;
@@ -127,8 +132,8 @@ function readLines(text: string, path: string, st: ReadState): boolean {
       default:
         if (active) {
           if (args.length === 0) throw new UsageError(`${where}: no argument after keyword "${keyword}"`);
-          // one argument as it is; several joined, quoted where they hold blanks (splitWords reads them back)
-          st.apply(keyword, args.length === 1 ? args[0]! : args.map((a) => (/[ \t]/.test(a) ? `"${a}"` : a)).join(' '), where);
+          // one argument as it is; several (or a list keyword's), joined and quoted where needed (splitWords reads them back)
+          st.apply(keyword, args.length === 1 && !LIST_KEYWORDS.has(keyword) ? args[0]! : args.map(quoteWord).join(' '), where);
         }
     }
   }
@@ -142,28 +147,6 @@ export function splitLine(line: string, where: string): [string, string[]] | nul
   const m = /^([^\s=]+)(?:\s*=\s*|\s+|$)/.exec(s);
   if (!m) throw new UsageError(`${where}: Bad configuration option: ${s}`);
   return [m[1]!.toLowerCase(), splitWords(s.slice(m[0].length), where)];
-}
-
-/** Words separated by blanks; "double quotes" keep blanks; an unterminated quote is an error. */
-export function splitWords(s: string, where: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i < s.length) {
-    while (s[i] === ' ' || s[i] === '\t') i++;
-    if (i >= s.length) break;
-    let word = '';
-    if (s[i] === '"') {
-      const end = s.indexOf('"', i + 1);
-      if (end < 0) throw new UsageError(`${where}: invalid quotes`);
-      word = s.slice(i + 1, end);
-      i = end + 1;
-      if (i < s.length && s[i] !== ' ' && s[i] !== '\t') throw new UsageError(`${where}: invalid quotes`);
-    } else {
-      while (i < s.length && s[i] !== ' ' && s[i] !== '\t') word += s[i++];
-    }
-    out.push(word);
-  }
-  return out;
 }
 
 /**
@@ -280,8 +263,10 @@ export function expandHome(path: string, home: string): string {
 export interface TokenValues {
   /** %h: the remote host name (HostName applied) */
   host: string;
-  /** %n: the host as given on the command line (also %k: puressh has no HostKeyAlias) */
+  /** %n: the host as given on the command line */
   originalHost: string;
+  /** %k: HostKeyAlias (default: %n) */
+  hostKeyAlias?: string;
   /** %p */
   port: number;
   /** %r */
@@ -319,7 +304,8 @@ export function expandTokens(value: string, t: TokenValues, keyword: string, whe
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const ch = value[i]!;
-    if (ch === '$' && value[i + 1] === '{' && !hostOnly) {
+    // ProxyCommand's ${VAR} is left to the shell that runs it
+    if (ch === '$' && value[i + 1] === '{' && !hostOnly && keyword !== 'proxycommand') {
       const end = value.indexOf('}', i + 2);
       if (end < 0) throw new UsageError(`${where}: ${keyword}: unterminated \${`);
       const name = value.slice(i + 2, end);
@@ -339,7 +325,7 @@ export function expandTokens(value: string, t: TokenValues, keyword: string, whe
   return out;
 }
 
-/** ssh_config(5) TOKENS (puressh has no HostKeyAlias or ProxyJump: %k is %n, %j is empty). */
+/** ssh_config(5) TOKENS (%j, the ProxyJump hosts, is empty: as in ssh for the destination's own connection). */
 function tokenValue(k: string, t: TokenValues): string | undefined {
   switch (k) {
     case '%':
@@ -347,8 +333,9 @@ function tokenValue(k: string, t: TokenValues): string | undefined {
     case 'h':
       return t.host;
     case 'n':
-    case 'k':
       return t.originalHost;
+    case 'k':
+      return t.hostKeyAlias ?? t.originalHost;
     case 'p':
       return String(t.port);
     case 'r':

@@ -349,15 +349,18 @@ export interface SessionIo {
  */
 export async function withSessionFeatures(
   client: SshClient,
-  settings: { session: SessionSettings; command: string | null; host: string },
+  settings: { session: SessionSettings; command: string | null; host: string; env?: Record<string, string> },
   io: SessionIo,
   log: SessionLog,
   plain: () => Promise<number>,
+  onReady?: () => void,
 ): Promise<number> {
   const s = settings.session;
   const forwards = await startForwards(client, s.forwards, s.exitOnForwardFailure, log);
   try {
     if (!forwards.ok && s.exitOnForwardFailure) return 255;
+    // -f: the foreground process may go now (authenticated, forwardings up)
+    onReady?.();
     if (s.stdioForward) return await runStdioForward(client, s.stdioForward, io.stdin, io.stdout, log);
     if (s.noCommand) {
       // -N: forward until the connection ends.
@@ -369,7 +372,7 @@ export async function withSessionFeatures(
     if (wantTty(s.requestTty, settings.command !== null, stdin.isTTY === true, log)) {
       return await runInteractive(
         client,
-        { command: settings.command, term: process.env.TERM || 'vt100', escapeChar: s.escapeChar, host: settings.host },
+        { command: settings.command, term: process.env.TERM || 'vt100', escapeChar: s.escapeChar, host: settings.host, env: settings.env },
         stdin,
         io.stdout as TtyOut,
         io.stderr,

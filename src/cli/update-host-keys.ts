@@ -5,7 +5,7 @@
  */
 import type { SshClient } from '../client.js';
 import { keyLabel } from './host-key.js';
-import { addKnownHost, knownHostName, lookupKnownHosts } from './known-hosts.js';
+import { addKnownHost, lookupKnownHosts } from './known-hosts.js';
 import type { SshSettings } from './settings.js';
 
 interface UpdateLog {
@@ -16,7 +16,7 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.leng
 
 export async function updateKnownHostKeys(client: SshClient, settings: SshSettings, log: UpdateLog): Promise<number> {
   const offered = await client.hostKeyUpdates.received;
-  const name = knownHostName(settings.host, settings.port);
+  const name = settings.knownHostsName;
   const known = lookupKnownHosts([...settings.userKnownHostsFiles, ...settings.globalKnownHostsFiles], name).filter((k) => k.marker === null);
   const fresh = offered.filter((k) => !known.some((e) => sameBytes(e.blob, k.blob)));
   for (const k of fresh) log.debug(`Learned new hostkey: ${keyLabel(k.type)} ${k.fingerprint}`);

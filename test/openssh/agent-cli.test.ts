@@ -48,7 +48,8 @@ describe('puressh ssh CLI: agent and keyboard-interactive', function () {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const common = () => ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'IdentitiesOnly=yes', '-p', String(sshd.port)];
+  // (no IdentitiesOnly: with it, as in ssh, the agent's keys would not be offered; HOME has no key files)
+  const common = () => ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-p', String(sshd.port)];
   const target = () => `${sshd.user}@127.0.0.1`;
 
   it('-A with the agent from $SSH_AUTH_SOCK: the remote ssh-add -l lists the local keys', async () => {

@@ -8,7 +8,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/ssh.js';
+import type { CliIo } from '../../src/cli/io.js';
 import { startOpenSshSftp, type SftpServer } from '../support/sftp-servers.js';
 
 interface Run {

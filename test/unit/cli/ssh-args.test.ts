@@ -3,7 +3,8 @@
  * right after the destination, the command starts at the next word; algorithm list syntax.
  */
 import { expect } from 'chai';
-import { parseDestination, parseOption, parseSshArgs, parseTime, parseBytes, UsageError } from '../../../src/cli/ssh-args.js';
+import { readFileSync } from 'node:fs';
+import { IGNORED_OPTIONS, parseDestination, parseOption, parseSshArgs, parseTime, parseBytes, splitWords, SUPPORTED_OPTIONS, UsageError } from '../../../src/cli/ssh-args.js';
 import { applyAlgorithmSpec, AlgorithmSpecError, matchWildcard } from '../../../src/cli/algo-list.js';
 import { preferKnownHostKeyTypes, queryList, resolveSettings } from '../../../src/cli/settings.js';
 import { DEFAULT_CIPHERS, SUPPORTED_CIPHERS } from '../../../src/transport/cipher/index.js';
@@ -134,5 +135,26 @@ describe('cli: settings', () => {
     expect(queryList('key')).to.include('ssh-ed25519');
     expect(queryList('compression')).to.deep.equal(['none', 'zlib@openssh.com', 'zlib']);
     expect(queryList('nonsense')).to.equal(null);
+  });
+
+  it('SendEnv adds up; -pattern removes the patterns it matches; SetEnv: the first line wins', () => {
+    const a = parseSshArgs(['-o', 'SendEnv=LANG LC_* X', '-o', 'SendEnv=-LC_* -Y', '-o', 'SetEnv=A=1', '-o', 'SetEnv=B=2', 'h']);
+    expect(a.sendEnv).to.deep.equal(['LANG', 'X']);
+    const s = resolveSettings(a, env);
+    expect(s.setEnv).to.deep.equal([['A', '1']]);
+    expect(() => settings('-o', 'SetEnv=NOVALUE', 'h')).to.throw(UsageError, 'Invalid environment.');
+  });
+
+  it('splits words as OpenSSH\'s argv_split: quotes anywhere, backslash escapes, unterminated quote refused', () => {
+    expect(splitWords(`a"b c"d 'e f' g\\ h i\\"j`, 'x')).to.deep.equal(['ab cd', 'e f', 'g h', 'i"j']);
+    expect(() => splitWords('"open', 'cfg line 2')).to.throw(UsageError, 'cfg line 2: invalid quotes');
+  });
+
+  it('the ignored keywords are the ones the README names, and none is also acted on', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('accepted and ignored because they do not'), readme.indexOf('- Identities:'));
+    const named = [...section.matchAll(/`([A-Za-z0-9]+)`/g)].map((m) => m[1]!.toLowerCase());
+    expect(new Set(named)).to.deep.equal(IGNORED_OPTIONS);
+    for (const k of IGNORED_OPTIONS) expect(SUPPORTED_OPTIONS.has(k), k).to.equal(false);
   });
 });
