@@ -45,20 +45,13 @@ import type { ByteStream } from './transport/stream.js';
 import { Transport } from './transport/transport.js';
 import { SftpClient, type SftpClientOptions } from './sftp/client.js';
 import { scpGet, scpPut, type ScpFileInfo, type ScpPutOptions } from './sftp/scp.js';
+import type { LocalFs } from './sftp/local.js';
+import type { HostKeyInfo } from './crypto/keys/types.js';
 
 export { Channel, type ExitStatus } from './connection/channel.js';
 export { Session, type ExecOptions } from './connection/session.js';
 
-export interface HostKeyInfo {
-  /** key type, e.g. "ssh-ed25519" */
-  type: string;
-  /** the negotiated host key signature algorithm, e.g. "rsa-sha2-512" */
-  algorithm: string;
-  /** SSH wire blob of the public key */
-  blob: Uint8Array;
-  /** "SHA256:<base64>" as ssh-keygen -l prints it */
-  fingerprint: string;
-}
+export type { HostKeyInfo } from './crypto/keys/types.js';
 
 export interface AlgorithmPreferences {
   kex?: string[];
@@ -125,6 +118,8 @@ export interface ClientOptions {
   onBanner?: (text: string) => void;
   /** cipher/MAC implementations: the Node entry point defaults to node:crypto, the universal one to pure JS */
   crypto?: CryptoProvider;
+  /** local file access for SFTP get/put (`sftp()`): the Node entry point defaults to node:fs, the universal one has none */
+  localFs?: LocalFs;
   /** RFC 4419 group sizes */
   gexMin?: number;
   gexPreferred?: number;
@@ -181,6 +176,7 @@ export class SshClient {
     /** the methods the server listed at the first failed attempt (RFC 4252 §5.2); empty when none failed */
     readonly serverAuthMethods: string[],
     private readonly debug?: (line: string) => void,
+    private readonly localFs?: LocalFs,
   ) {
     this.forwarding = new Forwarding(connection);
     this.hostKeyUpdates = new HostKeyUpdates(connection, transport.sessionId!, transport.negotiated!.hostKey, debug);
@@ -240,7 +236,7 @@ export class SshClient {
       transport.markAuthenticated();
       const connection = new Connection(transport, { operationTimeout: options.operationTimeout });
       void transport.closed.then((err) => connection.shutdown(err ?? new SshError('SOCKET_DISCONNECT', 'connection closed')));
-      const client = new SshClient(transport, connection, hostKey!, auth.method, auth.serverMethods, options.debug);
+      const client = new SshClient(transport, connection, hostKey!, auth.method, auth.serverMethods, options.debug, options.localFs);
       if (options.forwardAgent && options.agent) client.forwardAgentTo = options.agent;
       if (options.keepaliveInterval) client.setKeepalive({ interval: options.keepaliveInterval, countMax: options.keepaliveCountMax });
       return client;
@@ -354,7 +350,7 @@ export class SshClient {
       await ch.close().catch(() => {});
       throw new SshError('CHANNEL_REQUEST_DENIED', 'the server refused the sftp subsystem');
     }
-    return SftpClient.open(ch, { serverVersion: this.transport.serverVersion, ...options });
+    return SftpClient.open(ch, { serverVersion: this.transport.serverVersion, localFs: this.localFs, ...options });
   }
 
   /** Download one file with SCP (`scp -f`); its bytes go to `sink` in order. */
