@@ -116,7 +116,7 @@ export interface ClientOptions {
   random?: RandomSource;
   /** the USERAUTH_BANNER text, when the server sends one */
   onBanner?: (text: string) => void;
-  /** cipher/MAC implementations: the Node entry point defaults to node:crypto, the universal one to pure JS */
+  /** cipher, MAC and public-key implementations: the Node entry point defaults to node:crypto, the universal one to pure JS */
   crypto?: CryptoProvider;
   /** local file access for SFTP get/put (`sftp()`): the Node entry point defaults to node:fs, the universal one has none */
   localFs?: LocalFs;
