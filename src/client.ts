@@ -43,20 +43,13 @@ import type { KexInitLists } from './transport/negotiate.js';
 import type { ByteStream } from './transport/stream.js';
 import { SftpClient, type SftpClientOptions } from './sftp/client.js';
 import { scpGet, scpPut, type ScpFileInfo, type ScpPutOptions } from './sftp/scp.js';
+import type { LocalFs } from './sftp/local.js';
+import type { HostKeyInfo } from './crypto/keys/types.js';
 
 export { Channel, type ExitStatus } from './connection/channel.js';
 export { Session, type ExecOptions } from './connection/session.js';
 
-export interface HostKeyInfo {
-  /** key type, e.g. "ssh-ed25519" */
-  type: string;
-  /** the negotiated host key signature algorithm, e.g. "rsa-sha2-512" */
-  algorithm: string;
-  /** SSH wire blob of the public key */
-  blob: Uint8Array;
-  /** "SHA256:<base64>" as ssh-keygen -l prints it */
-  fingerprint: string;
-}
+export type { HostKeyInfo } from './crypto/keys/types.js';
 
 export interface AlgorithmPreferences {
   kex?: string[];
@@ -121,8 +114,10 @@ export interface ClientOptions {
   random?: RandomSource;
   /** the USERAUTH_BANNER text, when the server sends one */
   onBanner?: (text: string) => void;
-  /** cipher/MAC implementations: the Node entry point defaults to node:crypto, the universal one to pure JS */
+  /** cipher, MAC and public-key implementations: the Node entry point defaults to node:crypto, the universal one to pure JS */
   crypto?: CryptoProvider;
+  /** local file access for SFTP get/put (`sftp()`): the Node entry point defaults to node:fs, the universal one has none */
+  localFs?: LocalFs;
   /** RFC 4419 group sizes */
   gexMin?: number;
   gexPreferred?: number;
@@ -170,6 +165,7 @@ export class SshClient {
     /** the methods the server listed at the first failed attempt (RFC 4252 §5.2); empty when none failed */
     readonly serverAuthMethods: string[],
     private readonly debug?: (line: string) => void,
+    private readonly localFs?: LocalFs,
   ) {
     this.forwarding = new Forwarding(connection);
     this.hostKeyUpdates = new HostKeyUpdates(connection, transport.sessionId!, transport.negotiated!.hostKey, debug);
@@ -231,7 +227,7 @@ export class SshClient {
       });
       const auth = await userauth.run(methods, { queryMethods: options.queryAuthMethods });
       const connection = userauth.finish({ operationTimeout: options.operationTimeout });
-      const client = new SshClient(transport, connection, hostKey!, auth.method, auth.serverMethods, options.debug);
+      const client = new SshClient(transport, connection, hostKey!, auth.method, auth.serverMethods, options.debug, options.localFs);
       if (options.forwardAgent && options.agent) client.forwardAgentTo = options.agent;
       if (options.keepaliveInterval) client.setKeepalive({ interval: options.keepaliveInterval, countMax: options.keepaliveCountMax });
       return client;
@@ -345,7 +341,7 @@ export class SshClient {
       await ch.close().catch(() => {});
       throw new SshError('CHANNEL_REQUEST_DENIED', 'the server refused the sftp subsystem');
     }
-    return SftpClient.open(ch, { serverVersion: this.transport.serverVersion, ...options });
+    return SftpClient.open(ch, { serverVersion: this.transport.serverVersion, localFs: this.localFs, ...options });
   }
 
   /** Download one file with SCP (`scp -f`); its bytes go to `sink` in order. */

@@ -18,6 +18,7 @@ export { HostKeyUpdates, type ServerHostKey } from './connection/hostkeys.js';
 export type { ByteStream } from './transport/stream.js';
 export * from './errors.js';
 export { parsePrivateKey, parsePublicKeyBlob, parsePublicKeyLine, DEFAULT_HOSTKEY_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS } from './crypto/keys/index.js';
+export type { PrivateKeyOptions } from './crypto/keys/index.js';
 export type { PrivateKey, PublicKey } from './crypto/keys/types.js';
 export { fingerprintSHA256, fingerprintMD5, hostKeyHash } from './crypto/fingerprint.js';
 export { DEFAULT_KEX, SUPPORTED_KEX } from './kex/index.js';

@@ -4,13 +4,11 @@
 import { SshClient, type ClientOptions } from './client.js';
 import { connectTcp, socketStream } from './node-stream.js';
 import type { ByteStream } from './transport/stream.js';
-import { SftpClient } from './sftp/client.js';
 import { nodeLocalFs } from './sftp/node-fs.js';
 import { nodeProvider } from './crypto/node/index.js';
-import { ed25519PublicFromSeed, NODE_PUBLIC_KEY_OPS } from './crypto/node/pubkey.js';
-import { Ed25519PrivateKey } from './crypto/keys/ed25519.js';
-import { EcdsaPrivateKey } from './crypto/keys/ecdsa.js';
 import { pureProvider, type CryptoProvider } from './crypto/provider.js';
+import { parsePrivateKey as parsePrivateKeyWith, type PrivateKeyOptions } from './crypto/keys/index.js';
+import type { PrivateKey } from './crypto/keys/types.js';
 
 export * from './index.js';
 export { socketStream, connectTcp } from './node-stream.js';
@@ -19,11 +17,6 @@ export { commandStream, type CommandStreamOptions } from './node-command-stream.
 // SFTP on Node: get/put use node:fs unless told otherwise; streams over remote files.
 export { nodeLocalFs } from './sftp/node-fs.js';
 export { createReadStream as sftpReadStream, createWriteStream as sftpWriteStream, type SftpReadStreamOptions, type SftpWriteStreamOptions } from './sftp/node-streams.js';
-SftpClient.defaultLocalFs = nodeLocalFs;
-// Private keys get their public half from OpenSSL: noble's first derivation on a curve
-// builds a base-point table (25-60 ms, kept in the heap for good; bench/README.md).
-Ed25519PrivateKey.publicFromSeed = ed25519PublicFromSeed;
-EcdsaPrivateKey.publicFromScalar = (curve, d) => NODE_PUBLIC_KEY_OPS.ecdhPublic(curve, d);
 export { channelDuplex, channelStderr, channelStreams, type ChannelDuplexOptions } from './connection/node-stream.js';
 export {
   pipeChannel,
@@ -43,6 +36,16 @@ export { nodeProvider } from './crypto/node/index.js';
 export { loadKnownHosts, saveKnownHosts, addKnownHost, fileHostKeyVerifier, writeFileAtomic } from './knownhosts/file.js';
 export { nodeAgent, unixSocketAgent } from './auth/agent/node.js';
 export { pureProvider } from './crypto/provider.js';
+
+/**
+ * parsePrivateKey of the universal entry, with the node:crypto provider by default: the key's
+ * public half then comes from OpenSSL (noble's first derivation on a curve builds a base-point
+ * table: 25-60 ms, kept in the heap for good; bench/README.md). `options` as a string is the passphrase.
+ */
+export function parsePrivateKey(text: string | Uint8Array, options?: string | PrivateKeyOptions): PrivateKey {
+  const o = typeof options === 'string' ? { passphrase: options } : options;
+  return parsePrivateKeyWith(text, { ...o, provider: o?.provider ?? nodeProvider });
+}
 
 export interface NodeConnectOptions extends Omit<ClientOptions, 'crypto'> {
   /** 'node' (default): bulk crypto over node:crypto; 'pure': the noble JS code; or a provider */
@@ -78,5 +81,5 @@ export async function connect(options: NodeConnectOptions): Promise<SshClient> {
   // Default cipher order follows the provider: with OpenSSL's AES, GCM is several times
   // faster than chacha20-poly1305 (Node has no Poly1305); in pure JS it is the reverse.
   const algorithms = crypto === nodeProvider && !options.algorithms?.cipher ? { ...options.algorithms, cipher: [...NODE_PREFERRED_CIPHERS] } : options.algorithms;
-  return SshClient.connect(stream, { ...options, crypto, algorithms });
+  return SshClient.connect(stream, { ...options, crypto, algorithms, localFs: options.localFs ?? nodeLocalFs });
 }

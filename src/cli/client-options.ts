@@ -12,6 +12,7 @@ import type { KbdResponder } from '../auth/keyboard-interactive.js';
 import type { AuthContext, AuthMethod, AuthOutcome } from '../auth/types.js';
 import { passwordMethod } from '../auth/password.js';
 import { DEFAULT_HOSTKEY_ALGORITHMS, parsePrivateKey, type PrivateKey } from '../crypto/keys/index.js';
+import { nodeProvider } from '../crypto/node/index.js';
 import { KeyError } from '../errors.js';
 import type { NodeConnectOptions } from '../node.js';
 import type { SshClient } from '../client.js';
@@ -107,7 +108,7 @@ async function loadIdentities(settings: SshSettings, prompt: Prompter, log: Log)
     let passphrase: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        keys.push(parsePrivateKey(text, passphrase));
+        keys.push(parsePrivateKey(text, { passphrase, provider: nodeProvider }));
         log.debug(`Will attempt key: ${path}`);
         break;
       } catch (e) {
@@ -157,7 +158,7 @@ function hostbasedIdentity(localUser: string, log: Log): HostbasedOptions | null
   for (const t of ['ed25519', 'ecdsa', 'rsa']) {
     const path = `/etc/ssh/ssh_host_${t}_key`;
     try {
-      return { key: parsePrivateKey(readFileSync(path, 'utf8')), localHost: `${hostname()}.`, localUser };
+      return { key: parsePrivateKey(readFileSync(path, 'utf8'), { provider: nodeProvider }), localHost: `${hostname()}.`, localUser };
     } catch (e) {
       log.debug(`hostbased: cannot use ${path}: ${(e as Error).message}`);
     }

@@ -1,14 +1,13 @@
 /**
- * Where the packet layer gets its cipher and MAC implementations (issue: performance).
- * The pure provider is the registries of noble-based modules (the default everywhere, the
- * only one in a browser); the Node entry point layers node:crypto implementations on top.
- * A provider only changes how an algorithm is computed, never which algorithms exist.
+ * The one place where implementations are swapped: a connection's cipher and MAC states,
+ * its public-key arithmetic (kex, signatures, deriving the public half of a private key).
+ * The pure provider swaps nothing: the built-in noble/BigInt code computes everything (the
+ * default everywhere, the only choice in a browser); the Node entry point passes the
+ * node:crypto provider. A provider only changes how an algorithm is computed, never which
+ * algorithms exist or their sizes: those are the transport's descriptors.
  */
-import { SshError } from '../errors.js';
-import { getCipher } from '../transport/cipher/index.js';
-import type { CipherAlgorithm } from '../transport/cipher/types.js';
-import { getMac } from '../transport/mac/index.js';
-import type { MacAlgorithm } from '../transport/mac/types.js';
+import type { CipherAlgorithm } from './cipher-types.js';
+import type { MacAlgorithm } from './mac-types.js';
 
 /** NIST curves by their SSH identifier (RFC 5656 §10.1). */
 export type NistCurve = 'nistp256' | 'nistp384' | 'nistp521';
@@ -56,6 +55,8 @@ export interface PublicKeyOps {
    * group (the caller then computes in BigInt).
    */
   dhGroup(p: bigint, g: bigint, exponentBits: number): { publicKey: bigint; shared(peer: bigint): bigint } | null;
+  /** RFC 8032 §5.1.5: the public key A of a 32-byte seed */
+  ed25519Public(seed: Uint8Array): Uint8Array;
   /** RFC 8032 Ed25519 (strict) */
   ed25519Verify(point: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean;
   ed25519Sign(seed: Uint8Array, data: Uint8Array): Uint8Array;
@@ -69,42 +70,40 @@ export interface PublicKeyOps {
   dsaSign(key: DsaPrivateParts, data: Uint8Array): Uint8Array;
 }
 
+/** Makes one direction's cipher state, as CipherAlgorithm.create does. */
+export type CipherFactory = CipherAlgorithm['create'];
+/** Makes one direction's MAC state, as MacAlgorithm.create does. */
+export type MacFactory = MacAlgorithm['create'];
+
 export interface CryptoProvider {
   readonly name: string;
-  /** the implementation of cipher `name`; throws SshError ALGO_UNSUPPORTED if unknown */
-  cipher(name: string): CipherAlgorithm;
-  mac(name: string): MacAlgorithm;
+  /**
+   * Another implementation of cipher `name` (same wire behaviour, the built-in descriptor's
+   * sizes), or undefined to use the built-in one.
+   */
+  cipher?(name: string): CipherFactory | undefined;
+  /** Another implementation of MAC `name`, or undefined to use the built-in one. */
+  mac?(name: string): MacFactory | undefined;
   /** faster (and constant-time) public-key operations; absent: the pure code computes them */
   readonly publicKey?: PublicKeyOps;
 }
 
-export const pureProvider: CryptoProvider = Object.freeze({
-  name: 'pure',
-  cipher: getCipher,
-  mac: getMac,
-});
+/** The built-in code for everything. */
+export const pureProvider: CryptoProvider = Object.freeze({ name: 'pure' });
 
 /** A provider that overrides some algorithms and falls back to another for the rest. */
 export function layeredProvider(
   name: string,
-  overrides: { ciphers?: readonly CipherAlgorithm[]; macs?: readonly MacAlgorithm[]; publicKey?: PublicKeyOps },
+  overrides: { ciphers?: ReadonlyMap<string, CipherFactory>; macs?: ReadonlyMap<string, MacFactory>; publicKey?: PublicKeyOps },
   fallback: CryptoProvider = pureProvider,
 ): CryptoProvider {
-  const ciphers = new Map((overrides.ciphers ?? []).map((c) => [c.name, c]));
-  const macs = new Map((overrides.macs ?? []).map((m) => [m.name, m]));
+  const ciphers = new Map(overrides.ciphers ?? []);
+  const macs = new Map(overrides.macs ?? []);
   const publicKey = overrides.publicKey ?? fallback.publicKey;
   return Object.freeze({
     name,
     ...(publicKey ? { publicKey } : {}),
-    cipher: (n: string) => {
-      const c = ciphers.get(n) ?? fallback.cipher(n);
-      if (!c) throw new SshError('ALGO_UNSUPPORTED', `unknown cipher ${n}`);
-      return c;
-    },
-    mac: (n: string) => {
-      const m = macs.get(n) ?? fallback.mac(n);
-      if (!m) throw new SshError('ALGO_UNSUPPORTED', `unknown MAC ${n}`);
-      return m;
-    },
+    cipher: (n: string) => ciphers.get(n) ?? fallback.cipher?.(n),
+    mac: (n: string) => macs.get(n) ?? fallback.mac?.(n),
   });
 }

@@ -13,6 +13,7 @@ import { publickeyMethod } from '../auth/publickey.js';
 import type { AuthMethod, AuthOutcome } from '../auth/types.js';
 import { bytesEqual } from '../crypto/keys/common.js';
 import { parsePrivateKey, parsePublicKey } from '../crypto/keys/index.js';
+import { nodeProvider } from '../crypto/node/index.js';
 import type { PrivateKey, PublicKey } from '../crypto/keys/types.js';
 import { AuthError, KeyError, SshError } from '../errors.js';
 import { readBytes } from './node-io.js';
@@ -60,7 +61,7 @@ export async function loadKey(source: { path?: string; data?: string | Uint8Arra
     throw new KeyError(`Unable to open private key file: ${(e as Error).message}`, 'FILE');
   }
   try {
-    return parsePrivateKey(data, passphrase);
+    return parsePrivateKey(data, { passphrase, provider: nodeProvider });
   } catch (e) {
     throw new KeyError(`Unable to extract public key from private key file: ${(e as Error).message}`, 'FILE');
   }

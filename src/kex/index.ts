@@ -1,10 +1,11 @@
 /**
- * The key-exchange registry (STYLE R2): wire name → KexAlgorithm, with ordered lists.
+ * The key-exchange registry: wire name → KexAlgorithm, with ordered lists.
  *
  * DEFAULT_KEX follows the OpenSSH 10 client order for the methods we implement: the
  * post-quantum hybrids first, then the OpenSSH 9.x classic order.
- * Insecure methods (SHA-1, 1024-bit group) are registered but only used when a caller
- * names them explicitly. Later modules (e.g. faster providers) call registerKex().
+ * Insecure methods (SHA-1, 1024-bit group) are implemented but only used when a caller
+ * names them explicitly. The lists are frozen; a faster implementation of a method's
+ * arithmetic comes from the connection's CryptoProvider (its publicKey operations).
  */
 import { curve25519Sha256, curve25519Sha256Libssh } from './curve25519.js';
 import { DH_GROUP_KEX } from './dh-group.js';
@@ -18,11 +19,8 @@ export type * from './types.js';
 export { deriveAll, deriveKey, type DerivedKeys, type KeyLetter } from './derive-keys.js';
 export { exchangeHash } from './exchange-hash.js';
 
-/** Every registered method by wire name. */
-export const KEX_ALGORITHMS: Map<string, KexAlgorithm> = new Map();
-
 /** Default client preference, best first (OpenSSH 10 order). */
-export const DEFAULT_KEX: string[] = [
+export const DEFAULT_KEX: readonly string[] = Object.freeze([
   'mlkem768x25519-sha256',
   'sntrup761x25519-sha512',
   'sntrup761x25519-sha512@openssh.com',
@@ -35,59 +33,34 @@ export const DEFAULT_KEX: string[] = [
   'diffie-hellman-group16-sha512',
   'diffie-hellman-group18-sha512',
   'diffie-hellman-group14-sha256',
-];
+]);
 
-/** Methods that are registered but never enabled unless asked for by name. */
-export const INSECURE_KEX: string[] = [
+/** Methods that are implemented but never enabled unless asked for by name. */
+export const INSECURE_KEX: readonly string[] = Object.freeze([
   'diffie-hellman-group14-sha1',
   'diffie-hellman-group-exchange-sha1',
   'diffie-hellman-group1-sha1',
-];
+]);
 
-/** Every supported method: the defaults, then the insecure ones, then later registrations. */
-export const SUPPORTED_KEX: string[] = [...DEFAULT_KEX, ...INSECURE_KEX];
+/** Every supported method: the defaults, then the insecure ones. */
+export const SUPPORTED_KEX: readonly string[] = Object.freeze([...DEFAULT_KEX, ...INSECURE_KEX]);
 
-export interface RegisterKexOptions {
-  /** replace an existing registration of the same name (a faster provider) */
-  replace?: boolean;
-  /** also insert the name into DEFAULT_KEX at this index (0 = most preferred) */
-  defaultPosition?: number;
-}
-
-/**
- * Register a method by its wire name. Throws if the name is taken unless `replace` is set.
- *
- * @example
- * registerKex(mlkem768x25519Sha256, { defaultPosition: 0 });
- */
-export function registerKex(alg: KexAlgorithm, options: RegisterKexOptions = {}): void {
-  if (KEX_ALGORITHMS.has(alg.name) && !options.replace) {
-    throw new Error(`kex algorithm ${alg.name} is already registered`);
-  }
-  KEX_ALGORITHMS.set(alg.name, alg);
-  if (alg.insecure) {
-    if (!INSECURE_KEX.includes(alg.name)) INSECURE_KEX.push(alg.name);
-  } else if (options.defaultPosition !== undefined && !DEFAULT_KEX.includes(alg.name)) {
-    DEFAULT_KEX.splice(options.defaultPosition, 0, alg.name);
-  }
-  if (!SUPPORTED_KEX.includes(alg.name)) SUPPORTED_KEX.push(alg.name);
-}
+/** Every method by wire name. */
+export const KEX_ALGORITHMS: ReadonlyMap<string, KexAlgorithm> = new Map(
+  [
+    mlkem768x25519Sha256,
+    sntrup761x25519Sha512,
+    sntrup761x25519Sha512OpenSSH,
+    curve25519Sha256,
+    curve25519Sha256Libssh,
+    ...ECDH_NIST_KEX,
+    dhGexSha256,
+    ...DH_GROUP_KEX,
+    dhGexSha1,
+  ].map((alg) => [alg.name, alg]),
+);
 
 /** The method registered under `name`, if any. */
 export function getKex(name: string): KexAlgorithm | undefined {
   return KEX_ALGORITHMS.get(name);
-}
-
-for (const alg of [
-  mlkem768x25519Sha256,
-  sntrup761x25519Sha512,
-  sntrup761x25519Sha512OpenSSH,
-  curve25519Sha256,
-  curve25519Sha256Libssh,
-  ...ECDH_NIST_KEX,
-  dhGexSha256,
-  ...DH_GROUP_KEX,
-  dhGexSha1,
-]) {
-  registerKex(alg);
 }

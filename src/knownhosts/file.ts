@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
-import type { HostKeyInfo } from '../client.js';
+import type { HostKeyInfo } from '../crypto/keys/types.js';
 import { SshError } from '../errors.js';
 import { type AddOptions, type KeyLike, KnownHosts } from './db.js';
 import { hostKeyVerifier, type HostKeyPolicyOptions } from './policy.js';

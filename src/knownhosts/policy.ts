@@ -12,7 +12,7 @@
  * known only under other key types is "notfound" (as in OpenSSH and libssh2); `tofu`
  * refuses it, since trusting a new key type for a known host would let an attacker in.
  */
-import type { HostKeyInfo } from '../client.js';
+import type { HostKeyInfo } from '../crypto/keys/types.js';
 import { HostKeyError } from '../errors.js';
 import { type AddOptions, type CheckResult, KnownHosts } from './db.js';
 import { DEFAULT_PORT, hostPortName } from './match.js';

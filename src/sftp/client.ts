@@ -43,6 +43,8 @@ export interface SftpClientOptions {
    * (default 32 KiB, which every server accepts; asyncssh, for one, takes far more).
    */
   limits?: Partial<SftpLimits>;
+  /** local file access for get/put when their options name none (the Node entry's connect passes nodeLocalFs) */
+  localFs?: LocalFs;
 }
 
 /** Read/write sizes when the server does not announce limits@openssh.com (what every server takes). */
@@ -72,9 +74,6 @@ export function openFlags(flags: OpenFlags): number {
 }
 
 export class SftpClient {
-  /** local file system used by get/put when the options name none (the Node entry sets nodeLocalFs) */
-  static defaultLocalFs: LocalFs | null = null;
-
   /** server limits (limits@openssh.com, or conservative defaults) */
   limits: SftpLimits = DEFAULT_LIMITS;
 
@@ -86,6 +85,8 @@ export class SftpClient {
     /** extensions the server announced, name → data */
     readonly extensions: ReadonlyMap<string, Uint8Array>,
     private readonly symlinkOrder: 'openssh' | 'standard',
+    /** local file access for get/put when their options name none */
+    readonly localFs: LocalFs | undefined,
   ) {}
 
   /** Run the INIT/VERSION exchange over `stream` and query limits@openssh.com if announced. */
@@ -103,7 +104,7 @@ export class SftpClient {
       throw new SshError('SFTP_PROTOCOL', `the server speaks SFTP version ${v.version}; version 3 is required`);
     }
     const order = options.symlinkOrder ?? (/OpenSSH/i.test(options.serverVersion ?? '') ? 'openssh' : 'standard');
-    const client = new SftpClient(engine, Math.min(v.version, SFTP_VERSION), v.extensions, order);
+    const client = new SftpClient(engine, Math.min(v.version, SFTP_VERSION), v.extensions, order, options.localFs);
     client.limits = { ...DEFAULT_LIMITS, ...options.limits };
     if (client.hasExtension(EXT.LIMITS)) {
       const l = decodeLimits(await client.extended(EXT.LIMITS, () => {}, {}));

@@ -13,7 +13,7 @@ import { encodeName, type SftpPath } from './names.js';
 import { concatBytes } from '../wire/writer.js';
 
 export interface TransferOptions {
-  /** local file access (Node: `nodeLocalFs`); defaults to `SftpClient.defaultLocalFs` */
+  /** local file access (Node: `nodeLocalFs`); defaults to the client's `localFs` */
   fs?: LocalFs;
   /** requests in flight (default: 64, or 4 MiB of data if fewer) */
   concurrency?: number;
@@ -44,7 +44,7 @@ async function local<T>(what: string, p: Promise<T>): Promise<T> {
 }
 
 function localFs(client: SftpClient, o: TransferOptions): LocalFs {
-  const fs = o.fs ?? (client.constructor as { defaultLocalFs?: LocalFs | null }).defaultLocalFs;
+  const fs = o.fs ?? client.localFs;
   if (!fs) throw new SshError('INVAL', 'no local file system: pass options.fs (nodeLocalFs on Node)');
   return fs;
 }

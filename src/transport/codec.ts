@@ -18,9 +18,11 @@
  * For ETM and AEAD the length field is not part of the block alignment.
  */
 import { MacError, ProtocolError, SshError } from '../errors.js';
-import type { AeadCipherState, BlockCipherState } from './cipher/types.js';
+import type { AeadCipherState, BlockCipherState } from '../crypto/cipher-types.js';
 import { pureProvider, type CryptoProvider } from '../crypto/provider.js';
-import type { MacState } from './mac/types.js';
+import type { MacState } from '../crypto/mac-types.js';
+import { getCipher } from './cipher/index.js';
+import { getMac } from './mac/index.js';
 import type { DirectionKeys } from './protection.js';
 
 /** OpenSSH's PACKET_MAX_SIZE: the largest packet_length we accept by default. */
@@ -52,26 +54,29 @@ function assertOpen(disposed: boolean): void {
   if (disposed) throw new SshError('BAD_USE', 'packet codec used after dispose()');
 }
 
+/** The built-in descriptors decide sizes and modes; the provider may supply the implementation. */
 function makeProtection(keys: DirectionKeys, provider: CryptoProvider): Protection {
-  const c = provider.cipher(keys.cipher);
+  const c = getCipher(keys.cipher);
+  const createCipher = provider.cipher?.(c.name) ?? c.create;
   const blockSize = Math.max(c.blockSize, MIN_BLOCK);
   if (c.aead) {
-    const cipher = c.create(keys.key, keys.iv);
+    const cipher = createCipher(keys.key, keys.iv);
     if (cipher.kind !== 'aead') {
       cipher.dispose();
       throw new SshError('INVAL', `cipher ${c.name} claims AEAD but is not`);
     }
     return { mode: 'aead', blockSize, trailer: c.tagLength, cipher };
   }
-  const m = provider.mac(keys.mac);
-  const cipher = c.create(keys.key, keys.iv);
+  const m = getMac(keys.mac);
+  const createMac = provider.mac?.(m.name) ?? m.create;
+  const cipher = createCipher(keys.key, keys.iv);
   if (cipher.kind !== 'block') {
     cipher.dispose();
     throw new SshError('INVAL', `cipher ${c.name} is AEAD but not flagged so`);
   }
   let mac: MacState;
   try {
-    mac = m.create(keys.macKey);
+    mac = createMac(keys.macKey);
   } catch (e) {
     cipher.dispose();
     throw e;

@@ -29,7 +29,7 @@ export interface CompressionAlgorithm {
 }
 
 /** Every compression method we implement, by wire name. */
-export const COMPRESSIONS: Map<string, CompressionAlgorithm> = new Map(
+export const COMPRESSIONS: ReadonlyMap<string, CompressionAlgorithm> = new Map(
   [
     { name: 'none', compresses: false, delayed: false },
     { name: 'zlib@openssh.com', compresses: true, delayed: true },

@@ -117,7 +117,7 @@ for (const [name, start] of SERVERS) {
     it('transfers an empty file and replaces an existing destination', async () => {
       writeFileSync(join(dir, 'empty'), '');
       writeFileSync(join(dir, 'empty-up'), 'old contents');
-      // no `fs`: the Node entry made node:fs the default
+      // no `fs`: the Node entry's connect gave the client node:fs (ClientOptions.localFs)
       expect(await sftp.put(join(dir, 'empty'), join(dir, 'empty-up'))).to.equal(0);
       expect(readFileSync(join(dir, 'empty-up')).length).to.equal(0);
       writeFileSync(join(dir, 'empty-down'), 'old');

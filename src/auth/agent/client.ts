@@ -11,6 +11,7 @@
  */
 import { parsePublicKeyBlob, signatureAlgorithmsForKeyType } from '../../crypto/keys/index.js';
 import type { PrivateKey, PublicKey } from '../../crypto/keys/types.js';
+import type { CryptoProvider } from '../../crypto/provider.js';
 import { SshError } from '../../errors.js';
 import type { ByteStream } from '../../transport/stream.js';
 import { Reader } from '../../wire/reader.js';
@@ -68,7 +69,11 @@ export class AgentClient {
   private conn: Promise<FramedStream> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly connector: AgentConnector) {}
+  constructor(
+    private readonly connector: AgentConnector,
+    /** whose public-key operations check keys given to addIdentity (default: the pure code) */
+    private readonly options: { provider?: CryptoProvider } = {},
+  ) {}
 
   /** A new connection to the same agent (agent forwarding opens one per channel). */
   connect(): Promise<ByteStream> {
@@ -132,7 +137,7 @@ export class AgentClient {
    * unencrypted OpenSSH private key file or from its raw fields.
    */
   async addIdentity(key: string | Uint8Array | AgentKeyFields, options: AddConstraints & { comment?: string } = {}): Promise<void> {
-    const fields = typeof key === 'string' || key instanceof Uint8Array ? agentKeyFields(key) : key;
+    const fields = typeof key === 'string' || key instanceof Uint8Array ? agentKeyFields(key, this.options.provider?.publicKey) : key;
     const comment = options.comment ?? fields.comment;
     expectSuccess(await this.request(encode.addIdentity(fields.fields, comment, options)), 'add identity');
   }

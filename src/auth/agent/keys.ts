@@ -5,6 +5,7 @@
  */
 import { pemDecode } from '../../crypto/encoding.js';
 import { KEY_TYPES } from '../../crypto/keys/registry.js';
+import type { PublicKeyOps } from '../../crypto/provider.js';
 import { KeyError, SshError } from '../../errors.js';
 import { Reader } from '../../wire/reader.js';
 
@@ -21,9 +22,10 @@ const MAGIC = 'openssh-key-v1\0';
 /**
  * Extract the key fields from an unencrypted OpenSSH private key (armored text or binary).
  * Encrypted keys and other formats throw KeyError (decrypt with ssh-keygen -p, or add
- * them with ssh-add).
+ * them with ssh-add). `ops` (a provider's public-key operations) derives the public half for
+ * the consistency check.
  */
-export function agentKeyFields(key: string | Uint8Array): AgentKeyFields {
+export function agentKeyFields(key: string | Uint8Array, ops?: PublicKeyOps): AgentKeyFields {
   const data = typeof key === 'string' ? pemBody(key) : key;
   try {
     const r = new Reader(data, 0, 'OpenSSH private key');
@@ -45,7 +47,7 @@ export function agentKeyFields(key: string | Uint8Array): AgentKeyFields {
     const build = keyType.readPrivate(s); // validates and skips the fields
     const fields = section.slice(start, s.offset);
     const comment = new TextDecoder().decode(s.string('comment'));
-    build(comment); // consistency check: public part matches the secret
+    build(comment, ops); // consistency check: public part matches the secret
     return { type, fields, comment };
   } catch (e) {
     if (e instanceof KeyError) throw e;

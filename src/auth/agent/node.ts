@@ -4,6 +4,7 @@
 import * as net from 'node:net';
 import { socketStream } from '../../node-stream.js';
 import type { ByteStream } from '../../transport/stream.js';
+import { nodeProvider } from '../../crypto/node/index.js';
 import { AgentClient, type AgentConnector } from './client.js';
 import { AgentError } from './protocol.js';
 
@@ -31,7 +32,7 @@ export function unixSocketAgent(path: string | undefined = process.env.SSH_AUTH_
     });
 }
 
-/** An AgentClient for the agent at `path` (default: $SSH_AUTH_SOCK). */
+/** An AgentClient for the agent at `path` (default: $SSH_AUTH_SOCK), checking added keys with node:crypto. */
 export function nodeAgent(path?: string): AgentClient {
-  return new AgentClient(unixSocketAgent(path));
+  return new AgentClient(unixSocketAgent(path), { provider: nodeProvider });
 }

@@ -5,6 +5,7 @@
 import { KeyError, SshError } from '../../errors.js';
 import { Reader } from '../../wire/reader.js';
 import { Writer } from '../../wire/writer.js';
+import type { PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
 /** One key type (the string that starts a public key blob), registered by name in keys/index.ts. */
@@ -17,9 +18,10 @@ export interface KeyType {
   readPublic(r: Reader, blob: Uint8Array): PublicKey;
   /**
    * Decode the private key fields that follow the type string in an OpenSSH private key
-   * section (PROTOCOL.key); returns a constructor taking the comment that follows them.
+   * section (PROTOCOL.key); returns a constructor taking the comment that follows them and
+   * the provider's public-key operations, if any (to derive the public half, see ed25519.ts).
    */
-  readPrivate(r: Reader): (comment: string) => PrivateKey;
+  readPrivate(r: Reader): (comment: string, ops?: PublicKeyOps) => PrivateKey;
 }
 
 /** Run a decoder, turning wire-level ProtocolErrors into KeyErrors (the caller's contract). */

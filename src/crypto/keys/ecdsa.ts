@@ -93,24 +93,21 @@ export class EcdsaPrivateKey implements PrivateKey {
   readonly #scalar: Uint8Array;
 
   /**
-   * Q = d·G as an uncompressed SEC1 point. The default is noble's, which builds its
-   * base-point table on first use per curve (30-60 ms, kept for the life of the process); the Node
-   * entry point sets OpenSSL's, the same point (test/unit/crypto/node-provider-pubkey.test.ts).
+   * `d` is the private scalar, 1 ≤ d < n. The public point Q = d·G comes from `ops` when
+   * given (node:crypto: OpenSSL), else from noble, which builds its base-point table on first
+   * use per curve (30-60 ms, kept for the life of the process); same point.
    */
-  static publicFromScalar: (curve: NistCurve, d: Uint8Array) => Uint8Array = (id, d) =>
-    CURVES.find((c) => c.id === id)!.ecdsa.getPublicKey(d, false);
-
-  /** `d` is the private scalar, 1 ≤ d < n. */
   constructor(
     private readonly curve: Curve,
     d: bigint,
     readonly comment = '',
+    ops?: PublicKeyOps,
   ) {
     this.type = curve.type;
     this.signatureAlgorithms = [curve.type];
     if (d <= 0n || d >= curve.ecdsa.Point.CURVE().n) throw new KeyError(`${curve.type}: private scalar out of range`);
     this.#scalar = bigintToBytes(d, curve.size);
-    this.publicKey = new EcdsaPublicKey(curve, EcdsaPrivateKey.publicFromScalar(curve.id, this.#scalar));
+    this.publicKey = new EcdsaPublicKey(curve, ops ? ops.ecdhPublic(curve.id, this.#scalar) : curve.ecdsa.getPublicKey(this.#scalar, false));
   }
 
   sign(algorithm: string, data: Uint8Array, ops?: PublicKeyOps): Uint8Array {
@@ -148,8 +145,8 @@ function keyType(curve: Curve): KeyType {
       readCurveId(r, curve);
       const point = r.string('ecdsa public point').slice();
       const d = r.mpint('ecdsa private scalar');
-      return (comment: string) => {
-        const key = new EcdsaPrivateKey(curve, d, comment);
+      return (comment: string, ops?: PublicKeyOps) => {
+        const key = new EcdsaPrivateKey(curve, d, comment, ops);
         checkConsistent(bytesEqual(key.publicKey.point, point), curve.type);
         return key;
       };
@@ -162,8 +159,8 @@ export const ECDSA_NISTP384: KeyType = keyType(CURVES[1]!);
 export const ECDSA_NISTP521: KeyType = keyType(CURVES[2]!);
 
 /** Build a private key from a curve identifier ("nistp256" …) and scalar (e.g. for tests or other key formats). */
-export function ecdsaPrivateKey(curveId: string, d: bigint, comment = ''): EcdsaPrivateKey {
+export function ecdsaPrivateKey(curveId: string, d: bigint, comment = '', ops?: PublicKeyOps): EcdsaPrivateKey {
   const curve = CURVES.find((c) => c.id === curveId);
   if (!curve) throw new KeyError(`unsupported ECDSA curve "${curveId}"`, 'ALGO_UNSUPPORTED');
-  return new EcdsaPrivateKey(curve, d, comment);
+  return new EcdsaPrivateKey(curve, d, comment, ops);
 }

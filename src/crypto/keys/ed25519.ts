@@ -43,20 +43,18 @@ export class Ed25519PrivateKey implements PrivateKey {
   readonly #seed: Uint8Array;
 
   /**
-   * A from the seed (RFC 8032 §5.1.5). The default is noble's, which builds its base-point
-   * table on first use (~1 MB of BigInts kept for the life of the process); the Node entry
-   * point sets OpenSSL's, the same bytes (test/unit/crypto/node-provider-pubkey.test.ts).
+   * `seed` is the 32-byte RFC 8032 private key. The public half A (§5.1.5) comes from `ops`
+   * when given (node:crypto: OpenSSL), else from noble, which builds its base-point table on
+   * first use (~25 ms, ~1 MB of BigInts kept for the life of the process); same bytes.
    */
-  static publicFromSeed: (seed: Uint8Array) => Uint8Array = (seed) => ed25519.getPublicKey(seed);
-
-  /** `seed` is the 32-byte RFC 8032 private key. */
   constructor(
     seed: Uint8Array,
     readonly comment = '',
+    ops?: PublicKeyOps,
   ) {
     if (seed.length !== 32) throw new KeyError('ssh-ed25519 private seed must be 32 bytes');
     this.#seed = seed.slice();
-    this.publicKey = new Ed25519PublicKey(Ed25519PrivateKey.publicFromSeed(this.#seed));
+    this.publicKey = new Ed25519PublicKey(ops ? ops.ed25519Public(this.#seed) : ed25519.getPublicKey(this.#seed));
   }
 
   sign(algorithm: string, data: Uint8Array, ops?: PublicKeyOps): Uint8Array {
@@ -78,8 +76,8 @@ export const ED25519: KeyType = {
     const point = r.string('ed25519 public key');
     const secret = r.string('ed25519 secret key');
     if (point.length !== 32 || secret.length !== 64) throw new KeyError('malformed ssh-ed25519 private key');
-    return (comment: string) => {
-      const key = new Ed25519PrivateKey(secret.subarray(0, 32), comment);
+    return (comment: string, ops?: PublicKeyOps) => {
+      const key = new Ed25519PrivateKey(secret.subarray(0, 32), comment, ops);
       checkConsistent(bytesEqual(key.publicKey.point, point) && bytesEqual(secret.subarray(32), point), TYPE);
       return key;
     };

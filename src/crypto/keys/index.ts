@@ -11,7 +11,7 @@ import { firstPemKeyBlock, parseDerPrivateKey, parseDerPublicKey, parsePemPrivat
 import { parsePuttyPrivateKey, PPK_MAGIC } from './putty-ppk.js';
 import { formatRfc4716, parseRfc4716, RFC4716_BEGIN } from './rfc4716.js';
 import { KEY_TYPES, keyTypeForAlgorithm } from './registry.js';
-import type { PublicKeyOps } from '../provider.js';
+import type { CryptoProvider, PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
 export type { PrivateKey, PublicKey } from './types.js';
@@ -58,6 +58,14 @@ export function verifySignature(keyBlob: Uint8Array, algorithm: string, data: Ui
   return key.verify(algorithm, data, sigBlob, ops);
 }
 
+/** How parsePrivateKey reads a key. */
+export interface PrivateKeyOptions {
+  /** for an encrypted key */
+  passphrase?: string;
+  /** whose public-key operations derive the public half (default: the pure code) */
+  provider?: CryptoProvider;
+}
+
 const MAGIC_TEXT = 'openssh-key-v1\0';
 const latin1 = (b: Uint8Array): string => {
   let s = '';
@@ -72,27 +80,32 @@ const latin1 = (b: Uint8Array): string => {
  *   plain or with Proc-Type/DEK-Info encryption; "PRIVATE KEY" and "ENCRYPTED PRIVATE KEY"
  *   (PKCS#8, PBES2); the same structures as bare DER bytes;
  * - PuTTY .ppk versions 2 and 3.
- * Encrypted keys need `passphrase`. Throws KeyError: malformed or inconsistent key (code FILE),
- * unsupported format, type, cipher or KDF (ALGO_UNSUPPORTED), missing or wrong passphrase
- * (KEYFILE_AUTH_FAILED). ssh.com private keys are refused with a KeyError naming the format.
+ * Encrypted keys need a passphrase (`options` as a string is the passphrase). With
+ * `options.provider`, the provider's public-key operations derive the key's public half (the
+ * Node entry's parsePrivateKey passes the node:crypto provider). Throws KeyError: malformed or
+ * inconsistent key (code FILE), unsupported format, type, cipher or KDF (ALGO_UNSUPPORTED),
+ * missing or wrong passphrase (KEYFILE_AUTH_FAILED). ssh.com private keys are refused with a
+ * KeyError naming the format.
  * @example parsePrivateKey(readFileSync('id_ed25519', 'utf8')).sign('ssh-ed25519', data)
  */
-export function parsePrivateKey(text: string | Uint8Array, passphrase?: string): PrivateKey {
+export function parsePrivateKey(text: string | Uint8Array, options?: string | PrivateKeyOptions): PrivateKey {
+  const { passphrase, provider } = typeof options === 'string' ? { passphrase: options, provider: undefined } : (options ?? {});
+  const ops = provider?.publicKey;
   let bytes: Uint8Array | undefined;
   if (typeof text !== 'string') {
     const head = latin1(text.subarray(0, MAGIC_TEXT.length));
-    if (head === MAGIC_TEXT) return parseOpenSSHPrivateKeyBinary(text, passphrase);
-    if (text[0] === 0x30) return parseDerPrivateKey(text, passphrase);
+    if (head === MAGIC_TEXT) return parseOpenSSHPrivateKeyBinary(text, passphrase, ops);
+    if (text[0] === 0x30) return parseDerPrivateKey(text, passphrase, ops);
     bytes = text;
     text = latin1(text);
   }
-  if (text.startsWith(PPK_MAGIC)) return parsePuttyPrivateKey(bytes ?? text, passphrase);
+  if (text.startsWith(PPK_MAGIC)) return parsePuttyPrivateKey(bytes ?? text, passphrase, ops);
   if (text.includes('---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----')) {
     throw new KeyError('ssh.com private keys are not supported; convert with ssh-keygen -i', 'ALGO_UNSUPPORTED');
   }
   const pem = firstPemKeyBlock(text);
-  if (pem.label === OPENSSH_PRIVATE_LABEL) return parseOpenSSHPrivateKeyBinary(pem.data, passphrase);
-  if (PEM_PRIVATE_KEY_LABELS.includes(pem.label)) return parsePemPrivateKey(pem, passphrase);
+  if (pem.label === OPENSSH_PRIVATE_LABEL) return parseOpenSSHPrivateKeyBinary(pem.data, passphrase, ops);
+  if (PEM_PRIVATE_KEY_LABELS.includes(pem.label)) return parsePemPrivateKey(pem, passphrase, ops);
   throw new KeyError(`unrecognised private key format "${pem.label}"`);
 }
 

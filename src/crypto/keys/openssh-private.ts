@@ -11,6 +11,7 @@ import { Reader } from '../../wire/reader.js';
 import { asKeyError, bytesEqual } from './common.js';
 import { decryptPrivateSection, keyFileCipherTagLength } from './openssh-cipher.js';
 import { KEY_TYPES } from './registry.js';
+import type { PublicKeyOps } from '../provider.js';
 import type { PrivateKey } from './types.js';
 
 export const OPENSSH_PRIVATE_LABEL = 'OPENSSH PRIVATE KEY';
@@ -22,7 +23,7 @@ const commentDecoder = new TextDecoder('utf-8'); // comments are arbitrary bytes
  * Throws KeyError: malformed data (code FILE), unknown key type (ALGO_UNSUPPORTED),
  * encrypted without a passphrase or with a wrong one (KEYFILE_AUTH_FAILED).
  */
-export function parseOpenSSHPrivateKeyBinary(data: Uint8Array, passphrase?: string): PrivateKey {
+export function parseOpenSSHPrivateKeyBinary(data: Uint8Array, passphrase?: string, ops?: PublicKeyOps): PrivateKey {
   const outer = asKeyError('OpenSSH private key', () => {
     const r = new Reader(data, 0, 'OpenSSH private key');
     if (!bytesEqual(r.raw(MAGIC.length, 'magic'), MAGIC)) throw new KeyError('not an openssh-key-v1 private key');
@@ -74,7 +75,7 @@ export function parseOpenSSHPrivateKeyBinary(data: Uint8Array, passphrase?: stri
     if (padding.length > 255 || padding.some((b, i) => b !== i + 1)) {
       throw new KeyError('corrupt OpenSSH private key (bad padding)');
     }
-    const key = build(comment);
+    const key = build(comment, ops);
     if (!bytesEqual(key.publicKey.blob, outer.publicBlob)) {
       throw new KeyError('OpenSSH private key: public key does not match the private key');
     }

@@ -23,16 +23,18 @@ import { decryptPkcs8 } from './pbes2.js';
 import { rsaPrivateKeyFromPkcs1, rsaPublicKeyFromPkcs1 } from './pkcs1.js';
 import { parsePkcs8PrivateKey, parseSubjectPublicKeyInfo } from './pkcs8.js';
 import { ecPrivateKeyFromSec1 } from './sec1.js';
+import type { PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
-type DerPrivateParser = (der: Uint8Array) => PrivateKey;
+/** `ops`: the provider's public-key operations, to derive a public half (see ed25519.ts). */
+type DerPrivateParser = (der: Uint8Array, ops?: PublicKeyOps) => PrivateKey;
 
 /** Private-key PEM labels with an unencrypted DER body, and their decoders. */
 const PRIVATE_LABELS: ReadonlyMap<string, DerPrivateParser> = new Map<string, DerPrivateParser>([
-  ['RSA PRIVATE KEY', rsaPrivateKeyFromPkcs1],
-  ['EC PRIVATE KEY', ecPrivateKeyFromSec1],
-  ['DSA PRIVATE KEY', dsaPrivateKeyFromOpenSSL],
-  ['PRIVATE KEY', parsePkcs8PrivateKey],
+  ['RSA PRIVATE KEY', (der) => rsaPrivateKeyFromPkcs1(der)],
+  ['EC PRIVATE KEY', (der, ops) => ecPrivateKeyFromSec1(der, '', undefined, ops)],
+  ['DSA PRIVATE KEY', (der) => dsaPrivateKeyFromOpenSSL(der)],
+  ['PRIVATE KEY', (der, ops) => parsePkcs8PrivateKey(der, '', ops)],
 ]);
 const ENCRYPTED_PKCS8 = 'ENCRYPTED PRIVATE KEY';
 
@@ -80,20 +82,20 @@ function afterDecryption<T>(fn: () => T): T {
  * `passphrase`. PEM files carry no comment, so the key's comment is empty.
  * @example parsePemPrivateKey(firstPemKeyBlock(text), 'secret').type // 'ecdsa-sha2-nistp256'
  */
-export function parsePemPrivateKey(block: PemBlock, passphrase?: string): PrivateKey {
+export function parsePemPrivateKey(block: PemBlock, passphrase?: string, ops?: PublicKeyOps): PrivateKey {
   if (block.label === ENCRYPTED_PKCS8) {
     if (block.headers.size > 0) throw new KeyError('PEM: unexpected headers on an ENCRYPTED PRIVATE KEY');
     const der = decryptPkcs8(block.data, passphrase);
-    return afterDecryption(() => parsePkcs8PrivateKey(der));
+    return afterDecryption(() => parsePkcs8PrivateKey(der, '', ops));
   }
   const parse = PRIVATE_LABELS.get(block.label);
   if (!parse) throw new KeyError(`unrecognised private key format "${block.label}"`);
   if (isLegacyEncrypted(block)) {
     const der = decryptLegacyPem(block, passphrase);
-    return afterDecryption(() => parse(der));
+    return afterDecryption(() => parse(der, ops));
   }
   if (block.headers.size > 0) throw new KeyError('PEM: unexpected headers on an unencrypted key');
-  return parse(block.data);
+  return parse(block.data, ops);
 }
 
 /**
@@ -127,15 +129,15 @@ function shape(der: Uint8Array): { tags: number[]; first: number | undefined } {
  * EncryptedPrivateKeyInfo, PrivateKeyInfo, PKCS#1 RSAPrivateKey, SEC1 ECPrivateKey or
  * OpenSSL DSAPrivateKey.
  */
-export function parseDerPrivateKey(der: Uint8Array, passphrase?: string): PrivateKey {
+export function parseDerPrivateKey(der: Uint8Array, passphrase?: string, ops?: PublicKeyOps): PrivateKey {
   const { tags, first } = shape(der);
   const ints = tags.every((t) => t === TAG.INTEGER);
   if (tags.length === 2 && tags[0] === TAG.SEQUENCE && tags[1] === TAG.OCTET_STRING) {
     const inner = decryptPkcs8(der, passphrase);
-    return afterDecryption(() => parsePkcs8PrivateKey(inner));
+    return afterDecryption(() => parsePkcs8PrivateKey(inner, '', ops));
   }
-  if (tags[0] === TAG.INTEGER && tags[1] === TAG.SEQUENCE) return parsePkcs8PrivateKey(der);
-  if (first === 1 && tags[0] === TAG.INTEGER && tags[1] === TAG.OCTET_STRING) return ecPrivateKeyFromSec1(der);
+  if (tags[0] === TAG.INTEGER && tags[1] === TAG.SEQUENCE) return parsePkcs8PrivateKey(der, '', ops);
+  if (first === 1 && tags[0] === TAG.INTEGER && tags[1] === TAG.OCTET_STRING) return ecPrivateKeyFromSec1(der, '', undefined, ops);
   if (ints && tags.length === 9) return rsaPrivateKeyFromPkcs1(der);
   if (ints && tags.length === 6) return dsaPrivateKeyFromOpenSSL(der);
   throw new KeyError('unrecognised DER private key structure');

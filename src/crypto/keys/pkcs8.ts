@@ -10,6 +10,7 @@ import { dsaPrivateKeyFromPkcs8, dsaPublicKeyFromDer, readDssParms } from './dsa
 import { Ed25519PrivateKey, Ed25519PublicKey } from './ed25519.js';
 import { rsaPrivateKeyFromPkcs1, rsaPublicKeyFromPkcs1 } from './pkcs1.js';
 import { ecdsaPublicKey, ecPrivateKeyFromSec1, readNamedCurve } from './sec1.js';
+import type { PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
 const OID = {
@@ -51,7 +52,7 @@ function noParams(params: DerReader, what: string): void {
  *              publicKey [1] IMPLICIT BIT STRING OPTIONAL (version 1 only) }
  * A public key stored alongside must match the private one.
  */
-export function parsePkcs8PrivateKey(der: Uint8Array, comment = ''): PrivateKey {
+export function parsePkcs8PrivateKey(der: Uint8Array, comment = '', ops?: PublicKeyOps): PrivateKey {
   return readDer(der, 'PKCS#8 PrivateKeyInfo', (r) => {
     const version = r.small('version');
     if (version > 1) throw new KeyError(`PKCS#8: unknown version ${version}`);
@@ -75,7 +76,7 @@ export function parsePkcs8PrivateKey(der: Uint8Array, comment = ''): PrivateKey 
       case OID.ecPublicKey: {
         const curve = readNamedCurve(alg.params, 'namedCurve');
         alg.params.end();
-        const key = ecPrivateKeyFromSec1(privateKey, comment, curve);
+        const key = ecPrivateKeyFromSec1(privateKey, comment, curve, ops);
         if (publicKey) checkConsistent(bytesEqual(ecdsaPublicKey(curve, publicKey).blob, key.publicKey.blob), key.type);
         return key;
       }
@@ -93,7 +94,7 @@ export function parsePkcs8PrivateKey(der: Uint8Array, comment = ''): PrivateKey 
         const seed = inner.octetString('CurvePrivateKey');
         inner.end();
         if (seed.length !== 32) throw new KeyError(`Ed25519 private key must be 32 bytes, not ${seed.length}`);
-        const key = new Ed25519PrivateKey(seed, comment);
+        const key = new Ed25519PrivateKey(seed, comment, ops);
         if (publicKey) checkConsistent(bytesEqual(publicKey, key.publicKey.point), key.type);
         return key;
       }

@@ -30,6 +30,7 @@ import { DsaPrivateKey } from './dsa.js';
 import { ecdsaPrivateKey } from './ecdsa.js';
 import { Ed25519PrivateKey } from './ed25519.js';
 import { RsaPrivateKey } from './rsa.js';
+import type { PublicKeyOps } from '../provider.js';
 import type { PrivateKey } from './types.js';
 
 export const PPK_MAGIC = 'PuTTY-User-Key-File-';
@@ -123,7 +124,7 @@ function deriveV3(lines: PpkLines, pass: Uint8Array): Secrets {
 }
 
 /** Build the private key from the public blob and PuTTY's private fields (sshrsa.c, sshdss.c, sshecc.c). */
-function buildKey(type: string, publicBlob: Uint8Array, priv: Reader, comment: string): PrivateKey {
+function buildKey(type: string, publicBlob: Uint8Array, priv: Reader, comment: string, ops: PublicKeyOps | undefined): PrivateKey {
   const pub = new Reader(publicBlob, 0, 'PuTTY public key');
   const blobType = pub.ascii('key type');
   if (blobType !== type) throw new KeyError(`PuTTY key file says ${type} but its public key is ${blobType}`);
@@ -150,7 +151,7 @@ function buildKey(type: string, publicBlob: Uint8Array, priv: Reader, comment: s
       const curve = pub.ascii('ecdsa curve identifier');
       if (`ecdsa-sha2-${curve}` !== type) throw new KeyError(`${type}: curve identifier "${curve}" does not match`);
       pub.string('ecdsa public point');
-      key = ecdsaPrivateKey(curve, priv.mpint('ecdsa private scalar'), comment);
+      key = ecdsaPrivateKey(curve, priv.mpint('ecdsa private scalar'), comment, ops);
       break;
     }
     case 'ssh-ed25519': {
@@ -158,7 +159,7 @@ function buildKey(type: string, publicBlob: Uint8Array, priv: Reader, comment: s
       // sshecc.c eddsa_private_blob: the 32-byte secret as a string
       const seed = priv.string('ed25519 private key');
       if (seed.length !== 32) throw new KeyError('PuTTY ssh-ed25519 private key must be 32 bytes');
-      key = new Ed25519PrivateKey(seed, comment);
+      key = new Ed25519PrivateKey(seed, comment, ops);
       break;
     }
     default:
@@ -175,7 +176,7 @@ function buildKey(type: string, publicBlob: Uint8Array, priv: Reader, comment: s
  * unknown type, cipher or KDF (ALGO_UNSUPPORTED), missing or wrong passphrase (KEYFILE_AUTH_FAILED).
  * @example parsePuttyPrivateKey(readFileSync('key.ppk'), 'secret').comment
  */
-export function parsePuttyPrivateKey(file: string | Uint8Array, passphrase?: string): PrivateKey {
+export function parsePuttyPrivateKey(file: string | Uint8Array, passphrase?: string, ops?: PublicKeyOps): PrivateKey {
   const bytes = typeof file === 'string' ? utf8.encode(file) : file;
   let text = '';
   for (let i = 0; i < bytes.length; i += 0x2000) text += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
@@ -232,7 +233,7 @@ export function parsePuttyPrivateKey(file: string | Uint8Array, passphrase?: str
   const comment = commentDecoder.decode(commentBytes);
   return asKeyError('PuTTY private key', () => {
     const r = new Reader(priv, 0, 'PuTTY private key');
-    const key = buildKey(type, publicBlob, r, comment);
+    const key = buildKey(type, publicBlob, r, comment, ops);
     // encrypted blobs are padded to the cipher block (random or hash bytes, covered by the MAC)
     if (r.remaining >= (encrypted ? 16 : 1)) throw new KeyError('PuTTY key file: unexpected data after the private key');
     return key;

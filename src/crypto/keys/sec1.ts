@@ -10,6 +10,7 @@ import { bytesToBigint } from '../bigint.js';
 import { contextTag, DerReader, readDer } from './asn1/der.js';
 import { asKeyError, bytesEqual, checkConsistent, encodeBlob, type KeyType } from './common.js';
 import { ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521, ecdsaPrivateKey, type EcdsaPrivateKey } from './ecdsa.js';
+import type { PublicKeyOps } from '../provider.js';
 import type { PublicKey } from './types.js';
 
 interface NamedCurve {
@@ -68,7 +69,7 @@ export function ecdsaPublicKey(curve: NamedCurve, pointBytes: Uint8Array): Publi
  * `outerCurve` comes from the PKCS#8 AlgorithmIdentifier; when both are present they must agree.
  * A stored public key must match the one derived from the scalar.
  */
-export function ecPrivateKeyFromSec1(der: Uint8Array, comment = '', outerCurve?: NamedCurve): EcdsaPrivateKey {
+export function ecPrivateKeyFromSec1(der: Uint8Array, comment = '', outerCurve?: NamedCurve, ops?: PublicKeyOps): EcdsaPrivateKey {
   return readDer(der, 'SEC1 ECPrivateKey', (r) => {
     const version = r.small('version');
     if (version !== 1) throw new KeyError(`SEC1 ECPrivateKey: unknown version ${version}`);
@@ -88,7 +89,7 @@ export function ecPrivateKeyFromSec1(der: Uint8Array, comment = '', outerCurve?:
     if (scalar.length === 0 || scalar.length > curve.size) {
       throw new KeyError(`SEC1 ECPrivateKey: ${scalar.length}-byte scalar for ${curve.id}`);
     }
-    const key = ecdsaPrivateKey(curve.id, bytesToBigint(scalar), comment);
+    const key = ecdsaPrivateKey(curve.id, bytesToBigint(scalar), comment, ops);
     if (pub) {
       const pr = new DerReader(pub, 'SEC1 ECPrivateKey publicKey');
       const point = pr.bitString('publicKey');

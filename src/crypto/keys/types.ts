@@ -35,3 +35,15 @@ export interface PrivateKey {
    */
   sign(algorithm: string, data: Uint8Array, ops?: PublicKeyOps): Uint8Array | Promise<Uint8Array>;
 }
+
+/** The server's host key as the client saw it during key exchange, for host key checks (known_hosts). */
+export interface HostKeyInfo {
+  /** key type, e.g. "ssh-ed25519" */
+  type: string;
+  /** the negotiated host key signature algorithm, e.g. "rsa-sha2-512" */
+  algorithm: string;
+  /** SSH wire blob of the public key */
+  blob: Uint8Array;
+  /** "SHA256:<base64>" as ssh-keygen -l prints it */
+  fingerprint: string;
+}

@@ -4,12 +4,11 @@
  * has hardware AES. Node has no Poly1305, so chacha20-poly1305 uses Node's ChaCha20 with
  * our Poly1305 (../poly1305.ts: WebAssembly, or floating point where that is missing).
  */
-import { createCipheriv, createDecipheriv, type Cipher, type CipherGCM, type Decipher, type DecipherGCM } from 'node:crypto';
+import { createCipheriv, createDecipheriv, timingSafeEqual, type Cipher, type CipherGCM, type Decipher, type DecipherGCM } from 'node:crypto';
 import { poly1305Into } from '../poly1305.js';
 import { MacError } from '../../errors.js';
-import { equalConstantTime } from '../../transport/mac/compare.js';
-import type { AeadCipherState, BlockCipherState, CipherAlgorithm } from '../../transport/cipher/types.js';
-import { getCipher } from '../../transport/cipher/index.js';
+import type { AeadCipherState, BlockCipherState } from '../cipher-types.js';
+import type { CipherFactory } from '../provider.js';
 
 /** Streaming CTR or CBC: one OpenSSL context per direction carries counter/IV across packets. */
 function streamCipher(opensslName: string) {
@@ -143,7 +142,7 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
       const stream = mainStream(polyKey);
       poly1305Into(packet.subarray(0, end), polyKey, tag);
       polyKey.fill(0);
-      const ok = equalConstantTime(tag, packet.subarray(end));
+      const ok = timingSafeEqual(tag, packet.subarray(end));
       if (!ok) throw new MacError('chacha20-poly1305 tag check failed');
       return stream.update(packet.subarray(4, end));
     },
@@ -154,19 +153,15 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
   };
 }
 
-function like(name: string, create: CipherAlgorithm['create']): CipherAlgorithm {
-  // Sizes and flags come from the pure descriptor, so the two can never disagree.
-  return Object.freeze({ ...getCipher(name), create });
-}
-
-export const NODE_CIPHERS: readonly CipherAlgorithm[] = [
-  like('aes128-ctr', streamCipher('aes-128-ctr')),
-  like('aes192-ctr', streamCipher('aes-192-ctr')),
-  like('aes256-ctr', streamCipher('aes-256-ctr')),
-  like('aes128-cbc', streamCipher('aes-128-cbc')),
-  like('aes192-cbc', streamCipher('aes-192-cbc')),
-  like('aes256-cbc', streamCipher('aes-256-cbc')),
-  like('aes128-gcm@openssh.com', gcm('aes-128-gcm')),
-  like('aes256-gcm@openssh.com', gcm('aes-256-gcm')),
-  like('chacha20-poly1305@openssh.com', chachaPoly),
-];
+/** Implementations by wire name; sizes and flags stay those of the built-in descriptors. */
+export const NODE_CIPHERS: ReadonlyMap<string, CipherFactory> = new Map<string, CipherFactory>([
+  ['aes128-ctr', streamCipher('aes-128-ctr')],
+  ['aes192-ctr', streamCipher('aes-192-ctr')],
+  ['aes256-ctr', streamCipher('aes-256-ctr')],
+  ['aes128-cbc', streamCipher('aes-128-cbc')],
+  ['aes192-cbc', streamCipher('aes-192-cbc')],
+  ['aes256-cbc', streamCipher('aes-256-cbc')],
+  ['aes128-gcm@openssh.com', gcm('aes-128-gcm')],
+  ['aes256-gcm@openssh.com', gcm('aes-256-gcm')],
+  ['chacha20-poly1305@openssh.com', chachaPoly],
+]);

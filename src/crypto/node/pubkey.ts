@@ -71,7 +71,7 @@ function rawPublic32(key: KeyObject): Uint8Array {
 }
 
 /** RFC 8032 public key A of a 32-byte seed, by OpenSSL. */
-export function ed25519PublicFromSeed(seed: Uint8Array): Uint8Array {
+function ed25519PublicFromSeed(seed: Uint8Array): Uint8Array {
   if (seed.length !== 32) throw new RangeError('Ed25519 seed must be 32 bytes');
   return rawPublic32(ed25519Private(seed));
 }
@@ -188,6 +188,8 @@ function ecPublicJwk(curve: NistCurve, point: Uint8Array): KeyObject {
 }
 
 export const NODE_PUBLIC_KEY_OPS: PublicKeyOps = Object.freeze({
+  ed25519Public: ed25519PublicFromSeed,
+
   x25519Public(secret: Uint8Array): Uint8Array {
     return rawPublic32(x25519Private(secret));
   },

@@ -4,6 +4,6 @@
  */
 import { TripleDes } from '../../crypto/primitives/des.js';
 import { cbc64Algorithm } from './cbc64.js';
-import type { CipherAlgorithm } from './types.js';
+import type { CipherAlgorithm } from '../../crypto/cipher-types.js';
 
 export const TRIPLE_DES_CBC: CipherAlgorithm = /* @__PURE__ */ cbc64Algorithm('3des-cbc', 24, (key) => new TripleDes(key));

@@ -7,7 +7,7 @@
  * single stream"). noble's `cbc` is single-use, so one is built per call with the current IV.
  */
 import { cbc } from '@noble/ciphers/aes.js';
-import type { BlockCipherState, CipherAlgorithm } from './types.js';
+import type { BlockCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
 import { blockCipherAlgorithm, checkBlocks, checkLength } from './util.js';
 
 const BLOCK = 16;

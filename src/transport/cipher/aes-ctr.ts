@@ -9,7 +9,7 @@
  * and is the next step if profiling asks for it).
  */
 import { ctr } from '@noble/ciphers/aes.js';
-import type { BlockCipherState, CipherAlgorithm } from './types.js';
+import type { BlockCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
 import { addBigEndian, blockCipherAlgorithm, checkBlocks, checkLength, isAligned32 } from './util.js';
 
 const BLOCK = 16;

@@ -10,7 +10,7 @@
  */
 import { gcm } from '@noble/ciphers/aes.js';
 import { MacError } from '../../errors.js';
-import type { AeadCipherState, CipherAlgorithm } from './types.js';
+import type { AeadCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
 import { addBigEndian, checkLength } from './util.js';
 
 const BLOCK = 16;

@@ -8,7 +8,7 @@
  * size 8, the RFC 4253 §6 minimum), so MAC-then-encrypt reads the length from 8 bytes.
  */
 import { Rc4 } from '../../crypto/primitives/rc4.js';
-import type { BlockCipherState, CipherAlgorithm } from './types.js';
+import type { BlockCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
 import { blockCipherAlgorithm, checkLength } from './util.js';
 
 /** RFC 4345 §4: "the first 1536 bytes of keystream ... MUST be discarded". */

@@ -4,6 +4,6 @@
  */
 import { Blowfish } from '../../crypto/primitives/blowfish.js';
 import { cbc64Algorithm } from './cbc64.js';
-import type { CipherAlgorithm } from './types.js';
+import type { CipherAlgorithm } from '../../crypto/cipher-types.js';
 
 export const BLOWFISH_CBC: CipherAlgorithm = /* @__PURE__ */ cbc64Algorithm('blowfish-cbc', 16, (key) => new Blowfish(key));

@@ -4,6 +4,6 @@
  */
 import { Cast128 } from '../../crypto/primitives/cast128.js';
 import { cbc64Algorithm } from './cbc64.js';
-import type { CipherAlgorithm } from './types.js';
+import type { CipherAlgorithm } from '../../crypto/cipher-types.js';
 
 export const CAST128_CBC: CipherAlgorithm = /* @__PURE__ */ cbc64Algorithm('cast128-cbc', 16, (key) => new Cast128(key));

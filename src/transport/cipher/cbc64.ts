@@ -4,7 +4,7 @@
  * packet in each direction. All are insecure, opt-in only.
  */
 import { Cbc64, type WordBlockCipher } from '../../crypto/primitives/block64.js';
-import type { BlockCipherState, CipherAlgorithm } from './types.js';
+import type { BlockCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
 import { blockCipherAlgorithm, checkBlocks, checkLength } from './util.js';
 
 const BLOCK = 8;

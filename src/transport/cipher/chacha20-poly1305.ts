@@ -15,7 +15,7 @@ import { poly1305Into } from '../../crypto/poly1305.js';
 import { chacha20orig } from '@noble/ciphers/chacha.js';
 import { MacError } from '../../errors.js';
 import { equalConstantTime } from '../mac/compare.js';
-import type { AeadCipherState, CipherAlgorithm } from './types.js';
+import type { AeadCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
 import { checkLength } from './util.js';
 
 const NAME = 'chacha20-poly1305@openssh.com';

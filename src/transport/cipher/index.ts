@@ -1,7 +1,7 @@
 /**
- * Cipher registry (STYLE R2): wire name → descriptor, plus the ordered lists used in KEXINIT.
- * A faster implementation (e.g. a node:crypto provider) replaces an entry with
- * `registerCipher`, keeping the name; the transport looks ciphers up only here.
+ * Cipher registry: wire name → descriptor, plus the ordered lists used in KEXINIT; all frozen.
+ * The transport looks ciphers up only here; a faster implementation of one (node:crypto)
+ * comes from the connection's CryptoProvider, which keeps the descriptor's sizes.
  *
  * @example
  * ```ts
@@ -19,14 +19,14 @@ import { ARCFOUR, ARCFOUR128, ARCFOUR256 } from './arcfour.js';
 import { BLOWFISH_CBC } from './blowfish-cbc.js';
 import { CAST128_CBC } from './cast128-cbc.js';
 import { NONE_CIPHER, NONE_CIPHER_NAME } from './none.js';
-import type { CipherAlgorithm } from './types.js';
+import type { CipherAlgorithm } from '../../crypto/cipher-types.js';
 import { getMac } from '../mac/index.js';
 import type { KeySizes } from '../protection.js';
 
-export type { AeadCipherState, BlockCipherState, CipherAlgorithm, CipherState } from './types.js';
+export type { AeadCipherState, BlockCipherState, CipherAlgorithm, CipherState } from '../../crypto/cipher-types.js';
 
 /** Every cipher we implement, by wire name. */
-export const CIPHERS: Map<string, CipherAlgorithm> = new Map(
+export const CIPHERS: ReadonlyMap<string, CipherAlgorithm> = new Map(
   [
     CHACHA20_POLY1305,
     AES128_CTR,
@@ -79,17 +79,6 @@ export const SUPPORTED_CIPHERS: readonly string[] = Object.freeze([
  * caller names it explicitly (the client then warns through its debug hook).
  */
 export { NONE_CIPHER_NAME } from './none.js';
-
-/**
- * Add a cipher or replace the one registered under the same name (e.g. with a faster
- * implementation). The list constants are unchanged: a new name must be offered explicitly.
- */
-export function registerCipher(desc: CipherAlgorithm): void {
-  if (!desc || typeof desc.name !== 'string' || desc.name.length === 0 || typeof desc.create !== 'function') {
-    throw new SshError('INVAL', 'registerCipher: not a cipher descriptor');
-  }
-  CIPHERS.set(desc.name, desc);
-}
 
 /** The descriptor for a wire name, or an ALGO_UNSUPPORTED error. */
 export function getCipher(name: string): CipherAlgorithm {

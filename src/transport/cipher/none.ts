@@ -4,7 +4,7 @@
  * Kept outside the CIPHERS table (like OpenSSH, which omits it from `ssh -Q cipher`), so
  * "every cipher" sweeps and lists never include it by accident; getCipher('none') finds it.
  */
-import type { BlockCipherState, CipherAlgorithm } from './types.js';
+import type { BlockCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
 import { checkBlocks, checkLength } from './util.js';
 
 export const NONE_CIPHER_NAME = 'none';

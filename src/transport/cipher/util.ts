@@ -1,6 +1,6 @@
 /** Small helpers shared by the cipher modules. */
 import { SshError } from '../../errors.js';
-import type { BlockCipherState, CipherAlgorithm } from './types.js';
+import type { BlockCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
 
 /** The frozen descriptor of a non-AEAD cipher (it needs a separate MAC). */
 export function blockCipherAlgorithm(

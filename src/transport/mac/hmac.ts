@@ -13,7 +13,7 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import { SshError } from '../../errors.js';
 import { equalConstantTime } from './compare.js';
-import type { MacAlgorithm, MacState } from './types.js';
+import type { MacAlgorithm, MacState } from '../../crypto/mac-types.js';
 
 type Hash = CHash;
 

@@ -1,6 +1,7 @@
 /**
- * MAC registry (STYLE R2): wire name → descriptor, plus the ordered lists used in KEXINIT.
- * AEAD ciphers need no MAC; the codec ignores the MAC name for them.
+ * MAC registry: wire name → descriptor, plus the ordered lists used in KEXINIT; all frozen.
+ * AEAD ciphers need no MAC; the codec ignores the MAC name for them. A faster implementation
+ * of one (node:crypto) comes from the connection's CryptoProvider.
  *
  * @example
  * ```ts
@@ -11,13 +12,13 @@
 import { SshError } from '../../errors.js';
 import { HMACS } from './hmac.js';
 import { NONE_MAC, NONE_MAC_NAME } from './none.js';
-import type { MacAlgorithm } from './types.js';
+import type { MacAlgorithm } from '../../crypto/mac-types.js';
 
-export type { MacAlgorithm, MacState } from './types.js';
+export type { MacAlgorithm, MacState } from '../../crypto/mac-types.js';
 export { equalConstantTime } from './compare.js';
 
 /** Every MAC we implement, by wire name. */
-export const MACS: Map<string, MacAlgorithm> = new Map(HMACS.map((m) => [m.name, m]));
+export const MACS: ReadonlyMap<string, MacAlgorithm> = new Map(HMACS.map((m) => [m.name, m]));
 
 /** Offered by default, in OpenSSH's preference order (ssh_config(5) MACs, without umac). */
 export const DEFAULT_MACS: readonly string[] = Object.freeze([
@@ -47,14 +48,6 @@ export const SUPPORTED_MACS: readonly string[] = Object.freeze([
  * it explicitly (the client then warns through its debug hook).
  */
 export { NONE_MAC_NAME } from './none.js';
-
-/** Add a MAC or replace the one registered under the same name. */
-export function registerMac(desc: MacAlgorithm): void {
-  if (!desc || typeof desc.name !== 'string' || desc.name.length === 0 || typeof desc.create !== 'function') {
-    throw new SshError('INVAL', 'registerMac: not a MAC descriptor');
-  }
-  MACS.set(desc.name, desc);
-}
 
 /** The descriptor for a wire name, or an ALGO_UNSUPPORTED error. */
 export function getMac(name: string): MacAlgorithm {

@@ -4,7 +4,7 @@
  * it, and the client warns through its debug hook when it is offered.
  */
 import { SshError } from '../../errors.js';
-import type { MacAlgorithm, MacState } from './types.js';
+import type { MacAlgorithm, MacState } from '../../crypto/mac-types.js';
 
 export const NONE_MAC_NAME = 'none';
 

@@ -11,6 +11,8 @@ import fc from 'fast-check';
 import { AgentClient, FramedStream, agentKeyFields, AgentError, AGENT_MSG, signFlags } from '../../../src/auth/agent/index.js';
 import { decodeIdentities, decodeSignResponse, encode } from '../../../src/auth/agent/protocol.js';
 import { parsePrivateKey } from '../../../src/crypto/keys/index.js';
+import { NODE_PUBLIC_KEY_OPS } from '../../../src/crypto/node/pubkey.js';
+import type { NistCurve } from '../../../src/crypto/provider.js';
 import { KeyError } from '../../../src/errors.js';
 import { Writer } from '../../../src/wire/writer.js';
 import type { ByteStream } from '../../../src/transport/stream.js';
@@ -118,6 +120,15 @@ describe('agent: protocol', () => {
         expect(f.comment).to.equal(`c-${t}`);
         // the fields start with the key type string
         expect(Buffer.from(f.fields.subarray(4, 4 + f.type.length)).toString()).to.equal(f.type);
+        // With a provider's operations, the consistency check derives the public half there: same fields.
+        const derived: string[] = [];
+        const ops = {
+          ...NODE_PUBLIC_KEY_OPS,
+          ed25519Public: (seed: Uint8Array) => (derived.push('ed25519'), NODE_PUBLIC_KEY_OPS.ed25519Public(seed)),
+          ecdhPublic: (curve: NistCurve, d: Uint8Array) => (derived.push(curve), NODE_PUBLIC_KEY_OPS.ecdhPublic(curve, d)),
+        };
+        expect(Buffer.from(agentKeyFields(text, ops).fields).equals(Buffer.from(f.fields))).to.equal(true);
+        expect(derived).to.deep.equal(t === 'ed25519' ? ['ed25519'] : t === 'ecdsa' ? ['nistp384'] : []);
       }
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'pass', '-f', join(dir, 'enc')]);
       expect(() => agentKeyFields(readFileSync(join(dir, 'enc'), 'utf8'))).to.throw(KeyError, /encrypted/);

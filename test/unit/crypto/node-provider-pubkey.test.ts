@@ -4,17 +4,15 @@
  * fixed MODP groups, Ed25519, ECDSA and RSA signatures, and every kex method with a
  * node:crypto client against a pure server (same K and H).
  */
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { x25519, ed25519 } from '@noble/curves/ed25519.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { NODE_PUBLIC_KEY_OPS as ops, ed25519PublicFromSeed } from '../../../src/crypto/node/pubkey.js';
-import { EcdsaPrivateKey } from '../../../src/crypto/keys/ecdsa.js';
+import { NODE_PUBLIC_KEY_OPS as ops } from '../../../src/crypto/node/pubkey.js';
 import * as node from '../../../src/node.js';
 import { nodeProvider } from '../../../src/crypto/node/index.js';
 import { pureProvider, type NistCurve } from '../../../src/crypto/provider.js';
-import { Ed25519PrivateKey, RsaPrivateKey, ecdsaPrivateKey, verifySignature } from '../../../src/crypto/keys/index.js';
+import { Ed25519PrivateKey, RsaPrivateKey, ecdsaPrivateKey, parsePrivateKey, verifySignature } from '../../../src/crypto/keys/index.js';
 import { KEX_ALGORITHMS } from '../../../src/kex/index.js';
 import { MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18, OAKLEY_GROUP_2 } from '../../../src/kex/dh-groups-data.js';
 import { modPow } from '../../../src/kex/modpow.js';
@@ -88,49 +86,56 @@ describe('node:crypto public-key ops vs pure', () => {
     expect(ops.ed25519Verify(new Uint8Array(31), new Uint8Array(1), new Uint8Array(64))).to.equal(false);
   });
 
-  it('public keys from secrets: OpenSSL derives the same Ed25519 A and ECDSA Q as noble, and the Node entry point uses it for private keys', () => {
+  it('public keys from secrets: OpenSSL derives the same Ed25519 A and ECDSA Q as noble; keys take it from the provider they are given', () => {
     for (let i = 0; i < 20; i++) {
       const seed = rnd(32);
-      expect(hex(ed25519PublicFromSeed(seed))).to.equal(hex(ed25519.getPublicKey(seed)));
+      expect(hex(ops.ed25519Public(seed))).to.equal(hex(ed25519.getPublicKey(seed)));
     }
-    expect(() => ed25519PublicFromSeed(new Uint8Array(31))).to.throw(RangeError);
-    expect(Ed25519PrivateKey.publicFromSeed).to.equal(ed25519PublicFromSeed);
+    expect(() => ops.ed25519Public(new Uint8Array(31))).to.throw(RangeError);
+    const calls: string[] = [];
+    const counting: typeof ops = {
+      ...ops,
+      ed25519Public: (seed) => (calls.push('ed25519'), ops.ed25519Public(seed)),
+      ecdhPublic: (curve, d) => (calls.push(curve), ops.ecdhPublic(curve, d)),
+    };
     const seed = rnd(32);
+    expect(hex(new Ed25519PrivateKey(seed, '', counting).publicKey.point)).to.equal(hex(ed25519.getPublicKey(seed)));
     expect(hex(new Ed25519PrivateKey(seed).publicKey.point)).to.equal(hex(ed25519.getPublicKey(seed)));
     for (const [id, curve] of curves) {
       const d = curve.utils.randomSecretKey();
-      const key = ecdsaPrivateKey(id, BigInt('0x' + Buffer.from(d).toString('hex')));
-      expect(hex(EcdsaPrivateKey.publicFromScalar(id, d))).to.equal(hex(curve.getPublicKey(d, false)));
-      expect(hex(key.publicKey.point)).to.equal(hex(curve.getPublicKey(d, false)));
+      const scalar = BigInt('0x' + Buffer.from(d).toString('hex'));
+      expect(hex(ecdsaPrivateKey(id, scalar, '', counting).publicKey.point)).to.equal(hex(curve.getPublicKey(d, false)));
+      expect(hex(ecdsaPrivateKey(id, scalar).publicKey.point)).to.equal(hex(curve.getPublicKey(d, false)));
     }
-    // A key file parsed after the Node entry point was loaded: the same key either way.
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    const parsed = node.parsePrivateKey(pem);
-    const a = Buffer.from(privateKey.export({ format: 'jwk' }).x!, 'base64url');
-    expect(hex(parsed.publicKey.blob.subarray(-32))).to.equal(a.toString('hex'));
+    expect(calls).to.deep.equal(['ed25519', 'nistp256', 'nistp384', 'nistp521']);
   });
 
-  it('without the Node entry point, private keys derive their public half with noble (the universal default): same keys', () => {
-    // A process of its own: this one has loaded src/node.ts, which installs OpenSSL's derivation.
+  it('parsePrivateKey: the universal one derives with noble unless given a provider; the Node entry one passes the node provider', () => {
     const ed = generateKeyPairSync('ed25519');
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-384' });
     const pems = [ed, ec].map((k) => k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
-    const script = `
-      import { parsePrivateKey } from ${JSON.stringify(new URL('../../../src/index.ts', import.meta.url).href)};
-      import { Ed25519PrivateKey } from ${JSON.stringify(new URL('../../../src/crypto/keys/ed25519.ts', import.meta.url).href)};
-      const pems = JSON.parse(process.argv[1]);
-      const out = pems.map((p) => Buffer.from(parsePrivateKey(p).publicKey.blob).toString('hex'));
-      console.log(JSON.stringify({ hook: Ed25519PrivateKey.publicFromSeed.name, out }));`;
-    const result = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, JSON.stringify(pems)], { encoding: 'utf8' })) as {
-      hook: string;
-      out: string[];
-    };
-    expect(result.hook).to.equal('publicFromSeed');
-    expect(result.out[0]!.endsWith(Buffer.from(ed.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('hex'))).to.equal(true);
+    const a = Buffer.from(ed.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('hex');
     const jwk = ec.publicKey.export({ format: 'jwk' });
     const q = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]).toString('hex');
-    expect(result.out[1]!.endsWith(q)).to.equal(true);
+    const calls: string[] = [];
+    const counting = {
+      name: 'counting',
+      publicKey: {
+        ...ops,
+        ed25519Public: (seed: Uint8Array) => (calls.push('ed25519'), ops.ed25519Public(seed)),
+        ecdhPublic: (curve: NistCurve, d: Uint8Array) => (calls.push(curve), ops.ecdhPublic(curve, d)),
+      },
+    };
+    for (const parse of [parsePrivateKey, node.parsePrivateKey]) {
+      const [edKey, ecKey] = pems.map((p) => parse(p, { provider: counting }));
+      expect(hex(edKey!.publicKey.blob).endsWith(a)).to.equal(true);
+      expect(hex(ecKey!.publicKey.blob).endsWith(q)).to.equal(true);
+      const [edPlain, ecPlain] = pems.map((p) => parse(p));
+      expect(hex(edPlain!.publicKey.blob)).to.equal(hex(edKey!.publicKey.blob));
+      expect(hex(ecPlain!.publicKey.blob)).to.equal(hex(ecKey!.publicKey.blob));
+    }
+    expect(calls).to.deep.equal(['ed25519', 'nistp384', 'ed25519', 'nistp384']);
+    // Which provider the Node entry passes by default is checked on a bundle of it (test/unit/tree-shaking.test.ts).
   });
 
   it('signing key objects are cached per secret, and never outlive a change of the secret bytes', () => {

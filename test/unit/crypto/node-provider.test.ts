@@ -13,7 +13,8 @@ import { pureProvider } from '../../../src/crypto/provider.js';
 import { NODE_CIPHERS } from '../../../src/crypto/node/ciphers.js';
 import { NODE_MACS } from '../../../src/crypto/node/macs.js';
 import { PacketDecoder, PacketEncoder } from '../../../src/transport/codec.js';
-import { keySizes } from '../../../src/transport/cipher/index.js';
+import { CIPHERS, getCipher, keySizes } from '../../../src/transport/cipher/index.js';
+import { MACS } from '../../../src/transport/mac/index.js';
 import { MacError } from '../../../src/errors.js';
 import type { DirectionKeys } from '../../../src/transport/protection.js';
 
@@ -29,12 +30,25 @@ function fixedRandom(): (n: number) => Uint8Array {
 }
 
 const combos: [string, string][] = [];
-for (const c of NODE_CIPHERS) {
-  if (c.aead) combos.push([c.name, '']);
-  else for (const m of NODE_MACS) combos.push([c.name, m.name]);
+for (const c of NODE_CIPHERS.keys()) {
+  if (getCipher(c).aead) combos.push([c, '']);
+  else for (const m of NODE_MACS.keys()) combos.push([c, m]);
 }
 
 describe('node:crypto provider vs pure provider', () => {
+  it('implements only algorithms of the registries, and falls back to the built-in code for the rest', () => {
+    expect([...NODE_CIPHERS.keys()].filter((n) => !CIPHERS.has(n))).to.deep.equal([]);
+    expect([...NODE_MACS.keys()].filter((n) => !MACS.has(n))).to.deep.equal([]);
+    expect(NODE_CIPHERS.size).to.equal(9);
+    expect(NODE_MACS.size).to.equal(12);
+    expect(nodeProvider.cipher!('aes128-ctr')).to.equal(NODE_CIPHERS.get('aes128-ctr'));
+    expect(nodeProvider.cipher!('3des-cbc')).to.equal(undefined);
+    expect(nodeProvider.mac!('hmac-ripemd160')).to.equal(undefined);
+    expect(pureProvider.cipher).to.equal(undefined);
+    expect(pureProvider.mac).to.equal(undefined);
+    expect(Object.isFrozen(nodeProvider) && Object.isFrozen(pureProvider)).to.equal(true);
+  });
+
   for (const [cipher, mac] of combos) {
     it(`${cipher}${mac ? ' + ' + mac : ''}: identical wire bytes, cross-decodable`, () => {
       const keys = keysFor(cipher, mac);

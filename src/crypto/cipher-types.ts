@@ -1,9 +1,10 @@
 /**
- * Cipher descriptors and per-direction cipher states (STYLE R2, R3).
+ * Cipher descriptors and per-direction cipher states. The built-in descriptors live in
+ * src/transport/cipher; a CryptoProvider (./provider.ts) may supply another `create` for one.
  *
  * A descriptor is a frozen, stateless description of one wire name. `create(key, iv)` makes
- * the state for ONE direction; the packet codec (../codec.ts) holds one per direction and
- * never shares it. Two shapes exist:
+ * the state for ONE direction; the packet codec (src/transport/codec.ts) holds one per
+ * direction and never shares it. Two shapes exist:
  *  - `block`: a non-AEAD cipher (CTR, CBC) that transforms whole blocks in place and carries
  *    its chaining state (counter, IV) from packet to packet (RFC 4253 §6.3, RFC 4344 §4).
  *    It needs a separate MAC.

@@ -1,4 +1,7 @@
-/** MAC descriptors and per-direction MAC states (STYLE R2, R3; RFC 4253 §6.4). */
+/**
+ * MAC descriptors and per-direction MAC states (RFC 4253 §6.4). The built-in descriptors live
+ * in src/transport/mac; a CryptoProvider (./provider.ts) may supply another `create` for one.
+ */
 
 /** One direction's keyed MAC. */
 export interface MacState {
