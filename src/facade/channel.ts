@@ -12,6 +12,7 @@ import { format, signalNumber } from './node-io.js';
 import { settlesThisTurn } from './nonblocking.js';
 import { byteString, pairs, toBytes } from './state.js';
 import type { SSH2 } from './ssh2.js';
+import { latin1Bytes } from '../wire/bytes.js';
 
 const EXT_MODES: readonly ExtendedDataMode[] = ['normal', 'ignore', 'merge'];
 const utf8d = new TextDecoder();
@@ -435,11 +436,6 @@ export class Channel {
       yield l;
     }
   }
-}
-
-/** A Perl byte string (code points 0–255) → bytes. */
-function latin1Bytes(s: string): Uint8Array {
-  return Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 }
 
 function endsWith(bytes: number[], tail: Uint8Array): boolean {

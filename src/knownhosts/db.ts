@@ -12,7 +12,7 @@
  * ```
  */
 import { base64Encode } from '../crypto/encoding.js';
-import { bytesEqual } from '../crypto/keys/common.js';
+import { equalConstantTime } from '../wire/bytes.js';
 import { Reader } from '../wire/reader.js';
 import { SshError } from '../errors.js';
 import { hashHostName } from './hashed.js';
@@ -112,9 +112,9 @@ export class KnownHosts {
     const type = keyTypeOf(blob);
     const found = this.find(host, port);
     const known = found.filter((f) => f.entry.marker === null);
-    const revoked = found.find((f) => f.entry.marker === 'revoked' && bytesEqual(f.entry.keyBlob, blob));
+    const revoked = found.find((f) => f.entry.marker === 'revoked' && equalConstantTime(f.entry.keyBlob, blob));
     if (revoked) return { status: 'revoked', found: revoked, known };
-    const match = known.find((f) => bytesEqual(f.entry.keyBlob, blob));
+    const match = known.find((f) => equalConstantTime(f.entry.keyBlob, blob));
     if (match) return { status: 'match', found: match, known };
     const other = known.find((f) => f.entry.keyType === type);
     if (other) return { status: 'mismatch', found: other, known };

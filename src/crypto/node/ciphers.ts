@@ -7,7 +7,7 @@
 import { createCipheriv, createDecipheriv, type Cipher, type CipherGCM, type Decipher, type DecipherGCM } from 'node:crypto';
 import { poly1305Into } from '../poly1305.js';
 import { MacError } from '../../errors.js';
-import { equalConstantTime } from '../../transport/mac/compare.js';
+import { equalConstantTime } from '../../wire/bytes.js';
 import type { AeadCipherState, BlockCipherState, CipherAlgorithm } from '../../transport/cipher/types.js';
 import { getCipher } from '../../transport/cipher/index.js';
 

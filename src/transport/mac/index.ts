@@ -14,7 +14,6 @@ import { NONE_MAC, NONE_MAC_NAME } from './none.js';
 import type { MacAlgorithm } from './types.js';
 
 export type { MacAlgorithm, MacState } from './types.js';
-export { equalConstantTime } from './compare.js';
 
 /** Every MAC we implement, by wire name. */
 export const MACS: Map<string, MacAlgorithm> = new Map(HMACS.map((m) => [m.name, m]));
