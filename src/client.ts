@@ -49,6 +49,7 @@ import { scpGet, scpPut, type ScpFileInfo, type ScpPutOptions } from './sftp/scp
 export { Channel, type ExitStatus } from './connection/channel.js';
 export { Session, type ExecOptions } from './connection/session.js';
 
+/** The server's host key as the client saw it during key exchange, handed to `hostKeyVerifier`. */
 export interface HostKeyInfo {
   /** key type, e.g. "ssh-ed25519" */
   type: string;
@@ -60,6 +61,7 @@ export interface HostKeyInfo {
   fingerprint: string;
 }
 
+/** Algorithm lists to offer in KEXINIT (RFC 4253 §7.1), most preferred first; an omitted list means the default. */
 export interface AlgorithmPreferences {
   kex?: string[];
   hostKey?: string[];
@@ -70,6 +72,7 @@ export interface AlgorithmPreferences {
   publicKey?: string[];
 }
 
+/** Options of {@link SshClient.connect}: who to authenticate as, how, and how to check the server. */
 export interface ClientOptions {
   username: string;
   /**
@@ -144,6 +147,7 @@ export interface ClientOptions {
   operationTimeout?: number;
 }
 
+/** The algorithms both sides agreed on for this connection (RFC 4253 §7.1). */
 export interface NegotiatedAlgorithms {
   kex: string;
   hostKey: string;
@@ -155,6 +159,7 @@ export interface NegotiatedAlgorithms {
   compressionSC: string;
 }
 
+/** What {@link SshClient.run} collects: the command's output and how it ended. */
 export interface ExecResult extends ExitStatus {
   stdout: Uint8Array;
   stderr: Uint8Array;
@@ -165,6 +170,11 @@ export interface RunOptions extends ExecOptions {
   input?: Uint8Array;
 }
 
+/**
+ * An SSH connection to one server, once the handshake and user authentication are done:
+ * sessions, exec, SFTP, port forwarding. Create it with `SshClient.connect` over any
+ * {@link ByteStream}, or `connect` from the Node entry over TCP.
+ */
 export class SshClient {
   /** remote listeners (tcpip-forward, streamlocal-forward) and their incoming channels */
   readonly forwarding: Forwarding;

@@ -22,6 +22,8 @@ export { SUPPORTED_COMPRESSIONS } from './transport/compression.js';
 export { DEFAULT_HOSTKEY_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS } from './crypto/keys/index.js';
 export { pureProvider } from './crypto/provider.js';
 export type { CryptoProvider, PublicKeyOps, NistCurve, HashName, RsaPrivateParts, DsaPrivateParts } from './crypto/provider.js';
+export type { CipherAlgorithm, CipherState, BlockCipherState, AeadCipherState } from './transport/cipher/types.js';
+export type { MacAlgorithm, MacState } from './transport/mac/types.js';
 
 // Channels, sessions, forwarding.
 export type { Connection, OpenOptions, ChannelOpenHandler } from './connection/connection.js';
@@ -69,12 +71,13 @@ export type { PrivateKey, PublicKey } from './crypto/keys/types.js';
 export { fingerprintSHA256, fingerprintMD5, hostKeyHash, type HostKeyHashType } from './crypto/fingerprint.js';
 
 // User authentication (RFC 4252, 4256; OpenSSH PROTOCOL.agent).
-export { passwordMethod, type PasswordOptions, type PasswordSource, type PasswordChangeCallback } from './auth/password.js';
+export { passwordMethod, type PasswordOptions, type PasswordSource, type PasswordChangeCallback, type PasswordChangeRequest } from './auth/password.js';
 export { publickeyMethod, type PublicKeyOptions } from './auth/publickey.js';
-export { keyboardInteractiveMethod, type KbdOptions, type KbdResponder } from './auth/keyboard-interactive.js';
+export { keyboardInteractiveMethod, type KbdOptions, type KbdResponder, type KbdChallenge, type KbdPrompt } from './auth/keyboard-interactive.js';
 export { hostbasedMethod, type HostbasedOptions } from './auth/hostbased.js';
 export { rankAuthMethods, DEFAULT_AUTH_RANK, type AuthCredentials } from './auth/rank.js';
 export type { AuthMethod, AuthContext, AuthOutcome } from './auth/types.js';
+export type { UserauthFailure } from './auth/messages.js';
 export { AgentClient, AgentPrivateKey, type AgentConnector } from './auth/agent/client.js';
 export { agentKeyFields, type AgentKeyFields } from './auth/agent/keys.js';
 export { installAgentForwarding, requestAgentForwarding } from './auth/agent/forward.js';
@@ -93,6 +96,7 @@ export {
   type KnownHostEntry,
   type KnownHostsLine,
   type KnownHostsLineContent,
+  type KnownHostsOther,
   type Marker,
 } from './knownhosts/parse.js';
 export { hostKeyVerifier, describeRefusal, type HostKeyDecider, type HostKeyPolicyName, type HostKeyPolicyOptions } from './knownhosts/policy.js';
@@ -118,6 +122,7 @@ export {
 export { encodeName, decodeName, displayName, joinPath, type SftpPath } from './sftp/names.js';
 export type { SftpName, SftpStatVfs, SftpLimits } from './sftp/packets.js';
 export type { LocalFs, LocalFile, LocalStat } from './sftp/local.js';
+export type { SftpStream } from './sftp/engine.js';
 export type { UploadOptions } from './sftp/upload.js';
 export { sftpGet, sftpPut, type TransferOptions } from './sftp/transfer.js';
 export { ScpError, scpGet, scpPut, scpGetFile, scpPutFile, shellQuote, type ScpFileInfo, type ScpPutOptions, type ScpHost } from './sftp/scp.js';

@@ -74,6 +74,7 @@ export { nodeProvider } from './crypto/node/index.js';
 export { loadKnownHosts, saveKnownHosts, addKnownHost, fileHostKeyVerifier, writeFileAtomic } from './knownhosts/file.js';
 export { nodeAgent, unixSocketAgent } from './auth/agent/node.js';
 
+/** Options of {@link connect}: the client options plus where to connect and which crypto to use. */
 export interface NodeConnectOptions extends Omit<ClientOptions, 'crypto'> {
   /** 'node' (default): bulk crypto over node:crypto; 'pure': the noble JS code; or a provider */
   crypto?: 'node' | 'pure' | CryptoProvider;

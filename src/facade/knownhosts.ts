@@ -14,6 +14,7 @@ import { latin1Bytes } from '../wire/bytes.js';
 
 const { LIBSSH2_KNOWNHOST_TYPE_MASK, LIBSSH2_KNOWNHOST_TYPE_SHA1, LIBSSH2_KNOWNHOST_KEYENC_MASK, LIBSSH2_KNOWNHOST_KEYENC_BASE64 } = OTHER;
 
+/** Net::SSH2::KnownHosts: a known_hosts collection in libssh2's model. */
 export class KnownHosts {
   private db = Db.empty();
 

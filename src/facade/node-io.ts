@@ -16,11 +16,17 @@ export { basename, format };
 
 /** POSIX open(2) flags (Perl's Fcntl), as `SFTP::open` takes them. */
 export const O_RDONLY = fsConstants.O_RDONLY;
+/** Fcntl's `O_WRONLY`, for `SFTP.open`. */
 export const O_WRONLY = fsConstants.O_WRONLY;
+/** Fcntl's `O_RDWR`, for `SFTP.open`. */
 export const O_RDWR = fsConstants.O_RDWR;
+/** Fcntl's `O_APPEND`, for `SFTP.open`. */
 export const O_APPEND = fsConstants.O_APPEND;
+/** Fcntl's `O_CREAT`, for `SFTP.open`. */
 export const O_CREAT = fsConstants.O_CREAT;
+/** Fcntl's `O_TRUNC`, for `SFTP.open`. */
 export const O_TRUNC = fsConstants.O_TRUNC;
+/** Fcntl's `O_EXCL`, for `SFTP.open`. */
 export const O_EXCL = fsConstants.O_EXCL;
 
 export const readBytes = (path: string): Promise<Uint8Array> => readFile(path).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));

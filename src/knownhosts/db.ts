@@ -26,17 +26,20 @@ import {
   parseKnownHostsLine,
 } from './parse.js';
 
+/** The outcome of a known_hosts check, in OpenSSH hostfile.c's terms. */
 export type CheckStatus = 'match' | 'mismatch' | 'notfound' | 'revoked';
 
 /** libssh2's LIBSSH2_KNOWNHOST_CHECK_* values (revoked reports FAILURE there). */
 export const KNOWNHOST_CHECK = { MATCH: 0, MISMATCH: 1, NOTFOUND: 2, FAILURE: 3 } as const;
 
+/** An entry that matched a host, with its line. */
 export interface FoundEntry {
   /** the line as it is in the file (number is 1-based; 0 for lines added since parsing) */
   readonly line: KnownHostsLine;
   readonly entry: KnownHostEntry;
 }
 
+/** What {@link KnownHosts.check} found. */
 export interface CheckResult {
   readonly status: CheckStatus;
   /** the line that decided: the matching or revoked key, or the first key of the same type */
@@ -45,6 +48,7 @@ export interface CheckResult {
   readonly known: readonly FoundEntry[];
 }
 
+/** How {@link KnownHosts.add} writes an entry (hashed name, comment, marker). */
 export interface AddOptions {
   /** store the host name hashed (HashKnownHosts yes); default false */
   hashed?: boolean;
@@ -68,6 +72,10 @@ function keyTypeOf(blob: Uint8Array): string {
   }
 }
 
+/**
+ * A known_hosts database in memory: parses, checks and edits, keeping every line it does
+ * not change byte for byte.
+ */
 export class KnownHosts {
   private constructor(private lines: KnownHostsLine[]) {}
 
@@ -76,6 +84,7 @@ export class KnownHosts {
     return new KnownHosts(parseKnownHosts(text));
   }
 
+  /** A database with no lines. */
   static empty(): KnownHosts {
     return new KnownHosts([]);
   }

@@ -8,6 +8,7 @@ import { KEY_TYPES } from '../../crypto/keys/registry.js';
 import { KeyError, SshError } from '../../errors.js';
 import { Reader } from '../../wire/reader.js';
 
+/** A private key in the field order of SSH_AGENTC_ADD_IDENTITY. */
 export interface AgentKeyFields {
   /** key type */
   type: string;
