@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { format } from 'node:util';
 import type { Socket } from 'node:net';
 import { connectTcp, socketStream } from '../node-stream.js';
+import { readHiddenLine } from '../node-tty.js';
 import type { ByteStream } from '../transport/stream.js';
 
 export { basename, format };
@@ -96,7 +97,7 @@ export async function askUser(prompt: string, echo = true): Promise<string | und
     stdin.setRawMode(true);
     try {
       printStderr(prompt);
-      [reply, interrupted] = await readHidden(stdin);
+      ({ line: reply, interrupted } = await readHiddenLine(stdin));
     } finally {
       stdin.setRawMode(wasRaw);
       stdin.pause();
@@ -142,35 +143,6 @@ function readLine(stdin: NodeJS.ReadStream): Promise<string | undefined> {
       inputEnded = true;
       check();
     };
-    stdin.on('data', onData);
-    stdin.once('end', onEnd);
-    stdin.resume();
-  });
-}
-
-/** One line typed in raw mode, nothing echoed: [line or undefined, whether Ctrl-C was pressed]. */
-function readHidden(stdin: NodeJS.ReadStream): Promise<[string | undefined, boolean]> {
-  return new Promise((resolve) => {
-    let line = '';
-    const finish = (v: [string | undefined, boolean]) => {
-      stdin.off('data', onData);
-      stdin.off('end', onEnd);
-      resolve(v);
-    };
-    const onData = (d: Buffer) => {
-      for (const ch of d.toString('utf8')) {
-        if (ch === '\r' || ch === '\n') return finish([line, false]);
-        if (ch === '\x03') return finish([undefined, true]); // Ctrl-C
-        if (ch === '\x04') {
-          if (line.length === 0) return finish([undefined, false]); // Ctrl-D on an empty line: end of input
-          continue;
-        }
-        if (ch === '\x7f' || ch === '\b') line = [...line].slice(0, -1).join('');
-        else if (ch === '\x15') line = ''; // Ctrl-U
-        else if (ch >= ' ') line += ch;
-      }
-    };
-    const onEnd = () => finish([undefined, false]);
     stdin.on('data', onData);
     stdin.once('end', onEnd);
     stdin.resume();
