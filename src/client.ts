@@ -51,6 +51,7 @@ export { Session, type ExecOptions } from './connection/session.js';
 
 export type { HostKeyInfo } from './crypto/keys/types.js';
 
+/** Algorithm lists to offer in KEXINIT (RFC 4253 §7.1), most preferred first; an omitted list means the default. */
 export interface AlgorithmPreferences {
   kex?: string[];
   hostKey?: string[];
@@ -61,6 +62,7 @@ export interface AlgorithmPreferences {
   publicKey?: string[];
 }
 
+/** Options of {@link SshClient.connect}: who to authenticate as, how, and how to check the server. */
 export interface ClientOptions {
   username: string;
   /**
@@ -139,6 +141,7 @@ export interface ClientOptions {
 
 export type { NegotiatedAlgorithms } from './lifecycle.js';
 
+/** What {@link SshClient.run} collects: the command's output and how it ended. */
 export interface ExecResult extends ExitStatus {
   stdout: Uint8Array;
   stderr: Uint8Array;
@@ -149,6 +152,11 @@ export interface RunOptions extends ExecOptions {
   input?: Uint8Array;
 }
 
+/**
+ * An SSH connection to one server, once the handshake and user authentication are done:
+ * sessions, exec, SFTP, port forwarding. Create it with `SshClient.connect` over any
+ * {@link ByteStream}, or `connect` from the Node entry over TCP.
+ */
 export class SshClient {
   /** remote listeners (tcpip-forward, streamlocal-forward) and their incoming channels */
   readonly forwarding: Forwarding;

@@ -61,6 +61,7 @@ export const LIBSSH2_ERROR = {
   ALGO_UNSUPPORTED: -51,
 } as const;
 
+/** A libssh2 error name (without `LIBSSH2_ERROR_`): an {@link SshError}'s `code`. */
 export type ErrorCode = keyof typeof LIBSSH2_ERROR;
 
 /** Base of every error puressh throws. */
@@ -139,6 +140,7 @@ export class MacError extends SshError {
   }
 }
 
+/** Which KEXINIT list failed to negotiate (RFC 4253 §7.1). */
 export type AlgorithmKind =
   | 'kex'
   | 'hostkey'

@@ -1,38 +1,131 @@
 /**
- * The universal entry point: no `node:*` imports, runs anywhere JavaScript runs given a ByteStream.
+ * `puressh/universal`: the SSH client core with no `node:*` import, for any JavaScript
+ * runtime given a {@link ByteStream}. This list is the contract: a name not exported here
+ * (or by the Node entry `puressh`, or the facade `puressh/net-ssh2`) is internal and may
+ * change without notice.
+ *
+ * @packageDocumentation
  */
+
+// The client and its options.
 export { SshClient, algorithmLists } from './client.js';
-export type { ClientOptions, HostKeyInfo, AlgorithmPreferences, NegotiatedAlgorithms, ExecResult } from './client.js';
-export { Channel } from './connection/channel.js';
-export type { ExitStatus, ExtendedDataMode } from './connection/channel.js';
-export { Connection, DEFAULT_WINDOW, DEFAULT_MAX_PACKET } from './connection/connection.js';
-export type { OpenOptions, ChannelOpenHandler, ConnectionOptions } from './connection/connection.js';
-export type { ChannelOptions, WriteOptions } from './connection/channel.js';
-export type { RunOptions } from './client.js';
-export { AbortError, type OperationOptions } from './connection/abort.js';
-export { Session, SIGNALS, type ExecOptions } from './connection/session.js';
-export { TERMINAL_MODE, encodeTerminalModes, decodeTerminalModes, type PtyOptions, type TerminalModes, type WindowSize } from './connection/pty.js';
-export { Forwarding, RemoteListener, openDirectTcpip, openDirectStreamlocal, type ForwardedConnection, type DirectTcpipOptions } from './connection/forward.js';
-export { Keepalive, type KeepaliveOptions } from './connection/keepalive.js';
-export { HostKeyUpdates, type ServerHostKey } from './connection/hostkeys.js';
+export type { ClientOptions, HostKeyInfo, AlgorithmPreferences, NegotiatedAlgorithms, ExecResult, RunOptions } from './client.js';
 export type { ByteStream } from './transport/stream.js';
-export * from './errors.js';
-export { parsePrivateKey, parsePublicKeyBlob, parsePublicKeyLine, DEFAULT_HOSTKEY_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS } from './crypto/keys/index.js';
-export type { PrivateKeyOptions } from './crypto/keys/index.js';
-export type { PrivateKey, PublicKey } from './crypto/keys/types.js';
-export { fingerprintSHA256, fingerprintMD5, hostKeyHash } from './crypto/fingerprint.js';
+export type { KexInitLists } from './transport/negotiate.js';
+export type { RandomSource } from './kex/types.js';
+
+// Algorithms: the names puressh implements and its default preference order.
 export { DEFAULT_KEX, SUPPORTED_KEX } from './kex/index.js';
 export { DEFAULT_CIPHERS, SUPPORTED_CIPHERS } from './transport/cipher/index.js';
 export { DEFAULT_MACS, SUPPORTED_MACS } from './transport/mac/index.js';
 export { SUPPORTED_COMPRESSIONS } from './transport/compression.js';
-export * from './sftp/index.js';
-export * from './knownhosts/index.js';
-export * from './auth/agent/index.js';
-export { keyboardInteractiveMethod } from './auth/keyboard-interactive.js';
-export { passwordMethod } from './auth/password.js';
-export { hostbasedMethod } from './auth/hostbased.js';
-export { publickeyMethod } from './auth/publickey.js';
-export { rankAuthMethods, DEFAULT_AUTH_RANK } from './auth/rank.js';
-export type { AuthMethod, AuthContext } from './auth/types.js';
-export { parsePublicKey, formatPublicKeyLine, formatPublicKeyRfc4716 } from './crypto/keys/index.js';
+export { DEFAULT_HOSTKEY_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS } from './crypto/keys/index.js';
+export { pureProvider } from './crypto/provider.js';
+export type { CryptoProvider, PublicKeyOps, NistCurve, HashName, RsaPrivateParts, DsaPrivateParts } from './crypto/provider.js';
+export type { CipherAlgorithm, CipherState, BlockCipherState, AeadCipherState } from './crypto/cipher-types.js';
+export type { MacAlgorithm, MacState } from './crypto/mac-types.js';
+
+// Channels, sessions, forwarding.
+export type { Connection, OpenOptions, ChannelOpenHandler } from './connection/connection.js';
+export { Channel } from './connection/channel.js';
+export type { ChannelOptions, WriteOptions, ExitStatus, ExtendedDataMode } from './connection/channel.js';
+export type { IncomingOpen } from './connection/messages.js';
+export { AbortError, type OperationOptions } from './connection/abort.js';
+export { Session, SIGNALS, type ExecOptions } from './connection/session.js';
+export {
+  TERMINAL_MODE,
+  encodeTerminalModes,
+  decodeTerminalModes,
+  type PtyOptions,
+  type TerminalModes,
+  type TerminalModeName,
+  type WindowSize,
+} from './connection/pty.js';
+export { Forwarding, RemoteListener, openDirectTcpip, openDirectStreamlocal, type ForwardedConnection, type DirectTcpipOptions } from './connection/forward.js';
+export { Keepalive, type KeepaliveOptions } from './connection/keepalive.js';
+export { HostKeyUpdates, type ServerHostKey } from './connection/hostkeys.js';
+
+// Errors.
+export {
+  SshError,
+  ProtocolError,
+  DisconnectError,
+  ConnectionLostError,
+  TimeoutError,
+  MacError,
+  AlgorithmNegotiationError,
+  HostKeyError,
+  AuthError,
+  ChannelOpenError,
+  KeyError,
+  LIBSSH2_ERROR,
+  DISCONNECT_REASON,
+  OPEN_FAILURE,
+  type ErrorCode,
+  type AlgorithmKind,
+} from './errors.js';
+
+// Keys and fingerprints.
+export { parsePrivateKey, parsePublicKey, parsePublicKeyBlob, parsePublicKeyLine, formatPublicKeyLine, formatPublicKeyRfc4716, type PrivateKeyOptions } from './crypto/keys/index.js';
+export type { PrivateKey, PublicKey } from './crypto/keys/types.js';
+export { fingerprintSHA256, fingerprintMD5, hostKeyHash, type HostKeyHashType } from './crypto/fingerprint.js';
+
+// User authentication (RFC 4252, 4256; OpenSSH PROTOCOL.agent).
+export { passwordMethod, type PasswordOptions, type PasswordSource, type PasswordChangeCallback, type PasswordChangeRequest } from './auth/password.js';
+export { publickeyMethod, type PublicKeyOptions } from './auth/publickey.js';
+export { keyboardInteractiveMethod, type KbdOptions, type KbdResponder, type KbdChallenge, type KbdPrompt } from './auth/keyboard-interactive.js';
+export { hostbasedMethod, type HostbasedOptions } from './auth/hostbased.js';
+export { rankAuthMethods, DEFAULT_AUTH_RANK, type AuthCredentials } from './auth/rank.js';
+export type { AuthMethod, AuthContext, AuthOutcome } from './auth/types.js';
+export type { UserauthFailure } from './auth/messages.js';
+export { AgentClient, AgentPrivateKey, type AgentConnector } from './auth/agent/client.js';
+export { agentKeyFields, type AgentKeyFields } from './auth/agent/keys.js';
+export { installAgentForwarding, requestAgentForwarding } from './auth/agent/forward.js';
+export { AGENT_CONSTRAIN, AGENT_MSG, AGENT_SIGN_FLAGS, AgentError, signFlags, type AddConstraints, type AgentIdentity } from './auth/agent/protocol.js';
+export { agentMethod } from './auth/agent/method.js';
+
+// known_hosts.
+export { KnownHosts, KNOWNHOST_CHECK, formatEntry, type AddOptions, type CheckResult, type CheckStatus, type FoundEntry, type KeyLike } from './knownhosts/db.js';
+export { hashHostName } from './knownhosts/hashed.js';
+export { hostPortName, matchPattern, matchPatternList, DEFAULT_PORT } from './knownhosts/match.js';
+export {
+  KnownHostsError,
+  parseKnownHosts,
+  parseKnownHostsLine,
+  type HostField,
+  type KnownHostEntry,
+  type KnownHostsLine,
+  type KnownHostsLineContent,
+  type KnownHostsOther,
+  type Marker,
+} from './knownhosts/parse.js';
+export { hostKeyVerifier, describeRefusal, type HostKeyDecider, type HostKeyPolicyName, type HostKeyPolicyOptions } from './knownhosts/policy.js';
+
+// SFTP v3 (draft-ietf-secsh-filexfer-02) and SCP.
+export { SftpClient, DEFAULT_LIMITS, openFlags, type SftpClientOptions, type OpenFlags } from './sftp/client.js';
+export { SftpFile } from './sftp/file.js';
+export { SftpDir } from './sftp/dir.js';
+export { fileType, isDirectory, isFile, isSymlink, type SftpAttrs, type SftpExtendedAttr, type FileType } from './sftp/attrs.js';
+export { FX, FXF, ATTR, S_IF, ST, EXT } from './sftp/constants.js';
+export {
+  SftpError,
+  SftpEofError,
+  SftpNoSuchFileError,
+  SftpPermissionDeniedError,
+  SftpFailureError,
+  SftpBadMessageError,
+  SftpNoConnectionError,
+  SftpConnectionLostError,
+  SftpOpUnsupportedError,
+  sftpError,
+} from './sftp/errors.js';
+export { encodeName, decodeName, displayName, joinPath, type SftpPath } from './sftp/names.js';
+export type { SftpName, SftpStatVfs, SftpLimits } from './sftp/packets.js';
+export type { LocalFs, LocalFile, LocalStat } from './sftp/local.js';
+export type { SftpStream } from './sftp/engine.js';
+export type { UploadOptions } from './sftp/upload.js';
+export { sftpGet, sftpPut, type TransferOptions } from './sftp/transfer.js';
+export { ScpError, scpGet, scpPut, scpGetFile, scpPutFile, shellQuote, type ScpFileInfo, type ScpPutOptions, type ScpHost } from './sftp/scp.js';
+
+// The publickey subsystem (RFC 4819).
 export { PublicKeySubsystem, PublicKeyStatusError, type PublicKeyAttribute, type PublicKeyListing } from './publickey/client.js';

@@ -1,5 +1,9 @@
 /**
- * The Node entry point: everything in the universal entry plus TCP connections.
+ * `puressh`, the Node entry point: everything `puressh/universal` exports, plus what needs
+ * Node: TCP connections ({@link connect}), OpenSSL-backed crypto ({@link nodeProvider}),
+ * known_hosts files, the ssh-agent socket, streams and port forwarding over node:net.
+ *
+ * @packageDocumentation
  */
 import { SshClient, type ClientOptions } from './client.js';
 import { connectTcp, socketStream } from './node-stream.js';
@@ -10,7 +14,35 @@ import { pureProvider, type CryptoProvider } from './crypto/provider.js';
 import { parsePrivateKey as parsePrivateKeyWith, type PrivateKeyOptions } from './crypto/keys/index.js';
 import type { PrivateKey } from './crypto/keys/types.js';
 
-export * from './index.js';
+// Everything the universal entry exports (./index.ts), listed so that this file states the whole contract.
+export {
+  AbortError, AGENT_CONSTRAIN, AGENT_MSG, AGENT_SIGN_FLAGS, AgentClient, AgentError, agentKeyFields, agentMethod, AgentPrivateKey, algorithmLists,
+  AlgorithmNegotiationError, ATTR, AuthError, Channel, ChannelOpenError, type Connection, ConnectionLostError, decodeName, decodeTerminalModes,
+  DEFAULT_AUTH_RANK, DEFAULT_CIPHERS, DEFAULT_HOSTKEY_ALGORITHMS, DEFAULT_KEX, DEFAULT_LIMITS, DEFAULT_MACS, DEFAULT_PORT, describeRefusal,
+  DISCONNECT_REASON, DisconnectError, displayName, encodeName, encodeTerminalModes, EXT, fileType, fingerprintMD5, fingerprintSHA256, formatEntry,
+  formatPublicKeyLine, formatPublicKeyRfc4716, Forwarding, FX, FXF, hashHostName, hostbasedMethod, HostKeyError, hostKeyHash, HostKeyUpdates,
+  hostKeyVerifier, hostPortName, installAgentForwarding, isDirectory, isFile, isSymlink, joinPath, Keepalive, keyboardInteractiveMethod, KeyError,
+  KNOWNHOST_CHECK, KnownHosts, KnownHostsError, LIBSSH2_ERROR, MacError, matchPattern, matchPatternList, OPEN_FAILURE, openDirectStreamlocal,
+  openDirectTcpip, openFlags, parseKnownHosts, parseKnownHostsLine, parsePublicKey, parsePublicKeyBlob, parsePublicKeyLine,
+  passwordMethod, ProtocolError, publickeyMethod, PublicKeyStatusError, PublicKeySubsystem, pureProvider, rankAuthMethods, RemoteListener,
+  requestAgentForwarding, S_IF, ScpError, scpGet, scpGetFile, scpPut, scpPutFile, Session, SftpBadMessageError, SftpClient, SftpConnectionLostError,
+  SftpDir, SftpEofError, SftpError, sftpError, SftpFailureError, SftpFile, sftpGet, SftpNoConnectionError, SftpNoSuchFileError,
+  SftpOpUnsupportedError, SftpPermissionDeniedError, sftpPut, shellQuote, SIGNALS, signFlags, SshClient, SshError, ST, SUPPORTED_CIPHERS,
+  SUPPORTED_COMPRESSIONS, SUPPORTED_HOSTKEY_ALGORITHMS, SUPPORTED_KEX, SUPPORTED_MACS, TERMINAL_MODE, TimeoutError, type AddConstraints,
+  type AddOptions, type AgentConnector, type AgentIdentity, type AgentKeyFields, type AlgorithmKind, type AlgorithmPreferences, type AuthContext,
+  type AuthCredentials, type AuthMethod, type AuthOutcome, type ByteStream, type ChannelOpenHandler, type ChannelOptions, type CheckResult,
+  type CheckStatus, type ClientOptions, type CryptoProvider, type DirectTcpipOptions, type DsaPrivateParts, type ErrorCode, type ExecOptions,
+  type ExecResult, type ExitStatus, type ExtendedDataMode, type FileType, type ForwardedConnection, type FoundEntry, type HashName,
+  type HostbasedOptions, type HostField, type HostKeyDecider, type HostKeyHashType, type HostKeyInfo, type HostKeyPolicyName,
+  type HostKeyPolicyOptions, type IncomingOpen, type KbdOptions, type KbdResponder, type KeepaliveOptions, type KexInitLists, type KeyLike,
+  type KnownHostEntry, type KnownHostsLine, type KnownHostsLineContent, type LocalFile, type LocalFs, type LocalStat, type Marker,
+  type NegotiatedAlgorithms, type NistCurve, type OpenFlags, type OpenOptions, type OperationOptions, type PasswordChangeCallback,
+  type PasswordOptions, type PasswordSource, type PrivateKey, type PrivateKeyOptions, type PtyOptions, type PublicKey, type PublicKeyAttribute, type PublicKeyListing,
+  type PublicKeyOps, type PublicKeyOptions, type RandomSource, type RsaPrivateParts, type RunOptions, type ScpFileInfo, type ScpHost,
+  type ScpPutOptions, type ServerHostKey, type SftpAttrs, type SftpClientOptions, type SftpExtendedAttr, type SftpLimits, type SftpName,
+  type SftpPath, type SftpStatVfs, type TerminalModeName, type TerminalModes, type TransferOptions, type UploadOptions, type WindowSize,
+  type WriteOptions,
+} from './index.js';
 export { socketStream, connectTcp } from './node-stream.js';
 export { commandStream, type CommandStreamOptions } from './node-command-stream.js';
 
@@ -35,7 +67,6 @@ export { socksProxy, type SocksOptions } from './connection/socks.js';
 export { nodeProvider } from './crypto/node/index.js';
 export { loadKnownHosts, saveKnownHosts, addKnownHost, fileHostKeyVerifier, writeFileAtomic } from './knownhosts/file.js';
 export { nodeAgent, unixSocketAgent } from './auth/agent/node.js';
-export { pureProvider } from './crypto/provider.js';
 
 /**
  * parsePrivateKey of the universal entry, with the node:crypto provider by default: the key's
@@ -47,6 +78,7 @@ export function parsePrivateKey(text: string | Uint8Array, options?: string | Pr
   return parsePrivateKeyWith(text, { ...o, provider: o?.provider ?? nodeProvider });
 }
 
+/** Options of {@link connect}: the client options plus where to connect and which crypto to use. */
 export interface NodeConnectOptions extends Omit<ClientOptions, 'crypto'> {
   /** 'node' (default): bulk crypto over node:crypto; 'pure': the noble JS code; or a provider */
   crypto?: 'node' | 'pure' | CryptoProvider;

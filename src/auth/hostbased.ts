@@ -10,6 +10,7 @@ import { candidateAlgorithms } from './publickey.js';
 import { unexpected } from './reply.js';
 import type { AuthContext, AuthMethod, AuthOutcome } from './types.js';
 
+/** What "hostbased" authentication signs with: the client host's key and names. */
 export interface HostbasedOptions {
   /** the client host's private host key */
   key: PrivateKey;
@@ -44,6 +45,7 @@ export function hostbasedSignedData(
     .slice();
 }
 
+/** The "hostbased" method (RFC 4252 §9). */
 export function hostbasedMethod(options: HostbasedOptions): AuthMethod {
   return {
     name: 'hostbased',

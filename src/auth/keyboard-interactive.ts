@@ -11,6 +11,7 @@ import { decodeFailure, userauthRequest } from './messages.js';
 import { unexpected } from './reply.js';
 import type { AuthContext, AuthMethod, AuthOutcome } from './types.js';
 
+/** One prompt of an INFO_REQUEST (RFC 4256 §3.2). */
 export interface KbdPrompt {
   prompt: string;
   /** whether the answer may be shown while typed */
@@ -34,6 +35,7 @@ export interface KbdChallenge {
  */
 export type KbdResponder = (challenge: KbdChallenge) => readonly string[] | null | Promise<readonly string[] | null>;
 
+/** Options of {@link keyboardInteractiveMethod}. */
 export interface KbdOptions {
   /** RFC 4256 §3.1 submethods hint (e.g. "pam"); empty by default */
   submethods?: string[];

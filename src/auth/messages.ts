@@ -16,8 +16,11 @@ export function userauthRequest(user: string, method: string): Writer {
   return new Writer(256).u8(MSG.USERAUTH_REQUEST).string(user).string(SERVICE_CONNECTION).string(method);
 }
 
+/** USERAUTH_FAILURE (RFC 4252 §5.1). */
 export interface UserauthFailure {
+  /** the methods that can continue */
   methods: string[];
+  /** whether the attempt succeeded but more methods are required */
   partialSuccess: boolean;
 }
 

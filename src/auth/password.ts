@@ -9,6 +9,7 @@ import { decodeFailure, userauthRequest } from './messages.js';
 import { unexpected } from './reply.js';
 import type { AuthContext, AuthMethod, AuthOutcome } from './types.js';
 
+/** A password, or a function asked for it when the server wants it (null: give up). */
 export type PasswordSource = string | (() => Promise<string | null> | string | null);
 
 /** What the server said when it asked for a new password. */
@@ -24,6 +25,7 @@ export interface PasswordChangeRequest {
 /** Return the new password, or null to give up (authentication then fails with PASSWORD_EXPIRED). */
 export type PasswordChangeCallback = (request: PasswordChangeRequest) => Promise<string | null> | string | null;
 
+/** Options of {@link passwordMethod}. */
 export interface PasswordOptions {
   /** answers SSH_MSG_USERAUTH_PASSWD_CHANGEREQ; without it an expired password is an error */
   onPasswordChange?: PasswordChangeCallback | undefined;
@@ -40,6 +42,7 @@ function decodeChangeRequest(payload: Uint8Array): { prompt: string; language: s
 
 const expired = () => new AuthError('password expired: the server asks for a password change', [], 'PASSWORD_EXPIRED');
 
+/** The "password" method (RFC 4252 §8); a password change request is answered by `onPasswordChange`. */
 export function passwordMethod(source: PasswordSource, options: PasswordOptions = {}): AuthMethod {
   const maxChange = options.maxChangeAttempts ?? 3;
   return {

@@ -13,6 +13,7 @@ import { decodeFailure, SERVICE_CONNECTION, type UserauthFailure, userauthReques
 import { unexpected } from './reply.js';
 import type { AuthContext, AuthMethod, AuthOutcome } from './types.js';
 
+/** Options of {@link publickeyMethod} and {@link agentMethod}. */
 export interface PublicKeyOptions {
   /** signature algorithms we are willing to use (PubkeyAcceptedAlgorithms); all by default */
   acceptedAlgorithms?: readonly string[];
@@ -31,6 +32,7 @@ export function candidateAlgorithms(key: PrivateKey, serverSigAlgs: readonly str
   return algs;
 }
 
+/** The "publickey" method (RFC 4252 §7) with these keys, each offered before it signs. */
 export function publickeyMethod(keys: readonly PrivateKey[], options: PublicKeyOptions = {}): AuthMethod {
   return {
     name: 'publickey',

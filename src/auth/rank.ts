@@ -20,6 +20,7 @@ import type { AuthMethod } from './types.js';
 /** OpenSSH's PreferredAuthentications order, with Net::SSH2's extra names. */
 export const DEFAULT_AUTH_RANK: readonly string[] = Object.freeze(['hostbased', 'agent', 'publickey', 'keyboard', 'keyboard-auto', 'password']);
 
+/** Everything the client could authenticate with; {@link rankAuthMethods} turns it into methods. */
 export interface AuthCredentials {
   password?: PasswordSource | undefined;
   passwordChange?: PasswordChangeCallback | undefined;

@@ -5,9 +5,10 @@
  * (the default: unknown keys are confirmed on the terminal; BatchMode or no terminal fails).
  */
 import type { HostKeyInfo } from '../client.js';
-import { addKnownHost, checkKnownHost } from './known-hosts.js';
+import { checkKnownHost } from './known-hosts.js';
 import type { Prompter } from './prompt.js';
 import type { SshSettings } from './settings.js';
+import { addKnownHost } from '../knownhosts/file.js';
 
 export interface HostKeyState {
   /** lines explaining a refusal, printed before "Host key verification failed." */
@@ -92,7 +93,7 @@ async function unknownKey(settings: SshSettings, io: HostKeyIo, state: HostKeySt
   const file = settings.userKnownHostsFiles[0];
   if (!file) return true;
   try {
-    addKnownHost(file, name, info, settings.hashKnownHosts);
+    await addKnownHost(file, name, 0, info.blob, { hashed: settings.hashKnownHosts });
     io.info(`Warning: Permanently added '${name}' (${label}) to the list of known hosts.`);
   } catch (e) {
     io.info(`Failed to add the host to the list of known hosts (${file}): ${(e as Error).message}`);

@@ -3,10 +3,10 @@
  * src/knownhosts (one parser and matcher for the library and the CLI). Names are in
  * known_hosts form already (`host`, or `[host]:port` off port 22). Node-only (reads files).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { KnownHosts } from '../knownhosts/db.js';
 import { hostPortName } from '../knownhosts/match.js';
+import { equalConstantTime } from '../wire/bytes.js';
 
 export interface KnownKey {
   file: string;
@@ -52,10 +52,6 @@ export function lookupKnownHosts(files: readonly string[], name: string, note: (
   return out;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
 /** Compare the server's key with what the files know about `name` (OpenSSH hostfile.c order: revoked, match, mismatch). */
 export function checkKnownHost(
   files: readonly string[],
@@ -64,23 +60,13 @@ export function checkKnownHost(
   note?: (msg: string) => void,
 ): KnownHostStatus {
   const known = lookupKnownHosts(files, name, note);
-  const revoked = known.find((k) => k.marker === 'revoked' && sameBytes(k.blob, key.blob));
+  const revoked = known.find((k) => k.marker === 'revoked' && equalConstantTime(k.blob, key.blob));
   if (revoked) return { status: 'revoked', entry: revoked };
   const usable = known.filter((k) => k.marker === null);
-  const match = usable.find((k) => sameBytes(k.blob, key.blob));
+  const match = usable.find((k) => equalConstantTime(k.blob, key.blob));
   if (match) return { status: 'match', entry: match };
   const sameType = usable.filter((k) => k.type === key.type);
   if (sameType.length) return { status: 'mismatch', known: sameType };
   return { status: 'unknown', others: usable };
 }
 
-/** Append an entry for `name` (hashed when asked), creating the file (and ~/.ssh) if needed. */
-export function addKnownHost(file: string, name: string, key: { type: string; blob: Uint8Array }, hash = false): string {
-  const line = KnownHosts.empty().add(name, 0, key.blob, { hashed: hash }).raw;
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const prior = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
-  const sep = prior.length > 0 && prior[prior.length - 1] !== 0x0a ? '\n' : '';
-  // Appending one whole line keeps concurrent ssh processes' lines intact, as ssh does.
-  appendFileSync(file, sep + line + '\n', { mode: 0o600 });
-  return line;
-}

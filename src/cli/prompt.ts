@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
+import { readHiddenLine } from '../node-tty.js';
 
 /** Ask a question; null when nobody can answer (no terminal, cancelled, askpass failed). */
 export type Prompter = (prompt: string, echo: boolean) => Promise<string | null>;
@@ -51,8 +52,9 @@ async function ttyPrompt(prompt: string, echo: boolean): Promise<string | null> 
   }
 }
 
-/** A line from the terminal; in raw mode (no echo) handles backspace, ^C and ^D. */
-function readLine(input: ReadStream, echo: boolean): Promise<string | null> {
+/** A line from the terminal: as the terminal edited it, or (no echo, raw mode) as readHiddenLine edits it. */
+async function readLine(input: ReadStream, echo: boolean): Promise<string | null> {
+  if (!echo) return (await readHiddenLine(input)).line ?? null;
   return new Promise((resolve) => {
     let line = '';
     const finish = (v: string | null): void => {
@@ -61,14 +63,11 @@ function readLine(input: ReadStream, echo: boolean): Promise<string | null> {
       input.pause();
       resolve(v);
     };
-    const onEnd = (): void => finish(echo && line !== '' ? line : null);
+    const onEnd = (): void => finish(line !== '' ? line : null);
     const onData = (chunk: Buffer): void => {
       for (const ch of chunk.toString('utf8')) {
         if (ch === '\r' || ch === '\n') return finish(line);
-        if (!echo && ch === '\x03') return finish(null);
-        if (!echo && ch === '\x04' && line === '') return finish(null);
-        if (!echo && (ch === '\x7f' || ch === '\b')) line = line.slice(0, -1);
-        else line += ch;
+        line += ch;
       }
     };
     input.on('data', onData);

@@ -5,26 +5,26 @@
  */
 import type { SshClient } from '../client.js';
 import { keyLabel } from './host-key.js';
-import { addKnownHost, lookupKnownHosts } from './known-hosts.js';
+import { lookupKnownHosts } from './known-hosts.js';
 import type { SshSettings } from './settings.js';
+import { equalConstantTime } from '../wire/bytes.js';
+import { addKnownHost } from '../knownhosts/file.js';
 
 interface UpdateLog {
   debug(line: string): void;
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
-
 export async function updateKnownHostKeys(client: SshClient, settings: SshSettings, log: UpdateLog): Promise<number> {
   const offered = await client.hostKeyUpdates.received;
   const name = settings.knownHostsName;
   const known = lookupKnownHosts([...settings.userKnownHostsFiles, ...settings.globalKnownHostsFiles], name).filter((k) => k.marker === null);
-  const fresh = offered.filter((k) => !known.some((e) => sameBytes(e.blob, k.blob)));
+  const fresh = offered.filter((k) => !known.some((e) => equalConstantTime(e.blob, k.blob)));
   for (const k of fresh) log.debug(`Learned new hostkey: ${keyLabel(k.type)} ${k.fingerprint}`);
   const file = settings.userKnownHostsFiles[0];
   if (fresh.length === 0 || !file) return 0;
   const proven = await client.hostKeyUpdates.prove(fresh);
   for (const k of proven) {
-    addKnownHost(file, name, k, settings.hashKnownHosts);
+    await addKnownHost(file, name, 0, k.blob, { hashed: settings.hashKnownHosts });
     log.debug(`Adding new key for ${name} to ${file}: ${k.type} ${k.fingerprint}`);
   }
   return proven.length;

@@ -6,6 +6,7 @@
  */
 import { SshError, TimeoutError } from '../errors.js';
 
+/** Options every waiting operation takes: an AbortSignal and a timeout. */
 export interface OperationOptions {
   /** abort the operation when this signal fires */
   signal?: AbortSignal;

@@ -21,11 +21,13 @@ export interface ChannelHost {
   readonly operationTimeout?: number | undefined;
 }
 
+/** Options of {@link Channel.write}. */
 export interface WriteOptions extends OperationOptions {
   /** send as extended data of this type (1 = stderr, RFC 4254 §5.2) */
   extendedType?: number;
 }
 
+/** How the remote command ended (RFC 4254 §6.10): exit-status or exit-signal. */
 export interface ExitStatus {
   /** exit status, or null if the command was killed by a signal or none was sent */
   code: number | null;
@@ -104,6 +106,7 @@ const EMPTY = new Uint8Array(0);
 const DATA_SCRATCH_MIN = 4096;
 const DATA_SCRATCH_MAX = (1 << 20) + 13;
 
+/** A channel's flow-control parameters (RFC 4254 §5.1) and what to do with extended data. */
 export interface ChannelOptions {
   /** our receive window (bytes the peer may send before we re-open it) */
   window: number;
@@ -112,6 +115,10 @@ export interface ChannelOptions {
   extendedData?: ExtendedDataMode;
 }
 
+/**
+ * One SSH channel (RFC 4254 §5): a bidirectional byte stream with its own flow control,
+ * opened by {@link SshClient} or {@link Connection.openChannel}.
+ */
 export class Channel {
   remoteId = -1;
   /** bytes the peer may still send us */
@@ -137,9 +144,10 @@ export class Channel {
   private dataScratch: Uint8Array | null = null;
   private dataScratchView: DataView | null = null;
   extendedData: ExtendedDataMode;
-  /** handler for channel requests from the peer other than exit-status/exit-signal */
+  /** @internal handler for channel requests from the peer other than exit-status/exit-signal */
   onRequest: ((type: string, wantReply: boolean, body: Reader) => boolean) | null = null;
 
+  /** @internal */
   constructor(
     private readonly host: ChannelHost,
     readonly localId: number,
@@ -370,6 +378,7 @@ export class Channel {
     this.remoteMaxPacket = Math.max(1, Math.min(maxPacket, 1 << 20) - 64);
   }
 
+  /** @internal CHANNEL_DATA / CHANNEL_EXTENDED_DATA from the connection layer. */
   onData(data: Uint8Array, extendedType: number | null): void {
     if (this.eofReceived || this.closeReceived) throw new ProtocolError(`data on channel ${this.localId} after EOF or close`, 'CHANNEL_CLOSED');
     if (data.length > this.localWindow) {
@@ -392,6 +401,7 @@ export class Channel {
     }
   }
 
+  /** @internal CHANNEL_WINDOW_ADJUST from the connection layer. */
   onWindowAdjust(bytes: number): void {
     const next = this.remoteWindow + bytes;
     // RFC 4254 §5.2: the window may not exceed 2^32 - 1.
@@ -402,12 +412,14 @@ export class Channel {
     w?.resolve();
   }
 
+  /** @internal CHANNEL_EOF from the connection layer. */
   onEof(): void {
     this.eofReceived = true;
     this.stdout.end();
     this.stderr.end();
   }
 
+  /** @internal CHANNEL_CLOSE from the connection layer. */
   onClose(): void {
     if (this.closeReceived) throw new ProtocolError(`second CLOSE on channel ${this.localId}`);
     this.closeReceived = true;
@@ -421,16 +433,19 @@ export class Channel {
     this.finish(() => new SshError('CHANNEL_CLOSED', 'channel closed by peer'));
   }
 
+  /** @internal CHANNEL_SUCCESS / CHANNEL_FAILURE from the connection layer. */
   onRequestReply(success: boolean): void {
     const r = this.replies.shift();
     if (!r) throw new ProtocolError(`unexpected CHANNEL_${success ? 'SUCCESS' : 'FAILURE'} on channel ${this.localId}`);
     r.resolve(success);
   }
 
+  /** @internal the exit-status request (RFC 4254 §6.10). */
   onExitStatus(code: number): void {
     this.exitStatus = { ...this.exitStatus, code };
   }
 
+  /** @internal the exit-signal request (RFC 4254 §6.10). */
   onExitSignal(signal: string, coreDumped: boolean, message: string): void {
     this.exitStatus = { ...this.exitStatus, signal, coreDumped, message };
   }

@@ -68,6 +68,10 @@ interface PendingOpen {
   abandoned: boolean;
 }
 
+/**
+ * The connection protocol (RFC 4254) over an authenticated transport: opens channels and
+ * sends global requests. Reached through {@link SshClient.channels}; not constructed by users.
+ */
 export class Connection {
   private readonly channels = new Map<number, Channel>();
   private readonly opening = new Map<number, PendingOpen>();
@@ -80,7 +84,7 @@ export class Connection {
   operationTimeout: number | undefined;
   /** handlers for server-initiated channel types, by type */
   readonly openHandlers = new Map<string, ChannelOpenHandler>();
-  /** handlers for server global requests, by name; return true to accept */
+  /** @internal handlers for server global requests, by name; return true to accept */
   readonly globalHandlers = new Map<string, (body: Reader) => boolean>();
 
   private readonly host: ChannelHost;
@@ -137,6 +141,7 @@ export class Connection {
    * is answered with CLOSE.
    */
   async openChannel(type: string, extra?: Uint8Array, options?: OpenOptions): Promise<Channel>;
+  /** @internal with a factory for a Channel subclass (Session) */
   async openChannel<C extends Channel>(type: string, extra: Uint8Array | undefined, options: OpenOptions | undefined, factory: ChannelFactory<C>): Promise<C>;
   async openChannel(type: string, extra?: Uint8Array, options?: OpenOptions, factory?: ChannelFactory<Channel>): Promise<Channel> {
     if (this.failure) throw this.failure;

@@ -98,6 +98,7 @@ export class RemoteListener implements AsyncIterable<ForwardedConnection> {
     });
   }
 
+  /** The forwarded connections as they arrive, until the listener is closed. */
   async *[Symbol.asyncIterator](): AsyncIterator<ForwardedConnection> {
     for (;;) {
       const c = await this.accept();

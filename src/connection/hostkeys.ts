@@ -17,6 +17,7 @@ import type { Connection } from './connection.js';
 export const HOSTKEYS_REQUEST = 'hostkeys-00@openssh.com';
 export const HOSTKEYS_PROVE_REQUEST = 'hostkeys-prove-00@openssh.com';
 
+/** One host key the server announced after authentication (hostkeys-00@openssh.com). */
 export interface ServerHostKey {
   /** key type, e.g. "ssh-ed25519" */
   type: string;
@@ -28,6 +29,10 @@ export interface ServerHostKey {
 
 const RSA_SIG_ALGS = new Set(['ssh-rsa', 'rsa-sha2-256', 'rsa-sha2-512']);
 
+/**
+ * The server's host keys announced after authentication (OpenSSH PROTOCOL §2.5), and
+ * the hostkeys-prove-00@openssh.com request that proves the server holds them.
+ */
 export class HostKeyUpdates {
   private list: ServerHostKey[] | null = null;
   private readonly announced = new Deferred<readonly ServerHostKey[]>();

@@ -10,6 +10,7 @@ import type { Connection } from './connection.js';
 
 export const KEEPALIVE_REQUEST = 'keepalive@openssh.com';
 
+/** How often to probe the server and how many unanswered probes end the connection. */
 export interface KeepaliveOptions {
   /** ms of silence from the server before a probe is sent (OpenSSH: ServerAliveInterval, in seconds) */
   interval: number;
@@ -17,6 +18,7 @@ export interface KeepaliveOptions {
   countMax?: number;
 }
 
+/** Keepalive probes (a global request with want-reply, as ssh's ServerAliveInterval does). */
 export class Keepalive {
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastSeen: number;
@@ -43,6 +45,7 @@ export class Keepalive {
     void conn.done.then(() => this.stop());
   }
 
+  /** Stop probing. */
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;

@@ -36,6 +36,7 @@ export function decodeOpenFailure(p: Uint8Array): OpenFailure {
   return { recipient, reason, description };
 }
 
+/** A CHANNEL_OPEN from the server (RFC 4254 §5.1), as a {@link ChannelOpenHandler} sees it. */
 export interface IncomingOpen {
   type: string;
   sender: number;

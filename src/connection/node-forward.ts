@@ -12,9 +12,13 @@ import type { DirectTcpipOptions, RemoteListener } from './forward.js';
 
 /** What forwarding needs from a client (SshClient has these methods). */
 export interface ForwardingClient {
+  /** Open a direct-tcpip channel (RFC 4254 §7.2). */
   forwardOut(host: string, port: number, options?: DirectTcpipOptions): Promise<Channel>;
+  /** Open a direct-streamlocal@openssh.com channel (OpenSSH PROTOCOL §2.4). */
   openStreamLocal(socketPath: string): Promise<Channel>;
+  /** Ask the server to listen on a TCP port (RFC 4254 §7.1). */
   forwardIn(address: string, port: number, options?: OperationOptions): Promise<RemoteListener>;
+  /** Ask the server to listen on a Unix socket (OpenSSH PROTOCOL §2.4). */
   forwardInStreamLocal(socketPath: string, options?: OperationOptions): Promise<RemoteListener>;
 }
 
@@ -113,11 +117,14 @@ export interface LocalForward {
   port?: number;
   /** the Unix socket we listen on */
   path?: string;
+  /** Stop forwarding and close the listener. */
   close(): Promise<void>;
 }
 
+/** Where forwarded connections go: a TCP host and port, or a Unix socket path. */
 export type ForwardTarget = { host: string; port: number } | { path: string };
 
+/** Options of {@link forwardLocal}. */
 export interface LocalForwardOptions {
   /** listen on a TCP address (default host "127.0.0.1") ... */
   bindHost?: string;
@@ -183,6 +190,7 @@ export interface RemoteForward {
   listener: RemoteListener;
   /** the port the server bound (tcpip) */
   port: number;
+  /** Cancel the remote forwarding and close the local connections. */
   close(): Promise<void>;
 }
 
@@ -198,6 +206,7 @@ export function relayListener(listener: RemoteListener, target: ForwardTarget): 
   return { listener, port: listener.port, close: () => listener.close() };
 }
 
+/** Options of {@link forwardRemote}. */
 export interface RemoteForwardOptions {
   /** listen on the server at bindHost:bindPort (port 0: the server picks) ... */
   bindHost?: string;

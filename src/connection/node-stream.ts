@@ -59,6 +59,7 @@ class Puller {
   }
 }
 
+/** Options of {@link channelDuplex}: buffering of the Node stream. */
 export interface ChannelDuplexOptions extends Pick<DuplexOptions, 'readableHighWaterMark' | 'writableHighWaterMark'> {
   /** close the channel when the stream is destroyed (default true) */
   closeOnDestroy?: boolean;

@@ -68,6 +68,7 @@ export const TERMINAL_MODE = {
   TTY_OP_OSPEED: 129,
 } as const;
 
+/** The name of an encoded terminal mode (RFC 4254 §8), e.g. `ECHO` or `VINTR`. */
 export type TerminalModeName = Exclude<keyof typeof TERMINAL_MODE, 'TTY_OP_END'>;
 
 /** Terminal modes by name (e.g. `{ ECHO: 0, TTY_OP_ISPEED: 38400 }`) or by raw opcode. */
@@ -112,6 +113,7 @@ export function terminalModeName(op: number): string {
   return BY_OPCODE.get(op) ?? `MODE_${op}`;
 }
 
+/** A pty-req (RFC 4254 §6.2): terminal type, size and modes. */
 export interface PtyOptions {
   /** TERM value (default "vt100", like libssh2) */
   term?: string;
@@ -124,6 +126,7 @@ export interface PtyOptions {
   modes?: TerminalModes;
 }
 
+/** A terminal size in characters and pixels (RFC 4254 §6.7). */
 export interface WindowSize {
   cols: number;
   rows: number;

@@ -12,6 +12,7 @@ import { ptyRequestBody, windowChangeBody, type PtyOptions, type WindowSize } fr
 /** RFC 4254 §6.10 signal names (without "SIG"). */
 export const SIGNALS = ['ABRT', 'ALRM', 'FPE', 'HUP', 'ILL', 'INT', 'KILL', 'PIPE', 'QUIT', 'SEGV', 'TERM', 'USR1', 'USR2'] as const;
 
+/** A session channel (RFC 4254 §6): pty, environment, shell, exec, subsystem, signals. */
 export class Session extends Channel {
   /** Request a pseudo-terminal (RFC 4254 §6.2). Throws CHANNEL_REQUEST_DENIED if refused. */
   async requestPty(pty: PtyOptions = {}, options?: OperationOptions): Promise<void> {

@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import { ChannelOpenError, OPEN_FAILURE } from '../errors.js';
 import { pipeChannel, type ForwardingClient, type LocalForward } from './node-forward.js';
 
+/** Options of {@link socksProxy}. */
 export interface SocksOptions {
   /** listen address (default "127.0.0.1") and port (default 1080; 0: any free port) */
   bindHost?: string;

@@ -1,10 +1,12 @@
 /**
- * Modular arithmetic on BigInt for RSA and DSA, which noble does not provide.
+ * Modular arithmetic on BigInt for RSA, DSA and the finite-field Diffie-Hellman methods,
+ * which noble does not provide.
  *
  * NOT CONSTANT-TIME: BigInt multiplication, division and these loops leak timing that
  * depends on the operands. That is harmless for public-key operations (verification),
- * and acceptable for a client signing a handful of auth requests, but a later
- * node:crypto / WebCrypto provider should take over private-key operations where it exists.
+ * acceptable for a client signing a handful of auth requests, and for an ephemeral DH
+ * exponent used once; wherever node:crypto is there (the Node entry point) a client's DH is
+ * computed by OpenSSL instead (src/crypto/node/pubkey.ts).
  */
 export { bigintToBytes, bytesToBigint } from '../wire/writer.js';
 
@@ -20,25 +22,54 @@ export function bitLength(a: bigint): number {
   return a === 0n ? 0 : a.toString(2).length;
 }
 
-/** base^exp mod m for exp >= 0, m > 0 (left-to-right square-and-multiply, 4-bit fixed window). */
+/** Window width by exponent size: larger exponents amortise a larger table. */
+function windowBits(expBits: number): number {
+  if (expBits <= 32) return 1;
+  if (expBits <= 128) return 3;
+  if (expBits <= 768) return 5;
+  return 6;
+}
+
+/**
+ * `base ** exp mod m` for `m > 1`, `exp >= 0`: left-to-right sliding-window exponentiation
+ * (HAC 14.85) with the odd powers precomputed.
+ *
+ * @example
+ * modPow(2n, 10n, 1000n); // 24n
+ */
 export function modPow(base: bigint, exp: bigint, m: bigint): bigint {
-  if (m <= 0n) throw new RangeError('modPow: modulus must be positive');
+  if (m <= 1n) throw new RangeError('modPow: modulus must be greater than 1');
   if (exp < 0n) throw new RangeError('modPow: negative exponent');
-  if (m === 1n) return 0n;
-  const b = mod(base, m);
-  const table: bigint[] = [1n, b];
-  for (let i = 2; i < 16; i++) table.push((table[i - 1]! * b) % m);
-  const hex = exp.toString(16);
+  let b = base % m;
+  if (b < 0n) b += m;
+  if (exp === 0n) return 1n;
+  const bits = exp.toString(2);
+  const n = bits.length;
+  const w = windowBits(n);
+  // table[i] = b^(2i+1) mod m
+  const table: bigint[] = [b];
+  if (w > 1) {
+    const b2 = (b * b) % m;
+    for (let i = 1; i < 1 << (w - 1); i++) table.push((table[i - 1]! * b2) % m);
+  }
   let r = 1n;
-  for (let i = 0; i < hex.length; i++) {
-    if (i > 0) {
+  let i = 0;
+  while (i < n) {
+    if (bits.charCodeAt(i) === 48 /* '0' */) {
       r = (r * r) % m;
-      r = (r * r) % m;
-      r = (r * r) % m;
+      i++;
+      continue;
+    }
+    // Longest window of at most w bits starting at i that ends in a 1 bit.
+    let j = Math.min(i + w, n);
+    while (bits.charCodeAt(j - 1) === 48) j--;
+    let v = 0;
+    for (let k = i; k < j; k++) {
+      v = (v << 1) | (bits.charCodeAt(k) - 48);
       r = (r * r) % m;
     }
-    const d = parseInt(hex[i]!, 16);
-    if (d !== 0) r = (r * table[d]!) % m;
+    r = (r * table[v >> 1]!) % m;
+    i = j;
   }
   return r;
 }

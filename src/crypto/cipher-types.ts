@@ -57,6 +57,7 @@ export interface AeadCipherState {
   dispose(): void;
 }
 
+/** A keyed cipher for one direction: a block/stream cipher (with a separate MAC) or an AEAD cipher. */
 export type CipherState = BlockCipherState | AeadCipherState;
 
 /** A cipher as registered under its wire name. */

@@ -6,6 +6,7 @@ import { md5, sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64Encode, toHex } from './encoding.js';
 
+/** A hash for {@link hostKeyHash}. */
 export type HostKeyHashType = 'md5' | 'sha1' | 'sha256';
 
 /**

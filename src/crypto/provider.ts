@@ -11,6 +11,7 @@ import type { MacAlgorithm } from './mac-types.js';
 
 /** NIST curves by their SSH identifier (RFC 5656 §10.1). */
 export type NistCurve = 'nistp256' | 'nistp384' | 'nistp521';
+/** A hash used by a signature or key-exchange method. */
 export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 
 /** RSA private components (big-endian), CRT values included. */
@@ -54,17 +55,28 @@ export interface PublicKeyOps {
    * provider picks the size itself only for groups it knows. Null when it cannot take the
    * group (the caller then computes in BigInt).
    */
-  dhGroup(p: bigint, g: bigint, exponentBits: number): { publicKey: bigint; shared(peer: bigint): bigint } | null;
+  dhGroup(
+    p: bigint,
+    g: bigint,
+    exponentBits: number,
+  ): {
+    publicKey: bigint;
+    /** the secret shared with `peer` */
+    shared(peer: bigint): bigint;
+  } | null;
   /** RFC 8032 §5.1.5: the public key A of a 32-byte seed */
   ed25519Public(seed: Uint8Array): Uint8Array;
   /** RFC 8032 Ed25519 (strict) */
   ed25519Verify(point: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean;
+  /** An Ed25519 signature (RFC 8032) with the key of this 32-byte seed. */
   ed25519Sign(seed: Uint8Array, data: Uint8Array): Uint8Array;
   /** ECDSA over hash(data); signature as r ‖ s, each curve-size bytes */
   ecdsaVerify(curve: NistCurve, point: Uint8Array, hash: HashName, data: Uint8Array, signature: Uint8Array): boolean;
+  /** An ECDSA signature (RFC 5656 §3.1.2), as the SSH signature blob body. */
   ecdsaSign(curve: NistCurve, point: Uint8Array, d: Uint8Array, hash: HashName, data: Uint8Array): Uint8Array;
   /** RSASSA-PKCS1-v1_5; `signature` is modulus-length */
   rsaVerify(n: bigint, e: bigint, hash: HashName, data: Uint8Array, signature: Uint8Array): boolean;
+  /** An RSASSA-PKCS1-v1_5 signature (RFC 8332). */
   rsaSign(key: RsaPrivateParts, hash: HashName, data: Uint8Array): Uint8Array;
   /** FIPS 186 DSA with SHA-1 over data; signature as r ‖ s, each q-size bytes (ssh-dss: 20) */
   dsaSign(key: DsaPrivateParts, data: Uint8Array): Uint8Array;
@@ -75,6 +87,11 @@ export type CipherFactory = CipherAlgorithm['create'];
 /** Makes one direction's MAC state, as MacAlgorithm.create does. */
 export type MacFactory = MacAlgorithm['create'];
 
+/**
+ * Where a connection gets its implementations of bulk ciphers, MACs and public-key
+ * operations: {@link pureProvider} (JavaScript, everywhere) or `nodeProvider` (OpenSSL).
+ * It only changes how an algorithm is computed, never which algorithms exist.
+ */
 export interface CryptoProvider {
   readonly name: string;
   /**
@@ -88,7 +105,7 @@ export interface CryptoProvider {
   readonly publicKey?: PublicKeyOps;
 }
 
-/** The built-in code for everything. */
+/** The built-in code for everything: JavaScript (noble and puressh's own code), runs in any runtime. */
 export const pureProvider: CryptoProvider = Object.freeze({ name: 'pure' });
 
 /** A provider that overrides some algorithms and falls back to another for the rest. */

@@ -8,6 +8,7 @@ import { localUser } from './node-io.js';
 import type { KeyboardCallback } from './auth.js';
 import type { SSH2 } from './ssh2.js';
 
+/** The arguments of Net::SSH2's `auth`. */
 export interface AuthParams {
   rank?: string[];
   username?: string;
@@ -20,6 +21,7 @@ export interface AuthParams {
   interact?: boolean;
   fallback?: boolean;
   cb_keyboard?: KeyboardCallback;
+  /** Called for the password when the server asks for one. */
   cb_password?: (ss: SSH2, username: string) => unknown;
 }
 

@@ -11,7 +11,7 @@ import { noneMethod } from '../auth/none.js';
 import { passwordMethod } from '../auth/password.js';
 import { publickeyMethod } from '../auth/publickey.js';
 import type { AuthMethod, AuthOutcome } from '../auth/types.js';
-import { bytesEqual } from '../crypto/keys/common.js';
+import { equalConstantTime } from '../wire/bytes.js';
 import { parsePrivateKey, parsePublicKey } from '../crypto/keys/index.js';
 import { nodeProvider } from '../crypto/node/index.js';
 import type { PrivateKey, PublicKey } from '../crypto/keys/types.js';
@@ -94,7 +94,7 @@ const HOSTBASED_REFUSED = 'Invalid signature for supplied public key, or bad use
  * the private key's gets the same answer (libssh2 sends it with a signature that cannot verify).
  */
 export async function authHostbased(host: AuthHost, username: string, key: PrivateKey, hostname: string, localUser: string, publicKey?: PublicKey): Promise<void> {
-  if (publicKey && !bytesEqual(publicKey.blob, key.publicKey.blob)) throw new AuthError(HOSTBASED_REFUSED, [], 'PUBLICKEY_UNVERIFIED');
+  if (publicKey && !equalConstantTime(publicKey.blob, key.publicKey.blob)) throw new AuthError(HOSTBASED_REFUSED, [], 'PUBLICKEY_UNVERIFIED');
   try {
     await tryMethod(host, username, hostbasedMethod({ key, localHost: hostname, localUser }), 'hostbased');
   } catch (e) {

@@ -12,11 +12,13 @@ import { format, signalNumber } from './node-io.js';
 import { settlesThisTurn } from './nonblocking.js';
 import { byteString, pairs, toBytes } from './state.js';
 import type { SSH2 } from './ssh2.js';
+import { latin1Bytes } from '../wire/bytes.js';
 
 const EXT_MODES: readonly ExtendedDataMode[] = ['normal', 'ignore', 'merge'];
 const utf8d = new TextDecoder();
 const utf8 = new TextEncoder();
 
+/** Net::SSH2::Channel: a channel, also usable as a tied filehandle (the upper-case methods). */
 export class Channel {
   private readonly out: StreamBuffer;
   private readonly err: StreamBuffer;
@@ -62,14 +64,17 @@ export class Channel {
     return this.ssh2;
   }
 
+  /** The session's error number (Net::SSH2::Channel's `error`). */
   error(): number {
     return this.ssh2.error();
   }
 
+  /** The session's error as [number, name, message] (list-context `error`). */
   error_list(): [] | [number, string, string] {
     return this.ssh2.error_list();
   }
 
+  /** Net::SSH2::Channel's `blocking`: the session's blocking mode. */
   blocking(flag?: boolean | number): boolean {
     return this.ssh2.blocking(flag);
   }
@@ -136,10 +141,12 @@ export class Channel {
     return this.core.eofFromPeer && this.out.length === 0 && this.err.length === 0 && this.core.bufferedBytes === 0;
   }
 
+  /** Net::SSH2::Channel's `send_eof`. */
   send_eof(): Promise<true | undefined> {
     return this.#io('send_eof', [], () => this.core.eof().then(() => true as const));
   }
 
+  /** Net::SSH2::Channel's `close`. */
   close(): Promise<true | undefined> {
     return this.#io('close', [], () => this.core.close().then(() => true as const));
   }
@@ -194,6 +201,7 @@ export class Channel {
     });
   }
 
+  /** Net::SSH2::Channel's `pty_size`: a window-change request (RFC 4254 §6.7). */
   pty_size(width: number, height: number): Promise<true | undefined> {
     return this.#io('pty_size', [width, height], async () => {
       const d = dims(width, height);
@@ -222,14 +230,17 @@ export class Channel {
     });
   }
 
+  /** Net::SSH2::Channel's `shell`. */
   shell(): Promise<true | undefined> {
     return this.process('shell');
   }
 
+  /** Net::SSH2::Channel's `exec`. */
   exec(command: string): Promise<true | undefined> {
     return this.process('exec', command);
   }
 
+  /** Net::SSH2::Channel's `subsystem`. */
   subsystem(name: string): Promise<true | undefined> {
     return this.process('subsystem', name);
   }
@@ -378,27 +389,33 @@ export class Channel {
 
   // ---- tie interface (print $ch ..., <$ch>, close $ch) ----
 
+  /** Tied filehandle `print`. */
   PRINT(...items: (string | Uint8Array)[]): Promise<number | undefined> {
     return this.write(items.map((i) => (typeof i === 'string' ? i : utf8d.decode(i))).join(''));
   }
 
+  /** Tied filehandle `printf`. */
   PRINTF(template: string, ...args: unknown[]): Promise<number | undefined> {
     return this.write(format(template, ...args));
   }
 
+  /** Tied filehandle `syswrite`. */
   WRITE(buffer: string | Uint8Array, length?: number, offset = 0): Promise<number | undefined> {
     const b = toBytes(buffer);
     return this.write(b.subarray(offset, length === undefined ? undefined : offset + length));
   }
 
+  /** Tied filehandle `sysread`. */
   READ(length: number): Promise<Uint8Array | undefined> {
     return this.read(length);
   }
 
+  /** Tied filehandle `readline`. */
   READLINE(): Promise<string | undefined> {
     return this.readline(0, '\n');
   }
 
+  /** Tied filehandle `getc`. */
   GETC(): Promise<string | undefined> {
     return this.getc();
   }
@@ -415,14 +432,17 @@ export class Channel {
     return ok && this.child_error === 0 ? true : undefined;
   }
 
+  /** Tied filehandle `eof`. */
   EOF(): boolean {
     return this.eof();
   }
 
+  /** Tied filehandle `binmode` (a no-op: data is bytes). */
   BINMODE(): 1 {
     return 1;
   }
 
+  /** Perl's destructor: close the channel. */
   DESTROY(): Promise<void> {
     return this.core.close().catch(() => {});
   }
@@ -435,11 +455,6 @@ export class Channel {
       yield l;
     }
   }
-}
-
-/** A Perl byte string (code points 0–255) → bytes. */
-function latin1Bytes(s: string): Uint8Array {
-  return Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 }
 
 function endsWith(bytes: number[], tail: Uint8Array): boolean {

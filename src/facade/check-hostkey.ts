@@ -12,6 +12,7 @@ import { OTHER, parseConstant } from './constants.js';
 import { defaultKnownHostsPath } from './node-io.js';
 import type { SSH2 } from './ssh2.js';
 
+/** A `check_hostkey` policy: a LIBSSH2_HOSTKEY_POLICY_* value or name, or a callback. */
 export type HostkeyPolicy = string | number | ((ss: SSH2, check: number, comment: string | undefined) => unknown);
 
 const { LIBSSH2_KNOWNHOST_TYPE_PLAIN, LIBSSH2_KNOWNHOST_KEYENC_RAW, LIBSSH2_KNOWNHOST_KEY_SHIFT } = OTHER;

@@ -5,6 +5,7 @@ import type { SftpName } from '../sftp/packets.js';
 import { toStatHash, type StatHash } from './attrs.js';
 import type { SFTP } from './sftp.js';
 
+/** Net::SSH2::Dir: an open remote directory. */
 export class Dir {
   private batch: SftpName[] = [];
   private done = false;
@@ -28,6 +29,7 @@ export class Dir {
     return e ? toStatHash(e.attrs, e.filename) : undefined;
   }
 
+  /** Perl's destructor: close the handle. */
   DESTROY(): Promise<void> {
     return this.core.close().catch(() => {});
   }

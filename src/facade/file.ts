@@ -12,6 +12,7 @@ import type { SFTP } from './sftp.js';
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
 
+/** Net::SSH2::File: an open remote file, also usable as a tied filehandle. */
 export class File {
   /** @internal made by SFTP.open */
   constructor(
@@ -30,19 +31,23 @@ export class File {
     return this.sftp._run(this, 'write', [data], () => this.core.write(data).then(() => data.length));
   }
 
+  /** Net::SSH2::File's `stat`. */
   stat(): Promise<StatHash | undefined> {
     return this.sftp._run(this, 'stat', [], async () => toStatHash(await this.core.stat()));
   }
 
+  /** Net::SSH2::File's `setstat`. */
   setstat(...attrs: unknown[]): Promise<true | undefined> {
     return this.sftp._run(this, 'setstat', [attrs], () => this.core.setstat(fromPairs(attrs)).then(() => true as const));
   }
 
+  /** Net::SSH2::File's `seek`. */
   seek(offset: number): true {
     this.core.seek(offset);
     return true;
   }
 
+  /** Net::SSH2::File's `tell`. */
   tell(): number {
     return this.core.tell();
   }
@@ -90,27 +95,33 @@ export class File {
 
   // ---- tie interface ----
 
+  /** Tied filehandle `print`. */
   PRINT(...items: string[]): Promise<number | undefined> {
     return this.write(items.join(''));
   }
 
+  /** Tied filehandle `printf`. */
   PRINTF(template: string, ...args: unknown[]): Promise<number | undefined> {
     return this.write(format(template, ...args));
   }
 
+  /** Tied filehandle `syswrite`. */
   WRITE(buffer: string | Uint8Array, length?: number, offset = 0): Promise<number | undefined> {
     const b = toBytes(buffer);
     return this.write(b.subarray(offset, length === undefined ? undefined : offset + length));
   }
 
+  /** Tied filehandle `sysread`. */
   READ(length: number): Promise<Uint8Array | undefined> {
     return this.read(length);
   }
 
+  /** Tied filehandle `readline`. */
   READLINE(): Promise<string | undefined> {
     return this.readline();
   }
 
+  /** Tied filehandle `getc`. */
   GETC(): Promise<string | undefined> {
     return this.getc();
   }
@@ -118,10 +129,12 @@ export class File {
   /** Perl's CLOSE does nothing (the handle closes on destruction). */
   CLOSE(): void {}
 
+  /** Tied filehandle `eof`. */
   EOF(): 0 {
     return 0;
   }
 
+  /** Tied filehandle `binmode` (a no-op: data is bytes). */
   BINMODE(): 1 {
     return 1;
   }

@@ -10,11 +10,11 @@ import { Reader } from '../wire/reader.js';
 import { readText, writeBytes } from './node-io.js';
 import { OTHER } from './constants.js';
 import type { SSH2 } from './ssh2.js';
+import { latin1Bytes } from '../wire/bytes.js';
 
 const { LIBSSH2_KNOWNHOST_TYPE_MASK, LIBSSH2_KNOWNHOST_TYPE_SHA1, LIBSSH2_KNOWNHOST_KEYENC_MASK, LIBSSH2_KNOWNHOST_KEYENC_BASE64 } = OTHER;
 
-const latin1 = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
-
+/** Net::SSH2::KnownHosts: a known_hosts collection in libssh2's model. */
 export class KnownHosts {
   private db = Db.empty();
 
@@ -27,7 +27,7 @@ export class KnownHosts {
 
   #blob(key: string | Uint8Array, typemask: number): Uint8Array {
     if ((typemask & LIBSSH2_KNOWNHOST_KEYENC_MASK) === LIBSSH2_KNOWNHOST_KEYENC_BASE64) return base64Decode(typeof key === 'string' ? key : new TextDecoder().decode(key));
-    return typeof key === 'string' ? latin1(key) : key;
+    return typeof key === 'string' ? latin1Bytes(key) : key;
   }
 
   /** Load a known_hosts file (entries are added to those already held); resolves the entry count. */

@@ -4,6 +4,7 @@ import { SshError } from '../errors.js';
 import type { Channel } from './channel.js';
 import type { SSH2 } from './ssh2.js';
 
+/** Net::SSH2::Listener: a remote port forwarding listener. */
 export class Listener {
   /** @internal made by SSH2.listen */
   constructor(

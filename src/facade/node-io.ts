@@ -10,17 +10,24 @@ import { basename, join } from 'node:path';
 import { format } from 'node:util';
 import type { Socket } from 'node:net';
 import { connectTcp, socketStream } from '../node-stream.js';
+import { readHiddenLine } from '../node-tty.js';
 import type { ByteStream } from '../transport/stream.js';
 
 export { basename, format };
 
 /** POSIX open(2) flags (Perl's Fcntl), as `SFTP::open` takes them. */
 export const O_RDONLY = fsConstants.O_RDONLY;
+/** Fcntl's `O_WRONLY`, for `SFTP.open`. */
 export const O_WRONLY = fsConstants.O_WRONLY;
+/** Fcntl's `O_RDWR`, for `SFTP.open`. */
 export const O_RDWR = fsConstants.O_RDWR;
+/** Fcntl's `O_APPEND`, for `SFTP.open`. */
 export const O_APPEND = fsConstants.O_APPEND;
+/** Fcntl's `O_CREAT`, for `SFTP.open`. */
 export const O_CREAT = fsConstants.O_CREAT;
+/** Fcntl's `O_TRUNC`, for `SFTP.open`. */
 export const O_TRUNC = fsConstants.O_TRUNC;
+/** Fcntl's `O_EXCL`, for `SFTP.open`. */
 export const O_EXCL = fsConstants.O_EXCL;
 
 export const readBytes = (path: string): Promise<Uint8Array> => readFile(path).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
@@ -90,7 +97,7 @@ export async function askUser(prompt: string, echo = true): Promise<string | und
     stdin.setRawMode(true);
     try {
       printStderr(prompt);
-      [reply, interrupted] = await readHidden(stdin);
+      ({ line: reply, interrupted } = await readHiddenLine(stdin));
     } finally {
       stdin.setRawMode(wasRaw);
       stdin.pause();
@@ -136,35 +143,6 @@ function readLine(stdin: NodeJS.ReadStream): Promise<string | undefined> {
       inputEnded = true;
       check();
     };
-    stdin.on('data', onData);
-    stdin.once('end', onEnd);
-    stdin.resume();
-  });
-}
-
-/** One line typed in raw mode, nothing echoed: [line or undefined, whether Ctrl-C was pressed]. */
-function readHidden(stdin: NodeJS.ReadStream): Promise<[string | undefined, boolean]> {
-  return new Promise((resolve) => {
-    let line = '';
-    const finish = (v: [string | undefined, boolean]) => {
-      stdin.off('data', onData);
-      stdin.off('end', onEnd);
-      resolve(v);
-    };
-    const onData = (d: Buffer) => {
-      for (const ch of d.toString('utf8')) {
-        if (ch === '\r' || ch === '\n') return finish([line, false]);
-        if (ch === '\x03') return finish([undefined, true]); // Ctrl-C
-        if (ch === '\x04') {
-          if (line.length === 0) return finish([undefined, false]); // Ctrl-D on an empty line: end of input
-          continue;
-        }
-        if (ch === '\x7f' || ch === '\b') line = [...line].slice(0, -1).join('');
-        else if (ch === '\x15') line = ''; // Ctrl-U
-        else if (ch >= ' ') line += ch;
-      }
-    };
-    const onEnd = () => finish([undefined, false]);
     stdin.on('data', onData);
     stdin.once('end', onEnd);
     stdin.resume();

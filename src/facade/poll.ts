@@ -27,6 +27,7 @@ const EVENTS: Record<string, number> = {
   listener_closed: P.LIBSSH2_POLLFD_LISTENER_CLOSED,
 };
 
+/** One entry of Net::SSH2's `poll` list. */
 export interface PollItem {
   handle: Channel | Listener;
   events: number | string | string[];

@@ -7,18 +7,21 @@ import { PublicKeySubsystem } from '../publickey/client.js';
 import { toBytes } from './state.js';
 import type { SSH2 } from './ssh2.js';
 
+/** A key attribute as Net::SSH2::PublicKey passes it. */
 export interface PublicKeyAttr {
   name: string;
   value?: string;
   mandatory?: boolean | number;
 }
 
+/** One key as Net::SSH2::PublicKey `fetch` returns it. */
 export interface PublicKeyEntry {
   name: string;
   blob: Uint8Array;
   attr: { name: string; value: string; mandatory: boolean }[];
 }
 
+/** Net::SSH2::PublicKey: the publickey subsystem (RFC 4819). */
 export class PublicKey {
   private constructor(
     private readonly ssh2: SSH2,
@@ -38,6 +41,7 @@ export class PublicKey {
     });
   }
 
+  /** Net::SSH2::PublicKey's `remove`. */
   remove(name: string, blob: string | Uint8Array): Promise<true | undefined> {
     return this.ssh2._io(this, 'remove', [name, blob], async () => {
       await this.core.remove(name, toBytes(blob));
@@ -57,6 +61,7 @@ export class PublicKey {
     return (await this.fetch_list())?.length;
   }
 
+  /** Perl's destructor: close the subsystem. */
   DESTROY(): Promise<void> {
     return this.core.close().catch(() => {});
   }

@@ -15,6 +15,7 @@ import type { SSH2 } from './ssh2.js';
 
 const RENAME_OVERWRITE = 1;
 
+/** Net::SSH2::SFTP: an SFTP session. */
 export class SFTP {
   /** the last SSH_FX status */
   private fx = 0;
@@ -26,6 +27,7 @@ export class SFTP {
     readonly core: SftpClient,
   ) {}
 
+  /** Net::SSH2::SFTP's `session`: the SSH2 object. */
   session(): SSH2 {
     return this.ssh2;
   }
@@ -49,6 +51,7 @@ export class SFTP {
     return this.fx === 0 ? [] : [this.fx, fxName(this.fx)];
   }
 
+  /** Net::SSH2::SFTP's `die_with_error`: throw with the SFTP error appended. */
   die_with_error(...message: string[]): never {
     const e = this.error_list();
     throw new Error([...message, e.length ? `SFTP error ${e[0]} ${e[1]}` : 'no SFTP error registered'].join(': '));
@@ -75,10 +78,12 @@ export class SFTP {
     });
   }
 
+  /** Net::SSH2::SFTP's `opendir`. */
   opendir(path: string): Promise<Dir | undefined> {
     return this._run(this, 'opendir', [path], async () => new Dir(this, await this.core.opendir(path)));
   }
 
+  /** Net::SSH2::SFTP's `unlink`. */
   unlink(path: string): Promise<true | undefined> {
     return this._run(this, 'unlink', [path], () => this.core.unlink(path).then(() => true as const));
   }
@@ -92,10 +97,12 @@ export class SFTP {
     });
   }
 
+  /** Net::SSH2::SFTP's `mkdir`. */
   mkdir(path: string, mode = 0o777): Promise<true | undefined> {
     return this._run(this, 'mkdir', [path, mode], () => this.core.mkdir(path, { permissions: mode }).then(() => true as const));
   }
 
+  /** Net::SSH2::SFTP's `rmdir`. */
   rmdir(path: string): Promise<true | undefined> {
     return this._run(this, 'rmdir', [path], () => this.core.rmdir(path).then(() => true as const));
   }
@@ -115,10 +122,12 @@ export class SFTP {
     return this._run(this, 'symlink', [path, target], () => this.core.symlink(target, path).then(() => true as const));
   }
 
+  /** Net::SSH2::SFTP's `readlink`. */
   readlink(path: string): Promise<string | undefined> {
     return this._run(this, 'readlink', [path], () => this.core.readlink(path));
   }
 
+  /** Net::SSH2::SFTP's `realpath`. */
   realpath(path: string): Promise<string | undefined> {
     return this._run(this, 'realpath', [path], () => this.core.realpath(path));
   }

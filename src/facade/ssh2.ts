@@ -180,6 +180,7 @@ export class SSH2 {
     return [VERSION, (a << 16) | (b << 8) | c, `SSH-2.0-${CLIENT_SOFTWARE}`];
   }
 
+  /** The same as the instance method `version`, callable as `Net::SSH2->version`. */
   static version(): string {
     return VERSION;
   }
@@ -205,6 +206,7 @@ export class SSH2 {
     debugEnabled = !!state;
   }
 
+  /** Net::SSH2's `debug`: turn debug output on or off. */
   debug(state: boolean | number): void {
     SSH2.debug(state);
   }
@@ -307,10 +309,12 @@ export class SSH2 {
     });
   }
 
+  /** Net::SSH2's `hostname`: the host connected to. */
   hostname(): string | undefined {
     return this.host;
   }
 
+  /** Net::SSH2's `port`: the port connected to. */
   port(): number | undefined {
     return this.remotePort;
   }
@@ -342,6 +346,7 @@ export class SSH2 {
     return checkHostkey(this, policy ?? undefined, known_hosts_path ?? undefined, comment ?? undefined);
   }
 
+  /** Net::SSH2's `known_hosts`: a {@link KnownHosts} object. */
   known_hosts(): KnownHosts {
     return new KnownHosts(this);
   }
@@ -374,10 +379,12 @@ export class SSH2 {
     return this._io(this, 'auth_list', [username], async () => (await this._authOps.list(username)) ?? undefined);
   }
 
+  /** Net::SSH2's `auth_ok`: whether the session is authenticated. */
   auth_ok(): boolean {
     return this.authed;
   }
 
+  /** Net::SSH2's `auth_password`: password authentication, or the password-change callback. */
   auth_password(username: string, password?: string | null, callback?: (ss: SSH2, username: string) => unknown): Promise<true | undefined> {
     return this._io(this, 'auth_password', [username, password, callback], () => this._authOps.password(username, password ?? undefined, callback).then(() => true as const));
   }
@@ -405,6 +412,7 @@ export class SSH2 {
     });
   }
 
+  /** Net::SSH2's `auth_hostbased`: hostbased authentication with a host key file. */
   auth_hostbased(username: string, publickey: string | null | undefined, privatekey: string, hostname: string, local_username?: string | null, passphrase?: string | null): Promise<true | undefined> {
     return this._io(this, 'auth_hostbased', [username, publickey, privatekey, hostname, local_username, passphrase], () =>
       this._authOps.hostbased(username, publickey ?? undefined, privatekey, hostname, local_username ?? undefined, passphrase ?? undefined).then(() => true as const),
@@ -416,6 +424,7 @@ export class SSH2 {
     return this._io(this, 'auth_keyboard', [username, passwordOrCallback], () => this._authOps.keyboard(username, passwordOrCallback ?? undefined).then(() => true as const));
   }
 
+  /** Net::SSH2's `auth_agent`: publickey authentication with the keys of ssh-agent. */
   auth_agent(username: string): Promise<true | undefined> {
     return this._io(this, 'auth_agent', [username], () => this._authOps.agent(username).then(() => true as const));
   }
@@ -539,6 +548,7 @@ export class SSH2 {
 
   // ---------------------------------------------------------------- keepalive and poll
 
+  /** Net::SSH2's `keepalive_config`: keepalive interval in seconds, and whether to want replies. */
   keepalive_config(want_reply: boolean | number, interval: number): void {
     this.keepalive = { wantReply: !!want_reply, interval, last: 0 };
   }

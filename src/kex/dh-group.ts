@@ -8,7 +8,7 @@
  *
  * Values of e and f outside [2, p-2] are rejected (RFC 4253 §8). A client with the node:crypto
  * provider exponentiates in OpenSSL (constant-time); otherwise, and on the server side (tests),
- * the exponentiation is BigInt and not constant-time (see modpow.ts).
+ * the exponentiation is BigInt and not constant-time (see crypto/bigint.ts).
  */
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
@@ -17,16 +17,11 @@ import { Writer, bytesToBigint } from '../wire/writer.js';
 import { MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18, OAKLEY_GROUP_2, type DhGroup } from './dh-groups-data.js';
 import { exchangeHash } from './exchange-hash.js';
 import { expectMessage, kexFailure, randomBytes, wipe } from './kex-util.js';
-import { modPow } from './modpow.js';
+import { modPow } from '../crypto/bigint.js';
 import type { PublicKeyOps } from '../crypto/provider.js';
 import type { HostKeySigner, KexAlgorithm, KexClientOptions, KexConn, KexMagics, KexResult, RandomSource } from './types.js';
 
 export type { DhGroup } from './dh-groups-data.js';
-
-/** Number of bits in a positive bigint. */
-export function bitLength(v: bigint): number {
-  return v <= 0n ? 0 : v.toString(2).length;
-}
 
 /**
  * Private exponent size: twice the hash size and at least 512 bits, below the size of p.

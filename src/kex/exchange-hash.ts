@@ -12,6 +12,7 @@
  */
 import { Writer } from '../wire/writer.js';
 import type { KexMagics } from './types.js';
+import { latin1Bytes } from '../wire/bytes.js';
 
 /**
  * @example
@@ -28,6 +29,8 @@ export function exchangeHash(
   const w = new Writer(
     magics.clientKexInit.length + magics.serverKexInit.length + hostKey.length + methodFields.length + K.length + 256,
   );
+  // The identification lines are kept as one char per received byte (the version parser
+  // never decodes them as UTF-8), so they go back into the hash byte for byte.
   w.string(latin1Bytes(magics.clientVersion))
     .string(latin1Bytes(magics.serverVersion))
     .string(magics.clientKexInit)
@@ -36,14 +39,4 @@ export function exchangeHash(
     .raw(methodFields)
     .raw(K);
   return hash(w.finish());
-}
-
-/**
- * The identification lines are kept as one char per received byte (the version parser
- * never decodes them as UTF-8), so they go back into the hash byte for byte.
- */
-function latin1Bytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
-  return out;
 }

@@ -23,6 +23,7 @@ export interface KexMagics {
   serverKexInit: Uint8Array;
 }
 
+/** A source of `n` cryptographically random bytes. */
 export type RandomSource = (n: number) => Uint8Array;
 
 export interface KexResult {

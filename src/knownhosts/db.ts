@@ -12,7 +12,7 @@
  * ```
  */
 import { base64Encode } from '../crypto/encoding.js';
-import { bytesEqual } from '../crypto/keys/common.js';
+import { equalConstantTime } from '../wire/bytes.js';
 import { Reader } from '../wire/reader.js';
 import { SshError } from '../errors.js';
 import { hashHostName } from './hashed.js';
@@ -26,17 +26,20 @@ import {
   parseKnownHostsLine,
 } from './parse.js';
 
+/** The outcome of a known_hosts check, in OpenSSH hostfile.c's terms. */
 export type CheckStatus = 'match' | 'mismatch' | 'notfound' | 'revoked';
 
 /** libssh2's LIBSSH2_KNOWNHOST_CHECK_* values (revoked reports FAILURE there). */
 export const KNOWNHOST_CHECK = { MATCH: 0, MISMATCH: 1, NOTFOUND: 2, FAILURE: 3 } as const;
 
+/** An entry that matched a host, with its line. */
 export interface FoundEntry {
   /** the line as it is in the file (number is 1-based; 0 for lines added since parsing) */
   readonly line: KnownHostsLine;
   readonly entry: KnownHostEntry;
 }
 
+/** What {@link KnownHosts.check} found. */
 export interface CheckResult {
   readonly status: CheckStatus;
   /** the line that decided: the matching or revoked key, or the first key of the same type */
@@ -45,6 +48,7 @@ export interface CheckResult {
   readonly known: readonly FoundEntry[];
 }
 
+/** How {@link KnownHosts.add} writes an entry (hashed name, comment, marker). */
 export interface AddOptions {
   /** store the host name hashed (HashKnownHosts yes); default false */
   hashed?: boolean;
@@ -68,6 +72,10 @@ function keyTypeOf(blob: Uint8Array): string {
   }
 }
 
+/**
+ * A known_hosts database in memory: parses, checks and edits, keeping every line it does
+ * not change byte for byte.
+ */
 export class KnownHosts {
   private constructor(private lines: KnownHostsLine[]) {}
 
@@ -76,6 +84,7 @@ export class KnownHosts {
     return new KnownHosts(parseKnownHosts(text));
   }
 
+  /** A database with no lines. */
   static empty(): KnownHosts {
     return new KnownHosts([]);
   }
@@ -112,9 +121,9 @@ export class KnownHosts {
     const type = keyTypeOf(blob);
     const found = this.find(host, port);
     const known = found.filter((f) => f.entry.marker === null);
-    const revoked = found.find((f) => f.entry.marker === 'revoked' && bytesEqual(f.entry.keyBlob, blob));
+    const revoked = found.find((f) => f.entry.marker === 'revoked' && equalConstantTime(f.entry.keyBlob, blob));
     if (revoked) return { status: 'revoked', found: revoked, known };
-    const match = known.find((f) => bytesEqual(f.entry.keyBlob, blob));
+    const match = known.find((f) => equalConstantTime(f.entry.keyBlob, blob));
     if (match) return { status: 'match', found: match, known };
     const other = known.find((f) => f.entry.keyType === type);
     if (other) return { status: 'mismatch', found: other, known };

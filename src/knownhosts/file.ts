@@ -1,7 +1,8 @@
 /**
- * known_hosts files on disk (Node-only: imports node:fs). Writes are atomic: the new text
- * goes to a temporary file in the same directory, is flushed to disk, then renamed over the
- * old one, so a crash leaves either the old file or the new one, never a mix.
+ * known_hosts files on disk (Node-only: imports node:fs). A new entry is appended, as ssh
+ * does; a whole database is written back atomically: the new text goes to a temporary file
+ * in the same directory, is flushed to disk, then renamed over the old one, so a crash
+ * leaves either the old file or the new one, never a mix.
  */
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
@@ -68,14 +69,29 @@ export async function saveKnownHosts(path: string, db: KnownHosts): Promise<void
 }
 
 /**
- * Add one entry: re-read the file (another process may have changed it), append, write back
- * atomically. Returns the line written.
+ * Add one entry for host:port (port 0 or 22: the bare name) by appending one whole line, as
+ * ssh does (hostfile.c `add_host_to_hostfile`): a single O_APPEND write keeps the lines of
+ * concurrent writers intact, where a read-modify-write would drop one of them. A file that
+ * does not end in a newline gets one first. Creates the file (mode 0666 less the umask, as
+ * ssh's fopen) and its directory (0700) if needed. Returns the line written.
  */
 export async function addKnownHost(path: string, host: string, port: number, key: KeyLike, options: AddOptions = {}): Promise<string> {
-  const db = await loadKnownHosts(path);
-  const line = db.add(host, port, key, options);
-  await saveKnownHosts(path, db);
-  return line.raw;
+  const line = KnownHosts.empty().add(host, port, key, options).raw;
+  try {
+    await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const handle = await fs.open(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o666);
+    try {
+      const { size } = await handle.stat();
+      const last = new Uint8Array(1);
+      const sep = size > 0 && (await handle.read(last, 0, 1, size - 1)).bytesRead === 1 && last[0] !== 0x0a ? '\n' : '';
+      await handle.write(`${sep}${line}\n`);
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    throw new SshError('KNOWN_HOSTS', `cannot write ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  return line;
 }
 
 /**

@@ -7,7 +7,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { base64Encode } from '../crypto/encoding.js';
-import { bytesEqual } from '../crypto/keys/common.js';
+import { equalConstantTime } from '../wire/bytes.js';
 import { HASH_MAGIC, HASH_SIZE, KnownHostsError } from './parse.js';
 
 const utf8 = new TextEncoder();
@@ -24,5 +24,5 @@ export function hashHostName(name: string, salt: Uint8Array = randomBytes(HASH_S
 
 /** Whether a hashed entry (salt, hash) was made from `name`. */
 export function hashedNameMatches(salt: Uint8Array, hash: Uint8Array, name: string): boolean {
-  return bytesEqual(hmac(sha1, salt, utf8.encode(name)), hash);
+  return equalConstantTime(hmac(sha1, salt, utf8.encode(name)), hash);
 }

@@ -6,6 +6,7 @@
 import { hashedNameMatches } from './hashed.js';
 import type { HostField } from './parse.js';
 
+/** The SSH port (22): hosts on it are written without brackets in known_hosts. */
 export const DEFAULT_PORT = 22;
 
 /**

@@ -24,6 +24,7 @@ export class KnownHostsError extends SshError {
   }
 }
 
+/** The marker of an `@cert-authority` or `@revoked` line. */
 export type Marker = 'cert-authority' | 'revoked';
 
 /** The host field: either patterns or one hashed name. */
@@ -31,6 +32,7 @@ export type HostField =
   | { readonly hashed: false; readonly patterns: readonly string[] }
   | { readonly hashed: true; readonly salt: Uint8Array; readonly hash: Uint8Array; readonly text: string };
 
+/** A host key line of known_hosts, parsed (sshd(8) SSH_KNOWN_HOSTS FILE FORMAT). */
 export interface KnownHostEntry {
   readonly kind: 'entry';
   readonly marker: Marker | null;
@@ -49,6 +51,7 @@ export interface KnownHostsOther {
   readonly error?: string;
 }
 
+/** What one known_hosts line holds. */
 export type KnownHostsLineContent = KnownHostEntry | KnownHostsOther;
 
 /** One physical line: its parsed content, its exact text and its terminator. */

@@ -17,11 +17,13 @@ import { HostKeyError } from '../errors.js';
 import { type AddOptions, type CheckResult, KnownHosts } from './db.js';
 import { DEFAULT_PORT, hostPortName } from './match.js';
 
+/** What to do with an unknown host key, as ssh's StrictHostKeyChecking values. */
 export type HostKeyPolicyName = 'strict' | 'ask' | 'tofu' | 'advisory';
 
 /** Decide about a key that is not a plain match; true accepts (nothing is saved). */
 export type HostKeyDecider = (info: HostKeyInfo, result: CheckResult) => boolean | Promise<boolean>;
 
+/** Options of {@link hostKeyVerifier}. */
 export interface HostKeyPolicyOptions {
   /** the known hosts to check against (re-read per connection by `load` when given) */
   knownHosts?: KnownHosts;

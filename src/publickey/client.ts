@@ -12,12 +12,14 @@ import { concatBytes, Writer } from '../wire/writer.js';
 /** Largest reply we buffer; RFC 4819 packets are small (keys and attributes). */
 const MAX_PACKET = 256 * 1024;
 
+/** A key attribute of the publickey subsystem (RFC 4819 §3.1). */
 export interface PublicKeyAttribute {
   name: string;
   value: string;
   mandatory: boolean;
 }
 
+/** One key as the publickey subsystem lists it (RFC 4819 §3.3). */
 export interface PublicKeyListing {
   /** public key algorithm name, e.g. "ssh-ed25519" */
   algorithm: string;
@@ -36,6 +38,7 @@ export class PublicKeyStatusError extends SshError {
   }
 }
 
+/** A client of the publickey subsystem (RFC 4819): list, add and remove authorized keys. */
 export class PublicKeySubsystem {
   private buf: Uint8Array = new Uint8Array(0);
 
@@ -89,6 +92,7 @@ export class PublicKeySubsystem {
     }
   }
 
+  /** Close the subsystem channel. */
   close(): Promise<void> {
     return this.ch.close();
   }

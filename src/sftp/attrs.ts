@@ -8,12 +8,14 @@ import type { Writer } from '../wire/writer.js';
 import { ATTR, S_IF } from './constants.js';
 import { decodeName, encodeName } from './names.js';
 
+/** An extended attribute pair (filexfer-02 §5). */
 export interface SftpExtendedAttr {
   /** the extension's type name */
   type: string;
   data: Uint8Array;
 }
 
+/** File attributes (filexfer-02 §5); a field is present only if the server sent it. */
 export interface SftpAttrs {
   /** bytes (uint64 on the wire; exact up to 2^53) */
   size?: number;
@@ -95,6 +97,7 @@ export function readAttrs(r: Reader): SftpAttrs {
 /** File type from `permissions`, or undefined if the server did not send them. */
 export type FileType = 'file' | 'directory' | 'symlink' | 'socket' | 'block' | 'char' | 'fifo' | 'unknown';
 
+/** The file type from the permission bits, if present. */
 export function fileType(a: SftpAttrs): FileType | undefined {
   if (a.permissions === undefined) return undefined;
   switch (a.permissions & S_IF.MT) {
@@ -117,6 +120,9 @@ export function fileType(a: SftpAttrs): FileType | undefined {
   }
 }
 
+/** Whether the attributes describe a directory. */
 export const isDirectory = (a: SftpAttrs): boolean => fileType(a) === 'directory';
+/** Whether the attributes describe a regular file. */
 export const isFile = (a: SftpAttrs): boolean => fileType(a) === 'file';
+/** Whether the attributes describe a symbolic link. */
 export const isSymlink = (a: SftpAttrs): boolean => fileType(a) === 'symlink';

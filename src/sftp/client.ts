@@ -27,6 +27,7 @@ import type { LocalFs } from './local.js';
 import { decodeLimits, decodeStatVfs, decodeUsersGroups, type SftpLimits, type SftpName, type SftpStatVfs } from './packets.js';
 import { sftpGet, sftpPut, type TransferOptions } from './transfer.js';
 
+/** Options of {@link SftpClient}: packet size and limits, and server quirks (symlink argument order). */
 export interface SftpClientOptions {
   /**
    * Argument order of SSH_FXP_SYMLINK. OpenSSH's sftp-server reads (target, link), the
@@ -66,6 +67,7 @@ const MODE_FLAGS: Record<string, number> = {
   'ax+': FXF.READ | FXF.WRITE | FXF.APPEND | FXF.CREAT | FXF.EXCL,
 };
 
+/** SSH_FXF_* bits for an fopen-style mode ('r', 'w', 'a+' ...) or passed through. */
 export function openFlags(flags: OpenFlags): number {
   if (typeof flags === 'number') return flags;
   const f = MODE_FLAGS[flags];
@@ -73,6 +75,10 @@ export function openFlags(flags: OpenFlags): number {
   return f;
 }
 
+/**
+ * An SFTP v3 client (draft-ietf-secsh-filexfer-02) over a subsystem channel. Paths are
+ * strings (UTF-8) or raw bytes.
+ */
 export class SftpClient {
   /** server limits (limits@openssh.com, or conservative defaults) */
   limits: SftpLimits = DEFAULT_LIMITS;
@@ -202,10 +208,12 @@ export class SftpClient {
 
   // ------------------------------------------------------------------ paths
 
+  /** STAT: attributes, following symbolic links. */
   stat(path: SftpPath): Promise<SftpAttrs> {
     return this.attrsOf(FXP.STAT, 'STAT', path);
   }
 
+  /** LSTAT: attributes of a link itself. */
   lstat(path: SftpPath): Promise<SftpAttrs> {
     return this.attrsOf(FXP.LSTAT, 'LSTAT', path);
   }
@@ -220,6 +228,7 @@ export class SftpClient {
     }
   }
 
+  /** SETSTAT: change the attributes given. */
   setstat(path: SftpPath, attrs: SftpAttrs): Promise<void> {
     return this.engine.status(FXP.SETSTAT, 64, (w) => writeAttrs(w.string(encodeName(path)), attrs), { request: 'SETSTAT', path });
   }
@@ -230,26 +239,32 @@ export class SftpClient {
     await this.extended(EXT.LSETSTAT, (w) => writeAttrs(w.string(encodeName(path)), attrs), { path });
   }
 
+  /** Set the permission bits. */
   chmod(path: SftpPath, mode: number): Promise<void> {
     return this.setstat(path, { permissions: mode });
   }
 
+  /** Set the owner and group ids. */
   chown(path: SftpPath, uid: number, gid: number): Promise<void> {
     return this.setstat(path, { uid, gid });
   }
 
+  /** Set access and modification times (seconds since the epoch). */
   utimes(path: SftpPath, atime: number, mtime: number): Promise<void> {
     return this.setstat(path, { atime, mtime });
   }
 
+  /** Set the size. */
   truncate(path: SftpPath, size: number): Promise<void> {
     return this.setstat(path, { size });
   }
 
+  /** MKDIR. */
   mkdir(path: SftpPath, attrs: SftpAttrs = {}): Promise<void> {
     return this.engine.status(FXP.MKDIR, 64, (w) => writeAttrs(w.string(encodeName(path)), attrs), { request: 'MKDIR', path });
   }
 
+  /** RMDIR. */
   rmdir(path: SftpPath): Promise<void> {
     return this.pathStatus(FXP.RMDIR, 'RMDIR', path);
   }
@@ -259,6 +274,7 @@ export class SftpClient {
     return this.pathStatus(FXP.REMOVE, 'REMOVE', path);
   }
 
+  /** REMOVE a file. */
   unlink(path: SftpPath): Promise<void> {
     return this.remove(path);
   }
@@ -280,14 +296,17 @@ export class SftpClient {
     return (await this.oneName(FXP.REALPATH, 'REALPATH', path)).filename;
   }
 
+  /** REALPATH, the name as raw bytes. */
   async realpathBytes(path: SftpPath): Promise<Uint8Array> {
     return (await this.oneName(FXP.REALPATH, 'REALPATH', path)).filenameBytes;
   }
 
+  /** READLINK, the target decoded as UTF-8. */
   async readlink(path: SftpPath): Promise<string> {
     return (await this.oneName(FXP.READLINK, 'READLINK', path)).filename;
   }
 
+  /** READLINK, the target as raw bytes. */
   async readlinkBytes(path: SftpPath): Promise<Uint8Array> {
     return (await this.oneName(FXP.READLINK, 'READLINK', path)).filenameBytes;
   }
@@ -305,6 +324,7 @@ export class SftpClient {
     await this.extended(EXT.HARDLINK, (w) => w.string(encodeName(oldPath)).string(encodeName(newPath)), { path });
   }
 
+  /** statvfs@openssh.com (OpenSSH PROTOCOL §4.4): filesystem statistics. */
   async statvfs(path: SftpPath): Promise<SftpStatVfs> {
     this.need(EXT.STATVFS, 'STATVFS', path);
     return decodeStatVfs(await this.extended(EXT.STATVFS, (w) => w.string(encodeName(path)), { path }));

@@ -8,6 +8,7 @@ import type { SftpClient } from './client.js';
 import type { SftpPath } from './names.js';
 import type { SftpName } from './packets.js';
 
+/** An open directory handle; iterate it for its entries. */
 export class SftpDir implements AsyncIterable<SftpName> {
   private closed = false;
   private done = false;
@@ -30,6 +31,7 @@ export class SftpDir implements AsyncIterable<SftpName> {
     return expectType(r, FXP.NAME, ctx).names;
   }
 
+  /** The entries, READDIR after READDIR until EOF. */
   async *[Symbol.asyncIterator](): AsyncGenerator<SftpName> {
     for (;;) {
       const batch = await this.read();
@@ -38,6 +40,7 @@ export class SftpDir implements AsyncIterable<SftpName> {
     }
   }
 
+  /** CLOSE the handle. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

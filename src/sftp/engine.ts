@@ -15,8 +15,11 @@ import type { SftpPath } from './names.js';
 
 /** What SFTP needs from its byte stream; a Channel fits. */
 export interface SftpStream {
+  /** The next bytes, or null at end of stream. */
   read(): Promise<Uint8Array | null>;
+  /** Send bytes. */
   write(data: Uint8Array): Promise<void>;
+  /** Close the stream. */
   close(): Promise<void> | void;
 }
 

@@ -23,6 +23,7 @@ function offset(v: number | bigint, what = 'offset'): bigint {
   return b;
 }
 
+/** An open file handle with a position, like a file descriptor. */
 export class SftpFile {
   /** the position used by read()/write() without an explicit offset */
   position = 0;
@@ -119,25 +120,30 @@ export class SftpFile {
     return uploadFrom({ engine: this.client.engine, handle: this.handle, path: this.path }, input, start, end, { ...options, chunkSize });
   }
 
+  /** Move the position used by read and write. */
   seek(position: number): void {
     if (!Number.isSafeInteger(position) || position < 0) throw new SshError('INVAL', `bad file position ${position}`);
     this.position = position;
   }
 
+  /** The current position. */
   tell(): number {
     return this.position;
   }
 
+  /** FSTAT. */
   async stat(): Promise<SftpAttrs> {
     const ctx = { request: 'FSTAT', path: this.path };
     const r = await this.client.engine.send(FXP.FSTAT, 32, (w) => w.string(this.handle), ctx);
     return expectType(r, FXP.ATTRS, ctx).attrs;
   }
 
+  /** FSETSTAT. */
   setstat(attrs: SftpAttrs): Promise<void> {
     return this.client.engine.status(FXP.FSETSTAT, 64, (w) => writeAttrs(w.string(this.handle), attrs), { request: 'FSETSTAT', path: this.path });
   }
 
+  /** Set the size (FSETSTAT). */
   truncate(size: number): Promise<void> {
     return this.setstat({ size });
   }
@@ -148,6 +154,7 @@ export class SftpFile {
     await this.client.extended(EXT.FSYNC, (w) => w.string(this.handle), { path: this.path });
   }
 
+  /** fstatvfs@openssh.com (OpenSSH PROTOCOL §4.4). */
   async statvfs(): Promise<SftpStatVfs> {
     this.client.need(EXT.FSTATVFS, 'FSTATVFS', this.path);
     return decodeStatVfs(await this.client.extended(EXT.FSTATVFS, (w) => w.string(this.handle), { path: this.path }));

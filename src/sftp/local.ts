@@ -12,9 +12,11 @@ export interface LocalFile {
   write(data: Uint8Array, position: number): Promise<void>;
   /** Optional: write `chunks` back to back from `position` in one call (writev). */
   writev?(chunks: Uint8Array[], position: number): Promise<void>;
+  /** Close the file. */
   close(): Promise<void>;
 }
 
+/** What get/put need to know about a local file. */
 export interface LocalStat {
   size: number;
   /** st_mode (type and permission bits) */
@@ -24,6 +26,7 @@ export interface LocalStat {
   mtime: number;
 }
 
+/** The local filesystem that get/put read and write (node:fs on Node; anything else elsewhere). */
 export interface LocalFs {
   /** 'read'; 'write' creates or truncates; 'update' creates if missing and keeps the contents */
   open(path: string, mode: 'read' | 'write' | 'update'): Promise<LocalFile>;
@@ -31,7 +34,10 @@ export interface LocalFs {
   stat(path: string): Promise<LocalStat | null>;
   /** replace `to` with `from` */
   rename(from: string, to: string): Promise<void>;
+  /** Remove a file. */
   unlink(path: string): Promise<void>;
+  /** Set permission bits. */
   chmod(path: string, mode: number): Promise<void>;
+  /** Set access and modification times (seconds). */
   utimes(path: string, atime: number, mtime: number): Promise<void>;
 }

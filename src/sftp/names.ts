@@ -7,6 +7,7 @@
  */
 import { SshError } from '../errors.js';
 
+/** A remote path: a string (sent as UTF-8) or the raw bytes of a name. */
 export type SftpPath = string | Uint8Array;
 
 const utf8 = new TextEncoder();

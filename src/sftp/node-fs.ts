@@ -4,6 +4,7 @@ import type { LocalFile, LocalFs, LocalStat } from './local.js';
 
 const FLAGS = { read: 'r', write: 'w', update: 'a+' } as const;
 
+/** The local filesystem through node:fs, the default of SFTP transfers on Node. */
 export const nodeLocalFs: LocalFs = {
   async open(path, mode): Promise<LocalFile> {
     // 'update' must write at explicit offsets: open r+ (creating the file first if needed).

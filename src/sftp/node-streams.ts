@@ -9,6 +9,7 @@ import type { SftpFile } from './file.js';
 import type { SftpPath } from './names.js';
 import { requestsInFlight } from './pipeline.js';
 
+/** Options of `sftpReadStream`. */
 export interface SftpReadStreamOptions {
   /** first byte (default 0) */
   start?: number;
@@ -18,6 +19,7 @@ export interface SftpReadStreamOptions {
   highWaterMark?: number;
 }
 
+/** A Node Readable over a remote file (exported as `sftpReadStream`). */
 export function createReadStream(sftp: SftpClient, path: SftpPath, options: SftpReadStreamOptions = {}): Readable {
   async function* chunks(): AsyncGenerator<Buffer> {
     const file = await sftp.open(path, 'r');
@@ -32,6 +34,7 @@ export function createReadStream(sftp: SftpClient, path: SftpPath, options: Sftp
   return Readable.from(chunks(), { objectMode: false, highWaterMark: options.highWaterMark ?? 1024 * 1024 });
 }
 
+/** Options of `sftpWriteStream`. */
 export interface SftpWriteStreamOptions {
   /** open mode (default 'w') */
   flags?: OpenFlags;
@@ -42,6 +45,7 @@ export interface SftpWriteStreamOptions {
   concurrency?: number;
 }
 
+/** A Node Writable over a remote file (exported as `sftpWriteStream`). */
 export function createWriteStream(sftp: SftpClient, path: SftpPath, options: SftpWriteStreamOptions = {}): Writable {
   const max = sftp.limits.maxWriteLength;
   const concurrency = requestsInFlight(max, options.concurrency);

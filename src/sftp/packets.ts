@@ -28,6 +28,7 @@ export function initPacket(version: number, extensions: ReadonlyArray<[string, U
   });
 }
 
+/** One READDIR / REALPATH entry (filexfer-02 §7): names, `ls -l` line, attributes. */
 export interface SftpName {
   /** the name as a string (undecodable bytes escaped, see names.ts) */
   filename: string;

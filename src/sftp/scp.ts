@@ -20,6 +20,7 @@ export class ScpError extends SshError {
   }
 }
 
+/** A file as SCP transfers it: mode, size, times. */
 export interface ScpFileInfo {
   size: number;
   /** permission bits (e.g. 0o644) */
@@ -33,6 +34,7 @@ export interface ScpFileInfo {
 
 /** What SCP needs from a client: exec a command on a new session channel. */
 export interface ScpHost {
+  /** Run the remote scp command on a new session channel. */
   exec(command: string): Promise<Channel>;
 }
 
@@ -174,6 +176,7 @@ export async function scpGet(host: ScpHost, remote: string, sink: (chunk: Uint8A
   }
 }
 
+/** Options of {@link scpPut}. */
 export interface ScpPutOptions {
   /** permission bits (default 0o644) */
   mode?: number;

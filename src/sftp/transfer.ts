@@ -12,6 +12,7 @@ import type { LocalFile, LocalFs } from './local.js';
 import { encodeName, type SftpPath } from './names.js';
 import { concatBytes } from '../wire/writer.js';
 
+/** Options of {@link sftpGet} and {@link sftpPut}: local filesystem, concurrency, progress, resume, preserve. */
 export interface TransferOptions {
   /** local file access (Node: `nodeLocalFs`); defaults to the client's `localFs` */
   fs?: LocalFs;

@@ -24,6 +24,7 @@ export interface UploadTarget {
   path: SftpPath;
 }
 
+/** Options of {@link SftpFile.writeFromFile}. */
 export interface UploadOptions {
   /** file bytes per WRITE request (the server's max-write-length) */
   chunkSize: number;

@@ -24,6 +24,7 @@ import type { MacState } from '../crypto/mac-types.js';
 import { getCipher } from './cipher/index.js';
 import { getMac } from './mac/index.js';
 import type { DirectionKeys } from './protection.js';
+import { readBE32, writeBE32 } from '../wire/bytes.js';
 
 /** OpenSSH's PACKET_MAX_SIZE: the largest packet_length we accept by default. */
 export const PACKET_MAX_SIZE = 256 * 1024;
@@ -88,17 +89,6 @@ function disposeProtection(p: Protection): void {
   if (p.mode === 'clear') return;
   p.cipher.dispose();
   if (p.mode !== 'aead') p.mac.dispose();
-}
-
-function readU32(b: Uint8Array, off: number): number {
-  return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
-}
-
-function writeU32(b: Uint8Array, off: number, v: number): void {
-  b[off] = v >>> 24;
-  b[off + 1] = v >>> 16;
-  b[off + 2] = v >>> 8;
-  b[off + 3] = v;
 }
 
 function initialSequence(options?: CodecOptions): number {
@@ -191,7 +181,7 @@ export class PacketEncoder {
     body.set(payload, 1);
     this.fillPadding(body, 1 + payload.length, padding);
     const head = new Uint8Array(4);
-    writeU32(head, 0, packetLength);
+    writeBE32(head, 0, packetLength);
     const parts = p.cipher.sealParts(this.seq, head, body);
     this.seq = (this.seq + 1) >>> 0;
     return parts;
@@ -215,7 +205,7 @@ export class PacketEncoder {
     const packetLength = 1 + payload.length + padding;
     const end = 4 + packetLength;
     const out = new Uint8Array(end + p.trailer);
-    writeU32(out, 0, packetLength);
+    writeBE32(out, 0, packetLength);
     out[4] = padding;
     out.set(payload, 5);
     this.fillPadding(out, 5 + payload.length, padding);
@@ -495,11 +485,11 @@ export class PacketDecoder {
     if (p.mode === 'mte') {
       const out = p.cipher.decrypt(head);
       if (out) head.set(out);
-      packetLength = readU32(head, 0);
+      packetLength = readBE32(head, 0);
     } else if (p.mode === 'aead') {
       packetLength = p.cipher.decryptLength(this.seq, head);
     } else {
-      packetLength = readU32(head, 0);
+      packetLength = readBE32(head, 0);
     }
     const aligned = p.mode === 'etm' || p.mode === 'aead' ? packetLength : packetLength + 4;
     if (packetLength < MIN_PACKET_LENGTH || packetLength > this.maxPacketLength) {

@@ -6,6 +6,7 @@ import { MSG } from '../wire/constants.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 
+/** The name-lists of a KEXINIT message (RFC 4253 §7.1). */
 export interface KexInitLists {
   kex: string[];
   hostKey: string[];

@@ -19,6 +19,7 @@ import { decodeKexInit, encodeKexInit, EXT_INFO_C, guessIsWrong, KEX_STRICT_C, K
 import type { KexInit, KexInitLists, NegotiatedAlgorithms } from './negotiate.js';
 import type { ByteStream } from './stream.js';
 import { CLIENT_VERSION, printable, VersionParser } from './version.js';
+import { equalConstantTime, latin1, readBE32 } from '../wire/bytes.js';
 
 export interface TransportEvents {
   /** SSH_MSG_IGNORE with its data (RFC 4253 §11.2) */
@@ -544,7 +545,7 @@ export class Transport {
       if (!this.config.verifyHostKeySignature(result.hostKey, neg.hostKey, result.H, result.signature)) {
         throw new HostKeyError('signature', `server host key signature (${neg.hostKey}) did not verify`);
       }
-      if (!firstKex && this.hostKeyBlob && !bytesEqual(this.hostKeyBlob, result.hostKey)) {
+      if (!firstKex && this.hostKeyBlob && !equalConstantTime(this.hostKeyBlob, result.hostKey)) {
         throw new HostKeyError('mismatch', 'server host key changed during rekey');
       }
       await this.config.checkHostKey(result.hostKey, neg.hostKey, firstKex);
@@ -649,7 +650,7 @@ const IGNORE_PACKET = new Uint8Array([MSG.IGNORE, 0, 0, 0, 0]);
 /** RFC 4254 §4: byte 80, string request name, boolean want reply. */
 function globalRequestWantsReply(p: Uint8Array): boolean {
   if (p.length < 5) return true;
-  const nameLength = ((p[1]! << 24) | (p[2]! << 16) | (p[3]! << 8) | p[4]!) >>> 0;
+  const nameLength = readBE32(p, 1);
   return p[5 + nameLength] !== 0;
 }
 
@@ -658,15 +659,3 @@ function isKexMessage(type: number): boolean {
   return type === MSG.KEXINIT || type === MSG.NEWKEYS || (type >= 30 && type <= 49);
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
-
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
-  return s;
-}

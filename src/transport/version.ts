@@ -4,6 +4,7 @@
  * included, is at most 255 bytes with CR LF. We accept a bare LF as OpenSSH does.
  */
 import { ProtocolError } from '../errors.js';
+import { latin1 } from '../wire/bytes.js';
 
 export const CLIENT_SOFTWARE = 'puressh_0.1';
 export const CLIENT_VERSION = `SSH-2.0-${CLIENT_SOFTWARE}`;
@@ -60,12 +61,6 @@ export class VersionParser {
       this.preamble.push(line);
     }
   }
-}
-
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
-  return s;
 }
 
 /** Make a peer-supplied string safe to show in one line of an error message. */

@@ -65,6 +65,7 @@ export class FramedStream {
   }
 }
 
+/** A client of ssh-agent (draft-miller-ssh-agent): lists, adds, removes keys and signs. */
 export class AgentClient {
   private conn: Promise<FramedStream> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -157,6 +158,7 @@ export class AgentClient {
     expectSuccess(await this.request(encode.lock(passphrase)), 'lock');
   }
 
+  /** Unlock a locked agent. */
   async unlock(passphrase: string): Promise<void> {
     expectSuccess(await this.request(encode.unlock(passphrase)), 'unlock (wrong passphrase?)');
   }

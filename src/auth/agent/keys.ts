@@ -9,6 +9,7 @@ import type { PublicKeyOps } from '../../crypto/provider.js';
 import { KeyError, SshError } from '../../errors.js';
 import { Reader } from '../../wire/reader.js';
 
+/** A private key in the field order of SSH_AGENTC_ADD_IDENTITY. */
 export interface AgentKeyFields {
   /** key type */
   type: string;

@@ -4,6 +4,7 @@ import type { AuthContext, AuthMethod, AuthOutcome } from '../types.js';
 import type { AgentClient } from './client.js';
 import { AgentError } from './protocol.js';
 
+/** The "publickey" method with the keys an ssh-agent holds; the agent signs. */
 export function agentMethod(agent: AgentClient, options: PublicKeyOptions = {}): AuthMethod {
   return {
     name: 'publickey',

@@ -7,6 +7,7 @@ import { SshError } from '../../errors.js';
 import { Reader } from '../../wire/reader.js';
 import { Writer } from '../../wire/writer.js';
 
+/** ssh-agent message numbers (draft-miller-ssh-agent §5.1). */
 export const AGENT_MSG = {
   FAILURE: 5,
   SUCCESS: 6,
@@ -41,6 +42,7 @@ export class AgentError extends SshError {
   }
 }
 
+/** One key the agent holds, with its comment. */
 export interface AgentIdentity {
   /** public key blob (RFC 4253 §6.6) */
   blob: Uint8Array;
@@ -49,6 +51,7 @@ export interface AgentIdentity {
   type: string;
 }
 
+/** Constraints on a key added to the agent (lifetime, confirmation). */
 export interface AddConstraints {
   /** the agent forgets the key after this many seconds */
   lifetime?: number;

@@ -65,14 +65,6 @@ export function decodeSignature(sigBlob: Uint8Array, algorithm: string): Uint8Ar
   }
 }
 
-/** Constant-time byte comparison (length is not secret). */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
-
 /** Reject a private key whose embedded public part does not match its secret. */
 export function checkConsistent(ok: boolean, type: string): void {
   if (!ok) throw new KeyError(`${type} private key is inconsistent (public part does not match the secret)`);

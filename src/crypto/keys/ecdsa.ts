@@ -9,7 +9,8 @@ import { KeyError, SshError } from '../../errors.js';
 import { Reader } from '../../wire/reader.js';
 import { Writer } from '../../wire/writer.js';
 import { bigintToBytes, bytesToBigint } from '../bigint.js';
-import { bytesEqual, checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
+import { checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
+import { equalConstantTime } from '../../wire/bytes.js';
 import type { HashName, NistCurve, PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
@@ -147,7 +148,7 @@ function keyType(curve: Curve): KeyType {
       const d = r.mpint('ecdsa private scalar');
       return (comment: string, ops?: PublicKeyOps) => {
         const key = new EcdsaPrivateKey(curve, d, comment, ops);
-        checkConsistent(bytesEqual(key.publicKey.point, point), curve.type);
+        checkConsistent(equalConstantTime(key.publicKey.point, point), curve.type);
         return key;
       };
     },

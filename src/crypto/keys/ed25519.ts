@@ -5,7 +5,8 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { KeyError } from '../../errors.js';
 import type { Reader } from '../../wire/reader.js';
-import { bytesEqual, checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
+import { checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
+import { equalConstantTime } from '../../wire/bytes.js';
 import type { PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
@@ -78,7 +79,7 @@ export const ED25519: KeyType = {
     if (point.length !== 32 || secret.length !== 64) throw new KeyError('malformed ssh-ed25519 private key');
     return (comment: string, ops?: PublicKeyOps) => {
       const key = new Ed25519PrivateKey(secret.subarray(0, 32), comment, ops);
-      checkConsistent(bytesEqual(key.publicKey.point, point) && bytesEqual(secret.subarray(32), point), TYPE);
+      checkConsistent(equalConstantTime(key.publicKey.point, point) && equalConstantTime(secret.subarray(32), point), TYPE);
       return key;
     };
   },

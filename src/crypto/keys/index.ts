@@ -13,6 +13,7 @@ import { formatRfc4716, parseRfc4716, RFC4716_BEGIN } from './rfc4716.js';
 import { KEY_TYPES, keyTypeForAlgorithm } from './registry.js';
 import type { CryptoProvider, PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
+import { latin1 } from '../../wire/bytes.js';
 
 export type { PrivateKey, PublicKey } from './types.js';
 export type { KeyType } from './common.js';
@@ -67,11 +68,6 @@ export interface PrivateKeyOptions {
 }
 
 const MAGIC_TEXT = 'openssh-key-v1\0';
-const latin1 = (b: Uint8Array): string => {
-  let s = '';
-  for (let i = 0; i < b.length; i += 0x2000) s += String.fromCharCode(...b.subarray(i, i + 0x2000));
-  return s;
-};
 
 /**
  * Read a private key file, from its text or its bytes:

@@ -9,7 +9,8 @@ import { poly1305 } from '@noble/ciphers/_poly1305.js';
 import { KeyError } from '../../errors.js';
 import { Reader } from '../../wire/reader.js';
 import { bcryptPbkdf } from '../bcrypt-pbkdf.js';
-import { asKeyError, bytesEqual } from './common.js';
+import { asKeyError } from './common.js';
+import { equalConstantTime } from '../../wire/bytes.js';
 
 interface KeyFileCipher {
   readonly keyLength: number;
@@ -60,7 +61,7 @@ const chachaPoly: KeyFileCipher = {
     const mainKey = key.subarray(0, 32);
     const nonce = new Uint8Array(8);
     const polyKey = chacha20orig(mainKey, nonce, new Uint8Array(32));
-    if (!bytesEqual(poly1305(data, polyKey), tag)) return null;
+    if (!equalConstantTime(poly1305(data, polyKey), tag)) return null;
     return chacha20orig(mainKey, nonce, data, undefined, 1);
   },
 };

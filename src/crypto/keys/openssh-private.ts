@@ -8,7 +8,8 @@
  */
 import { KeyError } from '../../errors.js';
 import { Reader } from '../../wire/reader.js';
-import { asKeyError, bytesEqual } from './common.js';
+import { asKeyError } from './common.js';
+import { equalConstantTime } from '../../wire/bytes.js';
 import { decryptPrivateSection, keyFileCipherTagLength } from './openssh-cipher.js';
 import { KEY_TYPES } from './registry.js';
 import type { PublicKeyOps } from '../provider.js';
@@ -26,7 +27,7 @@ const commentDecoder = new TextDecoder('utf-8'); // comments are arbitrary bytes
 export function parseOpenSSHPrivateKeyBinary(data: Uint8Array, passphrase?: string, ops?: PublicKeyOps): PrivateKey {
   const outer = asKeyError('OpenSSH private key', () => {
     const r = new Reader(data, 0, 'OpenSSH private key');
-    if (!bytesEqual(r.raw(MAGIC.length, 'magic'), MAGIC)) throw new KeyError('not an openssh-key-v1 private key');
+    if (!equalConstantTime(r.raw(MAGIC.length, 'magic'), MAGIC)) throw new KeyError('not an openssh-key-v1 private key');
     const cipher = r.ascii('cipher name');
     const kdf = r.ascii('kdf name');
     const kdfOptions = r.string('kdf options');
@@ -76,7 +77,7 @@ export function parseOpenSSHPrivateKeyBinary(data: Uint8Array, passphrase?: stri
       throw new KeyError('corrupt OpenSSH private key (bad padding)');
     }
     const key = build(comment, ops);
-    if (!bytesEqual(key.publicKey.blob, outer.publicBlob)) {
+    if (!equalConstantTime(key.publicKey.blob, outer.publicBlob)) {
       throw new KeyError('OpenSSH private key: public key does not match the private key');
     }
     return key;

@@ -5,7 +5,8 @@
  */
 import { KeyError } from '../../errors.js';
 import { algorithmIdentifier, contextTag, DerReader, readDer } from './asn1/der.js';
-import { bytesEqual, checkConsistent } from './common.js';
+import { checkConsistent } from './common.js';
+import { equalConstantTime } from '../../wire/bytes.js';
 import { dsaPrivateKeyFromPkcs8, dsaPublicKeyFromDer, readDssParms } from './dsa-der.js';
 import { Ed25519PrivateKey, Ed25519PublicKey } from './ed25519.js';
 import { rsaPrivateKeyFromPkcs1, rsaPublicKeyFromPkcs1 } from './pkcs1.js';
@@ -70,21 +71,21 @@ export function parsePkcs8PrivateKey(der: Uint8Array, comment = '', ops?: Public
       case OID.rsaEncryption: {
         rsaParams(alg.params);
         const key = rsaPrivateKeyFromPkcs1(privateKey, comment);
-        if (publicKey) checkConsistent(bytesEqual(rsaPublicKeyFromPkcs1(publicKey).blob, key.publicKey.blob), key.type);
+        if (publicKey) checkConsistent(equalConstantTime(rsaPublicKeyFromPkcs1(publicKey).blob, key.publicKey.blob), key.type);
         return key;
       }
       case OID.ecPublicKey: {
         const curve = readNamedCurve(alg.params, 'namedCurve');
         alg.params.end();
         const key = ecPrivateKeyFromSec1(privateKey, comment, curve, ops);
-        if (publicKey) checkConsistent(bytesEqual(ecdsaPublicKey(curve, publicKey).blob, key.publicKey.blob), key.type);
+        if (publicKey) checkConsistent(equalConstantTime(ecdsaPublicKey(curve, publicKey).blob, key.publicKey.blob), key.type);
         return key;
       }
       case OID.dsa: {
         const params = readDssParms(alg.params);
         alg.params.end();
         const key = dsaPrivateKeyFromPkcs8(params, privateKey, comment);
-        if (publicKey) checkConsistent(bytesEqual(dsaPublicKeyFromDer(params, publicKey).blob, key.publicKey.blob), key.type);
+        if (publicKey) checkConsistent(equalConstantTime(dsaPublicKeyFromDer(params, publicKey).blob, key.publicKey.blob), key.type);
         return key;
       }
       case OID.ed25519: {
@@ -95,7 +96,7 @@ export function parsePkcs8PrivateKey(der: Uint8Array, comment = '', ops?: Public
         inner.end();
         if (seed.length !== 32) throw new KeyError(`Ed25519 private key must be 32 bytes, not ${seed.length}`);
         const key = new Ed25519PrivateKey(seed, comment, ops);
-        if (publicKey) checkConsistent(bytesEqual(publicKey, key.publicKey.point), key.type);
+        if (publicKey) checkConsistent(equalConstantTime(publicKey, key.publicKey.point), key.type);
         return key;
       }
       default:

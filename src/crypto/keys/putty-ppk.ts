@@ -25,7 +25,8 @@ import { KeyError } from '../../errors.js';
 import { Reader } from '../../wire/reader.js';
 import { concatBytes, Writer } from '../../wire/writer.js';
 import { base64Decode } from '../encoding.js';
-import { asKeyError, bytesEqual, checkConsistent } from './common.js';
+import { asKeyError, checkConsistent } from './common.js';
+import { equalConstantTime } from '../../wire/bytes.js';
 import { DsaPrivateKey } from './dsa.js';
 import { ecdsaPrivateKey } from './ecdsa.js';
 import { Ed25519PrivateKey } from './ed25519.js';
@@ -166,7 +167,7 @@ function buildKey(type: string, publicBlob: Uint8Array, priv: Reader, comment: s
       throw new KeyError(`unsupported PuTTY key type "${type}"`, 'ALGO_UNSUPPORTED');
   }
   pub.end();
-  checkConsistent(bytesEqual(key.publicKey.blob, publicBlob), type);
+  checkConsistent(equalConstantTime(key.publicKey.blob, publicBlob), type);
   return key;
 }
 
@@ -223,7 +224,7 @@ export function parsePuttyPrivateKey(file: string | Uint8Array, passphrase?: str
   const expected = version === '2' ? hmac(sha1, secrets.macKey, macData) : hmac(sha256, secrets.macKey, macData);
   secrets.cipherKey.fill(0);
   secrets.macKey.fill(0);
-  if (!bytesEqual(expected, mac)) {
+  if (!equalConstantTime(expected, mac)) {
     priv.fill(0);
     throw encrypted
       ? new KeyError('wrong passphrase for the private key', 'KEYFILE_AUTH_FAILED')

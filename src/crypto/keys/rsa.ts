@@ -11,7 +11,8 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { KeyError } from '../../errors.js';
 import type { Reader } from '../../wire/reader.js';
 import { bigintToBytes, bitLength, bytesToBigint, mod, modInverse, modPow } from '../bigint.js';
-import { bytesEqual, checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
+import { checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
+import { equalConstantTime } from '../../wire/bytes.js';
 import type { HashName, PublicKeyOps, RsaPrivateParts } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
@@ -83,7 +84,7 @@ export class RsaPublicKey implements PublicKey {
     if (s >= this.n) return false;
     if (ops) return ops.rsaVerify(this.n, this.e, h.name, data, bigintToBytes(s, this.size));
     const em = bigintToBytes(modPow(s, this.e, this.n), this.size);
-    return bytesEqual(em, emsaPkcs1(h, data, this.size));
+    return equalConstantTime(em, emsaPkcs1(h, data, this.size));
   }
 }
 

@@ -8,7 +8,8 @@ import { KeyError } from '../../errors.js';
 import { Reader } from '../../wire/reader.js';
 import { bytesToBigint } from '../bigint.js';
 import { contextTag, DerReader, readDer } from './asn1/der.js';
-import { asKeyError, bytesEqual, checkConsistent, encodeBlob, type KeyType } from './common.js';
+import { asKeyError, checkConsistent, encodeBlob, type KeyType } from './common.js';
+import { equalConstantTime } from '../../wire/bytes.js';
 import { ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521, ecdsaPrivateKey, type EcdsaPrivateKey } from './ecdsa.js';
 import type { PublicKeyOps } from '../provider.js';
 import type { PublicKey } from './types.js';
@@ -94,7 +95,7 @@ export function ecPrivateKeyFromSec1(der: Uint8Array, comment = '', outerCurve?:
       const pr = new DerReader(pub, 'SEC1 ECPrivateKey publicKey');
       const point = pr.bitString('publicKey');
       pr.end();
-      checkConsistent(bytesEqual(normalizePoint(curve, point), key.publicKey.point), key.type);
+      checkConsistent(equalConstantTime(normalizePoint(curve, point), key.publicKey.point), key.type);
     }
     return key;
   });

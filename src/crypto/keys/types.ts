@@ -22,6 +22,7 @@ export interface PublicKey {
   verify(algorithm: string, data: Uint8Array, signature: Uint8Array, ops?: PublicKeyOps): boolean;
 }
 
+/** A private key read by {@link parsePrivateKey}: signs, and knows its public half. */
 export interface PrivateKey {
   readonly type: string;
   readonly comment: string;

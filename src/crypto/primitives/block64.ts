@@ -7,6 +7,7 @@
  * interface works on words, and the byte conversion happens once, here.
  */
 import { SshError } from '../../errors.js';
+import { readBE32, writeBE32 } from '../../wire/bytes.js';
 
 /** A 64-bit block cipher transforming `w[off]` (left half) and `w[off+1]` (right half) in place. */
 export interface WordBlockCipher {
@@ -14,19 +15,6 @@ export interface WordBlockCipher {
   decryptWords(w: Uint32Array, off?: number): void;
   /** Zero the key schedule; the object is unusable afterwards. */
   dispose(): void;
-}
-
-/** Big-endian uint32 at b[i..i+4]. */
-export function readBE32(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-}
-
-/** Store `v` big-endian at b[i..i+4]. */
-export function writeBE32(b: Uint8Array, i: number, v: number): void {
-  b[i] = v >>> 24;
-  b[i + 1] = v >>> 16;
-  b[i + 2] = v >>> 8;
-  b[i + 3] = v;
 }
 
 /**

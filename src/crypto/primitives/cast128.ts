@@ -9,6 +9,7 @@
 import { SshError } from '../../errors.js';
 import type { WordBlockCipher } from './block64.js';
 import { castSboxes } from './cast128-sboxes.js';
+import { readBE32, writeBE32 } from '../../wire/bytes.js';
 
 const S5 = 4 * 256;
 const S6 = 5 * 256;
@@ -32,18 +33,6 @@ const EXTRACT: readonly (readonly (readonly number[])[])[] = [
 ];
 
 const EXTRACT_FLAT = Uint8Array.from(EXTRACT.flat(2));
-
-// Local big-endian helpers: the key schedule is hot in RFC 2144's maintenance test.
-function readBE32(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-}
-
-function writeBE32(b: Uint8Array, i: number, v: number): void {
-  b[i] = v >>> 24;
-  b[i + 1] = v >>> 16;
-  b[i + 2] = v >>> 8;
-  b[i + 3] = v;
-}
 
 // z0z1z2z3 = x0x1x2x3 ⊕ S5[xD] ⊕ S6[xF] ⊕ S7[xC] ⊕ S8[xE] ⊕ S7[x8], and so on (RFC 2144 §2.4)
 function zFromX(s: Uint32Array, x: Uint8Array, z: Uint8Array): void {

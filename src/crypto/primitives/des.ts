@@ -13,7 +13,7 @@
  */
 import { SshError } from '../../errors.js';
 import type { WordBlockCipher } from './block64.js';
-import { readBE32 } from './block64.js';
+import { readBE32 } from '../../wire/bytes.js';
 
 // ---- FIPS 46-3 tables ----
 

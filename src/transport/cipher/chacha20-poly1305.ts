@@ -14,7 +14,7 @@
 import { poly1305Into } from '../../crypto/poly1305.js';
 import { chacha20orig } from '@noble/ciphers/chacha.js';
 import { MacError } from '../../errors.js';
-import { equalConstantTime } from '../mac/compare.js';
+import { equalConstantTime } from '../../wire/bytes.js';
 import type { AeadCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
 import { checkLength } from './util.js';
 

@@ -12,7 +12,7 @@ import { md5, ripemd160, sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import { SshError } from '../../errors.js';
-import { equalConstantTime } from './compare.js';
+import { equalConstantTime } from '../../wire/bytes.js';
 import type { MacAlgorithm, MacState } from '../../crypto/mac-types.js';
 
 type Hash = CHash;

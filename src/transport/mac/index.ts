@@ -15,7 +15,6 @@ import { NONE_MAC, NONE_MAC_NAME } from './none.js';
 import type { MacAlgorithm } from '../../crypto/mac-types.js';
 
 export type { MacAlgorithm, MacState } from '../../crypto/mac-types.js';
-export { equalConstantTime } from './compare.js';
 
 /** Every MAC we implement, by wire name. */
 export const MACS: ReadonlyMap<string, MacAlgorithm> = new Map(HMACS.map((m) => [m.name, m]));

@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addKnownHost, checkKnownHost, knownHostName, lookupKnownHosts } from '../../../src/cli/known-hosts.js';
+import { checkKnownHost, knownHostName, lookupKnownHosts } from '../../../src/cli/known-hosts.js';
+import { addKnownHost } from '../../../src/knownhosts/file.js';
 import { hostFieldMatches as fieldMatches, parseKnownHostsLine } from '../../../src/knownhosts/index.js';
 import { generateKey } from '../../support/sshd.js';
 
@@ -79,7 +80,7 @@ describe('cli: known_hosts', function () {
     expect(checkKnownHost([join(dir, 'missing'), f], 'myhost', key(ed)).status).to.equal('match');
   });
 
-  it("reads entries hashed by ssh-keygen -H, and writes hashed entries ssh-keygen -F finds", () => {
+  it("reads entries hashed by ssh-keygen -H, and writes hashed entries ssh-keygen -F finds", async () => {
     const f = join(dir, 'kh2');
     writeFileSync(f, `[127.0.0.1]:2222 ${body(ed)}\nplain.example ${body(ec)}\n`);
     execFileSync('ssh-keygen', ['-q', '-H', '-f', f], { stdio: 'ignore' });
@@ -90,10 +91,10 @@ describe('cli: known_hosts', function () {
 
     const g = join(dir, 'sub', 'kh3');
     writeFileSync(join(dir, 'kh-nonl'), `x ${body(ed2)}`); // no trailing newline
-    addKnownHost(join(dir, 'kh-nonl'), 'y', key(ed));
+    await addKnownHost(join(dir, 'kh-nonl'), 'y', 0, key(ed).blob);
     expect(readFileSync(join(dir, 'kh-nonl'), 'utf8').split('\n')).to.have.length(3);
-    addKnownHost(g, '[127.0.0.1]:2200', key(ed), true);
-    addKnownHost(g, 'plain.example', key(ec));
+    await addKnownHost(g, '[127.0.0.1]:2200', 0, key(ed).blob, { hashed: true });
+    await addKnownHost(g, 'plain.example', 0, key(ec).blob);
     const found = execFileSync('ssh-keygen', ['-F', '[127.0.0.1]:2200', '-f', g], { encoding: 'utf8' });
     expect(found).to.contain(body(ed).split(' ')[1]);
     expect(lookupKnownHosts([g], '[127.0.0.1]:2200')).to.have.length(1);

@@ -15,7 +15,7 @@ import { pureProvider, type NistCurve } from '../../../src/crypto/provider.js';
 import { Ed25519PrivateKey, RsaPrivateKey, ecdsaPrivateKey, parsePrivateKey, verifySignature } from '../../../src/crypto/keys/index.js';
 import { KEX_ALGORITHMS } from '../../../src/kex/index.js';
 import { MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18, OAKLEY_GROUP_2 } from '../../../src/kex/dh-groups-data.js';
-import { modPow } from '../../../src/kex/modpow.js';
+import { modPow } from '../../../src/crypto/bigint.js';
 import { HOST_KEY, MAGICS, hex, memKexPair, seededRandom } from '../kex/helpers.js';
 
 const rnd = (n: number): Uint8Array => new Uint8Array(randomBytes(n));

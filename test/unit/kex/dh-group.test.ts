@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { checkPrimeSync, createDiffieHellman, getDiffieHellman } from 'node:crypto';
 import { ProtocolError, SshError } from '../../../src/errors.js';
-import { bitLength, dhExponentBits, dhKeyPair } from '../../../src/kex/dh-group.js';
+import { dhExponentBits, dhKeyPair } from '../../../src/kex/dh-group.js';
 import { MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18, OAKLEY_GROUP_2 } from '../../../src/kex/dh-groups-data.js';
 import { getKex } from '../../../src/kex/index.js';
-import { modPow } from '../../../src/kex/modpow.js';
+import { bitLength, modPow } from '../../../src/crypto/bigint.js';
 import {
   HOST_KEY,
   MAGICS,

@@ -50,6 +50,16 @@ describe('knownhosts: files', function () {
     expect(readdirSync(dir)).to.deep.equal(['known_hosts']);
   });
 
+  it('concurrent addKnownHost calls all land: each appends one whole line', async () => {
+    const path = join(dir, 'sub', 'known_hosts');
+    const lines = await Promise.all(Array.from({ length: 24 }, (_, i) => addKnownHost(path, `h${i}.example`, 22, i % 2 ? k1 : k2)));
+    const text = readFileSync(path, 'utf8');
+    expect(text.split('\n').sort()).to.deep.equal(['', ...lines].sort());
+    const db = await loadKnownHosts(path);
+    for (let i = 0; i < 24; i++) expect(db.check(`h${i}.example`, 22, i % 2 ? k1 : k2).status, `h${i}`).to.equal('match');
+    expect(statSync(join(dir, 'sub')).mode & 0o777).to.equal(0o700);
+  });
+
   it('a writer killed mid-write never leaves a half-written file', async () => {
     const path = join(dir, 'known_hosts');
     const A = big('A');

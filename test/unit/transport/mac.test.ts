@@ -5,9 +5,9 @@ import {
   DEFAULT_MACS,
   MACS,
   SUPPORTED_MACS,
-  equalConstantTime,
   getMac,
 } from '../../../src/transport/mac/index.js';
+import { equalConstantTime } from '../../../src/wire/bytes.js';
 import { concat, hex, prng, u32be } from './helpers.js';
 
 const rng = prng(0x3ac);
@@ -99,7 +99,7 @@ describe('transport/mac HMAC vs node:crypto createHmac', () => {
   }
 });
 
-describe('transport/mac equalConstantTime', () => {
+describe('wire/bytes equalConstantTime', () => {
   it('compares bytes and lengths', () => {
     expect(equalConstantTime(new Uint8Array([1, 2]), new Uint8Array([1, 2]))).to.equal(true);
     expect(equalConstantTime(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).to.equal(false);
