@@ -10,6 +10,7 @@ import type { ByteStream } from './transport/stream.js';
 /** Bytes read from the command and not yet taken before its stdout is paused. */
 const READ_HIGH_WATER = 4 * 1024 * 1024;
 
+/** Options of {@link commandStream}. */
 export interface CommandStreamOptions {
   /** what to do with the command's stderr: 'inherit' (default, as ssh does), 'ignore' or 'pipe' (then read it from `child`) */
   stderr?: 'inherit' | 'ignore' | 'pipe';
