@@ -275,7 +275,7 @@ async function runCommand(client: SshClient, settings: SshSettings, io: CliIo, l
     if (!(e instanceof BrokenPipe)) throw e;
     // like ssh: a reader that went away (`| head`) ends the session with status 255
     log.debug(`${e.message}; closing the channel`);
-    await ch.close().catch(() => {});
+    ch.closeNow();
     return 255;
   }
   const status = await ch.exit;

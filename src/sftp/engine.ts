@@ -18,6 +18,8 @@ export interface SftpStream {
   read(): Promise<Uint8Array | null>;
   write(data: Uint8Array): Promise<void>;
   close(): Promise<void> | void;
+  /** Close our side without waiting for the peer (a Channel's closeNow); close() is used when absent, unawaited. */
+  closeNow?(): void;
 }
 
 /** Context for error messages: the request's name and the path(s) it is about. */
@@ -121,6 +123,20 @@ export class SftpEngine {
     await this.stream.close();
   }
 
+  /**
+   * Close after a failure: pending requests fail and our side of the stream closes, without
+   * waiting for the peer (a server that sent garbage may never close its side).
+   */
+  abandon(): void {
+    this.fail(new SftpConnectionLostError(FX.CONNECTION_LOST, 'SFTP session closed'));
+    this.closeStreamNow();
+  }
+
+  private closeStreamNow(): void {
+    if (this.stream.closeNow) this.stream.closeNow();
+    else void Promise.resolve(this.stream.close()).catch(() => {});
+  }
+
   private lost(ctx: RequestContext): SshError {
     const f = this.failure!;
     if (f instanceof SftpConnectionLostError || !(f instanceof ProtocolError)) {
@@ -161,7 +177,7 @@ export class SftpEngine {
     }
     if (this.failure && !(this.failure instanceof SftpConnectionLostError)) {
       // A peer that sent garbage gets no more requests.
-      void Promise.resolve(this.stream.close()).catch(() => {});
+      this.closeStreamNow();
     }
   }
 

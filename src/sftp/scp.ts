@@ -167,10 +167,13 @@ export async function scpGet(host: ScpHost, remote: string, sink: (chunk: Uint8A
       await s.ack();
       await s.ch.write(new Uint8Array([0]));
       await finish(s);
+      await s.ch.close().catch(() => {});
       return info;
     }
-  } finally {
-    await s.ch.close().catch(() => {});
+  } catch (e) {
+    // After a failure the remote scp may never close its side: do not wait for it.
+    s.ch.closeNow();
+    throw e;
   }
 }
 
@@ -210,9 +213,12 @@ export async function scpPut(host: ScpHost, remote: string, source: Uint8Array |
     await s.ch.write(new Uint8Array([0]));
     await s.ack();
     await finish(s);
-  } finally {
-    await s.ch.close().catch(() => {});
+  } catch (e) {
+    // After a failure the remote scp may never close its side: do not wait for it.
+    s.ch.closeNow();
+    throw e;
   }
+  await s.ch.close().catch(() => {});
 }
 
 /** scpGet into a local file (written to "<path>.part", renamed on success). */
