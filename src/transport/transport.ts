@@ -363,9 +363,12 @@ export class Transport {
         const desc = r.ascii('description');
         throw new DisconnectError(reason, printable(desc, 200), true);
       }
+      // These three are dropped here and kept by nobody (the IGNORE event gets a copy):
+      // discard() lets the read buffer they sit in be reused, so a flood of them costs no memory.
       case MSG.IGNORE: {
         const events = this.config.events;
-        if (events?.ignore) events.ignore(new Reader(payload, 1, 'IGNORE').string('data'));
+        if (events?.ignore) events.ignore(new Reader(payload, 1, 'IGNORE').string('data').slice());
+        this.decoder.discard();
         return;
       }
       case MSG.DEBUG: {
@@ -375,11 +378,13 @@ export class Transport {
         const message = r.ascii('message');
         this.debug?.(`server debug message: ${printable(message, 200)}`);
         if (this.config.events?.debug) this.config.events.debug(alwaysDisplay, message, r.remaining >= 4 ? r.ascii('language tag') : '');
+        this.decoder.discard();
         return;
       }
       case MSG.UNIMPLEMENTED: {
         const r = new Reader(payload, 1, 'UNIMPLEMENTED');
         this.debug?.(`server did not implement our packet ${r.u32()}`);
+        this.decoder.discard();
         return;
       }
       case MSG.KEXINIT:
