@@ -9,9 +9,12 @@ import {
   ConnectionLostError,
   DisconnectError,
   HostKeyError,
+  ProtocolError,
   SshError,
+  TimeoutError,
   type AlgorithmKind,
 } from '../errors.js';
+import { BEFORE_IDENTIFICATION, UNSUPPORTED_VERSION } from '../transport/version.js';
 import { UsageError } from './ssh-args.js';
 import { AlgorithmSpecError } from './algo-list.js';
 
@@ -79,6 +82,19 @@ export function describeFailure(err: unknown, ctx: FailureContext): string[] {
   }
   const code = causeCode(err);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return [`puressh: Could not resolve hostname ${ctx.host}: Name or service not known`];
+  // The identification exchange (RFC 4253 §4.2), in the words of ssh's kex_exchange_identification().
+  if (err instanceof ConnectionLostError && err.message.includes(BEFORE_IDENTIFICATION)) {
+    if (code === 'ECONNRESET') return ['kex_exchange_identification: read: Connection reset by peer', `Connection reset by ${at}`];
+    return ['kex_exchange_identification: Connection closed by remote host', `Connection closed by ${at}`];
+  }
+  if (err instanceof ProtocolError && err.code === 'BANNER_RECV' && err.message.startsWith(UNSUPPORTED_VERSION)) {
+    const major = /: SSH-(\d+)\./.exec(err.message)?.[1] ?? '?';
+    return [`Protocol major versions differ: 2 vs. ${major}`, `banner exchange: Connection to ${at}: could not read protocol version`];
+  }
+  // The setup timeout (ConnectTimeout) most often ends a silent peer's banner exchange.
+  if (err instanceof TimeoutError && err.message.includes('during connection setup')) {
+    return ['Connection timed out during banner exchange', `Connection to ${at} timed out`];
+  }
   if (err instanceof ConnectionLostError) {
     return [code === 'ECONNRESET' ? `Connection reset by ${at}` : `Connection closed by ${at}`];
   }

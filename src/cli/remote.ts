@@ -18,8 +18,11 @@ export interface Connected {
   log: Log;
 }
 
-/** Connect with ssh arguments; on failure print ssh's lines and resolve with exit status 255. */
-export async function connectWithSshArgs(sshArgv: string[], io: CliIo): Promise<Connected | number> {
+/**
+ * Connect with ssh arguments; on failure print ssh's lines, then `closedLine` (what OpenSSH's
+ * sftp and scp say when their ssh exits), and resolve with exit status 255.
+ */
+export async function connectWithSshArgs(sshArgv: string[], io: CliIo, closedLine?: string): Promise<Connected | number> {
   let settings: SshSettings;
   let notes: string[];
   try {
@@ -41,6 +44,7 @@ export async function connectWithSshArgs(sshArgv: string[], io: CliIo): Promise<
     return { client, settings, log };
   } catch (e) {
     for (const line of describeFailure(...failureFor(e, ctx))) log.error(line);
+    if (closedLine !== undefined) io.stderr.write(closedLine + '\n');
     return 255;
   }
 }

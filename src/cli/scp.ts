@@ -27,12 +27,12 @@ export async function runScp(argv: readonly string[], io: CliIo): Promise<number
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`puressh scp: ${e.message}\n${SCP_USAGE}\n`);
-    return 255;
+    return 1;
   }
   const { flags, rest } = parsed;
   if (rest.length < 2) {
     io.stderr.write(SCP_USAGE + '\n');
-    return 255;
+    return 1;
   }
   const target = rest[rest.length - 1]!;
   const sources = rest.slice(0, -1);
@@ -50,7 +50,7 @@ export async function runScp(argv: readonly string[], io: CliIo): Promise<number
     return 1;
   }
   const sshArgv = [...sshFlagsFrom(flags), `${first.user ? `${first.user}@` : ''}${first.host}`];
-  const conn = await connectWithSshArgs(sshArgv, io);
+  const conn = await connectWithSshArgs(sshArgv, io, 'puressh scp: Connection closed');
   if (typeof conn === 'number') return conn;
   const { client } = conn;
   const preserve = flags.has('p');

@@ -25,12 +25,12 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`puressh sftp: ${e.message}\n${SFTP_USAGE}\n`);
-    return 255;
+    return 1;
   }
   const { flags, rest } = parsed;
   if (rest.length !== 1) {
     io.stderr.write(SFTP_USAGE + '\n');
-    return 255;
+    return 1;
   }
   let dest = rest[0]!;
   let path: string | null = null;
@@ -48,7 +48,7 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
     }
   }
   sshArgv.push(dest);
-  const conn = await connectWithSshArgs(sshArgv, io);
+  const conn = await connectWithSshArgs(sshArgv, io, 'Connection closed');
   if (typeof conn === 'number') return conn;
   const { client, log } = conn;
   // as OpenSSH's sftp: -b implies -q

@@ -18,7 +18,7 @@ import { createCompressor, createDecompressor } from './compression.js';
 import { decodeKexInit, encodeKexInit, EXT_INFO_C, guessIsWrong, KEX_STRICT_C, KEX_STRICT_S, negotiate } from './negotiate.js';
 import type { KexInit, KexInitLists, Negotiated } from './negotiate.js';
 import type { ByteStream } from './stream.js';
-import { CLIENT_VERSION, printable, VersionParser } from './version.js';
+import { BEFORE_IDENTIFICATION, CLIENT_VERSION, printable, VersionParser } from './version.js';
 
 export interface TransportEvents {
   /** SSH_MSG_IGNORE with its data (RFC 4253 §11.2) */
@@ -296,8 +296,8 @@ export class Transport {
             const hint = version.preamble[0];
             throw new ConnectionLostError(
               hint !== undefined
-                ? `connection closed before the SSH identification; the peer sent ${JSON.stringify(printable(hint))}, not an SSH server?`
-                : 'connection closed by the server before the SSH identification',
+                ? `connection closed ${BEFORE_IDENTIFICATION}; the peer sent ${JSON.stringify(printable(hint))}, not an SSH server?`
+                : `connection closed by the server ${BEFORE_IDENTIFICATION}`,
             );
           }
           throw new ConnectionLostError(this.kexCount === 0 ? 'connection closed by the server during key exchange' : 'connection closed by the server');
