@@ -4,7 +4,7 @@
  * behave exactly as in `puressh ssh`.
  */
 import type { SshClient } from '../client.js';
-import { describeFailure } from './failure.js';
+import { logFailure } from './failure.js';
 import type { HostKeyState } from './host-key.js';
 import { resolveSettings, type SshSettings } from './settings.js';
 import { loadSshConfig } from './ssh-config.js';
@@ -43,7 +43,7 @@ export async function connectWithSshArgs(sshArgv: string[], io: CliIo, closedLin
     const client = await connectThroughJumps(settings, io, state, (hop, hopState) => clientOptions(hop, io, log, hopState));
     return { client, settings, log };
   } catch (e) {
-    for (const line of describeFailure(...failureFor(e, ctx))) log.error(line);
+    logFailure(log, ...failureFor(e, ctx));
     if (closedLine !== undefined) io.stderr.write(closedLine + '\n');
     return 255;
   }

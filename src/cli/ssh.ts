@@ -16,7 +16,7 @@ import type { Channel } from '../connection/channel.js';
 import { DEFAULT_HOSTKEY_ALGORITHMS, parsePrivateKey, type PrivateKey } from '../crypto/keys/index.js';
 import { KeyError } from '../errors.js';
 import type { NodeConnectOptions } from '../node.js';
-import { describeFailure, type FailureContext } from './failure.js';
+import { logFailure, type FailureContext } from './failure.js';
 import { makeHostKeyVerifier, type HostKeyState } from './host-key.js';
 import { knownHostName, lookupKnownHosts } from './known-hosts.js';
 import { startHostKeyUpdate } from './update-host-keys.js';
@@ -100,7 +100,7 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
   try {
     client = await connectThroughJumps(settings, io, state, (hop, hopState) => clientOptions(hop, io, log, hopState));
   } catch (e) {
-    for (const line of describeFailure(...failureFor(e, ctx))) log.error(line);
+    logFailure(log, ...failureFor(e, ctx));
     return 255;
   }
   try {
@@ -111,7 +111,7 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
     await hostKeysUpdated();
     return status;
   } catch (e) {
-    for (const line of describeFailure(e, ctx)) log.error(line);
+    logFailure(log, e, ctx);
     return 255;
   } finally {
     await client.disconnect().catch(() => {});

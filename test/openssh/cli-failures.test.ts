@@ -86,6 +86,19 @@ describe('CLI failures: the same lines and status as OpenSSH', function () {
     }
   }
 
+  it('ssh -o LogLevel=ERROR: the lines ssh logs at INFO (its sshpkt_fatal) are left out as ssh leaves them', async () => {
+    for (const [label, start] of servers) {
+      const s = await start();
+      try {
+        const r = await same('ssh', ['-o', 'LogLevel=ERROR', ...commandLines('ssh', s.port)]);
+        expect(r.code, label).to.equal(255);
+        expect(r.stderr.split('\n').length, label).to.equal(2); // one line
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
   it('sftp and scp usage errors exit 1, as OpenSSH\'s do', async () => {
     for (const tool of ['sftp', 'scp'] as const) {
       const [theirs, ours] = await Promise.all([run(tool, ['-Z', 'x']), puressh(tool, ['-Z', 'x'])]);
