@@ -16,6 +16,24 @@ export interface Connected {
   client: SshClient;
   settings: SshSettings;
   log: Log;
+  /** whether the SSH connection has failed (the server dropped it) */
+  lost(): boolean;
+}
+
+/** Whether a failure came from the connection dropping: asked once the failure's own callbacks have run. */
+export async function connectionLost(conn: Connected): Promise<boolean> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return conn.lost();
+}
+
+/**
+ * The lines OpenSSH's sftp and scp print when the connection drops under them: their ssh's
+ * "Connection to HOST closed by remote host." (clientloop.c), then their own `closedLine`.
+ * Returns their exit status, 255.
+ */
+export function reportLostConnection(io: CliIo, conn: Connected, closedLine: string): number {
+  io.stderr.write(`Connection to ${conn.settings.host} closed by remote host.\n${closedLine}\n`);
+  return 255;
 }
 
 /**
@@ -41,7 +59,9 @@ export async function connectWithSshArgs(sshArgv: string[], io: CliIo, closedLin
   const ctx = { host: settings.host, port: settings.port, user: settings.user, hostKeyRefusal: state.refusal };
   try {
     const client = await connectThroughJumps(settings, io, state, (hop, hopState) => clientOptions(hop, io, log, hopState));
-    return { client, settings, log };
+    let lost = false;
+    void client.closed.then((err) => (lost = err !== null));
+    return { client, settings, log, lost: () => lost };
   } catch (e) {
     logFailure(log, ...failureFor(e, ctx));
     if (closedLine !== undefined) io.stderr.write(closedLine + '\n');

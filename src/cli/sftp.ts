@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SshError } from '../errors.js';
 import { isDirectory } from '../sftp/attrs.js';
-import { connectWithSshArgs, parseFlags, sshFlagsFrom, splitRemote } from './remote.js';
+import { connectionLost, connectWithSshArgs, parseFlags, reportLostConnection, sshFlagsFrom, splitRemote } from './remote.js';
 import { SftpShell } from './sftp-shell.js';
 import type { CliIo } from './ssh.js';
 import { parseDestination, UsageError } from './ssh-args.js';
@@ -94,6 +94,7 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
         await shell.run(line);
       } catch (e) {
         if (!(e instanceof SshError) && !(e instanceof Error && e.name === 'CommandError') && !(e as NodeJS.ErrnoException).code) throw e;
+        if (await connectionLost(conn)) return reportLostConnection(io, conn, 'Connection closed');
         io.stderr.write(`${(e as Error).message}\n`);
         if (batch !== undefined && !ignoreError) return 1;
       }
@@ -102,6 +103,7 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
     return 0;
   } catch (e) {
     if (!(e instanceof SshError)) throw e;
+    if (await connectionLost(conn)) return reportLostConnection(io, conn, 'Connection closed');
     io.stderr.write(`${e.message}\n`);
     return 1;
   } finally {

@@ -7,7 +7,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { closedPort, httpServer, silentServer, ssh1Server, type BadServer } from '../support/bad-servers.js';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { closedPort, cuttingProxy, httpServer, silentServer, ssh1Server, type BadServer } from '../support/bad-servers.js';
+import { startSshd, type Sshd } from '../support/sshd.js';
 import { internalErrorLine } from '../../src/cli/main.js';
 
 const entry = join(import.meta.dirname, '../support/puressh-cli.ts');
@@ -117,5 +121,52 @@ describe('CLI failures: the same lines and status as OpenSSH', function () {
     expect(internalErrorLine(new Error('two\n  lines'), {})).to.equal('puressh: internal error: two lines');
     expect(internalErrorLine('a string', {})).to.equal('puressh: internal error: a string');
     expect(internalErrorLine(e, { PURESSH_DEBUG_STACK: '1' })).to.match(/^puressh: internal error: TypeError: Cannot read[^\n]*\n\s+at /);
+  });
+});
+
+describe('CLI failures: a server that drops the connection mid-transfer, as OpenSSH\'s sftp and scp say it', function () {
+  this.timeout(120_000);
+  let sshd: Sshd;
+  let proxy: BadServer;
+  let here: string;
+  before(async () => {
+    sshd = await startSshd();
+    // 4 MiB of noise: the proxy cuts the connection after 256 KiB have come back.
+    writeFileSync(join(sshd.dir, 'big'), randomBytes(4 << 20));
+    proxy = await cuttingProxy(sshd.port, 256 * 1024);
+    here = mkdtempSync(join(tmpdir(), 'puressh-cut-'));
+  });
+  after(async () => {
+    await proxy?.close();
+    await sshd?.stop();
+    if (here) rmSync(here, { recursive: true, force: true });
+  });
+
+  const options = (): string[] => [
+    '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'StrictHostKeyChecking=no', '-o', 'LogLevel=ERROR', '-i', sshd.userKeys.ed25519.privatePath, '-P', String(proxy.port),
+  ];
+
+  it('scp: "Connection to HOST closed by remote host." and scp\'s "Connection closed", status 255', async () => {
+    const args = [...options(), `127.0.0.1:${join(sshd.dir, 'big')}`, join(here, 'big')];
+    const [theirs, ours] = await Promise.all([run('scp', args), puressh('scp', args)]);
+    // The ssh child's line varies with timing (see below); scp's own last line and status do not.
+    expect(asPuressh(theirs.stderr)).to.match(/\npuressh scp: Connection closed\n$/);
+    expect(ours.code).to.equal(theirs.code);
+    expect(ours.code).to.equal(255);
+    expect(ours.stderr).to.equal('Connection to 127.0.0.1 closed by remote host.\npuressh scp: Connection closed\n');
+  });
+
+  it('sftp -b: the same lines, status 255', async () => {
+    const batch = join(here, 'batch');
+    writeFileSync(batch, `get ${join(sshd.dir, 'big')} ${join(here, 'big2')}\n`);
+    const args = [...options(), '-b', batch, '127.0.0.1'];
+    const [theirs, ours] = await Promise.all([run('sftp', args), puressh('sftp', args)]);
+    // What OpenSSH's ssh child says varies with timing ("Connection to HOST closed by remote
+    // host.", or "client_loop: send disconnect: Broken pipe"); sftp's own last line and status do not.
+    expect(asPuressh(theirs.stderr)).to.match(/\nConnection closed\n$/);
+    expect(ours.code).to.equal(theirs.code);
+    expect(ours.code).to.equal(255);
+    expect(ours.stderr).to.equal('Connection to 127.0.0.1 closed by remote host.\nConnection closed\n');
   });
 });

@@ -6,8 +6,9 @@
  * - ssh1Server: announces "SSH-1.5-old" and waits
  * - silentServer: accepts and never says anything (timeouts)
  * - ignoreFloodServer: floods SSH_MSG_IGNORE before its KEXINIT (memory use of dropped messages)
+ * - cuttingProxy: forwards to a real server and drops the connection after so many bytes
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Writer } from '../../src/wire/writer.js';
 import { MSG } from '../../src/wire/constants.js';
@@ -178,5 +179,32 @@ export function ignoreFloodServer(opts: { bytes: number; packetData?: number }):
     sock.on('data', () => {
       if (done) sock.end();
     });
+  });
+}
+
+/**
+ * A TCP proxy to 127.0.0.1:`target` that drops both sides once `afterBytes` bytes have come
+ * back from the target: a server that disconnects mid-transfer (or mid-kex, mid-auth, by size).
+ */
+export function cuttingProxy(target: number, afterBytes: number): Promise<BadServer> {
+  return listen((client) => {
+    const upstream = createConnection(target, '127.0.0.1');
+    let passed = 0;
+    upstream.on('data', (b: Buffer) => {
+      const room = afterBytes - passed;
+      passed += b.length;
+      if (room > b.length) {
+        client.write(b);
+        return;
+      }
+      client.write(b.subarray(0, room), () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    });
+    client.on('data', (b: Buffer) => upstream.write(b));
+    upstream.on('error', () => client.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('close', () => upstream.destroy());
   });
 }
