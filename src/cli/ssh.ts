@@ -17,6 +17,7 @@ import { DEFAULT_HOSTKEY_ALGORITHMS, parsePrivateKey, type PrivateKey } from '..
 import { KeyError } from '../errors.js';
 import type { NodeConnectOptions } from '../node.js';
 import { logFailure, type FailureContext } from './failure.js';
+import { readIdentityFile } from './identity-file.js';
 import { makeHostKeyVerifier, type HostKeyState } from './host-key.js';
 import { knownHostName, lookupKnownHosts } from './known-hosts.js';
 import { startHostKeyUpdate } from './update-host-keys.js';
@@ -178,13 +179,8 @@ export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, 
 async function loadIdentities(settings: SshSettings, prompt: Prompter, log: Log): Promise<PrivateKey[]> {
   const keys: PrivateKey[] = [];
   for (const path of settings.identityFiles) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      if (settings.identityFilesExplicit) log.info(`Warning: Identity file ${path} not accessible: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}.`);
-      continue;
-    }
+    const text = readIdentityFile(path, settings.identityFilesExplicit, log);
+    if (text === null) continue;
     let passphrase: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {

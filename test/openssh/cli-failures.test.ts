@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { closedPort, cuttingProxy, httpServer, silentServer, ssh1Server, type BadServer } from '../support/bad-servers.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
@@ -168,5 +168,41 @@ describe('CLI failures: a server that drops the connection mid-transfer, as Open
     expect(ours.code).to.equal(theirs.code);
     expect(ours.code).to.equal(255);
     expect(ours.stderr).to.equal('Connection to 127.0.0.1 closed by remote host.\nConnection closed\n');
+  });
+});
+
+describe('CLI failures: identity files ssh refuses or cannot read, as ssh says it', function () {
+  this.timeout(120_000);
+  let sshd: Sshd;
+  let here: string;
+  before(async () => {
+    sshd = await startSshd();
+    here = mkdtempSync(join(tmpdir(), 'puressh-keys-'));
+  });
+  after(async () => {
+    await sshd?.stop();
+    if (here) rmSync(here, { recursive: true, force: true });
+  });
+
+  const args = (key: string): string[] => [
+    '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'PasswordAuthentication=no',
+    '-o', 'KbdInteractiveAuthentication=no', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
+    '-i', key, '-p', String(sshd.port), '-l', sshd.user, '127.0.0.1', 'true',
+  ];
+
+  it('a private key others can read (0644) is ignored with ssh\'s warning; a directory; a missing file', async () => {
+    const loose = join(here, 'id_loose');
+    copyFileSync(sshd.userKeys.ed25519.privatePath, loose);
+    chmodSync(loose, 0o644);
+    const dir = join(here, 'a-directory');
+    mkdirSync(dir, { mode: 0o700 });
+    const ours = await same('ssh', args(loose));
+    expect(ours.code).to.equal(255);
+    if (process.getuid?.() !== undefined) expect(ours.stderr).to.include(`Permissions 0644 for '${loose}' are too open.\n`);
+    expect((await same('ssh', args(dir))).stderr).to.match(/^Load key ".*a-directory": Is a directory\n/);
+    expect((await same('ssh', args(join(here, 'missing')))).stderr).to.match(/^Warning: Identity file .*missing not accessible: No such file or directory\.\n/);
+    // the same key, private again, works
+    chmodSync(loose, 0o600);
+    expect((await puressh('ssh', args(loose))).code).to.equal(0);
   });
 });
