@@ -4,26 +4,13 @@
  * (sshkey_perm_ok), and a file that cannot be read is reported in ssh's words.
  */
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { strerror } from './strerror.js';
 
 interface IdentityLog {
   info(line: string): void;
   error(line: string): void;
 }
 
-/** strerror() wording for the errors reading a key file can meet. */
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EISDIR: 'Is a directory',
-  ELOOP: 'Too many levels of symbolic links',
-  ENOTDIR: 'Not a directory',
-  EIO: 'Input/output error',
-};
-
-function strerror(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  return (code && STRERROR[code]) ?? (e as Error)?.message ?? String(e);
-}
 
 /**
  * The text of the key file at `path`, or null when ssh would not use it (the reason is

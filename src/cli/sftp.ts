@@ -6,12 +6,13 @@
  *   puressh sftp [-Cpqrv] [-b batchfile] [-c cipher] [-F ssh_config] [-i identity_file]
  *                [-o ssh_option] [-P port] [-R num_requests] destination
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SshError } from '../errors.js';
 import { isDirectory } from '../sftp/attrs.js';
 import { connectionLost, connectWithSshArgs, parseFlags, reportLostConnection, sshFlagsFrom, splitRemote } from './remote.js';
 import { SftpShell } from './sftp-shell.js';
+import { strerror } from './strerror.js';
 import type { CliIo } from './ssh.js';
 import { parseDestination, UsageError } from './ssh-args.js';
 
@@ -48,6 +49,16 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
     }
   }
   sshArgv.push(dest);
+  const batchFile = flags.get('b')?.[0];
+  if (batchFile !== undefined && batchFile !== '-') {
+    // as sftp: a batch file that cannot be opened ends the run before connecting
+    try {
+      closeSync(openSync(batchFile, 'r'));
+    } catch (e) {
+      io.stderr.write(`${strerror(e)} (${batchFile}).\n`);
+      return 255;
+    }
+  }
   const conn = await connectWithSshArgs(sshArgv, io, 'Connection closed');
   if (typeof conn === 'number') return conn;
   const { client, log } = conn;

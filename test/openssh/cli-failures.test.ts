@@ -115,6 +115,13 @@ describe('CLI failures: the same lines and status as OpenSSH', function () {
     }
   });
 
+  it('sftp -b with a batch file that cannot be opened: stops before connecting, as sftp', async () => {
+    const s = await closedPort();
+    const r = await same('sftp', ['-b', '/nonexistent-batch', '-P', String(s.port), '127.0.0.1']);
+    expect(r.code).to.equal(255);
+    expect(r.stderr).to.equal('No such file or directory (/nonexistent-batch).\n');
+  });
+
   it('an unexpected error is one line, without a stack', () => {
     const e = new TypeError('Cannot read properties of undefined (reading \'x\')');
     expect(internalErrorLine(e, {})).to.equal("puressh: internal error: Cannot read properties of undefined (reading 'x')");
