@@ -117,8 +117,15 @@ export class SftpEngine {
     expectOk(r, ctx);
   }
 
-  /** Close the stream; pending requests fail with CONNECTION_LOST. */
+  /**
+   * Close the stream; pending requests fail with CONNECTION_LOST. After a failure (the
+   * server sent garbage, or the stream ended) the peer is not waited for.
+   */
   async close(): Promise<void> {
+    if (this.failure) {
+      this.closeStreamNow();
+      return;
+    }
     this.fail(new SftpConnectionLostError(FX.CONNECTION_LOST, 'SFTP session closed'));
     await this.stream.close();
   }

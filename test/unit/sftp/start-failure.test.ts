@@ -1,7 +1,8 @@
 /**
  * An SFTP session that fails to start gives up without waiting for the server's
  * cooperation: the client closes its side of the channel and does not wait for the
- * peer's CHANNEL_CLOSE (a server that announced a bad packet may never send one).
+ * peer's CHANNEL_CLOSE (a server that announced a bad packet may never send one). The
+ * same for end() on a session that failed after it started.
  */
 import { expect } from 'chai';
 import type { SshClient } from '../../../src/client.js';
@@ -11,7 +12,7 @@ import { Writer } from '../../../src/wire/writer.js';
 import { fakePair, msg, type FakeServer } from '../../support/fake-server.js';
 import { acceptOpen, answerRequest } from '../connection/helpers.js';
 
-describe('sftp/a session that fails to start (fake server)', function () {
+describe('sftp/a session that fails to start, or fails later (fake server)', function () {
   this.timeout(20_000);
   let client: SshClient;
   let server: FakeServer;
@@ -57,5 +58,22 @@ describe('sftp/a session that fails to start (fake server)', function () {
     expect(err.code).to.equal('SFTP_PROTOCOL');
     expect(err.message).to.include('version 2');
     await server.expect(MSG.CHANNEL_CLOSE);
+  });
+
+  it('end() after the server sent garbage mid-session returns without waiting for the server', async () => {
+    const starting = client.sftp();
+    const { id } = await acceptOpen(server);
+    await answerRequest(server);
+    await server.expect(MSG.CHANNEL_DATA); // SSH_FXP_INIT
+    server.send(msg.data(id, new Writer().string(new Writer().u8(2).u32(3).finish()).finish().slice())); // VERSION 3
+    const sftp = await starting;
+    const stat = sftp.stat('/x');
+    await server.expect(MSG.CHANNEL_DATA); // SSH_FXP_STAT
+    server.send(msg.data(id, new Writer().u32(0x7fffffff).finish().slice()));
+    const err = await stat.then(() => null, (e: unknown) => e);
+    expect(err).to.be.instanceOf(SshError);
+    expect((err as SshError).code).to.equal('SFTP_PROTOCOL');
+    await server.expect(MSG.CHANNEL_CLOSE);
+    await sftp.end(); // the server never closes its side
   });
 });
