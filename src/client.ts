@@ -346,7 +346,7 @@ export class SshClient {
     const ch = await this.connection.openChannel('session', undefined, { window: 16 * 1024 * 1024, maxPacket: 128 * 1024 });
     const ok = await ch.request('subsystem', true, Channel.stringBody('sftp'));
     if (!ok) {
-      await ch.close().catch(() => {});
+      ch.closeNow();
       throw new SshError('CHANNEL_REQUEST_DENIED', 'the server refused the sftp subsystem');
     }
     return SftpClient.open(ch, { serverVersion: this.transport.serverVersion, localFs: this.localFs, ...options });

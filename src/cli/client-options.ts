@@ -16,7 +16,8 @@ import { nodeProvider } from '../crypto/node/index.js';
 import { KeyError } from '../errors.js';
 import type { NodeConnectOptions } from '../node.js';
 import type { SshClient } from '../client.js';
-import { describeFailure, type FailureContext } from './failure.js';
+import { logFailure, type FailureContext } from './failure.js';
+import { readIdentityFile } from './identity-file.js';
 import { makeHostKeyVerifier, type HostKeyState } from './host-key.js';
 import { connectThroughJumps, failureFor } from './jump.js';
 import type { CliIo, Log } from './io.js';
@@ -25,13 +26,14 @@ import type { Prompter } from './prompt.js';
 import { preferKnownHostKeyTypes, type SshSettings } from './settings.js';
 
 /**
- * Connect as `puressh ssh` does (through the jump hosts, if any); on failure print ssh's lines
- * and resolve with exit status 255. `state` tells afterwards how the host key was accepted.
+ * Connect as `puressh ssh` does (through the jump hosts, if any); on failure print ssh's lines,
+ * then `closedLine` (what OpenSSH's sftp and scp say when their ssh exits), and resolve with exit status 255. `state` tells afterwards how the host key was accepted.
  */
 export async function connectForCli(
   settings: SshSettings,
   io: CliIo,
   log: Log,
+  closedLine?: string,
 ): Promise<{ client: SshClient; state: HostKeyState; ctx: FailureContext } | number> {
   const state: HostKeyState = { refusal: [], passwordDisabled: false };
   const ctx: FailureContext = { host: settings.host, port: settings.port, user: settings.user, hostKeyRefusal: state.refusal };
@@ -39,7 +41,8 @@ export async function connectForCli(
     const client = await connectThroughJumps(settings, io, state, (hop, hopState) => clientOptions(hop, io, log, hopState));
     return { client, state, ctx };
   } catch (e) {
-    for (const line of describeFailure(...failureFor(e, ctx))) log.error(line);
+    logFailure(log, ...failureFor(e, ctx));
+    if (closedLine !== undefined) io.stderr.write(closedLine + '\n');
     return 255;
   }
 }
@@ -98,13 +101,8 @@ export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, 
 async function loadIdentities(settings: SshSettings, prompt: Prompter, log: Log): Promise<PrivateKey[]> {
   const keys: PrivateKey[] = [];
   for (const path of settings.identityFiles) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      if (settings.identityFilesExplicit) log.info(`Warning: Identity file ${path} not accessible: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}.`);
-      continue;
-    }
+    const text = readIdentityFile(path, settings.identityFilesExplicit, log);
+    if (text === null) continue;
     let passphrase: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {

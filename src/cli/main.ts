@@ -86,15 +86,33 @@ function flush(stream: Writable): Promise<void> {
   });
 }
 
+/**
+ * The one stderr line for an error nothing else described: its message on one line, never
+ * a stack trace (ssh prints no backtraces either). Set PURESSH_DEBUG_STACK=1 to see the stack.
+ */
+export function internalErrorLine(e: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PURESSH_DEBUG_STACK === '1' && e instanceof Error && e.stack) return `puressh: internal error: ${e.stack}`;
+  const text = e instanceof Error ? e.message || e.name : String(e);
+  return `puressh: internal error: ${text.replace(/\s*[\r\n]+\s*/g, ' ').trim()}`;
+}
+
 /** The process entry: run, flush stdout and stderr, exit with the status. */
 export async function cli(argv: readonly string[] = process.argv.slice(2)): Promise<never> {
   // A closed or full stdout/stderr must not crash us; the pumps notice and stop.
   for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
+  // An error that escapes every handler (a stray rejection, a throw in a callback) ends the
+  // process as ssh's fatal() does: one line, status 255, instead of Node's stack dump.
+  const fatal = (e: unknown): void => {
+    process.stderr.write(internalErrorLine(e) + '\n');
+    void flush(process.stderr).then(() => process.exit(255));
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
   let code: number;
   try {
     code = await main(argv);
   } catch (e) {
-    process.stderr.write(`puressh: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write(internalErrorLine(e) + '\n');
     code = 255;
   }
   await Promise.all([flush(process.stdout), flush(process.stderr)]);

@@ -14,10 +14,31 @@ export interface Connected {
   client: SshClient;
   settings: SshSettings;
   log: Log;
+  /** whether the SSH connection has failed (the server dropped it) */
+  lost(): boolean;
 }
 
-/** Connect with ssh arguments; on failure print ssh's lines and resolve with exit status 255. */
-export async function connectWithSshArgs(sshArgv: string[], io: CliIo): Promise<Connected | number> {
+/** Whether a failure came from the connection dropping: asked once the failure's own callbacks have run. */
+export async function connectionLost(conn: Connected): Promise<boolean> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return conn.lost();
+}
+
+/**
+ * The lines OpenSSH's sftp and scp print when the connection drops under them: their ssh's
+ * "Connection to HOST closed by remote host." (clientloop.c), then their own `closedLine`.
+ * Returns their exit status, 255.
+ */
+export function reportLostConnection(io: CliIo, conn: Connected, closedLine: string): number {
+  io.stderr.write(`Connection to ${conn.settings.host} closed by remote host.\n${closedLine}\n`);
+  return 255;
+}
+
+/**
+ * Connect with ssh arguments; on failure print ssh's lines, then `closedLine` (what OpenSSH's
+ * sftp and scp say when their ssh exits), and resolve with exit status 255.
+ */
+export async function connectWithSshArgs(sshArgv: string[], io: CliIo, closedLine?: string): Promise<Connected | number> {
   let settings: SshSettings;
   let notes: string[];
   try {
@@ -32,8 +53,12 @@ export async function connectWithSshArgs(sshArgv: string[], io: CliIo): Promise<
   }
   const log = makeLog(io.stderr, settings);
   for (const n of notes) log.debug(n);
-  const connected = await connectForCli(settings, io, log);
-  return typeof connected === 'number' ? connected : { client: connected.client, settings, log };
+  const connected = await connectForCli(settings, io, log, closedLine);
+  if (typeof connected === 'number') return connected;
+  const { client } = connected;
+  let lost = false;
+  void client.closed.then((err) => (lost = err !== null));
+  return { client, settings, log, lost: () => lost };
 }
 
 /** "[user@]host:path" → parts; null when `spec` is a local path (no colon before any slash). */

@@ -12,13 +12,16 @@ import { SshError } from '../errors.js';
 import { isDirectory } from '../sftp/attrs.js';
 import { nodeLocalFs } from '../sftp/node-fs.js';
 import { scpGetFile, scpPutFile } from '../sftp/scp.js';
-import { connectWithSshArgs, parseFlags, sshFlagsFrom, splitRemote } from './remote.js';
+import { connectionLost, connectWithSshArgs, parseFlags, reportLostConnection, sshFlagsFrom, splitRemote } from './remote.js';
 import { SftpShell } from './sftp-shell.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './ssh-args.js';
 
 export const SCP_USAGE = `usage: puressh scp [-COpqrv] [-c cipher] [-F ssh_config] [-i identity_file]
            [-J destination] [-o ssh_option] [-P port] source ... target`;
+
+/** OpenSSH's scp's line when its ssh exits under it. */
+const LOST = 'puressh scp: Connection closed';
 
 export async function runScp(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed;
@@ -27,12 +30,12 @@ export async function runScp(argv: readonly string[], io: CliIo): Promise<number
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`puressh scp: ${e.message}\n${SCP_USAGE}\n`);
-    return 255;
+    return 1;
   }
   const { flags, rest } = parsed;
   if (rest.length < 2) {
     io.stderr.write(SCP_USAGE + '\n');
-    return 255;
+    return 1;
   }
   const target = rest[rest.length - 1]!;
   const sources = rest.slice(0, -1);
@@ -50,7 +53,7 @@ export async function runScp(argv: readonly string[], io: CliIo): Promise<number
     return 1;
   }
   const sshArgv = [...sshFlagsFrom(flags), `${first.user ? `${first.user}@` : ''}${first.host}`];
-  const conn = await connectWithSshArgs(sshArgv, io);
+  const conn = await connectWithSshArgs(sshArgv, io, LOST);
   if (typeof conn === 'number') return conn;
   const { client } = conn;
   const preserve = flags.has('p');
@@ -82,6 +85,7 @@ export async function runScp(argv: readonly string[], io: CliIo): Promise<number
           }
         } catch (e) {
           if (!(e instanceof SshError)) throw e;
+          if (await connectionLost(conn)) return reportLostConnection(io, conn, LOST);
           fail(e.message);
         }
       }
@@ -111,10 +115,17 @@ export async function runScp(argv: readonly string[], io: CliIo): Promise<number
         }
       } catch (e) {
         if (!(e instanceof SshError) && !(e instanceof Error && e.name === 'CommandError')) throw e;
+        if (await connectionLost(conn)) return reportLostConnection(io, conn, LOST);
         fail((e as Error).message);
       }
     }
     await sftp.end().catch(() => {});
+    return status;
+  } catch (e) {
+    // the SFTP session could not start
+    if (!(e instanceof SshError)) throw e;
+    if (await connectionLost(conn)) return reportLostConnection(io, conn, LOST);
+    fail(e.message);
     return status;
   } finally {
     await client.disconnect().catch(() => {});

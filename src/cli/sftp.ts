@@ -6,12 +6,13 @@
  *   puressh sftp [-Cpqrv] [-b batchfile] [-c cipher] [-F ssh_config] [-i identity_file]
  *                [-o ssh_option] [-P port] [-R num_requests] destination
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SshError } from '../errors.js';
 import { isDirectory } from '../sftp/attrs.js';
-import { connectWithSshArgs, parseFlags, sshFlagsFrom, splitRemote } from './remote.js';
+import { connectionLost, connectWithSshArgs, parseFlags, reportLostConnection, sshFlagsFrom, splitRemote } from './remote.js';
 import { SftpShell } from './sftp-shell.js';
+import { strerror } from './strerror.js';
 import type { CliIo } from './io.js';
 import { parseDestination, UsageError } from './ssh-args.js';
 
@@ -25,12 +26,12 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`puressh sftp: ${e.message}\n${SFTP_USAGE}\n`);
-    return 255;
+    return 1;
   }
   const { flags, rest } = parsed;
   if (rest.length !== 1) {
     io.stderr.write(SFTP_USAGE + '\n');
-    return 255;
+    return 1;
   }
   let dest = rest[0]!;
   let path: string | null = null;
@@ -48,7 +49,17 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
     }
   }
   sshArgv.push(dest);
-  const conn = await connectWithSshArgs(sshArgv, io);
+  const batchFile = flags.get('b')?.[0];
+  if (batchFile !== undefined && batchFile !== '-') {
+    // as sftp: a batch file that cannot be opened ends the run before connecting
+    try {
+      closeSync(openSync(batchFile, 'r'));
+    } catch (e) {
+      io.stderr.write(`${strerror(e)} (${batchFile}).\n`);
+      return 255;
+    }
+  }
+  const conn = await connectWithSshArgs(sshArgv, io, 'Connection closed');
   if (typeof conn === 'number') return conn;
   const { client, log } = conn;
   // as OpenSSH's sftp: -b implies -q
@@ -94,6 +105,7 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
         await shell.run(line);
       } catch (e) {
         if (!(e instanceof SshError) && !(e instanceof Error && e.name === 'CommandError') && !(e as NodeJS.ErrnoException).code) throw e;
+        if (await connectionLost(conn)) return reportLostConnection(io, conn, 'Connection closed');
         io.stderr.write(`${(e as Error).message}\n`);
         if (batch !== undefined && !ignoreError) return 1;
       }
@@ -102,6 +114,7 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
     return 0;
   } catch (e) {
     if (!(e instanceof SshError)) throw e;
+    if (await connectionLost(conn)) return reportLostConnection(io, conn, 'Connection closed');
     io.stderr.write(`${e.message}\n`);
     return 1;
   } finally {

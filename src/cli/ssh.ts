@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { SshClient } from '../client.js';
 import type { Channel } from '../connection/channel.js';
 import { connectForCli } from './client-options.js';
-import { describeFailure } from './failure.js';
+import { logFailure } from './failure.js';
 import { makeLog, type CliIo, type Log } from './io.js';
 import { startHostKeyUpdate } from './update-host-keys.js';
 import { dumpConfig, queryList, resolveSettings, sessionEnvironment, type SshSettings } from './settings.js';
@@ -78,7 +78,7 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
     await hostKeysUpdated();
     return status;
   } catch (e) {
-    for (const line of describeFailure(e, ctx)) log.error(line);
+    logFailure(log, e, ctx);
     return 255;
   } finally {
     await client.disconnect().catch(() => {});
@@ -97,7 +97,7 @@ async function runCommand(client: SshClient, settings: SshSettings, env: Record<
     if (!(e instanceof BrokenPipe)) throw e;
     // like ssh: a reader that went away (`| head`) ends the session with status 255
     log.debug(`${e.message}; closing the channel`);
-    await ch.close().catch(() => {});
+    ch.closeNow();
     return 255;
   }
   const status = await ch.exit;

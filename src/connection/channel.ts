@@ -278,15 +278,27 @@ export class Channel {
 
   /** Close the channel and wait for the peer's close. */
   async close(options?: OperationOptions): Promise<void> {
-    if (!this.closeSent && !this.host.closedError) {
-      this.closeSent = true;
-      // Nobody will read what is still buffered: release it.
-      this.stdout.discard();
-      this.stderr.discard();
-      await this.host.send(channelSimple(MSG.CHANNEL_CLOSE, this.remoteId)).catch(() => {});
-    }
+    await this.sendClose();
     if (this.host.closedError) return;
     await abortable(this.closedDeferred.promise, 'channel close', options, this.host.operationTimeout);
+  }
+
+  /**
+   * Close our side and return without waiting for the peer's CHANNEL_CLOSE: for the paths
+   * after a failure, where the peer may never answer. The channel number is freed when its
+   * close arrives (RFC 4254 §5.3) or the connection ends.
+   */
+  closeNow(): void {
+    void this.sendClose();
+  }
+
+  private async sendClose(): Promise<void> {
+    if (this.closeSent || this.host.closedError) return;
+    this.closeSent = true;
+    // Nobody will read what is still buffered: release it.
+    this.stdout.discard();
+    this.stderr.discard();
+    await this.host.send(channelSimple(MSG.CHANNEL_CLOSE, this.remoteId)).catch(() => {});
   }
 
   /**

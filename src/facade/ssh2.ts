@@ -534,7 +534,7 @@ export class SSH2 {
     return this._io(this, 'sftp', [], async () => {
       const ch = await openSession(this.#requireConnection(), { window: LIBSSH2_CHANNEL_WINDOW_DEFAULT, maxPacket: LIBSSH2_CHANNEL_PACKET_DEFAULT });
       if (!(await ch.request('subsystem', true, Session.stringBody('sftp')))) {
-        await ch.close().catch(() => {});
+        ch.closeNow();
         throw new SshError('CHANNEL_FAILURE', 'Unable to request SFTP subsystem');
       }
       return new SFTP(this, await SftpClient.open(ch, { serverVersion: this.transport!.serverVersion }));

@@ -48,13 +48,18 @@ export class PublicKeySubsystem {
   static async open(conn: Connection): Promise<PublicKeySubsystem> {
     const ch = await openSession(conn);
     if (!(await ch.request('subsystem', true, Session.stringBody('publickey')))) {
-      await ch.close().catch(() => {});
+      ch.closeNow();
       throw new SshError('CHANNEL_FAILURE', 'Unable to request publickey subsystem');
     }
     const pk = new PublicKeySubsystem(ch);
-    await pk.send(new Writer().string('version').u32(2));
-    const r = await pk.next();
-    if (r.ascii('request') !== 'version') throw new ProtocolError('publickey subsystem: expected a version reply', 'PUBLICKEY_PROTOCOL');
+    try {
+      await pk.send(new Writer().string('version').u32(2));
+      const r = await pk.next();
+      if (r.ascii('request') !== 'version') throw new ProtocolError('publickey subsystem: expected a version reply', 'PUBLICKEY_PROTOCOL');
+    } catch (e) {
+      ch.closeNow();
+      throw e;
+    }
     return pk;
   }
 

@@ -102,18 +102,24 @@ export class SftpClient {
     try {
       v = await engine.init(SFTP_VERSION);
     } catch (e) {
-      await engine.close().catch(() => {});
+      engine.abandon();
       throw e;
     }
     if (v.version < 3) {
-      await engine.close();
+      engine.abandon();
       throw new SshError('SFTP_PROTOCOL', `the server speaks SFTP version ${v.version}; version 3 is required`);
     }
     const order = options.symlinkOrder ?? (/OpenSSH/i.test(options.serverVersion ?? '') ? 'openssh' : 'standard');
     const client = new SftpClient(engine, Math.min(v.version, SFTP_VERSION), v.extensions, order, options.localFs);
     client.limits = { ...DEFAULT_LIMITS, ...options.limits };
     if (client.hasExtension(EXT.LIMITS)) {
-      const l = decodeLimits(await client.extended(EXT.LIMITS, () => {}, {}));
+      let l: ReturnType<typeof decodeLimits>;
+      try {
+        l = decodeLimits(await client.extended(EXT.LIMITS, () => {}, {}));
+      } catch (e) {
+        engine.abandon();
+        throw e;
+      }
       client.limits = {
         maxPacketLength: l.maxPacketLength || DEFAULT_LIMITS.maxPacketLength,
         maxReadLength: l.maxReadLength || DEFAULT_LIMITS.maxReadLength,

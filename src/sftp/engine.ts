@@ -21,6 +21,8 @@ export interface SftpStream {
   write(data: Uint8Array): Promise<void>;
   /** Close the stream. */
   close(): Promise<void> | void;
+  /** Close our side without waiting for the peer (a Channel's closeNow); close() is used when absent, unawaited. */
+  closeNow?(): void;
 }
 
 /** Context for error messages: the request's name and the path(s) it is about. */
@@ -118,10 +120,31 @@ export class SftpEngine {
     expectOk(r, ctx);
   }
 
-  /** Close the stream; pending requests fail with CONNECTION_LOST. */
+  /**
+   * Close the stream; pending requests fail with CONNECTION_LOST. After a failure (the
+   * server sent garbage, or the stream ended) the peer is not waited for.
+   */
   async close(): Promise<void> {
+    if (this.failure) {
+      this.closeStreamNow();
+      return;
+    }
     this.fail(new SftpConnectionLostError(FX.CONNECTION_LOST, 'SFTP session closed'));
     await this.stream.close();
+  }
+
+  /**
+   * Close after a failure: pending requests fail and our side of the stream closes, without
+   * waiting for the peer (a server that sent garbage may never close its side).
+   */
+  abandon(): void {
+    this.fail(new SftpConnectionLostError(FX.CONNECTION_LOST, 'SFTP session closed'));
+    this.closeStreamNow();
+  }
+
+  private closeStreamNow(): void {
+    if (this.stream.closeNow) this.stream.closeNow();
+    else void Promise.resolve(this.stream.close()).catch(() => {});
   }
 
   private lost(ctx: RequestContext): SshError {
@@ -164,7 +187,7 @@ export class SftpEngine {
     }
     if (this.failure && !(this.failure instanceof SftpConnectionLostError)) {
       // A peer that sent garbage gets no more requests.
-      void Promise.resolve(this.stream.close()).catch(() => {});
+      this.closeStreamNow();
     }
   }
 

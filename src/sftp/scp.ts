@@ -169,10 +169,13 @@ export async function scpGet(host: ScpHost, remote: string, sink: (chunk: Uint8A
       await s.ack();
       await s.ch.write(new Uint8Array([0]));
       await finish(s);
+      await s.ch.close().catch(() => {});
       return info;
     }
-  } finally {
-    await s.ch.close().catch(() => {});
+  } catch (e) {
+    // After a failure the remote scp may never close its side: do not wait for it.
+    s.ch.closeNow();
+    throw e;
   }
 }
 
@@ -213,26 +216,39 @@ export async function scpPut(host: ScpHost, remote: string, source: Uint8Array |
     await s.ch.write(new Uint8Array([0]));
     await s.ack();
     await finish(s);
-  } finally {
-    await s.ch.close().catch(() => {});
+  } catch (e) {
+    // After a failure the remote scp may never close its side: do not wait for it.
+    s.ch.closeNow();
+    throw e;
+  }
+  await s.ch.close().catch(() => {});
+}
+
+/** A failure of the local file system as a typed error (a full disk, a missing directory). */
+async function local<T>(what: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof SshError) throw e;
+    throw new SshError('FILE', `local ${what}: ${(e as Error)?.message ?? e}`, { cause: e });
   }
 }
 
 /** scpGet into a local file (written to "<path>.part", renamed on success). */
 export async function scpGetFile(host: ScpHost, remote: string, localPath: string, fs: LocalFs, options: { preserve?: boolean } = {}): Promise<ScpFileInfo> {
   const temp = `${localPath}.part`;
-  const out = await fs.open(temp, 'write');
+  const out = await local(`open ${temp}`, fs.open(temp, 'write'));
   let pos = 0;
   let ok = false;
   try {
     const info = await scpGet(host, remote, async (c) => {
-      await out.write(c, pos);
+      await local(`write ${temp}`, out.write(c, pos));
       pos += c.length;
     }, options);
-    await out.close();
-    await fs.chmod(temp, info.mode);
-    if (info.mtime !== undefined) await fs.utimes(temp, info.atime ?? info.mtime, info.mtime);
-    await fs.rename(temp, localPath);
+    await local(`close ${temp}`, out.close());
+    await local(`chmod ${temp}`, fs.chmod(temp, info.mode));
+    if (info.mtime !== undefined) await local(`utimes ${temp}`, fs.utimes(temp, info.atime ?? info.mtime, info.mtime));
+    await local(`rename ${temp}`, fs.rename(temp, localPath));
     ok = true;
     return info;
   } finally {
@@ -245,15 +261,15 @@ export async function scpGetFile(host: ScpHost, remote: string, localPath: strin
 
 /** scpPut from a local file; `preserve` sends its mode and times. */
 export async function scpPutFile(host: ScpHost, localPath: string, remote: string, fs: LocalFs, options: { preserve?: boolean; chunkSize?: number } = {}): Promise<void> {
-  const st = await fs.stat(localPath);
+  const st = await local(`stat ${localPath}`, fs.stat(localPath));
   if (!st) throw new SshError('FILE', `local file ${localPath} does not exist`);
-  const input = await fs.open(localPath, 'read');
+  const input = await local(`open ${localPath}`, fs.open(localPath, 'read'));
   const chunkSize = options.chunkSize ?? 256 * 1024;
   async function* source(): AsyncGenerator<Uint8Array> {
     let pos = 0;
     while (pos < st!.size) {
       const buf = new Uint8Array(Math.min(chunkSize, st!.size - pos));
-      const n = await input.read(buf, pos);
+      const n = await local(`read ${localPath}`, input.read(buf, pos));
       if (n === 0) return;
       pos += n;
       yield buf.subarray(0, n);

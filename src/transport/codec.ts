@@ -310,6 +310,9 @@ export class PacketDecoder {
   private readonly tainted = new WeakSet<Uint8Array>();
   /** chunks fully consumed by the packet being decoded, released once it is known no view escapes */
   private done: Uint8Array[] = [];
+  /** the chunk that only the last returned payload is a view of (see discard), and whether it was fully consumed */
+  private lastView: Uint8Array | null = null;
+  private lastViewConsumed = false;
   private seq: number;
   private prot: Protection = CLEAR;
   private chunks: Uint8Array[] = [];
@@ -361,6 +364,8 @@ export class PacketDecoder {
   /** Buffer bytes received from the peer. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    // A merge below would carry the taint to a new view: the last payload keeps its chunk.
+    this.lastView = null;
     const n = this.chunks.length;
     const last = n > this.head ? this.chunks[n - 1]! : null;
     // Consecutive reads into one slab are one run of memory: keep them as one chunk, so a
@@ -391,6 +396,20 @@ export class PacketDecoder {
     }
   }
 
+  /**
+   * The caller keeps no reference to the payload the last next() returned (a dropped
+   * IGNORE or DEBUG): the chunk it was a view of may be released and its memory reused, so
+   * a flood of dropped messages costs no more memory than the stream's read buffers.
+   * Call it before the next push().
+   */
+  discard(): void {
+    const c = this.lastView;
+    if (!c) return;
+    this.lastView = null;
+    this.tainted.delete(c);
+    if (this.lastViewConsumed && this.release) this.release(c);
+  }
+
   /** Zero the keys and drop buffered bytes (on close). Any later next() or setKeys() throws. */
   dispose(): void {
     if (this.disposed) return;
@@ -399,6 +418,7 @@ export class PacketDecoder {
     this.prot = CLEAR;
     this.pending?.head?.fill(0);
     this.pending = null;
+    this.lastView = null;
     this.chunks = [];
     this.done = [];
     this.head = 0;
@@ -407,6 +427,7 @@ export class PacketDecoder {
   }
 
   private step(): Uint8Array | null {
+    this.lastView = null;
     const p = this.prot;
     if (!this.pending && !this.startPacket(p)) return null;
     const pend = this.pending!;
@@ -458,7 +479,11 @@ export class PacketDecoder {
     }
     this.seq = (seq + 1) >>> 0;
     // A payload that is a view of the chunk (decrypted in place, or clear) pins it.
-    if (source && packet.buffer === source.buffer && body.buffer === packet.buffer) this.tainted.add(source);
+    if (source && packet.buffer === source.buffer && body.buffer === packet.buffer && !this.tainted.has(source)) {
+      this.tainted.add(source);
+      this.lastView = source;
+      this.lastViewConsumed = false;
+    }
     if (this.done.length) this.releaseDone();
     return body.subarray(1, packetLength - padding);
   }
@@ -467,7 +492,10 @@ export class PacketDecoder {
     const done = this.done;
     this.done = [];
     if (!this.release) return;
-    for (const c of done) if (!this.tainted.has(c)) this.release(c);
+    for (const c of done) {
+      if (!this.tainted.has(c)) this.release(c);
+      else if (c === this.lastView) this.lastViewConsumed = true;
+    }
   }
 
   /**

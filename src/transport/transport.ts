@@ -18,7 +18,7 @@ import { createCompressor, createDecompressor } from './compression.js';
 import { decodeKexInit, encodeKexInit, EXT_INFO_C, guessIsWrong, KEX_STRICT_C, KEX_STRICT_S, negotiate } from './negotiate.js';
 import type { KexInit, KexInitLists, NegotiatedAlgorithms } from './negotiate.js';
 import type { ByteStream } from './stream.js';
-import { CLIENT_VERSION, printable, VersionParser } from './version.js';
+import { BEFORE_IDENTIFICATION, CLIENT_VERSION, printable, VersionParser } from './version.js';
 import { equalConstantTime, latin1, readBE32 } from '../wire/bytes.js';
 
 export interface TransportEvents {
@@ -319,8 +319,8 @@ export class Transport {
             const hint = version.preamble[0];
             throw new ConnectionLostError(
               hint !== undefined
-                ? `connection closed before the SSH identification; the peer sent ${JSON.stringify(printable(hint))}, not an SSH server?`
-                : 'connection closed by the server before the SSH identification',
+                ? `connection closed ${BEFORE_IDENTIFICATION}; the peer sent ${JSON.stringify(printable(hint))}, not an SSH server?`
+                : `connection closed by the server ${BEFORE_IDENTIFICATION}`,
             );
           }
           throw new ConnectionLostError(this.kexCount === 0 ? 'connection closed by the server during key exchange' : 'connection closed by the server');
@@ -386,9 +386,12 @@ export class Transport {
         const desc = r.ascii('description');
         throw new DisconnectError(reason, printable(desc, 200), true);
       }
+      // These three are dropped here and kept by nobody (the IGNORE event gets a copy):
+      // discard() lets the read buffer they sit in be reused, so a flood of them costs no memory.
       case MSG.IGNORE: {
         const events = this.config.events;
-        if (events?.ignore) events.ignore(new Reader(payload, 1, 'IGNORE').string('data'));
+        if (events?.ignore) events.ignore(new Reader(payload, 1, 'IGNORE').string('data').slice());
+        this.decoder.discard();
         return;
       }
       case MSG.DEBUG: {
@@ -398,11 +401,13 @@ export class Transport {
         const message = r.ascii('message');
         this.debug?.(`server debug message: ${printable(message, 200)}`);
         if (this.config.events?.debug) this.config.events.debug(alwaysDisplay, message, r.remaining >= 4 ? r.ascii('language tag') : '');
+        this.decoder.discard();
         return;
       }
       case MSG.UNIMPLEMENTED: {
         const r = new Reader(payload, 1, 'UNIMPLEMENTED');
         this.debug?.(`server did not implement our packet ${r.u32()}`);
+        this.decoder.discard();
         return;
       }
       case MSG.KEXINIT:

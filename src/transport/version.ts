@@ -7,6 +7,11 @@ import { ProtocolError } from '../errors.js';
 import { latin1 } from '../wire/bytes.js';
 
 export const CLIENT_SOFTWARE = 'puressh_0.1';
+
+/** Part of the message of every error for a connection that ended before the peer's identification line. */
+export const BEFORE_IDENTIFICATION = 'before the SSH identification';
+/** Start of the message for an identification line of another protocol version (SSH-1.x). */
+export const UNSUPPORTED_VERSION = 'server speaks an unsupported protocol version';
 export const CLIENT_VERSION = `SSH-2.0-${CLIENT_SOFTWARE}`;
 
 /** RFC 4253 §4.2: maximum length of the identification line including CR LF. */
@@ -50,7 +55,7 @@ export class VersionParser {
       this.buf = rest;
       if (line.startsWith('SSH-')) {
         if (!line.startsWith('SSH-2.0-') && !line.startsWith('SSH-1.99-')) {
-          throw new ProtocolError(`server speaks an unsupported protocol version: ${printable(line)}`, 'BANNER_RECV');
+          throw new ProtocolError(`${UNSUPPORTED_VERSION}: ${printable(line)}`, 'BANNER_RECV');
         }
         if (line.includes('\0')) throw new ProtocolError('identification line contains a NUL byte', 'BANNER_RECV');
         return { version: line, preamble: this.preamble, rest };

@@ -1,14 +1,18 @@
 /**
  * Failures end quickly with a typed error and a clear message: not an SSH server, a closed
  * port, a server dropping the connection mid-handshake, a silent server, a changed host key
- * (refused before any credential is sent), wrong credentials.
+ * (refused before any credential is sent), wrong credentials, a flood of IGNORE messages (bounded memory).
  */
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { expect } from 'chai';
 import { connect, type NodeConnectOptions } from '../../src/node.js';
 import { parsePrivateKey } from '../../src/crypto/keys/index.js';
 import { AuthError, ConnectionLostError, HostKeyError, ProtocolError, SshError, TimeoutError } from '../../src/errors.js';
-import { closedPort, httpServer, partialKexServer, plainPacket, serverKexInit, silentServer, ssh1Server } from '../support/bad-servers.js';
+import { closedPort, httpServer, ignoreFloodServer, partialKexServer, plainPacket, serverKexInit, silentServer, ssh1Server } from '../support/bad-servers.js';
 import { createServer, type AddressInfo } from 'node:net';
 import { MSG } from '../../src/wire/constants.js';
 import { sshdClientOptions } from '../support/connect.js';
@@ -77,6 +81,28 @@ describe('connection failures', function () {
     expect(err).to.be.instanceOf(ProtocolError);
     expect(err.message).to.equal('strict KEX: KEXINIT was not the first packet');
     server.close();
+  });
+
+  it('256 MiB of IGNORE before KEXINIT: the client stays under 100 MiB of peak RSS and fails cleanly when dropped', async () => {
+    // The client runs bundled (no tsx loader in its memory) in a child process of its own.
+    const dir = mkdtempSync(join(tmpdir(), 'puressh-rss-'));
+    const s = await ignoreFloodServer({ bytes: 256 * 1024 * 1024 });
+    try {
+      const bundle = join(dir, 'client.mjs');
+      await build({ entryPoints: [join(import.meta.dirname, '../support/peak-rss-client.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'error' });
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, [bundle, String(s.port)], { timeout: 120_000 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))),
+      );
+      const r = JSON.parse(out) as { code: string; message: string; vmHwmKiB: number };
+      expect(r.code).to.equal('SOCKET_DISCONNECT');
+      expect(r.message).to.equal('connection closed by the server during key exchange');
+      // Before dropped messages gave their read buffers back: 130-210 MiB. OpenSSH's ssh: ~8 MiB.
+      expect(r.vmHwmKiB).to.be.greaterThan(0);
+      expect(r.vmHwmKiB).to.be.lessThan(100 * 1024);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a silent server: times out within the timeout', async () => {

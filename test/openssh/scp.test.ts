@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { SshClient } from '../../src/client.js';
 import { ScpError, scpGetFile, scpPutFile } from '../../src/sftp/scp.js';
 import { nodeLocalFs } from '../../src/sftp/node-fs.js';
+import type { LocalFs } from '../../src/sftp/local.js';
+import { SshError } from '../../src/errors.js';
 import { startAsyncsshSftp, startOpenSshSftp, type SftpServer } from '../support/sftp-servers.js';
 
 const MiB = 1024 * 1024;
@@ -85,6 +87,35 @@ for (const [name, start] of SERVERS) describe(`scp against ${name}`, function ()
     expect(readFileSync(join(dir, 'helper-down')).equals(readFileSync(local))).to.equal(true);
     expect(statSync(join(dir, 'helper-down')).mtimeMs).to.equal(2_000_000_000);
     expect(existsSync(join(dir, 'helper-down.part'))).to.equal(false);
+  });
+
+  it('local file system failures (a missing directory, a full disk) are FILE errors naming the file', async () => {
+    // a connection of its own: asyncssh ends the whole connection when an SCP channel is closed mid-transfer
+    const own = await srv.connect();
+    const remote = join(dir, 'to-a-full-disk');
+    writeFileSync(remote, randomBytes(256 * 1024));
+    const missingDir = join(dir, 'no-such-dir', 'x');
+    const e1 = await scpGetFile(own, remote, missingDir, nodeLocalFs).then(() => null, (x: unknown) => x);
+    expect(e1).to.be.instanceOf(SshError);
+    expect((e1 as SshError).code).to.equal('FILE');
+    expect((e1 as SshError).message).to.match(new RegExp(`^local open ${missingDir}\\.part: ENOENT`));
+    // A disk that fills up: the file system's own error for a write, as Node reports it.
+    const full: LocalFs = {
+      ...nodeLocalFs,
+      open: async (path, mode) => {
+        const f = await nodeLocalFs.open(path, mode);
+        const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+        return mode === 'read' ? f : { ...f, write: () => Promise.reject(enospc) };
+      },
+    };
+    const local = join(dir, 'never-written');
+    const e2 = await scpGetFile(own, remote, local, full).then(() => null, (x: unknown) => x);
+    expect(e2).to.be.instanceOf(SshError);
+    expect((e2 as SshError).code).to.equal('FILE');
+    expect((e2 as SshError).message).to.equal(`local write ${local}.part: ENOSPC: no space left on device, write`);
+    expect(existsSync(`${local}.part`)).to.equal(false);
+    if (name === 'openssh') expect((await own.run('echo still here')).stdout).to.deep.equal(new TextEncoder().encode('still here\n'));
+    await own.disconnect().catch(() => {});
   });
 
   it('a missing remote file is a clear ScpError with the remote message', async () => {

@@ -5,8 +5,10 @@
  * - partialKexServer: a valid SSH-2.0 version line, then half a KEXINIT packet, then drops
  * - ssh1Server: announces "SSH-1.5-old" and waits
  * - silentServer: accepts and never says anything (timeouts)
+ * - ignoreFloodServer: floods SSH_MSG_IGNORE before its KEXINIT (memory use of dropped messages)
+ * - cuttingProxy: forwards to a real server and drops the connection after so many bytes
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Writer } from '../../src/wire/writer.js';
 import { MSG } from '../../src/wire/constants.js';
@@ -68,12 +70,12 @@ export async function closedPort(): Promise<BadServer> {
   return { port, connections: () => 0, close: async () => {} };
 }
 
-/** A plausible server KEXINIT payload (RFC 4253 §7.1). */
-export function serverKexInit(): Uint8Array {
+/** A plausible server KEXINIT payload (RFC 4253 §7.1), with the strict-KEX marker unless `strict` is false. */
+export function serverKexInit(strict = true): Uint8Array {
   return new Writer()
     .u8(MSG.KEXINIT)
     .raw(randomBytes(16))
-    .nameList(['curve25519-sha256', 'curve25519-sha256@libssh.org', 'kex-strict-s-v00@openssh.com'])
+    .nameList(['curve25519-sha256', 'curve25519-sha256@libssh.org', ...(strict ? ['kex-strict-s-v00@openssh.com'] : [])])
     .nameList(['ssh-ed25519'])
     .nameList(['chacha20-poly1305@openssh.com', 'aes128-ctr'])
     .nameList(['chacha20-poly1305@openssh.com', 'aes128-ctr'])
@@ -140,4 +142,69 @@ export function ssh1Server(): Promise<BadServer> {
 /** Accepts connections and never sends a byte. */
 export function silentServer(): Promise<BadServer> {
   return listen(() => {});
+}
+
+/**
+ * Sends its version line, then `bytes` of SSH_MSG_IGNORE packets (RFC 4253 §11.2) of
+ * `packetData` bytes each as fast as the client reads them, then its KEXINIT (without the
+ * strict-KEX marker, which would forbid the IGNOREs), then closes once the client has sent
+ * its key exchange init: a client must drop the IGNOREs without holding on to them.
+ */
+export function ignoreFloodServer(opts: { bytes: number; packetData?: number }): Promise<BadServer> {
+  const data = opts.packetData ?? 32 * 1024;
+  const ignore = plainPacket(new Writer().u8(MSG.IGNORE).string(new Uint8Array(data)).finish().slice());
+  // One write carries many packets, so the server is not the bottleneck.
+  const batch = Buffer.concat(Array.from({ length: Math.max(1, Math.floor((1 << 20) / ignore.length)) }, () => ignore));
+  const kexinit = plainPacket(serverKexInit(false));
+  return listen((sock) => {
+    sock.write('SSH-2.0-OpenSSH_9.2 flood\r\n');
+    let sent = 0;
+    let done = false;
+    const pump = (): void => {
+      while (!done) {
+        if (sent >= opts.bytes) {
+          done = true;
+          sock.write(kexinit);
+          return;
+        }
+        sent += batch.length;
+        if (!sock.write(batch)) {
+          sock.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+    // The client's version and KEXINIT come at once; what it sends after our KEXINIT is its key exchange init.
+    sock.on('data', () => {
+      if (done) sock.end();
+    });
+  });
+}
+
+/**
+ * A TCP proxy to 127.0.0.1:`target` that drops both sides once `afterBytes` bytes have come
+ * back from the target: a server that disconnects mid-transfer (or mid-kex, mid-auth, by size).
+ */
+export function cuttingProxy(target: number, afterBytes: number): Promise<BadServer> {
+  return listen((client) => {
+    const upstream = createConnection(target, '127.0.0.1');
+    let passed = 0;
+    upstream.on('data', (b: Buffer) => {
+      const room = afterBytes - passed;
+      passed += b.length;
+      if (room > b.length) {
+        client.write(b);
+        return;
+      }
+      client.write(b.subarray(0, room), () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    });
+    client.on('data', (b: Buffer) => upstream.write(b));
+    upstream.on('error', () => client.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+  });
 }

@@ -26,7 +26,7 @@ export function installAgentForwarding(conn: Connection, connect: () => Promise<
       agent = await connect();
     } catch {
       debug?.('agent forwarding: cannot reach the local agent');
-      await ch.close().catch(() => {});
+      ch.closeNow();
       return;
     }
     debug?.('agent forwarding: relaying a remote agent connection');
@@ -57,6 +57,7 @@ export async function relay(ch: Channel, agent: ByteStream): Promise<void> {
   })();
   await Promise.race([toAgent, toChannel]).catch(() => {});
   agent.close();
-  await ch.close().catch(() => {});
+  // Either side ended: the peer owes us nothing more, so its CLOSE is not awaited.
+  ch.closeNow();
   await Promise.allSettled([toAgent, toChannel]);
 }
