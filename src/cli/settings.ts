@@ -2,7 +2,15 @@
  * From parsed ssh arguments to the settings puressh connects with: OpenSSH's defaults,
  * `~` expansion, algorithm lists (with +/-/^ syntax), and the `-Q` lists.
  */
-import { DEFAULT_HOSTKEY_ALGORITHMS, KEY_TYPES, SUPPORTED_HOSTKEY_ALGORITHMS, signatureAlgorithmsForKeyType } from '../crypto/keys/index.js';
+import {
+  DEFAULT_HOSTKEY_ALGORITHMS,
+  DEFAULT_PUBKEY_ALGORITHMS,
+  KEY_TYPES,
+  plainNameOf,
+  SUPPORTED_CERT_ALGORITHMS,
+  SUPPORTED_HOSTKEY_ALGORITHMS,
+  signatureAlgorithmsForKeyType,
+} from '../crypto/keys/index.js';
 import { DEFAULT_KEX, SUPPORTED_KEX } from '../kex/index.js';
 import { DEFAULT_CIPHERS, SUPPORTED_CIPHERS } from '../transport/cipher/index.js';
 import { SUPPORTED_COMPRESSIONS } from '../transport/compression.js';
@@ -26,6 +34,8 @@ export interface SshSettings {
   identityFiles: string[];
   /** true when the files came from -i/IdentityFile (missing ones are then reported) */
   identityFilesExplicit: boolean;
+  /** CertificateFile, expanded as IdentityFile is */
+  certificateFiles: string[];
   userKnownHostsFiles: string[];
   globalKnownHostsFiles: string[];
   strictHostKeyChecking: StrictHostKeyChecking;
@@ -99,7 +109,7 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
   if (mac) algorithms.mac = mac;
   const hostKey = list('hostkeyalgorithms', DEFAULT_HOSTKEY_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS, 'host key algorithms');
   if (hostKey) algorithms.hostKey = hostKey;
-  const publicKey = list('pubkeyacceptedalgorithms', DEFAULT_HOSTKEY_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS, 'key algorithms');
+  const publicKey = list('pubkeyacceptedalgorithms', DEFAULT_PUBKEY_ALGORITHMS, [...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS], 'key algorithms');
   if (publicKey) algorithms.publicKey = publicKey;
   const compression = yesNo('compression', false) ? COMPRESSION_YES : COMPRESSION_NO;
   algorithms.compression = compression.filter((c) => SUPPORTED_COMPRESSIONS.includes(c));
@@ -134,6 +144,7 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     command: args.command.length ? args.command.join(' ') : null,
     identityFiles,
     identityFilesExplicit: explicitIds,
+    certificateFiles: args.certificateFiles.map((p) => expandPath(p, 'certificatefile')),
     userKnownHostsFiles: files('userknownhostsfile', '~/.ssh/known_hosts ~/.ssh/known_hosts2'),
     globalKnownHostsFiles: files('globalknownhostsfile', '/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2'),
     strictHostKeyChecking: strictMap[strict]!,
@@ -209,11 +220,12 @@ export function dumpConfig(originalHost: string, s: SshSettings): string {
     ['ciphers', s.algorithms.cipher ?? NODE_PREFERRED_CIPHERS],
     ['macs', s.algorithms.mac ?? DEFAULT_MACS],
     ['hostkeyalgorithms', s.algorithms.hostKey ?? DEFAULT_HOSTKEY_ALGORITHMS],
-    ['pubkeyacceptedalgorithms', s.algorithms.publicKey ?? DEFAULT_HOSTKEY_ALGORITHMS],
+    ['pubkeyacceptedalgorithms', s.algorithms.publicKey ?? DEFAULT_PUBKEY_ALGORITHMS],
   ] as const) {
     lines.push(`${kw} ${list.join(',')}`);
   }
   for (const f of s.identityFiles) lines.push(`identityfile ${f}`);
+  for (const f of s.certificateFiles) lines.push(`certificatefile ${f}`);
   lines.push(`userknownhostsfile ${s.userKnownHostsFiles.join(' ') || 'none'}`);
   lines.push(`globalknownhostsfile ${s.globalKnownHostsFiles.join(' ') || 'none'}`);
   lines.push(`identityagent ${s.identityAgent ?? 'none'}`);
@@ -261,8 +273,11 @@ export function queryList(what: string): string[] | null {
     case 'macs':
       return [...SUPPORTED_MACS];
     case 'key':
-    case 'key-plain':
       return [...KEY_TYPES.keys()];
+    case 'key-plain':
+      return [...KEY_TYPES.keys()].filter((t) => plainNameOf(t) === undefined);
+    case 'key-cert':
+      return [...KEY_TYPES.keys()].filter((t) => plainNameOf(t) !== undefined);
     case 'key-sig':
     case 'hostkeyalgorithms':
     case 'pubkeyacceptedalgorithms':

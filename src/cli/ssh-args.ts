@@ -33,6 +33,7 @@ export const SUPPORTED_OPTIONS = new Set([
   'user',
   'hostname',
   'identityfile',
+  'certificatefile',
   'identitiesonly',
   'stricthostkeychecking',
   'userknownhostsfile',
@@ -100,6 +101,8 @@ export interface SshArgs {
   options: Map<string, string>;
   /** -i and IdentityFile, in order */
   identityFiles: string[];
+  /** CertificateFile, in order */
+  certificateFiles: string[];
   /** notes about accepted-but-ignored flags and options (printed with -v) */
   notes: string[];
   /** -t count, -N, -L/-R/-D, -W (resolved in ssh-session.ts) */
@@ -138,6 +141,7 @@ export function parseSshArgs(argv: readonly string[]): SshArgs {
     version: false,
     options: new Map(),
     identityFiles: [],
+    certificateFiles: [],
     notes: [],
     session: { tty: 0, noCommand: false, forwards: [], stdioForward: null },
     printConfig: false,
@@ -194,6 +198,8 @@ function setOption(out: SshArgs, key: string, value: string): void {
   if (key === 'identityfile') {
     // as ssh, a file named twice is tried once
     if (!out.identityFiles.includes(value)) out.identityFiles.push(value);
+  } else if (key === 'certificatefile') {
+    if (!out.certificateFiles.includes(value)) out.certificateFiles.push(value);
   } else if (FORWARD_KEYWORDS[key]) {
     const f = { kind: FORWARD_KEYWORDS[key]!, spec: forwardSpec(value) };
     if (!out.session.forwards.some((g) => g.kind === f.kind && g.spec === f.spec)) out.session.forwards.push(f);

@@ -13,7 +13,8 @@ import type { AuthContext, AuthMethod, AuthOutcome } from '../auth/types.js';
 import { passwordMethod } from '../auth/password.js';
 import type { SshClient } from '../client.js';
 import type { Channel } from '../connection/channel.js';
-import { DEFAULT_HOSTKEY_ALGORITHMS, parsePrivateKey, type PrivateKey } from '../crypto/keys/index.js';
+import { bytesEqual } from '../crypto/keys/common.js';
+import { Certificate, CertifiedPrivateKey, DEFAULT_HOSTKEY_ALGORITHMS, parsePrivateKey, parsePublicKey, type PrivateKey } from '../crypto/keys/index.js';
 import { KeyError } from '../errors.js';
 import type { NodeConnectOptions } from '../node.js';
 import { describeFailure, type FailureContext } from './failure.js';
@@ -188,8 +189,15 @@ async function loadIdentities(settings: SshSettings, prompt: Prompter, log: Log)
     let passphrase: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        keys.push(parsePrivateKey(text, passphrase));
+        const key = parsePrivateKey(text, passphrase);
+        keys.push(key);
         log.debug(`Will attempt key: ${path}`);
+        // as ssh: KEY-cert.pub beside the key is offered too, after the key
+        const cert = loadCertificate(`${path}-cert.pub`, log, false);
+        if (cert && bytesEqual(cert.key.blob, key.publicKey.blob)) {
+          keys.push(new CertifiedPrivateKey(key, cert));
+          log.debug(`Will attempt key: ${path} ${cert.type}`);
+        }
         break;
       } catch (e) {
         if (e instanceof KeyError && e.code === 'KEYFILE_AUTH_FAILED' && !settings.batchMode && attempt < 3) {
@@ -204,7 +212,39 @@ async function loadIdentities(settings: SshSettings, prompt: Prompter, log: Log)
       }
     }
   }
-  return keys;
+  // CertificateFile: each goes with the loaded key it certifies, and is offered first (as ssh does).
+  const certified: PrivateKey[] = [];
+  for (const path of settings.certificateFiles) {
+    const cert = loadCertificate(path, log, true);
+    const key = cert && keys.find((k) => !(k instanceof CertifiedPrivateKey) && bytesEqual(cert.key.blob, k.publicKey.blob));
+    if (!cert) continue;
+    if (!key) {
+      log.debug(`no identity file for certificate ${path}`);
+      continue;
+    }
+    certified.push(new CertifiedPrivateKey(key, cert));
+    log.debug(`Will attempt key: ${path} ${cert.type}`);
+  }
+  return [...certified, ...keys];
+}
+
+/** A certificate file: null when absent (reported if `explicit`) or not a certificate (reported). */
+function loadCertificate(path: string, log: Log, explicit: boolean): Certificate | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (explicit) log.info(`Warning: Certificate file ${path} not accessible: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}.`);
+    return null;
+  }
+  try {
+    const cert = parsePublicKey(text).key;
+    if (!(cert instanceof Certificate)) throw new KeyError('not a certificate');
+    return cert;
+  } catch (e) {
+    log.info(`Load certificate "${path}": ${e instanceof KeyError ? e.message : String(e)}`);
+    return null;
+  }
 }
 
 /** PreferredAuthentications as a rank: "publickey" covers the agent's keys first, then the files. */
