@@ -31,7 +31,16 @@ import { HostKeyUpdates } from './connection/hostkeys.js';
 import { Keepalive, type KeepaliveOptions } from './connection/keepalive.js';
 import { execOn, openSession, startSession, type ExecOptions, type Session } from './connection/session.js';
 import { fingerprintSHA256 } from './crypto/fingerprint.js';
-import { DEFAULT_HOSTKEY_ALGORITHMS, HOSTKEY_ALGORITHMS, parsePublicKeyBlob, verifySignature } from './crypto/keys/index.js';
+import {
+  Certificate,
+  CERT_TYPE_HOST,
+  checkCertificate,
+  DEFAULT_HOSTKEY_ALGORITHMS,
+  HOSTKEY_ALGORITHMS,
+  parsePublicKeyBlob,
+  verifyCertificateSignature,
+  verifySignature,
+} from './crypto/keys/index.js';
 import type { PrivateKey } from './crypto/keys/types.js';
 import type { CryptoProvider } from './crypto/provider.js';
 import { HostKeyError, SshError, TimeoutError, DISCONNECT_REASON } from './errors.js';
@@ -58,6 +67,14 @@ export interface HostKeyInfo {
   blob: Uint8Array;
   /** "SHA256:<base64>" as ssh-keygen -l prints it */
   fingerprint: string;
+  /**
+   * When the host key is an OpenSSH certificate: the certificate, and `certificateProblem`,
+   * why it is not a valid host certificate now (CA signature, type, validity) in OpenSSH's
+   * words, or null. Whether its CA is trusted and its principals name the host is the
+   * verifier's to decide (knownhosts' hostKeyVerifier does it with @cert-authority lines).
+   */
+  certificate?: Certificate;
+  certificateProblem?: string | null;
 }
 
 export interface AlgorithmPreferences {
@@ -203,6 +220,10 @@ export class SshClient {
         if (!first) return; // same blob as the first exchange, checked by the transport
         const key = parsePublicKeyBlob(blob);
         const info: HostKeyInfo = { type: key.type, algorithm, blob: blob.slice(), fingerprint: fingerprintSHA256(blob) };
+        if (key instanceof Certificate) {
+          info.certificate = key;
+          info.certificateProblem = verifyCertificateSignature(key) ?? checkCertificate(key, { certType: CERT_TYPE_HOST });
+        }
         options.debug?.(`server host key: ${info.type} ${info.fingerprint}`);
         let ok: boolean;
         try {

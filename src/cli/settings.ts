@@ -107,7 +107,7 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
   if (cipher) algorithms.cipher = cipher;
   const mac = list('macs', DEFAULT_MACS, SUPPORTED_MACS, 'MAC algorithm');
   if (mac) algorithms.mac = mac;
-  const hostKey = list('hostkeyalgorithms', DEFAULT_HOSTKEY_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS, 'host key algorithms');
+  const hostKey = list('hostkeyalgorithms', DEFAULT_HOSTKEY_ALGORITHMS, [...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS], 'host key algorithms');
   if (hostKey) algorithms.hostKey = hostKey;
   const publicKey = list('pubkeyacceptedalgorithms', DEFAULT_PUBKEY_ALGORITHMS, [...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS], 'key algorithms');
   if (publicKey) algorithms.publicKey = publicKey;
@@ -255,7 +255,9 @@ function identityAgent(value: string | undefined, expand: (path: string) => stri
 export function preferKnownHostKeyTypes(defaults: readonly string[], knownTypes: readonly string[]): string[] {
   const first: string[] = [];
   for (const t of knownTypes) for (const alg of signatureAlgorithmsForKeyType(t)) if (defaults.includes(alg) && !first.includes(alg)) first.push(alg);
-  return [...first, ...defaults.filter((a) => !first.includes(a))];
+  // a certificate algorithm goes first with its plain key's type (order_hostkeyalgs), in the list's order
+  const certs = defaults.filter((a) => !first.includes(a) && knownTypes.some((t) => signatureAlgorithmsForKeyType(t).includes(plainNameOf(a) ?? '')));
+  return [...defaults.filter((a) => certs.includes(a)), ...first, ...defaults.filter((a) => !first.includes(a) && !certs.includes(a))];
 }
 
 /** `-Q` answers, named as ssh names them. */

@@ -14,7 +14,7 @@ import { passwordMethod } from '../auth/password.js';
 import type { SshClient } from '../client.js';
 import type { Channel } from '../connection/channel.js';
 import { bytesEqual } from '../crypto/keys/common.js';
-import { Certificate, CertifiedPrivateKey, DEFAULT_HOSTKEY_ALGORITHMS, parsePrivateKey, parsePublicKey, type PrivateKey } from '../crypto/keys/index.js';
+import { Certificate, CERT_ALGORITHMS, CertifiedPrivateKey, DEFAULT_HOSTKEY_ALGORITHMS, parsePrivateKey, parsePublicKey, type PrivateKey } from '../crypto/keys/index.js';
 import { KeyError } from '../errors.js';
 import type { NodeConnectOptions } from '../node.js';
 import { describeFailure, type FailureContext } from './failure.js';
@@ -131,7 +131,9 @@ export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, 
     const name = knownHostName(settings.host, settings.port);
     const known = lookupKnownHosts([...settings.userKnownHostsFiles, ...settings.globalKnownHostsFiles], name);
     const types = [...new Set(known.filter((k) => k.marker === null).map((k) => k.type))];
-    if (types.length) algorithms.hostKey = preferKnownHostKeyTypes(DEFAULT_HOSTKEY_ALGORITHMS, types);
+    // Certificates are asked for (first, as ssh's default list has them) only where a CA can vouch for them.
+    const defaults = known.some((k) => k.marker === 'cert-authority') ? [...CERT_ALGORITHMS, ...DEFAULT_HOSTKEY_ALGORITHMS] : DEFAULT_HOSTKEY_ALGORITHMS;
+    if (types.length || defaults !== DEFAULT_HOSTKEY_ALGORITHMS) algorithms.hostKey = preferKnownHostKeyTypes(defaults, types);
   }
   const privateKeys = settings.pubkeyAuthentication ? await loadIdentities(settings, io.prompt, log) : [];
   const extraAuthMethods: AuthMethod[] = [];
@@ -141,7 +143,7 @@ export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, 
     host: settings.host,
     port: settings.port,
     username: settings.user,
-    hostKeyVerifier: makeHostKeyVerifier(settings, { info: log.info, debug: log.debug, prompt: io.prompt }, state),
+    hostKeyVerifier: makeHostKeyVerifier(settings, { info: log.info, error: log.error, debug: log.debug, prompt: io.prompt }, state),
     privateKeys,
     extraAuthMethods,
     authMethods: authRank(settings),

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -196,5 +196,97 @@ describe('user certificates against OpenSSH sshd (TrustedUserCAKeys)', function 
         await c.disconnect();
       });
     }
+  });
+});
+
+describe('host certificates against OpenSSH sshd (HostCertificate, @cert-authority)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let caPath: string;
+  let sshd: Sshd;
+  let knownHosts: string;
+  let revokedKnownHosts: string;
+
+  /** A host key of `type` certified by the CA with `signArgs`, for sshd's HostKey + HostCertificate. */
+  async function hostKey(type: 'ed25519' | 'ecdsa256' | 'ecdsa384' | 'ecdsa521', signArgs: string[]): Promise<string[]> {
+    const path = join(dir, `host_${type}`);
+    await generateKey(type, path);
+    execFileSync('ssh-keygen', ['-q', '-s', caPath, '-h', '-I', `host-${type}`, ...signArgs, `${path}.pub`], { stdio: 'pipe' });
+    return [`HostKey ${path}`, `HostCertificate ${path}-cert.pub`];
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'puressh-hostcerts-'));
+    caPath = join(dir, 'host_ca');
+    await generateKey('ed25519', caPath, { comment: 'host CA' });
+    const config = [
+      ...(await hostKey('ed25519', ['-n', '127.0.0.1,localhost'])),
+      ...(await hostKey('ecdsa256', ['-n', 'other.example'])),
+      ...(await hostKey('ecdsa384', ['-n', '127.0.0.1', '-V', '20200101:20200102'])),
+    ];
+    // a user certificate served as a host certificate
+    const userPath = join(dir, 'host_ecdsa521');
+    await generateKey('ecdsa521', userPath);
+    execFileSync('ssh-keygen', ['-q', '-s', caPath, '-I', 'user-type', '-n', '127.0.0.1', `${userPath}.pub`], { stdio: 'pipe' });
+    config.push(`HostKey ${userPath}`, `HostCertificate ${userPath}-cert.pub`);
+    sshd = await startSshd({ config, hostKeyTypes: ['rsa'], rsaBits: 2048 });
+    const ca = readFileSync(`${caPath}.pub`, 'utf8').trim();
+    knownHosts = join(dir, 'known_hosts');
+    writeFileSync(knownHosts, `@cert-authority [127.0.0.1]:${sshd.port} ${ca}\n`);
+    revokedKnownHosts = join(dir, 'known_hosts_revoked');
+    writeFileSync(revokedKnownHosts, `@cert-authority [127.0.0.1]:${sshd.port} ${ca}\n@revoked * ${ca}\n`);
+  });
+  after(async () => {
+    await sshd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** puressh ssh and OpenSSH ssh with the same command line; both results, and what sshd logged meanwhile. */
+  async function both(options: string[]) {
+    const all = [...options, 'LogLevel=INFO'];
+    const before = sshd.logs().length;
+    const ours = await pssh(opensshArgs(sshd, 'echo ok', { options: all }));
+    const theirs = await runOpenSsh(sshd, 'echo ok', { options: all });
+    // ssh ends its log lines with \r\n
+    return { ours, theirs: { code: theirs.code, stdout: theirs.stdout.toString(), stderr: theirs.stderr.replace(/\r/g, '') }, logs: sshd.logs().slice(before) };
+  }
+
+  it('a valid host certificate from the CA in @cert-authority is accepted (ssh\'s default order asks for it)', async () => {
+    const r = await both([`UserKnownHostsFile=${knownHosts}`]);
+    expect(r.theirs.code).to.equal(0);
+    expect({ code: r.ours.code, stdout: r.ours.stdout }).to.deep.equal({ code: 0, stdout: 'ok\n' });
+    expect(r.logs).to.not.include('Failed publickey');
+  });
+
+  const refusals: [string, string, string][] = [
+    ['for another name', 'ecdsa-sha2-nistp256-cert-v01@openssh.com', 'Certificate invalid: name is not a listed principal'],
+    ['expired', 'ecdsa-sha2-nistp384-cert-v01@openssh.com', 'Certificate invalid: expired'],
+    ['of user type', 'ecdsa-sha2-nistp521-cert-v01@openssh.com', 'Certificate invalid: not a host certificate'],
+  ];
+  for (const [what, alg, reason] of refusals) {
+    it(`a host certificate ${what} is refused before any credential is sent, in ssh's words`, async () => {
+      const r = await both([`UserKnownHostsFile=${knownHosts}`, `HostKeyAlgorithms=${alg}`, 'StrictHostKeyChecking=yes']);
+      expect(r.theirs.code).to.equal(255);
+      expect(r.theirs.stderr).to.include(reason);
+      expect(r.ours.code).to.equal(255);
+      expect(r.ours.stdout).to.equal('');
+      expect(r.ours.stderr.trim().split('\n')).to.deep.equal(r.theirs.stderr.trim().split('\n'));
+      expect(r.logs).to.not.match(/publickey for|Accepted/);
+    });
+  }
+
+  it('a host certificate from a @revoked CA is refused, in ssh\'s words', async () => {
+    const r = await both([`UserKnownHostsFile=${revokedKnownHosts}`, 'StrictHostKeyChecking=yes']);
+    expect(r.theirs.code).to.equal(255);
+    expect(r.theirs.stderr).to.include('WARNING: REVOKED HOST KEY DETECTED!');
+    expect(r.ours.code).to.equal(255);
+    expect(r.ours.stderr.trim().split('\n')).to.deep.equal(r.theirs.stderr.trim().split('\n'));
+    expect(r.logs).to.not.match(/publickey for|Accepted/);
+  });
+
+  it('without a @cert-authority line, plain host keys are asked for and checked as before', async () => {
+    const r = await both([]);
+    expect(r.theirs.code).to.equal(0);
+    expect({ code: r.ours.code, stdout: r.ours.stdout }).to.deep.equal({ code: 0, stdout: 'ok\n' });
   });
 });
