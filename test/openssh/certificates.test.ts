@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { AgentClient } from '../../src/auth/agent/client.js';
 import { nodeAgent } from '../../src/auth/agent/node.js';
 import { Certificate, CertifiedPrivateKey, parsePrivateKey, parsePublicKeyLine } from '../../src/crypto/keys/index.js';
-import { AuthError } from '../../src/errors.js';
+import type { HostKeyInfo } from '../../src/client.js';
+import { AuthError, HostKeyError } from '../../src/errors.js';
+import { hostKeyVerifier, KnownHosts } from '../../src/knownhosts/index.js';
 import { connect, type NodeConnectOptions } from '../../src/node.js';
 import { startAgent, type TestAgent } from '../support/ssh-agent.js';
 import { opensshArgs, runOpenSsh } from '../support/ssh-client.js';
@@ -282,6 +284,55 @@ describe('host certificates against OpenSSH sshd (HostCertificate, @cert-authori
     expect(r.ours.code).to.equal(255);
     expect(r.ours.stderr.trim().split('\n')).to.deep.equal(r.theirs.stderr.trim().split('\n'));
     expect(r.logs).to.not.match(/publickey for|Accepted/);
+  });
+
+  describe('library: knownhosts hostKeyVerifier and HostKeyInfo.certificate', () => {
+    const connectWith = (alg: string, verifier: NodeConnectOptions['hostKeyVerifier']) =>
+      connect({
+        host: sshd.host,
+        port: sshd.port,
+        username: sshd.user,
+        privateKeys: [parsePrivateKey(readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8'))],
+        algorithms: { hostKey: [alg] },
+        hostKeyVerifier: verifier,
+        timeout: 20_000,
+      });
+    const policy = (file: string) => hostKeyVerifier({ knownHosts: KnownHosts.parse(readFileSync(file, 'utf8')), host: '127.0.0.1', port: sshd.port });
+
+    it('a valid host certificate is accepted through @cert-authority', async () => {
+      const c = await connectWith('ssh-ed25519-cert-v01@openssh.com', policy(knownHosts));
+      expect(c.hostKey.certificate?.keyId).to.equal('host-ed25519');
+      expect(c.hostKey.certificateProblem).to.equal(null);
+      await c.disconnect();
+    });
+
+    for (const [alg, kind, problem] of [
+      ['ecdsa-sha2-nistp256-cert-v01@openssh.com', 'unknown', null],
+      ['ecdsa-sha2-nistp384-cert-v01@openssh.com', 'unknown', 'Certificate invalid: expired'],
+      ['ecdsa-sha2-nistp521-cert-v01@openssh.com', 'unknown', 'Certificate invalid: not a host certificate'],
+    ] as const) {
+      it(`${alg}: refused (${kind}); the verifier sees the certificate and its problem`, async () => {
+        let seen: HostKeyInfo | undefined;
+        const err = await connectWith(alg, (info) => {
+          seen = info;
+          return policy(knownHosts)(info);
+        }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).to.be.instanceOf(HostKeyError).with.property('kind', kind);
+        expect(seen?.certificate?.type).to.equal(alg);
+        expect(seen?.certificateProblem).to.equal(problem);
+      });
+    }
+
+    it('a host certificate whose CA is @revoked is refused as revoked', async () => {
+      const err = await connectWith('ssh-ed25519-cert-v01@openssh.com', policy(revokedKnownHosts)).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(HostKeyError).with.property('kind', 'revoked');
+    });
   });
 
   it('without a @cert-authority line, plain host keys are asked for and checked as before', async () => {
