@@ -47,6 +47,8 @@ export {
   type CertificateFields,
   type CertOption,
 } from './certificate.js';
+export { generateKeyPair, RSA_GEN_DEFAULT_BITS, type GeneratedKeyPair, type KeyGenSpec, type KeyMaterial, type RandomBytes } from './generate.js';
+export { DEFAULT_KDF_ROUNDS, writeOpenSSHPrivateKey, type PrivateKeyWriteOptions } from './openssh-private-writer.js';
 export { Ed25519PrivateKey, Ed25519PublicKey } from './ed25519.js';
 export { EcdsaPrivateKey, EcdsaPublicKey, ecdsaPrivateKey } from './ecdsa.js';
 export { RsaPrivateKey, RsaPublicKey, type RsaComponents } from './rsa.js';
