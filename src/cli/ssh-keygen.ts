@@ -103,6 +103,8 @@ function loadPublic(path: string): { key: PublicKey; comment: string } {
   return { key, comment: comment || from };
 }
 
+const isPrivateKeyText = (text: string): boolean => /-----BEGIN [A-Z ]*PRIVATE KEY-----|^PuTTY-User-Key-File/.test(text);
+
 function loadPublicFrom(path: string): { key: PublicKey; comment: string; from: string } {
   const text = readText(path);
   try {
@@ -390,7 +392,12 @@ export async function runSshKeygen(argv: readonly string[], io: CliIo): Promise<
       const hash = (args.values.get('E') ?? 'sha256').toLowerCase();
       if (hash !== 'sha256' && hash !== 'md5') throw new KeygenError('Invalid hash algorithm');
       if (!file) throw new KeygenError('Enter file in which the key is: no file given (-f)');
-      const { key, comment } = loadPublic(file);
+      // a public key file is read line by line (no comment: "no comment"); a private key's
+      // public half is loaded by sshkey_load_public (no comment: the file's name)
+      const loaded = loadPublicFrom(file);
+      const direct = loaded.from === file && !isPrivateKeyText(readText(file));
+      const { key } = loaded;
+      const comment = loaded.comment || (direct ? 'no comment' : loaded.from);
       // a certificate's fingerprint is its plain key's (sshkey_fingerprint)
       const plain = key instanceof Certificate ? key.key : key;
       io.stdout.write(`${key.bits} ${fingerprint(plain, hash)} ${comment} (${keyLabel(key.type)})\n`);
