@@ -26,6 +26,7 @@ import {
   type PrivateKey,
   type PublicKey,
 } from '../crypto/keys/index.js';
+import { writeKrl, type KrlCertificates, type KrlContents } from '../crypto/keys/krl.js';
 import { randomart } from '../crypto/randomart.js';
 import { keyLabel } from './host-key.js';
 import type { CliIo } from './ssh.js';
@@ -36,7 +37,8 @@ export const KEYGEN_USAGE = `usage: puressh ssh-keygen [-q] [-a rounds] [-b bits
        puressh ssh-keygen -l [-E fingerprint_hash] [-f input_keyfile]
        puressh ssh-keygen -s ca_key -I certificate_identity [-h] [-n principals]
                   [-O option] [-V validity_interval] [-z serial_number] file ...
-       puressh ssh-keygen -L [-f input_keyfile]`;
+       puressh ssh-keygen -L [-f input_keyfile]
+       puressh ssh-keygen -k -f krl_file [-s ca_public] [-z version_number] file ...`;
 
 class KeygenError extends Error {
   constructor(
@@ -48,7 +50,7 @@ class KeygenError extends Error {
 }
 
 const WITH_ARG = new Set(['a', 'b', 'C', 'E', 'f', 'I', 'n', 'N', 'O', 'P', 's', 't', 'V', 'z']);
-const NO_ARG = new Set(['h', 'l', 'L', 'q', 'y']);
+const NO_ARG = new Set(['h', 'k', 'l', 'L', 'q', 'y']);
 
 interface KeygenArgs {
   flags: Set<string>;
@@ -381,11 +383,74 @@ async function generateKeys(args: KeygenArgs, io: CliIo): Promise<number> {
   return 0;
 }
 
+/**
+ * -k -f KRL [-s ca.pub] [-z version] FILE…: a KRL revoking what the files list, one per line:
+ * a public key or certificate, "key: …", "serial: N[-M]" and "id: …" (under -s's CA; ids
+ * under any CA without one), "sha1: …"/"sha256: …"/"hash: SHA256:…" (ssh-keygen(1) KEY REVOCATION LISTS).
+ */
+function writeRevocationList(args: KeygenArgs, io: CliIo): number {
+  const out = args.values.get('f');
+  if (!out) throw new KeygenError('KRL generation requires an output file');
+  const ca = args.values.has('s') ? loadPublic(args.values.get('s')!).key : null;
+  const byCa = new Map<string, KrlCertificates>();
+  const certsUnder = (caKey: PublicKey | null): KrlCertificates => {
+    const id = caKey ? Buffer.from(caKey.blob).toString('base64') : '';
+    let c = byCa.get(id);
+    if (!c) byCa.set(id, (c = { caBlob: caKey ? caKey.blob : null, serials: [], keyIds: [] }));
+    return c;
+  };
+  const krl: KrlContents = { generatedDate: BigInt(Math.floor(Date.now() / 1000)), certificates: [], keys: [], sha1: [], sha256: [] };
+  if (args.values.has('z')) krl.version = BigInt(args.values.get('z')!);
+  const revokeKey = (key: PublicKey): void => {
+    if (!(key instanceof Certificate)) krl.keys.push(key.blob);
+    else if (key.serial === 0n) certsUnder(key.signatureKey).keyIds.push(key.keyId);
+    else certsUnder(key.signatureKey).serials.push([key.serial, key.serial]);
+  };
+  for (const file of args.files) {
+    if (!args.flags.has('q')) io.stderr.write(`Revoking from ${file}\n`);
+    readText(file)
+      .split('\n')
+      .forEach((raw, i) => {
+        const line = raw.trim();
+        if (!line || line.startsWith('#')) return;
+        const where = `${file}:${i + 1}`;
+        const m = /^(serial|id|key|sha1|sha256|hash):\s*(.*)$/i.exec(line);
+        const [kind, value] = m ? [m[1]!.toLowerCase(), m[2]!.trim()] : ['key', line];
+        if (kind === 'serial') {
+          if (!ca) throw new KeygenError(`${where}: revoking certificates by serial number requires specification of a CA key`);
+          const r = /^(\d+)(?:-(\d+))?$/.exec(value);
+          if (!r) throw new KeygenError(`${where}: invalid serial "${value}"`);
+          const lo = BigInt(r[1]!);
+          const hi = r[2] === undefined ? lo : BigInt(r[2]);
+          if (hi < lo) throw new KeygenError(`${where}: invalid serial range`);
+          certsUnder(ca).serials.push([lo, hi]);
+        } else if (kind === 'id') {
+          certsUnder(ca).keyIds.push(value);
+        } else if (kind === 'key') {
+          try {
+            revokeKey(parsePublicKey(value).key);
+          } catch {
+            throw new KeygenError(`${where}: invalid key`);
+          }
+        } else {
+          const fp = kind === 'hash' ? value.replace(/^SHA256:/, '') : value;
+          const bytes = Buffer.from(fp, 'base64');
+          if ((kind === 'sha1' && bytes.length !== 20) || (kind !== 'sha1' && bytes.length !== 32)) throw new KeygenError(`${where}: invalid hash`);
+          (kind === 'sha1' ? krl.sha1 : krl.sha256).push(new Uint8Array(bytes));
+        }
+      });
+  }
+  krl.certificates = [...byCa.values()];
+  writeFileSync(out, writeKrl(krl), { mode: 0o644 });
+  return 0;
+}
+
 /** Run `puressh ssh-keygen ARGS`; resolves with ssh-keygen's exit status. */
 export async function runSshKeygen(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     const args = parseArgs(argv);
     const file = args.values.get('f');
+    if (args.flags.has('k')) return writeRevocationList(args, io);
     if (args.values.has('s')) return await signKeys(args, io);
     if (args.flags.has('L')) return showCertificate(file ?? args.files[0] ?? '', io);
     if (args.flags.has('l')) {

@@ -104,7 +104,12 @@ describe('puressh ssh-keygen beside OpenSSH ssh-keygen', function () {
     before(async () => {
       caPath = join(dir, 'ca');
       expect(ours(['-q', '-t', 'ecdsa', '-N', '', '-C', 'CA', '-f', caPath]).code).to.equal(0);
-      sshd = await startSshd({ config: ['AuthorizedKeysFile none', `TrustedUserCAKeys ${caPath}.pub`, 'PasswordAuthentication no'], rsaBits: 2048 });
+      writeFileSync(join(dir, 'nothing'), '');
+      expect(ours(['-k', '-f', join(dir, 'revoked.krl'), join(dir, 'nothing')]).code).to.equal(0);
+      sshd = await startSshd({
+        config: ['AuthorizedKeysFile none', `TrustedUserCAKeys ${caPath}.pub`, `RevokedKeys ${join(dir, 'revoked.krl')}`, 'PasswordAuthentication no'],
+        rsaBits: 2048,
+      });
     });
     after(async () => sshd?.stop());
 
@@ -121,6 +126,37 @@ describe('puressh ssh-keygen beside OpenSSH ssh-keygen', function () {
         expect(r.stdout.toString()).to.equal(`${sshd.user}\n`);
       });
     }
+
+    it('-k: a KRL revoking a serial under our CA, and a plain key: sshd refuses those, ssh-keygen -Q agrees', async () => {
+      const path = join(dir, 'user_krl');
+      expect(ours(['-q', '-t', 'ed25519', '-N', '', '-f', path]).code).to.equal(0);
+      copyFileSync(`${path}.pub`, `${path}b.pub`);
+      expect(ours(['-q', '-s', caPath, '-I', 'a', '-n', sshd.user, '-z', '42', `${path}.pub`]).code).to.equal(0);
+      expect(ours(['-q', '-s', caPath, '-I', 'b', '-n', sshd.user, '-z', '43', `${path}b.pub`]).code).to.equal(0);
+      expect((await runOpenSsh(sshd, 'true', { key: path })).code).to.equal(0);
+      const spec = join(dir, 'krl.spec');
+      writeFileSync(spec, '# revoked\nserial: 40-42\nid: nobody\n');
+      const krl = join(dir, 'revoked.krl');
+      const r = ours(['-k', '-f', krl, '-s', `${caPath}.pub`, spec]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.equal(`Revoking from ${spec}\n`);
+      const q = theirs(['-Q', '-f', krl, `${path}-cert.pub`]);
+      expect(q.code).to.equal(1);
+      expect(q.stdout).to.match(/: REVOKED\n$/);
+      expect(theirs(['-Q', '-f', krl, `${path}b-cert.pub`]).code).to.equal(0);
+      const before = sshd.logs().length;
+      expect((await runOpenSsh(sshd, 'true', { key: path })).code).to.equal(255);
+      expect(sshd.logs().slice(before)).to.include('ID a (serial 42)').and.match(/Authentication key ED25519-CERT \S+ revoked by file/);
+      // the other certificate (serial 43) still logs in
+      copyFileSync(`${path}b-cert.pub`, `${path}-cert.pub`);
+      expect((await runOpenSsh(sshd, 'true', { key: path })).code).to.equal(0);
+      // revoking the plain key revokes its certificates too
+      expect(ours(['-q', '-k', '-f', krl, `${path}.pub`]).code).to.equal(0);
+      expect(theirs(['-Q', '-f', krl, `${path}.pub`]).code).to.equal(1);
+      expect((await runOpenSsh(sshd, 'true', { key: path })).code).to.equal(255);
+      writeFileSync(krl, '');
+      expect(ours(['-q', '-k', '-f', krl, join(dir, 'nothing')]).code).to.equal(0);
+    });
 
     it('a certificate signed by OpenSSH with our CA key file, and one for another principal is refused by sshd', async () => {
       const path = join(dir, 'user_other');
