@@ -1,11 +1,18 @@
 /**
- * OpenSSH key revocation lists (PROTOCOL.krl), the writer: revoked certificates by serial and
+ * OpenSSH key revocation lists (PROTOCOL.krl), writer and reader: revoked certificates by serial and
  * key id under a CA (or any CA), revoked plain keys by blob, SHA-1 or SHA-256 hash.
  *
  *   "SSHKRL\n\0" uint32 1 uint64 krl_version uint64 generated_date uint64 flags string reserved
  *   string comment, then sections: byte type, string data.
  */
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { KeyError } from '../../errors.js';
+import { Reader } from '../../wire/reader.js';
 import { Writer } from '../../wire/writer.js';
+import { Certificate } from './certificate.js';
+import { asKeyError, bytesEqual } from './common.js';
+import type { PublicKey } from './types.js';
 
 const MAGIC = new Uint8Array([0x53, 0x53, 0x48, 0x4b, 0x52, 0x4c, 0x0a, 0x00]);
 const FORMAT_VERSION = 1;
@@ -78,4 +85,86 @@ export function writeKrl(k: KrlContents): Uint8Array {
   blobs(KRL_SECTION.FINGERPRINT_SHA1, k.sha1);
   blobs(KRL_SECTION.FINGERPRINT_SHA256, k.sha256);
   return w.finish().slice();
+}
+
+/** A KRL as read: what `isRevoked` checks against. */
+export interface Krl extends KrlContents {
+  version: bigint;
+  /** ranges from serial bitmaps are included in `serials` */
+}
+
+/**
+ * Read a binary KRL (PROTOCOL.krl). Throws KeyError when malformed or of an unknown format.
+ * Signature sections are skipped (OpenSSH 9 does not verify them either).
+ */
+export function parseKrl(data: Uint8Array): Krl {
+  return asKeyError('KRL', () => {
+    const r = new Reader(data, 0, 'KRL');
+    if (!bytesEqual(r.raw(MAGIC.length, 'magic'), MAGIC)) throw new KeyError('not a KRL (bad magic)');
+    const format = r.u32('format version');
+    if (format !== FORMAT_VERSION) throw new KeyError(`unsupported KRL format version ${format}`, 'ALGO_UNSUPPORTED');
+    const krl: Krl = { version: r.u64('krl version'), generatedDate: r.u64('generated date'), certificates: [], keys: [], sha1: [], sha256: [] };
+    r.u64('flags');
+    r.string('reserved');
+    krl.comment = r.text('comment');
+    while (r.remaining > 0) {
+      const type = r.u8('section type');
+      const body = r.string('section');
+      const s = new Reader(body, 0, 'KRL section');
+      if (type === KRL_SECTION.CERTIFICATES) krl.certificates.push(readCertSection(s));
+      else if (type === KRL_SECTION.EXPLICIT_KEY) while (s.remaining > 0) krl.keys.push(s.string('key').slice());
+      else if (type === KRL_SECTION.FINGERPRINT_SHA1) while (s.remaining > 0) krl.sha1.push(s.string('sha1').slice());
+      else if (type === KRL_SECTION.FINGERPRINT_SHA256) while (s.remaining > 0) krl.sha256.push(s.string('sha256').slice());
+      else if (type === KRL_SECTION.SIGNATURE) break; // signatures come last
+      else throw new KeyError(`unsupported KRL section type ${type}`);
+    }
+    return krl;
+  });
+}
+
+function readCertSection(s: Reader): KrlCertificates {
+  const ca = s.string('CA key');
+  s.string('reserved');
+  const out: KrlCertificates = { caBlob: ca.length ? ca.slice() : null, serials: [], keyIds: [] };
+  while (s.remaining > 0) {
+    const type = s.u8('certificate section type');
+    const sub = new Reader(s.string('certificate section'), 0, 'KRL certificate section');
+    if (type === KRL_CERT_SECTION.SERIAL_LIST) {
+      while (sub.remaining > 0) {
+        const n = sub.u64('serial');
+        out.serials.push([n, n]);
+      }
+    } else if (type === KRL_CERT_SECTION.SERIAL_RANGE) {
+      const lo = sub.u64('serial min');
+      const hi = sub.u64('serial max');
+      if (hi < lo) throw new KeyError('KRL serial range is inverted');
+      out.serials.push([lo, hi]);
+      sub.end();
+    } else if (type === KRL_CERT_SECTION.SERIAL_BITMAP) {
+      const offset = sub.u64('serial offset');
+      const bitmap = sub.mpint('bitmap');
+      sub.end();
+      for (let i = 0n, b = bitmap; b > 0n; i++, b >>= 1n) if (b & 1n) out.serials.push([offset + i, offset + i]);
+    } else if (type === KRL_CERT_SECTION.KEY_ID) {
+      while (sub.remaining > 0) out.keyIds.push(sub.text('key id'));
+    } else {
+      throw new KeyError(`unsupported KRL certificate section type ${type}`);
+    }
+  }
+  return out;
+}
+
+/** Whether `key` (a plain key or a certificate) is revoked by `krl` (krl.c ssh_krl_check_key). */
+export function isRevoked(krl: KrlContents, key: PublicKey): boolean {
+  if (key instanceof Certificate) {
+    for (const c of krl.certificates) {
+      if (c.caBlob !== null && !bytesEqual(c.caBlob, key.signatureKey.blob)) continue;
+      if (c.keyIds.includes(key.keyId)) return true;
+      // revocation by serial needs a CA (a serial means nothing without one); serial 0 is never listed
+      if (c.caBlob !== null && key.serial !== 0n && c.serials.some(([lo, hi]) => key.serial >= lo && key.serial <= hi)) return true;
+    }
+    return isRevoked(krl, key.key);
+  }
+  const blob = key.blob;
+  return krl.keys.some((k) => bytesEqual(k, blob)) || krl.sha1.some((h) => bytesEqual(h, sha1(blob))) || krl.sha256.some((h) => bytesEqual(h, sha256(blob)));
 }
