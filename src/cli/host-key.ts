@@ -7,7 +7,17 @@
 import type { HostKeyInfo } from '../client.js';
 import { fingerprintSHA256 } from '../crypto/fingerprint.js';
 import { bytesEqual } from '../crypto/keys/common.js';
-import { Certificate, CERT_TYPE_HOST, checkCertificate, parsePublicKeyBlob, verifyCertificateSignature } from '../crypto/keys/index.js';
+import { readFileSync } from 'node:fs';
+import {
+  Certificate,
+  CERT_TYPE_HOST,
+  checkCertificate,
+  parsePublicKeyBlob,
+  parsePublicKeyLine,
+  verifyCertificateSignature,
+  type PublicKey,
+} from '../crypto/keys/index.js';
+import { isKrl, isRevoked, parseKrl } from '../crypto/keys/krl.js';
 import { addKnownHost, checkKnownHost, knownHostName, lookupKnownHosts } from './known-hosts.js';
 import type { Prompter } from './prompt.js';
 import type { SshSettings } from './settings.js';
@@ -44,6 +54,7 @@ export function makeHostKeyVerifier(settings: SshSettings, io: HostKeyIo, state:
   const files = [...settings.userKnownHostsFiles, ...settings.globalKnownHostsFiles];
   return async (info) => {
     const key = info.certificate ?? parsePublicKeyBlob(info.blob);
+    if (settings.revokedHostKeys !== null && !notRevoked(settings.revokedHostKeys, key, io)) return false;
     if (key instanceof Certificate) {
       const verdict = hostCertificateVerdict(settings, files, name, key, io);
       if (verdict === 'trusted') return true;
@@ -82,6 +93,31 @@ export function makeHostKeyVerifier(settings: SshSettings, io: HostKeyIo, state:
       }
     }
   };
+}
+
+/**
+ * RevokedHostKeys (sshconnect.c verify_host_key, sshkey_check_revoked): a KRL, or a file of
+ * public keys. False, with ssh's error line, when the key is revoked or the file unusable.
+ */
+function notRevoked(file: string, key: PublicKey, io: HostKeyIo): boolean {
+  const plain = key instanceof Certificate ? key.key : key;
+  const what = `${keyLabel(key.type)} ${fingerprintSHA256(plain.blob)}`;
+  let revoked: boolean;
+  try {
+    const data = new Uint8Array(readFileSync(file));
+    if (isKrl(data)) {
+      revoked = isRevoked(parseKrl(data), key);
+    } else {
+      const listed = new TextDecoder().decode(data).split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+      revoked = listed.some((l) => bytesEqual(parsePublicKeyLine(l).key.blob, plain.blob));
+    }
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : 'invalid format';
+    io.error(`Error checking host key ${what} in revoked keys file ${file}: ${reason}`);
+    return false;
+  }
+  if (revoked) io.error(`Host key ${what} revoked by file ${file}`);
+  return !revoked;
 }
 
 /**

@@ -36,6 +36,8 @@ export interface SshSettings {
   identityFilesExplicit: boolean;
   /** CertificateFile, expanded as IdentityFile is */
   certificateFiles: string[];
+  /** RevokedHostKeys: a KRL or a file of public keys; null: none */
+  revokedHostKeys: string | null;
   userKnownHostsFiles: string[];
   globalKnownHostsFiles: string[];
   strictHostKeyChecking: StrictHostKeyChecking;
@@ -145,6 +147,7 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     identityFiles,
     identityFilesExplicit: explicitIds,
     certificateFiles: args.certificateFiles.map((p) => expandPath(p, 'certificatefile')),
+    revokedHostKeys: o.has('revokedhostkeys') && o.get('revokedhostkeys')!.toLowerCase() !== 'none' ? expandPath(o.get('revokedhostkeys')!, 'revokedhostkeys') : null,
     userKnownHostsFiles: files('userknownhostsfile', '~/.ssh/known_hosts ~/.ssh/known_hosts2'),
     globalKnownHostsFiles: files('globalknownhostsfile', '/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2'),
     strictHostKeyChecking: strictMap[strict]!,

@@ -34,6 +34,7 @@ export const SUPPORTED_OPTIONS = new Set([
   'hostname',
   'identityfile',
   'certificatefile',
+  'revokedhostkeys',
   'identitiesonly',
   'stricthostkeychecking',
   'userknownhostsfile',

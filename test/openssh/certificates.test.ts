@@ -335,6 +335,23 @@ describe('host certificates against OpenSSH sshd (HostCertificate, @cert-authori
     });
   });
 
+  it('RevokedHostKeys: a KRL (ssh-keygen -k) revoking the host certificate refuses it, in ssh\'s words', async () => {
+    const spec = join(dir, 'krl.spec');
+    writeFileSync(spec, 'id: host-ed25519\n');
+    const krl = join(dir, 'host.krl');
+    execFileSync('ssh-keygen', ['-q', '-k', '-f', krl, '-s', `${caPath}.pub`, spec], { stdio: 'pipe' });
+    const r = await both([`UserKnownHostsFile=${knownHosts}`, `RevokedHostKeys=${krl}`]);
+    expect(r.theirs.code).to.equal(255);
+    expect(r.theirs.stderr).to.match(/^Host key ED25519-CERT SHA256:\S+ revoked by file /);
+    expect(r.ours.code).to.equal(255);
+    expect(r.ours.stderr.trim().split('\n')).to.deep.equal(r.theirs.stderr.trim().split('\n'));
+    // a KRL that revokes something else lets the certificate through
+    writeFileSync(spec, 'id: someone-else\n');
+    execFileSync('ssh-keygen', ['-q', '-k', '-f', krl, '-s', `${caPath}.pub`, spec], { stdio: 'pipe' });
+    const ok = await both([`UserKnownHostsFile=${knownHosts}`, `RevokedHostKeys=${krl}`]);
+    expect([ok.ours.code, ok.theirs.code]).to.deep.equal([0, 0]);
+  });
+
   it('without a @cert-authority line, plain host keys are asked for and checked as before', async () => {
     const r = await both([]);
     expect(r.theirs.code).to.equal(0);

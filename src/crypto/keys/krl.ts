@@ -87,6 +87,9 @@ export function writeKrl(k: KrlContents): Uint8Array {
   return w.finish().slice();
 }
 
+/** Whether `data` starts as a KRL does (else OpenSSH reads the file as public key lines). */
+export const isKrl = (data: Uint8Array): boolean => data.length >= MAGIC.length && bytesEqual(data.subarray(0, MAGIC.length), MAGIC);
+
 /** A KRL as read: what `isRevoked` checks against. */
 export interface Krl extends KrlContents {
   version: bigint;
