@@ -111,11 +111,13 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
   if (mac) algorithms.mac = mac;
   const hostKey = list('hostkeyalgorithms', DEFAULT_HOSTKEY_ALGORITHMS, [...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS], 'host key algorithms');
   if (hostKey) algorithms.hostKey = hostKey;
-  const publicKey = list('pubkeyacceptedalgorithms', DEFAULT_PUBKEY_ALGORITHMS, [...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS], 'key algorithms');
+  const allKeyAlgorithms = [...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS];
+  const publicKey = list('pubkeyacceptedalgorithms', DEFAULT_PUBKEY_ALGORITHMS, allKeyAlgorithms, 'key algorithms');
   if (publicKey) algorithms.publicKey = publicKey;
   const compression = yesNo('compression', false) ? COMPRESSION_YES : COMPRESSION_NO;
   algorithms.compression = compression.filter((c) => SUPPORTED_COMPRESSIONS.includes(c));
 
+  const revokedHostKeys = o.get('revokedhostkeys');
   const explicitIds = args.identityFiles.length > 0;
   const identityFiles = (explicitIds ? args.identityFiles : ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa']).map((p) => expandPath(p, 'identityfile'));
   const files = (key: string, dflt: string): string[] =>
@@ -147,7 +149,7 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     identityFiles,
     identityFilesExplicit: explicitIds,
     certificateFiles: args.certificateFiles.map((p) => expandPath(p, 'certificatefile')),
-    revokedHostKeys: o.has('revokedhostkeys') && o.get('revokedhostkeys')!.toLowerCase() !== 'none' ? expandPath(o.get('revokedhostkeys')!, 'revokedhostkeys') : null,
+    revokedHostKeys: revokedHostKeys && revokedHostKeys.toLowerCase() !== 'none' ? expandPath(revokedHostKeys, 'revokedhostkeys') : null,
     userKnownHostsFiles: files('userknownhostsfile', '~/.ssh/known_hosts ~/.ssh/known_hosts2'),
     globalKnownHostsFiles: files('globalknownhostsfile', '/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2'),
     strictHostKeyChecking: strictMap[strict]!,

@@ -365,7 +365,8 @@ async function generateKeys(args: KeygenArgs, io: CliIo): Promise<number> {
     writeFileSync(path, text, { mode: 0o600 });
     chmodSync(path, 0o600);
   } catch (e) {
-    throw new KeygenError(`Saving key "${path}" failed: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message;
+    throw new KeygenError(`Saving key "${path}" failed: ${reason}`);
   }
   const pub = key.privateKey.publicKey;
   writeFileSync(`${path}.pub`, formatPublicKeyLine(pub, comment) + '\n', { mode: 0o644 });

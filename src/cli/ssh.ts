@@ -14,7 +14,15 @@ import { passwordMethod } from '../auth/password.js';
 import type { SshClient } from '../client.js';
 import type { Channel } from '../connection/channel.js';
 import { bytesEqual } from '../crypto/keys/common.js';
-import { Certificate, CERT_ALGORITHMS, CertifiedPrivateKey, DEFAULT_HOSTKEY_ALGORITHMS, parsePrivateKey, parsePublicKey, type PrivateKey } from '../crypto/keys/index.js';
+import {
+  Certificate,
+  CERT_ALGORITHMS,
+  CertifiedPrivateKey,
+  DEFAULT_HOSTKEY_ALGORITHMS,
+  parsePrivateKey,
+  parsePublicKey,
+  type PrivateKey,
+} from '../crypto/keys/index.js';
 import { KeyError } from '../errors.js';
 import type { NodeConnectOptions } from '../node.js';
 import { describeFailure, type FailureContext } from './failure.js';
@@ -236,7 +244,8 @@ function loadCertificate(path: string, log: Log, explicit: boolean): Certificate
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    if (explicit) log.info(`Warning: Certificate file ${path} not accessible: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}.`);
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message;
+    if (explicit) log.info(`Warning: Certificate file ${path} not accessible: ${reason}.`);
     return null;
   }
   try {

@@ -22,9 +22,17 @@ export interface HostCertificateVerdict {
  * The verdict on `cert` presented by host:port. `name` is the name its principals must list
  * (the host name as typed, or HostKeyAlias); default `host`. `now` in seconds, default the clock.
  */
-export function checkHostCertificate(db: KnownHosts, host: string, port: number = DEFAULT_PORT, cert: Certificate, name = host, now?: bigint): HostCertificateVerdict {
+export function checkHostCertificate(
+  db: KnownHosts,
+  host: string,
+  port: number = DEFAULT_PORT,
+  cert: Certificate,
+  name = host,
+  now?: bigint,
+): HostCertificateVerdict {
   const found = db.find(host, port);
-  const revoked = found.find((f) => f.entry.marker === 'revoked' && (bytesEqual(f.entry.keyBlob, cert.key.blob) || bytesEqual(f.entry.keyBlob, cert.signatureKey.blob)));
+  const listed = (f: FoundEntry): boolean => bytesEqual(f.entry.keyBlob, cert.key.blob) || bytesEqual(f.entry.keyBlob, cert.signatureKey.blob);
+  const revoked = found.find((f) => f.entry.marker === 'revoked' && listed(f));
   if (revoked) return { status: 'revoked', found: revoked, reason: 'certificate or its CA key is marked as revoked' };
   const ca = found.find((f) => f.entry.marker === 'cert-authority' && bytesEqual(f.entry.keyBlob, cert.signatureKey.blob));
   if (!ca) return { status: 'plain', found: null, reason: 'No matching CA found' };

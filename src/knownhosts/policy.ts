@@ -85,10 +85,13 @@ export function hostKeyVerifier(options: HostKeyPolicyOptions): (info: HostKeyIn
       const verdict = checkHostCertificate(db, options.host, port, cert, options.hostKeyAlias ?? options.host);
       if (verdict.status === 'trusted') return true;
       if (verdict.status === 'revoked') {
-        throw new HostKeyError('revoked', `Host certificate ${info.fingerprint} for ${hostPortName(options.host, port)}: ${verdict.reason} (line ${verdict.found?.line.number ?? 0}).`);
+        const where = hostPortName(options.host, port);
+        throw new HostKeyError('revoked', `Host certificate ${info.fingerprint} for ${where}: ${verdict.reason} (line ${verdict.found?.line.number ?? 0}).`);
       }
       // as ssh: a certificate no CA vouches for is checked as its plain key
-      info = { type: cert.key.type, algorithm: info.algorithm, blob: cert.key.blob, fingerprint: fingerprintSHA256(cert.key.blob), certificate: cert, certificateProblem: verdict.reason };
+      const plain = cert.key.blob;
+      const fingerprint = fingerprintSHA256(plain);
+      info = { type: cert.key.type, algorithm: info.algorithm, blob: plain, fingerprint, certificate: cert, certificateProblem: verdict.reason };
     }
     const result = db.check(options.host, port, info.blob);
     options.onCheck?.(result);

@@ -84,7 +84,8 @@ describe('puressh ssh-keygen beside OpenSSH ssh-keygen', function () {
     const path = join(dir, 'theirs_rsa');
     theirs(['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-C', '', '-f', path]);
     theirs(['-q', '-s', path, '-I', 'id', '-n', 'x', `${path}.pub`]);
-    for (const args of [['-l', '-f', path], ['-l', '-f', `${path}.pub`], ['-l', '-f', `${path}-cert.pub`], ['-y', '-f', path], ['-L', '-f', `${path}-cert.pub`]]) {
+    const cert = `${path}-cert.pub`;
+    for (const args of [['-l', '-f', path], ['-l', '-f', `${path}.pub`], ['-l', '-f', cert], ['-y', '-f', path], ['-L', '-f', cert]]) {
       expect(ours(args), args.join(' ')).to.deep.equal(theirs(args));
     }
     expect(ours(['-l', '-f', join(dir, 'missing')]).code).to.equal(theirs(['-l', '-f', join(dir, 'missing')]).code);
@@ -119,7 +120,8 @@ describe('puressh ssh-keygen beside OpenSSH ssh-keygen', function () {
         expect(ours(['-q', '-t', t, ...(t === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-f', path]).code).to.equal(0);
         const signed = ours(['-s', caPath, '-I', `user-${t}`, '-n', `${sshd.user},other`, '-V', '-5m:+1h', '-z', '7', '-O', 'no-pty', `${path}.pub`]);
         expect(signed.code, signed.stderr).to.equal(0);
-        expect(signed.stderr).to.match(new RegExp(`^Signed user key ${path}-cert.pub: id "user-${t}" serial 7 for ${sshd.user},other valid from \\S+ to \\S+\\n$`));
+        const line = `^Signed user key ${path}-cert.pub: id "user-${t}" serial 7 for ${sshd.user},other valid from \\S+ to \\S+\\n$`;
+        expect(signed.stderr).to.match(new RegExp(line));
         expect(ours(['-L', '-f', `${path}-cert.pub`])).to.deep.equal(theirs(['-L', '-f', `${path}-cert.pub`]));
         const r = await runOpenSsh(sshd, 'id -un', { key: path });
         expect(r.code, r.stderr).to.equal(0);
@@ -146,6 +148,7 @@ describe('puressh ssh-keygen beside OpenSSH ssh-keygen', function () {
       expect(theirs(['-Q', '-f', krl, `${path}b-cert.pub`]).code).to.equal(0);
       const before = sshd.logs().length;
       expect((await runOpenSsh(sshd, 'true', { key: path })).code).to.equal(255);
+      for (let i = 0; i < 100 && !sshd.logs().slice(before).includes('ID a (serial 42)'); i++) await new Promise((r) => setTimeout(r, 50));
       expect(sshd.logs().slice(before)).to.include('ID a (serial 42)').and.match(/Authentication key ED25519-CERT \S+ revoked by file/);
       // the other certificate (serial 43) still logs in
       copyFileSync(`${path}b-cert.pub`, `${path}-cert.pub`);

@@ -49,7 +49,9 @@ describe('crypto/keys: OpenSSH certificates', function () {
       it(`decodes a ${type}${bits ? `-${bits}` : ''} user certificate signed by an ${caName} CA (ssh-keygen -s)`, () => {
         const ca = caName === 'ed25519' ? caEd : caName === 'rsa' ? caRsa : caEcdsa;
         const key = generateKey(dir, type, bits);
-        keygen(['-q', '-s', ca.path, '-I', 'alice@example', '-n', 'alice,bob', '-z', '42', '-V', '20200101000000:20991231000000', '-O', 'force-command=/bin/true', '-O', 'source-address=10.0.0.0/8', key.path + '.pub']);
+        const options = ['-O', 'force-command=/bin/true', '-O', 'source-address=10.0.0.0/8'];
+        const validity = ['-V', '20200101000000:20991231000000'];
+        keygen(['-q', '-s', ca.path, '-I', 'alice@example', '-n', 'alice,bob', '-z', '42', ...validity, ...options, key.path + '.pub']);
         const blob = certBlob(key.path);
         const cert = parseCertificateBlob(blob);
         expect(cert.type).to.equal(`${key.publicLine.split(' ')[0]}-cert-v01@openssh.com`);

@@ -19,7 +19,13 @@ describe('crypto/keys: generation and the openssh-key-v1 writer', function () {
   after(() => dir.remove());
   const data = new TextEncoder().encode('signed data');
 
-  const specs: KeyGenSpec[] = [{ type: 'ed25519' }, { type: 'ecdsa', bits: 256 }, { type: 'ecdsa', bits: 384 }, { type: 'ecdsa', bits: 521 }, { type: 'rsa', bits: 1024 }];
+  const specs: KeyGenSpec[] = [
+    { type: 'ed25519' },
+    { type: 'ecdsa', bits: 256 },
+    { type: 'ecdsa', bits: 384 },
+    { type: 'ecdsa', bits: 521 },
+    { type: 'rsa', bits: 1024 },
+  ];
   for (const spec of specs) {
     it(`${spec.type}${spec.bits ? `-${spec.bits}` : ''}: written, read back (plain and encrypted), signs; ssh-keygen -y agrees`, async () => {
       const { privateKey, material } = generateKeyPair({ ...spec, comment: 'gen test' }, random);
