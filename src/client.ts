@@ -29,7 +29,15 @@ import { HostKeyUpdates } from './connection/hostkeys.js';
 import { Keepalive, type KeepaliveOptions } from './connection/keepalive.js';
 import { execOn, openSession, startSession, type ExecOptions, type Session } from './connection/session.js';
 import { fingerprintSHA256 } from './crypto/fingerprint.js';
-import { DEFAULT_HOSTKEY_ALGORITHMS, HOSTKEY_ALGORITHMS, parsePublicKeyBlob } from './crypto/keys/index.js';
+import {
+  Certificate,
+  CERT_TYPE_HOST,
+  checkCertificate,
+  DEFAULT_HOSTKEY_ALGORITHMS,
+  HOSTKEY_ALGORITHMS,
+  parsePublicKeyBlob,
+  verifyCertificateSignature,
+} from './crypto/keys/index.js';
 import type { PrivateKey } from './crypto/keys/types.js';
 import type { CryptoProvider } from './crypto/provider.js';
 import { HostKeyError, SshError, TimeoutError, DISCONNECT_REASON } from './errors.js';
@@ -194,6 +202,10 @@ export class SshClient {
       checkHostKey: async (blob, algorithm) => {
         const key = parsePublicKeyBlob(blob);
         const info: HostKeyInfo = { type: key.type, algorithm, blob: blob.slice(), fingerprint: fingerprintSHA256(blob) };
+        if (key instanceof Certificate) {
+          info.certificate = key;
+          info.certificateProblem = verifyCertificateSignature(key) ?? checkCertificate(key, { certType: CERT_TYPE_HOST });
+        }
         options.debug?.(`server host key: ${info.type} ${info.fingerprint}`);
         let ok: boolean;
         try {

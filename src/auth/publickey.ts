@@ -5,6 +5,7 @@
  * acceptable (PK_OK) and signs only then, as OpenSSH's client does. RSA keys sign with
  * rsa-sha2-512/256 as server-sig-algs allows (RFC 8332 §3).
  */
+import { plainNameOf } from '../crypto/keys/certificate.js';
 import type { PrivateKey } from '../crypto/keys/types.js';
 import { MSG } from '../wire/constants.js';
 import { Reader } from '../wire/reader.js';
@@ -25,7 +26,8 @@ export interface PublicKeyOptions {
 export function candidateAlgorithms(key: PrivateKey, serverSigAlgs: readonly string[] | null, accepted?: readonly string[]): string[] {
   let algs = key.signatureAlgorithms.filter((a) => !accepted || accepted.includes(a));
   if (serverSigAlgs) {
-    const known = algs.filter((a) => serverSigAlgs.includes(a));
+    // server-sig-algs names plain algorithms only; a certificate algorithm goes by its plain one (as ssh does).
+    const known = algs.filter((a) => serverSigAlgs.includes(plainNameOf(a) ?? a));
     // A server that lists no algorithm for this key type may still accept it; keep our order then.
     if (known.length > 0) algs = known;
   }

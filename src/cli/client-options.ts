@@ -11,7 +11,16 @@ import type { HostbasedOptions } from '../auth/hostbased.js';
 import type { KbdResponder } from '../auth/keyboard-interactive.js';
 import type { AuthContext, AuthMethod, AuthOutcome } from '../auth/types.js';
 import { passwordMethod } from '../auth/password.js';
-import { DEFAULT_HOSTKEY_ALGORITHMS, parsePrivateKey, type PrivateKey } from '../crypto/keys/index.js';
+import { equalConstantTime } from '../wire/bytes.js';
+import {
+  Certificate,
+  CERT_ALGORITHMS,
+  CertifiedPrivateKey,
+  DEFAULT_HOSTKEY_ALGORITHMS,
+  parsePrivateKey,
+  parsePublicKey,
+  type PrivateKey,
+} from '../crypto/keys/index.js';
 import { nodeProvider } from '../crypto/node/index.js';
 import { KeyError } from '../errors.js';
 import type { NodeConnectOptions } from '../node.js';
@@ -53,7 +62,9 @@ export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, 
     const name = settings.knownHostsName;
     const known = lookupKnownHosts([...settings.userKnownHostsFiles, ...settings.globalKnownHostsFiles], name);
     const types = [...new Set(known.filter((k) => k.marker === null).map((k) => k.type))];
-    if (types.length) algorithms.hostKey = preferKnownHostKeyTypes(DEFAULT_HOSTKEY_ALGORITHMS, types);
+    // Certificates are asked for (first, as ssh's default list has them) only where a CA can vouch for them.
+    const defaults = known.some((k) => k.marker === 'cert-authority') ? [...CERT_ALGORITHMS, ...DEFAULT_HOSTKEY_ALGORITHMS] : DEFAULT_HOSTKEY_ALGORITHMS;
+    if (types.length || defaults !== DEFAULT_HOSTKEY_ALGORITHMS) algorithms.hostKey = preferKnownHostKeyTypes(defaults, types);
   }
   const privateKeys = settings.pubkeyAuthentication ? await loadIdentities(settings, io.prompt, log) : [];
   const extraAuthMethods: AuthMethod[] = [];
@@ -63,7 +74,7 @@ export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, 
     host: settings.host,
     port: settings.port,
     username: settings.user,
-    hostKeyVerifier: makeHostKeyVerifier(settings, { info: log.info, debug: log.debug, prompt: io.prompt }, state),
+    hostKeyVerifier: makeHostKeyVerifier(settings, { info: log.info, error: log.error, debug: log.debug, prompt: io.prompt }, state),
     privateKeys,
     extraAuthMethods,
     authMethods: authRank(settings),
@@ -106,8 +117,15 @@ async function loadIdentities(settings: SshSettings, prompt: Prompter, log: Log)
     let passphrase: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        keys.push(parsePrivateKey(text, { passphrase, provider: nodeProvider }));
+        const key = parsePrivateKey(text, { passphrase, provider: nodeProvider });
+        keys.push(key);
         log.debug(`Will attempt key: ${path}`);
+        // as ssh: KEY-cert.pub beside the key is offered too, after the key
+        const cert = loadCertificate(`${path}-cert.pub`, log, false);
+        if (cert && equalConstantTime(cert.key.blob, key.publicKey.blob)) {
+          keys.push(new CertifiedPrivateKey(key, cert));
+          log.debug(`Will attempt key: ${path} ${cert.type}`);
+        }
         break;
       } catch (e) {
         if (e instanceof KeyError && e.code === 'KEYFILE_AUTH_FAILED' && !settings.batchMode && attempt < 3) {
@@ -122,7 +140,40 @@ async function loadIdentities(settings: SshSettings, prompt: Prompter, log: Log)
       }
     }
   }
-  return keys;
+  // CertificateFile: each goes with the loaded key it certifies, and is offered first (as ssh does).
+  const certified: PrivateKey[] = [];
+  for (const path of settings.certificateFiles) {
+    const cert = loadCertificate(path, log, true);
+    const key = cert && keys.find((k) => !(k instanceof CertifiedPrivateKey) && equalConstantTime(cert.key.blob, k.publicKey.blob));
+    if (!cert) continue;
+    if (!key) {
+      log.debug(`no identity file for certificate ${path}`);
+      continue;
+    }
+    certified.push(new CertifiedPrivateKey(key, cert));
+    log.debug(`Will attempt key: ${path} ${cert.type}`);
+  }
+  return [...certified, ...keys];
+}
+
+/** A certificate file: null when absent (reported if `explicit`) or not a certificate (reported). */
+function loadCertificate(path: string, log: Log, explicit: boolean): Certificate | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message;
+    if (explicit) log.info(`Warning: Certificate file ${path} not accessible: ${reason}.`);
+    return null;
+  }
+  try {
+    const cert = parsePublicKey(text).key;
+    if (!(cert instanceof Certificate)) throw new KeyError('not a certificate');
+    return cert;
+  } catch (e) {
+    log.info(`Load certificate "${path}": ${e instanceof KeyError ? e.message : String(e)}`);
+    return null;
+  }
 }
 
 /** PreferredAuthentications as a rank: "publickey" covers the agent's keys first, then the files. */

@@ -5,7 +5,20 @@
  * (the default: unknown keys are confirmed on the terminal; BatchMode or no terminal fails).
  */
 import type { HostKeyInfo } from '../client.js';
-import { checkKnownHost } from './known-hosts.js';
+import { fingerprintSHA256 } from '../crypto/fingerprint.js';
+import { equalConstantTime } from '../wire/bytes.js';
+import { readFileSync } from 'node:fs';
+import {
+  Certificate,
+  CERT_TYPE_HOST,
+  checkCertificate,
+  parsePublicKeyBlob,
+  parsePublicKeyLine,
+  verifyCertificateSignature,
+  type PublicKey,
+} from '../crypto/keys/index.js';
+import { isKrl, isRevoked, parseKrl } from '../crypto/keys/krl.js';
+import { checkKnownHost, lookupKnownHosts } from './known-hosts.js';
 import type { Prompter } from './prompt.js';
 import type { SshSettings } from './settings.js';
 import { addKnownHost } from '../knownhosts/file.js';
@@ -20,12 +33,16 @@ export interface HostKeyState {
 export interface HostKeyIo {
   /** an informational line (suppressed by -q / LogLevel=ERROR) */
   info(line: string): void;
+  /** an error line (shown unless -q / LogLevel=QUIET) */
+  error(line: string): void;
   debug(line: string): void;
   prompt: Prompter;
 }
 
-/** "ED25519", "ECDSA", "RSA", "DSA": the names ssh prints. */
+/** "ED25519", "ECDSA", "RSA", "DSA" (with "-CERT" for certificates): the names ssh prints. */
 export function keyLabel(type: string): string {
+  const cert = type.endsWith('-cert-v01@openssh.com');
+  if (cert) return `${keyLabel(type.slice(0, -'-cert-v01@openssh.com'.length))}-CERT`;
   if (type === 'ssh-ed25519') return 'ED25519';
   if (type.startsWith('ecdsa-')) return 'ECDSA';
   if (type === 'ssh-rsa') return 'RSA';
@@ -37,6 +54,16 @@ export function makeHostKeyVerifier(settings: SshSettings, io: HostKeyIo, state:
   const name = settings.knownHostsName;
   const files = [...settings.userKnownHostsFiles, ...settings.globalKnownHostsFiles];
   return async (info) => {
+    const key = info.certificate ?? parsePublicKeyBlob(info.blob);
+    if (settings.revokedHostKeys !== null && !notRevoked(settings.revokedHostKeys, key, io)) return false;
+    if (key instanceof Certificate) {
+      const verdict = hostCertificateVerdict(settings, files, name, key, io);
+      if (verdict === 'trusted') return true;
+      if (verdict === 'revoked') return false;
+      // sshconnect.c: "No matching CA found. Retry with plain key"
+      io.debug('No matching CA found. Retry with plain key');
+      info = { type: key.key.type, algorithm: info.algorithm, blob: key.key.blob, fingerprint: fingerprintSHA256(key.key.blob) };
+    }
     const label = keyLabel(info.type);
     const result = checkKnownHost(files, name, info, (n) => io.debug(n));
     switch (result.status) {
@@ -67,6 +94,70 @@ export function makeHostKeyVerifier(settings: SshSettings, io: HostKeyIo, state:
       }
     }
   };
+}
+
+/**
+ * RevokedHostKeys (sshconnect.c verify_host_key, sshkey_check_revoked): a KRL, or a file of
+ * public keys. False, with ssh's error line, when the key is revoked or the file unusable.
+ */
+function notRevoked(file: string, key: PublicKey, io: HostKeyIo): boolean {
+  const plain = key instanceof Certificate ? key.key : key;
+  const what = `${keyLabel(key.type)} ${fingerprintSHA256(plain.blob)}`;
+  let revoked: boolean;
+  try {
+    const data = new Uint8Array(readFileSync(file));
+    if (isKrl(data)) {
+      revoked = isRevoked(parseKrl(data), key);
+    } else {
+      const listed = new TextDecoder().decode(data).split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+      revoked = listed.some((l) => equalConstantTime(parsePublicKeyLine(l).key.blob, plain.blob));
+    }
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : 'invalid format';
+    io.error(`Error checking host key ${what} in revoked keys file ${file}: ${reason}`);
+    return false;
+  }
+  if (revoked) io.error(`Host key ${what} revoked by file ${file}`);
+  return !revoked;
+}
+
+/**
+ * ssh's check of a host certificate (sshconnect.c check_host_key / check_host_cert): refused
+ * outright when the certificate, its key or its CA is @revoked; trusted when a @cert-authority
+ * line for the host holds its CA and the certificate is a valid host certificate naming the
+ * host; otherwise 'plain': the caller checks the certified key as a plain host key.
+ */
+function hostCertificateVerdict(settings: SshSettings, files: string[], name: string, cert: Certificate, io: HostKeyIo): 'trusted' | 'revoked' | 'plain' {
+  const known = lookupKnownHosts(files, name);
+  const label = keyLabel(cert.type);
+  const revoked = known.find((k) => k.marker === 'revoked' && (equalConstantTime(k.blob, cert.key.blob) || equalConstantTime(k.blob, cert.signatureKey.blob)));
+  if (revoked) {
+    io.error('@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@');
+    io.error('@       WARNING: REVOKED HOST KEY DETECTED!               @');
+    io.error('@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@');
+    io.error(`The ${label} host key for ${name} is marked as revoked.`);
+    io.error('This could mean that a stolen key is being used to');
+    io.error('impersonate this host.');
+    if (settings.strictHostKeyChecking !== 'no') {
+      io.error(`${label} host key for ${name} was revoked and you have requested strict checking.`);
+      return 'revoked';
+    }
+    return 'plain';
+  }
+  const ca = known.find((k) => k.marker === 'cert-authority' && equalConstantTime(k.blob, cert.signatureKey.blob));
+  if (!ca) return 'plain';
+  // the certificate names the host without its port (sshconnect.c: the host name, or HostKeyAlias)
+  const problem =
+    verifyCertificateSignature(cert) ??
+    checkCertificate(cert, { certType: CERT_TYPE_HOST, principal: settings.host }) ??
+    (cert.criticalOptions.length > 0 ? `Certificate for ${settings.host} contains unsupported critical options(s)` : null);
+  if (problem) {
+    io.error(problem);
+    return 'plain';
+  }
+  io.debug(`Host '${name}' is known and matches the ${label} host certificate.`);
+  io.debug(`Found CA key in ${ca.file}:${ca.line}`);
+  return 'trusted';
 }
 
 async function unknownKey(settings: SshSettings, io: HostKeyIo, state: HostKeyState, name: string, info: HostKeyInfo, label: string): Promise<boolean> {

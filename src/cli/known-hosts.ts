@@ -12,7 +12,7 @@ export interface KnownKey {
   file: string;
   /** 1-based line number */
   line: number;
-  marker: 'revoked' | null;
+  marker: 'revoked' | 'cert-authority' | null;
   /** key type field, e.g. "ssh-ed25519" */
   type: string;
   blob: Uint8Array;
@@ -28,7 +28,7 @@ export type KnownHostStatus =
 /** The name a host goes by in known_hosts: `host`, or `[host]:port` off port 22. */
 export const knownHostName = (host: string, port: number): string => hostPortName(host, port);
 
-/** Every key listed for `name` in the files (missing files are skipped; @cert-authority lines noted and skipped). */
+/** Every key listed for `name` in the files, @cert-authority and @revoked lines included (missing files are skipped). */
 export function lookupKnownHosts(files: readonly string[], name: string, note: (msg: string) => void = () => {}): KnownKey[] {
   const out: KnownKey[] = [];
   for (const file of files) {
@@ -42,10 +42,6 @@ export function lookupKnownHosts(files: readonly string[], name: string, note: (
     for (const line of db.allLines) if (line.content.kind === 'invalid') note(`${file}:${line.number}: malformed line skipped`);
     // Port 0: `name` is already in known_hosts form.
     for (const { line, entry } of db.find(name, 0)) {
-      if (entry.marker === 'cert-authority') {
-        note(`${file}:${line.number}: @cert-authority lines are not supported yet; skipped`);
-        continue;
-      }
       out.push({ file, line: line.number, marker: entry.marker, type: entry.keyType, blob: entry.keyBlob });
     }
   }

@@ -12,6 +12,7 @@ import { runScp } from './scp.js';
 import { runSftp } from './sftp.js';
 import type { CliIo } from './io.js';
 import { runSsh } from './ssh.js';
+import { runSshKeygen } from './ssh-keygen.js';
 import { USAGE } from './ssh-args.js';
 
 const HELP = `puressh: an SSH client in pure TypeScript
@@ -20,6 +21,7 @@ commands:
   puressh ssh [options] [user@]host [command...]   run a command like OpenSSH's ssh
   puressh sftp [options] [user@]host[:path]        file transfer like OpenSSH's sftp (-b batchfile)
   puressh scp [options] source ... target          copy files like OpenSSH's scp ([user@]host:path)
+  puressh ssh-keygen [options]                     generate keys, fingerprints, certificates like ssh-keygen
   puressh --version
 
 ${USAGE}`;
@@ -61,6 +63,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       return runSftp(rest, io);
     case 'scp':
       return runScp(rest, io);
+    case 'ssh-keygen':
+      return runSshKeygen(rest, io);
     case '-V':
     case '--version':
       io.stdout.write(`puressh ${io.version}\n`);

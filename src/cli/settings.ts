@@ -2,7 +2,13 @@
  * From parsed ssh arguments to the settings puressh connects with: OpenSSH's defaults,
  * `~` expansion, algorithm lists (with +/-/^ syntax), and the `-Q` lists.
  */
-import { KEY_TYPES, signatureAlgorithmsForKeyType } from '../crypto/keys/index.js';
+import {
+  DEFAULT_PUBKEY_ALGORITHMS,
+  KEY_TYPES,
+  plainNameOf,
+  SUPPORTED_CERT_ALGORITHMS,
+  signatureAlgorithmsForKeyType,
+} from '../crypto/keys/index.js';
 import {
   DEFAULT_CIPHERS,
   DEFAULT_HOSTKEY_ALGORITHMS,
@@ -34,6 +40,10 @@ export interface SshSettings {
   identityFiles: string[];
   /** true when the files came from -i/IdentityFile (missing ones are then reported) */
   identityFilesExplicit: boolean;
+  /** CertificateFile, expanded as IdentityFile is */
+  certificateFiles: string[];
+  /** RevokedHostKeys: a KRL or a file of public keys; null: none */
+  revokedHostKeys: string | null;
   userKnownHostsFiles: string[];
   globalKnownHostsFiles: string[];
   /** the name host keys are looked up and recorded under: HostKeyAlias, or host / [host]:port */
@@ -123,13 +133,15 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
   if (cipher) algorithms.cipher = cipher;
   const mac = list('macs', DEFAULT_MACS, SUPPORTED_MACS, 'MAC algorithm');
   if (mac) algorithms.mac = mac;
-  const hostKey = list('hostkeyalgorithms', DEFAULT_HOSTKEY_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS, 'host key algorithms');
+  const hostKey = list('hostkeyalgorithms', DEFAULT_HOSTKEY_ALGORITHMS, [...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS], 'host key algorithms');
   if (hostKey) algorithms.hostKey = hostKey;
-  const publicKey = list('pubkeyacceptedalgorithms', DEFAULT_HOSTKEY_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS, 'key algorithms');
+  const allKeyAlgorithms = [...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS];
+  const publicKey = list('pubkeyacceptedalgorithms', DEFAULT_PUBKEY_ALGORITHMS, allKeyAlgorithms, 'key algorithms');
   if (publicKey) algorithms.publicKey = publicKey;
   const compression = yesNo('compression', false) ? COMPRESSION_YES : COMPRESSION_NO;
   algorithms.compression = compression.filter((c) => SUPPORTED_COMPRESSIONS.includes(c));
 
+  const revokedHostKeys = o.get('revokedhostkeys');
   const explicitIds = args.identityFiles.length > 0;
   const identityFiles = (explicitIds ? args.identityFiles : ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa']).map((p) => expandPath(p, 'identityfile'));
   const files = (key: string, dflt: string): string[] =>
@@ -160,6 +172,8 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     command,
     identityFiles,
     identityFilesExplicit: explicitIds,
+    certificateFiles: args.certificateFiles.map((p) => expandPath(p, 'certificatefile')),
+    revokedHostKeys: revokedHostKeys && revokedHostKeys.toLowerCase() !== 'none' ? expandPath(revokedHostKeys, 'revokedhostkeys') : null,
     userKnownHostsFiles: files('userknownhostsfile', '~/.ssh/known_hosts ~/.ssh/known_hosts2'),
     globalKnownHostsFiles: files('globalknownhostsfile', '/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2'),
     knownHostsName: hostKeyAlias ?? knownHostName(host, port),
@@ -300,11 +314,12 @@ export function dumpConfig(originalHost: string, s: SshSettings): string {
     ['ciphers', s.algorithms.cipher ?? NODE_PREFERRED_CIPHERS],
     ['macs', s.algorithms.mac ?? DEFAULT_MACS],
     ['hostkeyalgorithms', s.algorithms.hostKey ?? DEFAULT_HOSTKEY_ALGORITHMS],
-    ['pubkeyacceptedalgorithms', s.algorithms.publicKey ?? DEFAULT_HOSTKEY_ALGORITHMS],
+    ['pubkeyacceptedalgorithms', s.algorithms.publicKey ?? DEFAULT_PUBKEY_ALGORITHMS],
   ] as const) {
     lines.push(`${kw} ${list.join(',')}`);
   }
   for (const f of s.identityFiles) lines.push(`identityfile ${f}`);
+  for (const f of s.certificateFiles) lines.push(`certificatefile ${f}`);
   lines.push(`userknownhostsfile ${s.userKnownHostsFiles.join(' ') || 'none'}`);
   lines.push(`globalknownhostsfile ${s.globalKnownHostsFiles.join(' ') || 'none'}`);
   lines.push(`identityagent ${s.identityAgent ?? 'none'}`);
@@ -340,7 +355,9 @@ function identityAgent(value: string | undefined, expand: (path: string) => stri
 export function preferKnownHostKeyTypes(defaults: readonly string[], knownTypes: readonly string[]): string[] {
   const first: string[] = [];
   for (const t of knownTypes) for (const alg of signatureAlgorithmsForKeyType(t)) if (defaults.includes(alg) && !first.includes(alg)) first.push(alg);
-  return [...first, ...defaults.filter((a) => !first.includes(a))];
+  // a certificate algorithm goes first with its plain key's type (order_hostkeyalgs), in the list's order
+  const certs = defaults.filter((a) => !first.includes(a) && knownTypes.some((t) => signatureAlgorithmsForKeyType(t).includes(plainNameOf(a) ?? '')));
+  return [...defaults.filter((a) => certs.includes(a)), ...first, ...defaults.filter((a) => !first.includes(a) && !certs.includes(a))];
 }
 
 /** `-Q` answers, named as ssh names them. */
@@ -358,8 +375,11 @@ export function queryList(what: string): string[] | null {
     case 'macs':
       return [...SUPPORTED_MACS];
     case 'key':
-    case 'key-plain':
       return [...KEY_TYPES.keys()];
+    case 'key-plain':
+      return [...KEY_TYPES.keys()].filter((t) => plainNameOf(t) === undefined);
+    case 'key-cert':
+      return [...KEY_TYPES.keys()].filter((t) => plainNameOf(t) !== undefined);
     case 'key-sig':
     case 'hostkeyalgorithms':
     case 'pubkeyacceptedalgorithms':

@@ -34,6 +34,8 @@ export const SUPPORTED_OPTIONS = new Set([
   'user',
   'hostname',
   'identityfile',
+  'certificatefile',
+  'revokedhostkeys',
   'identitiesonly',
   'stricthostkeychecking',
   'userknownhostsfile',
@@ -121,6 +123,8 @@ export interface SshArgs {
   identityFiles: string[];
   /** SendEnv patterns, accumulated over every line (`-pattern` removes earlier ones) */
   sendEnv: string[];
+  /** CertificateFile, in order */
+  certificateFiles: string[];
   /** notes about accepted-but-ignored flags and options (printed with -v) */
   notes: string[];
   /** -t count, -N, -L/-R/-D, -W (resolved in ssh-session.ts) */
@@ -193,6 +197,7 @@ export function parseSshArgs(argv: readonly string[]): SshArgs {
     options: new Map(),
     identityFiles: [],
     sendEnv: [],
+    certificateFiles: [],
     notes: [],
     session: { tty: 0, noCommand: false, forwards: [], stdioForward: null },
     printConfig: false,
@@ -251,6 +256,8 @@ function setOption(out: SshArgs, key: string, value: string): void {
     if (!out.identityFiles.includes(value)) out.identityFiles.push(value);
   } else if (key === 'sendenv') {
     addSendEnv(out.sendEnv, value);
+  } else if (key === 'certificatefile') {
+    if (!out.certificateFiles.includes(value)) out.certificateFiles.push(value);
   } else if (FORWARD_KEYWORDS[key]) {
     const f = { kind: FORWARD_KEYWORDS[key]!, spec: forwardSpec(value) };
     if (!out.session.forwards.some((g) => g.kind === f.kind && g.spec === f.spec)) out.session.forwards.push(f);

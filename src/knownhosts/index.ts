@@ -4,3 +4,4 @@ export { hashHostName, hashedNameMatches } from './hashed.js';
 export { hostPortName, matchPattern, matchPatternList, hostFieldMatches, DEFAULT_PORT } from './match.js';
 export { KnownHostsError, parseKnownHosts, parseKnownHostsLine, type HostField, type KnownHostEntry, type KnownHostsLine, type Marker } from './parse.js';
 export { hostKeyVerifier, describeRefusal, type HostKeyDecider, type HostKeyPolicyName, type HostKeyPolicyOptions } from './policy.js';
+export { checkHostCertificate, type HostCertificateVerdict } from './certificate.js';

@@ -8,12 +8,17 @@
  * - `advisory`: every key is accepted, nothing is saved.
  * - a callback: decides for every key that is not a plain match.
  *
- * A changed key (mismatch) and a revoked key are refused by every built-in policy. A host
+ * A host certificate is accepted when a `@cert-authority` line for the host holds its CA and it
+ * is a valid host certificate naming the host; otherwise its plain key is checked as below
+ * (with `certificateProblem` saying why), as ssh does. A changed key (mismatch) and a revoked
+ * key (or a certificate whose CA is revoked) are refused by every built-in policy. A host
  * known only under other key types is "notfound" (as in OpenSSH and libssh2); `tofu`
  * refuses it, since trusting a new key type for a known host would let an attacker in.
  */
 import type { HostKeyInfo } from '../crypto/keys/types.js';
+import { fingerprintSHA256 } from '../crypto/fingerprint.js';
 import { HostKeyError } from '../errors.js';
+import { checkHostCertificate } from './certificate.js';
 import { type AddOptions, type CheckResult, KnownHosts } from './db.js';
 import { DEFAULT_PORT, hostPortName } from './match.js';
 
@@ -33,6 +38,8 @@ export interface HostKeyPolicyOptions {
   save?: (db: KnownHosts, added: { host: string; port: number; info: HostKeyInfo }) => void | Promise<void>;
   host: string;
   port?: number;
+  /** the name host certificates must list (ssh's HostKeyAlias); default `host` */
+  hostKeyAlias?: string;
   policy?: HostKeyPolicyName | HostKeyDecider;
   /** the question for `ask`: true to trust and save */
   ask?: (info: HostKeyInfo, result: CheckResult) => boolean | Promise<boolean>;
@@ -75,6 +82,19 @@ export function hostKeyVerifier(options: HostKeyPolicyOptions): (info: HostKeyIn
   const policy = options.policy ?? 'strict';
   return async (info: HostKeyInfo): Promise<boolean> => {
     const db = options.load ? await options.load() : (options.knownHosts ?? KnownHosts.empty());
+    const cert = info.certificate;
+    if (cert) {
+      const verdict = checkHostCertificate(db, options.host, port, cert, options.hostKeyAlias ?? options.host);
+      if (verdict.status === 'trusted') return true;
+      if (verdict.status === 'revoked') {
+        const where = hostPortName(options.host, port);
+        throw new HostKeyError('revoked', `Host certificate ${info.fingerprint} for ${where}: ${verdict.reason} (line ${verdict.found?.line.number ?? 0}).`);
+      }
+      // as ssh: a certificate no CA vouches for is checked as its plain key
+      const plain = cert.key.blob;
+      const fingerprint = fingerprintSHA256(plain);
+      info = { type: cert.key.type, algorithm: info.algorithm, blob: plain, fingerprint, certificate: cert, certificateProblem: verdict.reason };
+    }
     const result = db.check(options.host, port, info.blob);
     options.onCheck?.(result);
     if (result.status === 'match') return true;

@@ -9,7 +9,7 @@
  * await SshClient.connect(stream, { username, hostKeyVerifier, agent });
  * ```
  */
-import { parsePublicKeyBlob, signatureAlgorithmsForKeyType } from '../../crypto/keys/index.js';
+import { parsePublicKeyBlob, plainNameOf, signatureAlgorithmsForKeyType } from '../../crypto/keys/index.js';
 import type { PrivateKey, PublicKey } from '../../crypto/keys/types.js';
 import type { CryptoProvider } from '../../crypto/provider.js';
 import { SshError } from '../../errors.js';
@@ -122,6 +122,8 @@ export class AgentClient {
    * made with `algorithm`.
    */
   async sign(blob: Uint8Array, algorithm: string, data: Uint8Array): Promise<Uint8Array> {
+    // A certificate's signature is its plain key's, named by the plain algorithm (PROTOCOL.certkeys).
+    algorithm = plainNameOf(algorithm) ?? algorithm;
     const sig = decodeSignResponse(await this.request(encode.sign(blob, data, signFlags(algorithm))));
     let got: string;
     try {

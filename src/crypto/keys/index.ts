@@ -18,6 +18,10 @@ import { latin1 } from '../../wire/bytes.js';
 export type { PrivateKey, PublicKey } from './types.js';
 export type { KeyType } from './common.js';
 export {
+  CERT_ALGORITHMS,
+  DEFAULT_PUBKEY_ALGORITHMS,
+  INSECURE_CERT_ALGORITHMS,
+  SUPPORTED_CERT_ALGORITHMS,
   DEFAULT_HOSTKEY_ALGORITHMS,
   HOSTKEY_ALGORITHMS,
   INSECURE_HOSTKEY_ALGORITHMS,
@@ -27,6 +31,26 @@ export {
   signatureAlgorithmsForKeyType,
   type HostKeyAlgorithm,
 } from './registry.js';
+export {
+  Certificate,
+  CertifiedPrivateKey,
+  CERT_TYPE_HOST,
+  CERT_TYPE_USER,
+  CERT_VALID_FOREVER,
+  DEFAULT_CA_SIGNATURE_ALGORITHMS,
+  checkCertificate,
+  optionStringData,
+  parseCertificateBlob,
+  plainNameOf,
+  signCertificate,
+  verifyCertificateSignature,
+  type CertificateCheck,
+  type CertificateFields,
+  type CertOption,
+} from './certificate.js';
+export { generateKeyPair, RSA_GEN_DEFAULT_BITS, type GeneratedKeyPair, type KeyGenSpec, type KeyMaterial, type RandomBytes } from './generate.js';
+export { isKrl, isRevoked, parseKrl, writeKrl, type Krl, type KrlCertificates, type KrlContents } from './krl.js';
+export { DEFAULT_KDF_ROUNDS, writeOpenSSHPrivateKey, type PrivateKeyWriteOptions } from './openssh-private-writer.js';
 export { Ed25519PrivateKey, Ed25519PublicKey } from './ed25519.js';
 export { EcdsaPrivateKey, EcdsaPublicKey, ecdsaPrivateKey } from './ecdsa.js';
 export { RsaPrivateKey, RsaPublicKey, type RsaComponents } from './rsa.js';

@@ -2,6 +2,7 @@
  * Key types and host-key / signature algorithms by wire name (RFC 4253 §6.6, RFC 5656,
  * RFC 8332, RFC 8709). Weak algorithms are supported only when named explicitly.
  */
+import { CERTIFICATE_KEY_TYPES, certTypeFor } from './certificate.js';
 import type { KeyType } from './common.js';
 import { DSA } from './dsa.js';
 import { ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521 } from './ecdsa.js';
@@ -10,7 +11,7 @@ import { RSA } from './rsa.js';
 
 /** Key type name (first string of a public key blob) → implementation. */
 export const KEY_TYPES: ReadonlyMap<string, KeyType> = new Map(
-  [ED25519, ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521, RSA, DSA].map((k) => [k.type, k]),
+  [ED25519, ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521, RSA, DSA, ...CERTIFICATE_KEY_TYPES].map((k) => [k.type, k]),
 );
 
 /** A host-key / public-key signature algorithm. */
@@ -37,6 +38,15 @@ export const HOSTKEY_ALGORITHMS: ReadonlyMap<string, HostKeyAlgorithm> = new Map
     algorithm('rsa-sha2-256', 'ssh-rsa'),
     algorithm('ssh-rsa', 'ssh-rsa', true),
     algorithm('ssh-dss', 'ssh-dss', true),
+    // PROTOCOL.certkeys: the same algorithms over a certificate of the key.
+    algorithm(certTypeFor('ssh-ed25519'), certTypeFor('ssh-ed25519')),
+    algorithm(certTypeFor('ecdsa-sha2-nistp256'), certTypeFor('ecdsa-sha2-nistp256')),
+    algorithm(certTypeFor('ecdsa-sha2-nistp384'), certTypeFor('ecdsa-sha2-nistp384')),
+    algorithm(certTypeFor('ecdsa-sha2-nistp521'), certTypeFor('ecdsa-sha2-nistp521')),
+    algorithm(certTypeFor('rsa-sha2-512'), certTypeFor('ssh-rsa')),
+    algorithm(certTypeFor('rsa-sha2-256'), certTypeFor('ssh-rsa')),
+    algorithm(certTypeFor('ssh-rsa'), certTypeFor('ssh-rsa'), true),
+    algorithm(certTypeFor('ssh-dss'), certTypeFor('ssh-dss'), true),
   ].map((a) => [a.name, a]),
 );
 
@@ -53,11 +63,25 @@ export const DEFAULT_HOSTKEY_ALGORITHMS: readonly string[] = Object.freeze([
 /** SHA-1 based algorithms, available only when configured by name. */
 export const INSECURE_HOSTKEY_ALGORITHMS: readonly string[] = Object.freeze(['ssh-rsa', 'ssh-dss']);
 
-/** Everything implemented: the defaults, then the insecure ones. */
+/** The certificate algorithms (PROTOCOL.certkeys) in the OpenSSH 9 client's order, without FIDO types. */
+export const CERT_ALGORITHMS: readonly string[] = Object.freeze([
+  ...DEFAULT_HOSTKEY_ALGORITHMS.map(certTypeFor),
+]);
+
+/** SHA-1 based certificate algorithms, available only when configured by name. */
+export const INSECURE_CERT_ALGORITHMS: readonly string[] = Object.freeze(INSECURE_HOSTKEY_ALGORITHMS.map(certTypeFor));
+
+/** OpenSSH 9's default PubkeyAcceptedAlgorithms (without FIDO types): certificates first. */
+export const DEFAULT_PUBKEY_ALGORITHMS: readonly string[] = Object.freeze([...CERT_ALGORITHMS, ...DEFAULT_HOSTKEY_ALGORITHMS]);
+
+/** Every plain-key algorithm implemented: the defaults, then the insecure ones. */
 export const SUPPORTED_HOSTKEY_ALGORITHMS: readonly string[] = Object.freeze([
   ...DEFAULT_HOSTKEY_ALGORITHMS,
   ...INSECURE_HOSTKEY_ALGORITHMS,
 ]);
+
+/** Every certificate algorithm implemented. */
+export const SUPPORTED_CERT_ALGORITHMS: readonly string[] = Object.freeze([...CERT_ALGORITHMS, ...INSECURE_CERT_ALGORITHMS]);
 
 /**
  * Key type a signature algorithm verifies against (rsa-sha2-256/512 → ssh-rsa), or

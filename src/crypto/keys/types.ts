@@ -1,4 +1,5 @@
 import type { PublicKeyOps } from '../provider.js';
+import type { Certificate } from './certificate.js';
 
 /**
  * Public and private key interfaces shared by host-key verification and user auth.
@@ -47,4 +48,13 @@ export interface HostKeyInfo {
   blob: Uint8Array;
   /** "SHA256:<base64>" as ssh-keygen -l prints it */
   fingerprint: string;
+  /**
+   * When the host key is an OpenSSH certificate: the certificate, and `certificateProblem`,
+   * why it is not a valid host certificate now (CA signature, type, validity) in OpenSSH's
+   * words, or null. Whether its CA is trusted and its principals name the host is the
+   * verifier's to decide (knownhosts' hostKeyVerifier does it with @cert-authority lines).
+   */
+  certificate?: Certificate;
+  /** See `certificate`. */
+  certificateProblem?: string | null;
 }

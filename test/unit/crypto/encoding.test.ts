@@ -10,6 +10,7 @@ import {
   HOSTKEY_ALGORITHMS,
   INSECURE_HOSTKEY_ALGORITHMS,
   KEY_TYPES,
+  SUPPORTED_CERT_ALGORITHMS,
   SUPPORTED_HOSTKEY_ALGORITHMS,
   keyTypeForAlgorithm,
   signatureAlgorithmsForKeyType,
@@ -127,14 +128,24 @@ describe('crypto/fingerprint', () => {
 
 describe('crypto/keys registry', () => {
   it('every listed algorithm is registered, maps to a registered key type that can make it', () => {
-    for (const name of SUPPORTED_HOSTKEY_ALGORITHMS) {
+    for (const name of [...SUPPORTED_HOSTKEY_ALGORITHMS, ...SUPPORTED_CERT_ALGORITHMS]) {
       const a = HOSTKEY_ALGORITHMS.get(name);
       expect(a, name).to.not.equal(undefined);
       expect(a!.name).to.equal(name);
       expect(KEY_TYPES.has(a!.keyType), name).to.equal(true);
       expect(signatureAlgorithmsForKeyType(a!.keyType)).to.include(name);
     }
-    expect([...HOSTKEY_ALGORITHMS.keys()].sort()).to.deep.equal([...SUPPORTED_HOSTKEY_ALGORITHMS].sort());
+    expect([...HOSTKEY_ALGORITHMS.keys()].sort()).to.deep.equal([...SUPPORTED_HOSTKEY_ALGORITHMS, ...SUPPORTED_CERT_ALGORITHMS].sort());
+    expect(SUPPORTED_CERT_ALGORITHMS).to.deep.equal([
+      'ssh-ed25519-cert-v01@openssh.com',
+      'ecdsa-sha2-nistp256-cert-v01@openssh.com',
+      'ecdsa-sha2-nistp384-cert-v01@openssh.com',
+      'ecdsa-sha2-nistp521-cert-v01@openssh.com',
+      'rsa-sha2-512-cert-v01@openssh.com',
+      'rsa-sha2-256-cert-v01@openssh.com',
+      'ssh-rsa-cert-v01@openssh.com',
+      'ssh-dss-cert-v01@openssh.com',
+    ]);
   });
 
   it('defaults are OpenSSH 9 client order, without insecure algorithms', () => {
