@@ -374,6 +374,8 @@ export interface ShellOptions {
   quiet: boolean;
   /** the terminal's width when stdin is a terminal (ls columns), else 80 */
   width?: number;
+  /** -q: informational messages (log.c logit) are not shown */
+  quietLog?: boolean;
   /** whether names may be written as UTF-8 (the locale), see sftp-output.ts */
   utf8?: boolean;
 }
@@ -415,6 +417,11 @@ export class SftpShell {
 
   private say(line: string): void {
     this.out.write(visible(line + '\n', this.opts.utf8 === true));
+  }
+
+  /** An informational line (log.c logit), hidden by -q. */
+  private logit(msg: string): void {
+    if (!this.opts.quietLog) this.error(msg);
   }
 
   /** An error line, as log.c writes it. */
@@ -904,7 +911,7 @@ export class SftpShell {
       if (!this.opts.quiet) this.say(resume ? `Resuming ${path} to ${target}` : `Fetching ${path} to ${target}`);
       const dir = path.endsWith('/');
       const r = dir && (recursive || this.opts.recursive)
-        ? await this.getDir(path.replace(/\/+$/, '') || '/', target, preserve || this.opts.preserve, resume)
+        ? await this.getTree(path, target, preserve || this.opts.preserve, resume)
         : await this.getFile(path, target, preserve || this.opts.preserve, resume);
       if (!r) ok = false;
     }
@@ -918,6 +925,7 @@ export class SftpShell {
       this.error(`download ${remote}: not a regular file`);
       return false;
     }
+    let unchanged = false;
     if (resume) {
       const have = (() => {
         try {
@@ -930,6 +938,7 @@ export class SftpShell {
         this.error(`Unable to resume download of "${local}": local file is larger than remote`);
         return false;
       }
+      unchanged = have === (st.size ?? 0);
     }
     const meter = progressMeter(this.out, baseName(remote), this.progress);
     try {
@@ -942,7 +951,34 @@ export class SftpShell {
     } finally {
       meter.finish();
     }
+    if (unchanged) this.logit(`File "${local}" was not modified`);
     return true;
+  }
+
+  /** download_dir: the tree under the canonical remote path. */
+  private async getTree(remote: string, local: string, preserve: boolean, resume: boolean): Promise<boolean> {
+    let canon: string;
+    try {
+      canon = await this.sftp.realpath(remote);
+    } catch (e) {
+      fx2txt(e);
+      this.error(`download "${remote}": path canonicalization failed`);
+      return false;
+    }
+    return this.getDir(canon, local, preserve, resume);
+  }
+
+  /** upload_dir: the tree to the canonical remote path. */
+  private async putTree(local: string, remote: string, preserve: boolean, resume: boolean): Promise<boolean> {
+    let canon: string;
+    try {
+      canon = await this.sftp.realpath(remote);
+    } catch (e) {
+      fx2txt(e);
+      this.error(`upload "${remote}": path canonicalization failed`);
+      return false;
+    }
+    return this.putDir(local, canon, preserve, resume);
   }
 
   private async getDir(remote: string, local: string, preserve: boolean, resume: boolean): Promise<boolean> {
@@ -952,7 +988,7 @@ export class SftpShell {
       this.error(`"${remote}" is not a directory`);
       return false;
     }
-    if (!this.opts.quiet) this.say(`Retrieving ${remote}`);
+    this.say(`Retrieving ${remote}`);
     try {
       mkdirSync(this.local(local), { recursive: true, mode: 0o777 });
     } catch (e) {
@@ -973,12 +1009,11 @@ export class SftpShell {
       if (isDirectory(e.attrs)) {
         if (!(await this.getDir(r, l, preserve, resume))) ok = false;
       } else if (((e.attrs.permissions ?? 0) & 0o170000) === 0o100000) {
-        if (!this.opts.quiet) this.say(`Fetching ${r} to ${l}`);
         if (!(await this.getFile(r, l, preserve, resume))) {
           this.error(`Download of file ${r} to ${l} failed`);
           ok = false;
         }
-      } else if (!this.opts.quiet) this.say(`${r}: not a regular file`);
+      } else this.logit(`download "${r}": not a regular file`);
     }
     if (preserve) {
       if (st.permissions !== undefined) await lchmodFile(this.local(local), st.permissions & 0o7777);
@@ -1016,7 +1051,7 @@ export class SftpShell {
       resume ||= this.opts.resume === true;
       if (!this.opts.quiet) this.say(resume ? `Resuming upload of ${path} to ${target}` : `Uploading ${path} to ${target}`);
       const r = st.isDirectory() && (recursive || this.opts.recursive)
-        ? await this.putDir(path, target, preserve || this.opts.preserve, resume)
+        ? await this.putTree(path, target, preserve || this.opts.preserve, resume)
         : await this.putFile(path, target, preserve || this.opts.preserve, resume);
       if (!r) ok = false;
     }
@@ -1059,7 +1094,7 @@ export class SftpShell {
 
   private async putDir(local: string, remote: string, preserve: boolean, resume: boolean): Promise<boolean> {
     const st = statSync(this.local(local));
-    if (!this.opts.quiet) this.say(`Entering ${local}`);
+    this.say(`Entering ${local}`);
     const existing = await this.sftp.exists(remote);
     if (existing && !isDirectory(existing)) {
       this.error(`"${remote}" exists but is not a directory`);
@@ -1074,16 +1109,22 @@ export class SftpShell {
       const name = decodeName(b);
       const l = pathAppend(local, name);
       const r = pathAppend(remote, name);
-      const s = statSync(this.local(l));
+      let s: Stats;
+      try {
+        s = lstatSync(this.local(l));
+      } catch (e) {
+        this.logit(`local lstat "${name}": ${strerror(e)}`);
+        ok = false;
+        continue;
+      }
       if (s.isDirectory()) {
         if (!(await this.putDir(l, r, preserve, resume))) ok = false;
       } else if (s.isFile()) {
-        if (!this.opts.quiet) this.say(`Uploading ${l} to ${r}`);
         if (!(await this.putFile(l, r, preserve, resume))) {
           this.error(`upload "${l}" to "${r}" failed`);
           ok = false;
         }
-      } else if (!this.opts.quiet) this.say(`${l}: not a regular file`);
+      } else this.logit(`${name}: not a regular file`);
     }
     if (preserve) await this.sftp.setstat(remote, { permissions: st.mode & 0o7777, atime: Math.floor(st.atimeMs / 1000), mtime: Math.floor(st.mtimeMs / 1000) });
     return ok;

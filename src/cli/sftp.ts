@@ -71,6 +71,7 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
         resume: flags.has('a'),
         concurrency: Number.isInteger(requests) && requests > 0 ? requests : 64,
         quiet,
+        quietLog: flags.has('q'),
         // sftp asks the terminal on stdin for its width
         width: stdinTty ? (stdout.columns ?? 80) : 80,
         utf8: utf8Locale(process.env),
