@@ -13,8 +13,11 @@ import { Writable } from 'node:stream';
 import { isDirectory, type SftpAttrs } from '../sftp/attrs.js';
 import type { SftpClient } from '../sftp/client.js';
 import { EXT, FXF } from '../sftp/constants.js';
+import { SshError } from '../errors.js';
 import { SftpError } from '../sftp/errors.js';
+import type { LocalFs } from '../sftp/local.js';
 import { decodeName, encodeName } from '../sftp/names.js';
+import { nodeLocalFs } from '../sftp/node-fs.js';
 import { progressMeter } from './remote.js';
 import { byteCompare, glob, quoteGlob, type GlobFs } from './sftp-glob.js';
 import { byteLength, logVisible, visible } from './sftp-output.js';
@@ -332,8 +335,26 @@ const ERRNO_TEXT: Record<string, string> = {
   ENAMETOOLONG: 'File name too long',
 };
 
-/** strerror() for a Node file system error. */
+/**
+ * Local files by their bytes: a name with undecodable bytes (U+DC80..U+DCFF in the string)
+ * goes to node:fs as a Buffer, which node:fs takes wherever it takes a path.
+ */
+function fsPath(p: string): string {
+  return /[\uD800-\uDFFF]/.test(p) ? (Buffer.from(encodeName(p)) as unknown as string) : p;
+}
+
+const byteNamedFs: LocalFs = {
+  open: (p, mode) => nodeLocalFs.open(fsPath(p), mode),
+  stat: (p) => nodeLocalFs.stat(fsPath(p)),
+  rename: (a, b) => nodeLocalFs.rename(fsPath(a), fsPath(b)),
+  unlink: (p) => nodeLocalFs.unlink(fsPath(p)),
+  chmod: (p, mode) => nodeLocalFs.chmod(fsPath(p), mode),
+  utimes: (p, atime, mtime) => nodeLocalFs.utimes(fsPath(p), atime, mtime),
+};
+
+/** strerror() for a Node file system error (or a transfer's local error wrapping one). */
 function strerror(e: unknown): string {
+  if (e instanceof SshError && e.cause !== undefined) e = e.cause;
   const code = (e as NodeJS.ErrnoException).code;
   if (code === undefined) throw e;
   return ERRNO_TEXT[code] ?? code;
@@ -940,18 +961,21 @@ export class SftpShell {
       }
       unchanged = have === (st.size ?? 0);
     }
+    if (unchanged) {
+      this.logit(`File "${local}" was not modified`);
+      return true;
+    }
     const meter = progressMeter(this.out, baseName(remote), this.progress);
     try {
-      await this.sftp.get(remote, lpath.resolve(this.lcwd, local), { preserve, resume, concurrency: this.opts.concurrency, onProgress: (n, t) => meter.update(n, t) });
+      await this.sftp.get(remote, lpath.resolve(this.lcwd, local), { fs: byteNamedFs, preserve, resume, concurrency: this.opts.concurrency, onProgress: (n, t) => meter.update(n, t) });
     } catch (e) {
       if (e instanceof SftpError) this.error(`read remote "${remote}" : ${fx2txt(e)}`);
-      else if ((e as NodeJS.ErrnoException).code !== undefined) this.error(`open local "${local}": ${strerror(e)}`);
+      else if (e instanceof SshError && e.code === 'FILE') this.error(`open local "${local}": ${strerror(e)}`);
       else throw e;
       return false;
     } finally {
       meter.finish();
     }
-    if (unchanged) this.logit(`File "${local}" was not modified`);
     return true;
   }
 
@@ -1080,10 +1104,10 @@ export class SftpShell {
     }
     const meter = progressMeter(this.out, baseName(local), this.progress);
     try {
-      await this.sftp.put(lpath.resolve(this.lcwd, local), remote, { preserve, resume, concurrency: this.opts.concurrency, onProgress: (n, t) => meter.update(n, t) });
+      await this.sftp.put(lpath.resolve(this.lcwd, local), remote, { fs: byteNamedFs, preserve, resume, concurrency: this.opts.concurrency, onProgress: (n, t) => meter.update(n, t) });
     } catch (e) {
       if (e instanceof SftpError) this.error(`write remote "${remote}": ${fx2txt(e)}`);
-      else if ((e as NodeJS.ErrnoException).code !== undefined) this.error(`open local "${local}": ${strerror(e)}`);
+      else if (e instanceof SshError && e.code === 'FILE') this.error(`open local "${local}": ${strerror(e)}`);
       else throw e;
       return false;
     } finally {
