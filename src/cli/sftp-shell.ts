@@ -205,14 +205,13 @@ interface Parsed {
   rest?: string;
 }
 
-const WHITESPACE = ' \t\r\n';
-
 function parseCommand(line: string): Parsed {
   const argv = splitWords(line);
-  const name = COMMANDS[argv[0]?.toLowerCase() ?? ''];
   if (line.startsWith('!')) return { cmd: 'shell', name: '!', flags: new Set(), rest: line.slice(1) };
+  // commands are matched without regard to case (strcasecmp); messages name them in lower case
+  const canonical = argv[0]?.toLowerCase() ?? '';
+  const name = Object.hasOwn(COMMANDS, canonical) ? COMMANDS[canonical] : undefined;
   if (name === undefined) throw new CommandError('Invalid command.');
-  const canonical = Object.keys(COMMANDS).find((k) => k === argv[0]!.toLowerCase())!;
   const p: Parsed = { cmd: name, name: canonical, flags: new Set() };
   const opts = (allowed: string, label = canonical): number => {
     const r = getopt(label, argv, allowed);
@@ -267,12 +266,10 @@ function parseCommand(line: string): Parsed {
       if (argc - i > 0) p.path1 = argv[i];
       return p;
     }
-    case 'lls': {
-      const at = line.search(/[^ \t\r\n]/);
-      p.rest = line.slice(at + argv[0]!.length);
-      p.rest = p.rest.slice(p.rest.length - p.rest.replace(new RegExp(`^[${WHITESPACE}]+`), '').length);
+    case 'lls':
+      // the rest of the line goes to ls(1) as it is
+      p.rest = line.slice(canonical.length);
       return p;
-    }
     case 'lumask':
     case 'chmod':
     case 'chown':
@@ -353,7 +350,7 @@ const byteNamedFs: LocalFs = {
 };
 
 /** strerror() for a Node file system error (or a transfer's local error wrapping one). */
-function strerror(e: unknown): string {
+export function strerror(e: unknown): string {
   if (e instanceof SshError && e.cause !== undefined) e = e.cause;
   const code = (e as NodeJS.ErrnoException).code;
   if (code === undefined) throw e;
@@ -402,8 +399,6 @@ export interface ShellOptions {
 }
 
 type Out = Writable & { isTTY?: boolean; columns?: number };
-
-const LS_LONG = 'l';
 
 export class SftpShell {
   cwd = '/';
@@ -1176,7 +1171,7 @@ function lsView(flags: Set<string>): LsView {
     else if (f === 'a') v.all = true;
     else if (f === 'f') v.sort = null;
     else if (f === 'h') v.si = true;
-    else if (f === LS_LONG) Object.assign(v, { short: false, long: true });
+    else if (f === 'l') Object.assign(v, { short: false, long: true });
     else if (f === 'n') Object.assign(v, { short: false, long: true, numeric: true });
     else if (f === 'r') v.reverse = true;
     else if (f === 't') v.sort = 'time';

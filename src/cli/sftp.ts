@@ -10,9 +10,10 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SshError } from '../errors.js';
 import { isDirectory } from '../sftp/attrs.js';
+import { decodeName } from '../sftp/names.js';
 import { connectWithSshArgs, parseFlags, sshFlagsFrom, splitRemote } from './remote.js';
 import { utf8Locale } from './sftp-output.js';
-import { SftpShell } from './sftp-shell.js';
+import { SftpShell, strerror } from './sftp-shell.js';
 import type { CliIo } from './ssh.js';
 import { parseDestination, UsageError } from './ssh-args.js';
 
@@ -49,12 +50,22 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
     }
   }
   sshArgv.push(dest);
+  const batch = flags.get('b')?.[0];
+  let batchFile: string[] | null = null;
+  if (batch !== undefined && batch !== '-') {
+    try {
+      batchFile = readBatch(batch);
+    } catch (e) {
+      // sftp's fatal("%s (%s).", strerror(errno), batchfile), before connecting
+      io.stderr.write(`${strerror(e)} (${batch}).\r\n`);
+      return 255;
+    }
+  }
   const conn = await connectWithSshArgs(sshArgv, io);
   if (typeof conn === 'number') return conn;
   const { client, log } = conn;
   // as OpenSSH's sftp: -b implies -q
   const quiet = flags.has('q') || flags.has('b');
-  const batch = flags.get('b')?.[0];
   const stdinTty = (io.stdin as { isTTY?: boolean }).isTTY === true;
   const interactive = batch === undefined && stdinTty;
   try {
@@ -92,7 +103,7 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
         return (await shell.dispatch(`get${flags.has('a') ? ' -a' : ''} ${target}`, true, false)) === 0 ? 0 : 1;
       }
     }
-    const lines = batch !== undefined ? batchLines(batch, io) : interactive ? terminalLines(io) : interactiveLines(io);
+    const lines = batchFile !== null ? batchFile : interactive ? terminalLines(io) : streamLines(io);
     for await (const line of lines) {
       const r = await shell.dispatch(line, batch !== undefined, !interactive);
       if (r === -1) return 1;
@@ -108,33 +119,44 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
   }
 }
 
-async function* batchLines(file: string, io: CliIo): AsyncGenerator<string> {
-  if (file === '-') {
-    yield* interactiveLines(io);
-    return;
-  }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new SshError('FILE', `${file}: ${(e as Error).message}`);
-  }
-  const lines = text.split('\n');
+/** The lines of a batch file, read before connecting; their bytes kept (names need not be UTF-8). */
+function readBatch(file: string): string[] {
+  const lines = splitLines(readFileSync(file));
   if (lines[lines.length - 1] === '') lines.pop();
-  yield* lines;
+  return lines;
 }
 
-/** Lines from a pipe or file on stdin (echoed by the caller, as sftp does when stdin is no terminal). */
-async function* interactiveLines(io: CliIo): AsyncGenerator<string> {
-  const rl = createInterface({ input: io.stdin, terminal: false, crlfDelay: Infinity });
-  try {
-    yield* rl;
-  } finally {
-    rl.close();
+function splitLines(bytes: Uint8Array): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== 0x0a) continue;
+    out.push(decodeName(bytes.subarray(start, i)));
+    start = i + 1;
   }
+  out.push(decodeName(bytes.subarray(start)));
+  return out;
 }
 
-/** Lines typed at a terminal: the "sftp> " prompt, line editing and history (sftp's libedit, emacs keys, 100 lines). */
+/** Lines from a pipe or file on stdin (echoed by the caller, as sftp does when stdin is no terminal), bytes kept. */
+async function* streamLines(io: CliIo): AsyncGenerator<string> {
+  let rest: Uint8Array = new Uint8Array(0);
+  for await (const chunk of io.stdin as AsyncIterable<Uint8Array | string>) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const joined = rest.length ? Buffer.concat([rest, bytes]) : bytes;
+    const end = joined.lastIndexOf(0x0a);
+    if (end < 0) {
+      rest = joined;
+      continue;
+    }
+    const lines = splitLines(joined.subarray(0, end));
+    rest = joined.slice(end + 1);
+    yield* lines;
+  }
+  if (rest.length) yield decodeName(rest);
+}
+
+/** Lines typed at a terminal: the "sftp> " prompt, line editing and history (as sftp's libedit: emacs keys, 100 lines). */
 async function* terminalLines(io: CliIo): AsyncGenerator<string> {
   const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: true, prompt: 'sftp> ', historySize: 100, removeHistoryDuplicates: false });
   const queue: string[] = [];
@@ -147,6 +169,13 @@ async function* terminalLines(io: CliIo): AsyncGenerator<string> {
   rl.on('close', () => {
     closed = true;
     wake?.();
+  });
+  // ^C at the prompt drops the line and prompts again (sftp's read_interrupt)
+  rl.on('SIGINT', () => {
+    rl.write(null, { ctrl: true, name: 'e' });
+    rl.write(null, { ctrl: true, name: 'u' });
+    io.stdout.write('\n');
+    rl.prompt();
   });
   try {
     for (;;) {

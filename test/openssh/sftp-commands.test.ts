@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/ssh.js';
+import { decodeName, encodeName } from '../../src/sftp/names.js';
 import { startOpenSshSftp, type SftpServer } from '../support/sftp-servers.js';
 
 const SFTP = '/usr/bin/sftp';
@@ -148,7 +149,7 @@ describe('puressh sftp commands, byte for byte as OpenSSH sftp', function () {
     const locale = options.locale ?? 'C.UTF-8';
     const batch = [`cd ${root}/fx/remote`, `lcd ${root}/fx/local`, ...lines].join('\n') + '\n';
     const file = join('/dev/shm', `${root.split('/').pop()}-batch`);
-    writeFileSync(file, batch);
+    writeFileSync(file, encodeName(batch)); // names typed in the batch keep their bytes
     const args = [...(options.flags ?? []), ...(options.stdin ? [] : ['-b', file]), ...common, dest];
     try {
       buildFixture(join(root, 'fx'));
@@ -204,7 +205,7 @@ describe('puressh sftp commands, byte for byte as OpenSSH sftp', function () {
 
   for (const locale of ['C.UTF-8', 'C']) {
     it(`ls writes non-UTF-8 and control bytes in names as sftp does (LC_ALL=${locale})`, async () => {
-      const a = await same(['ls', 'ls -1', 'ls -l', 'ls -1 n*', 'ls -l *ctl', 'get n* ../local/', 'lls -1', '-get nothing\\x'], { locale });
+      const a = await same(['ls', 'ls -1', 'ls -l', 'ls -1 n*', 'ls -l *ctl', 'get n* ../local/', 'lls -1', `ls -l ${decodeName(NON_UTF8)}`, `get ${decodeName(NON_UTF8)} typed`, `rm ${decodeName(NON_UTF8)}`, 'ls -1', '-get nothing\\x'], { locale });
       expect(a.stdout.includes(Buffer.from('n\\351e'))).to.equal(true);
     });
   }
@@ -327,6 +328,15 @@ describe('puressh sftp commands, byte for byte as OpenSSH sftp', function () {
         'pwd',
       ],
     );
+  });
+
+  it('a batch file that cannot be read: the reason and status 255 before connecting', async () => {
+    const args = ['-b', join(root, 'no-such-batch'), ...common, dest];
+    const a = await openssh(args, 'C.UTF-8');
+    const b = await puressh(args, 'C.UTF-8');
+    expect(b.stderr.toString('latin1')).to.equal(a.stderr.toString('latin1'));
+    expect([b.code, b.stdout.length]).to.deep.equal([a.code, a.stdout.length]);
+    expect(a.code).to.equal(255);
   });
 
   it('quoting and escapes: quoted globs are literal', async () => {
