@@ -3,7 +3,8 @@
  * answered as sftp.c does (same messages, same output formats). Remote paths are made
  * absolute by appending them to the remote working directory, as sftp does, without
  * normalising; local ones are relative to the local working directory. `get`, `put`, `rm`,
- * `ls`, `chmod`, `chown` and `chgrp` expand glob patterns (src/cli/sftp-glob.ts).
+ * `ls`, `chmod`, `chown` and `chgrp` expand glob patterns (sftp-glob.ts). Command lines are
+ * read by sftp-commands.ts, `ls -l` lines made by sftp-ls.ts, names written by sftp-output.ts.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, lstatSync, type Stats } from 'node:fs';
@@ -19,298 +20,24 @@ import type { LocalFs } from '../sftp/local.js';
 import { decodeName, encodeName } from '../sftp/names.js';
 import { nodeLocalFs } from '../sftp/node-fs.js';
 import { progressMeter } from './remote.js';
-import { byteCompare, glob, quoteGlob, type GlobFs } from './sftp-glob.js';
+import { CommandError, HELP, parseCommand, type Parsed } from './sftp-commands.js';
+import { glob, quoteGlob, type GlobFs } from './sftp-glob.js';
+import { fmtScaled, lsFile, lsView, sortEntries, type LsView, type OwnerNames } from './sftp-ls.js';
 import { byteLength, logVisible, visible } from './sftp-output.js';
 
-/** A command's failure, already in sftp's words. */
-export class CommandError extends Error {
-  override name = 'CommandError';
-}
+export { CommandError };
 
-const MAXARGS = 128;
-const MAXARGLEN = 8192;
-
-/**
- * Split a command line as sftp's makeargv does: sh-style quotes and backslashes, `#` starts a
- * comment, and glob characters that were quoted or escaped stay escaped with a backslash
- * (glob undoes one level; undoGlobEscape() undoes it for arguments that are not globbed).
- */
-export function splitWords(arg: string): string[] {
-  if (byteLength(arg) > MAXARGLEN - 1) throw new CommandError('string too long');
-  const argv: string[] = [];
-  type State = 'start' | 'squote' | 'dquote' | 'unquoted';
-  let state: State = 'start';
-  let cur = '';
-  const isSpace = (c: string | undefined): boolean => c !== undefined && /^[ \t\n\v\f\r]$/.test(c);
-  const end = (): void => {
-    argv.push(cur);
-    cur = '';
-    if (argv.length > MAXARGS) throw new CommandError('Too many arguments.');
-  };
-  for (let i = 0; ; i++) {
-    const c = arg[i];
-    if (c === undefined || (c === '#' && (state === 'start' || state === 'unquoted'))) {
-      if (c === undefined && (state === 'squote' || state === 'dquote')) throw new CommandError('Unterminated quoted argument');
-      if (state === 'unquoted') end();
-      return argv;
-    }
-    if (isSpace(c)) {
-      if (state === 'unquoted') {
-        end();
-        state = 'start';
-      } else if (state !== 'start') cur += c;
-    } else if (c === '"' || c === "'") {
-      const q: State = c === '"' ? 'dquote' : 'squote';
-      if (state === 'start' || state === 'unquoted') state = q;
-      else if (state === q) state = 'unquoted';
-      else cur += c;
-    } else if (c === '\\') {
-      const next = arg[i + 1];
-      if (state === 'squote' || state === 'dquote') {
-        const quot = state === 'squote' ? "'" : '"';
-        if (next === quot) cur += arg[++i];
-        else if (next === '?' || next === '[' || next === '*') cur += '\\\\\\' + arg[++i]!;
-        else cur += '\\' + (arg[++i] ?? '');
-      } else {
-        if (state === 'start') state = 'unquoted';
-        if (next === '?' || next === '[' || next === '*' || next === '\\') cur += '\\' + arg[++i]!;
-        else cur += arg[++i] ?? '';
-      }
-    } else {
-      if (state === 'start') state = 'unquoted';
-      cur += (state === 'squote' || state === 'dquote') && (c === '?' || c === '[' || c === '*') ? `\\${c}` : c;
-    }
-  }
-}
-
-/** Remove the escaping splitWords added to glob characters (sftp.c undo_glob_escape). */
-export function undoGlobEscape(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] !== '\\') {
-      out += s[i];
-      continue;
-    }
-    const n = s[++i];
-    if (n === undefined) return out + '\\';
-    out += n === '?' || n === '[' || n === '*' || n === '\\' ? n : `\\${n}`;
-  }
-  return out;
-}
-
-/** getopt(3) without permutation: flags up to the first operand or "--". */
-function getopt(cmd: string, argv: string[], allowed: string): { flags: string[]; optind: number } {
-  const flags: string[] = [];
-  let i = 1;
-  for (; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      i++;
-      break;
-    }
-    if (!a.startsWith('-') || a === '-') break;
-    for (const c of a.slice(1)) {
-      if (!allowed.includes(c)) throw new CommandError(`${cmd}: Invalid flag -${c}`);
-      flags.push(c);
-    }
-  }
-  return { flags, optind: i };
-}
-
-const COMMANDS: Record<string, string> = {
-  bye: 'quit',
-  cd: 'cd',
-  chdir: 'cd',
-  chgrp: 'chgrp',
-  chmod: 'chmod',
-  chown: 'chown',
-  copy: 'copy',
-  cp: 'copy',
-  df: 'df',
-  dir: 'ls',
-  exit: 'quit',
-  get: 'get',
-  help: 'help',
-  lcd: 'lcd',
-  lchdir: 'lcd',
-  lls: 'lls',
-  lmkdir: 'lmkdir',
-  ln: 'ln',
-  lpwd: 'lpwd',
-  ls: 'ls',
-  lumask: 'lumask',
-  mkdir: 'mkdir',
-  mget: 'get',
-  mput: 'put',
-  progress: 'progress',
-  put: 'put',
-  pwd: 'pwd',
-  quit: 'quit',
-  reget: 'reget',
-  rename: 'rename',
-  reput: 'reput',
-  rm: 'rm',
-  rmdir: 'rmdir',
-  symlink: 'symlink',
-  version: 'version',
-  '?': 'help',
-};
-
-export const HELP = `Available commands:
-bye                                Quit sftp
-cd path                            Change remote directory to 'path'
-chgrp [-h] grp path                Change group of file 'path' to 'grp'
-chmod [-h] mode path               Change permissions of file 'path' to 'mode'
-chown [-h] own path                Change owner of file 'path' to 'own'
-copy oldpath newpath               Copy remote file
-cp oldpath newpath                 Copy remote file
-df [-hi] [path]                    Display statistics for current directory or
-                                   filesystem containing 'path'
-exit                               Quit sftp
-get [-afpR] remote [local]         Download file
-help                               Display this help text
-lcd path                           Change local directory to 'path'
-lls [ls-options [path]]            Display local directory listing
-lmkdir path                        Create local directory
-ln [-s] oldpath newpath            Link remote file (-s for symlink)
-lpwd                               Print local working directory
-ls [-1afhlnrSt] [path]             Display remote directory listing
-lumask umask                       Set local umask to 'umask'
-mkdir path                         Create remote directory
-progress                           Toggle display of progress meter
-put [-afpR] local [remote]         Upload file
-pwd                                Display remote working directory
-quit                               Quit sftp
-reget [-fpR] remote [local]        Resume download file
-rename oldpath newpath             Rename remote file
-reput [-fpR] local [remote]        Resume upload file
-rm path                            Delete remote file
-rmdir path                         Remove remote directory
-symlink oldpath newpath            Symlink remote file
-version                            Show SFTP version
-!command                           Execute 'command' in local shell
-!                                  Escape to local shell
-?                                  Synonym for help
-`;
-
-/** A parsed command line (sftp.c parse_args). */
-interface Parsed {
-  cmd: string;
-  name: string;
-  flags: Set<string>;
-  path1?: string;
-  path2?: string;
-  num?: number;
-  /** the rest of the line, for `!` and `lls` */
-  rest?: string;
-}
-
-function parseCommand(line: string): Parsed {
-  const argv = splitWords(line);
-  if (line.startsWith('!')) return { cmd: 'shell', name: '!', flags: new Set(), rest: line.slice(1) };
-  // commands are matched without regard to case (strcasecmp); messages name them in lower case
-  const canonical = argv[0]?.toLowerCase() ?? '';
-  const name = Object.hasOwn(COMMANDS, canonical) ? COMMANDS[canonical] : undefined;
-  if (name === undefined) throw new CommandError('Invalid command.');
-  const p: Parsed = { cmd: name, name: canonical, flags: new Set() };
-  const opts = (allowed: string, label = canonical): number => {
-    const r = getopt(label, argv, allowed);
-    for (const f of r.flags) p.flags.add(f);
-    return r.optind;
-  };
-  const argc = argv.length;
-  switch (name) {
-    case 'get':
-    case 'reget':
-    case 'put':
-    case 'reput': {
-      const i = opts('afPpRr');
-      if (argc - i < 1) throw new CommandError(`You must specify at least one path after a ${canonical} command.`);
-      p.path1 = argv[i];
-      // the destination is not globbed
-      if (argc - i > 1) p.path2 = undoGlobEscape(argv[i + 1]!);
-      return p;
-    }
-    case 'ln':
-    case 'copy':
-    case 'rename':
-    case 'symlink': {
-      const i = opts(name === 'ln' ? 's' : name === 'rename' ? 'l' : '');
-      if (argc - i < 2) throw new CommandError(`You must specify two paths after a ${canonical} command.`);
-      p.path1 = undoGlobEscape(argv[i]!);
-      p.path2 = undoGlobEscape(argv[i + 1]!);
-      return p;
-    }
-    case 'rm':
-    case 'mkdir':
-    case 'rmdir':
-    case 'lmkdir':
-    case 'cd':
-    case 'lcd': {
-      const i = opts('');
-      if (argc - i < 1) {
-        if (name === 'cd' || name === 'lcd') return p;
-        throw new CommandError(`You must specify a path after a ${canonical} command.`);
-      }
-      // only rm globs
-      p.path1 = name === 'rm' ? argv[i] : undoGlobEscape(argv[i]!);
-      return p;
-    }
-    case 'df': {
-      const i = opts('hi');
-      if (argc - i >= 1) p.path1 = undoGlobEscape(argv[i]!);
-      return p;
-    }
-    case 'ls': {
-      const i = opts('1Safhlnrt', 'ls');
-      if (argc - i > 0) p.path1 = argv[i];
-      return p;
-    }
-    case 'lls':
-      // the rest of the line goes to ls(1) as it is
-      p.rest = line.slice(canonical.length);
-      return p;
-    case 'lumask':
-    case 'chmod':
-    case 'chown':
-    case 'chgrp': {
-      const i = opts('h');
-      const n = argc - i < 1 ? null : strtoul(argv[i]!, name === 'lumask' || name === 'chmod' ? 8 : 0);
-      if (n === null) throw new CommandError(`You must supply a numeric argument to the ${canonical} command.`);
-      p.num = n;
-      if (name === 'lumask') return p;
-      if (argc - i < 2) throw new CommandError(`You must specify a path after a ${canonical} command.`);
-      p.path1 = argv[i + 1];
-      return p;
-    }
-    default:
-      opts('');
-      return p;
-  }
-}
-
-/** strtoll(s, base) accepting only a whole number in 0..2^32-1 (as parse_args checks). */
-function strtoul(s: string, base: 0 | 8): number | null {
-  let t = s.replace(/^[ \t\n\v\f\r]+/, '');
-  let neg = false;
-  if (t[0] === '+' || t[0] === '-') {
-    neg = t[0] === '-';
-    t = t.slice(1);
-  }
-  let radix = 8;
-  if (base === 0) {
-    if (/^0x[0-9a-f]/i.test(t)) {
-      radix = 16;
-      t = t.slice(2);
-    } else radix = t.startsWith('0') ? 8 : 10;
-  } else if (base === 8) radix = 8;
-  const digits = radix === 16 ? /^[0-9a-f]+$/i : radix === 10 ? /^[0-9]+$/ : /^[0-7]+$/;
-  if (!digits.test(t)) return null;
-  const v = parseInt(t, radix) * (neg ? -1 : 1);
-  return v < 0 || v > 0xffffffff ? null : v;
-}
-
-const FX_TEXT = ['No error', 'End of file', 'No such file or directory', 'Permission denied', 'Failure', 'Bad message', 'No connection', 'Connection lost', 'Operation unsupported'];
+const FX_TEXT = [
+  'No error',
+  'End of file',
+  'No such file or directory',
+  'Permission denied',
+  'Failure',
+  'Bad message',
+  'No connection',
+  'Connection lost',
+  'Operation unsupported',
+];
 
 /** sftp-common.c fx2txt: the text OpenSSH prints for a status code. */
 function fx2txt(e: unknown): string {
@@ -560,7 +287,8 @@ export class SftpShell {
       case 'df':
         return this.df(this.remote(p.path1 ?? this.cwd), f.has('h'), f.has('i'));
       case 'lcd': {
-        const dir = p.path1 === undefined || p.path1 === '' || p.path1 === '~' ? (process.env.HOME ?? '/') : p.path1.replace(/^~\//, `${process.env.HOME ?? ''}/`);
+        const home = process.env.HOME ?? '/';
+        const dir = p.path1 === undefined || p.path1 === '' || p.path1 === '~' ? home : p.path1.replace(/^~\//, `${home.replace(/\/$/, '')}/`);
         const abs = lpath.resolve(this.lcwd, dir);
         try {
           if (!statSync(this.local(abs)).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
@@ -918,7 +646,9 @@ export class SftpShell {
     const pattern = this.remoteGlobPath(src);
     const g = await this.remoteGlob(pattern, { mark: true });
     if (g.matched === 0) throw new CommandError(`File "${pattern}" not found.`);
-    if (g.matched > 1 && dst !== undefined && !this.localIsDir(dst)) throw new CommandError(`Multiple source paths, but destination "${dst}" is not a directory`);
+    if (g.matched > 1 && dst !== undefined && !this.localIsDir(dst)) {
+      throw new CommandError(`Multiple source paths, but destination "${dst}" is not a directory`);
+    }
     let ok = true;
     for (const path of g.paths) {
       const filename = baseName(path);
@@ -962,7 +692,8 @@ export class SftpShell {
     }
     const meter = progressMeter(this.out, baseName(remote), this.progress);
     try {
-      await this.sftp.get(remote, lpath.resolve(this.lcwd, local), { fs: byteNamedFs, preserve, resume, concurrency: this.opts.concurrency, onProgress: (n, t) => meter.update(n, t) });
+      const onProgress = (n: number, t: number): void => meter.update(n, t);
+      await this.sftp.get(remote, lpath.resolve(this.lcwd, local), { fs: byteNamedFs, preserve, resume, concurrency: this.opts.concurrency, onProgress });
     } catch (e) {
       if (e instanceof SftpError) this.error(`read remote "${remote}" : ${fx2txt(e)}`);
       else if (e instanceof SshError && e.code === 'FILE') this.error(`open local "${local}": ${strerror(e)}`);
@@ -1099,7 +830,8 @@ export class SftpShell {
     }
     const meter = progressMeter(this.out, baseName(local), this.progress);
     try {
-      await this.sftp.put(lpath.resolve(this.lcwd, local), remote, { fs: byteNamedFs, preserve, resume, concurrency: this.opts.concurrency, onProgress: (n, t) => meter.update(n, t) });
+      const onProgress = (n: number, t: number): void => meter.update(n, t);
+      await this.sftp.put(lpath.resolve(this.lcwd, local), remote, { fs: byteNamedFs, preserve, resume, concurrency: this.opts.concurrency, onProgress });
     } catch (e) {
       if (e instanceof SftpError) this.error(`write remote "${remote}": ${fx2txt(e)}`);
       else if (e instanceof SshError && e.code === 'FILE') this.error(`open local "${local}": ${strerror(e)}`);
@@ -1145,106 +877,9 @@ export class SftpShell {
         }
       } else this.logit(`${name}: not a regular file`);
     }
-    if (preserve) await this.sftp.setstat(remote, { permissions: st.mode & 0o7777, atime: Math.floor(st.atimeMs / 1000), mtime: Math.floor(st.mtimeMs / 1000) });
+    if (preserve) {
+      await this.sftp.setstat(remote, { permissions: st.mode & 0o7777, atime: Math.floor(st.atimeMs / 1000), mtime: Math.floor(st.mtimeMs / 1000) });
+    }
     return ok;
   }
-}
-
-// ------------------------------------------------------------------ ls formatting
-
-interface LsView {
-  long: boolean;
-  short: boolean;
-  numeric: boolean;
-  si: boolean;
-  all: boolean;
-  reverse: boolean;
-  sort: 'name' | 'time' | 'size' | null;
-}
-
-/** ls flags as sftp.c parse_ls_flags folds them (later flags override earlier ones). */
-function lsView(flags: Set<string>): LsView {
-  const v: LsView = { long: false, short: false, numeric: false, si: false, all: false, reverse: false, sort: 'name' };
-  for (const f of flags) {
-    if (f === '1') Object.assign(v, { long: false, short: true, numeric: false, si: false });
-    else if (f === 'S') v.sort = 'size';
-    else if (f === 'a') v.all = true;
-    else if (f === 'f') v.sort = null;
-    else if (f === 'h') v.si = true;
-    else if (f === 'l') Object.assign(v, { short: false, long: true });
-    else if (f === 'n') Object.assign(v, { short: false, long: true, numeric: true });
-    else if (f === 'r') v.reverse = true;
-    else if (f === 't') v.sort = 'time';
-  }
-  return v;
-}
-
-/** Stable sort (glibc's qsort is a merge sort) by name (bytes), newest first, or largest first. */
-function sortEntries<T>(list: T[], view: LsView, name: (e: T) => string, attrs: (e: T) => SftpAttrs): void {
-  const mul = view.reverse ? -1 : 1;
-  const ncmp = (a: number, b: number): number => (a === b ? 0 : a < b ? 1 : -1);
-  list.sort((a, b) => {
-    if (view.sort === 'name') return mul * byteCompare(name(a), name(b));
-    if (view.sort === 'time') return mul * ncmp(attrs(a).mtime ?? 0, attrs(b).mtime ?? 0);
-    return mul * ncmp(attrs(a).size ?? 0, attrs(b).size ?? 0);
-  });
-}
-
-interface OwnerNames {
-  users: Map<number, string>;
-  groups: Map<number, string>;
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** strmode(3): "drwxr-xr-x " (the eleventh character is for ACLs, a space). */
-export function strmode(mode: number): string {
-  const type = { 0o040000: 'd', 0o020000: 'c', 0o060000: 'b', 0o100000: '-', 0o120000: 'l', 0o140000: 's', 0o010000: 'p' }[mode & 0o170000] ?? '?';
-  const x = (r: number, w: number, xbit: number, special: number, on: string, off: string): string =>
-    (mode & r ? 'r' : '-') + (mode & w ? 'w' : '-') + (mode & special ? (mode & xbit ? on : off) : mode & xbit ? 'x' : '-');
-  return `${type}${x(0o400, 0o200, 0o100, 0o4000, 's', 'S')}${x(0o40, 0o20, 0o10, 0o2000, 's', 'S')}${x(0o4, 0o2, 0o1, 0o1000, 't', 'T')} `;
-}
-
-/** sftp-common.c ls_file for a remote file: an `ls -l` line with "?" links. */
-export function lsFile(name: string, a: SftpAttrs, si: boolean, names: OwnerNames | null): string {
-  const uid = a.uid ?? 0;
-  const gid = a.gid ?? 0;
-  const user = names?.users.get(uid) ?? String(uid);
-  const group = names?.groups.get(gid) ?? String(gid);
-  const mtime = a.mtime ?? 0;
-  const d = new Date(mtime * 1000);
-  const now = Math.floor(Date.now() / 1000);
-  const recent = now - (365 * 24 * 60 * 60) / 2 < mtime && now >= mtime;
-  const day = String(d.getDate()).padStart(2);
-  const when = recent
-    ? `${MONTHS[d.getMonth()]} ${day} ${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`
-    : `${MONTHS[d.getMonth()]} ${day}  ${d.getFullYear()}`;
-  const size = si ? fmtScaled(BigInt(a.size ?? 0)) : String(a.size ?? 0);
-  const pad = (s: string): string => s + ' '.repeat(Math.max(0, 8 - byteLength(s)));
-  return `${strmode(a.permissions ?? 0)}   ? ${pad(user)} ${pad(group)} ${size.padStart(8)} ${when} ${name}`;
-}
-
-/** OpenBSD fmt_scaled(3): "0B", "512B", "4.0K", "21.9G", "252G". */
-export function fmtScaled(n: bigint): string {
-  const abs = n < 0n ? -n : n;
-  const chars = 'BKMGTPE';
-  let unit = 0;
-  let scale = 1n;
-  while (unit < 6 && abs / 1024n >= scale) {
-    scale *= 1024n;
-    unit++;
-  }
-  let num = n / scale;
-  let fract = unit === 0 ? 0n : (abs % scale) / (scale / 1024n);
-  fract = (10n * fract + 512n) / 1024n;
-  if (fract >= 10n) {
-    num += n >= 0n ? 1n : -1n;
-    fract = 0n;
-  }
-  if (num === 0n) return '0B';
-  if (unit === 0 || num >= 100n || num <= -100n) {
-    if (fract >= 5n) num += num >= 0n ? 1n : -1n;
-    return `${num}${chars[unit]}`;
-  }
-  return `${num}.${fract}${chars[unit]}`;
 }

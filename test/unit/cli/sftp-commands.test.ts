@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { byteCompare, glob, hasMagic, matchComponent, quoteGlob, unquote, type GlobFs } from '../../../src/cli/sftp-glob.js';
 import { logVisible, utf8Locale, visible } from '../../../src/cli/sftp-output.js';
-import { fmtScaled, splitWords, strmode, undoGlobEscape } from '../../../src/cli/sftp-shell.js';
+import { splitWords, undoGlobEscape } from '../../../src/cli/sftp-commands.js';
+import { fmtScaled, strmode } from '../../../src/cli/sftp-ls.js';
 import { decodeName } from '../../../src/sftp/names.js';
 
 describe('sftp CLI: glob matching', () => {
@@ -34,7 +35,9 @@ describe('sftp CLI: glob matching', () => {
     ['a*b*c', 'axxbyyc', true],
     ['a*b*c', 'axxbyy', false],
   ];
-  for (const [p, n, want] of cases) it(`${JSON.stringify(p)} ${want ? 'matches' : 'does not match'} ${JSON.stringify(n)}`, () => expect(matchComponent(p, n)).to.equal(want));
+  for (const [p, n, want] of cases) {
+    it(`${JSON.stringify(p)} ${want ? 'matches' : 'does not match'} ${JSON.stringify(n)}`, () => expect(matchComponent(p, n)).to.equal(want));
+  }
 
   it('a quoted name matches itself and only needs unquoting to come back', () => {
     fc.assert(
@@ -47,7 +50,8 @@ describe('sftp CLI: glob matching', () => {
   });
 
   const tree: Record<string, string[] | null> = { '/d/': ['.', '..', '.hid', 'b', 'a', 'sub', 'link'], '/d/sub/': ['x.log', 'y.txt'] };
-  const kinds: Record<string, 'f' | 'd' | 'l'> = { '/d': 'd', '/d/a': 'f', '/d/b': 'f', '/d/.hid': 'f', '/d/.': 'd', '/d/..': 'd', '/d/sub': 'd', '/d/link': 'l', '/d/sub/x.log': 'f', '/d/sub/y.txt': 'f' };
+  const kinds: Record<string, 'f' | 'd' | 'l'> = { '/d': 'd', '/d/a': 'f', '/d/b': 'f', '/d/.hid': 'f', '/d/.': 'd', '/d/..': 'd', '/d/sub': 'd' };
+  Object.assign(kinds, { '/d/link': 'l', '/d/sub/x.log': 'f', '/d/sub/y.txt': 'f' });
   const fs: GlobFs<'f' | 'd' | 'l'> = {
     readdir: async (dir) => tree[dir.endsWith('/') ? dir : `${dir}/`] ?? null,
     lstat: async (p) => kinds[p.replace(/\/$/, '')] ?? null,
