@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { lutimesSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
@@ -57,7 +57,10 @@ function buildFixture(root: string): void {
   const times = (dir: string, t: number): void => {
     for (const b of readdirSync(Buffer.from(dir), { encoding: 'buffer' })) {
       const p = Buffer.concat([Buffer.from(dir + '/'), b]);
-      if (lstatSync(p).isSymbolicLink()) continue;
+      if (lstatSync(p).isSymbolicLink()) {
+        lutimesSync(p, t, t);
+        continue;
+      }
       if (lstatSync(p).isDirectory()) times(p.toString('latin1'), t);
       utimesSync(p, t, t + b.length * 60); // different mtimes, for ls -t
     }
@@ -65,6 +68,7 @@ function buildFixture(root: string): void {
   times(join(root, 'remote'), T0);
   times(join(root, 'local'), T0);
   utimesSync(r('cafe.txt'), T0, 1_600_000_000); // more than six months old: "%b %e  %Y"
+  for (const d of [join(root, 'remote'), join(root, 'local'), root]) utimesSync(d, T0, T0); // "." and ".." of ls -a
 }
 
 /** Every file under root: path, type, mode and content hash (what both runs must leave behind). */
@@ -254,7 +258,7 @@ describe('puressh sftp commands, byte for byte as OpenSSH sftp', function () {
         'ls -1 tree tree/deep',
         'lls -R sub',
         'reget half half',
-        'lls -l half',
+        '!wc -c half',
         '-reget cafe.txt long',
         'reput long half',
         '-reput half half',
@@ -283,7 +287,7 @@ describe('puressh sftp commands, byte for byte as OpenSSH sftp', function () {
         'lumask 027',
         'lmkdir made',
         'get cafe.txt made/',
-        'lls -l made',
+        'lls -1 made',
         '-lmkdir made',
         'help',
         '?',
@@ -299,7 +303,7 @@ describe('puressh sftp commands, byte for byte as OpenSSH sftp', function () {
         'rename -l renamed renamed2',
         'mkdir newdir',
         'rmdir newdir',
-        'ls -l',
+        'ls -1',
         'bye',
         'pwd',
       ],
