@@ -17,7 +17,7 @@ import { SftpShell, strerror } from './sftp-shell.js';
 import type { CliIo } from './ssh.js';
 import { parseDestination, UsageError } from './ssh-args.js';
 
-export const SFTP_USAGE = `usage: puressh sftp [-aCfpqrv] [-B buffer_size] [-b batchfile] [-c cipher] [-F ssh_config]
+export const SFTP_USAGE = `usage: puressh sftp [-aCfNpqrv] [-B buffer_size] [-b batchfile] [-c cipher] [-F ssh_config]
           [-i identity_file] [-J destination] [-o ssh_option] [-P port] [-R num_requests] destination`;
 
 export async function runSftp(argv: readonly string[], io: CliIo): Promise<number> {
@@ -64,8 +64,8 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
   const conn = await connectWithSshArgs(sshArgv, io);
   if (typeof conn === 'number') return conn;
   const { client, log } = conn;
-  // as OpenSSH's sftp: -b implies -q
-  const quiet = flags.has('q') || flags.has('b');
+  // as OpenSSH's sftp: -b implies -q, unless -N
+  const quiet = flags.has('q') || (flags.has('b') && !flags.has('N'));
   const stdinTty = (io.stdin as { isTTY?: boolean }).isTTY === true;
   const interactive = batch === undefined && stdinTty;
   try {
