@@ -111,6 +111,7 @@ export async function runScp(argv: readonly string[], io: CliIo): Promise<number
           let local = lpath.resolve(target);
           if (statSync(local, { throwIfNoEntry: false })?.isDirectory()) local = lpath.join(local, lpath.posix.basename(remote));
           else if (sources.length > 1) throw new SshError('FILE', `${target}: Not a directory`);
+          if (!(await sftp.exists(remote))) throw new SshError('FILE', `${remote}: No such file or directory`);
           await shell.run(`get ${q(remote)} ${q(local)}`);
         }
       } catch (e) {

@@ -85,7 +85,8 @@ describe('puressh sftp / scp command line against OpenSSH', function () {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.include(`sftp> cd ${remote}\n`);
     expect(r.stdout).to.include(`Remote working directory: ${remote}\n`);
-    expect(r.stdout).to.include('sftp> ls\nhard.bin\nlink.bin\nmoved.bin\nsub\n');
+    // sftp's columns: 80 / (longest name + 2) of them, each 80 / columns wide
+    expect(r.stdout).to.include(`sftp> ls\n${['hard.bin', 'link.bin', 'moved.bin', 'sub'].map((n) => n.padEnd(11)).join('')}\n`);
     expect(r.stdout).to.match(/sftp> ls -l moved\.bin\n-rw------- .* 700000 .* moved\.bin\n/);
     expect(r.stdout).to.match(/Size +Used +Avail +\(root\) +%Capacity/);
     expect(readFileSync(join(remote, 'moved.bin')).equals(data)).to.equal(true);
