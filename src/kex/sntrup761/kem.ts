@@ -176,7 +176,7 @@ export function decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint
   const { c: cNew, rEnc } = hide(r, pk, cache);
   r.fill(0);
   const mask = differMask(cipherText, cNew);
-  for (let i = 0; i < SMALL_BYTES; i++) rEnc[i] ^= mask & (rEnc[i]! ^ rho[i]!);
+  for (let i = 0; i < SMALL_BYTES; i++) rEnc[i]! ^= mask & (rEnc[i]! ^ rho[i]!);
   const k = hashSession(1 + mask, rEnc, cipherText);
   rEnc.fill(0);
   cNew.fill(0);

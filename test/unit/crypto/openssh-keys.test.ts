@@ -84,7 +84,7 @@ function nodeOpts(spec: Spec, key: KeyObject) {
 
 function tamper(blob: Uint8Array, at: number): Uint8Array {
   const t = blob.slice();
-  t[at] ^= 0x01;
+  t[at]! ^= 0x01;
   return t;
 }
 

@@ -131,7 +131,7 @@ describe('crypto/keys: OpenSSH private key container', () => {
 
   it('rejects a bad magic and trailing data after the container', () => {
     const data = pemDecode(ed.privateText).data.slice();
-    data[3] ^= 0x20;
+    data[3]! ^= 0x20;
     expectKeyError(() => parsePrivateKey(pemEncode('OPENSSH PRIVATE KEY', data)), 'FILE', /openssh-key-v1/);
     const longer = new Uint8Array([...pemDecode(ed.privateText).data, 0]);
     expectKeyError(() => parsePrivateKey(pemEncode('OPENSSH PRIVATE KEY', longer)), 'FILE', /trailing/);
