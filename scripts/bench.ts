@@ -456,7 +456,7 @@ function report(rows: Row[], samples: Map<string, Sample[]>, meta: { bytes: numb
     const v = list.map((s) => s.value);
     return `${fmt(row.unit, median(v))} (${fmt(row.unit, Math.min(...v))}–${fmt(row.unit, Math.max(...v))})`;
   };
-  const med = (row: Row): Medians => Object.fromEntries(row.sides.map((s) => [s, median(samples.get(`${row.id}|${s}`)!.map((x) => x.value))])) as Medians;
+  const med = (row: Row): Medians => Object.fromEntries(row.sides.map((s) => [s, median(samples.get(`${row.id}|${s}`)!.map((x) => x.value))]));
   const lines: string[] = [];
   const head = ['work', 'unit', ...ALL_SIDES.map((s) => SIDE_LABEL[s]), 'node ÷ best peer', 'node ÷ ssh2 no addon', 'target (issue 8)', 'met'];
   lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`);

@@ -86,5 +86,5 @@ export function describeFailure(err: unknown, ctx: FailureContext): string[] {
     // connectTcp's messages already name the host ("connect to host H port P: Connection refused")
     return [err.message.startsWith('connect to host') ? `puressh: ${err.message}` : `puressh: ${at}: ${err.message}`];
   }
-  return [`puressh: ${(err as Error)?.message ?? String(err)}`];
+  return [`puressh: ${(err as Error | undefined)?.message ?? String(err)}`];
 }

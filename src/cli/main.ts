@@ -93,7 +93,7 @@ export async function cli(argv: readonly string[] = process.argv.slice(2)): Prom
   try {
     code = await main(argv);
   } catch (e) {
-    process.stderr.write(`puressh: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write(`puressh: internal error: ${(e as Error | undefined)?.stack ?? String(e)}\n`);
     code = 255;
   }
   await Promise.all([flush(process.stdout), flush(process.stderr)]);

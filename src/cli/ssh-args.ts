@@ -195,7 +195,7 @@ function setOption(out: SshArgs, key: string, value: string): void {
     // as ssh, a file named twice is tried once
     if (!out.identityFiles.includes(value)) out.identityFiles.push(value);
   } else if (FORWARD_KEYWORDS[key]) {
-    const f = { kind: FORWARD_KEYWORDS[key]!, spec: forwardSpec(value) };
+    const f = { kind: FORWARD_KEYWORDS[key], spec: forwardSpec(value) };
     if (!out.session.forwards.some((g) => g.kind === f.kind && g.spec === f.spec)) out.session.forwards.push(f);
   } else if (!out.options.has(key)) out.options.set(key, value);
 }

@@ -37,10 +37,11 @@ export interface CliIo {
   version: string;
 }
 
+/** Plain functions (makeLog's closures), so they can be passed on unbound. */
 export interface Log {
-  debug(line: string): void;
-  info(line: string): void;
-  error(line: string): void;
+  debug: (line: string) => void;
+  info: (line: string) => void;
+  error: (line: string) => void;
 }
 
 export function makeLog(stderr: Writable, settings: Pick<SshSettings, 'logLevel'>): Log {
@@ -288,7 +289,7 @@ class BrokenPipe extends Error {}
 
 /** Channel output to a local stream, waiting for 'drain' so the window tracks the consumer. */
 async function pumpOut(read: () => Promise<Uint8Array | null>, out: Writable): Promise<void> {
-  let failed: Error | null = null;
+  let failed = null as Error | null; // set by onError: `as` keeps TypeScript from narrowing it to null
   const onError = (e: Error): void => {
     failed = e;
   };
@@ -297,7 +298,7 @@ async function pumpOut(read: () => Promise<Uint8Array | null>, out: Writable): P
     for (;;) {
       const chunk = await read();
       if (chunk === null) return;
-      if (failed || out.destroyed) throw new BrokenPipe(`write: ${(failed as Error | null)?.message ?? 'output closed'}`);
+      if (failed || out.destroyed) throw new BrokenPipe(`write: ${failed?.message ?? 'output closed'}`);
       if (!out.write(chunk)) {
         await new Promise<void>((resolve) => {
           const done = (): void => {

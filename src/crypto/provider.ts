@@ -98,11 +98,13 @@ export function layeredProvider(
     ...(publicKey ? { publicKey } : {}),
     cipher: (n: string) => {
       const c = ciphers.get(n) ?? fallback.cipher(n);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a fallback provider written in JavaScript may return undefined
       if (!c) throw new SshError('ALGO_UNSUPPORTED', `unknown cipher ${n}`);
       return c;
     },
     mac: (n: string) => {
       const m = macs.get(n) ?? fallback.mac(n);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a fallback provider written in JavaScript may return undefined
       if (!m) throw new SshError('ALGO_UNSUPPORTED', `unknown MAC ${n}`);
       return m;
     },

@@ -277,7 +277,7 @@ export class Transport {
   }
 
   private writeFailed(e: unknown): Promise<never> {
-    const err = e instanceof SshError ? e : new ConnectionLostError(`write failed: ${(e as Error)?.message ?? e}`, { cause: e });
+    const err = e instanceof SshError ? e : new ConnectionLostError(`write failed: ${(e as Error | undefined)?.message ?? String(e)}`, { cause: e });
     this.fail(err);
     return Promise.reject(this.error);
   }
@@ -320,11 +320,12 @@ export class Transport {
           if (payload === null) break;
           const waiting = this.handlePacket(payload);
           if (waiting) await waiting;
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- handlePacket and the awaited work can set this.error
           if (this.error) return;
         }
       }
     } catch (e) {
-      const err = e instanceof SshError ? e : new ProtocolError(`internal error: ${(e as Error)?.message ?? e}`);
+      const err = e instanceof SshError ? e : new ProtocolError(`internal error: ${(e as Error | undefined)?.message ?? String(e)}`);
       if (err instanceof MacError) this.config.events?.macError?.();
       if (err instanceof ConnectionLostError || err instanceof DisconnectError) this.fail(err);
       else this.abort(err);
@@ -563,7 +564,7 @@ export class Transport {
       this.debug?.(`key exchange ${this.kexCount} complete`);
       run.done.resolve();
     } catch (e) {
-      const err = e instanceof SshError ? e : new ProtocolError(`key exchange failed: ${(e as Error)?.message ?? e}`, 'KEX_FAILURE');
+      const err = e instanceof SshError ? e : new ProtocolError(`key exchange failed: ${(e as Error | undefined)?.message ?? String(e)}`, 'KEX_FAILURE');
       this.abort(err);
     }
   }

@@ -51,7 +51,7 @@ describe('interop with OpenSSH sshd: legacy profiles and ssh-dss user keys', fun
     dsaKeyText = readFileSync(dsaPath, 'utf8');
     hostKeys = new Map();
     for (const hk of Object.values(sshd.hostKeys)) {
-      const { key } = parsePublicKeyLine(hk!.publicLine);
+      const { key } = parsePublicKeyLine(hk.publicLine);
       hostKeys.set(key.type, Buffer.from(key.blob).toString('base64'));
     }
   });

@@ -153,8 +153,8 @@ export function rqRecip3(out: Fq, input: Small): number {
     delta += 1;
     // the swap as arithmetic on doubles: a' = a + sw*(b - a), b' = b - sw*(b - a), sw in {0, 1}
     const sw = swap & 1;
-    const d0 = sw * (g[0]! - f[0]!);
-    const f0: number = f[0]! + d0;
+    const d0 = sw * (g[0]! - f[0]);
+    const f0: number = f[0] + d0;
     const g0 = g[0]! - d0;
     const c = g0 * fqRecip(f0);
     const cq = c - q * (c * INV_Q + R - R);
@@ -184,13 +184,13 @@ export function rqRecip3(out: Fq, input: Small): number {
       const x = ri - t - cq * nv;
       r[i] = x - q * (x * INV_Q + R - R);
     }
-    const r0: number = r[0]!;
+    const r0: number = r[0];
     const v0 = sw * r0; // the shifted-in v[0] is 0
     v[0] = v0;
     const x0: number = r0 - v0 - cq * v0;
     r[0] = x0 - q * (x0 * INV_Q + R - R);
   }
-  const scale = fqRecip(f[0]!);
+  const scale = fqRecip(f[0]);
   for (let i = 0; i < p; i++) {
     const x = scale * v[p - 1 - i]!;
     out[i] = x - q * (x * INV_Q + R - R);

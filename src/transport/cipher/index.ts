@@ -85,6 +85,7 @@ export { NONE_CIPHER_NAME } from './none.js';
  * implementation). The list constants are unchanged: a new name must be offered explicitly.
  */
 export function registerCipher(desc: CipherAlgorithm): void {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checks what a JavaScript caller passes
   if (!desc || typeof desc.name !== 'string' || desc.name.length === 0 || typeof desc.create !== 'function') {
     throw new SshError('INVAL', 'registerCipher: not a cipher descriptor');
   }

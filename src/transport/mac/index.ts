@@ -50,6 +50,7 @@ export { NONE_MAC_NAME } from './none.js';
 
 /** Add a MAC or replace the one registered under the same name. */
 export function registerMac(desc: MacAlgorithm): void {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checks what a JavaScript caller passes
   if (!desc || typeof desc.name !== 'string' || desc.name.length === 0 || typeof desc.create !== 'function') {
     throw new SshError('INVAL', 'registerMac: not a MAC descriptor');
   }

@@ -51,7 +51,7 @@ function body(c: Container): { check: number; body: Uint8Array } {
   const rest = r.rest();
   // strip padding: trailing bytes 1..n
   let end = rest.length;
-  let n = rest[end - 1]!;
+  const n = rest[end - 1]!;
   if (n > 0 && n < 8 && rest.subarray(end - n).every((b, i) => b === i + 1)) end -= n;
   return { check, body: rest.slice(0, end) };
 }
