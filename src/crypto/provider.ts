@@ -1,5 +1,5 @@
 /**
- * Where the packet layer gets its cipher and MAC implementations (issue: performance).
+ * Where the packet layer gets its cipher and MAC implementations.
  * The pure provider is the registries of noble-based modules (the default everywhere, the
  * only one in a browser); the Node entry point layers node:crypto implementations on top.
  * A provider only changes how an algorithm is computed, never which algorithms exist.

@@ -1,5 +1,5 @@
 /**
- * The key-exchange registry (STYLE R2): wire name → KexAlgorithm, with ordered lists.
+ * The key-exchange registry (RFC 4253 §7): wire name → KexAlgorithm, with ordered lists.
  *
  * DEFAULT_KEX follows the OpenSSH 10 client order for the methods we implement: the
  * post-quantum hybrids first, then the OpenSSH 9.x classic order.

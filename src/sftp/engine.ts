@@ -251,7 +251,7 @@ export function expectOk(r: SftpResponse, ctx: RequestContext): void {
 export function expectType<T extends SftpResponse['type']>(r: SftpResponse, want: T, ctx: RequestContext): Extract<SftpResponse, { type: T }> {
   if (r.type === want) return r as Extract<SftpResponse, { type: T }>;
   if (r.type === FXP.STATUS) throw sftpError(r.code, r.message, ctx.path, ctx.request);
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the lookup can miss: typescript-eslint ignores noUncheckedIndexedAccess for a generic key
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the lookup can miss (typescript-eslint overlooks it for a generic key)
   throw unexpected(r, FXP_NAME_BY_VALUE[want] ?? String(want), ctx);
 }
 

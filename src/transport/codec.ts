@@ -1,6 +1,6 @@
 /**
  * The binary packet codec (RFC 4253 §6): framing, padding, encryption, MAC, sequence
- * numbers. Pure: no I/O, no timers (STYLE R7). One PacketEncoder for the bytes we send,
+ * numbers. Pure: no I/O, no timers. One PacketEncoder for the bytes we send,
  * one PacketDecoder for the bytes we receive; each owns its direction's keys.
  *
  *   uint32  packet_length   (not counting itself or the MAC)

@@ -1,7 +1,7 @@
 /**
  * The SSH transport (RFC 4253): owns the byte stream, the read loop, key exchange and
  * rekeying, compression, and the transport-generic messages. Layers above see only
- * `send(payload)` / `receive()` (STYLE R7, R10): rekeys are invisible to them.
+ * `send(payload)` / `receive()`: rekeys are invisible to them.
  */
 import { AsyncQueue, Deferred } from '../async.js';
 import { ConnectionLostError, DISCONNECT_REASON, DisconnectError, HostKeyError, MacError, ProtocolError, SshError } from '../errors.js';
@@ -52,7 +52,7 @@ export interface TransportConfig {
   provider?: CryptoProvider;
 }
 
-/** 1 GiB per direction, 2^31 packets, 1 hour (STYLE R10; RFC 4344 §3.1). */
+/** 1 GiB per direction, 2^31 packets, 1 hour (RFC 4344 §3.1). */
 const DEFAULT_REKEY_BYTES = 1 << 30;
 const DEFAULT_REKEY_SECONDS = 3600;
 const REKEY_PACKETS = 2 ** 31;
@@ -165,7 +165,7 @@ export class Transport {
     await run.done.promise;
   }
 
-  /** Send a packet from an upper layer. While a key exchange runs it waits in a queue (R10). */
+  /** Send a packet from an upper layer. While a key exchange runs it waits in a queue. */
   send(payload: Uint8Array): Promise<void> {
     if (this.error) return Promise.reject(this.error);
     if (this.kex && !this.kex.sentNewKeys) {
@@ -614,7 +614,7 @@ export class Transport {
   private ackScheduled = false;
 
   private trace(dir: '<' | '>', payload: Uint8Array, seq: number): void {
-    // Names, sizes and sequence numbers only; never payloads (STYLE R15).
+    // Names, sizes and sequence numbers only; never payloads, which may carry secrets.
     this.debug?.(`${dir} ${msgName(payload[0] ?? 0)} len=${payload.length} seq=${seq >>> 0}`);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * A hermetic Debian OpenSSH sshd for tests, demo and bench (STYLE R14, tier T4).
+ * A hermetic Debian OpenSSH sshd for tests, demo and bench.
  *
  * `startSshd()` makes a temp dir with fresh host and user keys, an authorized_keys and a
  * known_hosts, writes an sshd_config (caller's lines FIRST: sshd keeps the first value of a

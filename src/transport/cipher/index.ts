@@ -1,5 +1,5 @@
 /**
- * Cipher registry (STYLE R2): wire name → descriptor, plus the ordered lists used in KEXINIT.
+ * Cipher registry (RFC 4253 §6.3): wire name → descriptor, plus the ordered lists used in KEXINIT.
  * A faster implementation (e.g. a node:crypto provider) replaces an entry with
  * `registerCipher`, keeping the name; the transport looks ciphers up only here.
  *
@@ -37,7 +37,7 @@ export const CIPHERS: Map<string, CipherAlgorithm> = new Map(
     AES128_CBC,
     AES192_CBC,
     AES256_CBC,
-    // libssh2's legacy table (issue 6): insecure, opt-in by name only
+    // libssh2's legacy table: insecure, opt-in by name only
     TRIPLE_DES_CBC,
     BLOWFISH_CBC,
     CAST128_CBC,

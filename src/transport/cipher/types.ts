@@ -1,5 +1,5 @@
 /**
- * Cipher descriptors and per-direction cipher states (STYLE R2, R3).
+ * Cipher descriptors and per-direction cipher states (RFC 4253 §6.3).
  *
  * A descriptor is a frozen, stateless description of one wire name. `create(key, iv)` makes
  * the state for ONE direction; the packet codec (../codec.ts) holds one per direction and

@@ -1,5 +1,5 @@
 /**
- * Constant-time comparison of MAC tags and AEAD tags (STYLE R15): the time taken depends
+ * Constant-time comparison of MAC tags and AEAD tags: the time taken depends
  * only on the lengths, never on where the first differing byte is.
  */
 export function equalConstantTime(a: Uint8Array, b: Uint8Array): boolean {

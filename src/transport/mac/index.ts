@@ -1,5 +1,5 @@
 /**
- * MAC registry (STYLE R2): wire name → descriptor, plus the ordered lists used in KEXINIT.
+ * MAC registry (RFC 4253 §6.4): wire name → descriptor, plus the ordered lists used in KEXINIT.
  * AEAD ciphers need no MAC; the codec ignores the MAC name for them.
  *
  * @example

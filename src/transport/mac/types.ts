@@ -1,4 +1,4 @@
-/** MAC descriptors and per-direction MAC states (STYLE R2, R3; RFC 4253 §6.4). */
+/** MAC descriptors and per-direction MAC states (RFC 4253 §6.4). */
 
 /** One direction's keyed MAC. */
 export interface MacState {

@@ -148,7 +148,7 @@ describe('crypto/keys: OpenSSH private key container', () => {
     expectKeyError(() => parsePrivateKey(join({ ...c, kdfOptions: hostile }), 'x'), 'FILE', /rounds/);
   });
 
-  // PEM, PKCS#8 and PuTTY keys are read since issue 3: see formats-*.test.ts
+  // PEM, PKCS#8 and PuTTY keys are read too: see formats-*.test.ts
   it('ssh.com and unknown formats are refused, and a broken PuTTY file is FILE, with a KeyError naming the format', () => {
     expectKeyError(() => parsePrivateKey('PuTTY-User-Key-File-3: ssh-ed25519\n'), 'FILE', /PuTTY/);
     expectKeyError(() => parsePrivateKey('---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nx\n'), 'ALGO_UNSUPPORTED', /ssh\.com/);
