@@ -49,7 +49,7 @@ interface Row {
   unit: 'MB/s' | 'ms';
   sides: Side[];
   job: (side: Side, files: Files) => Job;
-  /** the issue's target for this row, checked against the measured medians */
+  /** the performance target for this row, checked against the measured medians */
   target?: (m: Medians) => { text: string; met: boolean };
 }
 
@@ -456,9 +456,9 @@ function report(rows: Row[], samples: Map<string, Sample[]>, meta: { bytes: numb
     const v = list.map((s) => s.value);
     return `${fmt(row.unit, median(v))} (${fmt(row.unit, Math.min(...v))}–${fmt(row.unit, Math.max(...v))})`;
   };
-  const med = (row: Row): Medians => Object.fromEntries(row.sides.map((s) => [s, median(samples.get(`${row.id}|${s}`)!.map((x) => x.value))])) as Medians;
+  const med = (row: Row): Medians => Object.fromEntries(row.sides.map((s) => [s, median(samples.get(`${row.id}|${s}`)!.map((x) => x.value))]));
   const lines: string[] = [];
-  const head = ['work', 'unit', ...ALL_SIDES.map((s) => SIDE_LABEL[s]), 'node ÷ best peer', 'node ÷ ssh2 no addon', 'target (issue 8)', 'met'];
+  const head = ['work', 'unit', ...ALL_SIDES.map((s) => SIDE_LABEL[s]), 'node ÷ best peer', 'node ÷ ssh2 no addon', 'target', 'met'];
   lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
   const json: Record<string, unknown> = {};
   for (const row of rows) {

@@ -212,7 +212,7 @@ export class SshClient {
           ok = await options.hostKeyVerifier(info);
         } catch (e) {
           if (e instanceof SshError) throw e;
-          throw new HostKeyError('rejected', `host key verification failed: ${(e as Error)?.message ?? e}`);
+          throw new HostKeyError('rejected', `host key verification failed: ${(e as Error | undefined)?.message ?? String(e)}`);
         }
         if (!ok) throw new HostKeyError('rejected', 'Host key verification failed.');
         hostKey = info;
@@ -252,7 +252,7 @@ export class SshClient {
       if (options.keepaliveInterval) client.setKeepalive({ interval: options.keepaliveInterval, countMax: options.keepaliveCountMax });
       return client;
     } catch (e) {
-      const err = e instanceof SshError ? e : new SshError('PROTO', `connection setup failed: ${(e as Error)?.message ?? e}`);
+      const err = e instanceof SshError ? e : new SshError('PROTO', `connection setup failed: ${(e as Error | undefined)?.message ?? String(e)}`);
       if (err instanceof HostKeyError || err.code === 'AUTHENTICATION_FAILED') {
         await transport.disconnect(err instanceof HostKeyError ? DISCONNECT_REASON.HOST_KEY_NOT_VERIFIABLE : DISCONNECT_REASON.NO_MORE_AUTH_METHODS_AVAILABLE, err.message);
       } else {

@@ -151,7 +151,7 @@ export function socketStream(socket: net.Socket): ByteStream {
           }
           return c;
         }
-        if (failure) throw new ConnectionLostError(`socket error: ${(failure as Error).message}`, { cause: failure });
+        if (failure) throw new ConnectionLostError(`socket error: ${failure.message}`, { cause: failure });
         if (ended) return null;
         await new Promise<void>((resolve) => {
           wake = () => {
@@ -192,7 +192,7 @@ export function socketStream(socket: net.Socket): ByteStream {
     },
     close(): void {
       socket.end();
-      socket.destroySoon?.();
+      socket.destroySoon();
       setTimeout(() => socket.destroy(), 1000).unref();
     },
   };

@@ -127,5 +127,5 @@ function failureText(err: unknown, ctx: FailureContext): (string | FailureLine)[
     // connectTcp's messages already name the host ("connect to host H port P: Connection refused")
     return [err.message.startsWith('connect to host') ? `puressh: ${err.message}` : `puressh: ${at}: ${err.message}`];
   }
-  return [`puressh: ${(err as Error)?.message ?? String(err)}`];
+  return [`puressh: ${(err as Error | undefined)?.message ?? String(err)}`];
 }

@@ -36,7 +36,7 @@ export class HopFailure extends Error {
     readonly hop: SshSettings,
     readonly state: HostKeyState,
   ) {
-    super((error as Error)?.message ?? String(error));
+    super((error as Error | undefined)?.message ?? String(error));
   }
 }
 

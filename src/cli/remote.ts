@@ -48,7 +48,7 @@ export async function connectWithSshArgs(sshArgv: string[], io: CliIo, closedLin
     notes = args.notes;
   } catch (e) {
     if (!(e instanceof UsageError) && !(e instanceof Error)) throw e;
-    io.stderr.write(`puressh: ${(e as Error).message}\n`);
+    io.stderr.write(`puressh: ${e.message}\n`);
     return 255;
   }
   const log = makeLog(io.stderr, settings);

@@ -75,7 +75,7 @@ export async function runScp(argv: readonly string[], io: CliIo): Promise<number
         try {
           if (upload) {
             const local = sources[i]!;
-            const dest = remoteTarget!.path || '.';
+            const dest = remoteTarget.path || '.';
             await scpPutFile(client, local, dest, nodeLocalFs, { preserve });
           } else {
             const remote = remoteSources[i]!.path;
@@ -100,10 +100,10 @@ export async function runScp(argv: readonly string[], io: CliIo): Promise<number
       try {
         if (upload) {
           const local = lpath.resolve(sources[i]!);
-          let dest = shell.remote(remoteTarget!.path || '.');
+          let dest = shell.remote(remoteTarget.path || '.');
           const st = await sftp.exists(dest);
           if (st && isDirectory(st)) dest = lpath.posix.join(dest, lpath.basename(local));
-          else if (sources.length > 1) throw new SshError('FILE', `${remoteTarget!.path}: Not a directory`);
+          else if (sources.length > 1) throw new SshError('FILE', `${remoteTarget.path}: Not a directory`);
           if (statSync(local, { throwIfNoEntry: false })?.isDirectory() && !recursive) throw new SshError('FILE', `${sources[i]}: not a regular file`);
           await shell.run(`put ${q(local)} ${q(dest)}`);
         } else {

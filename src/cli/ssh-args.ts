@@ -259,7 +259,7 @@ function setOption(out: SshArgs, key: string, value: string): void {
   } else if (key === 'certificatefile') {
     if (!out.certificateFiles.includes(value)) out.certificateFiles.push(value);
   } else if (FORWARD_KEYWORDS[key]) {
-    const f = { kind: FORWARD_KEYWORDS[key]!, spec: forwardSpec(value) };
+    const f = { kind: FORWARD_KEYWORDS[key], spec: forwardSpec(value) };
     if (!out.session.forwards.some((g) => g.kind === f.kind && g.spec === f.spec)) out.session.forwards.push(f);
   } else if (key === 'proxyjump' && out.options.has('proxycommand')) {
     // ssh_config(5): whichever of ProxyJump and ProxyCommand comes first prevents the other

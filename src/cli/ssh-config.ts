@@ -65,7 +65,7 @@ export function applySshConfig(configFile: string | null | undefined, env: Confi
             { path: join(env.home, '.ssh', 'config'), user: true, required: false },
             { path: '/etc/ssh/ssh_config', user: false, required: false },
           ];
-  let wantFinal = false;
+  let wantFinal = false as boolean; // set inside pass(): `as` keeps TypeScript from narrowing it to false
   const pass = (final: boolean, hostForHost: string): void => {
     for (const f of files) {
       const text = readConfig(f.path, f.required);

@@ -225,7 +225,7 @@ export async function runInteractive(client: SshClient, o: InteractiveOptions, s
   const onResize = (): void => void ch.windowChange({ cols: stdout.columns ?? 80, rows: stdout.rows ?? 24 }).catch(() => {});
   stdout.on('resize', onResize);
   const filter = o.escapeChar !== null ? new EscapeFilter(o.escapeChar) : null;
-  let escaped = false;
+  let escaped = false as boolean; // set by onData: `as` keeps TypeScript from narrowing it to false
   const onData = (chunk: Buffer): void => {
     let data: Uint8Array = chunk;
     if (filter) {
@@ -374,7 +374,7 @@ export async function withSessionFeatures(
         client,
         { command: settings.command, term: process.env.TERM || 'vt100', escapeChar: s.escapeChar, host: settings.host, env: settings.env },
         stdin,
-        io.stdout as TtyOut,
+        io.stdout,
         io.stderr,
         log,
       );

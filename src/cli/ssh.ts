@@ -110,7 +110,7 @@ class BrokenPipe extends Error {}
 
 /** Channel output to a local stream, waiting for 'drain' so the window tracks the consumer. */
 async function pumpOut(read: () => Promise<Uint8Array | null>, out: Writable): Promise<void> {
-  let failed: Error | null = null;
+  let failed = null as Error | null; // set by onError: `as` keeps TypeScript from narrowing it to null
   const onError = (e: Error): void => {
     failed = e;
   };
@@ -119,7 +119,7 @@ async function pumpOut(read: () => Promise<Uint8Array | null>, out: Writable): P
     for (;;) {
       const chunk = await read();
       if (chunk === null) return;
-      if (failed || out.destroyed) throw new BrokenPipe(`write: ${(failed as Error | null)?.message ?? 'output closed'}`);
+      if (failed || out.destroyed) throw new BrokenPipe(`write: ${failed?.message ?? 'output closed'}`);
       if (!out.write(chunk)) {
         await new Promise<void>((resolve) => {
           const done = (): void => {

@@ -1,5 +1,5 @@
 /**
- * Cancellation for connection-layer operations (STYLE R11): every async operation takes an
+ * Cancellation for connection-layer operations: every async operation takes an
  * optional `AbortSignal` and/or a timeout in ms. Aborting rejects the caller's promise and
  * leaves the channel usable: a read that is aborted consumes no data, a queued write that is
  * aborted sends nothing (one already sending stops between packets).

@@ -93,6 +93,7 @@ export class Connection {
     private readonly transport: PacketTransport,
     options: ConnectionOptions = {},
   ) {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters below run with `this` bound to the host object
     const self = this;
     this.operationTimeout = options.operationTimeout;
     this.host = {
@@ -194,7 +195,7 @@ export class Connection {
         this.dispatch(p);
       }
     } catch (e) {
-      const err = e instanceof SshError ? e : new ProtocolError(`internal error: ${(e as Error)?.message ?? e}`);
+      const err = e instanceof SshError ? e : new ProtocolError(`internal error: ${(e as Error | undefined)?.message ?? String(e)}`);
       // A receive() rejection means the transport already failed; a dispatch error is the peer's fault.
       this.transport.abort(err);
       this.shutdown(err);

@@ -59,7 +59,7 @@ export function bcryptPbkdf(password: Uint8Array, salt: Uint8Array, rounds: numb
     const out = tmp.slice();
     for (let i = 1; i < rounds; i++) {
       tmp = bcryptHash(sha2pass, sha512(tmp));
-      for (let j = 0; j < HASH_SIZE; j++) out[j] ^= tmp[j]!;
+      for (let j = 0; j < HASH_SIZE; j++) out[j]! ^= tmp[j]!;
     }
     // Output bytes are interleaved across blocks (key[i·stride + count − 1]).
     let i = 0;

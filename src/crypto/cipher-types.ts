@@ -1,5 +1,5 @@
 /**
- * Cipher descriptors and per-direction cipher states. The built-in descriptors live in
+ * Cipher descriptors and per-direction cipher states (RFC 4253 §6.3). The built-in descriptors live in
  * src/transport/cipher; a CryptoProvider (./provider.ts) may supply another `create` for one.
  *
  * A descriptor is a frozen, stateless description of one wire name. `create(key, iv)` makes

@@ -69,12 +69,12 @@ export function base64Decode(text: string): Uint8Array {
   if (rem === 2) {
     const n = (vals[i]! << 18) | (vals[i + 1]! << 12);
     if (n & 0xffff) throw new KeyError('invalid base64 trailing bits');
-    out[o++] = n >>> 16;
+    out[o] = n >>> 16;
   } else if (rem === 3) {
     const n = (vals[i]! << 18) | (vals[i + 1]! << 12) | (vals[i + 2]! << 6);
     if (n & 0xff) throw new KeyError('invalid base64 trailing bits');
     out[o++] = n >>> 16;
-    out[o++] = (n >>> 8) & 0xff;
+    out[o] = (n >>> 8) & 0xff;
   }
   return out;
 }

@@ -287,7 +287,7 @@ export class Channel {
     if (this.eof()) return undefined;
     const buf = ext ? this.err : this.out;
     const marker = utf8.encode(eol);
-    let complete = false;
+    let complete = false as boolean; // set in the callback: `as` keeps TypeScript from narrowing it to false
     const line = await this.ssh2._attempt(async () => {
       await this.#fillUntil(() => buf.ended || buf.error !== null || buf.find(marker) >= 0, () => buf.fill());
       const at = buf.find(marker);
@@ -457,12 +457,6 @@ export class Channel {
   }
 }
 
-function endsWith(bytes: number[], tail: Uint8Array): boolean {
-  if (bytes.length < tail.length) return false;
-  for (let i = 0; i < tail.length; i++) if (bytes[bytes.length - tail.length + i] !== tail[i]) return false;
-  return true;
-}
-
 function modeNumber(key: string): number {
   if (/^\d+$/.test(key)) return Number(key);
   const n = (TERMINAL_MODE as Record<string, number>)[key.toUpperCase()] ?? ({ TTY_OP_ISPEED: 128, TTY_OP_OSPEED: 129, CS7: 90, CS8: 91, PARENB: 92, PARODD: 93, ONOCR: 74, ONLRET: 75 } as Record<string, number>)[key.toUpperCase()];
@@ -473,9 +467,13 @@ function modeNumber(key: string): number {
 /** libssh2: positive sizes are characters, negative ones pixels. */
 function dims(width = 80, height = 24): { cols?: number; rows?: number; width?: number; height?: number } {
   const d: { cols?: number; rows?: number; width?: number; height?: number } = {};
-  if (width < 0) (d.cols = 0), (d.width = -width);
-  else d.cols = width;
-  if (height < 0) (d.rows = 0), (d.height = -height);
-  else d.rows = height;
+  if (width < 0) {
+    d.cols = 0;
+    d.width = -width;
+  } else d.cols = width;
+  if (height < 0) {
+    d.rows = 0;
+    d.height = -height;
+  } else d.rows = height;
   return d;
 }

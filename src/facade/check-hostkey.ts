@@ -21,7 +21,6 @@ const NOTFOUND = 2;
 const FAILURE = 3;
 const STRICT = 1;
 const ASK = 2;
-const TOFU = 3;
 const ADVISORY = 4;
 
 export async function checkHostkey(ss: SSH2, policy: HostkeyPolicy = STRICT, path: string = defaultKnownHostsPath(), comment?: string): Promise<string | number | undefined> {
@@ -59,7 +58,7 @@ export async function checkHostkey(ss: SSH2, policy: HostkeyPolicy = STRICT, pat
       );
       if (!/^y(es)?$/i.test(yes ?? '')) return ss._set_error(LIBSSH2_ERROR.KNOWN_HOSTS, 'Host key verification failed: user did not accept the key');
     }
-    // As ssh does, a failure to save is not a verification failure.
+    // TOFU, or ASK answered yes: remember the key. As ssh does, a failure to save is not a verification failure.
     const name = hostPortName(hostname, ss.port() ?? 22);
     if (kh.add(name, '', key, comment ?? '(Net::SSH2)', flags)) await kh.writefile(path);
     return check;

@@ -337,6 +337,7 @@ export function parseConstant(prefix: string, value: string | number): number | 
 /** libssh2 error names by code, for `error_list()` (0.73's table, quirks included). */
 const ERROR_NAMES: Readonly<Record<number, string>> = (() => {
   const t: Record<number, string> = {};
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the lookup can miss (typescript-eslint overlooks it for literal keys)
   for (const [k, v] of Object.entries(TAG_ERROR)) t[v] ??= k;
   // Shared numbers: the names Net::SSH2's error table prints (checked live).
   t[E.BANNER_RECV] = 'LIBSSH2_ERROR_BANNER_NONE';

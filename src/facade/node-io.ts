@@ -4,7 +4,7 @@
  * Kept in one file so the rest of src/facade stays plain mapping code.
  */
 import { constants as fsConstants } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { constants as osConstants, homedir, userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { format } from 'node:util';
@@ -33,18 +33,6 @@ export const O_EXCL = fsConstants.O_EXCL;
 export const readBytes = (path: string): Promise<Uint8Array> => readFile(path).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
 export const readText = (path: string): Promise<string> => readFile(path, 'utf8');
 export const writeBytes = (path: string, data: Uint8Array | string, mode?: number): Promise<void> => writeFile(path, data, mode === undefined ? {} : { mode });
-
-export interface LocalStat {
-  size: number;
-  mode: number;
-  atime: number;
-  mtime: number;
-}
-
-export async function localStat(path: string): Promise<LocalStat> {
-  const s = await stat(path);
-  return { size: s.size, mode: s.mode, atime: Math.floor(s.atimeMs / 1000), mtime: Math.floor(s.mtimeMs / 1000) };
-}
 
 /** `~/.ssh/known_hosts`, as Net::SSH2's check_hostkey defaults it. */
 export function defaultKnownHostsPath(): string {

@@ -67,7 +67,7 @@ export function argKey(a: unknown): string {
       return `#${identity(a)}`;
     }
     default:
-      return `#${identity(a as object)}`;
+      return `#${identity(a)}`;
   }
 }
 
@@ -93,11 +93,12 @@ export class PendingOps {
         () => void (e.done = true),
       );
       entry = e;
-      if (!ops) this.byOwner.set(owner, (ops = new Map()));
+      if (!ops) this.byOwner.set(owner, (ops = new Map<string, Entry>()));
       ops.set(key, entry);
     }
     if (!ctx.blocking && !entry.done) {
       await Promise.race([entry.promise.then(noop, noop), nextTurn()]);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the settle handlers set entry.done during the await
       if (!entry.done) {
         ctx.wouldBlock(opts.direction?.());
         return undefined;

@@ -62,16 +62,23 @@ export class SFTP {
     return this._run(this, 'open', [path, flags, mode], async () => {
       let f = flags;
       let l = 0;
-      if (f & O_RDWR) (l |= FXF.READ | FXF.WRITE), (f &= ~O_RDWR);
-      else if (f & O_WRONLY) (l |= FXF.WRITE), (f &= ~O_WRONLY);
-      else l |= FXF.READ;
+      if (f & O_RDWR) {
+        l |= FXF.READ | FXF.WRITE;
+        f &= ~O_RDWR;
+      } else if (f & O_WRONLY) {
+        l |= FXF.WRITE;
+        f &= ~O_WRONLY;
+      } else l |= FXF.READ;
       for (const [o, x] of [
         [O_APPEND, FXF.APPEND],
         [O_CREAT, FXF.CREAT],
         [O_TRUNC, FXF.TRUNC],
         [O_EXCL, FXF.EXCL],
       ] as const) {
-        if (f & o) (l |= x), (f &= ~o);
+        if (f & o) {
+          l |= x;
+          f &= ~o;
+        }
       }
       if (f) throw new SshError('INVAL', `Net::SSH2::SFTP::open: unknown flag value: ${f}`);
       return new File(this, await this.core.open(path, l, l & FXF.CREAT ? { permissions: mode } : {}));

@@ -1,5 +1,5 @@
 /**
- * `puressh/net-ssh2`: Net::SSH2's API over the puressh core (STYLE R13). The same method
+ * `puressh/net-ssh2`: Net::SSH2's API over the puressh core. The same method
  * names, arguments and meaning; I/O methods return Promises; Perl's undef-on-failure is
  * `undefined`, with the libssh2 error code then read from `error()`. See docs/net-ssh2.md.
  *

@@ -56,7 +56,7 @@ export function dhCheckPublic(kex: string, value: bigint, p: bigint, label: stri
  * The client's ephemeral pair: in the provider (node:crypto: OpenSSL, constant-time) when it
  * has one, else BigInt. `shared(f)` is the mpint K = f^x mod p.
  */
-export function dhClientPair(group: DhGroup, random: RandomSource, bits: number, ops?: PublicKeyOps): { e: bigint; shared(f: bigint): Uint8Array } {
+export function dhClientPair(group: DhGroup, random: RandomSource, bits: number, ops?: PublicKeyOps): { e: bigint; shared: (f: bigint) => Uint8Array } {
   const fast = ops?.dhGroup(group.p, group.g, bits);
   if (fast) return { e: fast.publicKey, shared: (f) => new Writer(group.p.toString(16).length / 2 + 8).mpint(fast.shared(f)).finish().slice() };
   const { x, pub } = dhKeyPair(group, random, bits);

@@ -41,7 +41,7 @@ export function encodeSharedSecret(unsignedBE: Uint8Array): Uint8Array {
 export function randomBytes(random: RandomSource, n: number): Uint8Array {
   const out = random(n);
   if (!(out instanceof Uint8Array) || out.length !== n) {
-    throw new RangeError(`random source returned ${out?.length ?? 'no'} bytes, expected ${n}`);
+    throw new RangeError(`random source returned ${(out as Uint8Array | undefined)?.length ?? 'no'} bytes, expected ${n}`);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import type { PublicKeyOps } from '../crypto/provider.js';
 
 /**
- * Key exchange interface (STYLE R9). Each algorithm is one module that runs its whole
+ * Key exchange interface (RFC 4253 §7, §8). Each algorithm is one module that runs its whole
  * exchange over a KexConn and returns the shared secret and exchange hash. It never
  * verifies the host key: the handshake does that.
  */

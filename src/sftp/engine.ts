@@ -84,7 +84,7 @@ export class SftpEngine {
     });
     const d = new Deferred<SftpResponse>();
     this.pending.set(id, d);
-    this.stream.write(packet).catch((e: unknown) => this.fail(e instanceof SshError ? e : new SftpConnectionLostError(FX.CONNECTION_LOST, `write failed: ${(e as Error)?.message ?? e}`)));
+    this.stream.write(packet).catch((e: unknown) => this.fail(e instanceof SshError ? e : new SftpConnectionLostError(FX.CONNECTION_LOST, `write failed: ${(e as Error | undefined)?.message ?? String(e)}`)));
     return d.promise.catch((e: unknown) => {
       throw e === this.failure ? this.lost(ctx) : e;
     });
@@ -106,7 +106,7 @@ export class SftpEngine {
     const d = new Deferred<SftpResponse>();
     this.pending.set(id, d);
     const written = this.stream.write(packet).catch((e: unknown) => {
-      this.fail(e instanceof SshError ? e : new SftpConnectionLostError(FX.CONNECTION_LOST, `write failed: ${(e as Error)?.message ?? e}`));
+      this.fail(e instanceof SshError ? e : new SftpConnectionLostError(FX.CONNECTION_LOST, `write failed: ${(e as Error | undefined)?.message ?? String(e)}`));
     });
     const reply = d.promise.catch((e: unknown) => {
       throw e === this.failure ? this.lost(ctx) : e;
@@ -183,7 +183,7 @@ export class SftpEngine {
       }
       this.fail(new SftpConnectionLostError(FX.CONNECTION_LOST, 'the SFTP server closed the channel'));
     } catch (e) {
-      this.fail(e instanceof SshError ? e : new ProtocolError(`SFTP: ${(e as Error)?.message ?? e}`, 'SFTP_PROTOCOL'));
+      this.fail(e instanceof SshError ? e : new ProtocolError(`SFTP: ${(e as Error | undefined)?.message ?? String(e)}`, 'SFTP_PROTOCOL'));
     }
     if (this.failure && !(this.failure instanceof SftpConnectionLostError)) {
       // A peer that sent garbage gets no more requests.
@@ -277,6 +277,7 @@ export function expectOk(r: SftpResponse, ctx: RequestContext): void {
 export function expectType<T extends SftpResponse['type']>(r: SftpResponse, want: T, ctx: RequestContext): Extract<SftpResponse, { type: T }> {
   if (r.type === want) return r as Extract<SftpResponse, { type: T }>;
   if (r.type === FXP.STATUS) throw sftpError(r.code, r.message, ctx.path, ctx.request);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the lookup can miss (typescript-eslint overlooks it for a generic key)
   throw unexpected(r, FXP_NAME_BY_VALUE[want] ?? String(want), ctx);
 }
 

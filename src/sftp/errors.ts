@@ -1,5 +1,5 @@
 /**
- * SFTP status errors (STYLE R12): an SSH_FXP_STATUS other than OK becomes an SftpError
+ * SFTP status errors: an SSH_FXP_STATUS other than OK becomes an SftpError
  * carrying the SSH_FX code, the server's message and the path involved. Each v3 code has
  * its own subclass; later-draft codes use the base class with their number.
  */

@@ -89,7 +89,7 @@ export function createWriteStream(sftp: SftpClient, path: SftpPath, options: Sft
         .then(() => cb(), (e: Error) => cb(e));
     },
     destroy(err, cb) {
-      Promise.allSettled(inflight.splice(0))
+      void Promise.allSettled(inflight.splice(0))
         .then(() => file?.close())
         .catch(() => {})
         .then(() => cb(err));

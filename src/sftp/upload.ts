@@ -50,7 +50,7 @@ async function localRead(input: LocalFile, views: Uint8Array[], at: number, sour
     return views.length === 1 ? await input.read(views[0]!, at) : await input.readv!(views, at);
   } catch (e) {
     if (e instanceof SshError) throw e;
-    throw new SshError('FILE', `local read${source === undefined ? '' : ` ${source}`}: ${(e as Error)?.message ?? e}`, { cause: e });
+    throw new SshError('FILE', `local read${source === undefined ? '' : ` ${source}`}: ${(e as Error | undefined)?.message ?? String(e)}`, { cause: e });
   }
 }
 
@@ -171,7 +171,9 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
         next = r.at + n;
         await dropReads();
       }
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the reply handlers set failure during the awaits
       while (replies.length >= concurrency && failure === null) await replies.shift();
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the reply handlers set failure during the awaits
       if (failure !== null) {
         release(r.buf);
         break;

@@ -1,6 +1,6 @@
 /**
  * The binary packet codec (RFC 4253 §6): framing, padding, encryption, MAC, sequence
- * numbers. Pure: no I/O, no timers (STYLE R7). One PacketEncoder for the bytes we send,
+ * numbers. Pure: no I/O, no timers. One PacketEncoder for the bytes we send,
  * one PacketDecoder for the bytes we receive; each owns its direction's keys.
  *
  *   uint32  packet_length   (not counting itself or the MAC)
@@ -107,6 +107,14 @@ export interface CodecOptions {
   provider?: CryptoProvider;
 }
 
+/** Padding bytes drawn from the random source at a time (a packet takes 4–255). */
+const PADDING_POOL = 2048;
+/**
+ * Smallest payload sealed as pieces (encodeParts): below it one buffer costs less than the
+ * extra writes; above it the saved allocation and copy-back win (~4-7 µs per 32 KiB here).
+ */
+const PARTS_MIN_PAYLOAD = 4096;
+
 /**
  * Turns payloads into wire packets for one direction.
  *
@@ -117,14 +125,6 @@ export interface CodecOptions {
  * enc.setKeys({ cipher: 'aes128-ctr', mac: 'hmac-sha2-256', key, iv, macKey }); // after our NEWKEYS
  * ```
  */
-/** Padding bytes drawn from the random source at a time (a packet takes 4–255). */
-const PADDING_POOL = 2048;
-/**
- * Smallest payload sealed as pieces (encodeParts): below it one buffer costs less than the
- * extra writes; above it the saved allocation and copy-back win (~4-7 µs per 32 KiB here).
- */
-const PARTS_MIN_PAYLOAD = 4096;
-
 export class PacketEncoder {
   private seq: number;
   private readonly provider: CryptoProvider;

@@ -1,5 +1,5 @@
 /**
- * The byte stream the core runs over (STYLE R11). Node sockets, child-process stdio and
+ * The byte stream the core runs over. Node sockets, child-process stdio and
  * in-memory pipes are adapted to this; the core never touches `node:*` itself.
  */
 export interface ByteStream {

@@ -1,7 +1,7 @@
 /**
  * The SSH transport (RFC 4253): owns the byte stream, the read loop, key exchange and
  * rekeying, compression, and the transport-generic messages. Layers above see only
- * `send(payload)` / `receive()` (STYLE R7, R10): rekeys are invisible to them.
+ * `send(payload)` / `receive()`: rekeys are invisible to them.
  */
 import { AsyncQueue, Deferred } from '../async.js';
 import { ConnectionLostError, DISCONNECT_REASON, DisconnectError, HostKeyError, MacError, ProtocolError, SshError } from '../errors.js';
@@ -53,7 +53,7 @@ export interface TransportConfig {
   provider?: CryptoProvider;
 }
 
-/** 1 GiB per direction, 2^31 packets, 1 hour (STYLE R10; RFC 4344 §3.1). */
+/** 1 GiB per direction, 2^31 packets, 1 hour (RFC 4344 §3.1). */
 const DEFAULT_REKEY_BYTES = 1 << 30;
 const DEFAULT_REKEY_SECONDS = 3600;
 const REKEY_PACKETS = 2 ** 31;
@@ -174,7 +174,7 @@ export class Transport {
     await run.done.promise;
   }
 
-  /** Send a packet from an upper layer. While a key exchange runs it waits in a queue (R10). */
+  /** Send a packet from an upper layer. While a key exchange runs it waits in a queue. */
   send(payload: Uint8Array): Promise<void> {
     if (this.error) return Promise.reject(this.error);
     if (this.upperGate) this.openUpperGate();
@@ -300,7 +300,7 @@ export class Transport {
   }
 
   private writeFailed(e: unknown): Promise<never> {
-    const err = e instanceof SshError ? e : new ConnectionLostError(`write failed: ${(e as Error)?.message ?? e}`, { cause: e });
+    const err = e instanceof SshError ? e : new ConnectionLostError(`write failed: ${(e as Error | undefined)?.message ?? String(e)}`, { cause: e });
     this.fail(err);
     return Promise.reject(this.error);
   }
@@ -343,11 +343,12 @@ export class Transport {
           if (payload === null) break;
           const waiting = this.handlePacket(payload);
           if (waiting) await waiting;
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- handlePacket and the awaited work can set this.error
           if (this.error) return;
         }
       }
     } catch (e) {
-      const err = e instanceof SshError ? e : new ProtocolError(`internal error: ${(e as Error)?.message ?? e}`);
+      const err = e instanceof SshError ? e : new ProtocolError(`internal error: ${(e as Error | undefined)?.message ?? String(e)}`);
       if (err instanceof MacError) this.config.events?.macError?.();
       if (err instanceof ConnectionLostError || err instanceof DisconnectError) this.fail(err);
       else this.abort(err);
@@ -594,7 +595,7 @@ export class Transport {
       this.debug?.(`key exchange ${this.kexCount} complete`);
       run.done.resolve();
     } catch (e) {
-      const err = e instanceof SshError ? e : new ProtocolError(`key exchange failed: ${(e as Error)?.message ?? e}`, 'KEX_FAILURE');
+      const err = e instanceof SshError ? e : new ProtocolError(`key exchange failed: ${(e as Error | undefined)?.message ?? String(e)}`, 'KEX_FAILURE');
       this.abort(err);
     }
   }
@@ -644,7 +645,7 @@ export class Transport {
   private ackScheduled = false;
 
   private trace(dir: '<' | '>', payload: Uint8Array, seq: number): void {
-    // Names, sizes and sequence numbers only; never payloads (STYLE R15).
+    // Names, sizes and sequence numbers only; never payloads, which may carry secrets.
     this.debug?.(`${dir} ${msgName(payload[0] ?? 0)} len=${payload.length} seq=${seq >>> 0}`);
   }
 }

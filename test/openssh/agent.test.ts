@@ -34,7 +34,7 @@ describe('ssh-agent client against OpenSSH ssh-agent', function () {
   });
 
   function options(extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions {
-    const known = new Set(Object.values(sshd.hostKeys).map((h) => Buffer.from(parsePublicKeyLine(h!.publicLine).key.blob).toString('base64')));
+    const known = new Set(Object.values(sshd.hostKeys).map((h) => Buffer.from(parsePublicKeyLine(h.publicLine).key.blob).toString('base64')));
     return { host: sshd.host, port: sshd.port, username: sshd.user, hostKeyVerifier: (i) => known.has(Buffer.from(i.blob).toString('base64')), timeout: 20_000, ...extra };
   }
 

@@ -26,7 +26,7 @@ async function sshdFor(user: TestUser, config: string[], opts: SshdOptions = {})
 }
 
 function baseOptions(sshd: Sshd, user: TestUser, extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions {
-  const known = new Set(Object.values(sshd.hostKeys).map((h) => Buffer.from(parsePublicKeyLine(h!.publicLine).key.blob).toString('base64')));
+  const known = new Set(Object.values(sshd.hostKeys).map((h) => Buffer.from(parsePublicKeyLine(h.publicLine).key.blob).toString('base64')));
   return {
     host: sshd.host,
     port: sshd.port,

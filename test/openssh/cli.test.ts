@@ -145,7 +145,7 @@ describe('puressh ssh CLI against OpenSSH sshd', function () {
   });
 
   it('UpdateHostKeys=yes learns the server\'s other host keys, proven, into known_hosts (as ssh does)', async () => {
-    const lines = Object.values(sshd.hostKeys).map((hk) => hk!.publicLine.split(' ').slice(0, 2).join(' '));
+    const lines = Object.values(sshd.hostKeys).map((hk) => hk.publicLine.split(' ').slice(0, 2).join(' '));
     const kh = join(sshd.dir, 'kh-update');
     // Only the ed25519 key is known to start with.
     writeFileSync(kh, `[127.0.0.1]:${sshd.port} ${lines.find((l) => l.startsWith('ssh-ed25519'))}\n`);

@@ -42,7 +42,7 @@ function pssh(argv: string[], input: Uint8Array | string = ''): Promise<Result> 
 function background(argv: string[]): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, cliArgv(argv), { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   return { child, stderr: () => err, exited };
 }
@@ -132,7 +132,7 @@ describe('puressh ssh: forwarding and tty flags against OpenSSH sshd', function 
     // OpenSSH prints the same line (it goes to stderr at LogLevel INFO).
     const theirs = spawn('ssh', opensshArgs(sshd, null, { flags: ['-N', '-R', `0:127.0.0.1:${echoPort}`], options: ['LogLevel=INFO'] }), { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    theirs.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    theirs.stderr.on('data', (b: Buffer) => (err += b.toString()));
     await waitFor('OpenSSH Allocated port', () => (/Allocated port \d+/.test(err) ? true : null));
     theirs.kill('SIGTERM');
     expect(err).to.match(/^Allocated port \d+ for remote forward to 127\.0\.0\.1:\d+\r?\n/);

@@ -9,7 +9,6 @@
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { connect, type NodeConnectOptions } from '../../src/node.js';
-import type { SshClient } from '../../src/client.js';
 import { DEFAULT_WINDOW } from '../../src/connection/connection.js';
 import { ConnectionLostError, SshError } from '../../src/errors.js';
 import { sshdClientOptions } from '../support/connect.js';

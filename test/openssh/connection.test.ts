@@ -170,7 +170,7 @@ describe('connection layer with OpenSSH sshd', function () {
         const c = await connect(options({ algorithms: { hostKey: [hostKey] } }));
         try {
           const keys = await c.hostKeyUpdates.received;
-          const expected = Object.values(sshd.hostKeys).map((k) => parsePublicKeyLine(k!.publicLine).key.blob);
+          const expected = Object.values(sshd.hostKeys).map((k) => parsePublicKeyLine(k.publicLine).key.blob);
           expect(keys.map((k) => k.blob)).to.have.deep.members(expected);
           expect(keys.length).to.equal(5);
           const proven = await c.hostKeyUpdates.prove();

@@ -58,7 +58,7 @@ describe('interop with OpenSSH sshd', function () {
     });
     hostKeys = new Map();
     for (const hk of Object.values(sshd.hostKeys)) {
-      const { key } = parsePublicKeyLine(hk!.publicLine);
+      const { key } = parsePublicKeyLine(hk.publicLine);
       hostKeys.set(key.type, Buffer.from(key.blob).toString('base64'));
     }
   });

@@ -1,5 +1,5 @@
 /**
- * Live interop for the legacy algorithms OpenSSH 9.2 no longer has (issue 6), against
+ * Live interop for the legacy algorithms OpenSSH 9.2 no longer has, against
  * Debian's python3-asyncssh run as a server: arcfour, arcfour128, arcfour256, blowfish-cbc,
  * cast128-cbc natively (its OpenSSL backend still has ARC4, Blowfish and CAST5). asyncssh 2.10
  * has no hmac-ripemd160 and no rijndael-cbc@lysator.liu.se: the test server registers them

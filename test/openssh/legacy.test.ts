@@ -1,8 +1,8 @@
 /**
- * Live interop for issue 6 against Debian's OpenSSH 9.2 sshd: what interop.test.ts does not
+ * Live interop for libssh2's legacy algorithms against Debian's OpenSSH 9.2 sshd: what interop.test.ts does not
  * already cover. (It runs each cipher with the default MACs, each MAC with aes128-ctr, every
  * kex including diffie-hellman-group1-sha1 and the ssh-dss host key; 3des-cbc entered its
- * cipher loop with this issue.) Here: the ssh-dss USER key, and whole legacy profiles the way
+ * cipher loop with them.) Here: the ssh-dss USER key, and whole legacy profiles the way
  * an old router negotiates them: 3des-cbc with MAC-then-encrypt and encrypt-then-MAC MACs,
  * group1 + ssh-dss + 3des-cbc + hmac-md5 together. Each moves 1 MiB each way through `cat`.
  */
@@ -51,7 +51,7 @@ describe('interop with OpenSSH sshd: legacy profiles and ssh-dss user keys', fun
     dsaKeyText = readFileSync(dsaPath, 'utf8');
     hostKeys = new Map();
     for (const hk of Object.values(sshd.hostKeys)) {
-      const { key } = parsePublicKeyLine(hk!.publicLine);
+      const { key } = parsePublicKeyLine(hk.publicLine);
       hostKeys.set(key.type, Buffer.from(key.blob).toString('base64'));
     }
   });

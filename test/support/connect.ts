@@ -6,7 +6,7 @@ import type { Sshd } from './sshd.js';
 
 /** A verifier that accepts only the host keys this sshd was given. */
 export function sshdHostKeyVerifier(sshd: Sshd): NodeConnectOptions['hostKeyVerifier'] {
-  const known = new Set(Object.values(sshd.hostKeys).map((hk) => Buffer.from(parsePublicKeyLine(hk!.publicLine).key.blob).toString('base64')));
+  const known = new Set(Object.values(sshd.hostKeys).map((hk) => Buffer.from(parsePublicKeyLine(hk.publicLine).key.blob).toString('base64')));
   return (info) => known.has(Buffer.from(info.blob).toString('base64'));
 }
 

@@ -112,7 +112,7 @@ export interface FakeKexOptions {
 
 export async function serve(stream: ByteStream, hostKey: HostKeySigner, kexOptions: FakeKexOptions = {}): Promise<FakeServer> {
   const version = 'SSH-2.0-FakeSSH_1.0';
-  stream.write(new TextEncoder().encode(version + '\r\n'));
+  void stream.write(new TextEncoder().encode(version + '\r\n'));
   const enc = new PacketEncoder(rng);
   const dec = new PacketDecoder();
   const packets: Uint8Array[] = [];
@@ -121,7 +121,7 @@ export async function serve(stream: ByteStream, hostKey: HostKeySigner, kexOptio
   let ended = false;
 
   // Read the client's identification line, then packets.
-  let clientVersion = '';
+  let clientVersion: string;
   let buf = new Uint8Array(0);
   for (;;) {
     const c = await stream.read();
@@ -183,7 +183,7 @@ export async function serve(stream: ByteStream, hostKey: HostKeySigner, kexOptio
     return p;
   };
   const sendPlain = (p: Uint8Array): void => {
-    stream.write(enc.encode(p));
+    void stream.write(enc.encode(p));
   };
 
   // Key exchange: offer exactly what the client prefers first, so the client's choice wins.

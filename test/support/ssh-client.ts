@@ -10,7 +10,7 @@ export const SSH_PATH = 'ssh';
 
 export interface OpenSshOptions {
   /** a user key type of the sshd (default 'ed25519') or a path to a private key */
-  key?: UserKeyType | string;
+  key?: UserKeyType | (string & {});
   /** login name (default sshd.user) */
   user?: string;
   /** `-o` options as "Name=Value"; they come first, so they win over the harness defaults */

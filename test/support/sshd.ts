@@ -1,5 +1,5 @@
 /**
- * A hermetic Debian OpenSSH sshd for tests, demo and bench (STYLE R14, tier T4).
+ * A hermetic Debian OpenSSH sshd for tests, demo and bench.
  *
  * `startSshd()` makes a temp dir with fresh host and user keys, an authorized_keys and a
  * known_hosts, writes an sshd_config (caller's lines FIRST: sshd keeps the first value of a
@@ -83,7 +83,7 @@ export function requireSshd(): void {
   try {
     execFileSync(SSH_KEYGEN_PATH, ['-?'], { stdio: 'ignore' });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(SSHD_INSTALL_COMMAND);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(SSHD_INSTALL_COMMAND, { cause: e });
     // ssh-keygen -? exits non-zero after printing usage: it exists.
   }
 }
@@ -357,8 +357,8 @@ function launch(configPath: string, timeoutMs: number): Promise<Launched> {
         resolve({ child, logs });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     const timer = setTimeout(() => {
       killTree(child.pid, 'SIGKILL');
       reject(new Error(`sshd did not start listening within ${timeoutMs} ms:\n${logs.join('')}`));

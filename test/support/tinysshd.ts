@@ -110,7 +110,7 @@ async function startIn(dir: string, extraArgs: string[]): Promise<Tinysshd> {
     accepted++;
     const child = spawn(UNSHARE_PATH, argv, { stdio: [socket, socket, 'pipe'] });
     children.add(child);
-    child.stderr!.on('data', (b: Buffer) => log(b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => log(b.toString('utf8')));
     child.on('error', (e) => {
       log(`spawn failed: ${e.message}\n`);
       socket.destroy();

@@ -91,7 +91,7 @@ export class AgentClient {
       } catch (e) {
         this.conn = null;
         if (e instanceof SshError) throw e;
-        throw new AgentError(`cannot connect to the agent: ${(e as Error)?.message ?? e}`, { cause: e });
+        throw new AgentError(`cannot connect to the agent: ${(e as Error | undefined)?.message ?? String(e)}`, { cause: e });
       }
       try {
         await framed.writeMessage(body);
@@ -103,7 +103,7 @@ export class AgentClient {
         this.conn = null;
         framed.stream.close();
         if (e instanceof AgentError) throw e;
-        throw new AgentError(`agent connection failed: ${(e as Error)?.message ?? e}`, { cause: e });
+        throw new AgentError(`agent connection failed: ${(e as Error | undefined)?.message ?? String(e)}`, { cause: e });
       }
     };
     const p = this.queue.then(run, run);

@@ -77,7 +77,7 @@ export class EcdsaPublicKey implements PublicKey {
       if (e instanceof SshError) return false;
       throw e;
     }
-    if (ops) return ops.ecdsaVerify(this.curve.id as NistCurve, this.point, this.curve.hash, data, compact);
+    if (ops) return ops.ecdsaVerify(this.curve.id, this.point, this.curve.hash, data, compact);
     try {
       // High-S signatures are valid ECDSA (OpenSSL makes them), so lowS is off.
       return this.curve.ecdsa.verify(compact, data, this.point, { lowS: false, prehash: true });
@@ -115,7 +115,7 @@ export class EcdsaPrivateKey implements PrivateKey {
     if (algorithm !== this.type) throw new KeyError(`${this.type} key cannot sign ${algorithm}`, 'ALGO_UNSUPPORTED');
     // RFC 6979 deterministic k (OpenSSL: random k); s is not normalized (as OpenSSL does not normalize).
     const sig = ops
-      ? ops.ecdsaSign(this.curve.id as NistCurve, this.publicKey.point, this.#scalar, this.curve.hash, data)
+      ? ops.ecdsaSign(this.curve.id, this.publicKey.point, this.#scalar, this.curve.hash, data)
       : this.curve.ecdsa.sign(data, this.#scalar, { prehash: true, lowS: false });
     const size = this.curve.size;
     const inner = new Writer(2 * size + 16)

@@ -46,9 +46,6 @@ const PUBLIC_LABELS: ReadonlyMap<string, (der: Uint8Array) => PublicKey> = new M
   ['RSA PUBLIC KEY', rsaPublicKeyFromPkcs1],
 ]);
 
-/** Every public-key label this module reads. */
-export const PEM_PUBLIC_KEY_LABELS: readonly string[] = Object.freeze([...PUBLIC_LABELS.keys()]);
-
 /** Parameter blocks `openssl ecparam -genkey` / `dsaparam -genkey` write before the key. */
 const PARAMETER_LABELS = new Set(['EC PARAMETERS', 'DSA PARAMETERS']);
 

@@ -203,7 +203,7 @@ export function parsePuttyPrivateKey(file: string | Uint8Array, passphrase?: str
   if (encrypted && passphrase === undefined) {
     throw new KeyError('the private key is encrypted: a passphrase is required', 'KEYFILE_AUTH_FAILED');
   }
-  const pass = encrypted ? utf8.encode(passphrase!) : new Uint8Array(0);
+  const pass = encrypted ? utf8.encode(passphrase) : new Uint8Array(0);
   const secrets = version === '2' ? deriveV2(pass, encrypted) : encrypted ? deriveV3(lines, pass) : { cipherKey: new Uint8Array(0), iv: new Uint8Array(0), macKey: new Uint8Array(0) };
   const stored = lines.base64Block('Private');
   const mac = hexBytes(lines.field('Private-MAC'), 'Private-MAC');

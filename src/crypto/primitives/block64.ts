@@ -74,8 +74,8 @@ export class Cbc64 {
       cipher.encryptWords(w, 0);
       chain[0] = w[0]!;
       chain[1] = w[1]!;
-      writeBE32(data, i, w[0]!);
-      writeBE32(data, i + 4, w[1]!);
+      writeBE32(data, i, w[0]);
+      writeBE32(data, i + 4, w[1]);
     }
   }
 
@@ -89,8 +89,8 @@ export class Cbc64 {
       w[0] = c0;
       w[1] = c1;
       cipher.decryptWords(w, 0);
-      writeBE32(data, i, w[0]! ^ chain[0]!);
-      writeBE32(data, i + 4, w[1]! ^ chain[1]!);
+      writeBE32(data, i, w[0] ^ chain[0]!);
+      writeBE32(data, i + 4, w[1] ^ chain[1]!);
       chain[0] = c0;
       chain[1] = c1;
     }

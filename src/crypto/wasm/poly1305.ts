@@ -84,7 +84,7 @@ function instantiate(): Kernel | undefined {
     const WebAssembly = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     if (typeof WebAssembly !== 'object') return undefined;
     const bytes = encodeModule(PAGES, [
-      { name: 'blocks', params: [I32, I32, I64], results: [], locals: new Array(20).fill(I64), body: blocksFunction() },
+      { name: 'blocks', params: [I32, I32, I64], results: [], locals: new Array<typeof I64>(20).fill(I64), body: blocksFunction() },
     ]);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
     const memory = instance.exports['memory'] as { buffer: ArrayBuffer };

@@ -33,16 +33,6 @@ export function fqFreeze(x: number): number {
   return x - Q * (x * INV_Q + ROUND - ROUND);
 }
 
-/** -1 if x != 0, else 0 (x a 32-bit integer other than -2^31) */
-export function nonzeroMask(x: number): number {
-  return (x | -x) >> 31;
-}
-
-/** -1 if x < 0, else 0 (x a 32-bit integer) */
-export function negativeMask(x: number): number {
-  return x >> 31;
-}
-
 /** a^(q-2) = 1/a in Fq (0 for a = 0); square-and-multiply over the public exponent only */
 export function fqRecip(a: number): number {
   let result = 1;

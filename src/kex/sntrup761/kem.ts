@@ -40,7 +40,7 @@ export interface KeyPair {
 function take(random: Random, n: number): Uint8Array {
   const out = random(n);
   if (!(out instanceof Uint8Array) || out.length !== n) {
-    throw new RangeError(`random source returned ${out?.length ?? 'no'} bytes, expected ${n}`);
+    throw new RangeError(`random source returned ${(out as Uint8Array | undefined)?.length ?? 'no'} bytes, expected ${n}`);
   }
   return out;
 }
@@ -176,7 +176,7 @@ export function decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint
   const { c: cNew, rEnc } = hide(r, pk, cache);
   r.fill(0);
   const mask = differMask(cipherText, cNew);
-  for (let i = 0; i < SMALL_BYTES; i++) rEnc[i] ^= mask & (rEnc[i]! ^ rho[i]!);
+  for (let i = 0; i < SMALL_BYTES; i++) rEnc[i]! ^= mask & (rEnc[i]! ^ rho[i]!);
   const k = hashSession(1 + mask, rEnc, cipherText);
   rEnc.fill(0);
   cNew.fill(0);

@@ -69,8 +69,8 @@ function convolve(a: ArrayLike<number>, b: ArrayLike<number>, lanes: number, shi
   packed.fill(0);
   // x^(P+i) = x^(i+1) + x^i: fold the top half down (targets all < P, sources all >= P)
   for (let i = p; i < LEN; i++) {
-    acc[i - p] += acc[i]!;
-    acc[i - p + 1] += acc[i]!;
+    acc[i - p]! += acc[i]!;
+    acc[i - p + 1]! += acc[i]!;
   }
   return acc;
 }

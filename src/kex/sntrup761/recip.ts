@@ -30,8 +30,8 @@ const LOOPS = 2 * P - 1;
 const WORDS = (N + 31) >>> 5; // 24; arrays get one extra zero word for the shifts
 
 function setCoeff(M: Int32Array, S: Int32Array, i: number, c: number): void {
-  M[i >>> 5] |= (c & 1) << (i & 31);
-  S[i >>> 5] |= ((c >> 1) & 1) << (i & 31);
+  M[i >>> 5]! |= (c & 1) << (i & 31);
+  S[i >>> 5]! |= ((c >> 1) & 1) << (i & 31);
 }
 
 function getCoeff(M: Int32Array, S: Int32Array, i: number): number {
@@ -60,8 +60,8 @@ function addScaled(xM: Int32Array, xS: Int32Array, yM: Int32Array, yS: Int32Arra
 function swapWords(a: Int32Array, b: Int32Array, mask: number, n: number): void {
   for (let k = 0; k < n; k++) {
     const t = mask & (a[k]! ^ b[k]!);
-    a[k] ^= t;
-    b[k] ^= t;
+    a[k]! ^= t;
+    b[k]! ^= t;
   }
 }
 
@@ -110,8 +110,8 @@ export function r3Recip(out: Small, input: Small): number {
       vM[k] = (vM[k]! << 1) | (vM[k - 1]! >>> 31);
       vS[k] = (vS[k]! << 1) | (vS[k - 1]! >>> 31);
     }
-    vM[0] <<= 1;
-    vS[0] <<= 1;
+    vM[0]! <<= 1;
+    vS[0]! <<= 1;
     swapWords(vM, rM, swap, nvr);
     swapWords(vS, rS, swap, nvr);
     addScaled(rM, rS, vM, vS, cM, cNeg, nvr);
@@ -153,8 +153,8 @@ export function rqRecip3(out: Fq, input: Small): number {
     delta += 1;
     // the swap as arithmetic on doubles: a' = a + sw*(b - a), b' = b - sw*(b - a), sw in {0, 1}
     const sw = swap & 1;
-    const d0 = sw * (g[0]! - f[0]!);
-    const f0 = f[0]! + d0;
+    const d0 = sw * (g[0]! - f[0]);
+    const f0: number = f[0] + d0;
     const g0 = g[0]! - d0;
     const c = g0 * fqRecip(f0);
     const cq = c - q * (c * INV_Q + R - R);
@@ -184,13 +184,13 @@ export function rqRecip3(out: Fq, input: Small): number {
       const x = ri - t - cq * nv;
       r[i] = x - q * (x * INV_Q + R - R);
     }
-    const r0 = r[0]!;
+    const r0: number = r[0];
     const v0 = sw * r0; // the shifted-in v[0] is 0
     v[0] = v0;
-    const x0 = r0 - v0 - cq * v0;
+    const x0: number = r0 - v0 - cq * v0;
     r[0] = x0 - q * (x0 * INV_Q + R - R);
   }
-  const scale = fqRecip(f[0]!);
+  const scale = fqRecip(f[0]);
   for (let i = 0; i < p; i++) {
     const x = scale * v[p - 1 - i]!;
     out[i] = x - q * (x * INV_Q + R - R);

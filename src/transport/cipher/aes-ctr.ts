@@ -5,7 +5,7 @@
  * once per block, across packet boundaries: the keystream is one stream per direction.
  * noble's `ctr(key, nonce)` is single-use, so we keep our own 16-byte counter, build one
  * `ctr` per call starting at it, and advance it by the number of blocks processed (the
- * approach STYLE R4 prefers; `unsafe.ctrCounter` would avoid re-expanding the key per call
+ * public API; `unsafe.ctrCounter` would avoid re-expanding the key per call
  * and is the next step if profiling asks for it).
  */
 import { ctr } from '@noble/ciphers/aes.js';

@@ -8,8 +8,8 @@
  *   only 4 bytes to learn it; the body with ChaCha20(K_2, nonce, counter 1).
  * - The Poly1305 key is the first 32 bytes of ChaCha20(K_2, nonce, counter 0); the tag covers
  *   the encrypted length and the encrypted body.
- * Built from noble's `chacha20orig` (DJB's 8-byte nonce, 64-bit counter) and `_poly1305`
- * (STYLE R4). Block size 8 for padding, as OpenSSH declares it.
+ * Built from noble's `chacha20orig` (DJB's 8-byte nonce, 64-bit counter) and `_poly1305`.
+ * Block size 8 for padding, as OpenSSH declares it.
  */
 import { poly1305Into } from '../../crypto/poly1305.js';
 import { chacha20orig } from '@noble/ciphers/chacha.js';

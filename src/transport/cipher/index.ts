@@ -37,7 +37,7 @@ export const CIPHERS: ReadonlyMap<string, CipherAlgorithm> = new Map(
     AES128_CBC,
     AES192_CBC,
     AES256_CBC,
-    // libssh2's legacy table (issue 6): insecure, opt-in by name only
+    // libssh2's legacy table: insecure, opt-in by name only
     TRIPLE_DES_CBC,
     BLOWFISH_CBC,
     CAST128_CBC,

@@ -31,7 +31,7 @@ describe('connection/abort and timeouts (fake server)', function () {
     c1.abort('why');
     const e1 = await rejection(p1);
     expect(e1).to.be.instanceOf(AbortError);
-    expect([e1.message, e1.code, (e1 as AbortError).cause]).to.deep.equal(['thing aborted', 'TIMEOUT', 'why']);
+    expect([e1.message, e1.code, e1.cause]).to.deep.equal(['thing aborted', 'TIMEOUT', 'why']);
     expect(undone).to.equal(1);
     const e2 = await rejection(abortable(never, 'thing', { signal: AbortSignal.timeout(5) }));
     expect(e2).to.be.instanceOf(TimeoutError);

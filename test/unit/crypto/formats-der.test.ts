@@ -80,8 +80,8 @@ describe('crypto/keys formats: key-file encryption pieces', () => {
       const out = run('openssl', ['enc', '-aes-256-cbc', '-P', '-S', salt!, '-pass', `pass:${pass}`, '-md', 'md5']);
       const key = /key=([0-9A-F]+)/.exec(out)![1]!.toLowerCase();
       const iv = /iv\s*=([0-9A-F]+)/.exec(out)![1]!.toLowerCase();
-      expect(hex(evpBytesToKey(new TextEncoder().encode(pass!), Buffer.from(salt!, 'hex'), 48))).to.equal(key + iv);
-      expect(hex(evpBytesToKey(new TextEncoder().encode(pass!), Buffer.from(salt!, 'hex'), 24))).to.equal(key.slice(0, 48));
+      expect(hex(evpBytesToKey(new TextEncoder().encode(pass), Buffer.from(salt!, 'hex'), 48))).to.equal(key + iv);
+      expect(hex(evpBytesToKey(new TextEncoder().encode(pass), Buffer.from(salt!, 'hex'), 24))).to.equal(key.slice(0, 48));
     }
   });
 
@@ -167,10 +167,10 @@ describe('crypto/keys formats: hand-built PKCS#8, PBES2 and legacy PEM structure
     const j = privateKey.export({ format: 'jwk' });
     const n = (s: string) => BigInt('0x' + Buffer.from(s, 'base64url').toString('hex'));
     const f = { n: n(j.n!), e: n(j.e!), d: n(j.d!), p: n(j.p!), q: n(j.q!), dp: n(j.dp!), dq: n(j.dq!), qi: n(j.qi!) };
-    const build = (g: typeof f) => pem('RSA PRIVATE KEY', der.seq(der.int(0), ...[g.n, g.e, g.d, g.p, g.q, g.dp, g.dq, g.qi].map(der.int)));
+    const build = (g: typeof f) => pem('RSA PRIVATE KEY', der.seq(der.int(0), ...[g.n, g.e, g.d, g.p, g.q, g.dp, g.dq, g.qi].map((v) => der.int(v))));
     expect(parsePrivateKey(build(f)).type).to.equal('ssh-rsa');
     expect(b64(parsePrivateKey(build(f)).publicKey.blob)).to.equal(
-      b64(parsePrivateKey(privateKey.export({ format: 'pem', type: 'pkcs1' }) as string).publicKey.blob),
+      b64(parsePrivateKey(privateKey.export({ format: 'pem', type: 'pkcs1' })).publicKey.blob),
     );
     for (const field of ['e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const) {
       expectKeyError(() => parsePrivateKey(build({ ...f, [field]: f[field] + 2n })), 'FILE', undefined);

@@ -147,7 +147,7 @@ describe('crypto/keys formats: keys written by openssl', function () {
         expectKeyError(() => parsePrivateKey(out), 'KEYFILE_AUTH_FAILED', /required/);
       }
     }
-    // `openssl rsa -des3`, as the issue names it
+    // `openssl rsa -des3`
     const rsa = bases[0]!;
     const des3 = run('openssl', ['rsa', '-in', rsa.path, '-des3', '-traditional', '-passout', `pass:${PASS}`]);
     const key = await check('openssl rsa -des3', des3, rsa, PASS);

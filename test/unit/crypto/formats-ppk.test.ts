@@ -105,7 +105,7 @@ describe('crypto/keys formats: PuTTY .ppk from puttygen', function () {
     const base = dir.file('kdf.ppk');
     run('puttygen', ['-t', 'ed25519', '-C', 'kdf', '-o', base, '--new-passphrase', emptyFile]);
     const blob = lineBlob(run('puttygen', [base, '-O', 'public-openssh']));
-    for (const [kdf, params] of [['Argon2i', 'kdf=argon2i,passes=3,memory=256'], ['Argon2d', 'kdf=argon2d,passes=1,memory=512,parallelism=2'], ['Argon2id', '']]) {
+    for (const [kdf, params] of [['Argon2i', 'kdf=argon2i,passes=3,memory=256'], ['Argon2d', 'kdf=argon2d,passes=1,memory=512,parallelism=2'], ['Argon2id', '']] as const) {
       const file = dir.file(`kdf-${kdf}-${params.length}.ppk`);
       run('puttygen', [base, '-o', file, '-P', '--new-passphrase', passFile, ...(params ? ['--ppk-param', params] : [])]);
       const text = readFileSync(file, 'utf8');

@@ -43,7 +43,7 @@ function mutate(data: Uint8Array, ms: Mutation[]): Uint8Array {
   for (const m of ms) {
     if (d.length === 0) break;
     const at = m.at % d.length;
-    if (m.kind === 'flip') d[at] ^= 1 << m.bit;
+    if (m.kind === 'flip') d[at]! ^= 1 << m.bit;
     else if (m.kind === 'set') d[at] = m.byte;
     else if (m.kind === 'cut') d = d.slice(0, at);
     else d = new Uint8Array([...d.subarray(0, at), m.byte, ...d.subarray(at)]);

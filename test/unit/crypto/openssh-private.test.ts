@@ -51,7 +51,7 @@ function body(c: Container): { check: number; body: Uint8Array } {
   const rest = r.rest();
   // strip padding: trailing bytes 1..n
   let end = rest.length;
-  let n = rest[end - 1]!;
+  const n = rest[end - 1]!;
   if (n > 0 && n < 8 && rest.subarray(end - n).every((b, i) => b === i + 1)) end -= n;
   return { check, body: rest.slice(0, end) };
 }
@@ -131,7 +131,7 @@ describe('crypto/keys: OpenSSH private key container', () => {
 
   it('rejects a bad magic and trailing data after the container', () => {
     const data = pemDecode(ed.privateText).data.slice();
-    data[3] ^= 0x20;
+    data[3]! ^= 0x20;
     expectKeyError(() => parsePrivateKey(pemEncode('OPENSSH PRIVATE KEY', data)), 'FILE', /openssh-key-v1/);
     const longer = new Uint8Array([...pemDecode(ed.privateText).data, 0]);
     expectKeyError(() => parsePrivateKey(pemEncode('OPENSSH PRIVATE KEY', longer)), 'FILE', /trailing/);
@@ -148,7 +148,7 @@ describe('crypto/keys: OpenSSH private key container', () => {
     expectKeyError(() => parsePrivateKey(join({ ...c, kdfOptions: hostile }), 'x'), 'FILE', /rounds/);
   });
 
-  // PEM, PKCS#8 and PuTTY keys are read since issue 3: see formats-*.test.ts
+  // PEM, PKCS#8 and PuTTY keys are read too: see formats-*.test.ts
   it('ssh.com and unknown formats are refused, and a broken PuTTY file is FILE, with a KeyError naming the format', () => {
     expectKeyError(() => parsePrivateKey('PuTTY-User-Key-File-3: ssh-ed25519\n'), 'FILE', /PuTTY/);
     expectKeyError(() => parsePrivateKey('---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nx\n'), 'ALGO_UNSUPPORTED', /ssh\.com/);

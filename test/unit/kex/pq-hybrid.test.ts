@@ -223,7 +223,7 @@ for (const m of METHODS) {
 
     it('client: a modified ciphertext gives a different K (implicit rejection), not an error', async () => {
       const pair = memKexPair((p) => {
-        if (p[0] === 31) p[p.length - 100] ^= 0x04; // inside the KEM ciphertext (before Q_S and the signature)
+        if (p[0] === 31) p[p.length - 100]! ^= 0x04; // inside the KEM ciphertext (before Q_S and the signature)
         return p;
       });
       const [c, s] = await Promise.all([
@@ -265,7 +265,7 @@ describe('mlkem768x25519-sha256: ML-KEM input checks', () => {
   it('server: an encapsulation key with a coefficient >= q fails the FIPS 203 modulus check', async () => {
     const pk = ml_kem768.keygen(new Uint8Array(64).fill(9)).publicKey.slice();
     pk[0] = 0xff;
-    pk[1] |= 0x0f; // first 12-bit coefficient = 4095 > q = 3329
+    pk[1]! |= 0x0f; // first 12-bit coefficient = 4095 > q = 3329
     const { conn, sent } = queuedConn([cat(Uint8Array.of(30), sshString(cat(pk, nodePublicRaw(CLIENT_D))))]);
     expectKexFailure(await rejects(getKex('mlkem768x25519-sha256')!.server(conn, MAGICS, HOST_KEY, seededRandom('s'))), /invalid ML-KEM-768 public key/);
     expect(sent).to.have.length(0);

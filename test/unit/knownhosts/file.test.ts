@@ -73,7 +73,7 @@ describe('knownhosts: files', function () {
       const child = spawn(process.execPath, ['--import', 'tsx', writer, path, 'A', 'B'], { stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((resolve, reject) => {
         let buf = '';
-        child.stdout!.on('data', (d: Buffer) => {
+        child.stdout.on('data', (d: Buffer) => {
           buf += d.toString();
           const n = (buf.match(/^w\d+$/gm) ?? []).length;
           if (n > killAt) child.kill('SIGKILL');

@@ -129,7 +129,7 @@ describe('sftp engine (in-memory peer)', () => {
       expect(e.request).to.equal('REMOVE');
       expect(e.code).to.equal('SFTP_PROTOCOL');
     }
-    expect((sftpError(18, '') as SftpError).statusName).to.equal('DIR_NOT_EMPTY');
+    expect((sftpError(18, '')).statusName).to.equal('DIR_NOT_EMPTY');
   });
 
   it('fails every pending request with CONNECTION_LOST when the stream ends', async () => {

@@ -15,7 +15,7 @@ const MODES: ([string, string] | null)[] = [
   ['aes192-cbc', 'hmac-sha2-512-etm@openssh.com'],
   ['aes128-gcm@openssh.com', ''],
   ['chacha20-poly1305@openssh.com', ''],
-  // the legacy 64-bit-block and stream ciphers (issue 6)
+  // libssh2's legacy 64-bit-block and stream ciphers
   ['3des-cbc', 'hmac-sha1'],
   ['blowfish-cbc', 'hmac-ripemd160'],
   ['cast128-cbc', 'hmac-md5-etm@openssh.com'],

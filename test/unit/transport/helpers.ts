@@ -6,7 +6,7 @@
 import { createCipheriv } from 'node:crypto';
 
 /** mulberry32: a small deterministic PRNG, so failures reproduce from the seed. */
-export function prng(seed: number): { int(max: number): number; bytes(n: number): Uint8Array; next(): number } {
+export function prng(seed: number): { int: (max: number) => number; bytes: (n: number) => Uint8Array; next: () => number } {
   let a = seed >>> 0;
   const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,5 +1,5 @@
 /**
- * libssh2's legacy algorithm table (issue 6) at the transport layer: registry entries, and
+ * libssh2's legacy algorithm table at the transport layer: registry entries, and
  * each cipher in SSH framing byte-for-byte against OpenSSL (the cipher stream) and
  * node:crypto (the MAC), with MAC-then-encrypt and encrypt-then-MAC, IV/keystream carried
  * across packets. The every-cipher × every-MAC round-trip sweep is in codec.test.ts.
@@ -84,7 +84,7 @@ describe('transport: legacy ciphers and MACs in the registries', () => {
       expect(SUPPORTED_MACS).to.include(name);
       expect(DEFAULT_MACS).to.not.include(name);
     }
-    // the other legacy MACs of the issue were there already: still opt-in
+    // the other legacy MACs: opt-in too
     for (const name of ['hmac-sha1-96-etm@openssh.com', 'hmac-md5-etm@openssh.com', 'hmac-md5-96-etm@openssh.com']) {
       expect(getMac(name).insecure, name).to.equal(true);
       expect(DEFAULT_MACS).to.not.include(name);

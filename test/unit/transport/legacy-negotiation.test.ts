@@ -1,5 +1,5 @@
 /**
- * Legacy algorithms are never offered unless named (issue 6): capture the KEXINIT our client
+ * Legacy algorithms are never offered unless named: capture the KEXINIT our client
  * actually sends, over an in-memory stream whose "server" only sends a version line.
  */
 import { expect } from 'chai';

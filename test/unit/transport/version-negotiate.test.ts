@@ -19,7 +19,7 @@ describe('version exchange (RFC 4253 §4.2)', () => {
   it('handles the version line split across chunks, byte by byte', () => {
     const p = new VersionParser();
     const bytes = enc('SSH-1.99-compat\r\nX');
-    let v = null;
+    let v: ReturnType<VersionParser['push']> = null;
     for (const b of bytes) v = p.push(new Uint8Array([b])) ?? v;
     expect(v!.version).to.equal('SSH-1.99-compat');
   });
