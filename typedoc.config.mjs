@@ -1,6 +1,7 @@
 // The API reference (`npm run docs`, into docs/api/): the three entry points of package.json's
 // "exports". Every exported declaration must carry a doc comment, and any warning fails the build.
 import { readFileSync } from 'node:fs';
+import { URL } from 'node:url';
 
 // The Net::SSH2 constants are documented by their export tag (TAG_* in src/facade/constants.ts,
 // one doc comment per tag, as Net::SSH2's POD does), not one by one.

@@ -30,7 +30,7 @@ export interface ClientTransportOptions {
    * Decides on the server's host key once the server proved it holds it, at the first key
    * exchange (later ones must present the same key: the transport checks that). Throw to refuse.
    */
-  checkHostKey(blob: Uint8Array, algorithm: string): Promise<void>;
+  checkHostKey: (blob: Uint8Array, algorithm: string) => Promise<void>;
   /** default: @noble/hashes' randomBytes (the platform's CSPRNG) */
   random?: RandomSource | undefined;
   /** cipher/MAC/public-key implementations (default: pure JS) */

@@ -15,7 +15,7 @@ const READY_FD_ENV = 'PURESSH_FORK_READY_FD';
 const READY = 'ready\n';
 
 /** In the background child: the way to tell the foreground it may exit; null in any other process. */
-export function backgroundChild(): { ready(): void } | null {
+export function backgroundChild(): { ready: () => void } | null {
   const fd = Number(process.env[READY_FD_ENV]);
   if (!Number.isInteger(fd) || fd < 3) return null;
   // not handed on to the remote side (SendEnv) or to commands we run (ProxyCommand)

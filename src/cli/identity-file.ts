@@ -21,7 +21,7 @@ export function readIdentityFile(path: string, explicit: boolean, log: IdentityL
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException)?.code;
+    const code = (e as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       if (explicit) log.info(`Warning: Identity file ${path} not accessible: ${strerror(e)}.`);
     } else {

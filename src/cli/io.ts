@@ -17,9 +17,9 @@ export interface CliIo {
 }
 
 export interface Log {
-  debug(line: string): void;
-  info(line: string): void;
-  error(line: string): void;
+  debug: (line: string) => void;
+  info: (line: string) => void;
+  error: (line: string) => void;
 }
 
 export function makeLog(stderr: Writable, settings: { logLevel: LogLevel }): Log {

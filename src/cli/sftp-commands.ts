@@ -285,7 +285,7 @@ function strtoul(s: string, base: 0 | 8): number | null {
       radix = 16;
       t = t.slice(2);
     } else radix = t.startsWith('0') ? 8 : 10;
-  } else if (base === 8) radix = 8;
+  }
   const digits = radix === 16 ? /^[0-9a-f]+$/i : radix === 10 ? /^[0-9]+$/ : /^[0-7]+$/;
   if (!digits.test(t)) return null;
   const v = parseInt(t, radix) * (neg ? -1 : 1);

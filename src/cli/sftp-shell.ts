@@ -525,8 +525,8 @@ export class SftpShell {
     const groups = new Map<number, string>();
     try {
       const r = await this.sftp.usersGroupsById(uids, gids);
-      uids.forEach((u, i) => r.users[i] && users.set(u, r.users[i]!));
-      gids.forEach((g, i) => r.groups[i] && groups.set(g, r.groups[i]!));
+      uids.forEach((u, i) => r.users[i] && users.set(u, r.users[i]));
+      gids.forEach((g, i) => r.groups[i] && groups.set(g, r.groups[i]));
     } catch (e) {
       if (!(e instanceof SftpError)) throw e;
     }

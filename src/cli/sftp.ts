@@ -6,7 +6,7 @@
  *   puressh sftp [-Cpqrv] [-b batchfile] [-c cipher] [-F ssh_config] [-i identity_file]
  *                [-o ssh_option] [-P port] [-R num_requests] destination
  */
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SshError } from '../errors.js';
 import { isDirectory } from '../sftp/attrs.js';
@@ -163,7 +163,7 @@ async function* streamLines(io: CliIo): AsyncGenerator<string> {
 async function* terminalLines(io: CliIo): AsyncGenerator<string> {
   const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: true, prompt: 'sftp> ', historySize: 100, removeHistoryDuplicates: false });
   const queue: string[] = [];
-  let closed = false;
+  let closed = false as boolean;
   let wake: (() => void) | null = null;
   rl.on('line', (l) => {
     queue.push(l);

@@ -183,7 +183,7 @@ export function parseValidity(spec: string, now: number): [bigint, bigint] {
   const absolute = (s: string): number => {
     const m = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?(Z)?$/.exec(s);
     if (!m) return bad();
-    const [y, mo, d, h = '0', mi = '0', se = '0'] = m.slice(1, 7) as string[];
+    const [y, mo, d, h = '0', mi = '0', se = '0'] = m.slice(1, 7);
     const parts = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se)] as const;
     return Math.floor((m[7] ? Date.UTC(...parts) : new Date(...parts).getTime()) / 1000);
   };

@@ -13,6 +13,6 @@ const STRERROR: Record<string, string> = {
 
 /** The strerror() text of a Node fs error, else its message. */
 export function strerror(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  return (code && STRERROR[code]) ?? (e as Error)?.message ?? String(e);
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return (code === undefined ? undefined : STRERROR[code]) ?? (e as Error | undefined)?.message ?? String(e);
 }

@@ -77,5 +77,5 @@ export interface CipherAlgorithm {
   /** true for algorithms kept only for compatibility (opt-in, never in defaults) */
   readonly insecure: boolean;
   /** State for one direction. `key` and `iv` are copied; the caller may zero its own. */
-  create(key: Uint8Array, iv: Uint8Array): CipherState;
+  create: (key: Uint8Array, iv: Uint8Array) => CipherState;
 }

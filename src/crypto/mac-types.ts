@@ -28,5 +28,5 @@ export interface MacAlgorithm {
   /** kept only for compatibility (opt-in, never in defaults) */
   readonly insecure: boolean;
   /** State for one direction. The key is consumed into the HMAC state; the caller may zero it. */
-  create(key: Uint8Array): MacState;
+  create: (key: Uint8Array) => MacState;
 }

@@ -98,9 +98,9 @@ export interface CryptoProvider {
    * Another implementation of cipher `name` (same wire behaviour, the built-in descriptor's
    * sizes), or undefined to use the built-in one.
    */
-  cipher?(name: string): CipherFactory | undefined;
+  cipher?: (name: string) => CipherFactory | undefined;
   /** Another implementation of MAC `name`, or undefined to use the built-in one. */
-  mac?(name: string): MacFactory | undefined;
+  mac?: (name: string) => MacFactory | undefined;
   /** faster (and constant-time) public-key operations; absent: the pure code computes them */
   readonly publicKey?: PublicKeyOps;
 }

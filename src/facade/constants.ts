@@ -343,7 +343,7 @@ const ERROR_NAMES: Readonly<Record<number, string>> = (() => {
   t[E.BANNER_RECV] = 'LIBSSH2_ERROR_BANNER_NONE';
   t[E.AUTHENTICATION_FAILED] = 'LIBSSH2_ERROR_AUTHENTICATION_FAILED';
   // Numbers past 0.73's tag, by libssh2's names, except two that Net::SSH2 prints with the prefix doubled (sic).
-  for (const [k, v] of Object.entries(E)) if (v <= E.BUFFER_TOO_SMALL && v >= E.KEYFILE_AUTH_FAILED) t[v] ??= `LIBSSH2_ERROR_${k}`;
+  for (const [k, v] of Object.entries(E)) if (v <= E.BUFFER_TOO_SMALL && v >= E.KEYFILE_AUTH_FAILED) if (!(v in t)) t[v] = `LIBSSH2_ERROR_${k}`;
   t[E.BUFFER_TOO_SMALL] = 'LIBSSH2_ERROR_ERROR_BUFFER_TOO_SMALL';
   t[E.COMPRESS] = 'LIBSSH2_ERROR_ERROR_COMPRESS';
   return t;

@@ -361,6 +361,7 @@ export class SSH2 {
     if (this.authed) throw new SshError('TIMEOUT', 'already authenticated: the server ignores further authentication requests');
     if (!this.userauth) throw new SshError('SOCKET_NONE', 'not connected');
     const outcome = await this.userauth.attempt(method, username);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- another attempt may have succeeded during the await (non-blocking mode)
     if (outcome.success && !this.authed) {
       this.authed = true;
       this.connection = this.userauth.finish();

@@ -54,7 +54,7 @@ export async function attempt<T>(slot: ErrorSlot, op: () => Promise<T>, options:
     const t = timeoutMs > 0 ? new Promise<never>((_, reject) => expire(reject)) : null;
     t?.catch(() => {}); // raced below; unobserved when `op` wins
     if (clearOnWait) {
-      let settled = false;
+      let settled = false as boolean;
       const done = p.then(
         () => void (settled = true),
         () => void (settled = true),

@@ -230,7 +230,7 @@ async function local<T>(what: string, p: Promise<T>): Promise<T> {
     return await p;
   } catch (e) {
     if (e instanceof SshError) throw e;
-    throw new SshError('FILE', `local ${what}: ${(e as Error)?.message ?? e}`, { cause: e });
+    throw new SshError('FILE', `local ${what}: ${(e as Error | undefined)?.message ?? String(e)}`, { cause: e });
   }
 }
 

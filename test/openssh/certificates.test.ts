@@ -54,7 +54,7 @@ describe('user certificates against OpenSSH sshd (TrustedUserCAKeys)', function 
   }
 
   function options(extra: Partial<NodeConnectOptions>): NodeConnectOptions {
-    const known = new Set(Object.values(sshd.hostKeys).map((h) => Buffer.from(parsePublicKeyLine(h!.publicLine).key.blob).toString('base64')));
+    const known = new Set(Object.values(sshd.hostKeys).map((h) => Buffer.from(parsePublicKeyLine(h.publicLine).key.blob).toString('base64')));
     return {
       host: sshd.host,
       port: sshd.port,

