@@ -94,7 +94,11 @@ function execRow(id: string, label: string, cipher: string, mac?: string): Row {
   };
 }
 
-const bestPeer = (m: Medians, sides: Side[], unit: Row['unit']): number => best(unit, sides.map((s) => m[s]).filter((v): v is number => v !== undefined));
+const bestPeer = (m: Medians, sides: Side[], unit: Row['unit']): number =>
+  best(
+    unit,
+    sides.map((s) => m[s]).filter((v): v is number => v !== undefined),
+  );
 
 const ROWS: Row[] = [
   {
@@ -332,8 +336,14 @@ async function runOpenssh(sshd: Sshd, job: Job): Promise<Result> {
     }
     case 'connections': {
       const t0 = performance.now();
-      const runs = await Promise.all(Array.from({ length: job.count }, () => runProcess('ssh', opensshArgs(sshd, 'true', { options: opensshOptions(job) }), null)));
-      return { seconds: (performance.now() - t0) / 1000, cpuSeconds: runs.reduce((a, r) => a + r.cpuSeconds, 0), rssKiB: runs.reduce((a, r) => a + r.rssKiB, 0) };
+      const runs = await Promise.all(
+        Array.from({ length: job.count }, () => runProcess('ssh', opensshArgs(sshd, 'true', { options: opensshOptions(job) }), null)),
+      );
+      return {
+        seconds: (performance.now() - t0) / 1000,
+        cpuSeconds: runs.reduce((a, r) => a + r.cpuSeconds, 0),
+        rssKiB: runs.reduce((a, r) => a + r.rssKiB, 0),
+      };
     }
     case 'channels':
       throw new Error('OpenSSH has no 200-channel client mode');
@@ -422,7 +432,9 @@ async function main(): Promise<number> {
     }
     const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${sshd.hostKeys.ed25519!.path}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
     const target: Target = { port: sshd.port, user: sshd.user, keyPath: sshd.userKeys.ed25519.privatePath, fingerprint };
-    process.stderr.write(`bench: ${bytes} bytes per transfer (pure JS ${pureBytes}), ${runs} runs, sshd on port ${sshd.port}, ssh2 native addon: ${ssh2Binding() ? 'loaded' : 'absent'}\n`);
+    process.stderr.write(
+      `bench: ${bytes} bytes per transfer (pure JS ${pureBytes}), ${runs} runs, sshd on port ${sshd.port}, ssh2 native addon: ${ssh2Binding() ? 'loaded' : 'absent'}\n`,
+    );
     if (rows.some((r) => r.id === 'chacha' || r.id === 'ctr')) ceilings = nobleCeilings();
     for (let run = 1; run <= runs; run++) {
       for (const row of rows) {
@@ -437,7 +449,9 @@ async function main(): Promise<number> {
           const s = toSample(row, r);
           const key = `${row.id}|${side}`;
           samples.set(key, [...(samples.get(key) ?? []), s]);
-          process.stderr.write(`  run ${run} ${row.id.padEnd(12)} ${side.padEnd(13)} ${fmt(row.unit, s.value).padStart(8)} ${row.unit}  cpu ${s.cpuSeconds.toFixed(2)} s  rss ${(s.rssKiB / 1024).toFixed(0)} MiB\n`);
+          process.stderr.write(
+            `  run ${run} ${row.id.padEnd(12)} ${side.padEnd(13)} ${fmt(row.unit, s.value).padStart(8)} ${row.unit}  cpu ${s.cpuSeconds.toFixed(2)} s  rss ${(s.rssKiB / 1024).toFixed(0)} MiB\n`,
+          );
         }
       }
     }
@@ -449,7 +463,11 @@ async function main(): Promise<number> {
   return 0;
 }
 
-function report(rows: Row[], samples: Map<string, Sample[]>, meta: { bytes: number; pureBytes: number; runs: number; ceilings: { chacha: number; ctrEtm: number } }): void {
+function report(
+  rows: Row[],
+  samples: Map<string, Sample[]>,
+  meta: { bytes: number; pureBytes: number; runs: number; ceilings: { chacha: number; ctrEtm: number } },
+): void {
   const cell = (row: Row, side: Side): string => {
     const list = samples.get(`${row.id}|${side}`);
     if (!list) return '—';
@@ -463,10 +481,22 @@ function report(rows: Row[], samples: Map<string, Sample[]>, meta: { bytes: numb
   const json: Record<string, unknown> = {};
   for (const row of rows) {
     const m = med(row);
-    const peer = bestPeer(m, PEERS.filter((p) => row.sides.includes(p)), row.unit);
+    const peer = bestPeer(
+      m,
+      PEERS.filter((p) => row.sides.includes(p)),
+      row.unit,
+    );
     const t = row.target?.(m);
-    lines.push(`| ${row.label} | ${row.unit} | ${ALL_SIDES.map((s) => cell(row, s)).join(' | ')} | ${ratio(m.puressh!, peer).toFixed(2)} | ${m['ssh2-js'] ? ratio(m.puressh!, m['ssh2-js']).toFixed(2) : '—'} | ${t?.text ?? ''} | ${t ? (t.met ? 'yes' : 'no') : ''} |`);
-    json[row.id] = { label: row.label, unit: row.unit, medians: m, samples: Object.fromEntries(row.sides.map((s) => [s, samples.get(`${row.id}|${s}`)])), target: t };
+    lines.push(
+      `| ${row.label} | ${row.unit} | ${ALL_SIDES.map((s) => cell(row, s)).join(' | ')} | ${ratio(m.puressh!, peer).toFixed(2)} | ${m['ssh2-js'] ? ratio(m.puressh!, m['ssh2-js']).toFixed(2) : '—'} | ${t?.text ?? ''} | ${t ? (t.met ? 'yes' : 'no') : ''} |`,
+    );
+    json[row.id] = {
+      label: row.label,
+      unit: row.unit,
+      medians: m,
+      samples: Object.fromEntries(row.sides.map((s) => [s, samples.get(`${row.id}|${s}`)])),
+      target: t,
+    };
   }
   // CPU and memory: per GiB for transfers, per operation otherwise.
   const res: string[] = [];
@@ -489,7 +519,9 @@ function report(rows: Row[], samples: Map<string, Sample[]>, meta: { bytes: numb
   }
   if (c.ctrEtm && samples.has('ctr|puressh-pure')) {
     const m = median(samples.get('ctr|puressh-pure')!.map((s) => s.value));
-    pureNotes.push(`aes128-ctr + hmac-sha2-256-etm: ${m.toFixed(0)} MB/s = ${(m / c.ctrEtm).toFixed(2)} × the raw noble ceiling ${c.ctrEtm.toFixed(0)} MB/s (target ≥ 0.8)`);
+    pureNotes.push(
+      `aes128-ctr + hmac-sha2-256-etm: ${m.toFixed(0)} MB/s = ${(m / c.ctrEtm).toFixed(2)} × the raw noble ceiling ${c.ctrEtm.toFixed(0)} MB/s (target ≥ 0.8)`,
+    );
   }
   const md =
     `# puressh bench, ${new Date().toISOString()}\n\n` +
@@ -501,14 +533,19 @@ function report(rows: Row[], samples: Map<string, Sample[]>, meta: { bytes: numb
     lines.join('\n') +
     '\n\nCPU (user+system of the client process: per GiB moved, or per operation/batch) and peak RSS (OpenSSH sftp: sftp + its ssh):\n\n' +
     res.join('\n') +
-    (pureNotes.length ? '\n\nPure-JS provider against noble alone (same machine, same run, 32 KiB packets):\n\n' + pureNotes.map((n) => `- ${n}`).join('\n') : '') +
+    (pureNotes.length
+      ? '\n\nPure-JS provider against noble alone (same machine, same run, 32 KiB packets):\n\n' + pureNotes.map((n) => `- ${n}`).join('\n')
+      : '') +
     '\n';
   process.stdout.write('\n' + md);
   const outDir = join(ROOT, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   writeFileSync(join(outDir, `bench-${stamp}.md`), md);
-  writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ ...meta, node: process.version, ssh2Binding: ssh2Binding(), rows: json }, null, 2) + '\n');
+  writeFileSync(
+    join(outDir, `bench-${stamp}.json`),
+    JSON.stringify({ ...meta, node: process.version, ssh2Binding: ssh2Binding(), rows: json }, null, 2) + '\n',
+  );
   process.stdout.write(`\n(saved bench/results/bench-${stamp}.md and .json)\n`);
 }
 

@@ -133,7 +133,9 @@ async function demo(sshd: Sshd): Promise<number> {
   for (let c = await ch.read(); c !== null; c = await ch.read()) got += c.length;
   await ch.exit;
   const bulkMs = performance.now() - tBulk;
-  say(`  ${dim('$')} head -c ${size} /dev/zero    ${got === size ? green('✓') : red('✗')} ${got} bytes in ${ms(bulkMs)} (${(got / 1e6 / (bulkMs / 1000)).toFixed(0)} MB/s)`);
+  say(
+    `  ${dim('$')} head -c ${size} /dev/zero    ${got === size ? green('✓') : red('✗')} ${got} bytes in ${ms(bulkMs)} (${(got / 1e6 / (bulkMs / 1000)).toFixed(0)} MB/s)`,
+  );
   say();
 
   await client.disconnect();

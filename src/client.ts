@@ -254,7 +254,10 @@ export class SshClient {
     } catch (e) {
       const err = e instanceof SshError ? e : new SshError('PROTO', `connection setup failed: ${(e as Error | undefined)?.message ?? String(e)}`);
       if (err instanceof HostKeyError || err.code === 'AUTHENTICATION_FAILED') {
-        await transport.disconnect(err instanceof HostKeyError ? DISCONNECT_REASON.HOST_KEY_NOT_VERIFIABLE : DISCONNECT_REASON.NO_MORE_AUTH_METHODS_AVAILABLE, err.message);
+        await transport.disconnect(
+          err instanceof HostKeyError ? DISCONNECT_REASON.HOST_KEY_NOT_VERIFIABLE : DISCONNECT_REASON.NO_MORE_AUTH_METHODS_AVAILABLE,
+          err.message,
+        );
       } else {
         transport.fail(err);
       }

@@ -141,15 +141,7 @@ export class MacError extends SshError {
 }
 
 /** Which KEXINIT list failed to negotiate (RFC 4253 §7.1). */
-export type AlgorithmKind =
-  | 'kex'
-  | 'hostkey'
-  | 'cipher_cs'
-  | 'cipher_sc'
-  | 'mac_cs'
-  | 'mac_sc'
-  | 'compression_cs'
-  | 'compression_sc';
+export type AlgorithmKind = 'kex' | 'hostkey' | 'cipher_cs' | 'cipher_sc' | 'mac_cs' | 'mac_sc' | 'compression_cs' | 'compression_sc';
 
 /** RFC 4253 §7.1: no algorithm both sides support. */
 export class AlgorithmNegotiationError extends SshError {

@@ -66,7 +66,15 @@ export {
 } from './errors.js';
 
 // Keys and fingerprints.
-export { parsePrivateKey, parsePublicKey, parsePublicKeyBlob, parsePublicKeyLine, formatPublicKeyLine, formatPublicKeyRfc4716, type PrivateKeyOptions } from './crypto/keys/index.js';
+export {
+  parsePrivateKey,
+  parsePublicKey,
+  parsePublicKeyBlob,
+  parsePublicKeyLine,
+  formatPublicKeyLine,
+  formatPublicKeyRfc4716,
+  type PrivateKeyOptions,
+} from './crypto/keys/index.js';
 export type { PrivateKey, PublicKey } from './crypto/keys/types.js';
 export { fingerprintSHA256, fingerprintMD5, hostKeyHash, type HostKeyHashType } from './crypto/fingerprint.js';
 
@@ -85,7 +93,16 @@ export { AGENT_CONSTRAIN, AGENT_MSG, AGENT_SIGN_FLAGS, AgentError, signFlags, ty
 export { agentMethod } from './auth/agent/method.js';
 
 // known_hosts.
-export { KnownHosts, KNOWNHOST_CHECK, formatEntry, type AddOptions, type CheckResult, type CheckStatus, type FoundEntry, type KeyLike } from './knownhosts/db.js';
+export {
+  KnownHosts,
+  KNOWNHOST_CHECK,
+  formatEntry,
+  type AddOptions,
+  type CheckResult,
+  type CheckStatus,
+  type FoundEntry,
+  type KeyLike,
+} from './knownhosts/db.js';
 export { hashHostName } from './knownhosts/hashed.js';
 export { hostPortName, matchPattern, matchPatternList, DEFAULT_PORT } from './knownhosts/match.js';
 export {

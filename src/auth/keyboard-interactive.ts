@@ -77,7 +77,13 @@ export function keyboardInteractiveMethod(responder: KbdResponder | string, opti
     name: 'keyboard-interactive',
     async attempt(ctx: AuthContext): Promise<AuthOutcome> {
       // RFC 4256 §3.1: language tag (deprecated, empty), submethods
-      await ctx.send(userauthRequest(ctx.username, 'keyboard-interactive').string('').string((options.submethods ?? []).join(',')).finish().slice());
+      await ctx.send(
+        userauthRequest(ctx.username, 'keyboard-interactive')
+          .string('')
+          .string((options.submethods ?? []).join(','))
+          .finish()
+          .slice(),
+      );
       let gaveUp = false;
       for (let round = 0; ; round++) {
         const reply = await ctx.next();

@@ -30,7 +30,10 @@ export class AlgorithmSpecError extends Error {
 export function applyAlgorithmSpec(spec: string, defaults: readonly string[], supported: readonly string[], label: string): string[] {
   const trimmed = spec.trim();
   const op = '+-^'.includes(trimmed[0] ?? '') ? trimmed[0]! : '';
-  const names = (op ? trimmed.slice(1) : trimmed).split(',').map((s) => s.trim()).filter(Boolean);
+  const names = (op ? trimmed.slice(1) : trimmed)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = (): AlgorithmSpecError => new AlgorithmSpecError(`Bad SSH2 ${label} spec '${spec}'.`);
   if (names.length === 0) throw bad();
   if (op === '-') {

@@ -103,7 +103,9 @@ function failureText(err: unknown, ctx: FailureContext): (string | FailureLine)[
     return [info(`Unable to negotiate with ${at}: no matching ${NEGOTIATION_LABEL[err.kind]} found. Their offer: ${err.theirs.join(',')}`)];
   }
   if (err instanceof DisconnectError) {
-    return err.byPeer ? [info(`Received disconnect from ${at}:${err.reason}: ${err.description}`), info(`Disconnected from ${at}`)] : [`puressh: ${err.message}`];
+    return err.byPeer
+      ? [info(`Received disconnect from ${at}:${err.reason}: ${err.description}`), info(`Disconnected from ${at}`)]
+      : [`puressh: ${err.message}`];
   }
   const code = causeCode(err);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return [`puressh: Could not resolve hostname ${ctx.host}: Name or service not known`];

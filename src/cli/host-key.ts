@@ -109,7 +109,10 @@ function notRevoked(file: string, key: PublicKey, io: HostKeyIo): boolean {
     if (isKrl(data)) {
       revoked = isRevoked(parseKrl(data), key);
     } else {
-      const listed = new TextDecoder().decode(data).split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+      const listed = new TextDecoder()
+        .decode(data)
+        .split('\n')
+        .filter((l) => l.trim() && !l.trim().startsWith('#'));
       revoked = listed.some((l) => equalConstantTime(parsePublicKeyLine(l).key.blob, plain.blob));
     }
   } catch (e) {

@@ -11,7 +11,6 @@ interface IdentityLog {
   error(line: string): void;
 }
 
-
 /**
  * The text of the key file at `path`, or null when ssh would not use it (the reason is
  * logged). `explicit`: named with -i or IdentityFile, so a missing file is worth a warning.

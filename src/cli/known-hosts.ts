@@ -49,12 +49,7 @@ export function lookupKnownHosts(files: readonly string[], name: string, note: (
 }
 
 /** Compare the server's key with what the files know about `name` (OpenSSH hostfile.c order: revoked, match, mismatch). */
-export function checkKnownHost(
-  files: readonly string[],
-  name: string,
-  key: { type: string; blob: Uint8Array },
-  note?: (msg: string) => void,
-): KnownHostStatus {
+export function checkKnownHost(files: readonly string[], name: string, key: { type: string; blob: Uint8Array }, note?: (msg: string) => void): KnownHostStatus {
   const known = lookupKnownHosts(files, name, note);
   const revoked = known.find((k) => k.marker === 'revoked' && equalConstantTime(k.blob, key.blob));
   if (revoked) return { status: 'revoked', entry: revoked };
@@ -65,4 +60,3 @@ export function checkKnownHost(
   if (sameType.length) return { status: 'mismatch', known: sameType };
   return { status: 'unknown', others: usable };
 }
-

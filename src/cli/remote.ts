@@ -110,7 +110,11 @@ export function sshFlagsFrom(flags: Map<string, string[]>): string[] {
 }
 
 /** A one-line progress meter like OpenSSH's: name, percent, bytes, rate, ETA. */
-export function progressMeter(out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, name: string, enabled: boolean): { update(done: number, total: number): void; finish(): void } {
+export function progressMeter(
+  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
+  name: string,
+  enabled: boolean,
+): { update(done: number, total: number): void; finish(): void } {
   if (!enabled || !out.isTTY) return { update: () => {}, finish: () => {} };
   const start = Date.now();
   let last = 0;

@@ -117,7 +117,7 @@ export async function runScp(argv: readonly string[], io: CliIo): Promise<number
       } catch (e) {
         if (!(e instanceof SshError) && !(e instanceof Error && e.name === 'CommandError')) throw e;
         if (await connectionLost(conn)) return reportLostConnection(io, conn, LOST);
-        fail((e).message);
+        fail(e.message);
       }
     }
     await sftp.end().catch(() => {});

@@ -2,13 +2,7 @@
  * From parsed ssh arguments to the settings puressh connects with: OpenSSH's defaults,
  * `~` expansion, algorithm lists (with +/-/^ syntax), and the `-Q` lists.
  */
-import {
-  DEFAULT_PUBKEY_ALGORITHMS,
-  KEY_TYPES,
-  plainNameOf,
-  SUPPORTED_CERT_ALGORITHMS,
-  signatureAlgorithmsForKeyType,
-} from '../crypto/keys/index.js';
+import { DEFAULT_PUBKEY_ALGORITHMS, KEY_TYPES, plainNameOf, SUPPORTED_CERT_ALGORITHMS, signatureAlgorithmsForKeyType } from '../crypto/keys/index.js';
 import {
   DEFAULT_CIPHERS,
   DEFAULT_HOSTKEY_ALGORITHMS,
@@ -117,12 +111,20 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
 
   const strict = (o.get('stricthostkeychecking') ?? 'ask').toLowerCase();
   const strictMap: Record<string, StrictHostKeyChecking> = {
-    yes: 'yes', true: 'yes', no: 'no', false: 'no', off: 'no', 'accept-new': 'accept-new', ask: 'ask',
+    yes: 'yes',
+    true: 'yes',
+    no: 'no',
+    false: 'no',
+    off: 'no',
+    'accept-new': 'accept-new',
+    ask: 'ask',
   };
   if (!(strict in strictMap)) throw new UsageError(`command-line line 0: unsupported option "${strict}" for stricthostkeychecking`);
 
   const level = (o.get('loglevel') ?? (args.quiet ? 'QUIET' : 'INFO')).toUpperCase();
-  const logLevel: LogLevel = level.startsWith('DEBUG') ? 'DEBUG' : (['QUIET', 'FATAL', 'ERROR', 'INFO', 'VERBOSE'].includes(level) ? level : 'INFO') as LogLevel;
+  const logLevel: LogLevel = level.startsWith('DEBUG')
+    ? 'DEBUG'
+    : ((['QUIET', 'FATAL', 'ERROR', 'INFO', 'VERBOSE'].includes(level) ? level : 'INFO') as LogLevel);
 
   const list = (key: string, defaults: readonly string[], supported: readonly string[], label: string): string[] | undefined =>
     o.has(key) ? applyAlgorithmSpec(o.get(key)!, defaults, supported, label) : undefined;
@@ -143,9 +145,13 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
 
   const revokedHostKeys = o.get('revokedhostkeys');
   const explicitIds = args.identityFiles.length > 0;
-  const identityFiles = (explicitIds ? args.identityFiles : ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa']).map((p) => expandPath(p, 'identityfile'));
+  const identityFiles = (explicitIds ? args.identityFiles : ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa']).map((p) =>
+    expandPath(p, 'identityfile'),
+  );
   const files = (key: string, dflt: string): string[] =>
-    splitWords(o.get(key) ?? dflt, key).filter((p) => p && p.toLowerCase() !== 'none').map((p) => (key === 'userknownhostsfile' ? expandPath(p, key) : expandHome(p, env.home)));
+    splitWords(o.get(key) ?? dflt, key)
+      .filter((p) => p && p.toLowerCase() !== 'none')
+      .map((p) => (key === 'userknownhostsfile' ? expandPath(p, key) : expandHome(p, env.home)));
 
   const seconds = (key: string): number | undefined => (o.has(key) ? parseTime(key, o.get(key)!) : undefined);
   const connectTimeout = seconds('connecttimeout');
@@ -190,7 +196,10 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
     identityAgent: identityAgent(o.get('identityagent'), (p) => expandPath(p, 'identityagent')),
     forwardAgent: yesNo('forwardagent', false),
     numberOfPasswordPrompts: count('numberofpasswordprompts', 3),
-    preferredAuthentications: (o.get('preferredauthentications') ?? 'hostbased,publickey,keyboard-interactive,password').split(',').map((s) => s.trim()).filter(Boolean),
+    preferredAuthentications: (o.get('preferredauthentications') ?? 'hostbased,publickey,keyboard-interactive,password')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     algorithms,
     hostKeyAlgorithmsExplicit: hostKey !== undefined,
     connectTimeoutMs: connectTimeout !== undefined && connectTimeout > 0 ? connectTimeout * 1000 : undefined,
@@ -223,7 +232,8 @@ function remoteCommand(words: readonly string[], configured: string | undefined,
 function sessionSettings(args: SshArgs, o: ReadonlyMap<string, string>): SessionSettings {
   const clear = o.has('clearallforwardings') && parseYesNo('clearallforwardings', o.get('clearallforwardings')!);
   const type = (o.get('sessiontype') ?? 'default').toLowerCase();
-  if (type !== 'default' && type !== 'none') throw new UsageError(`command-line line 0: unsupported SessionType "${o.get('sessiontype')}" (puressh has no subsystem sessions from ssh)`);
+  if (type !== 'default' && type !== 'none')
+    throw new UsageError(`command-line line 0: unsupported SessionType "${o.get('sessiontype')}" (puressh has no subsystem sessions from ssh)`);
   const session = { ...args.session, forwards: clear ? [] : args.session.forwards, noCommand: args.session.noCommand || type === 'none' };
   return resolveSessionSettings(session, o);
 }
@@ -251,7 +261,11 @@ function setEnvPairs(value: string | undefined): [string, string][] {
  * each local variable whose name matches a SendEnv pattern, in environment order, then the
  * SetEnv pairs. The server takes only the names its AcceptEnv lists.
  */
-export function sessionEnvironment(settings: Pick<SshSettings, 'sendEnv' | 'setEnv'>, environ: NodeJS.ProcessEnv, debug?: (line: string) => void): Record<string, string> {
+export function sessionEnvironment(
+  settings: Pick<SshSettings, 'sendEnv' | 'setEnv'>,
+  environ: NodeJS.ProcessEnv,
+  debug?: (line: string) => void,
+): Record<string, string> {
   const env: Record<string, string> = {};
   if (settings.sendEnv.length) {
     for (const [name, value] of Object.entries(environ)) {

@@ -451,7 +451,13 @@ export class SftpShell {
     if (g.matched === 1 && g.stats[0] && isDirectory(g.stats[0])) return this.lsDir(g.paths[0]!, strip, view);
     const entries = g.paths.map((path, i) => ({ path, attrs: g.stats[i] ?? null }));
     const m = Math.max(0, ...entries.map((e) => byteLength(e.path)));
-    if (view.sort) sortEntries(entries, view, (e) => e.path, (e) => e.attrs ?? {});
+    if (view.sort)
+      sortEntries(
+        entries,
+        view,
+        (e) => e.path,
+        (e) => e.attrs ?? {},
+      );
     const names = await this.ownerNames(entries.map((e) => e.attrs ?? {}));
     const rows: string[] = [];
     for (const e of entries) {
@@ -478,7 +484,13 @@ export class SftpShell {
     }
     const shown = list.filter((e) => view.all || !e.filename.startsWith('.'));
     const m = Math.max(0, ...shown.map((e) => byteLength(e.filename))) + byteLength(pathStrip(path, strip));
-    if (view.sort) sortEntries(list, view, (e) => e.filename, (e) => e.attrs);
+    if (view.sort)
+      sortEntries(
+        list,
+        view,
+        (e) => e.filename,
+        (e) => e.attrs,
+      );
     const names = await this.ownerNames(list.map((e) => e.attrs));
     const rows: string[] = [];
     for (const e of list) {
@@ -589,7 +601,7 @@ export class SftpShell {
     if (!this.sftp.hasExtension(EXT.COPY_DATA)) throw new CommandError('Server does not support copy-data extension');
     const st = await this.statRemote(from);
     if (!st) return false;
-    if (st.permissions !== undefined && ((st.permissions & 0o170000) !== 0o100000)) throw new CommandError(`Cannot copy non-regular file: ${from}`);
+    if (st.permissions !== undefined && (st.permissions & 0o170000) !== 0o100000) throw new CommandError(`Cannot copy non-regular file: ${from}`);
     const perm = { permissions: (st.permissions ?? 0o666) & 0o777 };
     const src = await this.sftp.open(from, 'r').catch((e: unknown) => {
       throw new CommandError(`Couldn't open file "${from}": ${fx2txt(e)}`);
@@ -656,9 +668,10 @@ export class SftpShell {
       resume ||= this.opts.resume === true;
       if (!this.opts.quiet) this.say(resume ? `Resuming ${path} to ${target}` : `Fetching ${path} to ${target}`);
       const dir = path.endsWith('/');
-      const r = dir && (recursive || this.opts.recursive)
-        ? await this.getTree(path, target, preserve || this.opts.preserve, resume)
-        : await this.getFile(path, target, preserve || this.opts.preserve, resume);
+      const r =
+        dir && (recursive || this.opts.recursive)
+          ? await this.getTree(path, target, preserve || this.opts.preserve, resume)
+          : await this.getFile(path, target, preserve || this.opts.preserve, resume);
       if (!r) ok = false;
     }
     return ok;
@@ -800,9 +813,10 @@ export class SftpShell {
       const target = tmpDst === undefined ? this.remote(filename) : g.matched === 1 && !dstIsDir ? tmpDst : pathAppend(tmpDst, filename);
       resume ||= this.opts.resume === true;
       if (!this.opts.quiet) this.say(resume ? `Resuming upload of ${path} to ${target}` : `Uploading ${path} to ${target}`);
-      const r = st.isDirectory() && (recursive || this.opts.recursive)
-        ? await this.putTree(path, target, preserve || this.opts.preserve, resume)
-        : await this.putFile(path, target, preserve || this.opts.preserve, resume);
+      const r =
+        st.isDirectory() && (recursive || this.opts.recursive)
+          ? await this.putTree(path, target, preserve || this.opts.preserve, resume)
+          : await this.putFile(path, target, preserve || this.opts.preserve, resume);
       if (!r) ok = false;
     }
     return ok;

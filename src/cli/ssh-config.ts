@@ -87,7 +87,9 @@ function readConfig(path: string, required: boolean): string | null {
     return readFileSync(path, 'utf8');
   } catch (e) {
     if (!required && (e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UsageError(`Can't open user config file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+    throw new UsageError(
+      `Can't open user config file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`,
+    );
   }
 }
 
@@ -185,7 +187,8 @@ function matchLine(args: string[], st: ReadState, where: string): { matched: boo
     let result: boolean;
     if (attr === 'all') {
       // "all" stands alone (or with canonical/final)
-      if (args.some((a) => !['all', 'canonical', 'final', '!all'].includes(a.toLowerCase()))) throw new UsageError(`${where}: 'all' cannot be combined with other Match attributes`);
+      if (args.some((a) => !['all', 'canonical', 'final', '!all'].includes(a.toLowerCase())))
+        throw new UsageError(`${where}: 'all' cannot be combined with other Match attributes`);
       result = true;
     } else if (attr === 'canonical' || attr === 'final') {
       if (attr === 'final') wantFinal = true;
@@ -248,7 +251,12 @@ function includeFiles(args: string[], st: ReadState, where: string): string[] {
     } catch {
       continue; // as glob(3): nothing matches
     }
-    out.push(...entries.filter((e) => !e.startsWith('.') && matchWildcard(e, name)).sort().map((e) => join(dir, e)));
+    out.push(
+      ...entries
+        .filter((e) => !e.startsWith('.') && matchWildcard(e, name))
+        .sort()
+        .map((e) => join(dir, e)),
+    );
   }
   return out;
 }
@@ -353,7 +361,9 @@ function tokenValue(k: string, t: TokenValues): string | undefined {
     case 'j':
       return '';
     case 'C':
-      return createHash('sha1').update(localHostname() + t.host + String(t.port) + t.user).digest('hex');
+      return createHash('sha1')
+        .update(localHostname() + t.host + String(t.port) + t.user)
+        .digest('hex');
     default:
       return undefined;
   }

@@ -219,7 +219,10 @@ function certOptions(opts: readonly string[], host: boolean): { critical: CertOp
       const name = DEFAULT_USER_EXTENSIONS.find((e) => e.toLowerCase() === `permit-${lower.slice(3)}`)!;
       extensions.delete(name);
     } else if (/^permit-(x11|agent|port)-forwarding$|^permit-pty$|^permit-user-rc$/.test(lower)) {
-      extensions.set(DEFAULT_USER_EXTENSIONS.find((e) => e.toLowerCase() === lower)!, empty);
+      extensions.set(
+        DEFAULT_USER_EXTENSIONS.find((e) => e.toLowerCase() === lower)!,
+        empty,
+      );
     } else if (lower.startsWith('force-command=') || lower.startsWith('source-address=')) {
       const name = o.slice(0, eq).toLowerCase();
       if (critical.has(name)) throw new KeygenError(`${name} already specified`);

@@ -129,7 +129,10 @@ export async function startForwards(
     try {
       if (s.kind === 'L') {
         const target = s.path !== undefined ? { path: s.path } : { host: s.host!, port: s.port! };
-        const f = await forwardLocal(client, s.bindPath !== undefined ? { bindPath: s.bindPath, target } : { bindHost: s.bindHost ?? '127.0.0.1', bindPort: s.bindPort, target });
+        const f = await forwardLocal(
+          client,
+          s.bindPath !== undefined ? { bindPath: s.bindPath, target } : { bindHost: s.bindHost ?? '127.0.0.1', bindPort: s.bindPort, target },
+        );
         log.debug(`Local forwarding listening on ${f.path ?? `${f.address} port ${f.port}`}.`);
         open.push(f);
       } else if (s.kind === 'D') {
@@ -138,7 +141,10 @@ export async function startForwards(
         open.push(f);
       } else {
         const target = s.path !== undefined ? { path: s.path } : { host: s.host!, port: s.port! };
-        const f = await forwardRemote(client, s.bindPath !== undefined ? { bindPath: s.bindPath, target } : { bindHost: s.bindHost ?? '', bindPort: s.bindPort, target });
+        const f = await forwardRemote(
+          client,
+          s.bindPath !== undefined ? { bindPath: s.bindPath, target } : { bindHost: s.bindHost ?? '', bindPort: s.bindPort, target },
+        );
         // ssh's log lines end in CR LF (its terminal may be raw)
         if (s.bindPort === 0) log.info(`Allocated port ${f.port} for remote forward to ${s.path ?? `${s.host}:${s.port}`}\r`);
         open.push(f);
@@ -172,7 +178,13 @@ export async function startForwards(
 }
 
 /** -W: the process's stdin/stdout become a direct-tcpip channel to host:port. */
-export async function runStdioForward(client: SshClient, target: { host: string; port: number }, stdin: Readable, stdout: Writable, log: SessionLog): Promise<number> {
+export async function runStdioForward(
+  client: SshClient,
+  target: { host: string; port: number },
+  stdin: Readable,
+  stdout: Writable,
+  log: SessionLog,
+): Promise<number> {
   let ch;
   try {
     ch = await client.forwardOut(target.host, target.port);
@@ -211,7 +223,14 @@ export interface InteractiveOptions {
  * A session with a pty: local terminal in raw mode, window-size changes forwarded,
  * escape sequences handled; resolves with the exit status (255 after `~.`).
  */
-export async function runInteractive(client: SshClient, o: InteractiveOptions, stdin: TtyIn, stdout: TtyOut, stderr: Writable, log: SessionLog): Promise<number> {
+export async function runInteractive(
+  client: SshClient,
+  o: InteractiveOptions,
+  stdin: TtyIn,
+  stdout: TtyOut,
+  stderr: Writable,
+  log: SessionLog,
+): Promise<number> {
   const pty: PtyOptions = {
     term: o.term,
     cols: stdout.columns ?? 80,

@@ -41,13 +41,7 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
  * `onAbort` runs (to undo whatever the operation left pending). `defaultTimeout` applies
  * when the options give neither a signal nor a timeout.
  */
-export function abortable<T>(
-  promise: Promise<T>,
-  what: string,
-  options?: OperationOptions,
-  defaultTimeout?: number,
-  onAbort?: () => void,
-): Promise<T> {
+export function abortable<T>(promise: Promise<T>, what: string, options?: OperationOptions, defaultTimeout?: number, onAbort?: () => void): Promise<T> {
   const signal = options?.signal;
   const timeout = options?.timeout ?? (signal ? undefined : defaultTimeout);
   if (!signal && !(timeout !== undefined && timeout > 0)) return promise;

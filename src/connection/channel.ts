@@ -320,7 +320,12 @@ export class Channel {
     }
     const sent = this.host.send(channelRequest(this.remoteId, type, wantReply, body));
     if (!reply) return sent.then(() => true);
-    return abortable(sent.then(() => reply.promise), `${type} request`, options, this.host.operationTimeout);
+    return abortable(
+      sent.then(() => reply.promise),
+      `${type} request`,
+      options,
+      this.host.operationTimeout,
+    );
   }
 
   // ------------------------------------------------------------ internals
@@ -394,10 +399,16 @@ export class Channel {
   onData(data: Uint8Array, extendedType: number | null): void {
     if (this.eofReceived || this.closeReceived) throw new ProtocolError(`data on channel ${this.localId} after EOF or close`, 'CHANNEL_CLOSED');
     if (data.length > this.localWindow) {
-      throw new ProtocolError(`peer sent ${data.length} bytes on channel ${this.localId} with only ${this.localWindow} bytes of window`, 'CHANNEL_WINDOW_EXCEEDED');
+      throw new ProtocolError(
+        `peer sent ${data.length} bytes on channel ${this.localId} with only ${this.localWindow} bytes of window`,
+        'CHANNEL_WINDOW_EXCEEDED',
+      );
     }
     if (data.length > this.options.maxPacket) {
-      throw new ProtocolError(`peer sent a ${data.length}-byte packet on channel ${this.localId}, more than our maximum ${this.options.maxPacket}`, 'CHANNEL_PACKET_EXCEEDED');
+      throw new ProtocolError(
+        `peer sent a ${data.length}-byte packet on channel ${this.localId}, more than our maximum ${this.options.maxPacket}`,
+        'CHANNEL_PACKET_EXCEEDED',
+      );
     }
     this.localWindow -= data.length;
     // After our CLOSE nobody reads: data still in flight from the peer is dropped.

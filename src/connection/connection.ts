@@ -316,7 +316,15 @@ export class Connection {
       ok = ch.onRequest(req.type, req.wantReply, req.body);
     }
     if (req.wantReply && !ch.isClosed) {
-      void this.transport.send(new Writer(8).u8(ok ? MSG.CHANNEL_SUCCESS : MSG.CHANNEL_FAILURE).u32(ch.remoteId).finish().slice()).catch(() => {});
+      void this.transport
+        .send(
+          new Writer(8)
+            .u8(ok ? MSG.CHANNEL_SUCCESS : MSG.CHANNEL_FAILURE)
+            .u32(ch.remoteId)
+            .finish()
+            .slice(),
+        )
+        .catch(() => {});
     }
   }
 
@@ -366,5 +374,6 @@ export class Connection {
 function checkChannelOptions(o: ChannelOptions): void {
   // RFC 4254 §5.1: both are uint32; a zero maximum packet could never carry data.
   if (!Number.isInteger(o.window) || o.window < 0 || o.window > 0xffffffff) throw new SshError('INVAL', 'channel window must be a uint32');
-  if (!Number.isInteger(o.maxPacket) || o.maxPacket < 1 || o.maxPacket > 0xffffffff) throw new SshError('INVAL', 'channel maximum packet size must be a positive uint32');
+  if (!Number.isInteger(o.maxPacket) || o.maxPacket < 1 || o.maxPacket > 0xffffffff)
+    throw new SshError('INVAL', 'channel maximum packet size must be a positive uint32');
 }

@@ -235,7 +235,10 @@ export class Forwarding {
     make: (ch: Channel) => ForwardedConnection,
   ): void {
     if (!l.hasRoom) {
-      reject(l.isClosed ? OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED : OPEN_FAILURE.RESOURCE_SHORTAGE, l.isClosed ? 'listener closed' : 'too many pending connections');
+      reject(
+        l.isClosed ? OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED : OPEN_FAILURE.RESOURCE_SHORTAGE,
+        l.isClosed ? 'listener closed' : 'too many pending connections',
+      );
       return;
     }
     const ch = accept(l.channelOptions);

@@ -19,7 +19,13 @@ export interface OpenConfirmation {
 
 export function decodeOpenConfirmation(p: Uint8Array): OpenConfirmation {
   const r = new Reader(p, 1, 'CHANNEL_OPEN_CONFIRMATION');
-  return { recipient: r.u32('recipient channel'), sender: r.u32('sender channel'), window: r.u32('initial window size'), maxPacket: r.u32('maximum packet size'), extra: r.rest() };
+  return {
+    recipient: r.u32('recipient channel'),
+    sender: r.u32('sender channel'),
+    window: r.u32('initial window size'),
+    maxPacket: r.u32('maximum packet size'),
+    extra: r.rest(),
+  };
 }
 
 export interface OpenFailure {
@@ -47,7 +53,13 @@ export interface IncomingOpen {
 
 export function decodeChannelOpen(p: Uint8Array): IncomingOpen {
   const r = new Reader(p, 1, 'CHANNEL_OPEN');
-  return { type: r.ascii('channel type'), sender: r.u32('sender channel'), window: r.u32('initial window size'), maxPacket: r.u32('maximum packet size'), extra: r.rest() };
+  return {
+    type: r.ascii('channel type'),
+    sender: r.u32('sender channel'),
+    window: r.u32('initial window size'),
+    maxPacket: r.u32('maximum packet size'),
+    extra: r.rest(),
+  };
 }
 
 export function openFailure(recipient: number, reason: number, description: string): Uint8Array {

@@ -198,7 +198,8 @@ export interface RemoteForward {
 export function relayListener(listener: RemoteListener, target: ForwardTarget): RemoteForward {
   void (async () => {
     for await (const { channel } of listener) {
-      const sock = 'path' in target ? net.connect({ path: target.path, allowHalfOpen: true }) : net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
+      const sock =
+        'path' in target ? net.connect({ path: target.path, allowHalfOpen: true }) : net.connect({ port: target.port, host: target.host, allowHalfOpen: true });
       sock.on('error', () => void channel.close().catch(() => {}));
       sock.once('connect', () => void pipeChannel(channel, sock));
     }

@@ -77,10 +77,16 @@ export function channelDuplex(ch: Channel, options: ChannelDuplexOptions = {}): 
     },
     write(chunk: Buffer | string, encoding: BufferEncoding, cb: (err?: Error | null) => void) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
-      ch.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)).then(() => cb(), (e: unknown) => cb(asError(e)));
+      ch.write(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)).then(
+        () => cb(),
+        (e: unknown) => cb(asError(e)),
+      );
     },
     final(cb: (err?: Error | null) => void) {
-      ch.eof().then(() => cb(), (e: unknown) => cb(asError(e)));
+      ch.eof().then(
+        () => cb(),
+        (e: unknown) => cb(asError(e)),
+      );
     },
     destroy(err: Error | null, cb: (err: Error | null) => void) {
       if (options.closeOnDestroy !== false) void ch.close().catch(() => {});

@@ -23,7 +23,15 @@ interface SocksRequest {
 }
 
 /** RFC 1928 §6 reply codes. */
-const REP = { SUCCEEDED: 0, GENERAL_FAILURE: 1, NOT_ALLOWED: 2, HOST_UNREACHABLE: 4, CONNECTION_REFUSED: 5, COMMAND_NOT_SUPPORTED: 7, ADDRESS_NOT_SUPPORTED: 8 } as const;
+const REP = {
+  SUCCEEDED: 0,
+  GENERAL_FAILURE: 1,
+  NOT_ALLOWED: 2,
+  HOST_UNREACHABLE: 4,
+  CONNECTION_REFUSED: 5,
+  COMMAND_NOT_SUPPORTED: 7,
+  ADDRESS_NOT_SUPPORTED: 8,
+} as const;
 
 class SocksError extends Error {
   constructor(

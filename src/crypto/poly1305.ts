@@ -184,5 +184,4 @@ export function poly1305FloatInto(msg: Uint8Array, key: Uint8Array, out: Uint8Ar
  * const tag = new Uint8Array(16);
  * poly1305Into(message, oneTimeKey, tag);
  */
-export const poly1305Into: (msg: Uint8Array, key: Uint8Array, out: Uint8Array, offset?: number) => void =
-  createWasmPoly1305() ?? poly1305FloatInto;
+export const poly1305Into: (msg: Uint8Array, key: Uint8Array, out: Uint8Array, offset?: number) => void = createWasmPoly1305() ?? poly1305FloatInto;

@@ -60,10 +60,18 @@ const METHODS: Record<string, MethodSpec> = {
     params: ['username', 'publickey?', 'privatekey', 'passphrase?'],
     run: (o, [u, _pub, priv, pp]) => o.publickey(u as string, priv as string, str(pp)),
   },
-  keyboard: { ssh: 'keyboard-interactive', params: ['_interact', '_fallback', 'username', 'cb_keyboard?'], run: (o, [u, cb]) => o.keyboard(u as string, cb as KeyboardCallback | undefined) },
+  keyboard: {
+    ssh: 'keyboard-interactive',
+    params: ['_interact', '_fallback', 'username', 'cb_keyboard?'],
+    run: (o, [u, cb]) => o.keyboard(u as string, cb as KeyboardCallback | undefined),
+  },
   'keyboard-auto': { ssh: 'keyboard-interactive', params: ['username', 'password'], run: (o, [u, p]) => o.keyboard(u as string, p as string) },
   password: { ssh: 'password', params: ['username', 'password', 'cb_password?'], run: (o, [u, p, cb]) => o.password(u as string, p as string, cb as never) },
-  'password-interact': { ssh: 'password', params: ['_interact', '_fallback', 'username', 'cb_password?'], run: (o, [u, cb]) => o.passwordInteract(u as string, cb as never) },
+  'password-interact': {
+    ssh: 'password',
+    params: ['_interact', '_fallback', 'username', 'cb_password?'],
+    run: (o, [u, cb]) => o.passwordInteract(u as string, cb as never),
+  },
   none: { ssh: 'none', params: ['username'], run: (o, [u]) => o.password(u as string, undefined) },
 };
 

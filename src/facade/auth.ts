@@ -93,7 +93,14 @@ const HOSTBASED_REFUSED = 'Invalid signature for supplied public key, or bad use
  * request as PUBLICKEY_UNVERIFIED, not AUTHENTICATION_FAILED. A public key file that is not
  * the private key's gets the same answer (libssh2 sends it with a signature that cannot verify).
  */
-export async function authHostbased(host: AuthHost, username: string, key: PrivateKey, hostname: string, localUser: string, publicKey?: PublicKey): Promise<void> {
+export async function authHostbased(
+  host: AuthHost,
+  username: string,
+  key: PrivateKey,
+  hostname: string,
+  localUser: string,
+  publicKey?: PublicKey,
+): Promise<void> {
   if (publicKey && !equalConstantTime(publicKey.blob, key.publicKey.blob)) throw new AuthError(HOSTBASED_REFUSED, [], 'PUBLICKEY_UNVERIFIED');
   try {
     await tryMethod(host, username, hostbasedMethod({ key, localHost: hostname, localUser }), 'hostbased');

@@ -195,7 +195,10 @@ export class Channel {
     return this.#io('pty', [term, modes, width, height], async () => {
       const opts: PtyOptions = { term, ...dims(width, height) };
       if (modes instanceof Uint8Array || typeof modes === 'string') opts.modes = decodeTerminalModes(typeof modes === 'string' ? latin1Bytes(modes) : modes);
-      else if (modes) opts.modes = Object.entries(modes).map(([k, v]) => [modeNumber(k), Number(v)] as [number, number]).filter(([k]) => k !== 0);
+      else if (modes)
+        opts.modes = Object.entries(modes)
+          .map(([k, v]) => [modeNumber(k), Number(v)] as [number, number])
+          .filter(([k]) => k !== 0);
       await this.#asSession().requestPty(opts);
       return true as const;
     });
@@ -225,7 +228,8 @@ export class Channel {
   process(request: string, message?: string): Promise<true | undefined> {
     return this.#io('process', [request, message], async () => {
       const body = message === undefined ? undefined : Session.stringBody(message);
-      if (!(await this.core.request(request, true, body))) throw new SshError('CHANNEL_REQUEST_DENIED', `Unable to complete request for channel-process-startup`);
+      if (!(await this.core.request(request, true, body)))
+        throw new SshError('CHANNEL_REQUEST_DENIED', `Unable to complete request for channel-process-startup`);
       return true as const;
     });
   }
@@ -252,7 +256,10 @@ export class Channel {
   read(max_size = 32768, ext: boolean | number = false): Promise<Uint8Array | undefined> {
     const buf = ext ? this.err : this.out;
     return this.ssh2._attempt(async () => {
-      await this.#fillUntil(() => buf.length > 0 || buf.ended || buf.error !== null, () => buf.fill());
+      await this.#fillUntil(
+        () => buf.length > 0 || buf.ended || buf.error !== null,
+        () => buf.fill(),
+      );
       if (buf.error && buf.length === 0) throw buf.error;
       return buf.shift(max_size);
     });
@@ -289,7 +296,10 @@ export class Channel {
     const marker = utf8.encode(eol);
     let complete = false as boolean; // set in the callback: `as` keeps TypeScript from narrowing it to false
     const line = await this.ssh2._attempt(async () => {
-      await this.#fillUntil(() => buf.ended || buf.error !== null || buf.find(marker) >= 0, () => buf.fill());
+      await this.#fillUntil(
+        () => buf.ended || buf.error !== null || buf.find(marker) >= 0,
+        () => buf.fill(),
+      );
       const at = buf.find(marker);
       complete = at >= 0 || (buf.ended && !buf.error);
       return buf.shift(at >= 0 ? at : buf.length);
@@ -324,23 +334,36 @@ export class Channel {
   write(buffer: string | Uint8Array, ext: boolean | number = false): Promise<number | undefined> {
     const data = toBytes(buffer);
     const blocking = this.ssh2.blocking();
-    return this.ssh2._io(this, 'write', [data, ext ? 1 : 0], async () => {
-      let chunk = data;
-      if (!blocking) {
-        if (this.core.sendWindow === 0 && data.length > 0) {
-          this.ssh2._block_directions = LIBSSH2_SESSION_BLOCK_OUTBOUND;
-          throw new SshError('EAGAIN', 'would block');
+    return this.ssh2._io(
+      this,
+      'write',
+      [data, ext ? 1 : 0],
+      async () => {
+        let chunk = data;
+        if (!blocking) {
+          if (this.core.sendWindow === 0 && data.length > 0) {
+            this.ssh2._block_directions = LIBSSH2_SESSION_BLOCK_OUTBOUND;
+            throw new SshError('EAGAIN', 'would block');
+          }
+          chunk = data.subarray(0, this.core.sendWindow);
         }
-        chunk = data.subarray(0, this.core.sendWindow);
-      }
-      await this.core.write(chunk, ext ? 1 : undefined);
-      return chunk.length;
-    }, { direction: () => LIBSSH2_SESSION_BLOCK_OUTBOUND });
+        await this.core.write(chunk, ext ? 1 : undefined);
+        return chunk.length;
+      },
+      { direction: () => LIBSSH2_SESSION_BLOCK_OUTBOUND },
+    );
   }
 
   /** Discard unread data: `ext` 0 (stdout), 1/'stderr' (stderr) or 'all'; returns the count. */
   async flush(ext: number | string = 0): Promise<number> {
-    const v = typeof ext === 'string' ? (ext.toLowerCase() === 'all' ? LIBSSH2_CHANNEL_FLUSH_ALL : ext.toLowerCase() === 'stderr' ? 1 : (parseConstant('CHANNEL_FLUSH', ext) ?? 0)) : ext;
+    const v =
+      typeof ext === 'string'
+        ? ext.toLowerCase() === 'all'
+          ? LIBSSH2_CHANNEL_FLUSH_ALL
+          : ext.toLowerCase() === 'stderr'
+            ? 1
+            : (parseConstant('CHANNEL_FLUSH', ext) ?? 0)
+        : ext;
     const targets = v === LIBSSH2_CHANNEL_FLUSH_ALL ? [this.out, this.err] : v ? [this.err] : [this.out];
     let n = 0;
     for (const t of targets) {
@@ -459,7 +482,9 @@ export class Channel {
 
 function modeNumber(key: string): number {
   if (/^\d+$/.test(key)) return Number(key);
-  const n = (TERMINAL_MODE as Record<string, number>)[key.toUpperCase()] ?? ({ TTY_OP_ISPEED: 128, TTY_OP_OSPEED: 129, CS7: 90, CS8: 91, PARENB: 92, PARODD: 93, ONOCR: 74, ONLRET: 75 } as Record<string, number>)[key.toUpperCase()];
+  const n =
+    (TERMINAL_MODE as Record<string, number>)[key.toUpperCase()] ??
+    ({ TTY_OP_ISPEED: 128, TTY_OP_OSPEED: 129, CS7: 90, CS8: 91, PARENB: 92, PARODD: 93, ONOCR: 74, ONLRET: 75 } as Record<string, number>)[key.toUpperCase()];
   if (n === undefined) throw new SshError('INVAL', `Invalid pty mode key '${key}'`);
   return n;
 }

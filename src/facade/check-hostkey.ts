@@ -23,7 +23,12 @@ const STRICT = 1;
 const ASK = 2;
 const ADVISORY = 4;
 
-export async function checkHostkey(ss: SSH2, policy: HostkeyPolicy = STRICT, path: string = defaultKnownHostsPath(), comment?: string): Promise<string | number | undefined> {
+export async function checkHostkey(
+  ss: SSH2,
+  policy: HostkeyPolicy = STRICT,
+  path: string = defaultKnownHostsPath(),
+  comment?: string,
+): Promise<string | number | undefined> {
   const cb = typeof policy === 'function' ? policy : null;
   const p = cb ? 0 : parseConstant('HOSTKEY_POLICY', policy as string | number);
   if (p === undefined) return ss._set_error(LIBSSH2_ERROR.INVAL, `unknown host key policy ${String(policy)}`);
@@ -63,5 +68,8 @@ export async function checkHostkey(ss: SSH2, policy: HostkeyPolicy = STRICT, pat
     if (kh.add(name, '', key, comment ?? '(Net::SSH2)', flags)) await kh.writefile(path);
     return check;
   }
-  return ss._set_error(LIBSSH2_ERROR.KNOWN_HOSTS, `Host key verification failed: ${check === FAILURE ? 'unable to perform the check' : 'the host key has changed'}`);
+  return ss._set_error(
+    LIBSSH2_ERROR.KNOWN_HOSTS,
+    `Host key verification failed: ${check === FAILURE ? 'unable to perform the check' : 'the host key has changed'}`,
+  );
 }

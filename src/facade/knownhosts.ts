@@ -26,7 +26,8 @@ export class KnownHosts {
   }
 
   #blob(key: string | Uint8Array, typemask: number): Uint8Array {
-    if ((typemask & LIBSSH2_KNOWNHOST_KEYENC_MASK) === LIBSSH2_KNOWNHOST_KEYENC_BASE64) return base64Decode(typeof key === 'string' ? key : new TextDecoder().decode(key));
+    if ((typemask & LIBSSH2_KNOWNHOST_KEYENC_MASK) === LIBSSH2_KNOWNHOST_KEYENC_BASE64)
+      return base64Decode(typeof key === 'string' ? key : new TextDecoder().decode(key));
     return typeof key === 'string' ? latin1Bytes(key) : key;
   }
 
@@ -84,7 +85,13 @@ export class KnownHosts {
   check(host: string, port: number | null | undefined, key: string | Uint8Array, typemask: number): number {
     try {
       const r = this.#lookup(host, port, key, typemask);
-      return r.status === 'match' ? KNOWNHOST_CHECK.MATCH : r.status === 'mismatch' ? KNOWNHOST_CHECK.MISMATCH : r.status === 'notfound' ? KNOWNHOST_CHECK.NOTFOUND : KNOWNHOST_CHECK.FAILURE;
+      return r.status === 'match'
+        ? KNOWNHOST_CHECK.MATCH
+        : r.status === 'mismatch'
+          ? KNOWNHOST_CHECK.MISMATCH
+          : r.status === 'notfound'
+            ? KNOWNHOST_CHECK.NOTFOUND
+            : KNOWNHOST_CHECK.FAILURE;
     } catch (e) {
       this.#fail(-46, (e as Error).message);
       return KNOWNHOST_CHECK.FAILURE;

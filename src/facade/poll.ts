@@ -92,7 +92,11 @@ function changed(item: PollItem, want: number): Promise<unknown> {
  * Wait until an item is ready or `timeoutMs` passed, driven by the channels' and listeners'
  * events (no polling loop); `sessionClosed` resolves when the session ends.
  */
-export async function pollItems(timeoutMs: number, items: PollItem[], session: { readonly isClosed: boolean; readonly closed: Promise<unknown> } | null): Promise<number> {
+export async function pollItems(
+  timeoutMs: number,
+  items: PollItem[],
+  session: { readonly isClosed: boolean; readonly closed: Promise<unknown> } | null,
+): Promise<number> {
   const wants = items.map((i) => mask(i.events));
   const deadline = Date.now() + Math.max(0, timeoutMs);
   for (;;) {

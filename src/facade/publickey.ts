@@ -36,7 +36,12 @@ export class PublicKey {
   /** Add a key: algorithm `name`, key `blob`, overwrite flag, attributes. */
   add(name: string, blob: string | Uint8Array, overwrite: boolean | number, ...attrs: PublicKeyAttr[]): Promise<true | undefined> {
     return this.ssh2._io(this, 'add', [name, blob, overwrite, attrs], async () => {
-      await this.core.add(name, toBytes(blob), !!overwrite, attrs.map((a) => ({ name: a.name, value: a.value ?? '', mandatory: !!a.mandatory })));
+      await this.core.add(
+        name,
+        toBytes(blob),
+        !!overwrite,
+        attrs.map((a) => ({ name: a.name, value: a.value ?? '', mandatory: !!a.mandatory })),
+      );
       return true as const;
     });
   }
@@ -51,9 +56,7 @@ export class PublicKey {
 
   /** The keys held by the server (list context; `fetch_count` is the scalar form). */
   fetch_list(): Promise<PublicKeyEntry[] | undefined> {
-    return this.ssh2._io(this, 'fetch_list', [], async () =>
-      (await this.core.list()).map((k) => ({ name: k.algorithm, blob: k.blob, attr: k.attributes })),
-    );
+    return this.ssh2._io(this, 'fetch_list', [], async () => (await this.core.list()).map((k) => ({ name: k.algorithm, blob: k.blob, attr: k.attributes })));
   }
 
   /** Scalar context: how many keys the server holds. */

@@ -54,7 +54,14 @@ import { attempt, ErrorSlot } from './state.js';
 
 /** puressh's version, reported by `version()` in place of libssh2's. */
 export const VERSION = '0.1.0';
-const HOSTKEY_TYPES: Record<string, number> = { 'ssh-rsa': 1, 'ssh-dss': 2, 'ecdsa-sha2-nistp256': 3, 'ecdsa-sha2-nistp384': 4, 'ecdsa-sha2-nistp521': 5, 'ssh-ed25519': 6 };
+const HOSTKEY_TYPES: Record<string, number> = {
+  'ssh-rsa': 1,
+  'ssh-dss': 2,
+  'ecdsa-sha2-nistp256': 3,
+  'ecdsa-sha2-nistp384': 4,
+  'ecdsa-sha2-nistp521': 5,
+  'ssh-ed25519': 6,
+};
 let debugEnabled = false;
 
 export interface SSH2Options {
@@ -220,7 +227,11 @@ export class SSH2 {
       if (got === undefined) return this._set_error(LIBSSH2_ERROR.METHOD_NONE, 'method not negotiated yet');
       return got;
     }
-    const names = values.flat().flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+    const names = values
+      .flat()
+      .flatMap((v) => v.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean);
     const ok = validateMethods(t, names);
     if (ok.length === 0) return this._set_error(LIBSSH2_ERROR.METHOD_NOT_SUPPORTED, 'The requested method(s) are not currently supported');
     this.prefs.set(t, ok);
@@ -263,42 +274,48 @@ export class SSH2 {
 
   /** Connect to host[:port] (port defaults to 22) or over a socket/ByteStream, and run the handshake. */
   connect(hostOrHandle: string | Socket | ByteStream, port?: number | string): Promise<true | undefined> {
-    return this._io(this, 'connect', [hostOrHandle, port], async () => {
-      let io: { socket: Socket | null; stream: ByteStream };
-      if (typeof hostOrHandle === 'string') {
-        this.host = hostOrHandle;
-        this.remotePort = port === undefined ? 22 : Number(port);
-        if (!Number.isInteger(this.remotePort)) throw new SshError('SOCKET_NONE', `Unable to resolve TCP service name ${String(port)}`);
-        io = await tcpConnect(hostOrHandle, this.remotePort, this.timeoutMs || undefined);
-      } else {
-        io = asByteStream(hostOrHandle);
-        this.host = io.socket?.remoteAddress;
-        this.remotePort = io.socket?.remotePort ?? 22;
-      }
-      this.socket = io.socket;
-      const lists = kexInitLists(this.prefs, this.flags.get(LIBSSH2_FLAG_COMPRESS) ? true : false);
-      const t = clientTransport(io.stream, {
-        algorithms: lists,
-        provider: nodeProvider,
-        clientVersion: this.ident,
-        debug: (l) => this.#log(l),
-        events: {
-          ignore: (data) => void this.callbacks.get(0)?.(this, utf8Text(data)),
-          debug: (always, message, lang) => void this.callbacks.get(1)?.(this, always ? 1 : 0, message, lang),
-          macError: () => void this.callbacks.get(3)?.(this, undefined),
-        },
-        // Net::SSH2 checks the host key after connect (check_hostkey): accept here.
-        checkHostKey: async () => {},
-      });
-      this.transport = t;
-      void t.closed.then((e) => {
-        if (e instanceof DisconnectError && e.byPeer) void this.callbacks.get(2)?.(this, e.reason, e.description, '');
-      });
-      await t.start();
-      // libssh2's session startup ends with the ssh-userauth service request (RFC 4253 §10).
-      this.userauth = await UserauthStage.start(t, { username: '', onBanner: (text) => this.#log(`banner: ${text}`) });
-      return true as const;
-    }, { fallback: 'SOCKET_NONE' });
+    return this._io(
+      this,
+      'connect',
+      [hostOrHandle, port],
+      async () => {
+        let io: { socket: Socket | null; stream: ByteStream };
+        if (typeof hostOrHandle === 'string') {
+          this.host = hostOrHandle;
+          this.remotePort = port === undefined ? 22 : Number(port);
+          if (!Number.isInteger(this.remotePort)) throw new SshError('SOCKET_NONE', `Unable to resolve TCP service name ${String(port)}`);
+          io = await tcpConnect(hostOrHandle, this.remotePort, this.timeoutMs || undefined);
+        } else {
+          io = asByteStream(hostOrHandle);
+          this.host = io.socket?.remoteAddress;
+          this.remotePort = io.socket?.remotePort ?? 22;
+        }
+        this.socket = io.socket;
+        const lists = kexInitLists(this.prefs, this.flags.get(LIBSSH2_FLAG_COMPRESS) ? true : false);
+        const t = clientTransport(io.stream, {
+          algorithms: lists,
+          provider: nodeProvider,
+          clientVersion: this.ident,
+          debug: (l) => this.#log(l),
+          events: {
+            ignore: (data) => void this.callbacks.get(0)?.(this, utf8Text(data)),
+            debug: (always, message, lang) => void this.callbacks.get(1)?.(this, always ? 1 : 0, message, lang),
+            macError: () => void this.callbacks.get(3)?.(this, undefined),
+          },
+          // Net::SSH2 checks the host key after connect (check_hostkey): accept here.
+          checkHostKey: async () => {},
+        });
+        this.transport = t;
+        void t.closed.then((e) => {
+          if (e instanceof DisconnectError && e.byPeer) void this.callbacks.get(2)?.(this, e.reason, e.description, '');
+        });
+        await t.start();
+        // libssh2's session startup ends with the ssh-userauth service request (RFC 4253 §10).
+        this.userauth = await UserauthStage.start(t, { username: '', onBanner: (text) => this.#log(`banner: ${text}`) });
+        return true as const;
+      },
+      { fallback: 'SOCKET_NONE' },
+    );
   }
 
   /** Send SSH_MSG_DISCONNECT (reason default BY_APPLICATION, 11) and close. */
@@ -387,7 +404,9 @@ export class SSH2 {
 
   /** Net::SSH2's `auth_password`: password authentication, or the password-change callback. */
   auth_password(username: string, password?: string | null, callback?: (ss: SSH2, username: string) => unknown): Promise<true | undefined> {
-    return this._io(this, 'auth_password', [username, password, callback], () => this._authOps.password(username, password ?? undefined, callback).then(() => true as const));
+    return this._io(this, 'auth_password', [username, password, callback], () =>
+      this._authOps.password(username, password ?? undefined, callback).then(() => true as const),
+    );
   }
 
   /** Ask for the password (via `_ask_user`, without echo) up to 3 times. */
@@ -406,7 +425,12 @@ export class SSH2 {
   }
 
   /** The same from memory (the private key as text or bytes, any format puressh reads). */
-  auth_publickey_frommemory(username: string, publickey: string | Uint8Array | null | undefined, privatekey: string | Uint8Array, passphrase?: string | null): Promise<true | undefined> {
+  auth_publickey_frommemory(
+    username: string,
+    publickey: string | Uint8Array | null | undefined,
+    privatekey: string | Uint8Array,
+    passphrase?: string | null,
+  ): Promise<true | undefined> {
     return this._io(this, 'auth_publickey_frommemory', [username, publickey, privatekey, passphrase], async () => {
       await A.authPublickey(this.#authHost, username, await A.loadKey({ data: privatekey }, passphrase ?? undefined));
       return true as const;
@@ -414,15 +438,26 @@ export class SSH2 {
   }
 
   /** Net::SSH2's `auth_hostbased`: hostbased authentication with a host key file. */
-  auth_hostbased(username: string, publickey: string | null | undefined, privatekey: string, hostname: string, local_username?: string | null, passphrase?: string | null): Promise<true | undefined> {
+  auth_hostbased(
+    username: string,
+    publickey: string | null | undefined,
+    privatekey: string,
+    hostname: string,
+    local_username?: string | null,
+    passphrase?: string | null,
+  ): Promise<true | undefined> {
     return this._io(this, 'auth_hostbased', [username, publickey, privatekey, hostname, local_username, passphrase], () =>
-      this._authOps.hostbased(username, publickey ?? undefined, privatekey, hostname, local_username ?? undefined, passphrase ?? undefined).then(() => true as const),
+      this._authOps
+        .hostbased(username, publickey ?? undefined, privatekey, hostname, local_username ?? undefined, passphrase ?? undefined)
+        .then(() => true as const),
     );
   }
 
   /** keyboard-interactive with a password or a callback `(ss, username, name, instruction, ...prompts)`; with neither, prompts via `_ask_user`. */
   auth_keyboard(username: string, passwordOrCallback?: string | A.KeyboardCallback | null): Promise<true | undefined> {
-    return this._io(this, 'auth_keyboard', [username, passwordOrCallback], () => this._authOps.keyboard(username, passwordOrCallback ?? undefined).then(() => true as const));
+    return this._io(this, 'auth_keyboard', [username, passwordOrCallback], () =>
+      this._authOps.keyboard(username, passwordOrCallback ?? undefined).then(() => true as const),
+    );
   }
 
   /** Net::SSH2's `auth_agent`: publickey authentication with the keys of ssh-agent. */
@@ -483,14 +518,22 @@ export class SSH2 {
   channel(type = 'session', window_size?: number, packet_size?: number): Promise<Channel | undefined> {
     return this._io(this, 'channel', [type, window_size, packet_size], async () => {
       if (type !== 'session') throw new SshError('INVAL', `channel type must be "session"`);
-      const ch = await openSession(this.#requireConnection(), { window: window_size ?? LIBSSH2_CHANNEL_WINDOW_DEFAULT, maxPacket: packet_size ?? LIBSSH2_CHANNEL_PACKET_DEFAULT });
+      const ch = await openSession(this.#requireConnection(), {
+        window: window_size ?? LIBSSH2_CHANNEL_WINDOW_DEFAULT,
+        maxPacket: packet_size ?? LIBSSH2_CHANNEL_PACKET_DEFAULT,
+      });
       return new Channel(this, ch);
     });
   }
 
   /** A direct-tcpip channel to host:port (shost/sport are informative, default 127.0.0.1:22). */
   tcpip(host: string, port: number, shost = '127.0.0.1', sport = 22): Promise<Channel | undefined> {
-    return this._io(this, 'tcpip', [host, port, shost, sport], async () => new Channel(this, await openDirectTcpip(this.#requireConnection(), host, port, { originatorAddress: shost, originatorPort: sport })));
+    return this._io(
+      this,
+      'tcpip',
+      [host, port, shost, sport],
+      async () => new Channel(this, await openDirectTcpip(this.#requireConnection(), host, port, { originatorAddress: shost, originatorPort: sport })),
+    );
   }
 
   /** tcpip-forward on the server; the Listener's `bound_port` is Perl's \$bound_port. */
@@ -508,26 +551,38 @@ export class SSH2 {
 
   /** SCP download to a local path (default: the remote basename) or to a writable ({ write(chunk) }). */
   scp_get(remote_path: string, local?: string | { write(chunk: Uint8Array): unknown }): Promise<true | undefined> {
-    return this._io(this, 'scp_get', [remote_path, local], async () => {
-      const host = { exec: (cmd: string) => execOn(this.#requireConnection(), cmd) };
-      if (local !== undefined && typeof local !== 'string') await scpGet(host, remote_path, async (c) => void (await local.write(c)));
-      else await scpGetFile(host, remote_path, local ?? basename(remote_path), nodeLocalFs);
-      return true as const;
-    }, { fallback: 'FILE' });
+    return this._io(
+      this,
+      'scp_get',
+      [remote_path, local],
+      async () => {
+        const host = { exec: (cmd: string) => execOn(this.#requireConnection(), cmd) };
+        if (local !== undefined && typeof local !== 'string') await scpGet(host, remote_path, async (c) => void (await local.write(c)));
+        else await scpGetFile(host, remote_path, local ?? basename(remote_path), nodeLocalFs);
+        return true as const;
+      },
+      { fallback: 'FILE' },
+    );
   }
 
   /** SCP upload of a local path, or of `{ data, mode?, mtime?, atime? }` (Perl's file handle); remote defaults to the basename. */
   scp_put(local: string | { data: string | Uint8Array; mode?: number; mtime?: number; atime?: number }, remote_path?: string): Promise<true | undefined> {
-    return this._io(this, 'scp_put', [local, remote_path], async () => {
-      const host = { exec: (cmd: string) => execOn(this.#requireConnection(), cmd) };
-      if (typeof local === 'string') await scpPutFile(host, local, remote_path ?? basename(local), nodeLocalFs, { preserve: true });
-      else {
-        const data = typeof local.data === 'string' ? new TextEncoder().encode(local.data) : local.data;
-        const now = Math.floor(Date.now() / 1000);
-        await scpPut(host, remote_path!, data, data.length, { mode: (local.mode ?? 0o644) & 0o777, mtime: local.mtime ?? now, atime: local.atime ?? now });
-      }
-      return true as const;
-    }, { fallback: 'FILE' });
+    return this._io(
+      this,
+      'scp_put',
+      [local, remote_path],
+      async () => {
+        const host = { exec: (cmd: string) => execOn(this.#requireConnection(), cmd) };
+        if (typeof local === 'string') await scpPutFile(host, local, remote_path ?? basename(local), nodeLocalFs, { preserve: true });
+        else {
+          const data = typeof local.data === 'string' ? new TextEncoder().encode(local.data) : local.data;
+          const now = Math.floor(Date.now() / 1000);
+          await scpPut(host, remote_path!, data, data.length, { mode: (local.mode ?? 0o644) & 0o777, mtime: local.mtime ?? now, atime: local.atime ?? now });
+        }
+        return true as const;
+      },
+      { fallback: 'FILE' },
+    );
   }
 
   /** Start the SFTP subsystem. */

@@ -87,7 +87,8 @@ export function byteString(data: Uint8Array): string {
 
 /** key => value pairs given as an object or as a flat list (Perl's hash arguments). */
 export function pairs(args: readonly unknown[]): [string, unknown][] {
-  if (args.length === 1 && args[0] !== null && typeof args[0] === 'object' && !(args[0] instanceof Uint8Array)) return Object.entries(args[0] as Record<string, unknown>);
+  if (args.length === 1 && args[0] !== null && typeof args[0] === 'object' && !(args[0] instanceof Uint8Array))
+    return Object.entries(args[0] as Record<string, unknown>);
   const out: [string, unknown][] = [];
   for (let i = 0; i + 1 < args.length; i += 2) out.push([String(args[i]), args[i + 1]]);
   return out;

@@ -23,15 +23,7 @@ import { dhCheckPublic, dhClientPair, dhExponentBits, dhKeyPair, dhSharedSecret 
 import { MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18, type DhGroup } from './dh-groups-data.js';
 import { exchangeHash } from './exchange-hash.js';
 import { expectMessage, kexFailure } from './kex-util.js';
-import type {
-  HostKeySigner,
-  KexAlgorithm,
-  KexClientOptions,
-  KexConn,
-  KexMagics,
-  KexResult,
-  RandomSource,
-} from './types.js';
+import type { HostKeySigner, KexAlgorithm, KexClientOptions, KexConn, KexMagics, KexResult, RandomSource } from './types.js';
 
 /** Client defaults in bits: 2048 minimum (RFC 8270), 3072 preferred (128-bit strength), 8192 maximum. */
 export const GEX_DEFAULTS = Object.freeze({ min: 2048, preferred: 3072, max: 8192 });
@@ -57,29 +49,11 @@ interface GexParams {
 }
 
 function methodFields(params: GexParams, e: bigint, f: bigint): Uint8Array {
-  return new Writer(bitLength(params.p) / 4 + 64)
-    .u32(params.min)
-    .u32(params.n)
-    .u32(params.max)
-    .mpint(params.p)
-    .mpint(params.g)
-    .mpint(e)
-    .mpint(f)
-    .finish();
+  return new Writer(bitLength(params.p) / 4 + 64).u32(params.min).u32(params.n).u32(params.max).mpint(params.p).mpint(params.g).mpint(e).mpint(f).finish();
 }
 
-function makeGex(
-  name: string,
-  hash: (data: Uint8Array) => Uint8Array,
-  hashBytes: number,
-  insecure: boolean,
-): KexAlgorithm {
-  async function client(
-    conn: KexConn,
-    magics: KexMagics,
-    random: RandomSource,
-    options?: KexClientOptions,
-  ): Promise<KexResult> {
+function makeGex(name: string, hash: (data: Uint8Array) => Uint8Array, hashBytes: number, insecure: boolean): KexAlgorithm {
+  async function client(conn: KexConn, magics: KexMagics, random: RandomSource, options?: KexClientOptions): Promise<KexResult> {
     const min = options?.gexMin ?? GEX_DEFAULTS.min;
     const max = options?.gexMax ?? GEX_DEFAULTS.max;
     const n = options?.gexPreferred ?? Math.min(Math.max(GEX_DEFAULTS.preferred, min), max);
@@ -117,12 +91,7 @@ function makeGex(
     return { K, H, hostKey, signature };
   }
 
-  async function server(
-    conn: KexConn,
-    magics: KexMagics,
-    hostKey: HostKeySigner,
-    random: RandomSource,
-  ): Promise<KexResult> {
+  async function server(conn: KexConn, magics: KexMagics, hostKey: HostKeySigner, random: RandomSource): Promise<KexResult> {
     const rq = await expectMessage(conn, name, MSG.KEX_DH_GEX_REQUEST, 'SSH_MSG_KEX_DH_GEX_REQUEST');
     const min = rq.u32('min');
     const n = rq.u32('n');
@@ -144,14 +113,7 @@ function makeGex(
     const K = dhSharedSecret(e, y, group.p);
     const H = exchangeHash(hash, magics, hostKey.blob, methodFields({ min, n, max, ...group }, e, f), K);
     const signature = await hostKey.sign(H);
-    await conn.send(
-      new Writer(group.bits / 8 + 512)
-        .u8(MSG.KEX_DH_GEX_REPLY)
-        .string(hostKey.blob)
-        .mpint(f)
-        .string(signature)
-        .finish(),
-    );
+    await conn.send(new Writer(group.bits / 8 + 512).u8(MSG.KEX_DH_GEX_REPLY).string(hostKey.blob).mpint(f).string(signature).finish());
     return { K, H, hostKey: hostKey.blob, signature };
   }
 

@@ -65,7 +65,10 @@ export function dhClientPair(group: DhGroup, random: RandomSource, bits: number,
 
 /** mpint K = peer^x mod p. */
 export function dhSharedSecret(peer: bigint, x: bigint, p: bigint): Uint8Array {
-  return new Writer(p.toString(16).length / 2 + 8).mpint(modPow(peer, x, p)).finish().slice();
+  return new Writer(p.toString(16).length / 2 + 8)
+    .mpint(modPow(peer, x, p))
+    .finish()
+    .slice();
 }
 
 interface DhGroupSpec {
@@ -106,12 +109,7 @@ function makeDhGroup({ name, group, hash, hashBytes, insecure }: DhGroupSpec): K
     return { K, H, hostKey, signature };
   }
 
-  async function server(
-    conn: KexConn,
-    magics: KexMagics,
-    hostKey: HostKeySigner,
-    random: RandomSource,
-  ): Promise<KexResult> {
+  async function server(conn: KexConn, magics: KexMagics, hostKey: HostKeySigner, random: RandomSource): Promise<KexResult> {
     const r = await expectMessage(conn, name, MSG.KEXDH_INIT, 'SSH_MSG_KEXDH_INIT');
     const e = r.mpint('e');
     r.end();
@@ -120,14 +118,7 @@ function makeDhGroup({ name, group, hash, hashBytes, insecure }: DhGroupSpec): K
     const K = dhSharedSecret(e, y, group.p);
     const H = exchangeHash(hash, magics, hostKey.blob, methodFields(e, f), K);
     const signature = await hostKey.sign(H);
-    await conn.send(
-      new Writer(group.bits / 8 + 512)
-        .u8(MSG.KEXDH_REPLY)
-        .string(hostKey.blob)
-        .mpint(f)
-        .string(signature)
-        .finish(),
-    );
+    await conn.send(new Writer(group.bits / 8 + 512).u8(MSG.KEXDH_REPLY).string(hostKey.blob).mpint(f).string(signature).finish());
     return { K, H, hostKey: hostKey.blob, signature };
   }
 

@@ -71,12 +71,7 @@ export function makeEcdhFlowKex({ name, hash, agreement, labels = ECDH_LABELS }:
       const H = exchangeHash(hash, magics, hostKey.blob, methodFields(qC, qS), K);
       const signature = await hostKey.sign(H);
       await conn.send(
-        new Writer(qS.length + hostKey.blob.length + signature.length + 32)
-          .u8(MSG.KEX_ECDH_REPLY)
-          .string(hostKey.blob)
-          .string(qS)
-          .string(signature)
-          .finish(),
+        new Writer(qS.length + hostKey.blob.length + signature.length + 32).u8(MSG.KEX_ECDH_REPLY).string(hostKey.blob).string(qS).string(signature).finish(),
       );
       return { K, H, hostKey: hostKey.blob, signature };
     } finally {

@@ -26,9 +26,7 @@ export function exchangeHash(
   methodFields: Uint8Array,
   K: Uint8Array,
 ): Uint8Array {
-  const w = new Writer(
-    magics.clientKexInit.length + magics.serverKexInit.length + hostKey.length + methodFields.length + K.length + 256,
-  );
+  const w = new Writer(magics.clientKexInit.length + magics.serverKexInit.length + hostKey.length + methodFields.length + K.length + 256);
   // The identification lines are kept as one char per received byte (the version parser
   // never decodes them as UTF-8), so they go back into the hash byte for byte.
   w.string(latin1Bytes(magics.clientVersion))

@@ -11,12 +11,7 @@ import type { KexConn, RandomSource } from './types.js';
  * Receive the next kex packet and check its message number. Returns a Reader positioned
  * after the message-number byte; `what` names the message in errors.
  */
-export async function expectMessage(
-  conn: KexConn,
-  kex: string,
-  type: number,
-  what: string,
-): Promise<Reader> {
+export async function expectMessage(conn: KexConn, kex: string, type: number, what: string): Promise<Reader> {
   const packet = await conn.receive();
   if (!(packet instanceof Uint8Array) || packet.length === 0) {
     throw new ProtocolError(`${kex}: expected ${what} (${type}), got an empty packet`);

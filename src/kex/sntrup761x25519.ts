@@ -10,13 +10,7 @@
  */
 import { sha512 } from '@noble/hashes/sha2.js';
 import { makeHybridKex, type Kem } from './hybrid-kem.js';
-import {
-  CIPHERTEXT_BYTES,
-  PUBLIC_KEY_BYTES,
-  decapsulate,
-  encapsulate,
-  keypair,
-} from './sntrup761/kem.js';
+import { CIPHERTEXT_BYTES, PUBLIC_KEY_BYTES, decapsulate, encapsulate, keypair } from './sntrup761/kem.js';
 import type { KexAlgorithm } from './types.js';
 
 /** sntrup761 (pure TypeScript, src/kex/sntrup761/) */

@@ -17,14 +17,7 @@ import { Reader } from '../wire/reader.js';
 import { SshError } from '../errors.js';
 import { hashHostName } from './hashed.js';
 import { DEFAULT_PORT, hostFieldMatches, hostPortName, isWildcardPattern } from './match.js';
-import {
-  type KnownHostEntry,
-  type KnownHostsLine,
-  KnownHostsError,
-  type Marker,
-  parseKnownHosts,
-  parseKnownHostsLine,
-} from './parse.js';
+import { type KnownHostEntry, type KnownHostsLine, KnownHostsError, type Marker, parseKnownHosts, parseKnownHostsLine } from './parse.js';
 
 /** The outcome of a known_hosts check, in OpenSSH hostfile.c's terms. */
 export type CheckStatus = 'match' | 'mismatch' | 'notfound' | 'revoked';

@@ -55,7 +55,11 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   }
   // Make the rename itself durable.
   const d = await fs.open(dir, 'r').catch(() => null);
-  if (d) await d.sync().catch(() => {}).finally(() => d.close());
+  if (d)
+    await d
+      .sync()
+      .catch(() => {})
+      .finally(() => d.close());
 }
 
 /** Write a database back to `path` atomically. */

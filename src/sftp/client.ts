@@ -287,7 +287,10 @@ export class SftpClient {
 
   /** SSH_FXP_RENAME; fails if `newPath` exists (filexfer-02 §6.5). */
   rename(oldPath: SftpPath, newPath: SftpPath): Promise<void> {
-    return this.engine.status(FXP.RENAME, 64, (w) => w.string(encodeName(oldPath)).string(encodeName(newPath)), { request: 'RENAME', path: pair(oldPath, newPath) });
+    return this.engine.status(FXP.RENAME, 64, (w) => w.string(encodeName(oldPath)).string(encodeName(newPath)), {
+      request: 'RENAME',
+      path: pair(oldPath, newPath),
+    });
   }
 
   /** rename(2) semantics, replacing `newPath` (posix-rename@openssh.com). */
@@ -355,10 +358,14 @@ export class SftpClient {
       w.u32(list.length * 4);
       for (const id of list) w.u32(id);
     };
-    const data = await this.extended(EXT.USERS_GROUPS_BY_ID, (w) => {
-      ids(w, uids);
-      ids(w, gids);
-    }, {});
+    const data = await this.extended(
+      EXT.USERS_GROUPS_BY_ID,
+      (w) => {
+        ids(w, uids);
+        ids(w, gids);
+      },
+      {},
+    );
     const r = decodeUsersGroups(data);
     if (r.users.length !== uids.length || r.groups.length !== gids.length) {
       throw new SshError('SFTP_PROTOCOL', `users-groups-by-id: asked for ${uids.length}/${gids.length} names, got ${r.users.length}/${r.groups.length}`);

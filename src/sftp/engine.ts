@@ -84,7 +84,13 @@ export class SftpEngine {
     });
     const d = new Deferred<SftpResponse>();
     this.pending.set(id, d);
-    this.stream.write(packet).catch((e: unknown) => this.fail(e instanceof SshError ? e : new SftpConnectionLostError(FX.CONNECTION_LOST, `write failed: ${(e as Error | undefined)?.message ?? String(e)}`)));
+    this.stream
+      .write(packet)
+      .catch((e: unknown) =>
+        this.fail(
+          e instanceof SshError ? e : new SftpConnectionLostError(FX.CONNECTION_LOST, `write failed: ${(e as Error | undefined)?.message ?? String(e)}`),
+        ),
+      );
     return d.promise.catch((e: unknown) => {
       throw e === this.failure ? this.lost(ctx) : e;
     });

@@ -63,7 +63,10 @@ export class SftpFile {
 
   /** One SSH_FXP_WRITE of `data` at `at` (the caller keeps data within the server's limit). */
   writeChunk(data: Uint8Array, at: number | bigint): Promise<void> {
-    return this.client.engine.status(FXP.WRITE, data.length + 32, (w) => w.string(this.handle).u64(offset(at)).string(data), { request: 'WRITE', path: this.path });
+    return this.client.engine.status(FXP.WRITE, data.length + 32, (w) => w.string(this.handle).u64(offset(at)).string(data), {
+      request: 'WRITE',
+      path: this.path,
+    });
   }
 
   /**
@@ -105,7 +108,11 @@ export class SftpFile {
   }
 
   /** Write a stream of chunks starting at `position`; resolves with the bytes written. */
-  writeFrom(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, position = 0, options: { concurrency?: number; onProgress?: (bytes: number) => void } = {}): Promise<number> {
+  writeFrom(
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    position = 0,
+    options: { concurrency?: number; onProgress?: (bytes: number) => void } = {},
+  ): Promise<number> {
     return writeChunks(this, source, position, { chunkSize: this.client.limits.maxWriteLength, ...options });
   }
 
@@ -166,7 +173,11 @@ export class SftpFile {
    */
   async copyTo(dest: SftpFile, from = 0, length = 0, to = 0): Promise<void> {
     this.client.need(EXT.COPY_DATA, 'COPY-DATA', this.path);
-    await this.client.extended(EXT.COPY_DATA, (w) => w.string(this.handle).u64(offset(from)).u64(offset(length, 'length')).string(dest.handle).u64(offset(to)), { path: this.path });
+    await this.client.extended(
+      EXT.COPY_DATA,
+      (w) => w.string(this.handle).u64(offset(from)).u64(offset(length, 'length')).string(dest.handle).u64(offset(to)),
+      { path: this.path },
+    );
   }
 
   /** SSH_FXP_CLOSE. Idempotent. */

@@ -8,7 +8,12 @@ const FLAGS = { read: 'r', write: 'w', update: 'a+' } as const;
 export const nodeLocalFs: LocalFs = {
   async open(path, mode): Promise<LocalFile> {
     // 'update' must write at explicit offsets: open r+ (creating the file first if needed).
-    const fh = mode === 'update' ? await open(path, 'a').then((h) => h.close()).then(() => open(path, 'r+')) : await open(path, FLAGS[mode]);
+    const fh =
+      mode === 'update'
+        ? await open(path, 'a')
+            .then((h) => h.close())
+            .then(() => open(path, 'r+'))
+        : await open(path, FLAGS[mode]);
     return {
       async read(buffer, position) {
         const { bytesRead } = await fh.read(buffer, 0, buffer.length, position);

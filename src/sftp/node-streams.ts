@@ -81,12 +81,18 @@ export function createWriteStream(sftp: SftpClient, path: SftpPath, options: Sft
       );
     },
     write(chunk: Buffer, _enc, cb) {
-      send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)).then(() => cb(), (e: Error) => cb(e));
+      send(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)).then(
+        () => cb(),
+        (e: Error) => cb(e),
+      );
     },
     final(cb) {
       Promise.all(inflight.splice(0))
         .then(() => file!.close())
-        .then(() => cb(), (e: Error) => cb(e));
+        .then(
+          () => cb(),
+          (e: Error) => cb(e),
+        );
     },
     destroy(err, cb) {
       void Promise.allSettled(inflight.splice(0))

@@ -137,7 +137,12 @@ async function finish(s: ScpStream): Promise<void> {
 }
 
 /** Download one file with `scp -f`; its bytes go to `sink` in order. */
-export async function scpGet(host: ScpHost, remote: string, sink: (chunk: Uint8Array) => void | Promise<void>, options: { preserve?: boolean } = {}): Promise<ScpFileInfo> {
+export async function scpGet(
+  host: ScpHost,
+  remote: string,
+  sink: (chunk: Uint8Array) => void | Promise<void>,
+  options: { preserve?: boolean } = {},
+): Promise<ScpFileInfo> {
   const s = new ScpStream(await host.exec(`scp -f ${options.preserve ? '-p ' : ''}${shellQuote(remote)}`));
   try {
     let times: { mtime: number; atime: number } | undefined;
@@ -189,7 +194,13 @@ export interface ScpPutOptions {
 }
 
 /** Upload `size` bytes from `source` to `remote` with `scp -t`. */
-export async function scpPut(host: ScpHost, remote: string, source: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, size: number, options: ScpPutOptions = {}): Promise<void> {
+export async function scpPut(
+  host: ScpHost,
+  remote: string,
+  source: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  size: number,
+  options: ScpPutOptions = {},
+): Promise<void> {
   if (!Number.isSafeInteger(size) || size < 0) throw new SshError('INVAL', `bad SCP size ${size}`);
   const preserve = options.mtime !== undefined || options.atime !== undefined;
   const s = new ScpStream(await host.exec(`scp -t ${preserve ? '-p ' : ''}${shellQuote(remote)}`));
@@ -241,10 +252,15 @@ export async function scpGetFile(host: ScpHost, remote: string, localPath: strin
   let pos = 0;
   let ok = false;
   try {
-    const info = await scpGet(host, remote, async (c) => {
-      await local(`write ${temp}`, out.write(c, pos));
-      pos += c.length;
-    }, options);
+    const info = await scpGet(
+      host,
+      remote,
+      async (c) => {
+        await local(`write ${temp}`, out.write(c, pos));
+        pos += c.length;
+      },
+      options,
+    );
     await local(`close ${temp}`, out.close());
     await local(`chmod ${temp}`, fs.chmod(temp, info.mode));
     if (info.mtime !== undefined) await local(`utimes ${temp}`, fs.utimes(temp, info.atime ?? info.mtime, info.mtime));
@@ -260,7 +276,13 @@ export async function scpGetFile(host: ScpHost, remote: string, localPath: strin
 }
 
 /** scpPut from a local file; `preserve` sends its mode and times. */
-export async function scpPutFile(host: ScpHost, localPath: string, remote: string, fs: LocalFs, options: { preserve?: boolean; chunkSize?: number } = {}): Promise<void> {
+export async function scpPutFile(
+  host: ScpHost,
+  localPath: string,
+  remote: string,
+  fs: LocalFs,
+  options: { preserve?: boolean; chunkSize?: number } = {},
+): Promise<void> {
   const st = await local(`stat ${localPath}`, fs.stat(localPath));
   if (!st) throw new SshError('FILE', `local file ${localPath} does not exist`);
   const input = await local(`open ${localPath}`, fs.open(localPath, 'read'));

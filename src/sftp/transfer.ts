@@ -82,7 +82,8 @@ class BatchedWriter {
     const end = this.pos;
     this.parts = [];
     this.bytes = 0;
-    const io = parts.length === 1 ? this.file.write(parts[0]!, at) : this.file.writev ? this.file.writev(parts, at) : this.file.write(concatBytes(...parts), at);
+    const io =
+      parts.length === 1 ? this.file.write(parts[0]!, at) : this.file.writev ? this.file.writev(parts, at) : this.file.write(concatBytes(...parts), at);
     const p = local(this.what, io).then(() => this.onWritten(end));
     p.catch(() => {});
     this.inflight.push(p);
@@ -175,7 +176,12 @@ export async function sftpPut(client: SftpClient, localPath: string, remote: Sft
     file = await client.open(dest, flags, o.preserve ? { permissions: st.mode & 0o7777 } : {});
     o.onProgress?.(start, st.size);
     // WRITE requests built in place from local reads that run ahead of the network.
-    const written = await file.writeFromFile(input, start, st.size, { chunkSize, concurrency: o.concurrency, source: localPath, onProgress: (b) => o.onProgress?.(start + b, st.size) });
+    const written = await file.writeFromFile(input, start, st.size, {
+      chunkSize,
+      concurrency: o.concurrency,
+      source: localPath,
+      onProgress: (b) => o.onProgress?.(start + b, st.size),
+    });
     if (o.preserve) await file.setstat({ permissions: st.mode & 0o7777, atime: st.atime, mtime: st.mtime });
     await file.close();
     if (!o.inPlace) await replace(client, dest, remote);

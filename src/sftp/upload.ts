@@ -190,15 +190,15 @@ export async function uploadFrom(target: UploadTarget, input: LocalFile, start: 
         fill();
       });
       replies.push(
-        reply.then(
-          (res) => {
+        reply
+          .then((res) => {
             expectOk(res, ctx);
             acked += n;
             o.onProgress?.(acked);
-          },
-        ).catch((e: unknown) => {
-          failure ??= e;
-        }),
+          })
+          .catch((e: unknown) => {
+            failure ??= e;
+          }),
       );
       fill();
     }

@@ -82,7 +82,11 @@ export function pick(kind: AlgorithmKind, client: readonly string[], server: rea
  * integrity, in which case the MAC list is not consulted (RFC 5647 §5.1, PROTOCOL.chacha20poly1305).
  */
 export function negotiate(client: KexInitLists, server: KexInitLists, isAead: (cipher: string) => boolean): NegotiatedAlgorithms {
-  const kex = pick('kex', client.kex.filter((n) => !isPseudoAlgorithm(n)), server.kex);
+  const kex = pick(
+    'kex',
+    client.kex.filter((n) => !isPseudoAlgorithm(n)),
+    server.kex,
+  );
   const hostKey = pick('hostkey', client.hostKey, server.hostKey);
   const cipherCS = pick('cipher_cs', client.cipherCS, server.cipherCS);
   const cipherSC = pick('cipher_sc', client.cipherSC, server.cipherSC);

@@ -259,11 +259,16 @@ export class Transport {
   /** Protocol failure: tell the peer why, then close. No-op once closed. */
   abort(err: SshError): void {
     if (this.error) return;
-    const reason = err instanceof MacError ? DISCONNECT_REASON.MAC_ERROR
-      : err instanceof HostKeyError ? DISCONNECT_REASON.HOST_KEY_NOT_VERIFIABLE
-      : err.code === 'KEX_FAILURE' ? DISCONNECT_REASON.KEY_EXCHANGE_FAILED
-      : err.code === 'ZLIB' ? DISCONNECT_REASON.COMPRESSION_ERROR
-      : DISCONNECT_REASON.PROTOCOL_ERROR;
+    const reason =
+      err instanceof MacError
+        ? DISCONNECT_REASON.MAC_ERROR
+        : err instanceof HostKeyError
+          ? DISCONNECT_REASON.HOST_KEY_NOT_VERIFIABLE
+          : err.code === 'KEX_FAILURE'
+            ? DISCONNECT_REASON.KEY_EXCHANGE_FAILED
+            : err.code === 'ZLIB'
+              ? DISCONNECT_REASON.COMPRESSION_ERROR
+              : DISCONNECT_REASON.PROTOCOL_ERROR;
     try {
       void Promise.resolve(this.writePacket(new Writer(64).u8(MSG.DISCONNECT).u32(reason).string(err.message).string('').finish().slice())).catch(() => {});
     } catch {
@@ -664,4 +669,3 @@ function globalRequestWantsReply(p: Uint8Array): boolean {
 function isKexMessage(type: number): boolean {
   return type === MSG.KEXINIT || type === MSG.NEWKEYS || (type >= 30 && type <= 49);
 }
-

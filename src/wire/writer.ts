@@ -10,7 +10,10 @@ export class Writer {
   private pos: number;
 
   /** `reserve` leaves room at the front (e.g. for a packet header) that `finish()` excludes unless `withReserved`. */
-  constructor(initialSize = 256, private readonly reserve = 0) {
+  constructor(
+    initialSize = 256,
+    private readonly reserve = 0,
+  ) {
     this.buf = new Uint8Array(Math.max(initialSize, reserve + 16));
     this.view = new DataView(this.buf.buffer);
     this.pos = reserve;

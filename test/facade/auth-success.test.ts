@@ -57,7 +57,14 @@ describe('Net::SSH2 facade: auth_hostbased and auth_agent succeed against sshd (
     before(async () => {
       user = ensureTestUser();
       sshd = await startSshd({
-        config: [...COMPAT_CONFIG, 'HostbasedAuthentication yes', 'HostbasedUsesNameFromPacketOnly yes', 'HostbasedAcceptedAlgorithms ssh-ed25519', 'IgnoreRhosts no', 'AuthorizedKeysFile .ssh/puressh_authorized_keys'],
+        config: [
+          ...COMPAT_CONFIG,
+          'HostbasedAuthentication yes',
+          'HostbasedUsesNameFromPacketOnly yes',
+          'HostbasedAcceptedAlgorithms ssh-ed25519',
+          'IgnoreRhosts no',
+          'AuthorizedKeysFile .ssh/puressh_authorized_keys',
+        ],
         hostKeyTypes: ['ed25519'],
       });
       keyDir = mkdtempSync(join(tmpdir(), 'puressh-facade-hostbased-'));

@@ -65,7 +65,12 @@ describe('docs/net-ssh2.md method tables', () => {
       for (const row of block.matchAll(/^\| (`[^|]+`|tie interface|internals)[^|]*\| ([^|]*)\|/gm)) {
         let names: string[];
         if (row[1] === 'internals') continue;
-        if (row[1] === 'tie interface') names = row[2]!.replace(/`/g, '').replace(/\([^)]*\)/g, '').trim().split(/\s+/);
+        if (row[1] === 'tie interface')
+          names = row[2]!
+            .replace(/`/g, '')
+            .replace(/\([^)]*\)/g, '')
+            .trim()
+            .split(/\s+/);
         else names = [row[1]!.replace(/`/g, '')];
         for (const n of names) {
           expect(docs.get(cls)!.has(n), `${cls}.${n}`).to.equal(true);
@@ -78,7 +83,10 @@ describe('docs/net-ssh2.md method tables', () => {
 
   it('every method is exercised by a test under test/facade', () => {
     const dir = join(root, 'test/facade');
-    const src = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'docs.test.ts').map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    const src = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && f !== 'docs.test.ts')
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
     const missing: string[] = [];
     for (const [name, C] of Object.entries(CLASSES)) {
       for (const m of exported(C)) if (!src.includes(`${name}.${m}`) && !new RegExp(`\\.${m}\\b`).test(src)) missing.push(`${name}.${m}`);

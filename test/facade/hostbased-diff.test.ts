@@ -96,7 +96,14 @@ describe('Net::SSH2 facade vs Net::SSH2 0.73: auth_hostbased', function () {
     sshd = await startSshd({
       // libssh2 1.10 signs RSA host keys only as "ssh-rsa" (SHA-1), which OpenSSH 9.2 no
       // longer accepts by default; the ECDSA algorithms are in the default list.
-      config: ['HostbasedAcceptedAlgorithms +ssh-rsa', ...COMPAT_CONFIG, 'HostbasedAuthentication yes', 'HostbasedUsesNameFromPacketOnly yes', 'IgnoreRhosts no', 'AuthorizedKeysFile .ssh/puressh_authorized_keys'],
+      config: [
+        'HostbasedAcceptedAlgorithms +ssh-rsa',
+        ...COMPAT_CONFIG,
+        'HostbasedAuthentication yes',
+        'HostbasedUsesNameFromPacketOnly yes',
+        'IgnoreRhosts no',
+        'AuthorizedKeysFile .ssh/puressh_authorized_keys',
+      ],
       hostKeyTypes: ['ed25519'],
     });
     keyDir = mkdtempSync(join(tmpdir(), 'puressh-facade-hostbased-diff-'));

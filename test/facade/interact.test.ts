@@ -137,8 +137,18 @@ await new Promise((r) => setTimeout(r, 60000));`,
   });
 
   it('on piped stdin: one line per try (several lines in one chunk), the prompt on stderr, no password in the output', async () => {
-    const r = run(['node', '--import', 'tsx', '--input-type=module', '-e', childScript(f, `const rc = await ss.auth_password_interact(${JSON.stringify(f.user.name)});
-process.stdout.write('RESULT ' + rc + '\\n');`)]);
+    const r = run([
+      'node',
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      childScript(
+        f,
+        `const rc = await ss.auth_password_interact(${JSON.stringify(f.user.name)});
+process.stdout.write('RESULT ' + rc + '\\n');`,
+      ),
+    ]);
     await r.waitFor(/READY/);
     r.send(`wrong-1\nwrong-2\n${f.user.password}\n`);
     expect(await r.exited).to.equal(0);

@@ -49,8 +49,15 @@ describe('Net::SSH2 manual page examples in TypeScript', function () {
     for await (const line of fh) passwd.push(line);
 
     // `ls` runs in the account's home directory (sshd changes to pw_dir)
-    const listing = readdirSync(userInfo().homedir).filter((n) => !n.startsWith('.')).sort();
-    expect(printed.slice(0, -1).map((l) => l.replace(/\n$/, '')).sort()).to.deep.equal(listing);
+    const listing = readdirSync(userInfo().homedir)
+      .filter((n) => !n.startsWith('.'))
+      .sort();
+    expect(
+      printed
+        .slice(0, -1)
+        .map((l) => l.replace(/\n$/, ''))
+        .sort(),
+    ).to.deep.equal(listing);
     expect(printed[printed.length - 1]).to.equal('EXIT CODE: 0\n');
     expect(passwd.join('')).to.equal(readFileSync('/etc/passwd', 'utf8'));
     void ENV.HOME;

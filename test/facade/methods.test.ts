@@ -6,7 +6,20 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Channel, Dir, File, KnownHosts, Listener, PublicKey, SFTP, SSH2, LIBSSH2_ERROR_EAGAIN, LIBSSH2_SESSION_BLOCK_INBOUND, O_CREAT, O_RDWR } from '../../src/facade/index.js';
+import {
+  Channel,
+  Dir,
+  File,
+  KnownHosts,
+  Listener,
+  PublicKey,
+  SFTP,
+  SSH2,
+  LIBSSH2_ERROR_EAGAIN,
+  LIBSSH2_SESSION_BLOCK_INBOUND,
+  O_CREAT,
+  O_RDWR,
+} from '../../src/facade/index.js';
 import { startFixture, type Fixture } from './support.js';
 
 describe('Net::SSH2 facade methods against sshd', function () {
@@ -114,7 +127,7 @@ describe('Net::SSH2 facade methods against sshd', function () {
     await x.disconnect();
     expect(seen).to.deep.equal([]); // we disconnected, the server did not
   });
-  it('SSH2.callback DEBUG receives sshd\'s SSH_MSG_DEBUG (authorized_keys options after publickey auth)', async () => {
+  it("SSH2.callback DEBUG receives sshd's SSH_MSG_DEBUG (authorized_keys options after publickey auth)", async () => {
     const x = new SSH2();
     const seen: unknown[][] = [];
     expect(x.callback('DEBUG', (_ss, ...args) => seen.push(args))).to.equal(true);

@@ -7,7 +7,20 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { Channel, Dir, File, SFTP, SSH2, LIBSSH2_ERROR_EAGAIN, LIBSSH2_SESSION_BLOCK_INBOUND, LIBSSH2_SESSION_BLOCK_OUTBOUND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY } from '../../src/facade/index.js';
+import {
+  Channel,
+  Dir,
+  File,
+  SFTP,
+  SSH2,
+  LIBSSH2_ERROR_EAGAIN,
+  LIBSSH2_SESSION_BLOCK_INBOUND,
+  LIBSSH2_SESSION_BLOCK_OUTBOUND,
+  O_CREAT,
+  O_RDONLY,
+  O_TRUNC,
+  O_WRONLY,
+} from '../../src/facade/index.js';
 import { argKey } from '../../src/facade/nonblocking.js';
 import { startFixture, type Fixture } from './support.js';
 
@@ -89,7 +102,7 @@ describe('Net::SSH2 facade: non-blocking mode against sshd', function () {
     const bc = (await b.channel())!;
     await bc.exec(cmd);
     let bout = '';
-    for (let d; (d = await bc.read()) && d.length; ) bout += Buffer.from(d).toString();
+    for (let d; (d = await bc.read()) && d.length;) bout += Buffer.from(d).toString();
     const bstatus = await bc.exit_status();
     await b.disconnect();
 
@@ -138,7 +151,7 @@ describe('Net::SSH2 facade: non-blocking mode against sshd', function () {
     const bdata = await bf.read(100_000);
     const bd = (await bs.opendir(f.work))!;
     const bnames: string[] = [];
-    for (let e; (e = await bd.read()); ) bnames.push(e.name!);
+    for (let e; (e = await bd.read());) bnames.push(e.name!);
     const bmissing = [await bs.stat(join(f.work, 'missing')), b.error(), bs.error()];
     await b.disconnect();
 
@@ -205,7 +218,7 @@ describe('Net::SSH2 facade: non-blocking mode against sshd', function () {
     let sent = 0;
     // Same-argument retries collect a write still on its way out; once the peer's window is
     // closed every call is EAGAIN at once (50 in a row end the loop).
-    for (let eagainsInARow = 0; eagainsInARow < 50; ) {
+    for (let eagainsInARow = 0; eagainsInARow < 50;) {
       s._set_error();
       const n = await c.write(chunk);
       if (n === undefined) {
@@ -224,7 +237,7 @@ describe('Net::SSH2 facade: non-blocking mode against sshd', function () {
     s.blocking(1);
     await c.send_eof();
     let back = 0;
-    for (let d; (d = await c.read()) && d.length; ) back += d.length;
+    for (let d; (d = await c.read()) && d.length;) back += d.length;
     expect(back).to.equal(sent);
     await s.disconnect();
   });

@@ -55,7 +55,7 @@ describe('Net::SSH2 facade: poll against sshd', function () {
     await c.close();
   });
 
-  it('POLLOUT while the send window is open; the peer\'s WINDOW_ADJUST wakes a poll on a closed window', async () => {
+  it("POLLOUT while the send window is open; the peer's WINDOW_ADJUST wakes a poll on a closed window", async () => {
     const c = await exec('cat', 32768);
     const now: PollItem[] = [{ handle: c, events: ['out'] }];
     expect(await s.poll(0, now)).to.equal(1);
@@ -63,7 +63,7 @@ describe('Net::SSH2 facade: poll against sshd', function () {
     // Fill the peer's window without reading cat's echo: it closes.
     s.blocking(0);
     const chunk = new Uint8Array(256 * 1024);
-    for (let again = 0; again < 50; ) {
+    for (let again = 0; again < 50;) {
       if ((await c.write(chunk)) === undefined) {
         again++;
         await new Promise((r) => setTimeout(r, 1));

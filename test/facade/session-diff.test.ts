@@ -96,7 +96,7 @@ async function facadeSession(f: Fixture, echoPort: number): Promise<Record<strin
   await c.exec('printf out; printf err >&2; exit 7');
   let o = '';
   let e = '';
-  for (let x; (x = await c.read2()); ) {
+  for (let x; (x = await c.read2());) {
     o += Buffer.from(x[0]).toString();
     e += Buffer.from(x[1]).toString();
   }

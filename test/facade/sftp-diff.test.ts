@@ -6,7 +6,16 @@
 import { expect } from 'chai';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SSH2, LIBSSH2_KNOWNHOST_TYPE_PLAIN, LIBSSH2_KNOWNHOST_KEYENC_RAW, LIBSSH2_KNOWNHOST_KEY_SHIFT } from '../../src/facade/index.js';
+import {
+  O_CREAT,
+  O_RDONLY,
+  O_TRUNC,
+  O_WRONLY,
+  SSH2,
+  LIBSSH2_KNOWNHOST_TYPE_PLAIN,
+  LIBSSH2_KNOWNHOST_KEYENC_RAW,
+  LIBSSH2_KNOWNHOST_KEY_SHIFT,
+} from '../../src/facade/index.js';
 import { hex, runPerl, startFixture, type Fixture } from './support.js';
 
 const PERL_SFTP = `
@@ -88,7 +97,7 @@ async function facadeSftp(f: Fixture, dir: string, local: string): Promise<Recor
   r.realpath = await sf.realpath(`${dir}/d/../d/g.txt`);
   const d = (await sf.opendir(`${dir}/d`))!;
   const names: [string, number][] = [];
-  for (let e; (e = await d.read()); ) names.push([e.name!, e.size ?? -1]);
+  for (let e; (e = await d.read());) names.push([e.name!, e.size ?? -1]);
   names.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   r.readdir = names;
   r.unlink_missing = [(await sf.unlink(`${dir}/nope`)) ? 1 : 0, sf.error()];
@@ -179,15 +188,22 @@ describe('Net::SSH2 facade vs Net::SSH2 0.73: SFTP, File, Dir, SCP, KnownHosts',
     r.readfile_out = await kh2.readfile(ourOut);
     r.readline = kh2.readline('third.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n') ? 1 : 0;
     r.readfile_missing = [(await kh2.readfile(`${ourOut}.missing`)) !== undefined ? 1 : 0, s.error()];
-    r.policies = await Promise.all(['strict', 'tofu', 'advisory', 'ask'].map(async (p) => {
-      const v = await s.check_hostkey(p, f.sshd.knownHostsPath);
-      return v === undefined ? null : String(v);
-    }));
+    r.policies = await Promise.all(
+      ['strict', 'tofu', 'advisory', 'ask'].map(async (p) => {
+        const v = await s.check_hostkey(p, f.sshd.knownHostsPath);
+        return v === undefined ? null : String(v);
+      }),
+    );
     r.policy_cb = [await s.check_hostkey(() => 7, `${ourOut}.missing`)];
     expect(r).to.deep.equal(perl);
     expect(perl.policies).to.deep.equal(['00', '00', '00', '00']);
     // Both files hold the same entries (libssh2 rewrites lines in its own format).
-    const entries = (text: string) => text.split('\n').filter(Boolean).map((l) => l.split(' ').slice(0, 3).join(' ')).sort();
+    const entries = (text: string) =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ').slice(0, 3).join(' '))
+        .sort();
     expect(entries(readFileSync(ourOut, 'utf8'))).to.deep.equal(entries(perlFile));
     void hex;
   });

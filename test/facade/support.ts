@@ -88,18 +88,24 @@ export async function startFixture(): Promise<Fixture> {
  * JSON it prints on stdout. Binary values should be hex-encoded by the script.
  */
 export function runPerl(script: string, args: (string | number)[] = [], env: Record<string, string> = {}): Promise<unknown> {
-  const prelude = 'use strict; use warnings; no warnings "deprecated"; use Net::SSH2 qw(:all); use JSON::PP; my $J = JSON::PP->new->canonical->allow_nonref; sub out { print $J->encode($_[0]) } \n';
+  const prelude =
+    'use strict; use warnings; no warnings "deprecated"; use Net::SSH2 qw(:all); use JSON::PP; my $J = JSON::PP->new->canonical->allow_nonref; sub out { print $J->encode($_[0]) } \n';
   return new Promise((resolve, reject) => {
-    execFile('perl', ['-e', prelude + script, ...args.map(String)], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`perl failed: ${err.message}\n${stderr}`));
-      else {
-        try {
-          resolve(JSON.parse(stdout));
-        } catch {
-          reject(new Error(`perl printed no JSON: ${stdout}\n${stderr}`));
+    execFile(
+      'perl',
+      ['-e', prelude + script, ...args.map(String)],
+      { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`perl failed: ${err.message}\n${stderr}`));
+        else {
+          try {
+            resolve(JSON.parse(stdout));
+          } catch {
+            reject(new Error(`perl printed no JSON: ${stdout}\n${stderr}`));
+          }
         }
-      }
-    });
+      },
+    );
   });
 }
 

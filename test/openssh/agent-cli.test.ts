@@ -60,7 +60,10 @@ describe('puressh ssh CLI: agent and keyboard-interactive', function () {
   });
 
   it('-o IdentityAgent=<socket> authenticates and forwards (-o ForwardAgent=yes) without SSH_AUTH_SOCK', async () => {
-    const r = await pssh([...common(), '-o', `IdentityAgent=${agent.socket}`, '-o', 'ForwardAgent=yes', target(), 'ssh-add -l | wc -l'], baseEnv({ HOME: dir }));
+    const r = await pssh(
+      [...common(), '-o', `IdentityAgent=${agent.socket}`, '-o', 'ForwardAgent=yes', target(), 'ssh-add -l | wc -l'],
+      baseEnv({ HOME: dir }),
+    );
     expect(r.code).to.equal(0);
     expect(r.stdout.trim()).to.equal('2');
   });
@@ -86,7 +89,18 @@ describe('puressh ssh CLI: agent and keyboard-interactive', function () {
       writeFileSync(askpass, `#!/bin/sh\necho "$1" >> '${log}'\nprintf '%s\\n' '${user.password}'\n`, { mode: 0o755 });
       const env = baseEnv({ HOME: dir, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' });
       const r = await pssh(
-        ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'PreferredAuthentications=keyboard-interactive', '-p', String(pam.port), `${user.name}@127.0.0.1`, 'id -un'],
+        [
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'PreferredAuthentications=keyboard-interactive',
+          '-p',
+          String(pam.port),
+          `${user.name}@127.0.0.1`,
+          'id -un',
+        ],
         env,
       );
       expect(r.stdout, r.stderr).to.equal(`${user.name}\n`);

@@ -35,7 +35,14 @@ describe('ssh-agent client against OpenSSH ssh-agent', function () {
 
   function options(extra: Partial<NodeConnectOptions> = {}): NodeConnectOptions {
     const known = new Set(Object.values(sshd.hostKeys).map((h) => Buffer.from(parsePublicKeyLine(h.publicLine).key.blob).toString('base64')));
-    return { host: sshd.host, port: sshd.port, username: sshd.user, hostKeyVerifier: (i) => known.has(Buffer.from(i.blob).toString('base64')), timeout: 20_000, ...extra };
+    return {
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.user,
+      hostKeyVerifier: (i) => known.has(Buffer.from(i.blob).toString('base64')),
+      timeout: 20_000,
+      ...extra,
+    };
   }
 
   it('lists exactly the keys ssh-add added (blobs and comments as ssh-add -L shows)', async () => {
@@ -72,7 +79,7 @@ describe('ssh-agent client against OpenSSH ssh-agent', function () {
     await c.disconnect();
   });
 
-  it('agent forwarding: a remote ssh-add -l lists our agent\'s keys', async () => {
+  it("agent forwarding: a remote ssh-add -l lists our agent's keys", async () => {
     const c = await connect(options({ agent: client, forwardAgent: true }));
     const r = await c.run('ssh-add -l');
     const remote = text(r.stdout).trim().split('\n');

@@ -141,7 +141,14 @@ async function eventsSoFar(s: Running, n: number): Promise<Record<string, unknow
 }
 
 function options(s: Running, extra: Partial<NodeConnectOptions>): NodeConnectOptions {
-  return { host: '127.0.0.1', port: s.port, username: 'kbduser', hostKeyVerifier: (i) => Buffer.from(i.blob).toString('base64') === s.hostKeyBlob, timeout: 20_000, ...extra };
+  return {
+    host: '127.0.0.1',
+    port: s.port,
+    username: 'kbduser',
+    hostKeyVerifier: (i) => Buffer.from(i.blob).toString('base64') === s.hostKeyBlob,
+    timeout: 20_000,
+    ...extra,
+  };
 }
 
 const ROUNDS: Round[] = [
@@ -197,7 +204,8 @@ describe('auth against python3-asyncssh (prompts the test controls)', function (
       s.events.length = 0;
       const e = await connect(
         options(s, {
-          keyboardInteractive: (ch) => ch.prompts.map((p) => (p.prompt === 'One-time code: ' ? '000000' : ROUNDS.flatMap((r) => r.prompts).find((q) => q.prompt === p.prompt)!.answer)),
+          keyboardInteractive: (ch) =>
+            ch.prompts.map((p) => (p.prompt === 'One-time code: ' ? '000000' : ROUNDS.flatMap((r) => r.prompts).find((q) => q.prompt === p.prompt)!.answer)),
         }),
       ).catch((x) => x);
       expect(e).to.be.instanceOf(AuthError);

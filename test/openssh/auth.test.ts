@@ -136,7 +136,10 @@ describe('auth against OpenSSH sshd', function () {
 
   for (const [second, config] of [
     ['password', ['UsePAM no', 'PasswordAuthentication yes', 'AuthenticationMethods publickey,password']],
-    ['keyboard-interactive', ['UsePAM yes', 'KbdInteractiveAuthentication yes', 'PasswordAuthentication no', 'AuthenticationMethods publickey,keyboard-interactive']],
+    [
+      'keyboard-interactive',
+      ['UsePAM yes', 'KbdInteractiveAuthentication yes', 'PasswordAuthentication no', 'AuthenticationMethods publickey,keyboard-interactive'],
+    ],
   ] as const) {
     describe(`two steps: AuthenticationMethods publickey,${second}`, () => {
       let sshd: Sshd;
@@ -177,7 +180,9 @@ describe('auth against OpenSSH sshd', function () {
       });
 
       it('the second method alone is not offered', async () => {
-        const e = await connect(baseOptions(sshd, user, { password: user.password, keyboardInteractive: (ch) => ch.prompts.map(() => user.password) })).catch((x) => x);
+        const e = await connect(baseOptions(sshd, user, { password: user.password, keyboardInteractive: (ch) => ch.prompts.map(() => user.password) })).catch(
+          (x) => x,
+        );
         expect(e).to.be.instanceOf(AuthError);
         expect(e.methodsLeft).to.deep.equal(['publickey']);
       });
@@ -193,7 +198,13 @@ describe('auth against OpenSSH sshd', function () {
     let sshd: Sshd;
     let keyDir: string;
     before(async () => {
-      sshd = await sshdFor(user, ['HostbasedAuthentication yes', 'HostbasedUsesNameFromPacketOnly yes', 'IgnoreRhosts no', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no']);
+      sshd = await sshdFor(user, [
+        'HostbasedAuthentication yes',
+        'HostbasedUsesNameFromPacketOnly yes',
+        'IgnoreRhosts no',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+      ]);
       keyDir = mkdtempSync(join(tmpdir(), 'puressh-hostbased-'));
       const lines: string[] = [];
       for (const t of ['ed25519', 'rsa'] as const) {
@@ -226,7 +237,9 @@ describe('auth against OpenSSH sshd', function () {
       const e1 = await connect(baseOptions(sshd, user, { hostbased: { key, localHost: `${CLIENT_HOST}.`, localUser: 'mallory' } })).catch((x) => x);
       expect(e1).to.be.instanceOf(AuthError);
       const stranger = parsePrivateKey(readFileSync(sshd.userKeys.ecdsa256.privatePath, 'utf8'));
-      const e2 = await connect(baseOptions(sshd, user, { hostbased: { key: stranger, localHost: `${CLIENT_HOST}.`, localUser: 'localclient' } })).catch((x) => x);
+      const e2 = await connect(baseOptions(sshd, user, { hostbased: { key: stranger, localHost: `${CLIENT_HOST}.`, localUser: 'localclient' } })).catch(
+        (x) => x,
+      );
       expect(e2).to.be.instanceOf(AuthError);
     });
   });

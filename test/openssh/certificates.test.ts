@@ -258,7 +258,7 @@ describe('host certificates against OpenSSH sshd (HostCertificate, @cert-authori
     return { ours, theirs: { code: theirs.code, stdout: theirs.stdout.toString(), stderr: theirs.stderr.replace(/\r/g, '') }, logs: sshd.logs().slice(before) };
   }
 
-  it('a valid host certificate from the CA in @cert-authority is accepted (ssh\'s default order asks for it)', async () => {
+  it("a valid host certificate from the CA in @cert-authority is accepted (ssh's default order asks for it)", async () => {
     const r = await both([`UserKnownHostsFile=${knownHosts}`]);
     expect(r.theirs.code).to.equal(0);
     expect({ code: r.ours.code, stdout: r.ours.stdout }).to.deep.equal({ code: 0, stdout: 'ok\n' });
@@ -282,7 +282,7 @@ describe('host certificates against OpenSSH sshd (HostCertificate, @cert-authori
     });
   }
 
-  it('a host certificate from a @revoked CA is refused, in ssh\'s words', async () => {
+  it("a host certificate from a @revoked CA is refused, in ssh's words", async () => {
     const r = await both([`UserKnownHostsFile=${revokedKnownHosts}`, 'StrictHostKeyChecking=yes']);
     expect(r.theirs.code).to.equal(255);
     expect(r.theirs.stderr).to.include('WARNING: REVOKED HOST KEY DETECTED!');
@@ -340,7 +340,7 @@ describe('host certificates against OpenSSH sshd (HostCertificate, @cert-authori
     });
   });
 
-  it('RevokedHostKeys: a KRL (ssh-keygen -k) revoking the host certificate refuses it, in ssh\'s words', async () => {
+  it("RevokedHostKeys: a KRL (ssh-keygen -k) revoking the host certificate refuses it, in ssh's words", async () => {
     const spec = join(dir, 'krl.spec');
     writeFileSync(spec, 'id: host-ed25519\n');
     const krl = join(dir, 'host.krl');

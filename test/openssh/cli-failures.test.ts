@@ -51,7 +51,18 @@ function asPuressh(stderr: string): string {
 }
 
 /** The common options: no config, no agent, no prompts, no known hosts (none of the peers gets that far). */
-const COMMON = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentityAgent=none', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'GlobalKnownHostsFile=/dev/null'];
+const COMMON = [
+  '-F',
+  '/dev/null',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  'IdentityAgent=none',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'GlobalKnownHostsFile=/dev/null',
+];
 
 function commandLines(tool: 'ssh' | 'sftp' | 'scp', port: number): string[] {
   if (tool === 'ssh') return [...COMMON, '-o', 'ConnectTimeout=1', '-p', String(port), '127.0.0.1', 'true'];
@@ -104,7 +115,7 @@ describe('CLI failures: the same lines and status as OpenSSH', function () {
     }
   });
 
-  it('sftp and scp usage errors exit 1, as OpenSSH\'s do', async () => {
+  it("sftp and scp usage errors exit 1, as OpenSSH's do", async () => {
     for (const tool of ['sftp', 'scp'] as const) {
       const [theirs, ours] = await Promise.all([run(tool, ['-Z', 'x']), puressh(tool, ['-Z', 'x'])]);
       expect(theirs.code).to.equal(1);
@@ -124,7 +135,7 @@ describe('CLI failures: the same lines and status as OpenSSH', function () {
   });
 
   it('an unexpected error is one line, without a stack', () => {
-    const e = new TypeError('Cannot read properties of undefined (reading \'x\')');
+    const e = new TypeError("Cannot read properties of undefined (reading 'x')");
     expect(internalErrorLine(e, {})).to.equal("puressh: internal error: Cannot read properties of undefined (reading 'x')");
     expect(internalErrorLine(new Error('two\n  lines'), {})).to.equal('puressh: internal error: two lines');
     expect(internalErrorLine('a string', {})).to.equal('puressh: internal error: a string');
@@ -132,7 +143,7 @@ describe('CLI failures: the same lines and status as OpenSSH', function () {
   });
 });
 
-describe('CLI failures: a server that drops the connection mid-transfer, as OpenSSH\'s sftp and scp say it', function () {
+describe("CLI failures: a server that drops the connection mid-transfer, as OpenSSH's sftp and scp say it", function () {
   this.timeout(120_000);
   let sshd: Sshd;
   let proxy: BadServer;
@@ -151,8 +162,24 @@ describe('CLI failures: a server that drops the connection mid-transfer, as Open
   });
 
   const options = (): string[] => [
-    '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=no', '-o', 'LogLevel=ERROR', '-i', sshd.userKeys.ed25519.privatePath, '-P', String(proxy.port),
+    '-F',
+    '/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'IdentityAgent=none',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'LogLevel=ERROR',
+    '-i',
+    sshd.userKeys.ed25519.privatePath,
+    '-P',
+    String(proxy.port),
   ];
 
   it('scp: "Connection to HOST closed by remote host." and scp\'s "Connection closed", status 255', async () => {
@@ -193,12 +220,33 @@ describe('CLI failures: identity files ssh refuses or cannot read, as ssh says i
   });
 
   const args = (key: string): string[] => [
-    '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'PasswordAuthentication=no',
-    '-o', 'KbdInteractiveAuthentication=no', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
-    '-i', key, '-p', String(sshd.port), '-l', sshd.user, '127.0.0.1', 'true',
+    '-F',
+    '/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'IdentityAgent=none',
+    '-o',
+    'PasswordAuthentication=no',
+    '-o',
+    'KbdInteractiveAuthentication=no',
+    '-o',
+    `UserKnownHostsFile=${sshd.knownHostsPath}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-i',
+    key,
+    '-p',
+    String(sshd.port),
+    '-l',
+    sshd.user,
+    '127.0.0.1',
+    'true',
   ];
 
-  it('a private key others can read (0644) is ignored with ssh\'s warning; a directory; a missing file', async () => {
+  it("a private key others can read (0644) is ignored with ssh's warning; a directory; a missing file", async () => {
     const loose = join(here, 'id_loose');
     copyFileSync(sshd.userKeys.ed25519.privatePath, loose);
     chmodSync(loose, 0o644);

@@ -87,10 +87,22 @@ describe('puressh ssh CLI against OpenSSH sshd', function () {
 
   it('applies -c, -m, -C and the algorithm -o options (seen in the -v trace)', async () => {
     const cases: [string[], RegExp[]][] = [
-      [['-c', 'aes256-ctr', '-m', 'hmac-sha2-512'], [/cipher=aes256-ctr/, /mac=hmac-sha2-512\b/]],
-      [['-o', 'KexAlgorithms=ecdh-sha2-nistp384', '-o', 'HostKeyAlgorithms=ecdsa-sha2-nistp256'], [/kex=ecdh-sha2-nistp384/, /hostkey=ecdsa-sha2-nistp256/]],
-      [['-o', 'Ciphers=^aes128-ctr', '-o', 'MACs=-hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com'], [/cipher=aes128-ctr/, /mac=hmac-sha1-etm@openssh.com/]],
-      [['-C', '-o', 'HostKeyAlgorithms=rsa-sha2-256'], [/compression=zlib@openssh.com/, /hostkey=rsa-sha2-256/]],
+      [
+        ['-c', 'aes256-ctr', '-m', 'hmac-sha2-512'],
+        [/cipher=aes256-ctr/, /mac=hmac-sha2-512\b/],
+      ],
+      [
+        ['-o', 'KexAlgorithms=ecdh-sha2-nistp384', '-o', 'HostKeyAlgorithms=ecdsa-sha2-nistp256'],
+        [/kex=ecdh-sha2-nistp384/, /hostkey=ecdsa-sha2-nistp256/],
+      ],
+      [
+        ['-o', 'Ciphers=^aes128-ctr', '-o', 'MACs=-hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com'],
+        [/cipher=aes128-ctr/, /mac=hmac-sha1-etm@openssh.com/],
+      ],
+      [
+        ['-C', '-o', 'HostKeyAlgorithms=rsa-sha2-256'],
+        [/compression=zlib@openssh.com/, /hostkey=rsa-sha2-256/],
+      ],
     ];
     for (const [flags, want] of cases) {
       const r = await pssh(['-v', ...flags, ...opensshArgs(sshd, 'echo ok')]);
@@ -106,13 +118,39 @@ describe('puressh ssh CLI against OpenSSH sshd', function () {
     const badKh = join(sshd.dir, 'kh-bad');
     writeFileSync(badKh, `[127.0.0.1]:${sshd.port} ${sshd.userKeys.ed25519.publicLine}\n`);
     const cases: [string, string[], RegExp][] = [
-      ['closed port', ['-p', String(closed.port), '-o', 'BatchMode=yes', '127.0.0.1', 'true'], new RegExp(`^puressh: connect to host 127\\.0\\.0\\.1 port ${closed.port}: Connection refused\\n$`)],
-      ['unknown host key', opensshArgs(sshd, 'true', { options: ['UserKnownHostsFile=/dev/null'] }), /^No ED25519 host key is known for \[127\.0\.0\.1\]:\d+ and you have requested strict checking\.\nHost key verification failed\.\n$/],
-      ['ask in batch mode', opensshArgs(sshd, 'true', { options: ['UserKnownHostsFile=/dev/null', 'StrictHostKeyChecking=ask'] }), /^Host key verification failed\.\n$/],
-      ['changed host key', opensshArgs(sshd, 'true', { options: [`UserKnownHostsFile=${badKh}`] }), /REMOTE HOST IDENTIFICATION HAS CHANGED.*kh-bad:1\nHost key verification failed\.\n$/],
+      [
+        'closed port',
+        ['-p', String(closed.port), '-o', 'BatchMode=yes', '127.0.0.1', 'true'],
+        new RegExp(`^puressh: connect to host 127\\.0\\.0\\.1 port ${closed.port}: Connection refused\\n$`),
+      ],
+      [
+        'unknown host key',
+        opensshArgs(sshd, 'true', { options: ['UserKnownHostsFile=/dev/null'] }),
+        /^No ED25519 host key is known for \[127\.0\.0\.1\]:\d+ and you have requested strict checking\.\nHost key verification failed\.\n$/,
+      ],
+      [
+        'ask in batch mode',
+        opensshArgs(sshd, 'true', { options: ['UserKnownHostsFile=/dev/null', 'StrictHostKeyChecking=ask'] }),
+        /^Host key verification failed\.\n$/,
+      ],
+      [
+        'changed host key',
+        opensshArgs(sshd, 'true', { options: [`UserKnownHostsFile=${badKh}`] }),
+        /REMOTE HOST IDENTIFICATION HAS CHANGED.*kh-bad:1\nHost key verification failed\.\n$/,
+      ],
       // as root, /dev/null (0666) is a key file of ours that others can read: refused as ssh refuses it
-      ['wrong key', opensshArgs(sshd, 'true', { key: '/dev/null', options: ['PasswordAuthentication=no'] }), new RegExp(`^(?:[^]*\\nLoad key "/dev/null": bad permissions\\n)?${sshd.user}@127\\.0\\.0\\.1: Permission denied \\(publickey,password,keyboard-interactive\\)\\.\\n$`)],
-      ['no common cipher', opensshArgs(sshd, 'true', { options: ['Ciphers=aes128-cbc', 'LogLevel=INFO'] }), /^Unable to negotiate with 127\.0\.0\.1 port \d+: no matching cipher found\. Their offer: chacha20-poly1305@openssh\.com,/],
+      [
+        'wrong key',
+        opensshArgs(sshd, 'true', { key: '/dev/null', options: ['PasswordAuthentication=no'] }),
+        new RegExp(
+          `^(?:[^]*\\nLoad key "/dev/null": bad permissions\\n)?${sshd.user}@127\\.0\\.0\\.1: Permission denied \\(publickey,password,keyboard-interactive\\)\\.\\n$`,
+        ),
+      ],
+      [
+        'no common cipher',
+        opensshArgs(sshd, 'true', { options: ['Ciphers=aes128-cbc', 'LogLevel=INFO'] }),
+        /^Unable to negotiate with 127\.0\.0\.1 port \d+: no matching cipher found\. Their offer: chacha20-poly1305@openssh\.com,/,
+      ],
       ['bad spec', opensshArgs(sshd, 'true', { options: ['Ciphers=nonsense'] }), /^puressh: Bad SSH2 cipher spec 'nonsense'\.\n$/],
     ];
     for (const [name, argv, re] of cases) {
@@ -122,7 +160,9 @@ describe('puressh ssh CLI against OpenSSH sshd', function () {
       expect(r.stderr, name).to.match(re);
       if (name !== 'bad spec' && name !== 'wrong key') {
         // OpenSSH agrees that it fails (its -i /dev/null is an error of its own)
-        const theirs = await runOpenSsh({ ...sshd, port: name === 'closed port' ? closed.port : sshd.port }, 'true', { options: argv.filter((_, i) => argv[i - 1] === '-o') });
+        const theirs = await runOpenSsh({ ...sshd, port: name === 'closed port' ? closed.port : sshd.port }, 'true', {
+          options: argv.filter((_, i) => argv[i - 1] === '-o'),
+        });
         expect(theirs.code, `ssh: ${name}`).to.equal(255);
       }
     }
@@ -132,7 +172,11 @@ describe('puressh ssh CLI against OpenSSH sshd', function () {
   it('accept-new adds a known_hosts line that ssh accepts; HashKnownHosts hashes it', async () => {
     for (const hash of ['no', 'yes']) {
       const kh = join(sshd.dir, `kh-new-${hash}`);
-      const r = await pssh(opensshArgs(sshd, 'echo first', { options: [`UserKnownHostsFile=${kh}`, 'StrictHostKeyChecking=accept-new', `HashKnownHosts=${hash}`, 'LogLevel=INFO'] }));
+      const r = await pssh(
+        opensshArgs(sshd, 'echo first', {
+          options: [`UserKnownHostsFile=${kh}`, 'StrictHostKeyChecking=accept-new', `HashKnownHosts=${hash}`, 'LogLevel=INFO'],
+        }),
+      );
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stderr).to.match(/^Warning: Permanently added '\[127\.0\.0\.1\]:\d+' \((ED25519|ECDSA|RSA)\) to the list of known hosts\.\n$/);
       const line = readFileSync(kh, 'utf8');
@@ -144,7 +188,7 @@ describe('puressh ssh CLI against OpenSSH sshd', function () {
     }
   });
 
-  it('UpdateHostKeys=yes learns the server\'s other host keys, proven, into known_hosts (as ssh does)', async () => {
+  it("UpdateHostKeys=yes learns the server's other host keys, proven, into known_hosts (as ssh does)", async () => {
     const lines = Object.values(sshd.hostKeys).map((hk) => hk.publicLine.split(' ').slice(0, 2).join(' '));
     const kh = join(sshd.dir, 'kh-update');
     // Only the ed25519 key is known to start with.
@@ -155,7 +199,10 @@ describe('puressh ssh CLI against OpenSSH sshd', function () {
     expect(readFileSync(kh, 'utf8').trim().split('\n')).to.have.length(1);
     const r = await pssh(['-v', ...opensshArgs(sshd, 'true', { options: [...opts, 'UpdateHostKeys=yes'] })]);
     expect(r.code, r.stderr).to.equal(0);
-    const after = readFileSync(kh, 'utf8').trim().split('\n').map((l) => l.split(' ').slice(1, 3).join(' '));
+    const after = readFileSync(kh, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ').slice(1, 3).join(' '));
     expect(after.sort()).to.deep.equal([...lines].sort());
     expect(r.stderr).to.match(/Learned new hostkey: RSA SHA256:/);
     // OpenSSH's own ssh now trusts each learned key.

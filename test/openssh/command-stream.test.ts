@@ -29,7 +29,10 @@ describe('commandStream: SSH over a command (ProxyCommand) against sshd', functi
   before(async () => {
     sshd = await startSshd({ hostKeyTypes: ['ed25519'] });
     dir = mkdtempSync(join(tmpdir(), 'puressh-cmdstream-'));
-    writeFileSync(join(dir, 'relay.cjs'), "const s = require('net').connect(Number(process.argv[3]), process.argv[2]); process.stdin.pipe(s); s.pipe(process.stdout);\n");
+    writeFileSync(
+      join(dir, 'relay.cjs'),
+      "const s = require('net').connect(Number(process.argv[3]), process.argv[2]); process.stdin.pipe(s); s.pipe(process.stdout);\n",
+    );
   });
   after(async () => {
     await sshd?.stop();
@@ -48,7 +51,20 @@ describe('commandStream: SSH over a command (ProxyCommand) against sshd', functi
   });
 
   it("through OpenSSH's ssh -W (a jump over sshd itself)", async () => {
-    const argv = ['-F', 'none', '-i', sshd.userKeys.ed25519.privatePath, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR'];
+    const argv = [
+      '-F',
+      'none',
+      '-i',
+      sshd.userKeys.ed25519.privatePath,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      `UserKnownHostsFile=${sshd.knownHostsPath}`,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'LogLevel=ERROR',
+    ];
     const stream = commandStream(SSH_PATH, [...argv, '-p', String(sshd.port), '-W', `${sshd.host}:${sshd.port}`, `${sshd.user}@${sshd.host}`]);
     const client = await connect(sshdClientOptions(sshd, { stream }));
     try {

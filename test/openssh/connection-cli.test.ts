@@ -130,7 +130,9 @@ describe('puressh ssh: forwarding and tty flags against OpenSSH sshd', function 
       await bg.exited;
     }
     // OpenSSH prints the same line (it goes to stderr at LogLevel INFO).
-    const theirs = spawn('ssh', opensshArgs(sshd, null, { flags: ['-N', '-R', `0:127.0.0.1:${echoPort}`], options: ['LogLevel=INFO'] }), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const theirs = spawn('ssh', opensshArgs(sshd, null, { flags: ['-N', '-R', `0:127.0.0.1:${echoPort}`], options: ['LogLevel=INFO'] }), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     theirs.stderr.on('data', (b: Buffer) => (err += b.toString()));
     await waitFor('OpenSSH Allocated port', () => (/Allocated port \d+/.test(err) ? true : null));
@@ -173,8 +175,14 @@ describe('puressh ssh: forwarding and tty flags against OpenSSH sshd', function 
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const port = (taken.address() as { port: number }).port;
     try {
-      const argv = opensshArgs(sshd, 'echo should-not-run', { flags: ['-R', `127.0.0.1:${port}:127.0.0.1:${echoPort}`], options: ['ExitOnForwardFailure=yes'] });
-      const [ours, theirs] = [await pssh(argv), await runOpenSsh(sshd, 'echo should-not-run', { flags: ['-R', `127.0.0.1:${port}:127.0.0.1:${echoPort}`], options: ['ExitOnForwardFailure=yes'] })];
+      const argv = opensshArgs(sshd, 'echo should-not-run', {
+        flags: ['-R', `127.0.0.1:${port}:127.0.0.1:${echoPort}`],
+        options: ['ExitOnForwardFailure=yes'],
+      });
+      const [ours, theirs] = [
+        await pssh(argv),
+        await runOpenSsh(sshd, 'echo should-not-run', { flags: ['-R', `127.0.0.1:${port}:127.0.0.1:${echoPort}`], options: ['ExitOnForwardFailure=yes'] }),
+      ];
       expect(ours.stderr).to.equal(theirs.stderr);
       expect(ours.stderr).to.equal(`Error: remote port forwarding failed for listen port ${port}\r\n`);
       expect([ours.code, ours.stdout.toString()]).to.deep.equal([theirs.code, theirs.stdout.toString()]);

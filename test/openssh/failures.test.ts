@@ -89,9 +89,18 @@ describe('connection failures', function () {
     const s = await ignoreFloodServer({ bytes: 256 * 1024 * 1024 });
     try {
       const bundle = join(dir, 'client.mjs');
-      await build({ entryPoints: [join(import.meta.dirname, '../support/peak-rss-client.ts')], bundle: true, platform: 'node', format: 'esm', outfile: bundle, logLevel: 'error' });
+      await build({
+        entryPoints: [join(import.meta.dirname, '../support/peak-rss-client.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        outfile: bundle,
+        logLevel: 'error',
+      });
       const out = await new Promise<string>((resolve, reject) =>
-        execFile(process.execPath, [bundle, String(s.port)], { timeout: 120_000 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))),
+        execFile(process.execPath, [bundle, String(s.port)], { timeout: 120_000 }, (e, stdout, stderr) =>
+          e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout),
+        ),
       );
       const r = JSON.parse(out) as { code: string; message: string; vmHwmKiB: number };
       expect(r.code).to.equal('SOCKET_DISCONNECT');

@@ -99,10 +99,14 @@ describe('puressh ssh -f beside OpenSSH ssh -f', function () {
     it(`${program} -f -N -L: the foreground exits 0, the forward then works (4 MiB echoed intact)`, async () => {
       const lp = await freePort();
       const spec = `${lp}:127.0.0.1:${echoPort}`;
-      const fg = spawn(program === 'puressh' ? process.execPath : SSH_PATH, [
-        ...(program === 'puressh' ? ['--import', 'tsx', entry, 'ssh'] : []),
-        ...opensshArgs(sshd, null, { flags: ['-f', '-N', '-L', spec], options: ['ExitOnForwardFailure=yes'] }),
-      ], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const fg = spawn(
+        program === 'puressh' ? process.execPath : SSH_PATH,
+        [
+          ...(program === 'puressh' ? ['--import', 'tsx', entry, 'ssh'] : []),
+          ...opensshArgs(sshd, null, { flags: ['-f', '-N', '-L', spec], options: ['ExitOnForwardFailure=yes'] }),
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       let err = '';
       fg.stderr.on('data', (b: Buffer) => (err += b.toString()));
       const code = await new Promise<number | null>((r) => fg.on('exit', r));
@@ -118,9 +122,12 @@ describe('puressh ssh -f beside OpenSSH ssh -f', function () {
     });
   }
 
-  it('-f with a command: the foreground exits 0 before the output ends, and the output is the same as ssh\'s', async () => {
+  it("-f with a command: the foreground exits 0 before the output ends, and the output is the same as ssh's", async () => {
     const cmd = 'echo first; sleep 1; echo $((6*7)) done';
-    const [ours, theirs] = await Promise.all([run('puressh', opensshArgs(sshd, cmd, { flags: ['-f'] })), run('ssh', opensshArgs(sshd, cmd, { flags: ['-f'] }))]);
+    const [ours, theirs] = await Promise.all([
+      run('puressh', opensshArgs(sshd, cmd, { flags: ['-f'] })),
+      run('ssh', opensshArgs(sshd, cmd, { flags: ['-f'] })),
+    ]);
     expect(theirs.code, theirs.stderr).to.equal(0);
     expect(ours.code, ours.stderr).to.equal(0);
     expect(ours.stdout).to.equal('first\n42 done\n');
@@ -131,7 +138,10 @@ describe('puressh ssh -f beside OpenSSH ssh -f', function () {
 
   it('-f with stdin: the command reads /dev/null (-f implies -n), as with ssh', async () => {
     const cmd = 'wc -c';
-    const [ours, theirs] = await Promise.all([run('puressh', opensshArgs(sshd, cmd, { flags: ['-f'] })), run('ssh', opensshArgs(sshd, cmd, { flags: ['-f'] }))]);
+    const [ours, theirs] = await Promise.all([
+      run('puressh', opensshArgs(sshd, cmd, { flags: ['-f'] })),
+      run('ssh', opensshArgs(sshd, cmd, { flags: ['-f'] })),
+    ]);
     expect([ours.code, theirs.code]).to.deep.equal([0, 0]);
     expect(ours.stdout.trim()).to.equal('0');
     expect(ours.stdout).to.equal(theirs.stdout);
@@ -159,6 +169,7 @@ describe('puressh ssh -f beside OpenSSH ssh -f', function () {
     const a = opensshArgs(sshd, null, { flags: ['-f', '-N', '-L', `127.0.0.1:${busy}:127.0.0.1:${echoPort}`], options: ['ExitOnForwardFailure=yes'] });
     const [ours, theirs] = await Promise.all([run('puressh', a), run('ssh', a)]);
     expect([ours.code, theirs.code], ours.stderr + theirs.stderr).to.deep.equal([255, 255]);
-    for (const r of [ours, theirs]) expect(r.stderr).to.contain(`bind [127.0.0.1]:${busy}: Address already in use\r\n`).and.contain('Could not request local forwarding.');
+    for (const r of [ours, theirs])
+      expect(r.stderr).to.contain(`bind [127.0.0.1]:${busy}: Address already in use\r\n`).and.contain('Could not request local forwarding.');
   });
 });

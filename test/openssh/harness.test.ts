@@ -85,13 +85,7 @@ describe('openssh harness', function () {
   it('lists a known_hosts line for every host key', async () => {
     const { readFile } = await import('node:fs/promises');
     const lines = (await readFile(sshd.knownHostsPath, 'utf8')).trim().split('\n');
-    expect(lines.map((l) => l.split(' ')[1])).to.deep.equal([
-      'ssh-ed25519',
-      'ecdsa-sha2-nistp256',
-      'ecdsa-sha2-nistp384',
-      'ecdsa-sha2-nistp521',
-      'ssh-rsa',
-    ]);
+    expect(lines.map((l) => l.split(' ')[1])).to.deep.equal(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa']);
     for (const l of lines) expect(l.startsWith(`[127.0.0.1]:${sshd.port} `)).to.equal(true);
     // Each host key verifies with strict checking when it is the only one offered.
     for (const alg of ['ssh-ed25519', 'ecdsa-sha2-nistp384', 'rsa-sha2-512']) {
@@ -140,8 +134,7 @@ describe('bad servers (checked with OpenSSH ssh)', function () {
     knownHostsPath: '/dev/null',
     userKeys: { ed25519: { privatePath: '/dev/null' } } as never,
   });
-  const run = (port: number) =>
-    runOpenSsh(target(port), 'true', { key: '/dev/null', options: ['ConnectTimeout=5', 'LogLevel=INFO'] });
+  const run = (port: number) => runOpenSsh(target(port), 'true', { key: '/dev/null', options: ['ConnectTimeout=5', 'LogLevel=INFO'] });
 
   it('closed port: connection refused', async () => {
     const s = await closedPort();

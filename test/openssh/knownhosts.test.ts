@@ -17,23 +17,34 @@ import { startSshd, type Sshd } from '../support/sshd.js';
 
 function ssh(sshd: Sshd, knownHosts: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const args = [
-    '-o', 'BatchMode=yes',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'HostKeyAlgorithms=ssh-ed25519',
-    '-i', sshd.userKeys.ed25519.privatePath,
-    '-p', String(sshd.port),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'HostKeyAlgorithms=ssh-ed25519',
+    '-i',
+    sshd.userKeys.ed25519.privatePath,
+    '-p',
+    String(sshd.port),
     `${sshd.user}@127.0.0.1`,
     'echo via-openssh',
   ];
   return new Promise((resolve) => {
-    execFile('ssh', args, { encoding: 'utf8' }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile('ssh', args, { encoding: 'utf8' }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
-const OTHER_LINES = '# my hosts\n\nexample.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG/XJa2MolDRi1r2XRWMch+T9DtwiuPgVlimU69yjCjE   old comment \n@revoked * ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ7Xs9PV7iiz6u8/xwrl4MwTjl8qsfh7adDeqbcZBUkn\n';
+const OTHER_LINES =
+  '# my hosts\n\nexample.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG/XJa2MolDRi1r2XRWMch+T9DtwiuPgVlimU69yjCjE   old comment \n@revoked * ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ7Xs9PV7iiz6u8/xwrl4MwTjl8qsfh7adDeqbcZBUkn\n';
 
 describe('known_hosts with sshd and ssh', function () {
   this.timeout(120_000);

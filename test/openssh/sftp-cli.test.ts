@@ -47,7 +47,18 @@ describe('puressh sftp / scp command line against OpenSSH', function () {
   before(async () => {
     srv = await startOpenSshSftp();
     dir = mkdtempSync('/dev/shm/puressh-cli-');
-    common = ['-P', String(srv.port), '-i', srv.keyPath, '-o', `UserKnownHostsFile=${srv.sshd!.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
+    common = [
+      '-P',
+      String(srv.port),
+      '-i',
+      srv.keyPath,
+      '-o',
+      `UserKnownHostsFile=${srv.sshd!.knownHostsPath}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+    ];
     dest = `${srv.user}@127.0.0.1`;
   });
   after(async () => {
@@ -60,26 +71,29 @@ describe('puressh sftp / scp command line against OpenSSH', function () {
     writeFileSync(join(dir, 'local.bin'), data);
     const remote = join(dir, 'r');
     const batch = join(dir, 'batch.txt');
-    writeFileSync(batch, [
-      `mkdir ${remote}`,
-      `cd ${remote}`,
-      'pwd',
-      `lcd ${dir}`,
-      'put local.bin up.bin',
-      'get up.bin down.bin',
-      'rename up.bin moved.bin',
-      'ln -s moved.bin link.bin',
-      'ln moved.bin hard.bin',
-      'chmod 600 moved.bin',
-      'mkdir sub',
-      'ls',
-      'ls -l moved.bin',
-      'df',
-      'rmdir sub',
-      'rm hard.bin',
-      '-rm does-not-exist',
-      'exit',
-    ].join('\n'));
+    writeFileSync(
+      batch,
+      [
+        `mkdir ${remote}`,
+        `cd ${remote}`,
+        'pwd',
+        `lcd ${dir}`,
+        'put local.bin up.bin',
+        'get up.bin down.bin',
+        'rename up.bin moved.bin',
+        'ln -s moved.bin link.bin',
+        'ln moved.bin hard.bin',
+        'chmod 600 moved.bin',
+        'mkdir sub',
+        'ls',
+        'ls -l moved.bin',
+        'df',
+        'rmdir sub',
+        'rm hard.bin',
+        '-rm does-not-exist',
+        'exit',
+      ].join('\n'),
+    );
     const r = await cli(['sftp', ...common, '-b', batch, dest]);
     expect(r.stderr).to.match(/No such file/); // from the "-rm" line, which may fail
     expect(r.code, r.stderr).to.equal(0);
@@ -140,7 +154,25 @@ describe('puressh sftp / scp command line against OpenSSH', function () {
   });
 
   it('sftp with a bad host key fails like ssh (status 255), an unknown flag like sftp (status 1)', async () => {
-    const r = await cli(['sftp', '-P', String(srv.port), '-i', srv.keyPath, '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-b', '-', dest], 'pwd\n');
+    const r = await cli(
+      [
+        'sftp',
+        '-P',
+        String(srv.port),
+        '-i',
+        srv.keyPath,
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'BatchMode=yes',
+        '-b',
+        '-',
+        dest,
+      ],
+      'pwd\n',
+    );
     expect(r.code).to.equal(255);
     expect(r.stderr).to.match(/Host key verification failed/);
     expect((await cli(['sftp', '-Z', dest])).code).to.equal(1);

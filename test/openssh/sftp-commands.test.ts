@@ -177,35 +177,33 @@ describe('puressh sftp commands, byte for byte as OpenSSH sftp', function () {
   }
 
   it('get, put, rm, ls, chmod, chown and chgrp expand globs; what nothing matches says', async () => {
-    const a = await same(
-      [
-        'get caf* ../local/',
-        'get ca?2 copy-of-caf2',
-        'put *.txt sub',
-        'put [ab].txt',
-        'ls',
-        'ls *.log',
-        'ls -1 sub/*',
-        'ls -l [bs]*.log',
-        'ls -1 *[!0-9]',
-        'chmod 600 *.txt',
-        'chgrp 0 sub/*',
-        'chown 0 ca*',
-        'rm *.log',
-        'ls -1',
-        'lls -1',
-        '-get nothing*',
-        '-ls nothing*',
-        '-rm nothing*',
-        '-chmod 644 nothing*',
-        '-chown 0 nothing*',
-        '-put nothing* sub',
-        '-get caf* c.dat',
-        'ls "caf*" sub',
-        'get nothing*',
-        'pwd',
-      ],
-    );
+    const a = await same([
+      'get caf* ../local/',
+      'get ca?2 copy-of-caf2',
+      'put *.txt sub',
+      'put [ab].txt',
+      'ls',
+      'ls *.log',
+      'ls -1 sub/*',
+      'ls -l [bs]*.log',
+      'ls -1 *[!0-9]',
+      'chmod 600 *.txt',
+      'chgrp 0 sub/*',
+      'chown 0 ca*',
+      'rm *.log',
+      'ls -1',
+      'lls -1',
+      '-get nothing*',
+      '-ls nothing*',
+      '-rm nothing*',
+      '-chmod 644 nothing*',
+      '-chown 0 nothing*',
+      '-put nothing* sub',
+      '-get caf* c.dat',
+      'ls "caf*" sub',
+      'get nothing*',
+      'pwd',
+    ]);
     expect(a.code).to.equal(1);
     expect(a.stderr.toString()).to.include('not found');
   });
@@ -214,9 +212,13 @@ describe('puressh sftp commands, byte for byte as OpenSSH sftp', function () {
     it(`ls writes non-UTF-8 and control bytes in names as sftp does (LC_ALL=${locale})`, async () => {
       const latin = decodeName(NON_UTF8);
       const a = await same(
-        ['ls', 'ls -1', 'ls -l', 'ls -1 n*', 'ls -l *ctl', 'get n* ../local/', 'lls -1'].concat(
-          [`ls -l ${latin}`, `get ${latin} typed`, `rm ${latin}`, 'ls -1', '-get nothing\\x'],
-        ),
+        ['ls', 'ls -1', 'ls -l', 'ls -1 n*', 'ls -l *ctl', 'get n* ../local/', 'lls -1'].concat([
+          `ls -l ${latin}`,
+          `get ${latin} typed`,
+          `rm ${latin}`,
+          'ls -1',
+          '-get nothing\\x',
+        ]),
         { locale },
       );
       expect(a.stdout.includes(Buffer.from('n\\351e'))).to.equal(true);
@@ -224,51 +226,47 @@ describe('puressh sftp commands, byte for byte as OpenSSH sftp', function () {
   }
 
   it('ls flags: -1 -a -f -h -l -n -r -S -t, a directory, a file, a link, a glob', async () => {
-    await same(
-      [
-        'ls -a',
-        'ls -la',
-        'ls -l',
-        'ls -n',
-        'ls -lh',
-        'ls -lS',
-        'ls -lSr',
-        'ls -lt',
-        'ls -ltr',
-        'ls -1f',
-        'ls -1 -f',
-        'ls -l1',
-        'ls -1l',
-        'ls sub',
-        'ls -l sub/',
-        'ls -l ../remote/sub',
-        'ls cafe.txt',
-        'ls -l link',
-        'dir -1',
-        '-ls -z',
-      ],
-    );
+    await same([
+      'ls -a',
+      'ls -la',
+      'ls -l',
+      'ls -n',
+      'ls -lh',
+      'ls -lS',
+      'ls -lSr',
+      'ls -lt',
+      'ls -ltr',
+      'ls -1f',
+      'ls -1 -f',
+      'ls -l1',
+      'ls -1l',
+      'ls sub',
+      'ls -l sub/',
+      'ls -l ../remote/sub',
+      'ls cafe.txt',
+      'ls -l link',
+      'dir -1',
+      '-ls -z',
+    ]);
   });
 
   it('reget, reput, get -a, put -a and get/put -r with their messages', async () => {
-    await same(
-      [
-        'get -r sub',
-        'put -r tree',
-        'ls -1 tree tree/deep',
-        'lls -R sub',
-        'reget half half',
-        '!wc -c half',
-        '-reget cafe.txt long',
-        'reput long half',
-        '-reput half half',
-        '-reput long nowhere',
-        'get -a caf2 c.dat',
-        'put -a c.dat c.dat',
-        '-get sub',
-        '-put tree',
-      ],
-    );
+    await same([
+      'get -r sub',
+      'put -r tree',
+      'ls -1 tree tree/deep',
+      'lls -R sub',
+      'reget half half',
+      '!wc -c half',
+      '-reget cafe.txt long',
+      'reput long half',
+      '-reput half half',
+      '-reput long nowhere',
+      'get -a caf2 c.dat',
+      'put -a c.dat c.dat',
+      '-get sub',
+      '-put tree',
+    ]);
   });
 
   it('reget/reput/get -r messages when not quiet (commands on stdin, no -b)', async () => {
@@ -279,69 +277,65 @@ describe('puressh sftp commands, byte for byte as OpenSSH sftp', function () {
   });
 
   it('version, progress, lumask, lmkdir, lpwd, help, !command, lls, cp, symlink, ln, rename', async () => {
-    await same(
-      [
-        'version',
-        'progress',
-        'progress',
-        'lumask 027',
-        'lmkdir made',
-        'get cafe.txt made/',
-        'lls -1 made',
-        '-lmkdir made',
-        'help',
-        '?',
-        '!echo shell says hi; exit 0',
-        '!exit 3',
-        'lls',
-        'cp cafe.txt copied',
-        'copy caf2 copied2',
-        'symlink cafe.txt sym',
-        'ln -s caf2 sym2',
-        'ln caf2 hard',
-        'rename half renamed',
-        'rename -l renamed renamed2',
-        'mkdir newdir',
-        'rmdir newdir',
-        'ls -1',
-        'bye',
-        'pwd',
-      ],
-    );
+    await same([
+      'version',
+      'progress',
+      'progress',
+      'lumask 027',
+      'lmkdir made',
+      'get cafe.txt made/',
+      'lls -1 made',
+      '-lmkdir made',
+      'help',
+      '?',
+      '!echo shell says hi; exit 0',
+      '!exit 3',
+      'lls',
+      'cp cafe.txt copied',
+      'copy caf2 copied2',
+      'symlink cafe.txt sym',
+      'ln -s caf2 sym2',
+      'ln caf2 hard',
+      'rename half renamed',
+      'rename -l renamed renamed2',
+      'mkdir newdir',
+      'rmdir newdir',
+      'ls -1',
+      'bye',
+      'pwd',
+    ]);
   });
 
   it('usage errors and failures in sftp words, batch stops at the first unignored one', async () => {
-    await same(
-      [
-        '-bogus',
-        '-get',
-        '-get -z x',
-        '-ln a',
-        '-rename -x a b',
-        '-chmod x y',
-        '-chmod 9 y',
-        '-chown 1',
-        '-lumask',
-        '-rm',
-        '-mkdir',
-        '-cd nothing',
-        '-cd cafe.txt',
-        '-lcd /nonexistent',
-        '-mkdir sub',
-        '-rmdir nothing',
-        '-ln caf2 sub',
-        '-rename nothing x',
-        "-ls 'unterminated",
-        '-df -x',
-        '@pwd',
-        '-@ls nothing',
-        '# a comment',
-        '',
-        '   pwd   # trailing comment',
-        'rm nothing',
-        'pwd',
-      ],
-    );
+    await same([
+      '-bogus',
+      '-get',
+      '-get -z x',
+      '-ln a',
+      '-rename -x a b',
+      '-chmod x y',
+      '-chmod 9 y',
+      '-chown 1',
+      '-lumask',
+      '-rm',
+      '-mkdir',
+      '-cd nothing',
+      '-cd cafe.txt',
+      '-lcd /nonexistent',
+      '-mkdir sub',
+      '-rmdir nothing',
+      '-ln caf2 sub',
+      '-rename nothing x',
+      "-ls 'unterminated",
+      '-df -x',
+      '@pwd',
+      '-@ls nothing',
+      '# a comment',
+      '',
+      '   pwd   # trailing comment',
+      'rm nothing',
+      'pwd',
+    ]);
   });
 
   it('a batch file that cannot be read: the reason and status 255 before connecting', async () => {

@@ -147,7 +147,10 @@ for (const [name, start] of SERVERS) {
       expect(statSync(join(dir, 'stream-up')).mode & 0o777).to.equal(0o600);
       await pipeline(createReadStream(sftp, join(dir, 'stream-up'), { start: 1000, end: 4 * MiB }), localWriteStream(join(dir, 'stream-down')));
       expect(readFileSync(join(dir, 'stream-down')).equals(data.subarray(1000, 4 * MiB))).to.equal(true);
-      const missing = await pipeline(createReadStream(sftp, join(dir, 'nope')), localWriteStream(join(dir, 'nope-stream'))).then(() => null, (e: unknown) => e);
+      const missing = await pipeline(createReadStream(sftp, join(dir, 'nope')), localWriteStream(join(dir, 'nope-stream'))).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(missing).to.be.instanceOf(SshError);
     });
 
@@ -157,7 +160,10 @@ for (const [name, start] of SERVERS) {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
       try {
         writeFileSync(join(dir, 'four'), randomBytes(4 * MiB));
-        const e = await sftp.put(join(dir, 'four'), join(small, 'four'), { fs }).then(() => null, (x: unknown) => x);
+        const e = await sftp.put(join(dir, 'four'), join(small, 'four'), { fs }).then(
+          () => null,
+          (x: unknown) => x,
+        );
         expect(e).to.be.instanceOf(SftpError);
         expect((e as SftpError).status).to.equal(FX.FAILURE);
         expect((e as SftpError).path).to.equal(join(small, 'four.part'));
@@ -170,16 +176,25 @@ for (const [name, start] of SERVERS) {
     });
 
     it('a missing remote source or local source fails with a typed error and leaves nothing', async () => {
-      const e = await sftp.get(join(dir, 'nope'), join(dir, 'nope-down'), { fs }).then(() => null, (x: unknown) => x);
+      const e = await sftp.get(join(dir, 'nope'), join(dir, 'nope-down'), { fs }).then(
+        () => null,
+        (x: unknown) => x,
+      );
       expect(e).to.be.instanceOf(SshError);
       expect(existsSync(join(dir, 'nope-down'))).to.equal(false);
       expect(existsSync(join(dir, 'nope-down.part'))).to.equal(false);
-      const e2 = await sftp.put(join(dir, 'nope'), join(dir, 'nope-up'), { fs }).then(() => null, (x: unknown) => x);
+      const e2 = await sftp.put(join(dir, 'nope'), join(dir, 'nope-up'), { fs }).then(
+        () => null,
+        (x: unknown) => x,
+      );
       expect(e2).to.be.instanceOf(SshError);
       expect((e2 as SshError).code).to.equal('FILE');
       // a destination root cannot create (sysfs): PERMISSION_DENIED, nothing left behind
       writeFileSync(join(dir, 'small'), 'x');
-      const e3 = await sftp.put(join(dir, 'small'), '/sys/kernel/puressh-put', { fs }).then(() => null, (x: unknown) => x);
+      const e3 = await sftp.put(join(dir, 'small'), '/sys/kernel/puressh-put', { fs }).then(
+        () => null,
+        (x: unknown) => x,
+      );
       expect(e3).to.be.instanceOf(SftpError);
       expect((e3 as SftpError).status).to.equal(FX.PERMISSION_DENIED);
       expect(existsSync('/sys/kernel/puressh-put.part')).to.equal(false);
@@ -210,8 +225,12 @@ for (const [name, start] of SERVERS) {
               srv.killSftp();
             }
           };
-          const run = direction === 'get' ? sftp.get(join(dir, 'big.bin'), final, { fs, onProgress }) : sftp.put(join(dir, 'big.bin'), final, { fs, onProgress });
-          const err = await run.then(() => null, (e: unknown) => e);
+          const run =
+            direction === 'get' ? sftp.get(join(dir, 'big.bin'), final, { fs, onProgress }) : sftp.put(join(dir, 'big.bin'), final, { fs, onProgress });
+          const err = await run.then(
+            () => null,
+            (e: unknown) => e,
+          );
           expect(killed).to.equal(true);
           expect(err, 'the transfer must not succeed').to.be.instanceOf(SshError);
           expect(err).to.be.instanceOf(SftpConnectionLostError);

@@ -6,7 +6,23 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, rmSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  rmSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+  ftruncateSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { SshClient } from '../../src/client.js';
 import { SftpClient } from '../../src/sftp/client.js';
@@ -27,7 +43,10 @@ const EXPECTED_EXTENSIONS: Record<SftpServer['name'], string[]> = {
 };
 
 export async function rejection(p: Promise<unknown>): Promise<SftpError> {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   expect(e, 'expected the request to fail').to.be.instanceOf(SftpError);
   return e as SftpError;
 }
@@ -144,7 +163,7 @@ for (const [name, start] of SERVERS) {
       expect(readFileSync(p).equals(data)).to.equal(true);
       expect(statSync(p).mode & 0o777).to.equal(0o640);
       expect(Buffer.from(await sftp.readFile(p)).equals(data)).to.equal(true);
-      expect((await sftp.readFile(fresh('missing')).catch((e: SftpError) => e.status))).to.equal(FX.NO_SUCH_FILE);
+      expect(await sftp.readFile(fresh('missing')).catch((e: SftpError) => e.status)).to.equal(FX.NO_SUCH_FILE);
     });
 
     it('stat, lstat, setstat (chmod, chown, utimes, truncate)', async () => {
@@ -270,7 +289,11 @@ for (const [name, start] of SERVERS) {
       }
       const home = execFileSync('sh', ['-c', 'getent passwd "$(id -un)" | cut -d: -f6'], { encoding: 'utf8' }).trim();
       expect(await sftp.expandPath('~')).to.equal(home);
-      const up = home.split('/').filter(Boolean).map(() => '..').join('/');
+      const up = home
+        .split('/')
+        .filter(Boolean)
+        .map(() => '..')
+        .join('/');
       expect(await sftp.expandPath(`~/${up}${base}/../work`)).to.equal(base);
       expect(await sftp.homeDirectory(srv.user)).to.equal(home);
     });

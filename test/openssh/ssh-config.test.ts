@@ -21,7 +21,12 @@ const entry = join(root, 'test/support/puressh-cli.ts');
 /** ssh resolves ~ and %d from the passwd entry; puressh from $HOME: give both the same. */
 const env = { ...process.env, HOME: userInfo().homedir };
 
-function run(program: string, argv: string[], timeoutMs = 30_000, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  program: string,
+  argv: string[],
+  timeoutMs = 30_000,
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(program, argv, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -42,10 +47,36 @@ const openssh = (argv: string[], extraEnv?: Record<string, string>) => run(SSH_P
 
 /** Keywords whose -G values mean the same in both (OpenSSH prints IdentityFile unexpanded). */
 const COMPARED = new Set([
-  'host', 'user', 'hostname', 'port', 'batchmode', 'compression', 'forwardagent', 'hashknownhosts', 'hostbasedauthentication',
-  'kbdinteractiveauthentication', 'passwordauthentication', 'exitonforwardfailure', 'requesttty', 'numberofpasswordprompts',
-  'serveralivecountmax', 'serveraliveinterval', 'connecttimeout', 'ciphers', 'userknownhostsfile', 'localforward', 'remoteforward', 'dynamicforward',
-  'sendenv', 'setenv', 'proxycommand', 'hostkeyalias', 'identitiesonly', 'sessiontype', 'forkafterauthentication', 'stdinnull',
+  'host',
+  'user',
+  'hostname',
+  'port',
+  'batchmode',
+  'compression',
+  'forwardagent',
+  'hashknownhosts',
+  'hostbasedauthentication',
+  'kbdinteractiveauthentication',
+  'passwordauthentication',
+  'exitonforwardfailure',
+  'requesttty',
+  'numberofpasswordprompts',
+  'serveralivecountmax',
+  'serveraliveinterval',
+  'connecttimeout',
+  'ciphers',
+  'userknownhostsfile',
+  'localforward',
+  'remoteforward',
+  'dynamicforward',
+  'sendenv',
+  'setenv',
+  'proxycommand',
+  'hostkeyalias',
+  'identitiesonly',
+  'sessiontype',
+  'forkafterauthentication',
+  'stdinnull',
 ]);
 
 /** A Host block that takes a client to test sshd `d` with its own key and known_hosts, and nothing else. */
@@ -81,7 +112,10 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
     execFileSync(SSH_PATH, ['-V'], { stdio: 'ignore' }); // fails with ENOENT: apt-get install -y openssh-client
     dir = mkdtempSync(join(tmpdir(), 'puressh-sshconfig-'));
     mkdirSync(join(dir, 'conf.d'));
-    writeFileSync(join(dir, 'conf.d', '10-db.conf'), 'Host db\n  Compression yes\n  LocalForward 127.0.0.1:5432 localhost:5433\n  RemoteForward 9000 localhost:9001\n');
+    writeFileSync(
+      join(dir, 'conf.d', '10-db.conf'),
+      'Host db\n  Compression yes\n  LocalForward 127.0.0.1:5432 localhost:5433\n  RemoteForward 9000 localhost:9001\n',
+    );
     writeFileSync(join(dir, 'conf.d', '20-all.conf'), 'ServerAliveCountMax 7\n');
     writeFileSync(
       join(dir, 'config'),
@@ -125,7 +159,19 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  for (const dest of [['web1'], ['Web1'], ['web9'], ['db'], ['-p', '77', 'web2'], ['-l', 'x', 'db'], ['root@web1'], ['-o', 'Port=5', '-C', 'elsewhere'], ['-o', 'SendEnv=LC_ALL X', '-o', 'SetEnv=Z=9', 'web1'], ['-f', '-N', '-o', 'HostKeyAlias=alias', 'db'], ['-n', '-o', 'SessionType=none', 'web1']]) {
+  for (const dest of [
+    ['web1'],
+    ['Web1'],
+    ['web9'],
+    ['db'],
+    ['-p', '77', 'web2'],
+    ['-l', 'x', 'db'],
+    ['root@web1'],
+    ['-o', 'Port=5', '-C', 'elsewhere'],
+    ['-o', 'SendEnv=LC_ALL X', '-o', 'SetEnv=Z=9', 'web1'],
+    ['-f', '-N', '-o', 'HostKeyAlias=alias', 'db'],
+    ['-n', '-o', 'SessionType=none', 'web1'],
+  ]) {
     it(`-G ${dest.join(' ')}: the same values as ssh -G`, async () => {
       const argv = ['-G', '-F', join(dir, 'config'), ...dest];
       const [ours, theirs] = await Promise.all([puressh(argv), openssh(argv)]);
@@ -157,11 +203,11 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
       writeFileSync(
         join(dir, 'relay.cjs'),
         [
-          "const [host, port] = process.argv.slice(2);",
+          'const [host, port] = process.argv.slice(2);',
           "require('fs').appendFileSync(process.env.RELAY_LOG, process.argv.slice(2).join(' ') + '\\n');",
           "const s = require('net').connect(Number(port), host);",
-          "process.stdin.pipe(s);",
-          "s.pipe(process.stdout);",
+          'process.stdin.pipe(s);',
+          's.pipe(process.stdout);',
         ].join('\n'),
       );
       // the host key under an alias only; a key the server does not know; the known one in an agent
@@ -239,7 +285,7 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
       for (const e of clash.stderr) expect(e).to.contain('Cannot execute command-line and remote command.');
     });
 
-    it('IdentitiesOnly: yes leaves the agent\'s keys unused (and fails here), no uses them, as ssh', async () => {
+    it("IdentitiesOnly: yes leaves the agent's keys unused (and fails here), no uses them, as ssh", async () => {
       const only = await both(['-o', 'IdentitiesOnly=yes', 'target-agent', 'echo ok']);
       expect(only.codes).to.deep.equal([255, 255]);
       const any = await both(['-o', 'IdentitiesOnly=no', 'target-agent', 'echo ok']);
@@ -304,7 +350,10 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
 
     it('ProxyCommand none is not run, ProxyJump none does not stop it; a failing one fails both with status 255', async () => {
       const log = join(dir, 'relay-none.log');
-      for (const [argv, ran] of [[['-o', 'ProxyCommand=none', 'target-proxy'], false], [['-J', 'none', 'target-proxy'], true]] as const) {
+      for (const [argv, ran] of [
+        [['-o', 'ProxyCommand=none', 'target-proxy'], false],
+        [['-J', 'none', 'target-proxy'], true],
+      ] as const) {
         rmSync(log, { force: true });
         const ours = await puressh(['-F', cfg, ...argv, 'true'], { RELAY_LOG: log });
         expect(existsSync(log)).to.equal(ran);
@@ -324,7 +373,12 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
         // a second sshd that refuses every forwarding: going through it must fail
         closed = await startSshd({ hostKeyTypes: ['ed25519'], config: ['DisableForwarding yes'] });
         jcfg = join(dir, 'jump-config');
-        writeFileSync(jcfg, [...hostBlock('viajump', sshd), '  ProxyJump jump', ...hostBlock('jump', sshd), ...hostBlock('target', sshd), ...hostBlock('closed', closed)].join('\n'));
+        writeFileSync(
+          jcfg,
+          [...hostBlock('viajump', sshd), '  ProxyJump jump', ...hostBlock('jump', sshd), ...hostBlock('target', sshd), ...hostBlock('closed', closed)].join(
+            '\n',
+          ),
+        );
       });
       after(async () => {
         await closed?.stop();
@@ -342,7 +396,10 @@ describe('ssh_config: puressh ssh beside OpenSSH ssh', function () {
       }
 
       it('through a jump host that refuses forwarding, both fail with status 255', async () => {
-        const [ours, theirs] = await Promise.all([puressh(['-F', jcfg, '-J', 'closed', 'target', 'true']), openssh(['-F', jcfg, '-J', 'closed', 'target', 'true'])]);
+        const [ours, theirs] = await Promise.all([
+          puressh(['-F', jcfg, '-J', 'closed', 'target', 'true']),
+          openssh(['-F', jcfg, '-J', 'closed', 'target', 'true']),
+        ]);
         expect(theirs.code).to.equal(255);
         expect(ours.code).to.equal(255);
         // (with LogLevel ERROR, ssh leaves out its "channel 0: open failed" line)

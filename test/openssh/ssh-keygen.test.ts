@@ -62,7 +62,11 @@ describe('puressh ssh-keygen beside OpenSSH ssh-keygen', function () {
         `Generating public/private ${t} key pair.\nYour identification has been saved in ${path}\nYour public key has been saved in ${path}.pub\n` +
           `The key fingerprint is:\n${fingerprint} me@example\nThe key's randomart image is:\n${art}`,
       );
-      for (const args of [['-l', '-f', path], ['-l', '-E', 'md5', '-f', `${path}.pub`], ['-y', '-f', path]]) {
+      for (const args of [
+        ['-l', '-f', path],
+        ['-l', '-E', 'md5', '-f', `${path}.pub`],
+        ['-y', '-f', path],
+      ]) {
         expect(ours(args), args.join(' ')).to.deep.equal(theirs(args));
       }
     });
@@ -85,7 +89,13 @@ describe('puressh ssh-keygen beside OpenSSH ssh-keygen', function () {
     theirs(['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-C', '', '-f', path]);
     theirs(['-q', '-s', path, '-I', 'id', '-n', 'x', `${path}.pub`]);
     const cert = `${path}-cert.pub`;
-    for (const args of [['-l', '-f', path], ['-l', '-f', `${path}.pub`], ['-l', '-f', cert], ['-y', '-f', path], ['-L', '-f', cert]]) {
+    for (const args of [
+      ['-l', '-f', path],
+      ['-l', '-f', `${path}.pub`],
+      ['-l', '-f', cert],
+      ['-y', '-f', path],
+      ['-L', '-f', cert],
+    ]) {
       expect(ours(args), args.join(' ')).to.deep.equal(theirs(args));
     }
     expect(ours(['-l', '-f', join(dir, 'missing')]).code).to.equal(theirs(['-l', '-f', join(dir, 'missing')]).code);
@@ -149,7 +159,9 @@ describe('puressh ssh-keygen beside OpenSSH ssh-keygen', function () {
       const before = sshd.logs().length;
       expect((await runOpenSsh(sshd, 'true', { key: path })).code).to.equal(255);
       for (let i = 0; i < 100 && !sshd.logs().slice(before).includes('ID a (serial 42)'); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(sshd.logs().slice(before)).to.include('ID a (serial 42)').and.match(/Authentication key ED25519-CERT \S+ revoked by file/);
+      expect(sshd.logs().slice(before))
+        .to.include('ID a (serial 42)')
+        .and.match(/Authentication key ED25519-CERT \S+ revoked by file/);
       // the other certificate (serial 43) still logs in
       copyFileSync(`${path}b-cert.pub`, `${path}-cert.pub`);
       expect((await runOpenSsh(sshd, 'true', { key: path })).code).to.equal(0);

@@ -53,8 +53,7 @@ function listen(onConnection: (sock: Socket) => void): Promise<BadServer> {
 
 /** An HTTP server: on the first bytes received it answers 400 Bad Request and closes (like nginx). */
 export function httpServer(opts: { immediate?: boolean } = {}): Promise<BadServer> {
-  const response =
-    'HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: 11\r\nConnection: close\r\n\r\nBad Request';
+  const response = 'HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: 11\r\nConnection: close\r\n\r\nBad Request';
   return listen((sock) => {
     if (opts.immediate) {
       sock.end(response);

@@ -40,11 +40,16 @@ export async function startAgent(): Promise<TestAgent> {
     socket,
     sshAdd(args, opts = {}) {
       return new Promise((resolve, reject) => {
-        const p = execFile('ssh-add', args, { env: { ...process.env, SSH_AUTH_SOCK: socket, SSH_ASKPASS: '', DISPLAY: '' }, encoding: 'utf8' }, (err, stdout, stderr) => {
-          const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-          if (err && !opts.allowFailure) reject(new Error(`ssh-add ${args.join(' ')} failed (${code}): ${stderr}`));
-          else resolve({ stdout, stderr, code: typeof code === 'number' ? code : 1 });
-        });
+        const p = execFile(
+          'ssh-add',
+          args,
+          { env: { ...process.env, SSH_AUTH_SOCK: socket, SSH_ASKPASS: '', DISPLAY: '' }, encoding: 'utf8' },
+          (err, stdout, stderr) => {
+            const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+            if (err && !opts.allowFailure) reject(new Error(`ssh-add ${args.join(' ')} failed (${code}): ${stderr}`));
+            else resolve({ stdout, stderr, code: typeof code === 'number' ? code : 1 });
+          },
+        );
         if (opts.input !== undefined) p.stdin?.end(opts.input);
         else p.stdin?.end();
       });

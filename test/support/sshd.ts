@@ -299,7 +299,12 @@ async function startIn(dir: string, opts: SshdOptions): Promise<Sshd> {
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 8; attempt++) {
     const port = await freePort();
-    const defaults = defaultConfigLines(dir, port, hostTypes.map((t) => hostKeys[t]!.path), hostTypes.includes('dsa'));
+    const defaults = defaultConfigLines(
+      dir,
+      port,
+      hostTypes.map((t) => hostKeys[t]!.path),
+      hostTypes.includes('dsa'),
+    );
     await writeFile(configPath, buildConfig(opts.config ?? [], defaults), { mode: 0o600 });
     const started = await launch(configPath, timeout);
     if ('retry' in started) {
@@ -324,10 +329,11 @@ async function startIn(dir: string, opts: SshdOptions): Promise<Sshd> {
       knownHostsPath,
       authorizedKeysPath,
       logs: () => logs.join(''),
-      stop: () => (stopping ??= stopProcess(child).finally(() => {
-        live.delete(entry);
-        rmSync(dir, { recursive: true, force: true });
-      })),
+      stop: () =>
+        (stopping ??= stopProcess(child).finally(() => {
+          live.delete(entry);
+          rmSync(dir, { recursive: true, force: true });
+        })),
     };
   }
   throw lastError ?? new Error('sshd did not start');
@@ -397,7 +403,10 @@ const supportedCache = new Map<string, string[]>();
 export function sshdSupported(kind: QueryKind): string[] {
   let list = supportedCache.get(kind);
   if (!list) {
-    list = execFileSync('ssh', ['-Q', kind], { encoding: 'utf8' }).split('\n').map((s) => s.trim()).filter(Boolean);
+    list = execFileSync('ssh', ['-Q', kind], { encoding: 'utf8' })
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
     supportedCache.set(kind, list);
   }
   return [...list];

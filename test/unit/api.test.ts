@@ -34,7 +34,17 @@ describe('public API', function () {
 
   it('the universal core leaves connection and SFTP internals out, and has the pure provider', () => {
     const names = Object.keys(universal);
-    for (const internal of ['Connection', 'DEFAULT_WINDOW', 'DEFAULT_MAX_PACKET', 'SftpEngine', 'FramedStream', 'relay', 'FXP', 'registerCipher', 'registerMac']) {
+    for (const internal of [
+      'Connection',
+      'DEFAULT_WINDOW',
+      'DEFAULT_MAX_PACKET',
+      'SftpEngine',
+      'FramedStream',
+      'relay',
+      'FXP',
+      'registerCipher',
+      'registerMac',
+    ]) {
       expect(names, internal).not.to.include(internal);
     }
     expect(universal.pureProvider.name).to.equal('pure');
@@ -46,7 +56,10 @@ describe('public API', function () {
     // parsePrivateKey is the Node entry's own: the universal one with the node:crypto provider by default.
     const own = ['parsePrivateKey'];
     for (const n of Object.keys(universal)) {
-      if (own.includes(n)) expect(node[n as keyof typeof node], n).to.be.a('function').and.not.equal(universal[n as keyof typeof universal]);
+      if (own.includes(n))
+        expect(node[n as keyof typeof node], n)
+          .to.be.a('function')
+          .and.not.equal(universal[n as keyof typeof universal]);
       else expect((node as Record<string, unknown>)[n], n).to.equal((universal as Record<string, unknown>)[n]);
     }
     expect(extra.sort()).to.deep.equal(

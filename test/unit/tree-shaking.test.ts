@@ -80,7 +80,15 @@ console.log(JSON.stringify({ blobs, cryptoCalls }));
     const dir = await mkdtemp(join(tmpdir(), 'puressh-probe-'));
     try {
       const probe = join(dir, 'probe.ts');
-      const lines = ["import { Key } from './key.js';", 'Key.derive = fast;', 'export const X = (Key.other = 2);', 'export function f(): void {', '  Key.z = 3;', '}', ''];
+      const lines = [
+        "import { Key } from './key.js';",
+        'Key.derive = fast;',
+        'export const X = (Key.other = 2);',
+        'export function f(): void {',
+        '  Key.z = 3;',
+        '}',
+        '',
+      ];
       writeFileSync(probe, lines.join('\n'));
       expect(topLevelEffects(probe).map((l) => l.replace(/^.*probe\.ts:/, ''))).to.deep.equal(['2 Key.derive = fast;', '3 Key.other = 2']);
     } finally {

@@ -188,7 +188,10 @@ export class AgentClient {
   close(): void {
     const c = this.conn;
     this.conn = null;
-    void c?.then((f) => f.stream.close(), () => {});
+    void c?.then(
+      (f) => f.stream.close(),
+      () => {},
+    );
   }
 }
 

@@ -81,7 +81,9 @@ export const encode = {
    */
   addIdentity(keyFields: Uint8Array, comment: string, c: AddConstraints = {}): Uint8Array {
     const constrained = c.lifetime !== undefined || c.confirm === true;
-    const out = w(constrained ? AGENT_MSG.ADD_ID_CONSTRAINED : AGENT_MSG.ADD_IDENTITY).raw(keyFields).string(comment);
+    const out = w(constrained ? AGENT_MSG.ADD_ID_CONSTRAINED : AGENT_MSG.ADD_IDENTITY)
+      .raw(keyFields)
+      .string(comment);
     if (c.lifetime !== undefined) out.u8(AGENT_CONSTRAIN.LIFETIME).u32(c.lifetime);
     if (c.confirm) out.u8(AGENT_CONSTRAIN.CONFIRM);
     return out.finish().slice();

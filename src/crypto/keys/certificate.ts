@@ -262,11 +262,7 @@ export const DEFAULT_CA_SIGNATURE_ALGORITHMS: readonly string[] = Object.freeze(
  * algorithms (an RSA CA must use rsa-sha2-256/512 unless ssh-rsa is listed). Returns null when
  * good, or why not, in OpenSSH's words.
  */
-export function verifyCertificateSignature(
-  cert: Certificate,
-  allowed: readonly string[] = DEFAULT_CA_SIGNATURE_ALGORITHMS,
-  ops?: PublicKeyOps,
-): string | null {
+export function verifyCertificateSignature(cert: Certificate, allowed: readonly string[] = DEFAULT_CA_SIGNATURE_ALGORITHMS, ops?: PublicKeyOps): string | null {
   let alg: string;
   try {
     alg = cert.signatureAlgorithm;

@@ -17,7 +17,10 @@ export class Ed25519PublicKey implements PublicKey {
   readonly bits = 256;
   readonly blob: Uint8Array;
 
-  constructor(readonly point: Uint8Array, blob?: Uint8Array) {
+  constructor(
+    readonly point: Uint8Array,
+    blob?: Uint8Array,
+  ) {
     if (point.length !== 32) throw new KeyError('ssh-ed25519 public key must be 32 bytes');
     this.blob = blob ?? encodeBlob(TYPE, (w) => w.string(point));
   }

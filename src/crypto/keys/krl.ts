@@ -119,7 +119,8 @@ export function parseKrl(data: Uint8Array): Krl {
       else if (type === KRL_SECTION.EXPLICIT_KEY) while (s.remaining > 0) krl.keys.push(s.string('key').slice());
       else if (type === KRL_SECTION.FINGERPRINT_SHA1) while (s.remaining > 0) krl.sha1.push(s.string('sha1').slice());
       else if (type === KRL_SECTION.FINGERPRINT_SHA256) while (s.remaining > 0) krl.sha256.push(s.string('sha256').slice());
-      else if (type === KRL_SECTION.SIGNATURE) break; // signatures come last
+      else if (type === KRL_SECTION.SIGNATURE)
+        break; // signatures come last
       else throw new KeyError(`unsupported KRL section type ${type}`);
     }
     return krl;
@@ -170,5 +171,9 @@ export function isRevoked(krl: KrlContents, key: PublicKey): boolean {
     return isRevoked(krl, key.key);
   }
   const blob = key.blob;
-  return krl.keys.some((k) => equalConstantTime(k, blob)) || krl.sha1.some((h) => equalConstantTime(h, sha1(blob))) || krl.sha256.some((h) => equalConstantTime(h, sha256(blob)));
+  return (
+    krl.keys.some((k) => equalConstantTime(k, blob)) ||
+    krl.sha1.some((h) => equalConstantTime(h, sha1(blob))) ||
+    krl.sha256.some((h) => equalConstantTime(h, sha256(blob)))
+  );
 }

@@ -14,9 +14,7 @@ import { concatBytes } from '../../wire/writer.js';
 import type { PemBlock } from '../encoding.js';
 import { AES_128_CBC, AES_192_CBC, AES_256_CBC, DES_CBC, DES_EDE3_CBC, decryptCbcPadded, type KeyFileCbcCipher } from './key-file-cbc.js';
 
-const CIPHERS: ReadonlyMap<string, KeyFileCbcCipher> = new Map(
-  [AES_128_CBC, AES_192_CBC, AES_256_CBC, DES_EDE3_CBC, DES_CBC].map((c) => [c.name, c]),
-);
+const CIPHERS: ReadonlyMap<string, KeyFileCbcCipher> = new Map([AES_128_CBC, AES_192_CBC, AES_256_CBC, DES_EDE3_CBC, DES_CBC].map((c) => [c.name, c]));
 
 /** OpenSSL's EVP_BytesToKey with MD5 and one iteration (crypto/evp/evp_key.c). */
 export function evpBytesToKey(passphrase: Uint8Array, salt: Uint8Array, keyLength: number): Uint8Array {

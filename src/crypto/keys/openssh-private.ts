@@ -83,4 +83,3 @@ export function parseOpenSSHPrivateKeyBinary(data: Uint8Array, passphrase?: stri
     return key;
   });
 }
-

@@ -204,7 +204,12 @@ export function parsePuttyPrivateKey(file: string | Uint8Array, passphrase?: str
     throw new KeyError('the private key is encrypted: a passphrase is required', 'KEYFILE_AUTH_FAILED');
   }
   const pass = encrypted ? utf8.encode(passphrase) : new Uint8Array(0);
-  const secrets = version === '2' ? deriveV2(pass, encrypted) : encrypted ? deriveV3(lines, pass) : { cipherKey: new Uint8Array(0), iv: new Uint8Array(0), macKey: new Uint8Array(0) };
+  const secrets =
+    version === '2'
+      ? deriveV2(pass, encrypted)
+      : encrypted
+        ? deriveV3(lines, pass)
+        : { cipherKey: new Uint8Array(0), iv: new Uint8Array(0), macKey: new Uint8Array(0) };
   const stored = lines.base64Block('Private');
   const mac = hexBytes(lines.field('Private-MAC'), 'Private-MAC');
   lines.end();
@@ -226,9 +231,7 @@ export function parsePuttyPrivateKey(file: string | Uint8Array, passphrase?: str
   secrets.macKey.fill(0);
   if (!equalConstantTime(expected, mac)) {
     priv.fill(0);
-    throw encrypted
-      ? new KeyError('wrong passphrase for the private key', 'KEYFILE_AUTH_FAILED')
-      : new KeyError('corrupt PuTTY key file (MAC mismatch)');
+    throw encrypted ? new KeyError('wrong passphrase for the private key', 'KEYFILE_AUTH_FAILED') : new KeyError('corrupt PuTTY key file (MAC mismatch)');
   }
 
   const comment = commentDecoder.decode(commentBytes);

@@ -24,8 +24,7 @@ export interface HostKeyAlgorithm {
   readonly insecure: boolean;
 }
 
-const algorithm = (name: string, keyType: string, insecure = false): HostKeyAlgorithm =>
-  Object.freeze({ name, keyType, insecure });
+const algorithm = (name: string, keyType: string, insecure = false): HostKeyAlgorithm => Object.freeze({ name, keyType, insecure });
 
 /** Signature algorithm name → descriptor. */
 export const HOSTKEY_ALGORITHMS: ReadonlyMap<string, HostKeyAlgorithm> = new Map(
@@ -64,9 +63,7 @@ export const DEFAULT_HOSTKEY_ALGORITHMS: readonly string[] = Object.freeze([
 export const INSECURE_HOSTKEY_ALGORITHMS: readonly string[] = Object.freeze(['ssh-rsa', 'ssh-dss']);
 
 /** The certificate algorithms (PROTOCOL.certkeys) in the OpenSSH 9 client's order, without FIDO types. */
-export const CERT_ALGORITHMS: readonly string[] = Object.freeze([
-  ...DEFAULT_HOSTKEY_ALGORITHMS.map(certTypeFor),
-]);
+export const CERT_ALGORITHMS: readonly string[] = Object.freeze([...DEFAULT_HOSTKEY_ALGORITHMS.map(certTypeFor)]);
 
 /** SHA-1 based certificate algorithms, available only when configured by name. */
 export const INSECURE_CERT_ALGORITHMS: readonly string[] = Object.freeze(INSECURE_HOSTKEY_ALGORITHMS.map(certTypeFor));
@@ -75,10 +72,7 @@ export const INSECURE_CERT_ALGORITHMS: readonly string[] = Object.freeze(INSECUR
 export const DEFAULT_PUBKEY_ALGORITHMS: readonly string[] = Object.freeze([...CERT_ALGORITHMS, ...DEFAULT_HOSTKEY_ALGORITHMS]);
 
 /** Every plain-key algorithm implemented: the defaults, then the insecure ones. */
-export const SUPPORTED_HOSTKEY_ALGORITHMS: readonly string[] = Object.freeze([
-  ...DEFAULT_HOSTKEY_ALGORITHMS,
-  ...INSECURE_HOSTKEY_ALGORITHMS,
-]);
+export const SUPPORTED_HOSTKEY_ALGORITHMS: readonly string[] = Object.freeze([...DEFAULT_HOSTKEY_ALGORITHMS, ...INSECURE_HOSTKEY_ALGORITHMS]);
 
 /** Every certificate algorithm implemented. */
 export const SUPPORTED_CERT_ALGORITHMS: readonly string[] = Object.freeze([...CERT_ALGORITHMS, ...INSECURE_CERT_ALGORITHMS]);

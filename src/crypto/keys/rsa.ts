@@ -111,7 +111,10 @@ export class RsaPrivateKey implements PrivateKey {
   readonly #d: bigint;
 
   /** Checks n = p·q, d·e ≡ 1 mod (p−1) and mod (q−1), and iqmp; throws KeyError if inconsistent. */
-  constructor(c: RsaComponents, readonly comment = '') {
+  constructor(
+    c: RsaComponents,
+    readonly comment = '',
+  ) {
     this.publicKey = new RsaPublicKey(c.n, c.e);
     const { d, p, q } = c;
     checkConsistent(p > 1n && q > 1n && d > 0n && p * q === c.n, TYPE);

@@ -125,10 +125,7 @@ export function encodeModule(pages: number, functions: FunctionDef[]): Uint8Arra
   const types = functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
   const funcs = functions.map((_, i) => uleb(i));
   const memory = [[0x00, ...uleb(pages)]];
-  const exports = [
-    [...name('memory'), 0x02, 0x00],
-    ...functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]),
-  ];
+  const exports = [[...name('memory'), 0x02, 0x00], ...functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])];
   const codes = functions.map((f) => {
     // Locals are run-length encoded by type (§5.5.13).
     const groups: number[][] = [];
@@ -141,7 +138,14 @@ export function encodeModule(pages: number, functions: FunctionDef[]): Uint8Arra
     return [...uleb(body.length), ...body];
   });
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(3, vec(funcs)),
     ...section(5, vec(memory)),

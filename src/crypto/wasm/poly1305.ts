@@ -27,15 +27,26 @@ function blocksFunction(): Code {
   const D = 17;
   const C = 22;
   const c = new Code();
-  for (let i = 0; i < 5; i++) c.i32(0).mem(op.i64Load, 3, 8 * i).set(H + i);
-  for (let i = 0; i < 5; i++) c.i32(0).mem(op.i64Load, 3, 40 + 8 * i).set(R + i);
-  for (let i = 0; i < 4; i++) c.i32(0).mem(op.i64Load, 3, 80 + 8 * i).set(S + i);
+  for (let i = 0; i < 5; i++)
+    c.i32(0)
+      .mem(op.i64Load, 3, 8 * i)
+      .set(H + i);
+  for (let i = 0; i < 5; i++)
+    c.i32(0)
+      .mem(op.i64Load, 3, 40 + 8 * i)
+      .set(R + i);
+  for (let i = 0; i < 4; i++)
+    c.i32(0)
+      .mem(op.i64Load, 3, 80 + 8 * i)
+      .set(S + i);
 
   c.emit(op.block, VOID, op.loop, VOID);
   c.get(0).get(1).emit(op.i32GeU, op.brIf, 1);
   // h += m, limb by limb: 26 bits from byte offsets 0, 3, 6, 9, 12 (shifts 0, 2, 4, 6, 8).
   for (let i = 0; i < 5; i++) {
-    c.get(H + i).get(0).mem(op.i64Load32U, 0, 3 * i);
+    c.get(H + i)
+      .get(0)
+      .mem(op.i64Load32U, 0, 3 * i);
     if (i > 0) c.i64(2 * i).emit(op.i64ShrU);
     if (i < 4) c.i64(MASK26).emit(op.i64And);
     else c.get(2).emit(op.i64Or);
@@ -45,24 +56,43 @@ function blocksFunction(): Code {
   const rTerm = (j: number): number => (j >= 0 ? R + j : S + j + 5 - 1);
   for (let k = 0; k < 5; k++) {
     for (let i = 0; i < 5; i++) {
-      c.get(H + i).get(rTerm(k - i)).emit(op.i64Mul);
+      c.get(H + i)
+        .get(rTerm(k - i))
+        .emit(op.i64Mul);
       if (i > 0) c.emit(op.i64Add);
     }
     c.set(D + k);
   }
   // Carry: h_k = d_k mod 2^26, the rest into d_{k+1}; the carry out of h4 comes back × 5.
   for (let k = 0; k < 5; k++) {
-    if (k > 0) c.get(D + k).get(C).emit(op.i64Add).set(D + k);
-    c.get(D + k).i64(26).emit(op.i64ShrU).set(C);
-    c.get(D + k).i64(MASK26).emit(op.i64And).set(H + k);
+    if (k > 0)
+      c.get(D + k)
+        .get(C)
+        .emit(op.i64Add)
+        .set(D + k);
+    c.get(D + k)
+      .i64(26)
+      .emit(op.i64ShrU)
+      .set(C);
+    c.get(D + k)
+      .i64(MASK26)
+      .emit(op.i64And)
+      .set(H + k);
   }
   c.get(H).get(C).i64(5).emit(op.i64Mul, op.i64Add).set(H);
-  c.get(H + 1).get(H).i64(26).emit(op.i64ShrU, op.i64Add).set(H + 1);
+  c.get(H + 1)
+    .get(H)
+    .i64(26)
+    .emit(op.i64ShrU, op.i64Add)
+    .set(H + 1);
   c.get(H).i64(MASK26).emit(op.i64And).set(H);
   c.get(0).i32(16).emit(op.i32Add).set(0);
   c.emit(op.br, 0, op.end, op.end);
 
-  for (let i = 0; i < 5; i++) c.i32(0).get(H + i).mem(op.i64Store, 3, 8 * i);
+  for (let i = 0; i < 5; i++)
+    c.i32(0)
+      .get(H + i)
+      .mem(op.i64Store, 3, 8 * i);
   return c;
 }
 

@@ -14,16 +14,7 @@
  */
 import { sha512 } from '@noble/hashes/sha2.js';
 import { rqDecode, rqEncode, roundedDecode, roundedEncode, smallDecode, smallEncode } from './encode.js';
-import {
-  CIPHERTEXT_BYTES,
-  HASH_BYTES,
-  P,
-  PUBLIC_KEY_BYTES,
-  ROUNDED_BYTES,
-  SECRET_KEY_BYTES,
-  SMALL_BYTES,
-  W,
-} from './params.js';
+import { CIPHERTEXT_BYTES, HASH_BYTES, P, PUBLIC_KEY_BYTES, ROUNDED_BYTES, SECRET_KEY_BYTES, SMALL_BYTES, W } from './params.js';
 import { r3FromRq, r3Mult, rqMult3, rqMultSmall, round, weightwMask, type Small } from './poly.js';
 import { r3Recip, rqRecip3 } from './recip.js';
 import { shortFromList, smallFromRandom } from './sort.js';

@@ -121,4 +121,3 @@ export function weightwMask(r: Small): number {
   const d = weight - W;
   return (d | -d) >> 31;
 }
-

@@ -49,8 +49,7 @@ function sortInt32(values: Int32Array): void {
 export function shortFromList(bytes: Uint8Array): Small {
   const L = new Int32Array(P);
   for (let i = 0; i < P; i++) {
-    const u =
-      bytes[4 * i]! | (bytes[4 * i + 1]! << 8) | (bytes[4 * i + 2]! << 16) | (bytes[4 * i + 3]! << 24);
+    const u = bytes[4 * i]! | (bytes[4 * i + 1]! << 8) | (bytes[4 * i + 2]! << 16) | (bytes[4 * i + 3]! << 24);
     // tag: low bits x0 (coefficient ±1) for the first W, 01 (coefficient 0) for the rest;
     // the top bit is flipped so that signed order equals the unsigned order of the spec
     const tagged = i < W ? u & ~1 : (u & ~3) | 1;
@@ -67,8 +66,7 @@ export function shortFromList(bytes: Uint8Array): Small {
 export function smallFromRandom(bytes: Uint8Array): Small {
   const out = new Int8Array(P);
   for (let i = 0; i < P; i++) {
-    const u =
-      bytes[4 * i]! | (bytes[4 * i + 1]! << 8) | (bytes[4 * i + 2]! << 16) | (bytes[4 * i + 3]! << 24);
+    const u = bytes[4 * i]! | (bytes[4 * i + 1]! << 8) | (bytes[4 * i + 2]! << 16) | (bytes[4 * i + 3]! << 24);
     // ((u mod 2^30) * 3) >> 30 is 0, 1 or 2; the product is < 2^32, so >>> is exact
     out[i] = (((u & 0x3fffffff) * 3) >>> 30) - 1;
   }

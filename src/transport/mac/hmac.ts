@@ -84,6 +84,4 @@ const TABLE: readonly [string, Hash, number, boolean, boolean][] = [
   ['hmac-ripemd160@openssh.com', ripemd160, 20, false, true],
 ];
 
-export const HMACS: readonly MacAlgorithm[] = /* @__PURE__ */ TABLE.map(([name, hash, len, etm, insecure]) =>
-  hmacAlgorithm(name, hash, len, etm, insecure),
-);
+export const HMACS: readonly MacAlgorithm[] = /* @__PURE__ */ TABLE.map(([name, hash, len, etm, insecure]) => hmacAlgorithm(name, hash, len, etm, insecure));

@@ -59,11 +59,20 @@ describe('agent: protocol', () => {
     const keyBlob = new Writer().string('ssh-ed25519').string(new Uint8Array(32).fill(1)).finish().slice();
     const stream = scripted((req) => {
       if (req[0] === AGENT_MSG.REQUEST_IDENTITIES) return new Writer().u8(12).u32(1).string(keyBlob).string('my key').finish().slice();
-      if (req[0] === AGENT_MSG.SIGN_REQUEST) return new Writer().u8(14).string(new Writer().string('ssh-ed25519').string(new Uint8Array(64)).finish()).finish().slice();
+      if (req[0] === AGENT_MSG.SIGN_REQUEST)
+        return new Writer()
+          .u8(14)
+          .string(new Writer().string('ssh-ed25519').string(new Uint8Array(64)).finish())
+          .finish()
+          .slice();
       return new Uint8Array([AGENT_MSG.FAILURE]);
     });
     const agent = new AgentClient(async () => stream);
-    const [ids, sig, removed] = await Promise.all([agent.identities(), agent.sign(keyBlob, 'ssh-ed25519', new Uint8Array([1, 2])), agent.removeAllIdentities().catch((e) => e)]);
+    const [ids, sig, removed] = await Promise.all([
+      agent.identities(),
+      agent.sign(keyBlob, 'ssh-ed25519', new Uint8Array([1, 2])),
+      agent.removeAllIdentities().catch((e) => e),
+    ]);
     expect(ids).to.deep.equal([{ blob: keyBlob, comment: 'my key', type: 'ssh-ed25519' }]);
     expect(sig.length).to.equal(4 + 11 + 4 + 64);
     expect(removed).to.be.instanceOf(AgentError);
@@ -110,7 +119,11 @@ describe('agent: protocol', () => {
     this.timeout(60_000);
     const dir = mkdtempSync(join(tmpdir(), 'puressh-agentkeys-'));
     try {
-      for (const [t, args] of [['ed25519', ['-t', 'ed25519']], ['ecdsa', ['-t', 'ecdsa', '-b', '384']], ['rsa', ['-t', 'rsa', '-b', '2048']]] as const) {
+      for (const [t, args] of [
+        ['ed25519', ['-t', 'ed25519']],
+        ['ecdsa', ['-t', 'ecdsa', '-b', '384']],
+        ['rsa', ['-t', 'rsa', '-b', '2048']],
+      ] as const) {
         const path = join(dir, t);
         execFileSync('ssh-keygen', ['-q', ...args, '-N', '', '-C', `c-${t}`, '-f', path]);
         const text = readFileSync(path, 'utf8');

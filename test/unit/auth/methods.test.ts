@@ -49,7 +49,12 @@ describe('auth: keyboard-interactive (RFC 4256)', () => {
           expect(req.body!.ascii()).to.equal(''); // language
           expect(req.body!.ascii()).to.equal('pam'); // submethods
           req.body!.end();
-          return [infoRequest('Login', 'Two questions', [['Password: ', false], ['Favourite colour? ', true]])];
+          return [
+            infoRequest('Login', 'Two questions', [
+              ['Password: ', false],
+              ['Favourite colour? ', true],
+            ]),
+          ];
         }
         case 2:
           expect(infoResponse(req)).to.deep.equal(['s3cret', 'blue']);
@@ -75,7 +80,14 @@ describe('auth: keyboard-interactive (RFC 4256)', () => {
     const res = await authenticateOver(t, { queryMethods: true, username: 'alice', methods: [m] });
     expect(res.method).to.equal('keyboard-interactive');
     expect(seen.map((c) => [c.name, c.instruction, c.prompts])).to.deep.equal([
-      ['Login', 'Two questions', [{ prompt: 'Password: ', echo: false }, { prompt: 'Favourite colour? ', echo: true }]],
+      [
+        'Login',
+        'Two questions',
+        [
+          { prompt: 'Password: ', echo: false },
+          { prompt: 'Favourite colour? ', echo: true },
+        ],
+      ],
       ['', '', []],
       ['OTP', 'Round three', [{ prompt: 'Code: ', echo: false }]],
     ]);
@@ -85,7 +97,13 @@ describe('auth: keyboard-interactive (RFC 4256)', () => {
   it('a password answers the hidden prompts ("keyboard-auto"); echoed prompts get ""', async () => {
     const t = fakeTransport((req, i) => {
       if (i === 0) return [failure(['keyboard-interactive'])];
-      if (i === 1) return [infoRequest('', '', [['User: ', true], ['Password: ', false]])];
+      if (i === 1)
+        return [
+          infoRequest('', '', [
+            ['User: ', true],
+            ['Password: ', false],
+          ]),
+        ];
       expect(infoResponse(req)).to.deep.equal(['', 'pw']);
       return [success()];
     });
@@ -118,12 +136,23 @@ describe('auth: keyboard-interactive (RFC 4256)', () => {
   });
 
   it('wrong number of answers is BAD_USE; endless rounds are cut off', async () => {
-    const t = fakeTransport((_r, i) => (i === 0 ? [failure(['keyboard-interactive'])] : [infoRequest('', '', [['a', false], ['b', false]])]));
+    const t = fakeTransport((_r, i) =>
+      i === 0
+        ? [failure(['keyboard-interactive'])]
+        : [
+            infoRequest('', '', [
+              ['a', false],
+              ['b', false],
+            ]),
+          ],
+    );
     const e = await authenticateOver(t, { queryMethods: true, username: 'u', methods: [keyboardInteractiveMethod(() => ['only one'])] }).catch((x) => x);
     expect(e).to.be.instanceOf(SshError);
     expect(e.code).to.equal('BAD_USE');
     const t2 = fakeTransport((_r, i) => (i === 0 ? [failure(['keyboard-interactive'])] : [infoRequest('', '', [])]));
-    const e2 = await authenticateOver(t2, { queryMethods: true, username: 'u', methods: [keyboardInteractiveMethod(() => [], { maxRounds: 5 })] }).catch((x) => x);
+    const e2 = await authenticateOver(t2, { queryMethods: true, username: 'u', methods: [keyboardInteractiveMethod(() => [], { maxRounds: 5 })] }).catch(
+      (x) => x,
+    );
     expect(e2).to.be.instanceOf(AuthError);
     expect(e2.message).to.include('more than 5 rounds');
   });
@@ -198,7 +227,11 @@ describe('auth: hostbased (RFC 4252 §9)', () => {
       expect(data).to.deep.equal(new Writer().string(SESSION_ID).raw(unsigned).finish().slice());
       return [success()];
     });
-    const res = await authenticateOver(t, { queryMethods: true, username: 'remoteuser', methods: [hostbasedMethod({ key, localHost: 'client.example.', localUser: 'localuser' })] });
+    const res = await authenticateOver(t, {
+      queryMethods: true,
+      username: 'remoteuser',
+      methods: [hostbasedMethod({ key, localHost: 'client.example.', localUser: 'localuser' })],
+    });
     expect(res.method).to.equal('hostbased');
   });
 });
@@ -231,7 +264,11 @@ describe('auth: driver', () => {
       return [success()];
     });
     const other = new Ed25519PrivateKey(new Uint8Array(32).fill(8));
-    const res = await authenticateOver(t, { queryMethods: true, username: 'u', methods: [publickeyMethod([other], { query: true }), publickeyMethod([key], { query: true })] });
+    const res = await authenticateOver(t, {
+      queryMethods: true,
+      username: 'u',
+      methods: [publickeyMethod([other], { query: true }), publickeyMethod([key], { query: true })],
+    });
     expect(res.method).to.equal('publickey');
     expect(t.sent).to.have.length(3);
   });
@@ -246,7 +283,16 @@ describe('auth: driver', () => {
       expect(Buffer.from(blob).equals(Buffer.from(key.publicKey.blob))).to.equal(true);
       const sig = req.body!.string();
       req.body!.end();
-      const signed = new Writer().string(SESSION_ID).u8(MSG.USERAUTH_REQUEST).string('u').string('ssh-connection').string('publickey').bool(true).string('ssh-ed25519').string(blob).finish();
+      const signed = new Writer()
+        .string(SESSION_ID)
+        .u8(MSG.USERAUTH_REQUEST)
+        .string('u')
+        .string('ssh-connection')
+        .string('publickey')
+        .bool(true)
+        .string('ssh-ed25519')
+        .string(blob)
+        .finish();
       expect(verifySignature(blob, 'ssh-ed25519', signed, sig)).to.equal(true);
       return [success()];
     });
@@ -282,7 +328,10 @@ describe('auth: driver', () => {
       return [success()];
     });
     const other = new Ed25519PrivateKey(new Uint8Array(32).fill(8));
-    const res = await authenticateOver(t, { username: 'u', methods: [publickeyMethod([other]), hostbasedMethod({ key, localHost: 'h', localUser: 'l' }), passwordMethod('pw')] });
+    const res = await authenticateOver(t, {
+      username: 'u',
+      methods: [publickeyMethod([other]), hostbasedMethod({ key, localHost: 'h', localUser: 'l' }), passwordMethod('pw')],
+    });
     expect(res).to.deep.equal({ method: 'password', serverMethods: ['password', 'keyboard-interactive'] });
     expect(t.sent.map((r) => r.method)).to.deep.equal(['publickey', 'password']);
   });

@@ -80,7 +80,7 @@ describe('cli: known_hosts', function () {
     expect(checkKnownHost([join(dir, 'missing'), f], 'myhost', key(ed)).status).to.equal('match');
   });
 
-  it("reads entries hashed by ssh-keygen -H, and writes hashed entries ssh-keygen -F finds", async () => {
+  it('reads entries hashed by ssh-keygen -H, and writes hashed entries ssh-keygen -F finds', async () => {
     const f = join(dir, 'kh2');
     writeFileSync(f, `[127.0.0.1]:2222 ${body(ed)}\nplain.example ${body(ec)}\n`);
     execFileSync('ssh-keygen', ['-q', '-H', '-f', f], { stdio: 'ignore' });

@@ -41,11 +41,14 @@ describe('sftp CLI: glob matching', () => {
 
   it('a quoted name matches itself and only needs unquoting to come back', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }).filter((s) => !s.includes('/')), (s) => {
-        expect(matchComponent(quoteGlob(s), s)).to.equal(true);
-        expect(unquote(quoteGlob(s))).to.equal(s);
-        expect(hasMagic(quoteGlob(s))).to.equal(false);
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }).filter((s) => !s.includes('/')),
+        (s) => {
+          expect(matchComponent(quoteGlob(s), s)).to.equal(true);
+          expect(unquote(quoteGlob(s))).to.equal(s);
+          expect(hasMagic(quoteGlob(s))).to.equal(false);
+        },
+      ),
     );
   });
 

@@ -4,7 +4,17 @@
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { IGNORED_OPTIONS, parseDestination, parseOption, parseSshArgs, parseTime, parseBytes, splitWords, SUPPORTED_OPTIONS, UsageError } from '../../../src/cli/ssh-args.js';
+import {
+  IGNORED_OPTIONS,
+  parseDestination,
+  parseOption,
+  parseSshArgs,
+  parseTime,
+  parseBytes,
+  splitWords,
+  SUPPORTED_OPTIONS,
+  UsageError,
+} from '../../../src/cli/ssh-args.js';
 import { applyAlgorithmSpec, AlgorithmSpecError, matchWildcard } from '../../../src/cli/algo-list.js';
 import { preferKnownHostKeyTypes, queryList, resolveSettings } from '../../../src/cli/settings.js';
 import { DEFAULT_CIPHERS, SUPPORTED_CIPHERS } from '../../../src/transport/cipher/index.js';
@@ -114,7 +124,29 @@ describe('cli: settings', () => {
     expect(settings('h').command).to.equal(null);
   });
   it('maps flags and -o names onto client options', () => {
-    const s = settings('-C', '-i', '~/k', '-o', 'Ciphers=-chacha20*', '-o', 'MACs=hmac-sha2-512', '-o', 'ConnectTimeout=7', '-o', 'UserKnownHostsFile=~/kh /x/kh2', '-o', 'StrictHostKeyChecking=accept-new', '-o', 'BatchMode=yes', '-o', 'RekeyLimit=1M 30s', '-o', 'PreferredAuthentications=password', 'u@h', 'ls');
+    const s = settings(
+      '-C',
+      '-i',
+      '~/k',
+      '-o',
+      'Ciphers=-chacha20*',
+      '-o',
+      'MACs=hmac-sha2-512',
+      '-o',
+      'ConnectTimeout=7',
+      '-o',
+      'UserKnownHostsFile=~/kh /x/kh2',
+      '-o',
+      'StrictHostKeyChecking=accept-new',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'RekeyLimit=1M 30s',
+      '-o',
+      'PreferredAuthentications=password',
+      'u@h',
+      'ls',
+    );
     expect(s.algorithms.cipher).to.deep.equal(DEFAULT_CIPHERS.filter((c) => !c.startsWith('chacha20')));
     expect(s.algorithms.mac).to.deep.equal(['hmac-sha2-512']);
     expect(s.algorithms.compression).to.deep.equal(['zlib@openssh.com', 'zlib', 'none']);
@@ -127,7 +159,12 @@ describe('cli: settings', () => {
   });
   it('puts host key types known for the host first (order_hostkeyalgs)', () => {
     expect(preferKnownHostKeyTypes(DEFAULT_HOSTKEY_ALGORITHMS, ['ssh-rsa'])).to.deep.equal([
-      'rsa-sha2-512', 'rsa-sha2-256', 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+      'ssh-ed25519',
+      'ecdsa-sha2-nistp256',
+      'ecdsa-sha2-nistp384',
+      'ecdsa-sha2-nistp521',
     ]);
   });
   it('answers -Q with the registries', () => {
@@ -145,7 +182,7 @@ describe('cli: settings', () => {
     expect(() => settings('-o', 'SetEnv=NOVALUE', 'h')).to.throw(UsageError, 'Invalid environment.');
   });
 
-  it('splits words as OpenSSH\'s argv_split: quotes anywhere, backslash escapes, unterminated quote refused', () => {
+  it("splits words as OpenSSH's argv_split: quotes anywhere, backslash escapes, unterminated quote refused", () => {
     expect(splitWords(`a"b c"d 'e f' g\\ h i\\"j`, 'x')).to.deep.equal(['ab cd', 'e f', 'g h', 'i"j']);
     expect(() => splitWords('"open', 'cfg line 2')).to.throw(UsageError, 'cfg line 2: invalid quotes');
   });

@@ -136,7 +136,8 @@ describe('cli: ssh_config files', () => {
   });
 
   it('keywords: identity files and forwardings accumulate without duplicates; others are noted, not refused', () => {
-    const text = 'IdentityFile ~/a\nIdentityFile ~/b\nIdentityFile ~/a\nLocalForward 8080 localhost:80\nRemoteForward 9090 /tmp/s\nDynamicForward 1080\nControlMaster auto\nNoSuchKeyword x\n';
+    const text =
+      'IdentityFile ~/a\nIdentityFile ~/b\nIdentityFile ~/a\nLocalForward 8080 localhost:80\nRemoteForward 9090 /tmp/s\nDynamicForward 1080\nControlMaster auto\nNoSuchKeyword x\n';
     const a = withConfig(text, ['-i', '~/a', '-L', '8080:localhost:80', 'h']);
     expect(a.identityFiles).to.deep.equal(['~/a', '~/b']);
     expect(a.session.forwards).to.deep.equal([
@@ -165,7 +166,9 @@ describe('cli: ssh_config files', () => {
   });
 
   it('settings: HostName with %h, lowercased; IdentityFile and UserKnownHostsFile with ~ and tokens', () => {
-    const a = withConfig('Host Alias\n  HostName %h.Example\n  User bob\n  Port 2022\n  IdentityFile ~/.ssh/id_%r@%h\n  UserKnownHostsFile ~/kh_%n_%p\n', ['Alias']);
+    const a = withConfig('Host Alias\n  HostName %h.Example\n  User bob\n  Port 2022\n  IdentityFile ~/.ssh/id_%r@%h\n  UserKnownHostsFile ~/kh_%n_%p\n', [
+      'Alias',
+    ]);
     const s = resolveSettings(a, { home, localUser: 'me' });
     expect(s.host).to.equal('alias.example');
     expect(s.identityFiles).to.deep.equal([join(home, '.ssh', 'id_bob@alias.example')]);

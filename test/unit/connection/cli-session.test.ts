@@ -7,13 +7,30 @@ import { parseForwardSpec, parseStdioForward, wantTty } from '../../../src/cli/s
 const strip = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'spec')) as Partial<T>;
 
 describe('cli/ssh-session', () => {
-  it('-L/-R specifications in all of ssh(1)\'s forms', () => {
+  it("-L/-R specifications in all of ssh(1)'s forms", () => {
     expect(strip(parseForwardSpec('L', '8080:example.com:80'))).to.deep.equal({ kind: 'L', bindPort: 8080, host: 'example.com', port: 80 });
-    expect(strip(parseForwardSpec('L', '127.0.0.1:8080:example.com:80'))).to.deep.equal({ kind: 'L', bindHost: '127.0.0.1', bindPort: 8080, host: 'example.com', port: 80 });
-    expect(strip(parseForwardSpec('L', '[::1]:8080:[2001:db8::1]:443'))).to.deep.equal({ kind: 'L', bindHost: '::1', bindPort: 8080, host: '2001:db8::1', port: 443 });
+    expect(strip(parseForwardSpec('L', '127.0.0.1:8080:example.com:80'))).to.deep.equal({
+      kind: 'L',
+      bindHost: '127.0.0.1',
+      bindPort: 8080,
+      host: 'example.com',
+      port: 80,
+    });
+    expect(strip(parseForwardSpec('L', '[::1]:8080:[2001:db8::1]:443'))).to.deep.equal({
+      kind: 'L',
+      bindHost: '::1',
+      bindPort: 8080,
+      host: '2001:db8::1',
+      port: 443,
+    });
     expect(strip(parseForwardSpec('L', '*:8080:h:1'))).to.deep.equal({ kind: 'L', bindHost: '*', bindPort: 8080, host: 'h', port: 1 });
     expect(strip(parseForwardSpec('L', '8080:/run/app.sock'))).to.deep.equal({ kind: 'L', bindPort: 8080, path: '/run/app.sock' });
-    expect(strip(parseForwardSpec('L', 'localhost:8080:/run/app.sock'))).to.deep.equal({ kind: 'L', bindHost: 'localhost', bindPort: 8080, path: '/run/app.sock' });
+    expect(strip(parseForwardSpec('L', 'localhost:8080:/run/app.sock'))).to.deep.equal({
+      kind: 'L',
+      bindHost: 'localhost',
+      bindPort: 8080,
+      path: '/run/app.sock',
+    });
     expect(strip(parseForwardSpec('L', '/tmp/l.sock:db:5432'))).to.deep.equal({ kind: 'L', bindPath: '/tmp/l.sock', host: 'db', port: 5432 });
     expect(strip(parseForwardSpec('L', '/tmp/l.sock:/run/r.sock'))).to.deep.equal({ kind: 'L', bindPath: '/tmp/l.sock', path: '/run/r.sock' });
     expect(strip(parseForwardSpec('R', '0:localhost:22'))).to.deep.equal({ kind: 'R', bindPort: 0, host: 'localhost', port: 22 });

@@ -106,7 +106,13 @@ describe('connection/global requests (fake server)', function () {
       const proving = client.hostKeyUpdates.prove();
       await server.expect(MSG.GLOBAL_REQUEST);
       const wrong = new Writer().string('hostkeys-prove-00@openssh.com').string(new Uint8Array(32)).string(second.blob).finish().slice();
-      server.send(new Writer().u8(MSG.REQUEST_SUCCESS).string(await second.sign(wrong)).finish().slice());
+      server.send(
+        new Writer()
+          .u8(MSG.REQUEST_SUCCESS)
+          .string(await second.sign(wrong))
+          .finish()
+          .slice(),
+      );
       const err = await rejection(proving);
       expect(err).to.be.instanceOf(HostKeyError);
       expect(err.message).to.match(/^server gave a bad signature for its ssh-ed25519 key SHA256:/);
@@ -195,9 +201,19 @@ describe('connection/global requests (fake server)', function () {
       const o = await acceptOpen(server);
       expect(o.type).to.equal('direct-tcpip');
       await a;
-      const open1 = new Reader(server.received.find((p) => p[0] === MSG.CHANNEL_OPEN)!, 1);
+      const open1 = new Reader(
+        server.received.find((p) => p[0] === MSG.CHANNEL_OPEN)!,
+        1,
+      );
       expect([open1.ascii(), open1.u32(), open1.u32(), open1.u32(), open1.ascii(), open1.u32(), open1.ascii(), open1.u32()]).to.deep.equal([
-        'direct-tcpip', o.id, o.window, o.maxPacket, 'example.com', 8080, '192.168.1.2', 40000,
+        'direct-tcpip',
+        o.id,
+        o.window,
+        o.maxPacket,
+        'example.com',
+        8080,
+        '192.168.1.2',
+        40000,
       ]);
       const b = client.openStreamLocal('/run/app.sock');
       await acceptOpen(server);

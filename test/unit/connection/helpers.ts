@@ -34,7 +34,10 @@ export async function confirmOpen<C extends Channel>(
 }
 
 /** Confirm the client's next CHANNEL_OPEN without waiting for the channel object; returns the client's id. */
-export async function acceptOpen(server: FakeServer, peer: { window?: number; maxPacket?: number } = {}): Promise<{ id: number; type: string; window: number; maxPacket: number }> {
+export async function acceptOpen(
+  server: FakeServer,
+  peer: { window?: number; maxPacket?: number } = {},
+): Promise<{ id: number; type: string; window: number; maxPacket: number }> {
   const o = parseOpen(await server.expect(MSG.CHANNEL_OPEN));
   server.send(msg.openConfirmation(o.sender, o.sender + SERVER_ID_OFFSET, peer.window ?? 1 << 20, peer.maxPacket ?? 32768));
   return { id: o.sender, type: o.type, window: o.window, maxPacket: o.maxPacket };

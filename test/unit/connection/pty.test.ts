@@ -36,7 +36,14 @@ describe('connection/pty', () => {
   it('encodes modes as opcode byte + uint32, ended by TTY_OP_END', () => {
     expect(hex(encodeTerminalModes())).to.equal('00');
     expect(hex(encodeTerminalModes({ ECHO: 0, TTY_OP_ISPEED: 38400 }))).to.equal('35' + '00000000' + '80' + '00009600' + '00');
-    expect(hex(encodeTerminalModes([[3, 0x7f], [42, 1]]))).to.equal('03' + '0000007f' + '2a' + '00000001' + '00');
+    expect(
+      hex(
+        encodeTerminalModes([
+          [3, 0x7f],
+          [42, 1],
+        ]),
+      ),
+    ).to.equal('03' + '0000007f' + '2a' + '00000001' + '00');
   });
 
   it('refuses unknown names, reserved opcodes and non-uint32 values', () => {

@@ -36,7 +36,17 @@ describe('connection/session (fake server)', function () {
     expect([env2.type, env2.body.text(), env2.body.text()]).to.deep.equal(['env', 'PURESSH_X', 'y z']);
     const pty = await answerRequest(server);
     expect(pty.type).to.equal('pty-req');
-    expect(decodePtyRequest(pty.body.rest())).to.deep.equal({ term: 'xterm', cols: 100, rows: 40, width: 800, height: 600, modes: [[53, 0], [129, 9600]] });
+    expect(decodePtyRequest(pty.body.rest())).to.deep.equal({
+      term: 'xterm',
+      cols: 100,
+      rows: 40,
+      width: 800,
+      height: 600,
+      modes: [
+        [53, 0],
+        [129, 9600],
+      ],
+    });
     const exec = await answerRequest(server);
     expect([exec.type, exec.wantReply, exec.body.text()]).to.deep.equal(['exec', true, 'echo hi']);
     exec.body.end();

@@ -191,7 +191,12 @@ describe('crypto/keys: OpenSSH certificates', function () {
         () => expect.fail('type 3 accepted'),
         (e: unknown) => expect(String(e)).to.include('certificate type 3 is neither user (1) nor host (2)'),
       ),
-      body({ criticalOptions: [{ name: 'x', data: new Uint8Array(0) }, { name: 'x', data: new Uint8Array(0) }] }).then(
+      body({
+        criticalOptions: [
+          { name: 'x', data: new Uint8Array(0) },
+          { name: 'x', data: new Uint8Array(0) },
+        ],
+      }).then(
         () => expect.fail('duplicate accepted'),
         (e: unknown) => expect(e).to.be.instanceOf(KeyError).with.property('message', 'certificate critical option "x" appears twice'),
       ),

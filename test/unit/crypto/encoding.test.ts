@@ -19,7 +19,15 @@ import { KeyError } from '../../../src/errors.js';
 
 describe('crypto/encoding: base64', () => {
   it('RFC 4648 §10 vectors', () => {
-    const v: [string, string][] = [['', ''], ['f', 'Zg=='], ['fo', 'Zm8='], ['foo', 'Zm9v'], ['foob', 'Zm9vYg=='], ['fooba', 'Zm9vYmE='], ['foobar', 'Zm9vYmFy']];
+    const v: [string, string][] = [
+      ['', ''],
+      ['f', 'Zg=='],
+      ['fo', 'Zm8='],
+      ['foo', 'Zm9v'],
+      ['foob', 'Zm9vYg=='],
+      ['fooba', 'Zm9vYmE='],
+      ['foobar', 'Zm9vYmFy'],
+    ];
     for (const [plain, enc] of v) {
       const bytes = new TextEncoder().encode(plain);
       expect(base64Encode(bytes)).to.equal(enc);
@@ -67,9 +75,7 @@ describe('crypto/encoding: PEM armor', () => {
     const block = pemDecode('garbage before\n' + armored.replace(/\n/g, '\r\n'));
     expect(block.label).to.equal('OPENSSH PRIVATE KEY');
     expect(block.data).to.deep.equal(data);
-    const legacy = pemDecode(
-      '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00FF\n\nAAEC\n-----END RSA PRIVATE KEY-----\n',
-    );
+    const legacy = pemDecode('-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00FF\n\nAAEC\n-----END RSA PRIVATE KEY-----\n');
     expect(legacy.headers.get('Proc-Type')).to.equal('4,ENCRYPTED');
     expect(legacy.headers.get('DEK-Info')).to.equal('AES-128-CBC,00FF');
     expect(legacy.data).to.deep.equal(new Uint8Array([0, 1, 2]));

@@ -26,13 +26,11 @@ describe('crypto/bcrypt-pbkdf', () => {
 
   const vectors: [string | number[], string | number[], number, string][] = [
     ['password', 'salt', 4, '5bbf0cc293587f1c3635555c27796598d47e579071bf427e9d8fbe842aba34d9'],
-    ['password', 'salt', 8,
-      'e1367ec5151a33faac4cc1c144cd23fa15d5548493ecc99b9b5d9c0d3b27bec76227ea66088b849b20ab7aa478010246e74bba51723fefa9f9474d6508845e8d'],
+    ['password', 'salt', 8, 'e1367ec5151a33faac4cc1c144cd23fa15d5548493ecc99b9b5d9c0d3b27bec76227ea66088b849b20ab7aa478010246e74bba51723fefa9f9474d6508845e8d'],
     ['password', 'salt', 42, '833cf0dcf56db65608e8f0dc0ce882bd'],
     ['password', [0], 4, 'c12b566235eee04c212598970a579a67'],
     ['pass2', 'salt2', 2, Buffer.from([214, 14, 48, 162, 131, 206, 121, 176, 50, 104, 231, 252]).toString('hex')],
-    [[0, 1, 102, 111, 111], [1, 2, 102, 111, 111, 111, 51], 5,
-      Buffer.from([46, 189, 32, 185, 94, 85, 232, 10, 84, 26, 44, 161, 49, 126]).toString('hex')],
+    [[0, 1, 102, 111, 111], [1, 2, 102, 111, 111, 111, 51], 5, Buffer.from([46, 189, 32, 185, 94, 85, 232, 10, 84, 26, 44, 161, 49, 126]).toString('hex')],
   ];
   for (const [pass, salt, rounds, expected] of vectors) {
     it(`known answer: ${JSON.stringify(pass)} / ${JSON.stringify(salt)}, ${rounds} rounds, ${expected.length / 2} bytes`, () => {
@@ -91,7 +89,10 @@ describe('crypto/keys: encrypted OpenSSH private keys from ssh-keygen', () => {
   }
 
   it('default ssh-keygen settings (aes256-ctr, 16 rounds) for RSA and ECDSA keys', () => {
-    for (const [type, bits] of [['rsa', 2048], ['ecdsa', 384]] as const) {
+    for (const [type, bits] of [
+      ['rsa', 2048],
+      ['ecdsa', 384],
+    ] as const) {
       const gen = generateKey(dir, type, bits, passphrase);
       const key = parsePrivateKey(gen.privateText, passphrase);
       expect(key.publicKey.blob).to.deep.equal(gen.publicBlob);

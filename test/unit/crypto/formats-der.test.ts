@@ -20,7 +20,16 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 describe('crypto/keys formats: DER reader', () => {
   it('reads every supported type, with short and long lengths', () => {
     const big = new Uint8Array(300).fill(7);
-    const d = der.seq(der.int(0), der.int(0x80), der.octets(big), der.bits(bytes(1, 2)), der.null(), der.oid('1.2.840.113549.1.1.1'), der.oid('2.999.3'), der.tlv(0xa0, der.int(5)));
+    const d = der.seq(
+      der.int(0),
+      der.int(0x80),
+      der.octets(big),
+      der.bits(bytes(1, 2)),
+      der.null(),
+      der.oid('1.2.840.113549.1.1.1'),
+      der.oid('2.999.3'),
+      der.tlv(0xa0, der.int(5)),
+    );
     readDer(d, 'test', (r) => {
       expect(r.small('zero')).to.equal(0);
       expect(r.uint('0x80')).to.equal(0x80n);
@@ -57,26 +66,82 @@ describe('crypto/keys formats: DER reader', () => {
 
   it('rejects negative and empty INTEGERs, bad BIT STRINGs, NULL with content, bad OIDs, wrong tags, leftovers', () => {
     const one = (el: Uint8Array, fn: (r: DerReader) => unknown) => () => readDer(der.seq(el), 'test', fn);
-    expectKeyError(one(der.tlv(0x02, bytes(0xff)), (r) => r.uint('n')), 'FILE', /negative/);
-    expectKeyError(one(der.tlv(0x02), (r) => r.uint('n')), 'FILE', /empty/);
-    expectKeyError(one(der.int(0x1_0000_0000), (r) => r.small('v')), 'FILE', /too large/);
-    expectKeyError(one(der.int(70), (r) => r.small('v', 64)), 'FILE', /exceeds 64/);
-    expectKeyError(one(der.tlv(0x03, bytes(1, 0xfe)), (r) => r.bitString('b')), 'FILE', /unused bits/);
-    expectKeyError(one(der.tlv(0x03), (r) => r.bitString('b')), 'FILE', /unused bits/);
-    expectKeyError(one(der.tlv(0x05, bytes(0)), (r) => r.null('z')), 'FILE', /NULL/);
-    expectKeyError(one(der.tlv(0x06), (r) => r.oid('o')), 'FILE', /empty/);
-    expectKeyError(one(der.tlv(0x06, bytes(0x2a, 0x86)), (r) => r.oid('o')), 'FILE', /truncated/);
-    expectKeyError(one(der.tlv(0x06, bytes(0x2a, 0x80, 0x01)), (r) => r.oid('o')), 'FILE', /non-minimal/);
-    expectKeyError(one(der.tlv(0x06, bytes(0x2a, 0xff, 0xff, 0xff, 0xff, 0x7f)), (r) => r.oid('o')), 'FILE', /too large/);
-    expectKeyError(one(der.int(1), (r) => r.octetString('s')), 'FILE', /expected tag 0x4, found 0x2/);
-    expectKeyError(one(der.int(1), () => undefined), 'FILE', /trailing/);
+    expectKeyError(
+      one(der.tlv(0x02, bytes(0xff)), (r) => r.uint('n')),
+      'FILE',
+      /negative/,
+    );
+    expectKeyError(
+      one(der.tlv(0x02), (r) => r.uint('n')),
+      'FILE',
+      /empty/,
+    );
+    expectKeyError(
+      one(der.int(0x1_0000_0000), (r) => r.small('v')),
+      'FILE',
+      /too large/,
+    );
+    expectKeyError(
+      one(der.int(70), (r) => r.small('v', 64)),
+      'FILE',
+      /exceeds 64/,
+    );
+    expectKeyError(
+      one(der.tlv(0x03, bytes(1, 0xfe)), (r) => r.bitString('b')),
+      'FILE',
+      /unused bits/,
+    );
+    expectKeyError(
+      one(der.tlv(0x03), (r) => r.bitString('b')),
+      'FILE',
+      /unused bits/,
+    );
+    expectKeyError(
+      one(der.tlv(0x05, bytes(0)), (r) => r.null('z')),
+      'FILE',
+      /NULL/,
+    );
+    expectKeyError(
+      one(der.tlv(0x06), (r) => r.oid('o')),
+      'FILE',
+      /empty/,
+    );
+    expectKeyError(
+      one(der.tlv(0x06, bytes(0x2a, 0x86)), (r) => r.oid('o')),
+      'FILE',
+      /truncated/,
+    );
+    expectKeyError(
+      one(der.tlv(0x06, bytes(0x2a, 0x80, 0x01)), (r) => r.oid('o')),
+      'FILE',
+      /non-minimal/,
+    );
+    expectKeyError(
+      one(der.tlv(0x06, bytes(0x2a, 0xff, 0xff, 0xff, 0xff, 0x7f)), (r) => r.oid('o')),
+      'FILE',
+      /too large/,
+    );
+    expectKeyError(
+      one(der.int(1), (r) => r.octetString('s')),
+      'FILE',
+      /expected tag 0x4, found 0x2/,
+    );
+    expectKeyError(
+      one(der.int(1), () => undefined),
+      'FILE',
+      /trailing/,
+    );
     expectKeyError(() => readDer(der.seq(), 'test', (r) => r.uint('missing')), 'FILE', /missing/);
   });
 });
 
 describe('crypto/keys formats: key-file encryption pieces', () => {
   it('EVP_BytesToKey(MD5, 1 round) = `openssl enc -P` key ‖ iv, for several passwords and lengths', () => {
-    for (const [pass, salt] of [['password', '0102030405060708'], ['', 'ffffffffffffffff'], ['a much longer passphrase ü', '0000000000000000']]) {
+    for (const [pass, salt] of [
+      ['password', '0102030405060708'],
+      ['', 'ffffffffffffffff'],
+      ['a much longer passphrase ü', '0000000000000000'],
+    ]) {
       const out = run('openssl', ['enc', '-aes-256-cbc', '-P', '-S', salt!, '-pass', `pass:${pass}`, '-md', 'md5']);
       const key = /key=([0-9A-F]+)/.exec(out)![1]!.toLowerCase();
       const iv = /iv\s*=([0-9A-F]+)/.exec(out)![1]!.toLowerCase();
@@ -121,7 +186,15 @@ describe('crypto/keys formats: hand-built PKCS#8, PBES2 and legacy PEM structure
   const seed = new Uint8Array(Buffer.from(edJwk.d!, 'base64url'));
   const point = new Uint8Array(Buffer.from(edJwk.x!, 'base64url'));
   const edPkcs8 = (version: number, pub?: Uint8Array, params?: Uint8Array) =>
-    pem('PRIVATE KEY', der.seq(der.int(version), der.seq(der.oid(ED25519), ...(params ? [params] : [])), der.octets(der.octets(seed)), ...(pub ? [der.tlv(0x81, bytes(0), pub)] : [])));
+    pem(
+      'PRIVATE KEY',
+      der.seq(
+        der.int(version),
+        der.seq(der.oid(ED25519), ...(params ? [params] : [])),
+        der.octets(der.octets(seed)),
+        ...(pub ? [der.tlv(0x81, bytes(0), pub)] : []),
+      ),
+    );
 
   it('OneAsymmetricKey (RFC 5958 v2) with the public key: accepted when it matches, FILE when not', () => {
     const key = parsePrivateKey(edPkcs8(1, point));
@@ -141,7 +214,8 @@ describe('crypto/keys formats: hand-built PKCS#8, PBES2 and legacy PEM structure
     const sec1 = new Uint8Array(privateKey.export({ format: 'der', type: 'sec1' }));
     const jwk = privateKey.export({ format: 'jwk' });
     const d = Buffer.from(jwk.d!, 'base64url');
-    const p8 = (curveOid: string, inner: Uint8Array) => pem('PRIVATE KEY', der.seq(der.int(0), der.seq(der.oid('1.2.840.10045.2.1'), der.oid(curveOid)), der.octets(inner)));
+    const p8 = (curveOid: string, inner: Uint8Array) =>
+      pem('PRIVATE KEY', der.seq(der.int(0), der.seq(der.oid('1.2.840.10045.2.1'), der.oid(curveOid)), der.octets(inner)));
     const ok = parsePrivateKey(p8('1.2.840.10045.3.1.7', sec1));
     expect(ok.type).to.equal('ecdsa-sha2-nistp256');
     expectKeyError(() => parsePrivateKey(p8('1.3.132.0.34', sec1)), 'FILE', /curve differs/);
@@ -154,11 +228,25 @@ describe('crypto/keys formats: hand-built PKCS#8, PBES2 and legacy PEM structure
     const y = Buffer.from(jwk.y!, 'base64url');
     const wrongY = Buffer.from(y);
     wrongY[31]! ^= 1;
-    const withPub = (yy: Buffer) => der.seq(der.int(1), der.octets(d), der.tlv(0xa0, der.oid('1.2.840.10045.3.1.7')), der.tlv(0xa1, der.bits(new Uint8Array(Buffer.concat([Buffer.from([4]), x, yy])))));
+    const withPub = (yy: Buffer) =>
+      der.seq(
+        der.int(1),
+        der.octets(d),
+        der.tlv(0xa0, der.oid('1.2.840.10045.3.1.7')),
+        der.tlv(0xa1, der.bits(new Uint8Array(Buffer.concat([Buffer.from([4]), x, yy])))),
+      );
     expect(parsePrivateKey(pem('EC PRIVATE KEY', withPub(y))).publicKey.blob).to.deep.equal(ok.publicKey.blob);
     expectKeyError(() => parsePrivateKey(pem('EC PRIVATE KEY', withPub(wrongY))), 'FILE', /not on the curve|inconsistent/);
-    expectKeyError(() => parsePrivateKey(pem('EC PRIVATE KEY', der.seq(der.int(1), der.octets(new Uint8Array(33).fill(1)), der.tlv(0xa0, der.oid('1.2.840.10045.3.1.7'))))), 'FILE', /33-byte scalar/);
-    expectKeyError(() => parsePrivateKey(pem('EC PRIVATE KEY', der.seq(der.int(1), der.octets(new Uint8Array(32)), der.tlv(0xa0, der.oid('1.2.840.10045.3.1.7'))))), 'FILE', /out of range/);
+    expectKeyError(
+      () => parsePrivateKey(pem('EC PRIVATE KEY', der.seq(der.int(1), der.octets(new Uint8Array(33).fill(1)), der.tlv(0xa0, der.oid('1.2.840.10045.3.1.7'))))),
+      'FILE',
+      /33-byte scalar/,
+    );
+    expectKeyError(
+      () => parsePrivateKey(pem('EC PRIVATE KEY', der.seq(der.int(1), der.octets(new Uint8Array(32)), der.tlv(0xa0, der.oid('1.2.840.10045.3.1.7'))))),
+      'FILE',
+      /out of range/,
+    );
     expectKeyError(() => parsePrivateKey(pem('EC PRIVATE KEY', der.seq(der.int(2), der.octets(d)))), 'FILE', /version/);
   });
 
@@ -169,9 +257,7 @@ describe('crypto/keys formats: hand-built PKCS#8, PBES2 and legacy PEM structure
     const f = { n: n(j.n!), e: n(j.e!), d: n(j.d!), p: n(j.p!), q: n(j.q!), dp: n(j.dp!), dq: n(j.dq!), qi: n(j.qi!) };
     const build = (g: typeof f) => pem('RSA PRIVATE KEY', der.seq(der.int(0), ...[g.n, g.e, g.d, g.p, g.q, g.dp, g.dq, g.qi].map((v) => der.int(v))));
     expect(parsePrivateKey(build(f)).type).to.equal('ssh-rsa');
-    expect(b64(parsePrivateKey(build(f)).publicKey.blob)).to.equal(
-      b64(parsePrivateKey(privateKey.export({ format: 'pem', type: 'pkcs1' })).publicKey.blob),
-    );
+    expect(b64(parsePrivateKey(build(f)).publicKey.blob)).to.equal(b64(parsePrivateKey(privateKey.export({ format: 'pem', type: 'pkcs1' })).publicKey.blob));
     for (const field of ['e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const) {
       expectKeyError(() => parsePrivateKey(build({ ...f, [field]: f[field] + 2n })), 'FILE', undefined);
     }
@@ -202,10 +288,18 @@ describe('crypto/keys formats: hand-built PKCS#8, PBES2 and legacy PEM structure
       const key = pbkdf2Sync('pw', salt, Math.max(1, Math.min(iter, 4096)), 32, 'sha256');
       const c = createCipheriv('aes-256-cbc', key, iv);
       const data = Buffer.concat([c.update(plain), c.final()]);
-      const kdfParams = der.seq(der.octets(salt), der.int(iter), ...(opts.keyLen !== undefined ? [der.int(opts.keyLen)] : []), der.seq(der.oid(opts.prf ?? '1.2.840.113549.2.9'), der.null()));
+      const kdfParams = der.seq(
+        der.octets(salt),
+        der.int(iter),
+        ...(opts.keyLen !== undefined ? [der.int(opts.keyLen)] : []),
+        der.seq(der.oid(opts.prf ?? '1.2.840.113549.2.9'), der.null()),
+      );
       const algo = der.seq(
         der.oid('1.2.840.113549.1.5.13'),
-        der.seq(der.seq(der.oid(opts.kdf ?? '1.2.840.113549.1.5.12'), kdfParams), der.seq(der.oid(opts.scheme ?? '2.16.840.1.101.3.4.1.42'), der.octets(iv.subarray(0, opts.ivLen ?? 16)))),
+        der.seq(
+          der.seq(der.oid(opts.kdf ?? '1.2.840.113549.1.5.12'), kdfParams),
+          der.seq(der.oid(opts.scheme ?? '2.16.840.1.101.3.4.1.42'), der.octets(iv.subarray(0, opts.ivLen ?? 16))),
+        ),
       );
       return pem('ENCRYPTED PRIVATE KEY', der.seq(algo, der.octets(data)));
     };

@@ -11,7 +11,11 @@ import { parsePrivateKey, parsePublicKey, type PrivateKey } from '../../../src/c
 import { KeyError } from '../../../src/errors.js';
 import { der, pem, run, runBytes, TempDir } from './formats-helpers.js';
 
-type Mutation = { kind: 'flip'; at: number; bit: number } | { kind: 'cut'; at: number } | { kind: 'insert'; at: number; byte: number } | { kind: 'set'; at: number; byte: number };
+type Mutation =
+  | { kind: 'flip'; at: number; bit: number }
+  | { kind: 'cut'; at: number }
+  | { kind: 'insert'; at: number; byte: number }
+  | { kind: 'set'; at: number; byte: number };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
@@ -165,7 +169,18 @@ describe('crypto/keys formats: fuzzing (fast-check)', function () {
       fc.uint8Array({ maxLength: 70 }).map((b) => der.bits(b)),
       fc.constant(der.null()),
       fc
-        .constantFrom('1.2.840.113549.1.1.1', '1.2.840.10045.2.1', '1.2.840.10040.4.1', '1.3.101.112', '1.2.840.10045.3.1.7', '1.3.132.0.35', '1.2.840.113549.1.5.13', '1.2.840.113549.1.5.12', '2.16.840.1.101.3.4.1.42', '1.2.840.113549.2.9')
+        .constantFrom(
+          '1.2.840.113549.1.1.1',
+          '1.2.840.10045.2.1',
+          '1.2.840.10040.4.1',
+          '1.3.101.112',
+          '1.2.840.10045.3.1.7',
+          '1.3.132.0.35',
+          '1.2.840.113549.1.5.13',
+          '1.2.840.113549.1.5.12',
+          '2.16.840.1.101.3.4.1.42',
+          '1.2.840.113549.2.9',
+        )
         .map((o) => der.oid(o)),
     );
     const tree = fc.letrec<{ node: Uint8Array }>((tie) => ({
@@ -193,7 +208,11 @@ describe('crypto/keys formats: fuzzing (fast-check)', function () {
   it('random text as a PuTTY file or an RFC 4716 block: KeyError only', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (s) => {
-        for (const text of [`PuTTY-User-Key-File-3: ${s}`, `PuTTY-User-Key-File-2: ssh-ed25519\nEncryption: none\nComment: ${s}`, `---- BEGIN SSH2 PUBLIC KEY ----\n${s}\n---- END SSH2 PUBLIC KEY ----\n`]) {
+        for (const text of [
+          `PuTTY-User-Key-File-3: ${s}`,
+          `PuTTY-User-Key-File-2: ssh-ed25519\nEncryption: none\nComment: ${s}`,
+          `---- BEGIN SSH2 PUBLIC KEY ----\n${s}\n---- END SSH2 PUBLIC KEY ----\n`,
+        ]) {
           try {
             if (text.startsWith('PuTTY')) parsePrivateKey(text, 'x');
             else parsePublicKey(text);

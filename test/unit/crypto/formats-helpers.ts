@@ -153,6 +153,8 @@ export const der = {
 
 /** PEM armor with node's Buffer, 64 columns as OpenSSL writes. */
 export function pem(label: string, body: Uint8Array, headers = ''): string {
-  const lines = Buffer.from(body).toString('base64').replace(/.{1,64}/g, '$&\n');
+  const lines = Buffer.from(body)
+    .toString('base64')
+    .replace(/.{1,64}/g, '$&\n');
   return `-----BEGIN ${label}-----\n${headers}${lines}-----END ${label}-----\n`;
 }

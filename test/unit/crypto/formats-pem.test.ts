@@ -138,7 +138,13 @@ describe('crypto/keys formats: keys written by openssl', function () {
 
   it('traditional PEM with DEK-Info AES-128/192/256-CBC, DES-EDE3-CBC and DES-CBC: rsa, ecdsa, dsa', async () => {
     for (const base of bases.filter((b) => b.traditional)) {
-      for (const [flag, name] of [['-aes128', 'AES-128-CBC'], ['-aes192', 'AES-192-CBC'], ['-aes256', 'AES-256-CBC'], ['-des3', 'DES-EDE3-CBC'], ['-des', 'DES-CBC']]) {
+      for (const [flag, name] of [
+        ['-aes128', 'AES-128-CBC'],
+        ['-aes192', 'AES-192-CBC'],
+        ['-aes256', 'AES-256-CBC'],
+        ['-des3', 'DES-EDE3-CBC'],
+        ['-des', 'DES-CBC'],
+      ]) {
         const legacy = flag === '-des' ? ['-provider', 'legacy', '-provider', 'default'] : [];
         const out = run('openssl', ['pkey', '-in', base.path, '-traditional', flag!, '-passout', `pass:${PASS}`, ...legacy]);
         expect(out).to.match(new RegExp(`^DEK-Info: ${name},`, 'm'));

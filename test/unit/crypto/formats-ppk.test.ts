@@ -45,7 +45,10 @@ function ppkV3Plain(type: string, comment: string, pub: Uint8Array, priv: Uint8A
   const mac = createHmac('sha256', Buffer.alloc(0))
     .update(new Writer().string(type).string('none').string(comment).string(pub).string(priv).finish())
     .digest('hex');
-  const wrap = (b: Uint8Array) => Buffer.from(b).toString('base64').replace(/.{1,64}/g, '$&\n');
+  const wrap = (b: Uint8Array) =>
+    Buffer.from(b)
+      .toString('base64')
+      .replace(/.{1,64}/g, '$&\n');
   const p = wrap(pub);
   const q = wrap(priv);
   return `PuTTY-User-Key-File-3: ${type}\nEncryption: none\nComment: ${comment}\nPublic-Lines: ${p.split('\n').length - 1}\n${p}Private-Lines: ${q.split('\n').length - 1}\n${q}Private-MAC: ${mac}\n`;
@@ -105,7 +108,11 @@ describe('crypto/keys formats: PuTTY .ppk from puttygen', function () {
     const base = dir.file('kdf.ppk');
     run('puttygen', ['-t', 'ed25519', '-C', 'kdf', '-o', base, '--new-passphrase', emptyFile]);
     const blob = lineBlob(run('puttygen', [base, '-O', 'public-openssh']));
-    for (const [kdf, params] of [['Argon2i', 'kdf=argon2i,passes=3,memory=256'], ['Argon2d', 'kdf=argon2d,passes=1,memory=512,parallelism=2'], ['Argon2id', '']] as const) {
+    for (const [kdf, params] of [
+      ['Argon2i', 'kdf=argon2i,passes=3,memory=256'],
+      ['Argon2d', 'kdf=argon2d,passes=1,memory=512,parallelism=2'],
+      ['Argon2id', ''],
+    ] as const) {
       const file = dir.file(`kdf-${kdf}-${params.length}.ppk`);
       run('puttygen', [base, '-o', file, '-P', '--new-passphrase', passFile, ...(params ? ['--ppk-param', params] : [])]);
       const text = readFileSync(file, 'utf8');
@@ -182,7 +189,12 @@ describe('crypto/keys formats: PuTTY .ppk from puttygen', function () {
     const mixed = ppkV3Plain('ssh-ed25519', 'm', Buffer.from(fb.get('Public-Lines')!, 'base64'), Buffer.from(fa.get('Private-Lines')!, 'base64'));
     expectKeyError(() => parsePrivateKey(mixed), 'FILE', /inconsistent/);
     // trailing data after the private fields of an unencrypted file
-    const padded = ppkV3Plain('ssh-ed25519', 'p', Buffer.from(fa.get('Public-Lines')!, 'base64'), Buffer.concat([Buffer.from(fa.get('Private-Lines')!, 'base64'), Buffer.from([0])]));
+    const padded = ppkV3Plain(
+      'ssh-ed25519',
+      'p',
+      Buffer.from(fa.get('Public-Lines')!, 'base64'),
+      Buffer.concat([Buffer.from(fa.get('Private-Lines')!, 'base64'), Buffer.from([0])]),
+    );
     expectKeyError(() => parsePrivateKey(padded), 'FILE', /unexpected data/);
   });
 });

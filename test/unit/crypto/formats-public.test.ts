@@ -87,7 +87,7 @@ describe('crypto/keys formats: public key files', function () {
     const k = keys[0]!;
     const body = b64(k.blob).replace(/.{1,64}/g, '$&\n');
     const text =
-      'garbage before\n---- BEGIN SSH2 PUBLIC KEY ----\nSubject: me\nx-command: /home/me/bin/lock-in-guest.sh\nComment: This is my public key for use on \\\nservers which I don\'t like.\nx-empty:\n' +
+      "garbage before\n---- BEGIN SSH2 PUBLIC KEY ----\nSubject: me\nx-command: /home/me/bin/lock-in-guest.sh\nComment: This is my public key for use on \\\nservers which I don't like.\nx-empty:\n" +
       body +
       '---- END SSH2 PUBLIC KEY ----\ntrailing\n';
     const r = parseRfc4716(text);

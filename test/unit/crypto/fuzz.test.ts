@@ -29,7 +29,11 @@ function onlyKeyError(fn: () => unknown, allowSshError = false): void {
   }
 }
 
-type Mutation = { kind: 'flip'; at: number; bit: number } | { kind: 'cut'; at: number } | { kind: 'insert'; at: number; byte: number } | { kind: 'set'; at: number; byte: number };
+type Mutation =
+  | { kind: 'flip'; at: number; bit: number }
+  | { kind: 'cut'; at: number }
+  | { kind: 'insert'; at: number; byte: number }
+  | { kind: 'set'; at: number; byte: number };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
@@ -70,7 +74,10 @@ describe('crypto/keys: fuzzing (fast-check)', function () {
   after(() => dir.remove());
 
   it('random bytes as a public key blob: KeyError only', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => onlyKeyError(() => parsePublicKeyBlob(b))), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => onlyKeyError(() => parsePublicKeyBlob(b))),
+      { numRuns: 500 },
+    );
   });
 
   it('a known type string followed by random fields: KeyError only', () => {
@@ -105,13 +112,18 @@ describe('crypto/keys: fuzzing (fast-check)', function () {
 
   it('mutated signature blobs never verify and never throw; any algorithm name just returns false', () => {
     fc.assert(
-      fc.property(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.constantFrom(...SUPPORTED_HOSTKEY_ALGORITHMS, 'bogus'), (i, ms, otherAlg) => {
-        const { blob, alg, sig } = sigs[i % sigs.length]!;
-        const bad = mutate(sig, ms);
-        const ok = verifySignature(blob, alg, data, bad);
-        expect(ok).to.equal(!differs(bad, sig));
-        if (otherAlg !== alg) expect(verifySignature(blob, otherAlg, data, sig)).to.equal(false);
-      }),
+      fc.property(
+        fc.nat(),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom(...SUPPORTED_HOSTKEY_ALGORITHMS, 'bogus'),
+        (i, ms, otherAlg) => {
+          const { blob, alg, sig } = sigs[i % sigs.length]!;
+          const bad = mutate(sig, ms);
+          const ok = verifySignature(blob, alg, data, bad);
+          expect(ok).to.equal(!differs(bad, sig));
+          if (otherAlg !== alg) expect(verifySignature(blob, otherAlg, data, sig)).to.equal(false);
+        },
+      ),
       { numRuns: 600 },
     );
   });

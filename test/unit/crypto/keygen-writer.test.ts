@@ -32,7 +32,12 @@ describe('crypto/keys: generation and the openssh-key-v1 writer', function () {
       for (const passphrase of ['', 'pw']) {
         const text = writeOpenSSHPrivateKey(material, 'gen test', random, { passphrase, rounds: 2 });
         expect(text.startsWith('-----BEGIN OPENSSH PRIVATE KEY-----\n')).to.equal(true);
-        expect(text.split('\n').slice(1, -3).every((l) => l.length === 70)).to.equal(true);
+        expect(
+          text
+            .split('\n')
+            .slice(1, -3)
+            .every((l) => l.length === 70),
+        ).to.equal(true);
         const back = parsePrivateKey(text, passphrase || undefined);
         expect(back.publicKey.blob).to.deep.equal(privateKey.publicKey.blob);
         expect(back.comment).to.equal('gen test');
@@ -65,7 +70,7 @@ describe('crypto/keys: generation and the openssh-key-v1 writer', function () {
     expect(() => writeOpenSSHPrivateKey(material, '', random, { passphrase: 'x', rounds: 0 })).to.throw(KeyError, 'bcrypt rounds');
   });
 
-  it("-V validity as ssh-keygen parses and prints it", () => {
+  it('-V validity as ssh-keygen parses and prints it', () => {
     const now = Date.UTC(2026, 0, 15, 12, 0, 30) / 1000;
     // backdated to the minute before now - 59 s, as ssh-keygen does
     expect(parseValidity('+1h', now)).to.deep.equal([BigInt(now - 90), BigInt(now + 3600)]);

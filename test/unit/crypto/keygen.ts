@@ -56,7 +56,9 @@ export function generateKey(dir: TempDir, type: string, bits?: number, passphras
 
 /** `ssh-keygen -l [-E md5] -f key.pub` → [bits, fingerprint] */
 export function keygenFingerprint(path: string, hash: 'sha256' | 'md5'): [number, string] {
-  const out = keygen(['-l', '-E', hash, '-f', path + '.pub']).trim().split(' ');
+  const out = keygen(['-l', '-E', hash, '-f', path + '.pub'])
+    .trim()
+    .split(' ');
   return [Number(out[0]), out[1]!];
 }
 

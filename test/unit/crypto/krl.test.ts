@@ -32,7 +32,15 @@ describe('crypto/keys: KRL', function () {
   before(() => {
     const ca = generateKey(dir, 'ed25519');
     const plain = generateKey(dir, 'ecdsa', 256);
-    for (const [serial, id] of [[1, 'one'], [5, 'five'], [17, 'seventeen'], [30, 'thirty'], [0, 'by-id'], [0, 'kept'], [99, 'ninety-nine']] as const) {
+    for (const [serial, id] of [
+      [1, 'one'],
+      [5, 'five'],
+      [17, 'seventeen'],
+      [30, 'thirty'],
+      [0, 'by-id'],
+      [0, 'kept'],
+      [99, 'ninety-nine'],
+    ] as const) {
       const k = generateKey(dir, 'ed25519');
       keygen(['-q', '-s', ca.path, '-I', id, '-z', String(serial), k.path + '.pub']);
       cases.push({ path: `${k.path}-cert.pub`, key: parsePublicKeyLine(readFileSync(`${k.path}-cert.pub`, 'utf8')).key });

@@ -136,7 +136,15 @@ describe('crypto/keys: cross-checks with node:crypto keys', () => {
         const key = ecdsaPrivateKey(id, big(j.d!));
         expect(key.publicKey.blob).to.deep.equal(blob);
         const r = new Reader(innerSig(key.sign(alg, data)));
-        const hex = r.mpint().toString(16).padStart(size * 2, '0') + r.mpint().toString(16).padStart(size * 2, '0');
+        const hex =
+          r
+            .mpint()
+            .toString(16)
+            .padStart(size * 2, '0') +
+          r
+            .mpint()
+            .toString(16)
+            .padStart(size * 2, '0');
         r.end();
         expect(nodeVerify(hash, data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(hex, 'hex'))).to.equal(true);
       });

@@ -34,7 +34,11 @@ describe('node:crypto public-key ops vs pure', () => {
     expect(() => ops.x25519Shared(rnd(32), new Uint8Array(31))).to.throw();
   });
 
-  const curves: [NistCurve, typeof p256][] = [['nistp256', p256], ['nistp384', p384], ['nistp521', p521]];
+  const curves: [NistCurve, typeof p256][] = [
+    ['nistp256', p256],
+    ['nistp384', p384],
+    ['nistp521', p521],
+  ];
   for (const [id, curve] of curves) {
     it(`ECDH ${id}: public points and shared x match noble; invalid points are refused`, () => {
       for (let i = 0; i < 8; i++) {
@@ -172,7 +176,12 @@ describe('node:crypto public-key ops vs pure', () => {
     });
   }
 
-  for (const [name, group] of [['oakley group 2', OAKLEY_GROUP_2], ['group 14', MODP_GROUP_14], ['group 16', MODP_GROUP_16], ['group 18', MODP_GROUP_18]] as const) {
+  for (const [name, group] of [
+    ['oakley group 2', OAKLEY_GROUP_2],
+    ['group 14', MODP_GROUP_14],
+    ['group 16', MODP_GROUP_16],
+    ['group 18', MODP_GROUP_18],
+  ] as const) {
     it(`DH ${name}: OpenSSL's pair agrees with BigInt arithmetic`, () => {
       const pair = ops.dhGroup(group.p, group.g, 512)!;
       expect(pair).to.not.equal(null);

@@ -20,7 +20,13 @@ import type { DirectionKeys } from '../../../src/transport/protection.js';
 
 function keysFor(cipher: string, mac: string): DirectionKeys {
   const s = keySizes(cipher, mac);
-  return { cipher, mac, key: new Uint8Array(randomBytes(s.keyLength)), iv: new Uint8Array(randomBytes(s.ivLength)), macKey: new Uint8Array(randomBytes(s.macKeyLength)) };
+  return {
+    cipher,
+    mac,
+    key: new Uint8Array(randomBytes(s.keyLength)),
+    iv: new Uint8Array(randomBytes(s.ivLength)),
+    macKey: new Uint8Array(randomBytes(s.macKeyLength)),
+  };
 }
 
 /** The same "random" padding on both sides, so the wire bytes can be compared exactly. */
@@ -92,9 +98,18 @@ describe('node:crypto provider vs pure provider', () => {
  * them. Scribbling over every released chunk must not change any payload already returned.
  */
 describe('PacketDecoder in place, with release (slab reads)', () => {
-  const cases: [string, string][] = [['aes128-gcm@openssh.com', ''], ['chacha20-poly1305@openssh.com', ''], ['aes128-ctr', 'hmac-sha2-256-etm@openssh.com'], ['aes128-ctr', 'hmac-sha2-256'], ['aes256-cbc', 'hmac-sha1']];
+  const cases: [string, string][] = [
+    ['aes128-gcm@openssh.com', ''],
+    ['chacha20-poly1305@openssh.com', ''],
+    ['aes128-ctr', 'hmac-sha2-256-etm@openssh.com'],
+    ['aes128-ctr', 'hmac-sha2-256'],
+    ['aes256-cbc', 'hmac-sha1'],
+  ];
   for (const [cipher, mac] of cases) {
-    for (const [label, provider] of [['node', nodeProvider], ['pure', pureProvider]] as const) {
+    for (const [label, provider] of [
+      ['node', nodeProvider],
+      ['pure', pureProvider],
+    ] as const) {
       it(`${cipher}${mac ? ' + ' + mac : ''} (${label})`, () => {
         const keys = keysFor(cipher, mac);
         const enc = new PacketEncoder(fixedRandom(), { provider: pureProvider });

@@ -39,7 +39,7 @@ function join(c: Container, extraPublic: Uint8Array[] = []): string {
 /** Rebuild an unencrypted private section: check ints, body (type fields + comment), padding. */
 function section(check1: number, check2: number, body: Uint8Array, pad?: number[]): Uint8Array {
   const w = new Writer().u32(check1).u32(check2).raw(body);
-  const padding = pad ?? Array.from({ length: (8 - ((w.length) % 8)) % 8 }, (_, i) => i + 1);
+  const padding = pad ?? Array.from({ length: (8 - (w.length % 8)) % 8 }, (_, i) => i + 1);
   for (const b of padding) w.u8(b);
   return w.finish().slice();
 }
@@ -144,7 +144,10 @@ describe('crypto/keys: OpenSSH private key container', () => {
     const c = split(enc.privateText);
     expectKeyError(() => parsePrivateKey(join({ ...c, cipher: '3des-cbc' }), 'x'), 'ALGO_UNSUPPORTED', /3des-cbc/);
     expectKeyError(() => parsePrivateKey(join({ ...c, kdf: 'scrypt' }), 'x'), 'ALGO_UNSUPPORTED', /scrypt/);
-    const hostile = new Writer().string(new Uint8Array(16)).u32(1 << 30).finish();
+    const hostile = new Writer()
+      .string(new Uint8Array(16))
+      .u32(1 << 30)
+      .finish();
     expectKeyError(() => parsePrivateKey(join({ ...c, kdfOptions: hostile }), 'x'), 'FILE', /rounds/);
   });
 

@@ -139,8 +139,12 @@ describe("crypto/primitives/blowfish: Schneier's test vectors (Eric Young's set)
   });
 
   it('rejects empty and over-long keys; dispose zeroes the state', () => {
-    expect(() => new Blowfish(new Uint8Array(0))).to.throw(SshError).with.property('code', 'INVAL');
-    expect(() => new Blowfish(new Uint8Array(73))).to.throw(SshError).with.property('code', 'INVAL');
+    expect(() => new Blowfish(new Uint8Array(0)))
+      .to.throw(SshError)
+      .with.property('code', 'INVAL');
+    expect(() => new Blowfish(new Uint8Array(73)))
+      .to.throw(SshError)
+      .with.property('code', 'INVAL');
     expect(() => new Blowfish().expandState(new Uint8Array(0), new Uint8Array(4))).to.throw(SshError);
     const bf = new Blowfish(bytes(1, 16));
     bf.dispose();

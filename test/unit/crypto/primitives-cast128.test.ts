@@ -83,7 +83,10 @@ describe('crypto/primitives/cast128: RFC 2144', () => {
   });
 
   it('rejects keys outside 5..16 bytes; CBC decrypt inverts encrypt (fast-check)', () => {
-    for (const n of [0, 4, 17, 32]) expect(() => new Cast128(new Uint8Array(n)), String(n)).to.throw(SshError).with.property('code', 'INVAL');
+    for (const n of [0, 4, 17, 32])
+      expect(() => new Cast128(new Uint8Array(n)), String(n))
+        .to.throw(SshError)
+        .with.property('code', 'INVAL');
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 5, maxLength: 16 }), fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.nat(30), (key, iv, blocks) => {
         const plain = bytes(blocks + 9, 8 * blocks);

@@ -99,10 +99,18 @@ describe('crypto/primitives/des: known answers', () => {
   });
 
   it('rejects keys of the wrong length with SshError INVAL', () => {
-    for (const n of [0, 7, 9, 16]) expect(() => new Des(new Uint8Array(n)), String(n)).to.throw(SshError).with.property('code', 'INVAL');
-    for (const n of [8, 16, 23, 25, 32]) expect(() => new TripleDes(new Uint8Array(n)), String(n)).to.throw(SshError).with.property('code', 'INVAL');
+    for (const n of [0, 7, 9, 16])
+      expect(() => new Des(new Uint8Array(n)), String(n))
+        .to.throw(SshError)
+        .with.property('code', 'INVAL');
+    for (const n of [8, 16, 23, 25, 32])
+      expect(() => new TripleDes(new Uint8Array(n)), String(n))
+        .to.throw(SshError)
+        .with.property('code', 'INVAL');
     expect(() => new Cbc64(new Des(new Uint8Array(8)), new Uint8Array(16))).to.throw(SshError);
-    expect(() => new Cbc64(new Des(new Uint8Array(8)), new Uint8Array(8)).encrypt(new Uint8Array(12))).to.throw(SshError).with.property('code', 'BAD_USE');
+    expect(() => new Cbc64(new Des(new Uint8Array(8)), new Uint8Array(8)).encrypt(new Uint8Array(12)))
+      .to.throw(SshError)
+      .with.property('code', 'BAD_USE');
   });
 
   it('decrypt inverts encrypt (fast-check, 3DES-CBC)', () => {

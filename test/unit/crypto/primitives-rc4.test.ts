@@ -95,14 +95,17 @@ describe('crypto/primitives/rc4', () => {
     new Rc4(key).process(whole);
     const pieces = data.slice();
     const rc4 = new Rc4(key);
-    for (let off = 0, n = 1; off < pieces.length; off += n, n = (n * 7) % 997 + 1) rc4.process(pieces.subarray(off, off + n));
+    for (let off = 0, n = 1; off < pieces.length; off += n, n = ((n * 7) % 997) + 1) rc4.process(pieces.subarray(off, off + n));
     expect(hex(pieces)).to.equal(hex(whole));
     new Rc4(key).process(whole);
     expect(hex(whole)).to.equal(hex(data));
   });
 
   it('rejects bad keys and skip counts; dispose zeroes the state', () => {
-    for (const n of [0, 257]) expect(() => new Rc4(new Uint8Array(n))).to.throw(SshError).with.property('code', 'INVAL');
+    for (const n of [0, 257])
+      expect(() => new Rc4(new Uint8Array(n)))
+        .to.throw(SshError)
+        .with.property('code', 'INVAL');
     expect(() => new Rc4(new Uint8Array(16)).skip(-1)).to.throw(SshError);
     const rc4 = new Rc4(bytes(3, 16));
     rc4.dispose();

@@ -40,15 +40,7 @@ export function sshSigSignedData(message: Uint8Array, namespace: string, hashAlg
 
 /** Armor an SSHSIG around a signature blob we made. */
 export function armorSshSig(publicKey: Uint8Array, namespace: string, signature: Uint8Array, hashAlgorithm = 'sha512'): string {
-  const body = new Writer()
-    .raw(MAGIC)
-    .u32(1)
-    .string(publicKey)
-    .string(namespace)
-    .string('')
-    .string(hashAlgorithm)
-    .string(signature)
-    .finish();
+  const body = new Writer().raw(MAGIC).u32(1).string(publicKey).string(namespace).string('').string(hashAlgorithm).string(signature).finish();
   const b64 = Buffer.from(body).toString('base64');
   return `-----BEGIN SSH SIGNATURE-----\n${b64.replace(/.{1,70}/g, '$&\n')}-----END SSH SIGNATURE-----\n`;
 }

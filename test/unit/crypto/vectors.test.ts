@@ -5,13 +5,7 @@
 import { expect } from 'chai';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { modPow } from '../../../src/crypto/bigint.js';
-import {
-  DsaPrivateKey,
-  Ed25519PrivateKey,
-  ecdsaPrivateKey,
-  parsePublicKeyBlob,
-  verifySignature,
-} from '../../../src/crypto/keys/index.js';
+import { DsaPrivateKey, Ed25519PrivateKey, ecdsaPrivateKey, parsePublicKeyBlob, verifySignature } from '../../../src/crypto/keys/index.js';
 import { Reader } from '../../../src/wire/reader.js';
 import { Writer } from '../../../src/wire/writer.js';
 
@@ -55,7 +49,10 @@ describe('crypto/keys: known-answer vectors', () => {
       it(`signs "${msg}" to the RFC's r ‖ s (40 bytes), which verifies`, () => {
         const key = new DsaPrivateKey({ p, q, g }, y, x, 'rfc6979');
         const sig = key.sign('ssh-dss', text(msg!));
-        const expected = new Writer().string('ssh-dss').string(bytes(r! + s!)).finish();
+        const expected = new Writer()
+          .string('ssh-dss')
+          .string(bytes(r! + s!))
+          .finish();
         expect(Buffer.from(sig).toString('hex')).to.equal(Buffer.from(expected).toString('hex'));
         expect(verifySignature(key.publicKey.blob, 'ssh-dss', text(msg!), sig)).to.equal(true);
         expect(verifySignature(key.publicKey.blob, 'ssh-dss', text(msg + '!'), sig)).to.equal(false);
@@ -70,10 +67,8 @@ describe('crypto/keys: known-answer vectors', () => {
       x: 'C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721',
       ux: '60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6',
       sigs: [
-        ['sample', 'EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716',
-          'F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8'],
-        ['test', 'F1ABB023518351CD71D881567B1EA663ED3EFCF6C5132B354F28D3B0B7D38367',
-          '019F4113742A2B14BD25926B49C649155F267E60D3814B4C0CC84250E46F0083'],
+        ['sample', 'EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716', 'F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8'],
+        ['test', 'F1ABB023518351CD71D881567B1EA663ED3EFCF6C5132B354F28D3B0B7D38367', '019F4113742A2B14BD25926B49C649155F267E60D3814B4C0CC84250E46F0083'],
       ],
     },
     {
@@ -84,14 +79,20 @@ describe('crypto/keys: known-answer vectors', () => {
       ux: `EC3A4E415B4E19A4568618029F427FA5DA9A8BC4AE92E02E06AAE5286B300C64
            DEF8F0EA9055866064A254515480BC13`,
       sigs: [
-        ['sample', `94EDBB92A5ECB8AAD4736E56C691916B3F88140666CE9FA73D64C4EA95AD133C
+        [
+          'sample',
+          `94EDBB92A5ECB8AAD4736E56C691916B3F88140666CE9FA73D64C4EA95AD133C
                     81A648152E44ACF96E36DD1E80FABE46`,
           `99EF4AEB15F178CEA1FE40DB2603138F130E740A19624526203B6351D0A3A94F
-           A329C145786E679E7B82C71A38628AC8`],
-        ['test', `8203B63D3C853E8D77227FB377BCF7B7B772E97892A80F36AB775D509D7A5FEB
+           A329C145786E679E7B82C71A38628AC8`,
+        ],
+        [
+          'test',
+          `8203B63D3C853E8D77227FB377BCF7B7B772E97892A80F36AB775D509D7A5FEB
                   0542A7F0812998DA8F1DD3CA3CF023DB`,
           `DDD0760448D42D8A43AF45AF836FCE4DE8BE06B485E9B61B827C2F13173923E0
-           6A739F040649A667BF3B828246BAA5A5`],
+           6A739F040649A667BF3B828246BAA5A5`,
+        ],
       ],
     },
     {
@@ -104,18 +105,24 @@ describe('crypto/keys: known-answer vectors', () => {
            71123D46E45DB6B5D5370A7F20FB633155D38FFA16D2BD761DCAC474B9A2F502
            3A4`,
       sigs: [
-        ['sample', `0C328FAFCBD79DD77850370C46325D987CB525569FB63C5D3BC53950E6D4C5F1
+        [
+          'sample',
+          `0C328FAFCBD79DD77850370C46325D987CB525569FB63C5D3BC53950E6D4C5F1
                     74E25A1EE9017B5D450606ADD152B534931D7D4E8455CC91F9B15BF05EC36E37
                     7FA`,
           `0617CCE7CF5064806C467F678D3B4080D6F1CC50AF26CA209417308281B68AF2
            82623EAA63E5B5C0723D8B8C37FF0777B1A20F8CCB1DCCC43997F1EE0E44DA4A
-           67A`],
-        ['test', `13E99020ABF5CEE7525D16B69B229652AB6BDF2AFFCAEF38773B4B7D08725F10
+           67A`,
+        ],
+        [
+          'test',
+          `13E99020ABF5CEE7525D16B69B229652AB6BDF2AFFCAEF38773B4B7D08725F10
                   CDB93482FDCC54EDCEE91ECA4166B2A7C6265EF0CE2BD7051B7CEF945BABD47E
                   E6D`,
           `1FBD0013C674AA79CB39849527916CE301C66EA7CE8B80682786AD60F98F7E78
            A19CA69EFF5C57400E3B3A0AD66CE0978214D13BAF4E9AC60752F7B155E2DE4D
-           CE3`],
+           CE3`,
+        ],
       ],
     },
   ];
@@ -128,7 +135,11 @@ describe('crypto/keys: known-answer vectors', () => {
       it('derives the RFC public point, blob = string alg, string id, string Q', () => {
         const point = key.publicKey.point;
         expect(point[0]).to.equal(4);
-        expect(Buffer.from(point.subarray(1, 1 + v.size)).toString('hex')).to.equal(H(v.ux).toString(16).padStart(2 * v.size, '0'));
+        expect(Buffer.from(point.subarray(1, 1 + v.size)).toString('hex')).to.equal(
+          H(v.ux)
+            .toString(16)
+            .padStart(2 * v.size, '0'),
+        );
         const blob = new Writer().string(alg).string(v.id).string(point).finish();
         expect(key.publicKey.blob).to.deep.equal(blob);
         expect(parsePublicKeyBlob(blob).bits).to.equal(v.id === 'nistp521' ? 521 : v.size * 8);
@@ -147,12 +158,18 @@ describe('crypto/keys: known-answer vectors', () => {
 
   describe('Ed25519 (RFC 8032 §7.1 tests 1 and 2)', () => {
     const cases = [
-      ['9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
-        'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', '',
-        'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b'],
-      ['4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb',
-        '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', '72',
-        '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00'],
+      [
+        '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
+        'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+        '',
+        'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+      ],
+      [
+        '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb',
+        '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c',
+        '72',
+        '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
+      ],
     ];
     cases.forEach(([seed, pub, msg, sig], i) => {
       it(`test ${i + 1}: public key, signature, SSH framing`, () => {

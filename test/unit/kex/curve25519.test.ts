@@ -2,19 +2,7 @@ import { expect } from 'chai';
 import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
 import { ProtocolError, SshError } from '../../../src/errors.js';
 import { getKex } from '../../../src/kex/index.js';
-import {
-  HOST_KEY,
-  MAGICS,
-  TestReader,
-  cat,
-  expectedH,
-  hex,
-  queuedConn,
-  scriptedConn,
-  seededRandom,
-  sshMpint,
-  sshString,
-} from './helpers.js';
+import { HOST_KEY, MAGICS, TestReader, cat, expectedH, hex, queuedConn, scriptedConn, seededRandom, sshMpint, sshString } from './helpers.js';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');

@@ -30,9 +30,7 @@ describe('deriveKey (RFC 4253 §7.2)', () => {
     it(`${algo}: matches an independent computation for every letter and for lengths needing extension`, () => {
       for (const letter of ['A', 'B', 'C', 'D', 'E', 'F'] as const) {
         for (const len of [0, 1, 12, 16, 20, 32, 33, 64, 65, 100, 200]) {
-          expect(hex(deriveKey(fn, K, H, SID, letter, len)), `${letter} ${len}`).to.equal(
-            referenceKey(algo, K, H, SID, letter, len),
-          );
+          expect(hex(deriveKey(fn, K, H, SID, letter, len)), `${letter} ${len}`).to.equal(referenceKey(algo, K, H, SID, letter, len));
         }
       }
     });
@@ -80,11 +78,7 @@ describe('deriveAll', () => {
 describe('exchangeHash', () => {
   it('hashes V_C, V_S, I_C, I_S, K_S as strings, then the method fields and K as given', () => {
     const fields = cat(sshString('Q_C'), sshString('Q_S'));
-    expect(hex(exchangeHash(sha256, MAGICS, HOST_KEY.blob, fields, K))).to.equal(
-      hex(expectedH('sha256', HOST_KEY.blob, fields, K)),
-    );
-    expect(hex(exchangeHash(sha1, MAGICS, HOST_KEY.blob, new Uint8Array(0), K))).to.equal(
-      hex(expectedH('sha1', HOST_KEY.blob, new Uint8Array(0), K)),
-    );
+    expect(hex(exchangeHash(sha256, MAGICS, HOST_KEY.blob, fields, K))).to.equal(hex(expectedH('sha256', HOST_KEY.blob, fields, K)));
+    expect(hex(exchangeHash(sha1, MAGICS, HOST_KEY.blob, new Uint8Array(0), K))).to.equal(hex(expectedH('sha1', HOST_KEY.blob, new Uint8Array(0), K)));
   });
 });

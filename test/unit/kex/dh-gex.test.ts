@@ -67,10 +67,7 @@ for (const { name, hash } of [
       // 2048 <= n=4096 <= 8192: the server picks the 4096-bit group 16
       const client = nodeDh(MODP_GROUP_16.p, Buffer.alloc(64, 0x61));
       const e = toBig(new Uint8Array(client.getPublicKey()));
-      const { conn, sent } = queuedConn([
-        cat(Uint8Array.of(34), u32(2048), u32(4096), u32(8192)),
-        cat(Uint8Array.of(32), sshMpint(e)),
-      ]);
+      const { conn, sent } = queuedConn([cat(Uint8Array.of(34), u32(2048), u32(4096), u32(8192)), cat(Uint8Array.of(32), sshMpint(e))]);
       const res = await alg.server(conn, MAGICS, HOST_KEY, seededRandom(`${name} server`));
       expect(hex(sent[0]!)).to.equal(hex(groupMsg(MODP_GROUP_16.p, 2n)));
       const r = new TestReader(sent[1]!);
@@ -103,9 +100,7 @@ describe('group exchange validation', () => {
     const err = await clientError(groupMsg(OAKLEY_GROUP_2.p, 2n));
     expect(err).to.be.instanceOf(ProtocolError);
     expect((err as SshError).code).to.equal('KEY_EXCHANGE_FAILURE');
-    expect((err as Error).message).to.equal(
-      "diffie-hellman-group-exchange-sha256: server's group is 1024 bits, outside the requested range [2048, 8192]",
-    );
+    expect((err as Error).message).to.equal("diffie-hellman-group-exchange-sha256: server's group is 1024 bits, outside the requested range [2048, 8192]");
   });
 
   it('rejects a group larger than max', async () => {
@@ -137,16 +132,12 @@ describe('group exchange validation', () => {
   it('wrong message number names expected and got', async () => {
     const err = await clientError(replyMsg(5n));
     expect(err).to.be.instanceOf(ProtocolError);
-    expect((err as Error).message).to.equal(
-      'diffie-hellman-group-exchange-sha256: expected SSH_MSG_KEX_DH_GEX_GROUP (31), got message 33',
-    );
+    expect((err as Error).message).to.equal('diffie-hellman-group-exchange-sha256: expected SSH_MSG_KEX_DH_GEX_GROUP (31), got message 33');
   });
 
   it('client refuses inconsistent local size options before sending', async () => {
     const { conn, sent } = scriptedConn(() => []);
-    const err = await alg
-      .client(conn, MAGICS, seededRandom('o'), { gexMin: 4096, gexPreferred: 2048, gexMax: 8192 })
-      .catch((x: unknown) => x);
+    const err = await alg.client(conn, MAGICS, seededRandom('o'), { gexMin: 4096, gexPreferred: 2048, gexMax: 8192 }).catch((x: unknown) => x);
     expect(err).to.be.instanceOf(SshError);
     expect((err as SshError).code).to.equal('INVAL');
     expect(sent).to.have.length(0);

@@ -6,21 +6,7 @@ import { dhExponentBits, dhKeyPair } from '../../../src/kex/dh-group.js';
 import { MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18, OAKLEY_GROUP_2 } from '../../../src/kex/dh-groups-data.js';
 import { getKex } from '../../../src/kex/index.js';
 import { bitLength, modPow } from '../../../src/crypto/bigint.js';
-import {
-  HOST_KEY,
-  MAGICS,
-  TestReader,
-  bigBytes,
-  cat,
-  expectedH,
-  hex,
-  queuedConn,
-  scriptedConn,
-  seededRandom,
-  sshMpint,
-  sshString,
-  toBig,
-} from './helpers.js';
+import { HOST_KEY, MAGICS, TestReader, bigBytes, cat, expectedH, hex, queuedConn, scriptedConn, seededRandom, sshMpint, sshString, toBig } from './helpers.js';
 
 /** floor(pi * 2^bits), by Machin's formula pi = 16 atan(1/5) - 4 atan(1/239) in fixed point. */
 function piScaled(bits: number): bigint {
@@ -112,9 +98,7 @@ describe('modPow', () => {
     const dh = createDiffieHellman(getDiffieHellman('modp14').getPrime(), Buffer.from([2]));
     dh.setPrivateKey(Buffer.alloc(64, 0xa5));
     dh.generateKeys();
-    expect(modPow(2n, toBig(new Uint8Array(Buffer.alloc(64, 0xa5))), MODP_GROUP_14.p)).to.equal(
-      toBig(new Uint8Array(dh.getPublicKey())),
-    );
+    expect(modPow(2n, toBig(new Uint8Array(Buffer.alloc(64, 0xa5))), MODP_GROUP_14.p)).to.equal(toBig(new Uint8Array(dh.getPublicKey())));
   });
 });
 
@@ -162,9 +146,7 @@ for (const t of FIXED) {
     it('client: known answer against node:crypto DiffieHellman playing the server', async () => {
       const server = nodeDh(t.node, Buffer.alloc(64, 0x3c));
       const f = toBig(new Uint8Array(server.getPublicKey()));
-      const { conn, sent } = scriptedConn(() => [
-        cat(Uint8Array.of(31), sshString(HOST_KEY.blob), sshMpint(f), sshString('sig')),
-      ]);
+      const { conn, sent } = scriptedConn(() => [cat(Uint8Array.of(31), sshString(HOST_KEY.blob), sshMpint(f), sshString('sig'))]);
       const res = await alg.client(conn, MAGICS, seededRandom(`${t.name} client`));
       const r = new TestReader(sent[0]!);
       expect(r.byte()).to.equal(30);
@@ -209,9 +191,7 @@ for (const t of FIXED) {
           const err = await alg.client(conn, MAGICS, seededRandom('f')).catch((x: unknown) => x);
           expect(err).to.be.instanceOf(ProtocolError);
           expect((err as SshError).code).to.equal('KEY_EXCHANGE_FAILURE');
-          expect((err as Error).message).to.equal(
-            `${t.name}: DH public value f is out of range (must be 1 < f < p-1)`,
-          );
+          expect((err as Error).message).to.equal(`${t.name}: DH public value f is out of range (must be 1 < f < p-1)`);
         });
         it(`server rejects e = ${label} and sends nothing`, async () => {
           const { conn, sent } = queuedConn([cat(Uint8Array.of(30), mp)]);

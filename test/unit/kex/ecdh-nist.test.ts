@@ -87,7 +87,9 @@ for (const c of CURVES) {
           const err = await alg.client(conn, MAGICS, seededRandom('bad')).catch((e: unknown) => e);
           expect(err).to.be.instanceOf(ProtocolError);
           expect((err as SshError).code).to.equal('KEY_EXCHANGE_FAILURE');
-          expect((err as Error).message).to.match(re).and.to.include(c.name);
+          expect((err as Error).message)
+            .to.match(re)
+            .and.to.include(c.name);
         });
       }
       it('server: off-curve client point', async () => {

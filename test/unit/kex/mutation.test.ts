@@ -61,10 +61,7 @@ describe('kex clients survive mutated server replies (fast-check)', () => {
       const alg = KEX_ALGORITHMS.get(name)!;
       // Record an honest transcript with fixed randomness.
       const pair = memKexPair();
-      await Promise.all([
-        alg.client(pair.client, MAGICS, seededRandom('c')),
-        alg.server(pair.server, MAGICS, HOST_KEY, seededRandom('s')),
-      ]);
+      await Promise.all([alg.client(pair.client, MAGICS, seededRandom('c')), alg.server(pair.server, MAGICS, HOST_KEY, seededRandom('s'))]);
       const transcript = pair.serverSent;
       expect(transcript.length).to.be.oneOf([1, 2]);
 
@@ -95,10 +92,7 @@ describe('kex servers survive mutated client messages (fast-check)', () => {
     it(`${name}: only SshError subclasses escape`, async () => {
       const alg = KEX_ALGORITHMS.get(name)!;
       const pair = memKexPair();
-      await Promise.all([
-        alg.client(pair.client, MAGICS, seededRandom('c')),
-        alg.server(pair.server, MAGICS, HOST_KEY, seededRandom('s')),
-      ]);
+      await Promise.all([alg.client(pair.client, MAGICS, seededRandom('c')), alg.server(pair.server, MAGICS, HOST_KEY, seededRandom('s'))]);
       const transcript = pair.clientSent;
       let rejected = 0;
       await fc.assert(

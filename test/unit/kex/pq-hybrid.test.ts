@@ -13,25 +13,11 @@ import { ProtocolError, SshError } from '../../../src/errors.js';
 import { DEFAULT_KEX, INSECURE_KEX, SUPPORTED_KEX, getKex } from '../../../src/kex/index.js';
 import { decapsulate as sntrupDecap, encapsulate as sntrupEncap, keypair as sntrupKeypair } from '../../../src/kex/sntrup761/kem.js';
 import type { KexResult, RandomSource } from '../../../src/kex/types.js';
-import {
-  HOST_KEY,
-  MAGICS,
-  TestReader,
-  cat,
-  expectedH,
-  hex,
-  memKexPair,
-  queuedConn,
-  scriptedConn,
-  seededRandom,
-  sshString,
-  u32,
-} from './helpers.js';
+import { HOST_KEY, MAGICS, TestReader, cat, expectedH, hex, memKexPair, queuedConn, scriptedConn, seededRandom, sshString, u32 } from './helpers.js';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
-const nodePrivate = (d: Uint8Array): KeyObject =>
-  createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, d]), format: 'der', type: 'pkcs8' });
+const nodePrivate = (d: Uint8Array): KeyObject => createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, d]), format: 'der', type: 'pkcs8' });
 const nodePublicRaw = (d: Uint8Array): Uint8Array =>
   new Uint8Array(createPublicKey(nodePrivate(d)).export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length));
 const nodeX25519 = (d: Uint8Array, peer: Uint8Array): Uint8Array =>
@@ -205,9 +191,7 @@ for (const m of METHODS) {
 
     it('client: a wrong-length S_REPLY is a key-exchange failure', async () => {
       for (const len of [m.ctLen + 31, m.ctLen + 33, 32, 0]) {
-        const { conn } = scriptedConn(() => [
-          cat(Uint8Array.of(31), sshString(HOST_KEY.blob), sshString(new Uint8Array(len).fill(1)), sshString(SIG)),
-        ]);
+        const { conn } = scriptedConn(() => [cat(Uint8Array.of(31), sshString(HOST_KEY.blob), sshString(new Uint8Array(len).fill(1)), sshString(SIG))]);
         expectKexFailure(await rejects(alg.client(conn, MAGICS, seededRandom('c'))), /server reply is \d+ bytes/);
       }
     });

@@ -136,7 +136,7 @@ function randomFq(): Int16Array {
 describe('sntrup761 known-answer tests (NIST DRBG procedure)', function () {
   this.timeout(120_000);
 
-  it('count 0: the transcript hashes to liboqs\'s value, and matches the transcribed entry', () => {
+  it("count 0: the transcript hashes to liboqs's value, and matches the transcribed entry", () => {
     const { text, values } = katTranscript(1);
     expect(sha256(text)).to.equal(VECTORS.transcript_sha256.count_0);
     const e = VECTORS.entries[0]!;
@@ -163,7 +163,7 @@ describe('sntrup761 known-answer tests (NIST DRBG procedure)', function () {
     });
   });
 
-  it('all 100 counts: the transcript hashes to liboqs\'s value', () => {
+  it("all 100 counts: the transcript hashes to liboqs's value", () => {
     expect(sha256(katTranscript(100).text)).to.equal(VECTORS.transcript_sha256.counts_0_to_99);
   });
 

@@ -1,11 +1,5 @@
 import { expect } from 'chai';
-import {
-  DEFAULT_KEX,
-  INSECURE_KEX,
-  KEX_ALGORITHMS,
-  SUPPORTED_KEX,
-  getKex,
-} from '../../../src/kex/index.js';
+import { DEFAULT_KEX, INSECURE_KEX, KEX_ALGORITHMS, SUPPORTED_KEX, getKex } from '../../../src/kex/index.js';
 import { HOST_KEY, MAGICS, hex, memKexPair, seededRandom } from './helpers.js';
 
 const HASH_LEN: Record<string, number> = {
@@ -56,11 +50,7 @@ describe('kex registry', () => {
   });
 
   it('marks exactly the SHA-1 and 1024-bit methods insecure, and keeps them out of the defaults', () => {
-    expect(INSECURE_KEX).to.deep.equal([
-      'diffie-hellman-group14-sha1',
-      'diffie-hellman-group-exchange-sha1',
-      'diffie-hellman-group1-sha1',
-    ]);
+    expect(INSECURE_KEX).to.deep.equal(['diffie-hellman-group14-sha1', 'diffie-hellman-group-exchange-sha1', 'diffie-hellman-group1-sha1']);
     for (const [name, alg] of KEX_ALGORITHMS) {
       expect(Boolean(alg.insecure), name).to.equal(INSECURE_KEX.includes(name));
       if (alg.insecure) expect(DEFAULT_KEX).not.to.include(name);

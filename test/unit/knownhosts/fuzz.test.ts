@@ -24,12 +24,40 @@ function onlyTyped(line: string): void {
 
 describe('knownhosts: fuzzing', () => {
   it('arbitrary strings', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => onlyTyped(s)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (s) => onlyTyped(s)),
+      { numRuns: 3000 },
+    );
   });
 
   it('arbitrary token soup from the known_hosts alphabet', () => {
-    const token = fc.constantFrom('@revoked', '@cert-authority', '@x', '|1|', '|', ',', '!', '*', '?', '[', ']:', '22', 'ssh-ed25519', 'ssh-rsa', 'AAAA', '====', ' ', '\t', '#', 'host', '\r');
-    fc.assert(fc.property(fc.array(token, { maxLength: 30 }), (t) => onlyTyped(t.join(''))), { numRuns: 3000 });
+    const token = fc.constantFrom(
+      '@revoked',
+      '@cert-authority',
+      '@x',
+      '|1|',
+      '|',
+      ',',
+      '!',
+      '*',
+      '?',
+      '[',
+      ']:',
+      '22',
+      'ssh-ed25519',
+      'ssh-rsa',
+      'AAAA',
+      '====',
+      ' ',
+      '\t',
+      '#',
+      'host',
+      '\r',
+    );
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 30 }), (t) => onlyTyped(t.join(''))),
+      { numRuns: 3000 },
+    );
   });
 
   it('mutations of valid lines (byte flips, truncation, insertions)', () => {
@@ -46,13 +74,17 @@ describe('knownhosts: fuzzing', () => {
 
   it('whole files never throw on parse, round-trip exactly, and check/find stay typed', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constantFrom(...good), fc.string({ maxLength: 80 })), { maxLength: 12 }), fc.constantFrom('\n', '\r\n'), (lines, eol) => {
-        const text = lines.join(eol);
-        const db = KnownHosts.parse(text);
-        expect(db.toString()).to.equal(text);
-        db.find('host.example');
-        expect(['match', 'mismatch', 'notfound', 'revoked']).to.include(db.check('h', 2222, k.blob).status);
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...good), fc.string({ maxLength: 80 })), { maxLength: 12 }),
+        fc.constantFrom('\n', '\r\n'),
+        (lines, eol) => {
+          const text = lines.join(eol);
+          const db = KnownHosts.parse(text);
+          expect(db.toString()).to.equal(text);
+          db.find('host.example');
+          expect(['match', 'mismatch', 'notfound', 'revoked']).to.include(db.check('h', 2222, k.blob).status);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

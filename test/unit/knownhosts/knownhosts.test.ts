@@ -145,15 +145,16 @@ describe('knownhosts: parsing', () => {
 });
 
 describe('knownhosts: check', () => {
-  const text = [
-    line('a.example.com,10.0.0.1', k1),
-    line('[a.example.com]:2222', k2),
-    line('*.wild.example.com,!bad.wild.example.com', k1),
-    '@revoked ' + line('rev.example.com', k2),
-    line('rev.example.com', k2),
-    '@cert-authority ' + line('*.example.com', k3),
-    line(hashHostName('hashed.example.com'), k3),
-  ].join('\n') + '\n';
+  const text =
+    [
+      line('a.example.com,10.0.0.1', k1),
+      line('[a.example.com]:2222', k2),
+      line('*.wild.example.com,!bad.wild.example.com', k1),
+      '@revoked ' + line('rev.example.com', k2),
+      line('rev.example.com', k2),
+      '@cert-authority ' + line('*.example.com', k3),
+      line(hashHostName('hashed.example.com'), k3),
+    ].join('\n') + '\n';
   const db = KnownHosts.parse(text);
 
   it('match, mismatch, notfound, revoked', () => {
@@ -228,7 +229,7 @@ describe('knownhosts: editing', () => {
     const text = [line('a,b', k1), '# c', line('[a]:2222', k2), line('c', k3), '@revoked ' + line('a', k3)].join('\n') + '\n';
     const db = KnownHosts.parse(text);
     expect(db.remove('a')).to.equal(2);
-    expect(db.toString()).to.equal([ '# c', line('[a]:2222', k2), line('c', k3)].join('\n') + '\n');
+    expect(db.toString()).to.equal(['# c', line('[a]:2222', k2), line('c', k3)].join('\n') + '\n');
   });
 
   it('hashAll hashes plain names, one line per name, leaving wildcards, markers and comments', () => {
@@ -247,5 +248,4 @@ describe('knownhosts: editing', () => {
     expect(db.check('p', 2222, k3).status).to.equal('match');
     expect(db.toString().endsWith('\n')).to.equal(false);
   });
-
 });

@@ -8,7 +8,12 @@ import { ecdsaPrivateKey } from '../../../src/crypto/keys/ecdsa.js';
 import type { HostKeyInfo } from '../../../src/client.js';
 
 const key = (n: number) => new Ed25519PrivateKey(new Uint8Array(32).fill(n)).publicKey;
-const info = (k: { type: string; blob: Uint8Array }): HostKeyInfo => ({ type: k.type, algorithm: k.type, blob: k.blob, fingerprint: fingerprintSHA256(k.blob) });
+const info = (k: { type: string; blob: Uint8Array }): HostKeyInfo => ({
+  type: k.type,
+  algorithm: k.type,
+  blob: k.blob,
+  fingerprint: fingerprintSHA256(k.blob),
+});
 const k1 = key(1);
 const k2 = key(2);
 const ec = ecdsaPrivateKey('nistp256', 7n).publicKey;

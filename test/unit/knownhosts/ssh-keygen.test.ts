@@ -12,7 +12,11 @@ import { KnownHosts } from '../../../src/knownhosts/index.js';
 
 function keygen(dir: string, name: string, args: string[]): string {
   execFileSync('ssh-keygen', ['-q', ...args, '-N', '', '-C', name, '-f', join(dir, name)]);
-  return readFileSync(join(dir, `${name}.pub`), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  return readFileSync(join(dir, `${name}.pub`), 'utf8')
+    .trim()
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
 }
 
 /** Line numbers ssh-keygen -F reports for `name`, with their marker tag ("", "CA", "REVOKED"). */

@@ -79,7 +79,14 @@ class FileServer implements SftpStream {
         const at = Number(r.u64());
         const n = r.u32();
         if (at >= this.content.length) return this.status(id, FX.EOF);
-        return this.send(new Writer().u8(FXP.DATA).u32(id).string(this.content.subarray(at, Math.min(at + n, this.content.length))).finish().slice());
+        return this.send(
+          new Writer()
+            .u8(FXP.DATA)
+            .u32(id)
+            .string(this.content.subarray(at, Math.min(at + n, this.content.length)))
+            .finish()
+            .slice(),
+        );
       }
       case FXP.WRITE: {
         expect(r.ascii()).to.equal('h1');
@@ -306,7 +313,10 @@ describe('sftp bulk writes: WRITE requests built in place', () => {
     const f = await openFile(srv);
     srv.failWriteAt = 2 * 4096;
     const content = new Uint8Array(randomBytes(200 * 4096));
-    const e = await f.writeFromFile(memoryFile(content), 0, content.length, { concurrency: 4 }).then(() => null, (x: unknown) => x);
+    const e = await f.writeFromFile(memoryFile(content), 0, content.length, { concurrency: 4 }).then(
+      () => null,
+      (x: unknown) => x,
+    );
     expect(e).to.be.instanceOf(SftpFailureError);
     expect((e as SftpFailureError).serverMessage).to.equal('disk full');
     expect(srv.writes.length).to.be.below(200);
@@ -316,7 +326,10 @@ describe('sftp bulk writes: WRITE requests built in place', () => {
     const srv = new FileServer(0);
     const f = await openFile(srv);
     const bad: LocalFile = { read: () => Promise.reject(new Error('EIO')), write: async () => {}, close: async () => {} };
-    const e = await f.writeFromFile(bad, 0, 10_000, { source: 'in.bin' }).then(() => null, (x: unknown) => x);
+    const e = await f.writeFromFile(bad, 0, 10_000, { source: 'in.bin' }).then(
+      () => null,
+      (x: unknown) => x,
+    );
     expect(e).to.be.instanceOf(SshError);
     expect((e as SshError).code).to.equal('FILE');
     expect((e as SshError).message).to.match(/in\.bin: EIO/);

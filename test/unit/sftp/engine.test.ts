@@ -7,7 +7,14 @@ import { FXP, FX } from '../../../src/sftp/constants.js';
 import { SftpClient } from '../../../src/sftp/client.js';
 import type { SftpStream } from '../../../src/sftp/engine.js';
 import {
-  SftpConnectionLostError, SftpEofError, SftpError, SftpFailureError, SftpNoSuchFileError, SftpOpUnsupportedError, SftpPermissionDeniedError, sftpError,
+  SftpConnectionLostError,
+  SftpEofError,
+  SftpError,
+  SftpFailureError,
+  SftpNoSuchFileError,
+  SftpOpUnsupportedError,
+  SftpPermissionDeniedError,
+  sftpError,
 } from '../../../src/sftp/errors.js';
 import { readRange, writeChunks } from '../../../src/sftp/pipeline.js';
 import { SftpFrames } from './frames.js';
@@ -119,7 +126,10 @@ describe('sftp engine (in-memory peer)', () => {
     const c = await SftpClient.open(srv);
     const classes = [SftpEofError, SftpNoSuchFileError, SftpPermissionDeniedError, SftpFailureError, SftpOpUnsupportedError, SftpError];
     for (let k = 0; k < codes.length; k++) {
-      const err = await c.remove('/x/y').then(() => null, (e: unknown) => e);
+      const err = await c.remove('/x/y').then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).to.be.instanceOf(classes[k]!);
       expect(err).to.be.instanceOf(SshError);
       const e = err as SftpError;
@@ -129,7 +139,7 @@ describe('sftp engine (in-memory peer)', () => {
       expect(e.request).to.equal('REMOVE');
       expect(e.code).to.equal('SFTP_PROTOCOL');
     }
-    expect((sftpError(18, '')).statusName).to.equal('DIR_NOT_EMPTY');
+    expect(sftpError(18, '').statusName).to.equal('DIR_NOT_EMPTY');
   });
 
   it('fails every pending request with CONNECTION_LOST when the stream ends', async () => {
@@ -138,11 +148,17 @@ describe('sftp engine (in-memory peer)', () => {
     const p = [c.stat('/a'), c.open('/b', 'w')];
     srv.end();
     for (const x of p) {
-      const e = await x.then(() => null, (err: unknown) => err);
+      const e = await x.then(
+        () => null,
+        (err: unknown) => err,
+      );
       expect(e).to.be.instanceOf(SftpConnectionLostError);
       expect((e as SftpError).status).to.equal(FX.CONNECTION_LOST);
     }
-    const late = await c.stat('/c').then(() => null, (err: unknown) => err);
+    const late = await c.stat('/c').then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(late).to.be.instanceOf(SftpConnectionLostError);
     expect((late as SftpError).path).to.equal('/c');
   });
@@ -150,7 +166,10 @@ describe('sftp engine (in-memory peer)', () => {
   it('treats a response with an unknown id as a protocol error', async () => {
     const srv = new FakeServer((r, s) => s.status(r.id + 1000, 0));
     const c = await SftpClient.open(srv);
-    const e = await c.stat('/a').then(() => null, (err: unknown) => err);
+    const e = await c.stat('/a').then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(e).to.be.instanceOf(ProtocolError);
     expect((e as Error).message).to.match(/unknown request id/);
   });
@@ -158,13 +177,19 @@ describe('sftp engine (in-memory peer)', () => {
   it('refuses an oversized packet length', async () => {
     const srv = new FakeServer((r, s) => s.send(new Uint8Array(64)));
     const c = await SftpClient.open(srv, { maxPacket: 32 });
-    const e = await c.stat('/a').then(() => null, (err: unknown) => err);
+    const e = await c.stat('/a').then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(e).to.be.instanceOf(ProtocolError);
     expect((e as Error).message).to.match(/exceeds our limit/);
   });
 
   it('sends SYMLINK in OpenSSH order to OpenSSH and in draft order otherwise', async () => {
-    for (const [serverVersion, first] of [['SSH-2.0-OpenSSH_9.2p1', 'target'], ['SSH-2.0-AsyncSSH_2.10.1', 'link']] as const) {
+    for (const [serverVersion, first] of [
+      ['SSH-2.0-OpenSSH_9.2p1', 'target'],
+      ['SSH-2.0-AsyncSSH_2.10.1', 'link'],
+    ] as const) {
       const srv = new FakeServer((r, s) => s.status(r.id, FX.OK));
       const c = await SftpClient.open(srv, { serverVersion });
       await c.symlink('target', 'link');
@@ -174,15 +199,21 @@ describe('sftp engine (in-memory peer)', () => {
   });
 
   it('refuses extension requests the server did not announce, and uses announced limits', async () => {
-    const srv = new FakeServer((r, s) => {
-      const name = r.body.text();
-      if (name === 'limits@openssh.com') {
-        s.send(new Writer().u8(FXP.EXTENDED_REPLY).u32(r.id).u64(1000).u64(100).u64(200).u64(5).finish().slice());
-      }
-    }, [['limits@openssh.com', '1']]);
+    const srv = new FakeServer(
+      (r, s) => {
+        const name = r.body.text();
+        if (name === 'limits@openssh.com') {
+          s.send(new Writer().u8(FXP.EXTENDED_REPLY).u32(r.id).u64(1000).u64(100).u64(200).u64(5).finish().slice());
+        }
+      },
+      [['limits@openssh.com', '1']],
+    );
     const c = await SftpClient.open(srv);
     expect(c.limits).to.deep.equal({ maxPacketLength: 1000, maxReadLength: 100, maxWriteLength: 200, maxOpenHandles: 5 });
-    const e = await c.statvfs('/').then(() => null, (err: unknown) => err);
+    const e = await c.statvfs('/').then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(e).to.be.instanceOf(SftpOpUnsupportedError);
     expect((e as SftpError).path).to.equal('/');
   });
@@ -255,7 +286,10 @@ describe('sftp pipeline', () => {
       },
     };
     const big = new Uint8Array(128 * 100);
-    const e = await writeChunks(file, [big], 0, { chunkSize: 128, concurrency: 4 }).then(() => null, (err: unknown) => err);
+    const e = await writeChunks(file, [big], 0, { chunkSize: 128, concurrency: 4 }).then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(e).to.be.instanceOf(SftpFailureError);
     expect((e as SftpError).serverMessage).to.equal('disk full');
     expect(calls).to.be.below(100);
@@ -274,7 +308,13 @@ describe('sftp pipeline without a known end', () => {
     expect(Buffer.concat(parts).equals(Buffer.from(data))).to.equal(true);
     // a tiny file costs one request for its data and one that finds EOF
     requested.length = 0;
-    for await (const c of readRange({ readChunk: async (len: number, at: number) => (requested.push(at), at >= 10 ? null : data.slice(at, Math.min(10, at + len))) }, 0, undefined, { chunkSize: 64, concurrency: 8 })) void c;
+    for await (const c of readRange(
+      { readChunk: async (len: number, at: number) => (requested.push(at), at >= 10 ? null : data.slice(at, Math.min(10, at + len))) },
+      0,
+      undefined,
+      { chunkSize: 64, concurrency: 8 },
+    ))
+      void c;
     expect(requested).to.deep.equal([0, 10]);
   });
 });

@@ -5,7 +5,16 @@ import { Reader } from '../../../src/wire/reader.js';
 import { Writer } from '../../../src/wire/writer.js';
 import { readAttrs, writeAttrs, fileType, type SftpAttrs } from '../../../src/sftp/attrs.js';
 import { FXP, FX } from '../../../src/sftp/constants.js';
-import { buildPacket, decodeDataParts, decodeLimits, decodeResponse, decodeStatVfs, decodeUsersGroups, decodeVersion, initPacket } from '../../../src/sftp/packets.js';
+import {
+  buildPacket,
+  decodeDataParts,
+  decodeLimits,
+  decodeResponse,
+  decodeStatVfs,
+  decodeUsersGroups,
+  decodeVersion,
+  initPacket,
+} from '../../../src/sftp/packets.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
@@ -60,7 +69,11 @@ describe('sftp packets and attrs', () => {
 
   it('decodes STATUS with and without message/language', () => {
     expect(decodeResponse(bytes('65 00000009 00000002 00000004 6e6f7065 00000002 656e'))).to.deep.equal({
-      type: FXP.STATUS, id: 9, code: FX.NO_SUCH_FILE, message: 'nope', language: 'en',
+      type: FXP.STATUS,
+      id: 9,
+      code: FX.NO_SUCH_FILE,
+      message: 'nope',
+      language: 'en',
     });
     expect(decodeResponse(bytes('65 00000009 00000000'))).to.deep.equal({ type: FXP.STATUS, id: 9, code: 0, message: '', language: '' });
   });
@@ -182,7 +195,9 @@ describe('sftp packets and attrs', () => {
     });
 
     it('truncations of valid responses fail with typed errors', () => {
-      const valid = bytes('68 00000005 00000001 00000002 66ff 00000001 6c 8000000f 0000000500000001 00000001 00000002 000081a4 00000003 00000004 00000001 00000001 78 00000000');
+      const valid = bytes(
+        '68 00000005 00000001 00000002 66ff 00000001 6c 8000000f 0000000500000001 00000001 00000002 000081a4 00000003 00000004 00000001 00000001 78 00000000',
+      );
       expect(() => decodeResponse(valid)).to.not.throw();
       for (let n = 0; n < valid.length; n++) {
         expect(() => decodeResponse(valid.subarray(0, n))).to.throw(SshError);

@@ -70,7 +70,10 @@ describe('sftp/a session that fails to start, or fails later (fake server)', fun
     const stat = sftp.stat('/x');
     await server.expect(MSG.CHANNEL_DATA); // SSH_FXP_STAT
     server.send(msg.data(id, new Writer().u32(0x7fffffff).finish().slice()));
-    const err = await stat.then(() => null, (e: unknown) => e);
+    const err = await stat.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(SshError);
     expect((err as SshError).code).to.equal('SFTP_PROTOCOL');
     await server.expect(MSG.CHANNEL_CLOSE);

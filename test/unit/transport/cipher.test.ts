@@ -74,8 +74,12 @@ describe('transport/cipher registry', () => {
       ivLength: 0,
       macKeyLength: 0,
     });
-    expect(() => keySizes('rc4', 'hmac-sha1')).to.throw(SshError).with.property('code', 'ALGO_UNSUPPORTED');
-    expect(() => keySizes('aes128-ctr', 'umac-64@openssh.com')).to.throw(SshError).with.property('code', 'ALGO_UNSUPPORTED');
+    expect(() => keySizes('rc4', 'hmac-sha1'))
+      .to.throw(SshError)
+      .with.property('code', 'ALGO_UNSUPPORTED');
+    expect(() => keySizes('aes128-ctr', 'umac-64@openssh.com'))
+      .to.throw(SshError)
+      .with.property('code', 'ALGO_UNSUPPORTED');
   });
 
   it('the lists are frozen; another implementation comes from a provider, keeping the descriptor', () => {

@@ -60,16 +60,11 @@ describe('transport/codec fuzz: PacketDecoder only ever throws SshError, and ter
 
     it(`${label}: random bytes`, () => {
       fc.assert(
-        fc.property(
-          fc.uint8Array({ maxLength: 3000 }),
-          fc.array(fc.integer({ min: 1, max: 700 }), { maxLength: 8 }),
-          fc.integer(),
-          (data, splits, seed) => {
-            const dec = new PacketDecoder({ maxPacketLength: 4096 });
-            if (mode) dec.setKeys(keysFor(mode, seed));
-            run(dec, data, splits);
-          },
-        ),
+        fc.property(fc.uint8Array({ maxLength: 3000 }), fc.array(fc.integer({ min: 1, max: 700 }), { maxLength: 8 }), fc.integer(), (data, splits, seed) => {
+          const dec = new PacketDecoder({ maxPacketLength: 4096 });
+          if (mode) dec.setKeys(keysFor(mode, seed));
+          run(dec, data, splits);
+        }),
         { numRuns: 150 },
       );
     });

@@ -149,7 +149,9 @@ describe('transport/codec known-answer framing (cross-checked with node:crypto)'
     ] as const) {
       // 4+1+10 = 15 → padding 17 (1 < 4, +16); 4+1+100 = 105 → padding 7
       const plain = plainPacket(payload, payload.length === 10 ? 17 : 7);
-      const mac = createHmac('sha256', keys.macKey).update(concat(u32be(seq), plain)).digest();
+      const mac = createHmac('sha256', keys.macKey)
+        .update(concat(u32be(seq), plain))
+        .digest();
       const expected = concat(ctr.update(plain), mac);
       expect(hex(enc.encode(payload)), `seq ${seq}`).to.equal(hex(expected));
     }
@@ -167,7 +169,9 @@ describe('transport/codec known-answer framing (cross-checked with node:crypto)'
       // ETM: 1+20 = 21 → padding 11; 1+11 = 12 → padding 4
       const plain = plainPacket(payload, payload.length === 20 ? 11 : 4);
       const ct = concat(plain.subarray(0, 4), cbc.update(plain.subarray(4)));
-      const mac = createHmac('sha1', keys.macKey).update(concat(u32be(seq), ct)).digest();
+      const mac = createHmac('sha1', keys.macKey)
+        .update(concat(u32be(seq), ct))
+        .digest();
       expect(hex(enc.encode(payload)), `seq ${seq}`).to.equal(hex(concat(ct, mac)));
     }
   });
@@ -277,8 +281,12 @@ describe('transport/codec dispose', () => {
     dec.dispose();
     enc.dispose(); // idempotent
     expect(dec.buffered).to.equal(0);
-    expect(() => enc.encode(new Uint8Array(1))).to.throw(SshError).with.property('code', 'BAD_USE');
-    expect(() => dec.next()).to.throw(SshError).with.property('code', 'BAD_USE');
+    expect(() => enc.encode(new Uint8Array(1)))
+      .to.throw(SshError)
+      .with.property('code', 'BAD_USE');
+    expect(() => dec.next())
+      .to.throw(SshError)
+      .with.property('code', 'BAD_USE');
     expect(() => enc.setKeys(keys)).to.throw(SshError);
   });
 });

@@ -1,13 +1,7 @@
 import { expect } from 'chai';
 import { constants as Z, createDeflate, deflateSync, inflateSync } from 'node:zlib';
 import { SshError } from '../../../src/errors.js';
-import {
-  COMPRESSIONS,
-  DEFAULT_COMPRESSIONS,
-  SUPPORTED_COMPRESSIONS,
-  createCompressor,
-  createDecompressor,
-} from '../../../src/transport/compression.js';
+import { COMPRESSIONS, DEFAULT_COMPRESSIONS, SUPPORTED_COMPRESSIONS, createCompressor, createDecompressor } from '../../../src/transport/compression.js';
 import { concat, hex, prng } from './helpers.js';
 
 const rng = prng(0x21b);
@@ -113,17 +107,20 @@ describe('transport/compression streams (RFC 4253 §6.2)', () => {
     const ok = createDecompressor(5000);
     expect(ok.decompress(createCompressor().compress(data)).length).to.equal(5000);
     const tight = createDecompressor(4999);
-    expect(() => tight.decompress(createCompressor().compress(data))).to.throw(SshError).with.property('code', 'ZLIB');
+    expect(() => tight.decompress(createCompressor().compress(data)))
+      .to.throw(SshError)
+      .with.property('code', 'ZLIB');
   });
 
   it('corrupt data and a finished stream are ZLIB errors', () => {
     const rx = createDecompressor(1024);
-    expect(() => rx.decompress(new Uint8Array([0x78, 0x9c, 0xff, 0xff, 0xff, 0x00]))).to.throw(SshError).with.property('code', 'ZLIB');
+    expect(() => rx.decompress(new Uint8Array([0x78, 0x9c, 0xff, 0xff, 0xff, 0x00])))
+      .to.throw(SshError)
+      .with.property('code', 'ZLIB');
     const ended = createDecompressor(1024);
-    expect(() => ended.decompress(new Uint8Array(deflateSync(new Uint8Array([1, 2, 3]))))).to.throw(SshError).with.property(
-      'code',
-      'ZLIB',
-    );
+    expect(() => ended.decompress(new Uint8Array(deflateSync(new Uint8Array([1, 2, 3])))))
+      .to.throw(SshError)
+      .with.property('code', 'ZLIB');
     expect(() => createDecompressor(0)).to.throw(SshError);
   });
 });

@@ -9,10 +9,11 @@ import { Writer } from '../../../src/wire/writer.js';
 import { ed25519HostKey, fakePair } from '../../support/fake-server.js';
 
 /** A KEX_ECDH_REPLY the client could not use: it must never reach the kex. */
-const junkReply = (): Uint8Array => new Writer().u8(MSG.KEX_ECDH_REPLY).string(new Uint8Array(7)).string(new Uint8Array(3)).string(new Uint8Array(5)).finish().slice();
+const junkReply = (): Uint8Array =>
+  new Writer().u8(MSG.KEX_ECDH_REPLY).string(new Uint8Array(7)).string(new Uint8Array(3)).string(new Uint8Array(5)).finish().slice();
 
 describe('transport/kex guesses from the server (RFC 4253 §7.1)', () => {
-  it('drops the guess when the first kex choices differ (negotiation picks the client\'s first)', async () => {
+  it("drops the guess when the first kex choices differ (negotiation picks the client's first)", async () => {
     const { client } = await fakePair({ algorithms: { kex: ['curve25519-sha256', 'diffie-hellman-group14-sha256'] } }, ed25519HostKey(), {
       kex: ['diffie-hellman-group14-sha256', 'curve25519-sha256'],
       guess: junkReply(),

@@ -47,10 +47,13 @@ function referenceStream(cipher: string, key: Uint8Array, iv: Uint8Array, data: 
       return discarded((d) => opensslEnc('rc4', key, null, d));
     case 'arcfour256': // `openssl enc` cannot take a 32-byte RC4 key: python3-cryptography (OpenSSL) can
       return discarded((d) =>
-        python('from cryptography.hazmat.primitives.ciphers import Cipher, algorithms\nprint(Cipher(algorithms.ARC4(h("k")), None).encryptor().update(h("d")).hex())', {
-          k: key,
-          d,
-        }),
+        python(
+          'from cryptography.hazmat.primitives.ciphers import Cipher, algorithms\nprint(Cipher(algorithms.ARC4(h("k")), None).encryptor().update(h("d")).hex())',
+          {
+            k: key,
+            d,
+          },
+        ),
       );
     default:
       throw new Error(`no reference for ${cipher}`);

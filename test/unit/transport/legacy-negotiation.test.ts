@@ -108,7 +108,9 @@ describe('transport: legacy algorithms in our KEXINIT', () => {
 
   it('algorithmLists: names we do not implement are refused before connecting', () => {
     for (const pref of [{ cipher: ['des-cbc'] }, { cipher: ['arcfour512'] }, { mac: ['hmac-ripemd160-etm@openssh.com'] }, { cipher: ['None'] }]) {
-      expect(() => algorithmLists(pref), JSON.stringify(pref)).to.throw(SshError).with.property('code', 'METHOD_NOT_SUPPORTED');
+      expect(() => algorithmLists(pref), JSON.stringify(pref))
+        .to.throw(SshError)
+        .with.property('code', 'METHOD_NOT_SUPPORTED');
     }
     const lines: string[] = [];
     expect(algorithmLists({ cipher: ['none'] }, (l) => lines.push(l)).cipherCS).to.deep.equal(['none']);

@@ -1,12 +1,7 @@
 import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import { SshError } from '../../../src/errors.js';
-import {
-  DEFAULT_MACS,
-  MACS,
-  SUPPORTED_MACS,
-  getMac,
-} from '../../../src/transport/mac/index.js';
+import { DEFAULT_MACS, MACS, SUPPORTED_MACS, getMac } from '../../../src/transport/mac/index.js';
 import { equalConstantTime } from '../../../src/wire/bytes.js';
 import { concat, hex, prng, u32be } from './helpers.js';
 
@@ -63,7 +58,9 @@ describe('transport/mac registry', () => {
 
   it('the lists are frozen; unknown names are refused with a typed error', () => {
     for (const list of [DEFAULT_MACS, SUPPORTED_MACS]) expect(Object.isFrozen(list)).to.equal(true);
-    expect(() => getMac('umac-64@openssh.com')).to.throw(SshError).with.property('code', 'ALGO_UNSUPPORTED');
+    expect(() => getMac('umac-64@openssh.com'))
+      .to.throw(SshError)
+      .with.property('code', 'ALGO_UNSUPPORTED');
   });
 
   it('rejects MAC keys of the wrong length', () => {
@@ -82,7 +79,10 @@ describe('transport/mac HMAC vs node:crypto createHmac', () => {
       expect(state.length).to.equal(tagLen);
       for (const [i, seq] of [0, 1, 2, 0x7fffffff, 0xffffffff, 3, 3].entries()) {
         const data = rng.bytes([0, 1, 55, 64, 127, 128, 5000][i]!);
-        const expected = createHmac(nodeHash, key).update(concat(u32be(seq), data)).digest().subarray(0, tagLen);
+        const expected = createHmac(nodeHash, key)
+          .update(concat(u32be(seq), data))
+          .digest()
+          .subarray(0, tagLen);
         const out = new Uint8Array(tagLen + 10);
         state.compute(seq, data, out, 7);
         expect(hex(out.subarray(7, 7 + tagLen)), `seq ${seq}`).to.equal(hex(expected));

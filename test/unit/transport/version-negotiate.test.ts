@@ -73,7 +73,10 @@ describe('KEXINIT and negotiation (RFC 4253 §7.1)', () => {
 
   it('picks the first client algorithm the server supports, skipping MACs for AEAD', () => {
     const client = kexinit({ kex: ['curve25519-sha256', 'ext-info-c', 'kex-strict-c-v00@openssh.com'] });
-    const server = kexinit({ kex: ['ecdh-sha2-nistp256', 'curve25519-sha256', 'kex-strict-s-v00@openssh.com'], cipherCS: ['aes128-ctr', 'chacha20-poly1305@openssh.com'] });
+    const server = kexinit({
+      kex: ['ecdh-sha2-nistp256', 'curve25519-sha256', 'kex-strict-s-v00@openssh.com'],
+      cipherCS: ['aes128-ctr', 'chacha20-poly1305@openssh.com'],
+    });
     const n = negotiate(client, server, (c) => c.startsWith('chacha20'));
     expect(n).to.deep.equal({
       kex: 'curve25519-sha256',
@@ -90,7 +93,7 @@ describe('KEXINIT and negotiation (RFC 4253 §7.1)', () => {
     expect(guessIsWrong(client, kexinit({ kex: ['curve25519-sha256', 'ext-info-s'] }))).to.equal(false);
   });
 
-  it('a guess is wrong when the first choices differ, even if negotiation lands on the guesser\'s first (RFC 4253 §7.1)', () => {
+  it("a guess is wrong when the first choices differ, even if negotiation lands on the guesser's first (RFC 4253 §7.1)", () => {
     // The client prefers X, which the server lacks; the server's first is what gets negotiated.
     const client = kexinit({ kex: ['sntrup761x25519-sha512@openssh.com', 'curve25519-sha256'] });
     const server = kexinit({ kex: ['curve25519-sha256'] });
