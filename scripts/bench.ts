@@ -8,7 +8,9 @@
  *
  * Environment: BENCH_BYTES (default 256M; K/M/G), BENCH_PURE_BYTES (pure-JS transfers,
  * default 64M: the rate is what counts), BENCH_RUNS (default 3), BENCH_HANDSHAKES (per run,
- * default 20), BENCH_ONLY (comma-separated row ids to run, e.g. "gcm,handshake").
+ * default 20), BENCH_ONLY (comma-separated row ids to run, e.g. "gcm,handshake"), BENCH_SIDES
+ * (comma-separated sides to run, e.g. "puressh,openssh"), BENCH_BASELINE (the root of another
+ * checkout with its dist/ built: its puressh runs as a 'baseline' side beside ours, to compare builds).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -29,7 +31,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEX = 'curve25519-sha256';
 const GCM = 'aes128-gcm@openssh.com';
 
-type Side = NodeSide | 'openssh';
+/** 'baseline': puressh (node:crypto) built from another checkout, BENCH_BASELINE */
+type Side = NodeSide | 'openssh' | 'baseline';
 const SIDE_LABEL: Record<Side, string> = {
   puressh: 'puressh (node:crypto)',
   'puressh-pure': 'puressh (pure JS)',
@@ -37,8 +40,11 @@ const SIDE_LABEL: Record<Side, string> = {
   'ssh2-nodelay': 'ssh2 + TCP_NODELAY',
   'ssh2-js': 'ssh2 + TCP_NODELAY, no addon',
   ssh2: 'stock ssh2',
+  baseline: 'puressh baseline (node:crypto)',
 };
 const ALL_SIDES: Side[] = ['puressh', 'puressh-pure', 'openssh', 'ssh2-nodelay', 'ssh2-js', 'ssh2'];
+/** the checkout whose dist/ the 'baseline' side runs (BENCH_BASELINE), to compare two builds of puressh */
+const BASELINE = process.env.BENCH_BASELINE;
 const PEERS: Side[] = ['openssh', 'ssh2-nodelay', 'ssh2'];
 
 /** One row of the table: a piece of work every listed side does. */
@@ -203,9 +209,10 @@ function compileChild(dir: string): string {
 
 let childPath = '';
 
-function runNodeSide(side: NodeSide, target: Target, job: Job): Promise<Result> {
+function runNodeSide(side: NodeSide | 'baseline', target: Target, job: Job): Promise<Result> {
+  const [childSide, root] = side === 'baseline' ? ['puressh', BASELINE!] : [side, ROOT];
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [childPath, side, JSON.stringify(target), JSON.stringify(job), ROOT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [childPath, childSide, JSON.stringify(target), JSON.stringify(job), root], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -403,7 +410,12 @@ async function main(): Promise<number> {
   const pureBytes = parseSize(process.env.BENCH_PURE_BYTES ?? '64M');
   const runs = Number(process.env.BENCH_RUNS ?? '3');
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
-  const rows = ROWS.filter((r) => !only || only.includes(r.id));
+  const onlySides = process.env.BENCH_SIDES?.split(',').map((s) => s.trim());
+  // BENCH_BASELINE: a 'baseline' side beside every puressh (node:crypto) side; BENCH_SIDES: only these sides.
+  const rows = ROWS.filter((r) => !only || only.includes(r.id)).map((r) => {
+    const sides = r.sides.flatMap((s): Side[] => (s === 'puressh' && BASELINE ? ['puressh', 'baseline'] : [s]));
+    return { ...r, sides: sides.filter((s) => !onlySides || s === 'baseline' || onlySides.includes(s)) };
+  });
 
   process.stderr.write('bench: building dist/ (the compiled library is what gets measured)\n');
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
@@ -476,7 +488,8 @@ function report(
   };
   const med = (row: Row): Medians => Object.fromEntries(row.sides.map((s) => [s, median(samples.get(`${row.id}|${s}`)!.map((x) => x.value))]));
   const lines: string[] = [];
-  const head = ['work', 'unit', ...ALL_SIDES.map((s) => SIDE_LABEL[s]), 'node ÷ best peer', 'node ÷ ssh2 no addon', 'target', 'met'];
+  const shown = BASELINE ? [...ALL_SIDES, 'baseline' as const] : ALL_SIDES;
+  const head = ['work', 'unit', ...shown.map((s) => SIDE_LABEL[s]), 'node ÷ best peer', 'node ÷ ssh2 no addon', 'target', 'met'];
   lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
   const json: Record<string, unknown> = {};
   for (const row of rows) {
@@ -488,7 +501,7 @@ function report(
     );
     const t = row.target?.(m);
     lines.push(
-      `| ${row.label} | ${row.unit} | ${ALL_SIDES.map((s) => cell(row, s)).join(' | ')} | ${ratio(m.puressh!, peer).toFixed(2)} | ${m['ssh2-js'] ? ratio(m.puressh!, m['ssh2-js']).toFixed(2) : '—'} | ${t?.text ?? ''} | ${t ? (t.met ? 'yes' : 'no') : ''} |`,
+      `| ${row.label} | ${row.unit} | ${shown.map((s) => cell(row, s)).join(' | ')} | ${ratio(m.puressh!, peer).toFixed(2)} | ${m['ssh2-js'] ? ratio(m.puressh!, m['ssh2-js']).toFixed(2) : '—'} | ${t?.text ?? ''} | ${t ? (t.met ? 'yes' : 'no') : ''} |`,
     );
     json[row.id] = {
       label: row.label,
@@ -500,10 +513,10 @@ function report(
   }
   // CPU and memory: per GiB for transfers, per operation otherwise.
   const res: string[] = [];
-  const rhead = ['work', ...ALL_SIDES.map((s) => SIDE_LABEL[s])];
+  const rhead = ['work', ...shown.map((s) => SIDE_LABEL[s])];
   res.push(`| ${rhead.join(' | ')} |`, `|${rhead.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
   for (const row of rows) {
-    const c = ALL_SIDES.map((side) => {
+    const c = shown.map((side) => {
       const list = samples.get(`${row.id}|${side}`);
       if (!list) return '—';
       const cpu = row.unit === 'MB/s' ? `${median(list.map((s) => s.cpuPerGiB!)).toFixed(2)} s/GiB` : `${median(list.map((s) => s.cpuSeconds)).toFixed(3)} s`;
