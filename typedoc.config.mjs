@@ -6,7 +6,14 @@ import { URL } from 'node:url';
 // The Net::SSH2 constants are documented by their export tag (TAG_* in src/facade/constants.ts,
 // one doc comment per tag, as Net::SSH2's POD does), not one by one.
 const constants = readFileSync(new URL('./src/facade/constants.ts', import.meta.url), 'utf8');
-const constantNames = [...constants.matchAll(/^export const \{ ([^}]*) \} = \w+;$/gm)].flatMap((m) => m[1].split(',').map((n) => `facade.${n.trim()}`));
+// `export const { A, B } = TABLE;`, on one line or, as the formatter lays out long ones, several.
+const constantNames = [...constants.matchAll(/^export const \{([^}]*)\} = \w+;$/gm)].flatMap((m) =>
+  m[1]
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '')
+    .map((n) => `facade.${n}`),
+);
 
 /** @type {Partial<import('typedoc').TypeDocOptions>} */
 export default {

@@ -65,6 +65,39 @@ export {
   type AlgorithmKind,
 } from './errors.js';
 
+// OpenSSH certificates (PROTOCOL.certkeys), key generation and revocation lists (PROTOCOL.krl).
+export {
+  Certificate,
+  CertifiedPrivateKey,
+  CERT_TYPE_HOST,
+  CERT_TYPE_USER,
+  CERT_VALID_FOREVER,
+  DEFAULT_CA_SIGNATURE_ALGORITHMS,
+  checkCertificate,
+  parseCertificateBlob,
+  signCertificate,
+  verifyCertificateSignature,
+  type CertificateCheck,
+  type CertificateFields,
+  type CertOption,
+  generateKeyPair,
+  writeOpenSSHPrivateKey,
+  DEFAULT_KDF_ROUNDS,
+  type GeneratedKeyPair,
+  type KeyGenSpec,
+  type KeyMaterial,
+  type RandomBytes,
+  type PrivateKeyWriteOptions,
+  isKrl,
+  isRevoked,
+  parseKrl,
+  writeKrl,
+  type Krl,
+  type KrlCertificates,
+  type KrlContents,
+} from './crypto/keys/index.js';
+export { checkHostCertificate, type HostCertificateVerdict } from './knownhosts/certificate.js';
+
 // Keys and fingerprints.
 export {
   parsePrivateKey,

@@ -219,6 +219,38 @@ export {
   type WindowSize,
   type WriteOptions,
 } from './index.js';
+export {
+  Certificate,
+  CertifiedPrivateKey,
+  CERT_TYPE_HOST,
+  CERT_TYPE_USER,
+  CERT_VALID_FOREVER,
+  DEFAULT_CA_SIGNATURE_ALGORITHMS,
+  checkCertificate,
+  checkHostCertificate,
+  parseCertificateBlob,
+  signCertificate,
+  verifyCertificateSignature,
+  generateKeyPair,
+  writeOpenSSHPrivateKey,
+  DEFAULT_KDF_ROUNDS,
+  isKrl,
+  isRevoked,
+  parseKrl,
+  writeKrl,
+  type CertificateCheck,
+  type CertificateFields,
+  type CertOption,
+  type GeneratedKeyPair,
+  type HostCertificateVerdict,
+  type KeyGenSpec,
+  type KeyMaterial,
+  type RandomBytes,
+  type PrivateKeyWriteOptions,
+  type Krl,
+  type KrlCertificates,
+  type KrlContents,
+} from './index.js';
 export { socketStream, connectTcp } from './node-stream.js';
 export { commandStream, type CommandStreamOptions } from './node-command-stream.js';
 

@@ -15,7 +15,7 @@ import { isDirectory, type SftpAttrs } from '../sftp/attrs.js';
 import type { SftpClient } from '../sftp/client.js';
 import { EXT, FXF } from '../sftp/constants.js';
 import { SshError } from '../errors.js';
-import { SftpError } from '../sftp/errors.js';
+import { SftpConnectionLostError, SftpError } from '../sftp/errors.js';
 import type { LocalFs } from '../sftp/local.js';
 import { decodeName, encodeName } from '../sftp/names.js';
 import { nodeLocalFs } from '../sftp/node-fs.js';
@@ -41,6 +41,8 @@ const FX_TEXT = [
 
 /** sftp-common.c fx2txt: the text OpenSSH prints for a status code. */
 function fx2txt(e: unknown): string {
+  // sftp-client.c's get_msg: a lost connection is fatal ("Connection closed"), not a command's error
+  if (e instanceof SftpConnectionLostError) throw e;
   if (e instanceof SftpError) return FX_TEXT[e.status] ?? 'Unknown status';
   throw e;
 }

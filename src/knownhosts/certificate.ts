@@ -9,10 +9,11 @@ import { type Certificate, CERT_TYPE_HOST, checkCertificate, verifyCertificateSi
 import type { FoundEntry, KnownHosts } from './db.js';
 import { DEFAULT_PORT } from './match.js';
 
+/** What known_hosts says of a host certificate: trusted by a CA, revoked, or no CA for it. */
 export interface HostCertificateVerdict {
   /** trusted: a CA line vouches for it; revoked: refuse; plain: check the certified key as a plain key */
   readonly status: 'trusted' | 'revoked' | 'plain';
-  /** the @cert-authority or @revoked line that decided */
+  /** the `@cert-authority` or `@revoked` line that decided */
   readonly found: FoundEntry | null;
   /** why the certificate was not trusted, in OpenSSH's words (null when trusted or no CA line applies) */
   readonly reason: string | null;

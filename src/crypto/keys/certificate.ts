@@ -21,8 +21,9 @@ import type { PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
 export const CERT_SUFFIX = '-cert-v01@openssh.com';
-/** SSH2_CERT_TYPE_USER / SSH2_CERT_TYPE_HOST */
+/** SSH2_CERT_TYPE_USER (PROTOCOL.certkeys): a certificate for user authentication. */
 export const CERT_TYPE_USER = 1;
+/** SSH2_CERT_TYPE_HOST (PROTOCOL.certkeys): a certificate for a host key. */
 export const CERT_TYPE_HOST = 2;
 /** "forever" as a valid-before time */
 export const CERT_VALID_FOREVER = 0xffffffffffffffffn;

@@ -12,6 +12,7 @@ import { Ed25519PrivateKey } from './ed25519.js';
 import { RsaPrivateKey, RSA_MAX_BITS } from './rsa.js';
 import type { PrivateKey } from './types.js';
 
+/** A source of `n` cryptographically random bytes (e.g. noble's `randomBytes`). */
 export type RandomBytes = (n: number) => Uint8Array;
 
 /** What openssh-key-v1 stores for each key type (PROTOCOL.key; sshkey_private_serialize). */
@@ -20,11 +21,13 @@ export type KeyMaterial =
   | { readonly kind: 'ecdsa'; readonly curve: 'nistp256' | 'nistp384' | 'nistp521'; readonly d: bigint; readonly point: Uint8Array }
   | { readonly kind: 'rsa'; readonly n: bigint; readonly e: bigint; readonly d: bigint; readonly p: bigint; readonly q: bigint; readonly iqmp: bigint };
 
+/** A generated key: the `PrivateKey` to use, and its material for writing it to a file. */
 export interface GeneratedKeyPair {
   readonly privateKey: PrivateKey;
   readonly material: KeyMaterial;
 }
 
+/** What key to generate: its type, size in bits (RSA, ECDSA) and comment. */
 export interface KeyGenSpec {
   type: 'ed25519' | 'ecdsa' | 'rsa';
   /** ecdsa: 256 (default), 384, 521; rsa: 2048..8192 (default 3072, as ssh-keygen) */

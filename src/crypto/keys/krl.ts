@@ -28,6 +28,7 @@ export interface KrlCertificates {
   keyIds: string[];
 }
 
+/** What a key revocation list (PROTOCOL.krl) revokes: keys, fingerprints and certificates by CA. */
 export interface KrlContents {
   version?: bigint;
   /** seconds since the epoch */

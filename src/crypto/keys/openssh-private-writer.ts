@@ -16,6 +16,7 @@ import { OPENSSH_PRIVATE_LABEL } from './openssh-private.js';
 /** ssh-keygen's default bcrypt rounds (-a) */
 export const DEFAULT_KDF_ROUNDS = 16;
 
+/** How to write an openssh-key-v1 file: the passphrase (none: unencrypted) and bcrypt-pbkdf rounds. */
 export interface PrivateKeyWriteOptions {
   /** empty or absent: unencrypted */
   passphrase?: string;

@@ -52,7 +52,7 @@ export interface HostKeyInfo {
    * When the host key is an OpenSSH certificate: the certificate, and `certificateProblem`,
    * why it is not a valid host certificate now (CA signature, type, validity) in OpenSSH's
    * words, or null. Whether its CA is trusted and its principals name the host is the
-   * verifier's to decide (knownhosts' hostKeyVerifier does it with @cert-authority lines).
+   * verifier's to decide (knownhosts' hostKeyVerifier does it with `@cert-authority` lines).
    */
   certificate?: Certificate;
   /** See `certificate`. */
