@@ -68,32 +68,6 @@ export function splitRemote(spec: string): { user: string | null; host: string; 
   return { user: m[1] ?? null, host: m[2]!.replace(/^\[|\]$/g, ''), path: m[3]! };
 }
 
-/** Parse a cluster of single-letter flags; `withArg` letters take the rest or the next word. */
-export function parseFlags(argv: readonly string[], noArg: string, withArg: string): { flags: Map<string, string[]>; rest: string[] } {
-  const flags = new Map<string, string[]>();
-  const add = (k: string, v: string): void => void flags.set(k, [...(flags.get(k) ?? []), v]);
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      i++;
-      break;
-    }
-    if (!a.startsWith('-') || a === '-') break;
-    for (let j = 1; j < a.length; j++) {
-      const c = a[j]!;
-      if (noArg.includes(c)) add(c, '');
-      else if (withArg.includes(c)) {
-        const v = j + 1 < a.length ? a.slice(j + 1) : argv[++i];
-        if (v === undefined) throw new UsageError(`option requires an argument -- ${c}`);
-        add(c, v);
-        break;
-      } else throw new UsageError(`unknown option -- ${c}`);
-    }
-  }
-  return { flags, rest: argv.slice(i) };
-}
-
 /** The ssh flags shared by sftp and scp: -P port, -i, -o, -c, -F, -J, -C, -q, -v. */
 export function sshFlagsFrom(flags: Map<string, string[]>): string[] {
   const out: string[] = [];

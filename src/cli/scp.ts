@@ -12,10 +12,10 @@ import { SshError } from '../errors.js';
 import { isDirectory } from '../sftp/attrs.js';
 import { nodeLocalFs } from '../sftp/node-fs.js';
 import { scpGetFile, scpPutFile } from '../sftp/scp.js';
-import { connectionLost, connectWithSshArgs, parseFlags, reportLostConnection, sshFlagsFrom, splitRemote } from './remote.js';
+import { connectionLost, connectWithSshArgs, reportLostConnection, sshFlagsFrom, splitRemote } from './remote.js';
 import { SftpShell } from './sftp-shell.js';
 import type { CliIo } from './io.js';
-import { UsageError } from './ssh-args.js';
+import { parseFlags, UsageError } from './ssh-args.js';
 
 export const SCP_USAGE = `usage: puressh scp [-COpqrv] [-c cipher] [-F ssh_config] [-i identity_file]
            [-J destination] [-o ssh_option] [-P port] source ... target`;

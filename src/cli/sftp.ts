@@ -11,11 +11,11 @@ import { createInterface } from 'node:readline';
 import { SshError } from '../errors.js';
 import { isDirectory } from '../sftp/attrs.js';
 import { decodeName } from '../sftp/names.js';
-import { connectionLost, connectWithSshArgs, parseFlags, reportLostConnection, sshFlagsFrom, splitRemote } from './remote.js';
+import { connectionLost, connectWithSshArgs, reportLostConnection, sshFlagsFrom, splitRemote } from './remote.js';
 import { utf8Locale } from './sftp-output.js';
 import { SftpShell, strerror } from './sftp-shell.js';
 import type { CliIo } from './io.js';
-import { parseDestination, UsageError } from './ssh-args.js';
+import { parseDestination, parseFlags, UsageError } from './ssh-args.js';
 
 export const SFTP_USAGE = `usage: puressh sftp [-aCfNpqrv] [-B buffer_size] [-b batchfile] [-c cipher] [-F ssh_config]
           [-i identity_file] [-J destination] [-o ssh_option] [-P port] [-R num_requests] destination`;

@@ -457,3 +457,29 @@ export function parseBytes(key: string, value: string): number {
   const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
   return Number(m[1]) * mult;
 }
+
+/** Parse a cluster of single-letter flags; `withArg` letters take the rest or the next word. */
+export function parseFlags(argv: readonly string[], noArg: string, withArg: string): { flags: Map<string, string[]>; rest: string[] } {
+  const flags = new Map<string, string[]>();
+  const add = (k: string, v: string): void => void flags.set(k, [...(flags.get(k) ?? []), v]);
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') break;
+    for (let j = 1; j < a.length; j++) {
+      const c = a[j]!;
+      if (noArg.includes(c)) add(c, '');
+      else if (withArg.includes(c)) {
+        const v = j + 1 < a.length ? a.slice(j + 1) : argv[++i];
+        if (v === undefined) throw new UsageError(`option requires an argument -- ${c}`);
+        add(c, v);
+        break;
+      } else throw new UsageError(`unknown option -- ${c}`);
+    }
+  }
+  return { flags, rest: argv.slice(i) };
+}

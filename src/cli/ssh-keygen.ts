@@ -30,6 +30,7 @@ import { writeKrl, type KrlCertificates, type KrlContents } from '../crypto/keys
 import { randomart } from '../crypto/randomart.js';
 import { keyLabel } from './host-key.js';
 import type { CliIo } from './io.js';
+import { parseFlags, UsageError } from './ssh-args.js';
 
 export const KEYGEN_USAGE = `usage: puressh ssh-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f output_keyfile]
                   [-N new_passphrase] [-t ecdsa | ed25519 | rsa]
@@ -60,30 +61,19 @@ interface KeygenArgs {
 }
 
 function parseArgs(argv: readonly string[]): KeygenArgs {
-  const out: KeygenArgs = { flags: new Set(), values: new Map(), options: [], files: [] };
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      i++;
-      break;
-    }
-    if (!a.startsWith('-') || a === '-') break;
-    for (let j = 1; j < a.length; j++) {
-      const f = a[j]!;
-      if (NO_ARG.has(f)) {
-        out.flags.add(f);
-        continue;
-      }
-      if (!WITH_ARG.has(f)) throw new KeygenError(`unknown option -- ${f}\n${KEYGEN_USAGE}`, 1);
-      const value = j + 1 < a.length ? a.slice(j + 1) : argv[++i];
-      if (value === undefined) throw new KeygenError(`option requires an argument -- ${f}\n${KEYGEN_USAGE}`, 1);
-      if (f === 'O') out.options.push(value);
-      else out.values.set(f, value);
-      break;
-    }
+  let parsed;
+  try {
+    parsed = parseFlags(argv, [...NO_ARG].join(''), [...WITH_ARG].join(''));
+  } catch (e) {
+    if (e instanceof UsageError) throw new KeygenError(`${e.message}\n${KEYGEN_USAGE}`, 1);
+    throw e;
   }
-  out.files = argv.slice(i);
+  const out: KeygenArgs = { flags: new Set(), values: new Map(), options: [], files: parsed.rest };
+  for (const [f, values] of parsed.flags) {
+    if (NO_ARG.has(f)) out.flags.add(f);
+    else if (f === 'O') out.options.push(...values);
+    else out.values.set(f, values[values.length - 1]!);
+  }
   return out;
 }
 
