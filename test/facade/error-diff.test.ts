@@ -82,13 +82,26 @@ describe('Net::SSH2 facade vs Net::SSH2 0.73: the error slot', function () {
     const { host, port, user } = f.sshd;
     const perl = (await runPerl(PERL_ERRORS, [host, port, user, f.pub, f.key])) as Record<string, unknown>;
     const ours = await facadeErrors(f);
-    // After the timed-out auth_list, whether libssh2's channel open still leaves the TIMEOUT in
-    // the slot varies from run to run (seen both ways with Net::SSH2 0.73); ours clears it, as
-    // any call that waits for the server does.
-    const theirsAfter = perl.channel_after as [number, number];
-    expect(theirsAfter[0]).to.equal(1);
-    expect([0, -9]).to.include(theirsAfter[1]);
-    expect(ours).to.deep.equal({ ...perl, channel_after: ours.channel_after });
+    // libssh2 clears the error only when a call finds its reply not yet there and waits on the
+    // socket (_libssh2_wait_socket); on a loaded machine the reply can already be readable, and
+    // then the previous failure stays. Net::SSH2 0.73 was seen both ways for these calls, which
+    // each follow a failure (listed: the previous error and where the session error sits); ours
+    // clears it whenever the call waits for the server.
+    const waitsAfterFailure: Record<string, [previous: number, at: number]> = {
+      auth_publickey: [-16, 1],
+      channel: [-33, 1],
+      exec: [-22, 0],
+      sftp_stat: [-31, 1],
+      channel_after: [-9, 1],
+    };
+    const theirs: Record<string, unknown> = { ...perl };
+    for (const [name, [previous, at]] of Object.entries(waitsAfterFailure)) {
+      const row = [...(theirs[name] as unknown[])];
+      expect([0, previous], `Net::SSH2's ${name}`).to.include(row[at]);
+      row[at] = 0;
+      theirs[name] = row;
+    }
+    expect(ours).to.deep.equal(theirs);
     // What both said, spelled out: the codes are libssh2's.
     expect(ours.bad_password).to.deep.equal([0, -18]);
     expect(ours.missing_key).to.deep.equal([0, -16]);
