@@ -102,3 +102,23 @@ export function fmtScaled(n: bigint): string {
   }
   return `${num}.${fract}${chars[unit]}`;
 }
+
+/** sftp's short listing: `%-*s` columns across the terminal width (one per line when `longest` is 0, for -1). */
+export function columnLines(rows: readonly string[], longest: number, width: number): string[] {
+  if (longest === 0) return [...rows];
+  const out: string[] = [];
+  const columns = Math.max(1, Math.floor(width / (longest + 2)));
+  const colspace = Math.min(Math.floor(width / columns), width);
+  let line = '';
+  let c = 1;
+  for (const r of rows) {
+    line += r + ' '.repeat(Math.max(0, colspace - byteLength(r)));
+    if (c >= columns) {
+      out.push(line);
+      line = '';
+      c = 1;
+    } else c++;
+  }
+  if (c !== 1) out.push(line);
+  return out;
+}

@@ -15,99 +15,17 @@ import { isDirectory, type SftpAttrs } from '../sftp/attrs.js';
 import type { SftpClient } from '../sftp/client.js';
 import { EXT, FXF } from '../sftp/constants.js';
 import { SshError } from '../errors.js';
-import { SftpConnectionLostError, SftpError } from '../sftp/errors.js';
-import type { LocalFs } from '../sftp/local.js';
+import { SftpError } from '../sftp/errors.js';
 import { decodeName, encodeName } from '../sftp/names.js';
-import { nodeLocalFs } from '../sftp/node-fs.js';
 import { progressMeter } from './remote.js';
 import { CommandError, HELP, parseCommand, type Parsed } from './sftp-commands.js';
 import { glob, quoteGlob, type GlobFs } from './sftp-glob.js';
-import { fmtScaled, lsFile, lsView, sortEntries, type LsView, type OwnerNames } from './sftp-ls.js';
+import { columnLines, fmtScaled, lsFile, lsView, sortEntries, type LsView, type OwnerNames } from './sftp-ls.js';
+import { baseName, byteNamedFs, makeAbsolute, pathAppend, pathStrip } from './sftp-paths.js';
+import { errnoText, fx2txt } from './strerror.js';
 import { byteLength, logVisible, visible } from './sftp-output.js';
 
 export { CommandError };
-
-const FX_TEXT = [
-  'No error',
-  'End of file',
-  'No such file or directory',
-  'Permission denied',
-  'Failure',
-  'Bad message',
-  'No connection',
-  'Connection lost',
-  'Operation unsupported',
-];
-
-/** sftp-common.c fx2txt: the text OpenSSH prints for a status code. */
-function fx2txt(e: unknown): string {
-  // sftp-client.c's get_msg: a lost connection is fatal ("Connection closed"), not a command's error
-  if (e instanceof SftpConnectionLostError) throw e;
-  if (e instanceof SftpError) return FX_TEXT[e.status] ?? 'Unknown status';
-  throw e;
-}
-
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EEXIST: 'File exists',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  ENOTDIR: 'Not a directory',
-  EISDIR: 'Is a directory',
-  ENOTEMPTY: 'Directory not empty',
-  ENOSPC: 'No space left on device',
-  EROFS: 'Read-only file system',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-};
-
-/**
- * Local files by their bytes: a name with undecodable bytes (U+DC80..U+DCFF in the string)
- * goes to node:fs as a Buffer, which node:fs takes wherever it takes a path.
- */
-function fsPath(p: string): string {
-  return /[\uD800-\uDFFF]/.test(p) ? (Buffer.from(encodeName(p)) as unknown as string) : p;
-}
-
-const byteNamedFs: LocalFs = {
-  open: (p, mode) => nodeLocalFs.open(fsPath(p), mode),
-  stat: (p) => nodeLocalFs.stat(fsPath(p)),
-  rename: (a, b) => nodeLocalFs.rename(fsPath(a), fsPath(b)),
-  unlink: (p) => nodeLocalFs.unlink(fsPath(p)),
-  chmod: (p, mode) => nodeLocalFs.chmod(fsPath(p), mode),
-  utimes: (p, atime, mtime) => nodeLocalFs.utimes(fsPath(p), atime, mtime),
-};
-
-/** strerror() for a Node file system error (or a transfer's local error wrapping one). */
-export function strerror(e: unknown): string {
-  if (e instanceof SshError && e.cause !== undefined) e = e.cause;
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === undefined) throw e;
-  return ERRNO_TEXT[code] ?? code;
-}
-
-/** sftp.c path_append: no separator doubled, nothing normalised. */
-function pathAppend(p1: string, p2: string): string {
-  return p1.endsWith('/') || p1 === '' ? p1 + p2 : `${p1}/${p2}`;
-}
-
-function makeAbsolute(p: string, pwd: string): string {
-  return p.startsWith('/') ? p : pathAppend(pwd, p);
-}
-
-/** sftp.c path_strip: `path` without the leading `strip` directory. */
-function pathStrip(path: string, strip: string | null): string {
-  if (strip === null || !path.startsWith(strip)) return path;
-  let len = strip.length;
-  if (!strip.endsWith('/') && path[len] === '/') len++;
-  return path.slice(len);
-}
-
-/** basename(3): the last component, trailing slashes ignored. */
-function baseName(p: string): string {
-  const t = p.replace(/\/+$/, '');
-  return t === '' ? (p === '' ? '.' : '/') : t.slice(t.lastIndexOf('/') + 1);
-}
 
 export interface ShellOptions {
   progress: boolean;
@@ -295,7 +213,7 @@ export class SftpShell {
         try {
           if (!statSync(this.local(abs)).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
         } catch (e) {
-          throw new CommandError(`Couldn't change local directory to "${dir}": ${strerror(e)}`);
+          throw new CommandError(`Couldn't change local directory to "${dir}": ${errnoText(e)}`);
         }
         this.lcwd = abs;
         return true;
@@ -305,7 +223,7 @@ export class SftpShell {
           mkdirSync(this.local(p.path1!), 0o777);
           return true;
         } catch (e) {
-          throw new CommandError(`Couldn't create local directory "${p.path1!}": ${strerror(e)}`);
+          throw new CommandError(`Couldn't create local directory "${p.path1!}": ${errnoText(e)}`);
         }
       case 'lls':
         await this.shell(p.rest ? `/bin/ls ${p.rest}` : '/bin/ls');
@@ -472,7 +390,7 @@ export class SftpShell {
         this.say(lsFile(fname, e.attrs, view.si, names));
       } else rows.push(fname);
     }
-    this.columns(rows, view.short ? 0 : m);
+    for (const line of columnLines(rows, view.short ? 0 : m, this.opts.width ?? 80)) this.say(line);
     return true;
   }
 
@@ -503,31 +421,8 @@ export class SftpShell {
         else this.say(e.longname);
       } else rows.push(fname);
     }
-    this.columns(rows, view.short ? 0 : m);
+    for (const line of columnLines(rows, view.short ? 0 : m, this.opts.width ?? 80)) this.say(line);
     return true;
-  }
-
-  /** sftp's short listing: `%-*s` columns across the terminal width (one per line for -1). */
-  private columns(rows: string[], longest: number): void {
-    if (rows.length === 0) return;
-    if (longest === 0) {
-      for (const r of rows) this.say(r);
-      return;
-    }
-    const width = this.opts.width ?? 80;
-    const columns = Math.max(1, Math.floor(width / (longest + 2)));
-    const colspace = Math.min(Math.floor(width / columns), width);
-    let line = '';
-    let c = 1;
-    for (const r of rows) {
-      line += r + ' '.repeat(Math.max(0, colspace - byteLength(r)));
-      if (c >= columns) {
-        this.say(line);
-        line = '';
-        c = 1;
-      } else c++;
-    }
-    if (c !== 1) this.say(line);
   }
 
   /** users-groups-by-id@openssh.com names for the ids in a listing, or null without it. */
@@ -635,7 +530,7 @@ export class SftpShell {
       child.stdout?.on('data', (b: Buffer) => this.out.write(b));
       child.stderr?.on('data', (b: Buffer) => this.err.write(b));
       child.on('error', (e) => {
-        this.err.write(`Couldn't execute "${sh}": ${strerror(e)}\n`);
+        this.err.write(`Couldn't execute "${sh}": ${errnoText(e)}\n`);
         resolve();
       });
       child.on('close', (code) => {
@@ -711,7 +606,7 @@ export class SftpShell {
       await this.sftp.get(remote, lpath.resolve(this.lcwd, local), { fs: byteNamedFs, preserve, resume, concurrency: this.opts.concurrency, onProgress });
     } catch (e) {
       if (e instanceof SftpError) this.error(`read remote "${remote}" : ${fx2txt(e)}`);
-      else if (e instanceof SshError && e.code === 'FILE') this.error(`open local "${local}": ${strerror(e)}`);
+      else if (e instanceof SshError && e.code === 'FILE') this.error(`open local "${local}": ${errnoText(e)}`);
       else throw e;
       return false;
     } finally {
@@ -757,7 +652,7 @@ export class SftpShell {
     try {
       mkdirSync(this.local(local), { recursive: true, mode: 0o777 });
     } catch (e) {
-      this.error(`mkdir ${local}: ${strerror(e)}`);
+      this.error(`mkdir ${local}: ${errnoText(e)}`);
       return false;
     }
     let entries;
@@ -807,7 +702,7 @@ export class SftpShell {
       try {
         st = statSync(this.local(path));
       } catch (e) {
-        this.error(`stat ${path}: ${strerror(e)}`);
+        this.error(`stat ${path}: ${errnoText(e)}`);
         ok = false;
         continue;
       }
@@ -829,7 +724,7 @@ export class SftpShell {
     try {
       st = statSync(this.local(local));
     } catch (e) {
-      this.error(`open local "${local}": ${strerror(e)}`);
+      this.error(`open local "${local}": ${errnoText(e)}`);
       return false;
     }
     if (!st.isFile()) {
@@ -850,7 +745,7 @@ export class SftpShell {
       await this.sftp.put(lpath.resolve(this.lcwd, local), remote, { fs: byteNamedFs, preserve, resume, concurrency: this.opts.concurrency, onProgress });
     } catch (e) {
       if (e instanceof SftpError) this.error(`write remote "${remote}": ${fx2txt(e)}`);
-      else if (e instanceof SshError && e.code === 'FILE') this.error(`open local "${local}": ${strerror(e)}`);
+      else if (e instanceof SshError && e.code === 'FILE') this.error(`open local "${local}": ${errnoText(e)}`);
       else throw e;
       return false;
     } finally {
@@ -880,7 +775,7 @@ export class SftpShell {
       try {
         s = lstatSync(this.local(l));
       } catch (e) {
-        this.logit(`local lstat "${name}": ${strerror(e)}`);
+        this.logit(`local lstat "${name}": ${errnoText(e)}`);
         ok = false;
         continue;
       }

@@ -13,7 +13,8 @@ import { isDirectory } from '../sftp/attrs.js';
 import { decodeName } from '../sftp/names.js';
 import { connectionLost, connectWithSshArgs, reportLostConnection, sshFlagsFrom, splitRemote } from './remote.js';
 import { utf8Locale } from './sftp-output.js';
-import { SftpShell, strerror } from './sftp-shell.js';
+import { SftpShell } from './sftp-shell.js';
+import { strerror } from './strerror.js';
 import type { CliIo } from './io.js';
 import { parseDestination, parseFlags, UsageError } from './ssh-args.js';
 

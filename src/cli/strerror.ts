@@ -1,18 +1,57 @@
-/** C's strerror() wording for the errno codes the CLI reports, as OpenSSH's tools print them. */
+/**
+ * The words OpenSSH's tools print for errors: C's strerror() for errno codes, and sftp's
+ * fx2txt() for SFTP status codes.
+ */
+import { SshError } from '../errors.js';
+import { SftpConnectionLostError, SftpError } from '../sftp/errors.js';
+
+/** C's strerror() wording for the errno codes the CLI reports. */
 const STRERROR: Record<string, string> = {
   ENOENT: 'No such file or directory',
+  EEXIST: 'File exists',
   EACCES: 'Permission denied',
-  EISDIR: 'Is a directory',
-  ELOOP: 'Too many levels of symbolic links',
+  EPERM: 'Operation not permitted',
   ENOTDIR: 'Not a directory',
-  EIO: 'Input/output error',
+  EISDIR: 'Is a directory',
+  ENOTEMPTY: 'Directory not empty',
   ENOSPC: 'No space left on device',
   EROFS: 'Read-only file system',
-  EEXIST: 'File exists',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+  EIO: 'Input/output error',
 };
 
 /** The strerror() text of a Node fs error, else its message. */
 export function strerror(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return (code === undefined ? undefined : STRERROR[code]) ?? (e as Error | undefined)?.message ?? String(e);
+}
+
+/** strerror() for a Node file system error (or a transfer's local error wrapping one); rethrows an error with no errno code. */
+export function errnoText(e: unknown): string {
+  if (e instanceof SshError && e.cause !== undefined) e = e.cause;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === undefined) throw e;
+  return STRERROR[code] ?? code;
+}
+
+/** SSH_FX_* texts, as sftp-common.c's fx2txt gives them. */
+const FX_TEXT = [
+  'No error',
+  'End of file',
+  'No such file or directory',
+  'Permission denied',
+  'Failure',
+  'Bad message',
+  'No connection',
+  'Connection lost',
+  'Operation unsupported',
+];
+
+/** sftp-common.c fx2txt: the text OpenSSH prints for a status code; rethrows anything else. */
+export function fx2txt(e: unknown): string {
+  // sftp-client.c's get_msg: a lost connection is fatal ("Connection closed"), not a command's error
+  if (e instanceof SftpConnectionLostError) throw e;
+  if (e instanceof SftpError) return FX_TEXT[e.status] ?? 'Unknown status';
+  throw e;
 }
