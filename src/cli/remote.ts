@@ -8,7 +8,7 @@ import { connectForCli } from './client-options.js';
 import { makeLog, type CliIo, type Log } from './io.js';
 import { resolveSettings, type SshSettings } from './settings.js';
 import { loadSshConfig } from './ssh-config.js';
-import { parseSshArgs, UsageError } from './ssh-args.js';
+import { invalidNameMessage, parseSshArgs, UsageError } from './ssh-args.js';
 
 export interface Connected {
   client: SshClient;
@@ -43,6 +43,12 @@ export async function connectWithSshArgs(sshArgv: string[], io: CliIo, closedLin
   let notes: string[];
   try {
     const args = parseSshArgs(sshArgv);
+    const invalid = invalidNameMessage(args);
+    if (invalid !== null) {
+      // what their ssh says, then their own line
+      io.stderr.write(invalid + '\n' + (closedLine !== undefined ? closedLine + '\n' : ''));
+      return 255;
+    }
     loadSshConfig(args, io);
     settings = resolveSettings(args, io);
     notes = args.notes;

@@ -483,3 +483,28 @@ export function parseFlags(argv: readonly string[], noArg: string, withArg: stri
   }
   return { flags, rest: argv.slice(i) };
 }
+
+/**
+ * ssh.c's valid_hostname and valid_ruser: a host or user given on the command line that holds
+ * shell metacharacters is refused before anything expands it into a ProxyCommand, as ssh does
+ * since 9.6 (CVE-2023-51385). Returns ssh's fatal message, or null when both are acceptable.
+ */
+export function invalidNameMessage(args: Pick<SshArgs, 'host' | 'options'>): string | null {
+  const user = args.options.get('user');
+  if (user !== undefined && !validRemoteUser(user)) return 'remote username contains invalid characters';
+  if (args.host !== null && !validHostname(args.host)) return 'hostname contains invalid characters';
+  return null;
+}
+
+function validHostname(s: string): boolean {
+  if (s.startsWith('-')) return false;
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  return !/['`"$\\;&<>|(){}\s\x00-\x1f\x7f]/.test(s);
+}
+
+function validRemoteUser(s: string): boolean {
+  if (s.startsWith('-')) return false;
+  if (/['`";&<>|(){}]/.test(s)) return false;
+  // no '-' after whitespace, no '\' at the end
+  return !/\s-/.test(s) && !s.endsWith('\\');
+}

@@ -12,7 +12,7 @@ import { makeLog, type CliIo, type Log } from './io.js';
 import { startHostKeyUpdate } from './update-host-keys.js';
 import { dumpConfig, queryList, resolveSettings, sessionEnvironment, type SshSettings } from './settings.js';
 import { loadSshConfig } from './ssh-config.js';
-import { parseSshArgs, USAGE, UsageError } from './ssh-args.js';
+import { invalidNameMessage, parseSshArgs, USAGE, UsageError } from './ssh-args.js';
 import { withSessionFeatures } from './ssh-session.js';
 import { backgroundChild, runInBackground } from './fork.js';
 
@@ -40,6 +40,11 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
   }
   if (args.destination === null) {
     io.stderr.write(USAGE + '\n');
+    return 255;
+  }
+  const invalid = invalidNameMessage(args);
+  if (invalid !== null) {
+    io.stderr.write(invalid + '\n');
     return 255;
   }
   let settings: SshSettings;

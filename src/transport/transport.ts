@@ -115,13 +115,11 @@ export class Transport {
   private delayedCompressionIn = false;
   private authenticated = false;
   /**
-   * While delayed compression waits for authentication, whether the packet after an upper-layer
-   * packet is compressed depends on what the userauth layer makes of that packet (USERAUTH_SUCCESS
-   * or not). So reading pauses after each one until the layer above has decided: it reports
-   * success (markAuthenticated), or acts again (send, receive), which it does only once it has
-   * handled the packet. A send must open it: while a rekey runs, sends wait for the peer's kex replies.
+   * zlib@openssh.com (OpenSSH PROTOCOL, "zlib@openssh.com"): compression starts after USERAUTH_SUCCESS. The
+   * packet after it can come in the same read, so reading switches at once, as OpenSSH's
+   * packet.c does on reading it; sending switches when the userauth layer reports success.
    */
-  private upperGate: Deferred<void> | null = null;
+  private userauthSuccessRead = false;
   private readonly rekeyBytes: number;
   private readonly rekeySeconds: number;
   private readonly debug: ((line: string) => void) | undefined;
@@ -177,7 +175,6 @@ export class Transport {
   /** Send a packet from an upper layer. While a key exchange runs it waits in a queue. */
   send(payload: Uint8Array): Promise<void> {
     if (this.error) return Promise.reject(this.error);
-    if (this.upperGate) this.openUpperGate();
     if (this.kex && !this.kex.sentNewKeys) {
       const done = new Deferred<void>();
       this.pendingOut.push({ payload, done });
@@ -190,8 +187,6 @@ export class Transport {
 
   /** Next packet for the layers above (service, userauth, connection). */
   receive(): Promise<Uint8Array> {
-    // The layer above has taken every packet handed to it: reading may go on (see upperGate).
-    if (this.upperGate && this.upper.length === 0) this.openUpperGate();
     return this.upper.shift();
   }
 
@@ -211,13 +206,6 @@ export class Transport {
    */
   markAuthenticated(): void {
     this.authenticated = true;
-    this.openUpperGate();
-  }
-
-  private openUpperGate(): void {
-    const gate = this.upperGate;
-    this.upperGate = null;
-    gate?.resolve();
   }
 
   /** Send SSH_MSG_DISCONNECT and close (RFC 4253 §11.1). */
@@ -237,7 +225,6 @@ export class Transport {
     this.error = err;
     this.debug?.(`connection closed: ${err.message}`);
     this.upper.fail(err);
-    this.openUpperGate();
     const run = this.kex;
     if (run) {
       run.queue.fail(err);
@@ -366,7 +353,7 @@ export class Transport {
   private handlePacket(packet: Uint8Array): Promise<void> | void {
     const seq = (this.decoder.sequence - 1) >>> 0;
     let payload = packet;
-    if (this.decompressor && (!this.delayedCompressionIn || this.authenticated)) payload = this.decompressor.decompress(packet);
+    if (this.decompressor && (!this.delayedCompressionIn || this.userauthSuccessRead)) payload = this.decompressor.decompress(packet);
     if (payload.length === 0) throw new ProtocolError('empty packet payload');
     this.packetsReceived++;
     this.packetsIn++;
@@ -437,12 +424,9 @@ export class Transport {
     }
     if (type === MSG.SERVICE_ACCEPT || (type >= 50 && type <= 127)) {
       if (type === MSG.GLOBAL_REQUEST && !globalRequestWantsReply(payload)) this.promptAck();
+      if (type === MSG.USERAUTH_SUCCESS) this.userauthSuccessRead = true;
       this.upper.push(payload);
       this.maybeRekey();
-      if (this.decompressor && this.delayedCompressionIn && !this.authenticated) {
-        this.upperGate = new Deferred<void>();
-        return this.upperGate.promise;
-      }
       return;
     }
     // RFC 4253 §11.4
