@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { closedPort, cuttingProxy, httpServer, silentServer, ssh1Server, type BadServer } from '../support/bad-servers.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
@@ -112,6 +112,29 @@ describe('CLI failures: the same lines and status as OpenSSH', function () {
       } finally {
         await s.close();
       }
+    }
+  });
+
+  it('a host or user with shell metacharacters is refused before a ProxyCommand could expand it, as ssh refuses it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'puressh-names-'));
+    try {
+      const mark = join(dir, 'ran');
+      const proxy = ['-F', '/dev/null', '-o', 'ProxyCommand=nc %h %p %r', '-o', 'BatchMode=yes'];
+      const cases: [string, string[], string][] = [
+        ['ssh', [...proxy, `x\`touch ${mark}\``, 'true'], 'hostname contains invalid characters\n'],
+        ['ssh', [...proxy, '-l', `a;touch ${mark}`, 'example.org', 'true'], 'remote username contains invalid characters\n'],
+        ['ssh', [...proxy, `a$(touch ${mark})@example.org`, 'true'], 'remote username contains invalid characters\n'],
+        ['ssh', [...proxy, '-l', '-oops', 'example.org', 'true'], 'remote username contains invalid characters\n'],
+        ['sftp', [...proxy, `x|touch ${mark}`], 'hostname contains invalid characters\nConnection closed\n'],
+      ];
+      for (const [tool, args, line] of cases) {
+        const r = await same(tool as 'ssh' | 'sftp', args);
+        expect(r.code, args.join(' ')).to.equal(255);
+        expect(r.stderr.replace(/\r\n/g, '\n'), args.join(' ')).to.equal(line);
+      }
+      expect(existsSync(mark), 'a command in a host or user name ran').to.equal(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
