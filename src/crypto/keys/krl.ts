@@ -112,16 +112,18 @@ export function parseKrl(data: Uint8Array): Krl {
     r.u64('flags');
     r.string('reserved');
     krl.comment = r.text('comment');
+    let signed = false;
     while (r.remaining > 0) {
       const type = r.u8('section type');
       const body = r.string('section');
       const s = new Reader(body, 0, 'KRL section');
+      // PROTOCOL.krl: signature sections come last and sign everything before them
+      if (signed && type !== KRL_SECTION.SIGNATURE) throw new KeyError('KRL section after a signature');
       if (type === KRL_SECTION.CERTIFICATES) krl.certificates.push(readCertSection(s));
       else if (type === KRL_SECTION.EXPLICIT_KEY) while (s.remaining > 0) krl.keys.push(s.string('key').slice());
       else if (type === KRL_SECTION.FINGERPRINT_SHA1) while (s.remaining > 0) krl.sha1.push(s.string('sha1').slice());
       else if (type === KRL_SECTION.FINGERPRINT_SHA256) while (s.remaining > 0) krl.sha256.push(s.string('sha256').slice());
-      else if (type === KRL_SECTION.SIGNATURE)
-        break; // signatures come last
+      else if (type === KRL_SECTION.SIGNATURE) signed = true;
       else throw new KeyError(`unsupported KRL section type ${type}`);
     }
     return krl;
@@ -148,9 +150,9 @@ function readCertSection(s: Reader): KrlCertificates {
       sub.end();
     } else if (type === KRL_CERT_SECTION.SERIAL_BITMAP) {
       const offset = sub.u64('serial offset');
-      const bitmap = sub.mpint('bitmap');
+      const bitmap = sub.string('bitmap');
       sub.end();
-      for (let i = 0n, b = bitmap; b > 0n; i++, b >>= 1n) if (b & 1n) out.serials.push([offset + i, offset + i]);
+      out.serials.push(...bitmapRanges(offset, bitmap));
     } else if (type === KRL_CERT_SECTION.KEY_ID) {
       while (sub.remaining > 0) out.keyIds.push(sub.text('key id'));
     } else {
@@ -160,21 +162,43 @@ function readCertSection(s: Reader): KrlCertificates {
   return out;
 }
 
+/**
+ * The serials set in a KRL serial bitmap (an mpint: bit i is serial offset + i), as ranges, one
+ * per run of set bits: linear in the bitmap's size, whatever a malformed file holds.
+ */
+function bitmapRanges(offset: bigint, bitmap: Uint8Array): [bigint, bigint][] {
+  if (bitmap.length > 0 && bitmap[0]! & 0x80) throw new KeyError('KRL serial bitmap is negative');
+  const ranges: [bigint, bigint][] = [];
+  const bits = bitmap.length * 8;
+  let runStart = -1;
+  for (let i = 0; i <= bits; i++) {
+    const set = i < bits && (bitmap[bitmap.length - 1 - (i >> 3)]! >> (i & 7)) & 1;
+    if (set && runStart < 0) runStart = i;
+    else if (!set && runStart >= 0) {
+      ranges.push([offset + BigInt(runStart), offset + BigInt(i - 1)]);
+      runStart = -1;
+    }
+  }
+  return ranges;
+}
+
 /** Whether `key` (a plain key or a certificate) is revoked by `krl` (krl.c ssh_krl_check_key). */
 export function isRevoked(krl: KrlContents, key: PublicKey): boolean {
   if (key instanceof Certificate) {
     for (const c of krl.certificates) {
+      // a section for this certificate's CA, or for any CA (an empty CA key)
       if (c.caBlob !== null && !equalConstantTime(c.caBlob, key.signatureKey.blob)) continue;
       if (c.keyIds.includes(key.keyId)) return true;
-      // revocation by serial needs a CA (a serial means nothing without one); serial 0 is never listed
-      if (c.caBlob !== null && key.serial !== 0n && c.serials.some(([lo, hi]) => key.serial >= lo && key.serial <= hi)) return true;
+      // serial 0 is what a CA gives when it sets none: never revoked by serial
+      if (key.serial !== 0n && c.serials.some(([lo, hi]) => key.serial >= lo && key.serial <= hi)) return true;
     }
-    return isRevoked(krl, key.key);
+    // the certified key itself, then its CA: a revoked CA revokes what it signed
+    return isRevoked(krl, key.key) || isRevoked(krl, key.signatureKey);
   }
   const blob = key.blob;
-  return (
-    krl.keys.some((k) => equalConstantTime(k, blob)) ||
-    krl.sha1.some((h) => equalConstantTime(h, sha1(blob))) ||
-    krl.sha256.some((h) => equalConstantTime(h, sha256(blob)))
-  );
+  if (krl.keys.some((k) => equalConstantTime(k, blob))) return true;
+  const h1 = krl.sha1.length > 0 ? sha1(blob) : null;
+  if (h1 && krl.sha1.some((h) => equalConstantTime(h, h1))) return true;
+  const h256 = krl.sha256.length > 0 ? sha256(blob) : null;
+  return h256 !== null && krl.sha256.some((h) => equalConstantTime(h, h256));
 }

@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parsePublicKeyLine, type PublicKey } from '../../../src/crypto/keys/index.js';
+import { Certificate, parsePublicKeyLine, type PublicKey } from '../../../src/crypto/keys/index.js';
+import { Writer } from '../../../src/wire/writer.js';
 import { isRevoked, parseKrl, writeKrl } from '../../../src/crypto/keys/krl.js';
 import { KeyError } from '../../../src/errors.js';
 import { generateKey, keygen, TempDir } from './keygen.js';
@@ -64,6 +65,44 @@ describe('crypto/keys: KRL', function () {
     writeFileSync(dir.file('krl2'), again);
     const krl = parseKrl(again);
     for (const c of cases) expect(isRevoked(krl, c.key), c.path).to.equal(opensshSaysRevoked(dir.file('krl2'), c.path));
+  });
+
+  it("a revoked CA key revokes the certificates it signed, and serials under 'any CA' apply, as ssh-keygen -Q says", () => {
+    const cert = cases[1]!.key as Certificate; // serial 5
+    const empty = { version: 0n, generatedDate: 0n, certificates: [], keys: [], sha1: [], sha256: [] };
+    const byCa = writeKrl({ ...empty, keys: [cert.signatureKey.blob] });
+    const anyCa = writeKrl({ ...empty, certificates: [{ caBlob: null, serials: [[5n, 5n]], keyIds: [] }] });
+    for (const [name, bytes] of [
+      ['krl-ca', byCa],
+      ['krl-any', anyCa],
+    ] as const) {
+      writeFileSync(dir.file(name), bytes);
+      expect(opensshSaysRevoked(dir.file(name), cases[1]!.path), name).to.equal(true);
+      expect(isRevoked(parseKrl(bytes), cert), name).to.equal(true);
+      expect(isRevoked(parseKrl(bytes), cases[0]!.key), `${name}, serial 1`).to.equal(name === 'krl-ca');
+    }
+  });
+
+  it('a serial bitmap is read as runs: one range for a run of set bits, whatever its length', () => {
+    const cert = cases[1]!.key as Certificate;
+    const section = (bitmap: Uint8Array): Uint8Array => {
+      const sub = new Writer(64).u64(3n).string(bitmap).finish();
+      return new Writer(64).string(cert.signatureKey.blob).string(new Uint8Array(0)).u8(0x22).string(sub).finish();
+    };
+    const header = writeKrl({ version: 0n, generatedDate: 0n, certificates: [], keys: [], sha1: [], sha256: [] });
+    const krlWith = (bitmap: Uint8Array): Uint8Array => new Writer(256).raw(header).u8(1).string(section(bitmap)).finish();
+    // 0b0000_1011: serials 3, 4 and 6
+    expect(parseKrl(krlWith(Uint8Array.of(0x0b))).certificates[0]!.serials).to.deep.equal([
+      [3n, 4n],
+      [6n, 6n],
+    ]);
+    // 128 KiB of set bits (with mpint's leading zero byte): one range, serials 3 .. 3 + 2^20 - 1, 5 among them
+    const ones = new Uint8Array(128 * 1024 + 1).fill(0xff);
+    ones[0] = 0;
+    const krl = parseKrl(krlWith(ones));
+    expect(krl.certificates[0]!.serials).to.deep.equal([[3n, 3n + (1n << 20n) - 1n]]);
+    expect(isRevoked(krl, cert)).to.equal(true);
+    expect(() => parseKrl(krlWith(Uint8Array.of(0x80)))).to.throw(KeyError, /negative/);
   });
 
   it('fuzzed KRLs give a KRL or a KeyError, never another exception', () => {
