@@ -204,7 +204,8 @@ export class SshClient {
         const info: HostKeyInfo = { type: key.type, algorithm, blob: blob.slice(), fingerprint: fingerprintSHA256(blob) };
         if (key instanceof Certificate) {
           info.certificate = key;
-          info.certificateProblem = verifyCertificateSignature(key) ?? checkCertificate(key, { certType: CERT_TYPE_HOST });
+          info.certificateProblem =
+            verifyCertificateSignature(key, undefined, options.crypto?.publicKey) ?? checkCertificate(key, { certType: CERT_TYPE_HOST });
         }
         options.debug?.(`server host key: ${info.type} ${info.fingerprint}`);
         let ok: boolean;

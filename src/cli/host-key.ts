@@ -113,7 +113,12 @@ function notRevoked(file: string, key: PublicKey, io: HostKeyIo): boolean {
         .decode(data)
         .split('\n')
         .filter((l) => l.trim() && !l.trim().startsWith('#'));
-      revoked = listed.some((l) => equalConstantTime(parsePublicKeyLine(l).key.blob, plain.blob));
+      // sshkey_in_file with check_ca: the key, or the CA that signed it
+      const ca = key instanceof Certificate ? key.signatureKey.blob : null;
+      revoked = listed.some((l) => {
+        const blob = parsePublicKeyLine(l).key.blob;
+        return equalConstantTime(blob, plain.blob) || (ca !== null && equalConstantTime(blob, ca));
+      });
     }
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : 'invalid format';
@@ -152,7 +157,7 @@ function hostCertificateVerdict(settings: SshSettings, files: string[], name: st
   // the certificate names the host without its port (sshconnect.c: the host name, or HostKeyAlias)
   const problem =
     verifyCertificateSignature(cert) ??
-    checkCertificate(cert, { certType: CERT_TYPE_HOST, principal: settings.host }) ??
+    checkCertificate(cert, { certType: CERT_TYPE_HOST, principal: settings.hostKeyAlias ?? settings.host }) ??
     (cert.criticalOptions.length > 0 ? `Certificate for ${settings.host} contains unsupported critical options(s)` : null);
   if (problem) {
     io.error(problem);

@@ -30,6 +30,7 @@ import { writeKrl, type KrlCertificates, type KrlContents } from '../crypto/keys
 import { randomart } from '../crypto/randomart.js';
 import { keyLabel } from './host-key.js';
 import type { CliIo } from './io.js';
+import { strerror } from './strerror.js';
 import { parseFlags, UsageError } from './ssh-args.js';
 
 export const KEYGEN_USAGE = `usage: puressh ssh-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f output_keyfile]
@@ -355,14 +356,19 @@ async function generateKeys(args: KeygenArgs, io: CliIo): Promise<number> {
   const random = (n: number) => new Uint8Array(randomBytes(n));
   const text = writeOpenSSHPrivateKey(key.material, comment, random, { passphrase, ...(rounds === undefined ? {} : { rounds }) });
   try {
+    // an existing file keeps its mode through writeFileSync: tighten it before the key goes in
+    if (existsSync(path)) chmodSync(path, 0o600);
     writeFileSync(path, text, { mode: 0o600 });
     chmodSync(path, 0o600);
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message;
-    throw new KeygenError(`Saving key "${path}" failed: ${reason}`);
+    throw new KeygenError(`Saving key "${path}" failed: ${strerror(e)}`);
   }
   const pub = key.privateKey.publicKey;
-  writeFileSync(`${path}.pub`, formatPublicKeyLine(pub, comment) + '\n', { mode: 0o644 });
+  try {
+    writeFileSync(`${path}.pub`, formatPublicKeyLine(pub, comment) + '\n', { mode: 0o644 });
+  } catch (e) {
+    throw new KeygenError(`Unable to save public key to ${path}.pub: ${strerror(e)}`);
+  }
   if (!quiet) {
     const title = `${keyLabel(pub.type)} ${pub.bits}`;
     io.stdout.write(

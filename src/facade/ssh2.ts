@@ -311,7 +311,7 @@ export class SSH2 {
         });
         await t.start();
         // libssh2's session startup ends with the ssh-userauth service request (RFC 4253 §10).
-        this.userauth = await UserauthStage.start(t, { username: '', onBanner: (text) => this.#log(`banner: ${text}`) });
+        this.userauth = await UserauthStage.start(t, { username: '', onBanner: (text) => this.#log(`banner: ${text}`), publicKey: nodeProvider.publicKey });
         return true as const;
       },
       { fallback: 'SOCKET_NONE' },
