@@ -53,7 +53,8 @@ export async function attempt<T>(slot: ErrorSlot, op: () => Promise<T>, options:
     const expire = (reject: (e: SshError) => void): void => void (timer = setTimeout(() => reject(new SshError('TIMEOUT', 'API timeout expired')), timeoutMs));
     const t = timeoutMs > 0 ? new Promise<never>((_, reject) => expire(reject)) : null;
     t?.catch(() => {}); // raced below; unobserved when `op` wins
-    if (clearOnWait) {
+    // nothing to clear on a clean slot: no race, no extra turn
+    if (clearOnWait && slot.code !== 0) {
       let settled = false as boolean;
       const done = p.then(
         () => void (settled = true),
