@@ -617,28 +617,25 @@ export class SftpShell {
 
   /** download_dir: the tree under the canonical remote path. */
   private async getTree(remote: string, local: string, preserve: boolean, resume: boolean): Promise<boolean> {
-    let canon: string;
-    try {
-      canon = await this.sftp.realpath(remote);
-    } catch (e) {
-      fx2txt(e);
-      this.error(`download "${remote}": path canonicalization failed`);
-      return false;
-    }
-    return this.getDir(canon, local, preserve, resume);
+    const canon = await this.canonical(remote, 'download');
+    return canon !== null && this.getDir(canon, local, preserve, resume);
   }
 
   /** upload_dir: the tree to the canonical remote path. */
   private async putTree(local: string, remote: string, preserve: boolean, resume: boolean): Promise<boolean> {
-    let canon: string;
+    const canon = await this.canonical(remote, 'upload');
+    return canon !== null && this.putDir(local, canon, preserve, resume);
+  }
+
+  /** The server's realpath of `remote`, or null after sftp's "path canonicalization failed". */
+  private async canonical(remote: string, verb: 'download' | 'upload'): Promise<string | null> {
     try {
-      canon = await this.sftp.realpath(remote);
+      return await this.sftp.realpath(remote);
     } catch (e) {
       fx2txt(e);
-      this.error(`upload "${remote}": path canonicalization failed`);
-      return false;
+      this.error(`${verb} "${remote}": path canonicalization failed`);
+      return null;
     }
-    return this.putDir(local, canon, preserve, resume);
   }
 
   private async getDir(remote: string, local: string, preserve: boolean, resume: boolean): Promise<boolean> {
