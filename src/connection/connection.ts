@@ -104,6 +104,8 @@ export class Connection {
    * order (RFC 4254 §4) even when a handler answers later than the next one.
    */
   readonly globalHandlers = new Map<string, GlobalRequestHandler>();
+  /** @internal answers global requests no handler in `globalHandlers` takes (default: REQUEST_FAILURE) */
+  unknownGlobalRequest: ((name: string, body: Uint8Array) => GlobalRequestAnswer | Promise<GlobalRequestAnswer>) | null = null;
   /** @internal the reply still being decided for an earlier global request, if any */
   private globalReplyChain: Promise<void> | null = null;
 
@@ -370,7 +372,9 @@ export class Connection {
 
   private onGlobalRequest(p: Uint8Array): void {
     const g = decodeGlobalRequest(p);
-    const handler = this.globalHandlers.get(g.name);
+    const named = this.globalHandlers.get(g.name);
+    const fallback = this.unknownGlobalRequest;
+    const handler: GlobalRequestHandler | undefined = named ?? (fallback ? (body) => fallback(g.name, body.rest()) : undefined);
     let answer: GlobalRequestAnswer | Promise<GlobalRequestAnswer> = false;
     if (handler) {
       try {
