@@ -18,7 +18,11 @@ import { SshError } from './errors.js';
 import type { KexClientOptions, RandomSource } from './kex/types.js';
 import type { KexInitLists } from './transport/negotiate.js';
 import type { ByteStream } from './transport/stream.js';
-import { Transport, type TransportEvents } from './transport/transport.js';
+import { Transport, type ServerHostKey, type TransportEvents } from './transport/transport.js';
+import { SERVER_VERSION } from './transport/version.js';
+import { MSG } from './wire/constants.js';
+import { latin1Bytes } from './wire/bytes.js';
+import type { PrivateKey } from './crypto/keys/types.js';
 
 export type { NegotiatedAlgorithms } from './transport/negotiate.js';
 export type { UserauthOptions } from './auth/index.js';
@@ -50,21 +54,103 @@ export interface ClientTransportOptions {
  */
 export type TransportView = Pick<
   Transport,
-  'serverVersion' | 'hostKeyBlob' | 'negotiated' | 'sessionId' | 'serverSigAlgs' | 'strictKex' | 'kexCount' | 'closed' | 'isClosed' | 'rekey' | 'disconnect'
+  | 'serverVersion'
+  | 'clientVersion'
+  | 'hostKeyBlob'
+  | 'negotiated'
+  | 'sessionId'
+  | 'serverSigAlgs'
+  | 'strictKex'
+  | 'kexCount'
+  | 'closed'
+  | 'isClosed'
+  | 'rekey'
+  | 'disconnect'
 >;
 
 /** The client side's transport over `stream`, not yet started: `await transport.start()` runs the handshake. */
 export function clientTransport(stream: ByteStream, options: ClientTransportOptions): Transport {
-  const { checkHostKey, random, provider, ...rest } = options;
-  return new Transport(stream, {
+  const { checkHostKey, random, provider, kexOptions, clientVersion, ...rest } = options;
+  let ackScheduled = false;
+  const transport: Transport = new Transport(stream, {
     ...rest,
+    version: clientVersion,
     random: random ?? randomBytes,
     provider,
-    verifyHostKeySignature: (blob, alg, H, sig) => verifySignature(blob, alg, H, sig, provider?.publicKey),
-    checkHostKey: async (blob, algorithm, first) => {
-      if (first) await checkHostKey(blob, algorithm);
+    role: {
+      kind: 'client',
+      kexOptions,
+      verifyHostKeySignature: (blob, alg, H, sig) => verifySignature(blob, alg, H, sig, provider?.publicKey),
+      checkHostKey: async (blob, algorithm, first) => {
+        if (first) await checkHostKey(blob, algorithm);
+      },
+    },
+    // sshd sends small unsolicited packets right after auth (key options, hostkeys-00@openssh.com)
+    // without TCP_NODELAY; with nothing to carry our ACK, the kernel delays it ~40 ms and Nagle
+    // holds sshd's next small packet (the channel open confirmation) until then. An IGNORE from
+    // us, unless something else went out first, makes the ACK go at once.
+    onUnsolicited: () => {
+      if (ackScheduled) return;
+      ackScheduled = true;
+      const sent = transport.packetsSent;
+      // After the packets of this read and the upper layers' answers to them (microtasks).
+      setTimeout(() => {
+        ackScheduled = false;
+        if (transport.isClosed || transport.packetsSent !== sent) return;
+        void transport.send(IGNORE_PACKET).catch(() => {});
+      }, 0);
     },
   });
+  return transport;
+}
+
+/** SSH_MSG_IGNORE with an empty string (RFC 4253 §11.2). */
+const IGNORE_PACKET = new Uint8Array([MSG.IGNORE, 0, 0, 0, 0]);
+
+export interface ServerTransportOptions {
+  /** our KEXINIT lists, best first; host-key algorithms without a key in `hostKeys` are left out */
+  algorithms: KexInitLists;
+  /** the host keys, each with the algorithms it signs with ({@link serverHostKey} makes one from a private key) */
+  hostKeys: readonly ServerHostKey[];
+  /** RFC 8308 server-sig-algs: the public-key algorithms user authentication accepts (sent in EXT_INFO) */
+  serverSigAlgs?: readonly string[] | undefined;
+  /** default: @noble/hashes' randomBytes (the platform's CSPRNG) */
+  random?: RandomSource | undefined;
+  /** cipher/MAC/public-key implementations (default: pure JS) */
+  provider?: CryptoProvider | undefined;
+  rekeyBytes?: number | undefined;
+  rekeySeconds?: number | undefined;
+  /** milliseconds since an epoch, for rekey-by-time (default Date.now) */
+  clock?: (() => number) | undefined;
+  debug?: ((line: string) => void) | undefined;
+  events?: TransportEvents | undefined;
+  /** the identification we send (default: puressh's) */
+  serverVersion?: string | undefined;
+}
+
+/** The server side's transport over `stream`, not yet started: `await transport.start()` runs the handshake. */
+export function serverTransport(stream: ByteStream, options: ServerTransportOptions): Transport {
+  const { hostKeys, serverSigAlgs, random, serverVersion, ...rest } = options;
+  if (hostKeys.length === 0) throw new SshError('INVAL', 'a server needs at least one host key');
+  const extensions: [string, Uint8Array][] = serverSigAlgs ? [['server-sig-algs', latin1Bytes(serverSigAlgs.join(','))]] : [];
+  return new Transport(stream, {
+    ...rest,
+    version: serverVersion ?? SERVER_VERSION,
+    random: random ?? randomBytes,
+    role: { kind: 'server', hostKeys, extensions },
+  });
+}
+
+/**
+ * A private key as a host key: it signs with every algorithm it can (an RSA key: rsa-sha2-512,
+ * rsa-sha2-256, ssh-rsa; the server's algorithm list decides which are offered).
+ */
+export function serverHostKey(key: PrivateKey, provider?: CryptoProvider): ServerHostKey {
+  return {
+    blob: key.publicKey.blob,
+    algorithms: key.signatureAlgorithms,
+    sign: (algorithm, data) => key.sign(algorithm, data, provider?.publicKey),
+  };
 }
 
 /**

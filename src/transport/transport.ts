@@ -1,14 +1,22 @@
 /**
- * The SSH transport (RFC 4253): owns the byte stream, the read loop, key exchange and
- * rekeying, compression, and the transport-generic messages. Layers above see only
- * `send(payload)` / `receive()`: rekeys are invisible to them.
+ * The SSH transport (RFC 4253) for both roles: owns the byte stream, the read loop, key
+ * exchange and rekeying, compression, and the transport-generic messages. Layers above see
+ * only `send(payload)` / `receive()`: rekeys are invisible to them.
+ *
+ * The role decides three things only: who signs and who verifies the exchange hash, which
+ * direction's keys encrypt what we send, and which pseudo-algorithms the first KEXINIT
+ * carries. Everything else (the state machine below, rekeying, strict KEX) is shared.
+ *
+ * State: `phase` says where the connection is; during a key exchange `kex.state` says how
+ * far that exchange has come. `sendGate()` is the one place that decides whether an upper
+ * layer's packet may go out now or must wait for the exchange to finish.
  */
 import { AsyncQueue, Deferred } from '../async.js';
 import { ConnectionLostError, DISCONNECT_REASON, DisconnectError, HostKeyError, MacError, ProtocolError, SshError } from '../errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { KEX_ALGORITHMS } from '../kex/index.js';
 import { deriveAll } from '../kex/derive-keys.js';
-import type { KexAlgorithm, KexClientOptions, KexConn, KexMagics, RandomSource } from '../kex/types.js';
+import type { HostKeySigner, KexAlgorithm, KexClientOptions, KexConn, KexMagics, KexResult, RandomSource } from '../kex/types.js';
 import { MSG, msgName } from '../wire/constants.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
@@ -18,7 +26,7 @@ import { createCompressor, createDecompressor } from './compression.js';
 import { decodeKexInit, encodeKexInit, EXT_INFO_C, guessIsWrong, KEX_STRICT_C, KEX_STRICT_S, negotiate } from './negotiate.js';
 import type { KexInit, KexInitLists, NegotiatedAlgorithms } from './negotiate.js';
 import type { ByteStream } from './stream.js';
-import { BEFORE_IDENTIFICATION, CLIENT_VERSION, printable, VersionParser } from './version.js';
+import { BEFORE_IDENTIFICATION, CLIENT_VERSION, INVALID_IDENTIFICATION, printable, VersionParser } from './version.js';
 import { equalConstantTime, latin1, readBE32 } from '../wire/bytes.js';
 
 export interface TransportEvents {
@@ -30,10 +38,9 @@ export interface TransportEvents {
   macError?(): void;
 }
 
-export interface TransportConfig {
-  /** our algorithm lists, best first (pseudo-algorithms are added here) */
-  algorithms: KexInitLists;
-  random: RandomSource;
+/** The client's part: it verifies the server's proof of its host key and decides on the key. */
+export interface ClientRole {
+  readonly kind: 'client';
   /**
    * Called once per key exchange after the server proved possession of the host key
    * (signature over H verified). Throw (HostKeyError) to refuse the server.
@@ -41,17 +48,61 @@ export interface TransportConfig {
   checkHostKey(blob: Uint8Array, algorithm: string, firstKex: boolean): Promise<void>;
   /** Verify the host key signature over H with the negotiated algorithm. */
   verifyHostKeySignature(blob: Uint8Array, algorithm: string, H: Uint8Array, signature: Uint8Array): boolean;
-  rekeyBytes?: number;
-  rekeySeconds?: number;
-  kexOptions?: KexClientOptions;
-  debug?: (line: string) => void;
-  /** transport-generic messages from the peer, for callers that want them (libssh2's callbacks) */
-  events?: TransportEvents;
-  /** the identification we send; defaults to CLIENT_VERSION */
-  clientVersion?: string;
-  /** cipher/MAC implementations (default: pure JS) */
-  provider?: CryptoProvider;
+  kexOptions?: KexClientOptions | undefined;
 }
+
+/** A host key as the server holds it: its public blob, the algorithms it signs with, and signing. */
+export interface ServerHostKey {
+  readonly blob: Uint8Array;
+  /** host-key algorithm names this key signs with, e.g. rsa-sha2-512, rsa-sha2-256 for one RSA key */
+  readonly algorithms: readonly string[];
+  /** Sign `data` with `algorithm`; returns the signature blob (string algorithm, string signature). */
+  sign(algorithm: string, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+/** The server's part: it proves possession of one of its host keys. */
+export interface ServerRole {
+  readonly kind: 'server';
+  readonly hostKeys: readonly ServerHostKey[];
+  /**
+   * RFC 8308 §2.4: the extensions (e.g. server-sig-algs) sent in EXT_INFO right after our
+   * first NEWKEYS when the client's first KEXINIT carried ext-info-c.
+   */
+  readonly extensions?: ReadonlyArray<readonly [string, Uint8Array]> | undefined;
+}
+
+export interface TransportConfig {
+  role: ClientRole | ServerRole;
+  /** our algorithm lists, best first (pseudo-algorithms are added here) */
+  algorithms: KexInitLists;
+  random: RandomSource;
+  rekeyBytes?: number | undefined;
+  rekeySeconds?: number | undefined;
+  debug?: ((line: string) => void) | undefined;
+  /** transport-generic messages from the peer, for callers that want them (libssh2's callbacks) */
+  events?: TransportEvents | undefined;
+  /** the identification we send; defaults to puressh's */
+  version?: string | undefined;
+  /** cipher/MAC implementations (default: pure JS) */
+  provider?: CryptoProvider | undefined;
+  /** milliseconds since some epoch, for rekey-by-time (default Date.now) */
+  clock?: (() => number) | undefined;
+  /**
+   * The peer sent a message that asks for no answer (DEBUG, or GLOBAL_REQUEST without
+   * want_reply): a policy may send something so that the TCP ACK is not delayed.
+   */
+  onUnsolicited?: (() => void) | undefined;
+}
+
+/** Where the connection is. */
+export type TransportPhase = 'identification' | 'first-kex' | 'open' | 'closed';
+
+/**
+ * How far one key exchange has come (RFC 4253 §7): both KEXINITs known (`exchanging`),
+ * our NEWKEYS sent and outgoing packets under the new keys (`newkeys-sent`).
+ * `kexinit-sent` is a rekey we started whose answer has not come yet.
+ */
+type KexState = 'kexinit-sent' | 'exchanging' | 'newkeys-sent';
 
 /** 1 GiB per direction, 2^31 packets, 1 hour (RFC 4344 §3.1). */
 const DEFAULT_REKEY_BYTES = 1 << 30;
@@ -59,8 +110,14 @@ const DEFAULT_REKEY_SECONDS = 3600;
 const REKEY_PACKETS = 2 ** 31;
 /** RFC 4253 §6.1: we only need to accept 35000-byte packets, OpenSSH sends up to 256 KiB. */
 const MAX_PACKET = 256 * 1024 + 64;
+/**
+ * Upper-layer packets held while a key exchange runs. Callers that await send() hold at
+ * most one each; this bounds those that do not (their sends reject past it).
+ */
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
 interface KexRun {
+  state: KexState;
   ours?: Uint8Array;
   theirs?: Uint8Array;
   theirsParsed?: KexInit;
@@ -68,7 +125,6 @@ interface KexRun {
   /** the keys for the incoming direction, ready once we have sent NEWKEYS */
   incomingKeys: Deferred<() => void>;
   receivedNewKeys: Deferred<void>;
-  sentNewKeys: boolean;
   done: Deferred<void>;
   queue: AsyncQueue<Uint8Array>;
   ignoreNextKexPacket: boolean;
@@ -78,37 +134,47 @@ type Compressor = ReturnType<typeof createCompressor>;
 type Decompressor = ReturnType<typeof createDecompressor>;
 
 export class Transport {
-  readonly clientVersion: string;
+  /** the client's identification (ours in the client role, the peer's in the server role) */
+  clientVersion = '';
+  /** the server's identification */
   serverVersion = '';
-  /** lines the server sent before its identification */
+  /** lines the server sent before its identification (client role) */
   serverPreamble: string[] = [];
   sessionId: Uint8Array | null = null;
   negotiated: NegotiatedAlgorithms | null = null;
-  /** RFC 8308 server-sig-algs, if the server sent EXT_INFO */
+  /** RFC 8308 server-sig-algs, if the server sent EXT_INFO (client role) */
   serverSigAlgs: string[] | null = null;
-  /** other RFC 8308 extensions the server announced */
+  /** other RFC 8308 extensions the server announced (client role) */
   readonly extensions = new Map<string, Uint8Array>();
+  /** the server's host key blob: the one it proved (client role), the one we signed with (server role) */
   hostKeyBlob: Uint8Array | null = null;
   /** how many key exchanges have completed */
   kexCount = 0;
   strictKex = false;
-  /** set the moment the server's first NEWKEYS is processed: the end of the strict-KEX window */
-  private initialNewKeysReceived = false;
+  /** where the connection is; see TransportPhase */
+  phase: TransportPhase = 'identification';
+  /** packets sent since the start, for policies that watch whether something went out */
+  packetsSent = 0;
 
+  private readonly role: ClientRole | ServerRole;
   private readonly encoder: PacketEncoder;
   private readonly decoder: PacketDecoder;
   private readonly upper = new AsyncQueue<Uint8Array>();
   private kex: KexRun | null = null;
   private pendingOut: { payload: Uint8Array; done: Deferred<void> }[] = [];
+  private pendingBytes = 0;
   private error: SshError | null = null;
   private readonly closedDeferred = new Deferred<SshError | null>();
+  private readonly peerVersionReady = new Deferred<void>();
   private packetsReceived = 0;
   private sawKexInit = false;
+  /** the client's first KEXINIT asked for EXT_INFO (server role) */
+  private peerWantsExtInfo = false;
   private bytesOut = 0;
   private bytesIn = 0;
   private packetsOut = 0;
   private packetsIn = 0;
-  private lastKexAt = Date.now();
+  private lastKexAt: number;
   private compressor: Compressor | null = null;
   private decompressor: Decompressor | null = null;
   private delayedCompressionOut = false;
@@ -116,19 +182,23 @@ export class Transport {
   private authenticated = false;
   /**
    * zlib@openssh.com (OpenSSH PROTOCOL, "zlib@openssh.com"): compression starts after USERAUTH_SUCCESS. The
-   * packet after it can come in the same read, so reading switches at once, as OpenSSH's
-   * packet.c does on reading it; sending switches when the userauth layer reports success.
+   * packet after it can come in the same read, so a client's reading switches at once, as
+   * OpenSSH's packet.c does on reading it; sending switches when the userauth layer reports success.
    */
   private userauthSuccessRead = false;
   private readonly rekeyBytes: number;
   private readonly rekeySeconds: number;
+  private readonly clock: () => number;
   private readonly debug: ((line: string) => void) | undefined;
 
   constructor(
     private readonly stream: ByteStream,
     private readonly config: TransportConfig,
   ) {
-    this.clientVersion = config.clientVersion ?? CLIENT_VERSION;
+    this.role = config.role;
+    const ours = config.version ?? CLIENT_VERSION;
+    if (this.isServer) this.serverVersion = ours;
+    else this.clientVersion = ours;
     this.encoder = new PacketEncoder(config.random, { provider: config.provider });
     // The transport owns every chunk it reads, so packets are decrypted where they landed.
     this.decoder = new PacketDecoder({
@@ -139,7 +209,23 @@ export class Transport {
     });
     this.rekeyBytes = config.rekeyBytes ?? DEFAULT_REKEY_BYTES;
     this.rekeySeconds = config.rekeySeconds ?? DEFAULT_REKEY_SECONDS;
+    this.clock = config.clock ?? Date.now;
+    this.lastKexAt = this.clock();
     this.debug = config.debug;
+  }
+
+  private get isServer(): boolean {
+    return this.role.kind === 'server';
+  }
+
+  /** the identification we sent */
+  get localVersion(): string {
+    return this.isServer ? this.serverVersion : this.clientVersion;
+  }
+
+  /** the peer's identification ('' until it arrived) */
+  get peerVersion(): string {
+    return this.isServer ? this.clientVersion : this.serverVersion;
   }
 
   /** Resolves with the error that ended the connection, or null on a clean close. */
@@ -153,11 +239,12 @@ export class Transport {
 
   /**
    * Exchange versions and run the first key exchange. Our version line and KEXINIT go
-   * out together, without waiting for the server's (RFC 4253 §7.1 allows it).
+   * out together, without waiting for the peer's (RFC 4253 §7.1 allows it).
    */
   async start(): Promise<void> {
-    const run = this.beginKex();
-    const ident = new TextEncoder().encode(this.clientVersion + '\r\n');
+    if (this.phase !== 'identification') throw new SshError('BAD_USE', 'transport already started');
+    const run = this.beginKex('kexinit-sent');
+    const ident = new TextEncoder().encode(this.localVersion + '\r\n');
     const kexinit = this.buildKexInit(true);
     run.ours = kexinit;
     const packet = this.encoder.encode(kexinit);
@@ -166,23 +253,45 @@ export class Transport {
     first.set(ident);
     first.set(packet, ident.length);
     this.bytesOut += packet.length;
+    this.packetsSent++;
     await this.writeRaw(first);
     void this.readLoop();
     void this.runKex(run);
     await run.done.promise;
   }
 
-  /** Send a packet from an upper layer. While a key exchange runs it waits in a queue. */
+  /**
+   * Send a packet from an upper layer. While a key exchange runs it waits in a queue
+   * (bounded: past MAX_PENDING_BYTES a send rejects). Upper layers may not send transport
+   * messages that drive the key exchange (RFC 4253 §7: KEXINIT, NEWKEYS, 30-49).
+   */
   send(payload: Uint8Array): Promise<void> {
     if (this.error) return Promise.reject(this.error);
-    if (this.kex && !this.kex.sentNewKeys) {
+    const type = payload[0];
+    if (type === undefined || isKexMessage(type)) {
+      return Promise.reject(new SshError('BAD_USE', `an upper layer may not send ${type === undefined ? 'an empty packet' : msgName(type)}`));
+    }
+    if (!this.sendGate()) {
+      if (this.pendingBytes + payload.length > MAX_PENDING_BYTES) {
+        return Promise.reject(new SshError('EAGAIN', `more than ${MAX_PENDING_BYTES} bytes queued during key exchange`));
+      }
       const done = new Deferred<void>();
       this.pendingOut.push({ payload, done });
+      this.pendingBytes += payload.length;
       return done.promise;
     }
     const p = this.writePacket(payload);
     this.maybeRekey();
     return p;
+  }
+
+  /**
+   * Whether an upper layer's packet may go out now: only once the first exchange is done,
+   * and not between our KEXINIT and our NEWKEYS (RFC 4253 §7.1).
+   */
+  private sendGate(): boolean {
+    if (this.phase === 'identification' || this.phase === 'closed') return false;
+    return this.kex === null || this.kex.state === 'newkeys-sent';
   }
 
   /** Next packet for the layers above (service, userauth, connection). */
@@ -193,8 +302,9 @@ export class Transport {
   /** Start a key re-exchange now; resolves when it has completed. */
   rekey(): Promise<void> {
     if (this.error) return Promise.reject(this.error);
+    if (this.phase !== 'open') return Promise.reject(new SshError('BAD_USE', 'the first key exchange has not completed'));
     if (this.kex) return this.kex.done.promise;
-    const run = this.beginKex();
+    const run = this.beginKex('kexinit-sent');
     this.sendOurKexInit(run);
     void this.runKex(run);
     return run.done.promise;
@@ -203,6 +313,7 @@ export class Transport {
   /**
    * The userauth layer tells us authentication succeeded: delayed compression
    * (zlib@openssh.com, OpenSSH PROTOCOL §1.4) starts with the next packet in each direction.
+   * A server calls this right after sending USERAUTH_SUCCESS.
    */
   markAuthenticated(): void {
     this.authenticated = true;
@@ -223,6 +334,7 @@ export class Transport {
   fail(err: SshError, clean = false): void {
     if (this.error) return;
     this.error = err;
+    this.phase = 'closed';
     this.debug?.(`connection closed: ${err.message}`);
     this.upper.fail(err);
     const run = this.kex;
@@ -233,8 +345,11 @@ export class Transport {
       run.receivedNewKeys.reject(err);
       run.done.reject(err);
     }
+    this.peerVersionReady.reject(err);
+    this.peerVersionReady.promise.catch(() => {});
     for (const p of this.pendingOut) p.done.reject(err);
     this.pendingOut = [];
+    this.pendingBytes = 0;
     try {
       this.stream.close();
     } catch {
@@ -244,10 +359,11 @@ export class Transport {
   }
 
   /** Protocol failure: tell the peer why, then close. No-op once closed. */
-  abort(err: SshError): void {
+  abort(err: SshError, reason?: number): void {
     if (this.error) return;
-    const reason =
-      err instanceof MacError
+    const code =
+      reason ??
+      (err instanceof MacError
         ? DISCONNECT_REASON.MAC_ERROR
         : err instanceof HostKeyError
           ? DISCONNECT_REASON.HOST_KEY_NOT_VERIFIABLE
@@ -255,9 +371,9 @@ export class Transport {
             ? DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             : err.code === 'ZLIB'
               ? DISCONNECT_REASON.COMPRESSION_ERROR
-              : DISCONNECT_REASON.PROTOCOL_ERROR;
+              : DISCONNECT_REASON.PROTOCOL_ERROR);
     try {
-      void Promise.resolve(this.writePacket(new Writer(64).u8(MSG.DISCONNECT).u32(reason).string(err.message).string('').finish().slice())).catch(() => {});
+      void Promise.resolve(this.writePacket(new Writer(64).u8(MSG.DISCONNECT).u32(code).string(err.message).string('').finish().slice())).catch(() => {});
     } catch {
       // best effort
     }
@@ -272,6 +388,7 @@ export class Transport {
     if (this.compressor && (!this.delayedCompressionOut || this.authenticated)) body = this.compressor.compress(payload);
     const parts = this.encoder.encodeParts(body);
     this.packetsOut++;
+    this.packetsSent++;
     const last = parts.length - 1;
     for (let i = 0; i < last; i++) {
       this.bytesOut += parts[i]!.length;
@@ -299,32 +416,48 @@ export class Transport {
 
   // ---------------------------------------------------------------- reading
 
+  private get peerName(): string {
+    return this.isServer ? 'client' : 'server';
+  }
+
   private async readLoop(): Promise<void> {
-    const version = new VersionParser();
-    let inPacketPhase = false;
+    // RFC 4253 §4.2: only a server may send lines before its identification.
+    const version = new VersionParser({ allowPreamble: !this.isServer });
     try {
       for (;;) {
         const chunk = await this.stream.read();
         if (this.error) return;
         if (chunk === null) {
-          if (!inPacketPhase) {
+          if (this.phase === 'identification') {
             const hint = version.preamble[0];
             throw new ConnectionLostError(
               hint !== undefined
                 ? `connection closed ${BEFORE_IDENTIFICATION}; the peer sent ${JSON.stringify(printable(hint))}, not an SSH server?`
-                : `connection closed by the server ${BEFORE_IDENTIFICATION}`,
+                : `connection closed by the ${this.peerName} ${BEFORE_IDENTIFICATION}`,
             );
           }
-          throw new ConnectionLostError(this.kexCount === 0 ? 'connection closed by the server during key exchange' : 'connection closed by the server');
+          throw new ConnectionLostError(
+            this.phase === 'first-kex' ? `connection closed by the ${this.peerName} during key exchange` : `connection closed by the ${this.peerName}`,
+          );
         }
-        if (!inPacketPhase) {
-          const v = version.push(chunk);
+        if (this.phase === 'identification') {
+          let v;
+          try {
+            v = version.push(chunk);
+          } catch (e) {
+            // OpenSSH's sshd answers a bad identification in plain text before closing.
+            if (this.isServer && e instanceof ProtocolError) void this.writeRaw(new TextEncoder().encode(`${INVALID_IDENTIFICATION}\r\n`)).catch(() => {});
+            throw e;
+          }
           if (!v) continue;
-          this.serverVersion = v.version;
-          this.serverPreamble = v.preamble;
-          this.debug?.(`server version: ${printable(v.version, 255)}`);
-          inPacketPhase = true;
-          this.serverVersionReady.resolve();
+          if (this.isServer) this.clientVersion = v.version;
+          else {
+            this.serverVersion = v.version;
+            this.serverPreamble = v.preamble;
+          }
+          this.debug?.(`${this.peerName} version: ${printable(v.version, 255)}`);
+          this.phase = 'first-kex';
+          this.peerVersionReady.resolve();
           if (v.rest.length === 0) continue;
           this.decoder.push(v.rest);
         } else {
@@ -347,13 +480,13 @@ export class Transport {
     }
   }
 
-  private readonly serverVersionReady = new Deferred<void>();
-
   /** Dispatch one received packet. Returns a promise only when reading must pause (NEWKEYS). */
   private handlePacket(packet: Uint8Array): Promise<void> | void {
     const seq = (this.decoder.sequence - 1) >>> 0;
     let payload = packet;
-    if (this.decompressor && (!this.delayedCompressionIn || this.userauthSuccessRead)) payload = this.decompressor.decompress(packet);
+    if (this.decompressor && (!this.delayedCompressionIn || (this.isServer ? this.authenticated : this.userauthSuccessRead))) {
+      payload = this.decompressor.decompress(packet);
+    }
     if (payload.length === 0) throw new ProtocolError('empty packet payload');
     this.packetsReceived++;
     this.packetsIn++;
@@ -364,11 +497,11 @@ export class Transport {
 
     // Strict KEX (OpenSSH PROTOCOL, the Terrapin fix): during the first exchange only
     // KEXINIT, kex-method messages and NEWKEYS are allowed.
-    if (!this.initialNewKeysReceived && this.strictKex && !isKexMessage(type) && type !== MSG.DISCONNECT) {
+    if (this.phase === 'first-kex' && this.strictKex && !isKexMessage(type) && type !== MSG.DISCONNECT) {
       throw new ProtocolError(`strict KEX: unexpected ${msgName(type)} during the initial key exchange`);
     }
     // RFC 4253 §7.1: between the peer's KEXINIT and its NEWKEYS only transport messages may arrive.
-    if (run?.theirs && !run.receivedNewKeys.settled && (type >= 50 || type === MSG.SERVICE_ACCEPT)) {
+    if (run?.theirs && !run.receivedNewKeys.settled && isUpperLayerMessage(type)) {
       throw new ProtocolError(`unexpected ${msgName(type)} during key exchange`);
     }
 
@@ -388,18 +521,18 @@ export class Transport {
         return;
       }
       case MSG.DEBUG: {
-        this.promptAck();
+        this.unsolicited();
         const r = new Reader(payload, 1, 'DEBUG');
         const alwaysDisplay = r.bool('always_display');
         const message = r.ascii('message');
-        this.debug?.(`server debug message: ${printable(message, 200)}`);
+        this.debug?.(`${this.peerName} debug message: ${printable(message, 200)}`);
         if (this.config.events?.debug) this.config.events.debug(alwaysDisplay, message, r.remaining >= 4 ? r.ascii('language tag') : '');
         this.decoder.discard();
         return;
       }
       case MSG.UNIMPLEMENTED: {
         const r = new Reader(payload, 1, 'UNIMPLEMENTED');
-        this.debug?.(`server did not implement our packet ${r.u32()}`);
+        this.debug?.(`${this.peerName} did not implement our packet ${r.u32()}`);
         this.decoder.discard();
         return;
       }
@@ -408,7 +541,8 @@ export class Transport {
       case MSG.NEWKEYS:
         return this.onNewKeys();
       case MSG.EXT_INFO:
-        this.onExtInfo(payload);
+        // A server does not announce ext-info-s, so a client's EXT_INFO is ignored (RFC 8308 §2.2).
+        if (!this.isServer) this.onExtInfo(payload);
         return;
       default:
         break;
@@ -422,15 +556,20 @@ export class Transport {
       run.queue.push(payload);
       return;
     }
-    if (type === MSG.SERVICE_ACCEPT || (type >= 50 && type <= 127)) {
-      if (type === MSG.GLOBAL_REQUEST && !globalRequestWantsReply(payload)) this.promptAck();
-      if (type === MSG.USERAUTH_SUCCESS) this.userauthSuccessRead = true;
+    // The service message meant for our role goes up; the other role's is not implemented.
+    if (type === (this.isServer ? MSG.SERVICE_REQUEST : MSG.SERVICE_ACCEPT) || (type >= 50 && type <= 127)) {
+      if (type === MSG.GLOBAL_REQUEST && !globalRequestWantsReply(payload)) this.unsolicited();
+      if (type === MSG.USERAUTH_SUCCESS && !this.isServer) this.userauthSuccessRead = true;
       this.upper.push(payload);
       this.maybeRekey();
       return;
     }
     // RFC 4253 §11.4
     void this.send(new Writer(16).u8(MSG.UNIMPLEMENTED).u32(seq).finish().slice()).catch(() => {});
+  }
+
+  private unsolicited(): void {
+    if (this.phase === 'open') this.config.onUnsolicited?.();
   }
 
   private onExtInfo(payload: Uint8Array): void {
@@ -448,12 +587,12 @@ export class Transport {
 
   // ---------------------------------------------------------------- key exchange
 
-  private beginKex(): KexRun {
+  private beginKex(state: KexState): KexRun {
     const run: KexRun = {
+      state,
       theirKexInit: new Deferred<void>(),
       incomingKeys: new Deferred<() => void>(),
       receivedNewKeys: new Deferred<void>(),
-      sentNewKeys: false,
       done: new Deferred<void>(),
       queue: new AsyncQueue<Uint8Array>(),
       ignoreNextKexPacket: false,
@@ -462,10 +601,19 @@ export class Transport {
     return run;
   }
 
-  private buildKexInit(first: boolean): Uint8Array {
+  /** Our KEXINIT lists: a server offers only host-key algorithms it holds a key for. */
+  private ourLists(): KexInitLists {
     const a = this.config.algorithms;
-    // ext-info-c and the strict-KEX marker are only meaningful in the first KEXINIT.
-    const kex = first ? [...a.kex, EXT_INFO_C, KEX_STRICT_C] : a.kex;
+    if (this.role.kind !== 'server') return a;
+    const keys = this.role.hostKeys;
+    return { ...a, hostKey: a.hostKey.filter((alg) => keys.some((k) => k.algorithms.includes(alg))) };
+  }
+
+  private buildKexInit(first: boolean): Uint8Array {
+    const a = this.ourLists();
+    // The extension and strict-KEX markers are only meaningful in the first KEXINIT.
+    const markers = this.isServer ? [KEX_STRICT_S] : [EXT_INFO_C, KEX_STRICT_C];
+    const kex = first ? [...a.kex, ...markers] : a.kex;
     return encodeKexInit({ ...a, kex, cookie: this.config.random(16), firstKexPacketFollows: false });
   }
 
@@ -481,21 +629,23 @@ export class Transport {
     let run = this.kex;
     if (run?.theirs) throw new ProtocolError('second KEXINIT during a key exchange');
     const parsed = decodeKexInit(payload);
-    if (first && parsed.kex.includes(KEX_STRICT_S)) {
-      this.strictKex = true;
-      // Terrapin: under strict KEX the server's KEXINIT must be its very first packet.
-      if (this.packetsReceived !== 1) throw new ProtocolError('strict KEX: KEXINIT was not the first packet');
+    if (first) {
+      this.strictKex = parsed.kex.includes(this.isServer ? KEX_STRICT_C : KEX_STRICT_S);
+      this.peerWantsExtInfo = this.isServer && parsed.kex.includes(EXT_INFO_C);
+      // Terrapin: under strict KEX the peer's KEXINIT must be its very first packet.
+      if (this.strictKex && this.packetsReceived !== 1) throw new ProtocolError('strict KEX: KEXINIT was not the first packet');
     }
     if (!run) {
-      // Server-initiated rekey: answer with our KEXINIT.
-      run = this.beginKex();
+      // A rekey the peer started: answer with our KEXINIT.
+      run = this.beginKex('exchanging');
       this.sendOurKexInit(run);
       void this.runKex(run);
     }
+    run.state = 'exchanging';
     run.theirs = payload.slice();
     run.theirsParsed = parsed;
     // Decided here, from the lists alone, before the packet after KEXINIT is read.
-    run.ignoreNextKexPacket = parsed.firstKexPacketFollows && guessIsWrong(parsed, this.config.algorithms);
+    run.ignoreNextKexPacket = parsed.firstKexPacketFollows && guessIsWrong(parsed, this.ourLists());
     run.theirKexInit.resolve();
   }
 
@@ -506,19 +656,44 @@ export class Transport {
     // Pause reading until our side has derived the keys for this direction.
     return run.incomingKeys.promise.then((install) => {
       install();
-      this.initialNewKeysReceived = true;
+      if (this.phase === 'first-kex') this.phase = 'open';
       run.receivedNewKeys.resolve();
     });
+  }
+
+  /** The client's side of the method: run it, verify the server's signature over H, decide on the key. */
+  private async clientKex(role: ClientRole, alg: KexAlgorithm, conn: KexConn, magics: KexMagics, neg: NegotiatedAlgorithms): Promise<KexResult> {
+    const firstKex = this.sessionId === null;
+    const kexOptions = this.config.provider?.publicKey ? { ...role.kexOptions, publicKey: this.config.provider.publicKey } : role.kexOptions;
+    const result = await alg.client(conn, magics, this.config.random, kexOptions);
+    if (!role.verifyHostKeySignature(result.hostKey, neg.hostKey, result.H, result.signature)) {
+      throw new HostKeyError('signature', `server host key signature (${neg.hostKey}) did not verify`);
+    }
+    if (!firstKex && this.hostKeyBlob && !equalConstantTime(this.hostKeyBlob, result.hostKey)) {
+      throw new HostKeyError('mismatch', 'server host key changed during rekey');
+    }
+    await role.checkHostKey(result.hostKey, neg.hostKey, firstKex);
+    return result;
+  }
+
+  /** The server's side: sign H with the host key for the negotiated algorithm. */
+  private serverKex(role: ServerRole, alg: KexAlgorithm, conn: KexConn, magics: KexMagics, neg: NegotiatedAlgorithms): Promise<KexResult> {
+    const key = role.hostKeys.find((k) => k.algorithms.includes(neg.hostKey));
+    if (!key) throw new ProtocolError(`no host key for ${neg.hostKey}`, 'KEX_FAILURE');
+    const signer: HostKeySigner = { blob: key.blob, sign: (data) => key.sign(neg.hostKey, data) };
+    return alg.server(conn, magics, signer, this.config.random);
   }
 
   private async runKex(run: KexRun): Promise<void> {
     try {
       await run.theirKexInit.promise;
-      await this.serverVersionReady.promise;
+      await this.peerVersionReady.promise;
       const ours = run.ours!;
       const theirs = run.theirsParsed!;
-      const firstKex = this.sessionId === null;
-      const neg = negotiate(this.config.algorithms, theirs, (c) => CIPHERS.get(c)?.aead ?? false);
+      const server = this.isServer;
+      const lists = this.ourLists();
+      // RFC 4253 §7.1: the client's preference decides.
+      const neg = server ? negotiate(theirs, lists, isAead) : negotiate(lists, theirs, isAead);
       this.debug?.(
         `negotiated kex=${neg.kex} hostkey=${neg.hostKey} cipher=${neg.cipherCS}/${neg.cipherSC} mac=${neg.macCS || '<implicit>'}/${neg.macSC || '<implicit>'} compression=${neg.compressionCS}/${neg.compressionSC}${this.strictKex ? ' strict-kex' : ''}`,
       );
@@ -531,47 +706,47 @@ export class Transport {
       const magics: KexMagics = {
         clientVersion: this.clientVersion,
         serverVersion: this.serverVersion,
-        clientKexInit: ours,
-        serverKexInit: run.theirs!,
+        clientKexInit: server ? run.theirs! : ours,
+        serverKexInit: server ? ours : run.theirs!,
       };
-      const kexOptions = this.config.provider?.publicKey ? { ...this.config.kexOptions, publicKey: this.config.provider.publicKey } : this.config.kexOptions;
-      const result = await alg.client(conn, magics, this.config.random, kexOptions);
-
-      if (!this.config.verifyHostKeySignature(result.hostKey, neg.hostKey, result.H, result.signature)) {
-        throw new HostKeyError('signature', `server host key signature (${neg.hostKey}) did not verify`);
-      }
-      if (!firstKex && this.hostKeyBlob && !equalConstantTime(this.hostKeyBlob, result.hostKey)) {
-        throw new HostKeyError('mismatch', 'server host key changed during rekey');
-      }
-      await this.config.checkHostKey(result.hostKey, neg.hostKey, firstKex);
+      const result =
+        this.role.kind === 'server' ? await this.serverKex(this.role, alg, conn, magics, neg) : await this.clientKex(this.role, alg, conn, magics, neg);
       if (this.error) throw this.error;
+      const firstKex = this.sessionId === null;
       if (firstKex) {
         this.sessionId = result.H.slice();
         this.hostKeyBlob = result.hostKey.slice();
       }
       this.negotiated = neg;
 
-      const sizesCS = keySizes(neg.cipherCS, neg.macCS);
-      const sizesSC = keySizes(neg.cipherSC, neg.macSC);
-      const k = deriveAll(alg.hash, result.K, result.H, this.sessionId!, sizesCS, sizesSC);
+      const k = deriveAll(alg.hash, result.K, result.H, this.sessionId!, keySizes(neg.cipherCS, neg.macCS), keySizes(neg.cipherSC, neg.macSC));
+      // Each side encrypts with its own direction's keys (RFC 4253 §7.2: "client to server" is C, E, ...).
+      const out = server
+        ? { cipher: neg.cipherSC, mac: neg.macSC, key: k.keySC, iv: k.ivSC, macKey: k.macSC, compression: neg.compressionSC }
+        : { cipher: neg.cipherCS, mac: neg.macCS, key: k.keyCS, iv: k.ivCS, macKey: k.macCS, compression: neg.compressionCS };
+      const inc = server
+        ? { cipher: neg.cipherCS, mac: neg.macCS, key: k.keyCS, iv: k.ivCS, macKey: k.macCS, compression: neg.compressionCS }
+        : { cipher: neg.cipherSC, mac: neg.macSC, key: k.keySC, iv: k.ivSC, macKey: k.macSC, compression: neg.compressionSC };
 
       // NEWKEYS goes out under the old keys; everything after it under the new ones (RFC 4253 §7.3).
-      void this.writePacket(new Uint8Array([MSG.NEWKEYS])).catch(() => {});
-      this.encoder.setKeys({ cipher: neg.cipherCS, mac: neg.macCS, key: k.keyCS, iv: k.ivCS, macKey: k.macCS });
+      void this.writePacket(NEWKEYS_PACKET).catch(() => {});
+      this.encoder.setKeys(out);
       if (this.strictKex) this.encoder.resetSequence();
-      if (neg.compressionCS !== 'none' && !this.compressor) {
+      if (out.compression !== 'none' && !this.compressor) {
         this.compressor = createCompressor();
-        this.delayedCompressionOut = neg.compressionCS === 'zlib@openssh.com';
+        this.delayedCompressionOut = out.compression === 'zlib@openssh.com';
       }
-      run.sentNewKeys = true;
+      run.state = 'newkeys-sent';
+      // RFC 8308 §2.4: EXT_INFO as the first packet under the first new keys.
+      if (server && firstKex && this.peerWantsExtInfo) this.sendExtInfo();
       this.flushPending();
 
       run.incomingKeys.resolve(() => {
-        this.decoder.setKeys({ cipher: neg.cipherSC, mac: neg.macSC, key: k.keySC, iv: k.ivSC, macKey: k.macSC });
+        this.decoder.setKeys(inc);
         if (this.strictKex) this.decoder.resetSequence();
-        if (neg.compressionSC !== 'none' && !this.decompressor) {
+        if (inc.compression !== 'none' && !this.decompressor) {
           this.decompressor = createDecompressor(MAX_PACKET * 4);
-          this.delayedCompressionIn = neg.compressionSC === 'zlib@openssh.com';
+          this.delayedCompressionIn = inc.compression === 'zlib@openssh.com';
         }
       });
       await run.receivedNewKeys.promise;
@@ -579,7 +754,7 @@ export class Transport {
       k.keySC.fill(0);
       this.kexCount++;
       this.bytesIn = this.bytesOut = this.packetsIn = this.packetsOut = 0;
-      this.lastKexAt = Date.now();
+      this.lastKexAt = this.clock();
       if (this.kex === run) this.kex = null;
       this.debug?.(`key exchange ${this.kexCount} complete`);
       run.done.resolve();
@@ -589,49 +764,38 @@ export class Transport {
     }
   }
 
+  private sendExtInfo(): void {
+    if (this.role.kind !== 'server') return;
+    const extensions = this.role.extensions ?? [];
+    if (extensions.length === 0) return;
+    const w = new Writer(256).u8(MSG.EXT_INFO).u32(extensions.length);
+    for (const [name, value] of extensions) w.string(name).string(value);
+    void this.writePacket(w.finish().slice()).catch(() => {});
+  }
+
   private flushPending(): void {
     const pending = this.pendingOut;
     this.pendingOut = [];
+    this.pendingBytes = 0;
     for (const p of pending) {
       this.writePacket(p.payload).then(p.done.resolve, p.done.reject);
     }
   }
 
-  /** Client-initiated rekey by volume, packet count or age (RFC 4253 §9, RFC 4344 §3). */
+  /** Rekey by volume, packet count or age, whichever side we are (RFC 4253 §9, RFC 4344 §3). */
   private maybeRekey(): void {
-    if (this.kex || this.error || this.kexCount === 0) return;
+    if (this.kex || this.error || this.phase !== 'open') return;
     if (
       this.bytesOut >= this.rekeyBytes ||
       this.bytesIn >= this.rekeyBytes ||
       this.packetsOut >= REKEY_PACKETS ||
       this.packetsIn >= REKEY_PACKETS ||
-      Date.now() - this.lastKexAt >= this.rekeySeconds * 1000
+      this.clock() - this.lastKexAt >= this.rekeySeconds * 1000
     ) {
       this.debug?.('rekey limit reached, starting key re-exchange');
       void this.rekey().catch(() => {});
     }
   }
-
-  /**
-   * Answer an unsolicited message (DEBUG, GLOBAL_REQUEST without want_reply) with an IGNORE
-   * unless something else goes out first. sshd sends such small packets right after auth
-   * (key options, hostkeys-00@openssh.com) without TCP_NODELAY; with nothing to carry our
-   * ACK, the kernel delays it ~40 ms and Nagle holds sshd's next small packet (the channel
-   * open confirmation) until then. Data from us makes the ACK go at once.
-   */
-  private promptAck(): void {
-    if (this.ackScheduled || this.kexCount === 0) return;
-    this.ackScheduled = true;
-    const sent = this.packetsOut;
-    // After the packets of this read and the upper layers' answers to them (microtasks).
-    setTimeout(() => {
-      this.ackScheduled = false;
-      if (this.error || this.packetsOut !== sent) return;
-      void this.send(IGNORE_PACKET).catch(() => {});
-    }, 0);
-  }
-
-  private ackScheduled = false;
 
   private trace(dir: '<' | '>', payload: Uint8Array, seq: number): void {
     // Names, sizes and sequence numbers only; never payloads, which may carry secrets.
@@ -639,8 +803,11 @@ export class Transport {
   }
 }
 
-/** SSH_MSG_IGNORE with an empty string (RFC 4253 §11.2). */
-const IGNORE_PACKET = new Uint8Array([MSG.IGNORE, 0, 0, 0, 0]);
+const NEWKEYS_PACKET = new Uint8Array([MSG.NEWKEYS]);
+
+function isAead(cipher: string): boolean {
+  return CIPHERS.get(cipher)?.aead ?? false;
+}
 
 /** RFC 4254 §4: byte 80, string request name, boolean want reply. */
 function globalRequestWantsReply(p: Uint8Array): boolean {
@@ -652,4 +819,9 @@ function globalRequestWantsReply(p: Uint8Array): boolean {
 /** Messages allowed during a key exchange: KEXINIT, NEWKEYS, kex-method 30-49. */
 function isKexMessage(type: number): boolean {
   return type === MSG.KEXINIT || type === MSG.NEWKEYS || (type >= 30 && type <= 49);
+}
+
+/** Messages of the layers above the transport (RFC 4253 §7.1 forbids them during a key exchange). */
+function isUpperLayerMessage(type: number): boolean {
+  return type >= 50 || type === MSG.SERVICE_REQUEST || type === MSG.SERVICE_ACCEPT;
 }

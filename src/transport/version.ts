@@ -13,6 +13,11 @@ export const BEFORE_IDENTIFICATION = 'before the SSH identification';
 /** Start of the message for an identification line of another protocol version (SSH-1.x). */
 export const UNSUPPORTED_VERSION = 'server speaks an unsupported protocol version';
 export const CLIENT_VERSION = `SSH-2.0-${CLIENT_SOFTWARE}`;
+/** The server's identification by default. */
+export const SERVER_VERSION = `SSH-2.0-${CLIENT_SOFTWARE}`;
+/** What a server writes in plain text to a client whose first line is not an identification (as sshd does). */
+export const INVALID_IDENTIFICATION = 'Invalid SSH identification string.';
+const INVALID_IDENTIFICATION_LOG = 'client sent invalid protocol identifier';
 
 /** RFC 4253 §4.2: maximum length of the identification line including CR LF. */
 const MAX_LINE = 255;
@@ -35,6 +40,12 @@ export interface VersionResult {
 export class VersionParser {
   private buf = new Uint8Array(0);
   readonly preamble: string[] = [];
+  private readonly allowPreamble: boolean;
+
+  /** `allowPreamble`: lines before the identification are kept (a server's); otherwise refused (a client must send none). */
+  constructor(options: { allowPreamble?: boolean } = {}) {
+    this.allowPreamble = options.allowPreamble ?? true;
+  }
 
   push(chunk: Uint8Array): VersionResult | null {
     const merged = new Uint8Array(this.buf.length + chunk.length);
@@ -60,6 +71,7 @@ export class VersionParser {
         if (line.includes('\0')) throw new ProtocolError('identification line contains a NUL byte', 'BANNER_RECV');
         return { version: line, preamble: this.preamble, rest };
       }
+      if (!this.allowPreamble) throw new ProtocolError(`${INVALID_IDENTIFICATION_LOG}: ${JSON.stringify(printable(line))}`, 'BANNER_RECV');
       if (this.preamble.length >= MAX_PREAMBLE_LINES) {
         throw new ProtocolError('no SSH identification line: the peer does not look like an SSH server', 'BANNER_RECV');
       }
