@@ -55,11 +55,7 @@ export const DEFAULT_MAX_PACKET = 32 * 1024;
  * `accept` or `reject` (RFC 4254 §5.1) before its promise settles; otherwise, or if it
  * throws, the open is refused.
  */
-export type ChannelOpenHandler = (
-  open: IncomingOpen,
-  accept: ChannelAccept,
-  reject: (reason: number, description: string) => void,
-) => void | Promise<void>;
+export type ChannelOpenHandler = (open: IncomingOpen, accept: ChannelAccept, reject: (reason: number, description: string) => void) => void | Promise<void>;
 
 /**
  * Confirms an incoming channel open (RFC 4254 §5.1) and returns the channel; a `factory`

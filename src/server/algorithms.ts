@@ -49,11 +49,7 @@ export interface ServerAlgorithms {
 /** Resolve preferences against sshd's defaults and check every name is implemented. */
 export function serverAlgorithms(pref: ServerAlgorithmPreferences = {}): ServerAlgorithms {
   const cipher = checked('cipher', pref.cipher ?? [...DEFAULT_CIPHERS], (n) => CIPHERS.has(n));
-  const mac = checked(
-    'MAC',
-    pref.mac ?? SSHD_MACS.filter((n) => MACS.has(n)),
-    (n) => MACS.has(n),
-  );
+  const mac = checked('MAC', pref.mac ?? SSHD_MACS.filter((n) => MACS.has(n)), (n) => MACS.has(n));
   const compression = checked('compression', pref.compression ?? ['none', 'zlib@openssh.com'], (n) => COMPRESSIONS.has(n));
   return {
     kexInit: {

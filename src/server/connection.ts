@@ -119,7 +119,10 @@ export class ServerConnection {
     private readonly options: ServerConnectionOptions = {},
   ) {
     this.maxSessions = options.maxSessions ?? 10;
-    this.channelOptions = { ...(options.window !== undefined ? { window: options.window } : {}), ...(options.maxPacket !== undefined ? { maxPacket: options.maxPacket } : {}) };
+    this.channelOptions = {
+      ...(options.window !== undefined ? { window: options.window } : {}),
+      ...(options.maxPacket !== undefined ? { maxPacket: options.maxPacket } : {}),
+    };
     this.connection = new Connection(lateUserauthIgnored(transport));
     this.route();
   }
@@ -225,34 +228,41 @@ export class ServerConnection {
       const req = { address: body.text('address to bind'), port: body.u32('port to bind') };
       body.end();
       if (!h.cancelTcpipForward) return false;
-      return answer(() => h.cancelTcpipForward!(req, this), (ok) => ok === true);
+      return answer(
+        () => h.cancelTcpipForward!(req, this),
+        (ok) => ok === true,
+      );
     });
     g.set(STREAMLOCAL_FORWARD, (body) => {
       const path = body.text('socket path');
       body.end();
       if (perms.noPortForwarding || !h.streamlocalForward) return false;
-      return answer(() => h.streamlocalForward!(path, this), (ok) => ok === true);
+      return answer(
+        () => h.streamlocalForward!(path, this),
+        (ok) => ok === true,
+      );
     });
     g.set(CANCEL_STREAMLOCAL_FORWARD, (body) => {
       const path = body.text('socket path');
       body.end();
       if (!h.cancelStreamlocalForward) return false;
-      return answer(() => h.cancelStreamlocalForward!(path, this), (ok) => ok === true);
+      return answer(
+        () => h.cancelStreamlocalForward!(path, this),
+        (ok) => ok === true,
+      );
     });
     g.set(NO_MORE_SESSIONS, () => {
       this.noMoreSessions = true;
       return false;
     });
-    g.set(HOSTKEYS_PROVE_REQUEST, (body) => proveHostKeys(body, this.options.hostKeys ?? [], this.peer.sessionId, this.options.kexHostKeyAlgorithm ?? '').then((r) => r ?? false));
+    g.set(HOSTKEYS_PROVE_REQUEST, (body) =>
+      proveHostKeys(body, this.options.hostKeys ?? [], this.peer.sessionId, this.options.kexHostKeyAlgorithm ?? '').then((r) => r ?? false),
+    );
     // Everything else: the application's, or REQUEST_FAILURE (sshd answers keepalive@openssh.com so too).
     this.connection.unknownGlobalRequest = h.globalRequest ? (name, body) => h.globalRequest!(name, body, this) : null;
   }
 
-  private async openSession(
-    open: IncomingOpen,
-    accept: ChannelAccept,
-    reject: (reason: number, description: string) => void,
-  ): Promise<void> {
+  private async openSession(open: IncomingOpen, accept: ChannelAccept, reject: (reason: number, description: string) => void): Promise<void> {
     void open;
     if (this.noMoreSessions) {
       // sshd treats it as an attack: the client promised not to open more sessions.

@@ -164,7 +164,10 @@ export class ServerSession extends Channel {
         const ms = body.u32('break length');
         body.end();
         if (!h.break) return false;
-        return decide(() => h.break!(ms, this), (ok) => ok);
+        return decide(
+          () => h.break!(ms, this),
+          (ok) => ok,
+        );
       }
       case AGENT_REQUEST:
         body.end();

@@ -112,7 +112,7 @@ export interface InfoChallenge {
 export interface KeyboardInteractiveRequest extends AuthRequest {
   /** the client's submethods hint (RFC 4256 §3.1), often empty */
   submethods: string[];
-  prompt(challenge: InfoChallenge): Promise<string[]>;
+  readonly prompt: (challenge: InfoChallenge) => Promise<string[]>;
 }
 
 /**

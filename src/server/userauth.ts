@@ -357,24 +357,24 @@ class UserauthServer {
     body.ascii('language tag');
     const submethods = body.ascii('submethods');
     body.end();
-    let busy = false;
-    let abandoned = false;
+    // Set inside prompt(): read through an object so the later check is not narrowed away.
+    const state = { busy: false, abandoned: false };
     const prompt = async (challenge: InfoChallenge): Promise<string[]> => {
-      if (abandoned) throw new Abandoned();
-      if (busy) throw new SshError('BAD_USE', 'keyboard-interactive: one prompt round at a time');
-      busy = true;
+      if (state.abandoned) throw new Abandoned();
+      if (state.busy) throw new SshError('BAD_USE', 'keyboard-interactive: one prompt round at a time');
+      state.busy = true;
       try {
         await this.t.send(infoRequest(challenge.name ?? '', challenge.instruction ?? '', challenge.prompts));
         const p = await this.t.receive();
         if (p[0] === MSG.USERAUTH_INFO_RESPONSE) return decodeInfoResponse(p, challenge.prompts.length);
         if (p[0] === MSG.USERAUTH_REQUEST) {
           this.stashed = p;
-          abandoned = true;
+          state.abandoned = true;
           throw new Abandoned();
         }
         throw new ProtocolError(`unexpected ${msgName(p[0] ?? 0)} during keyboard-interactive`);
       } finally {
-        busy = false;
+        state.busy = false;
       }
     };
     let v: AuthVerdict;
@@ -384,7 +384,7 @@ class UserauthServer {
       if (e instanceof ProtocolError) throw e;
       v = false;
     }
-    if (abandoned) return { kind: 'postponed' };
+    if (state.abandoned) return { kind: 'postponed' };
     return verdict(v);
   }
 }

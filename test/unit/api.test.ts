@@ -74,6 +74,7 @@ describe('public API', function () {
         'connectTcp',
         'fileHostKeyVerifier',
         'forwardLocal',
+        'listen',
         'forwardRemote',
         'loadKnownHosts',
         'nodeAgent',

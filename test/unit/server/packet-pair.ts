@@ -27,7 +27,7 @@ export function packetPair(): [FakePacketEnd, FakePacketEnd] {
   let done = false;
   let resolveClosed!: (e: SshError | null) => void;
   const closed = new Promise<SshError | null>((r) => (resolveClosed = r));
-  const end = (rx: AsyncQueue<Uint8Array>, tx: AsyncQueue<Uint8Array>, other: () => FakePacketEnd): FakePacketEnd => {
+  const end = (rx: AsyncQueue<Uint8Array>, tx: AsyncQueue<Uint8Array>): FakePacketEnd => {
     const self: FakePacketEnd = {
       sessionId: SESSION_ID,
       serverSigAlgs: null,
@@ -57,11 +57,8 @@ export function packetPair(): [FakePacketEnd, FakePacketEnd] {
         rx.fail(err);
         tx.fail(err);
         resolveClosed(err);
-        void other;
       },
       async disconnect(reason, description) {
-        const w = new Uint8Array(0);
-        void w;
         self.disconnected = { reason, description };
         tx.fail(new DisconnectError(reason, description, true));
         self.fail(new DisconnectError(reason, description, false));
@@ -72,9 +69,5 @@ export function packetPair(): [FakePacketEnd, FakePacketEnd] {
     };
     return self;
   };
-  let a!: FakePacketEnd;
-  let b!: FakePacketEnd;
-  a = end(qa, qb, () => b);
-  b = end(qb, qa, () => a);
-  return [a, b];
+  return [end(qa, qb), end(qb, qa)];
 }

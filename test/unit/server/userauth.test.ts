@@ -27,7 +27,7 @@ import { packetPair, type FakePacketEnd } from './packet-pair.js';
 const rng = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 const ed = generateKeyPair({ type: 'ed25519' }, rng).privateKey;
 const ed2 = generateKeyPair({ type: 'ed25519' }, rng).privateKey;
-const rsa: PrivateKey = parsePrivateKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string);
+const rsa: PrivateKey = parsePrivateKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }));
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
