@@ -77,7 +77,8 @@ export type { ServerAlgorithmPreferences } from './server/algorithms.js';
 export { parseAuthenticationMethods, userSpecificDelay } from './server/auth-policy.js';
 export { parseMaxStartups, type MaxStartups, type PenaltyOptions } from './server/limits.js';
 export { connectInMemory, memoryStreamPair, type InMemoryPair, type InMemoryClientOptions } from './server/memory-pair.js';
-export type { GlobalRequestAnswer, ChannelAccept } from './connection/connection.js';
+export type { GlobalRequestAnswer } from './connection/connection.js';
+export type { TransportEvents } from './transport/transport.js';
 
 // Errors.
 export {

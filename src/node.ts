@@ -259,7 +259,7 @@ export {
   type InMemoryPair,
   type InMemoryClientOptions,
   type GlobalRequestAnswer,
-  type ChannelAccept,
+  type TransportEvents,
 } from './index.js';
 export {
   Certificate,

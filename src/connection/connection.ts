@@ -55,11 +55,16 @@ export const DEFAULT_MAX_PACKET = 32 * 1024;
  * `accept` or `reject` (RFC 4254 §5.1) before its promise settles; otherwise, or if it
  * throws, the open is refused.
  */
-export type ChannelOpenHandler = (open: IncomingOpen, accept: ChannelAccept, reject: (reason: number, description: string) => void) => void | Promise<void>;
+export type ChannelOpenHandler = (
+  open: IncomingOpen,
+  accept: (options?: Partial<ChannelOptions>) => Channel,
+  reject: (reason: number, description: string) => void,
+) => void | Promise<void>;
 
 /**
- * Confirms an incoming channel open (RFC 4254 §5.1) and returns the channel; a `factory`
- * builds a Channel subclass (the server's sessions).
+ * @internal What a ChannelOpenHandler's `accept` really is: it confirms an incoming open
+ * (RFC 4254 §5.1) and returns the channel; a `factory` builds a Channel subclass (the
+ * server's sessions).
  */
 export type ChannelAccept = <C extends Channel = Channel>(options?: Partial<ChannelOptions>, factory?: ChannelFactory<C>) => C;
 

@@ -34,7 +34,9 @@ export interface DirectTcpipRequest {
 /** A direct-streamlocal@openssh.com open (OpenSSH PROTOCOL §2.4): connect to a Unix socket. */
 export interface DirectStreamlocalRequest {
   socketPath: string;
+  /** confirm the channel; relay its data to the socket the application connected to */
   accept(options?: Partial<ChannelOptions>): Channel;
+  /** refuse (default reason CONNECT_FAILED) */
   reject(reason?: number, description?: string): void;
 }
 
@@ -55,6 +57,7 @@ export interface ConnectionHandlers {
   session?(conn: ServerConnection): SessionHandler | null | undefined | Promise<SessionHandler | null | undefined>;
   /** answer with request.accept() or request.reject() before the promise settles; otherwise refused */
   directTcpip?(request: DirectTcpipRequest, conn: ServerConnection): void | Promise<void>;
+  /** a direct-streamlocal@openssh.com open: answer with request.accept() or request.reject(), as for directTcpip */
   directStreamlocal?(request: DirectStreamlocalRequest, conn: ServerConnection): void | Promise<void>;
   /**
    * tcpip-forward: start listening. Return the bound port (the real one when 0 was asked),
@@ -62,9 +65,11 @@ export interface ConnectionHandlers {
    * the client with {@link ServerConnection.openForwardedTcpip}.
    */
   tcpipForward?(request: TcpipForwardRequest, conn: ServerConnection): number | boolean | Promise<number | boolean>;
+  /** cancel-tcpip-forward: stop the listener a tcpip-forward started; false refuses */
   cancelTcpipForward?(request: TcpipForwardRequest, conn: ServerConnection): boolean | Promise<boolean>;
   /** streamlocal-forward@openssh.com: listen on a Unix socket path */
   streamlocalForward?(socketPath: string, conn: ServerConnection): boolean | Promise<boolean>;
+  /** cancel-streamlocal-forward@openssh.com: stop listening on the socket path */
   cancelStreamlocalForward?(socketPath: string, conn: ServerConnection): boolean | Promise<boolean>;
   /**
    * Any other global request (RFC 4254 §4): true / false, or reply data for REQUEST_SUCCESS.
@@ -84,6 +89,7 @@ export interface ServerConnectionOptions {
   hostKeys?: readonly HostKeySigner[];
   /** the host key algorithm of the key exchange (for RSA proofs) */
   kexHostKeyAlgorithm?: string;
+  /** trace lines; never secrets */
   debug?: ((line: string) => void) | undefined;
 }
 
@@ -175,7 +181,7 @@ export class ServerConnection {
     const c = this.connection;
     const h = this.handlers;
     const perms = this.user.permissions;
-    c.openHandlers.set('session', (open, accept, reject) => this.openSession(open, accept, reject));
+    c.openHandlers.set('session', (open, accept, reject) => this.openSession(open, accept as ChannelAccept, reject));
     c.openHandlers.set('direct-tcpip', (open, accept, reject) => {
       const r = new Reader(open.extra, 0, 'direct-tcpip');
       const host = r.text('host to connect');

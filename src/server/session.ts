@@ -12,8 +12,18 @@ import type { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import type { AuthPermissions } from './types.js';
 
-/** A pty-req (RFC 4254 §6.2) as the client sent it; `modes` are [opcode, value] pairs (§8). */
-export type PtyRequest = DecodedPtyRequest;
+/** A pty-req (RFC 4254 §6.2) as the client sent it. */
+export interface PtyRequest extends DecodedPtyRequest {
+  /** TERM, e.g. "xterm-256color" */
+  term: string;
+  /** size in characters and pixels (window-change updates them) */
+  cols: number;
+  rows: number;
+  width: number;
+  height: number;
+  /** encoded terminal modes as [opcode, value] pairs (§8; names in TERMINAL_MODE) */
+  modes: [number, number][];
+}
 
 /**
  * What the application does with one session's requests. Each decision may be async; a
@@ -39,8 +49,11 @@ export interface SessionHandler {
   pty?(request: PtyRequest, session: ServerSession): boolean | Promise<boolean>;
   /** env (RFC 4254 §6.4): accept to record name=value in `session.env` (sshd: AcceptEnv) */
   env?(name: string, value: string, session: ServerSession): boolean | Promise<boolean>;
+  /** exec (RFC 4254 §6.5): accept to run `command` (AuthPermissions.forceCommand is the handler's to apply) */
   exec?(command: string, session: ServerSession): boolean | Promise<boolean>;
+  /** shell (RFC 4254 §6.5): accept to start the user's shell */
   shell?(session: ServerSession): boolean | Promise<boolean>;
+  /** subsystem (RFC 4254 §6.5), e.g. "sftp": accept to serve it on the session */
   subsystem?(name: string, session: ServerSession): boolean | Promise<boolean>;
   /** window-change (RFC 4254 §6.7); no reply */
   windowChange?(size: Required<WindowSize>, session: ServerSession): void;

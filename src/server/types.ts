@@ -112,6 +112,7 @@ export interface InfoChallenge {
 export interface KeyboardInteractiveRequest extends AuthRequest {
   /** the client's submethods hint (RFC 4256 §3.1), often empty */
   submethods: string[];
+  /** send one INFO_REQUEST round and wait for its answers */
   readonly prompt: (challenge: InfoChallenge) => Promise<string[]>;
 }
 
@@ -122,9 +123,13 @@ export interface KeyboardInteractiveRequest extends AuthRequest {
 export interface ServerAuthHandlers {
   /** "none" (RFC 4252 §5.2): accept without credentials (e.g. a public demo server) */
   none?(request: AuthRequest): AuthVerdict | Promise<AuthVerdict>;
+  /** "password" (RFC 4252 §8), including the answer to a change request */
   password?(request: PasswordRequest): PasswordVerdict | Promise<PasswordVerdict>;
+  /** "publickey" (RFC 4252 §7): called for the PK_OK query and for the verified signed request */
   publicKey?(request: PublicKeyRequest): AuthVerdict | Promise<AuthVerdict>;
+  /** "keyboard-interactive" (RFC 4256): prompt as many rounds as needed, then decide */
   keyboardInteractive?(request: KeyboardInteractiveRequest): AuthVerdict | Promise<AuthVerdict>;
+  /** "hostbased" (RFC 4252 §9): the client host's signature is verified; decide on the host and users */
   hostbased?(request: HostbasedRequest): AuthVerdict | Promise<AuthVerdict>;
 }
 
@@ -144,7 +149,9 @@ export interface AuthenticatedUser {
 export interface ServerClock {
   /** milliseconds since some fixed point */
   now(): number;
+  /** call `fn` once after `ms` milliseconds; returns a handle for clearTimeout */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** cancel a timer set with setTimeout */
   clearTimeout(handle: unknown): void;
 }
 
