@@ -287,7 +287,12 @@ export function authorizeCertificate(cert: Certificate, config: TrustedUserCaCon
  * const verdict = authorizeKey(key, [file], { user: 'alice', address: '192.0.2.7' });
  * if (verdict.allowed && verdict.options.forceCommand) runInstead(verdict.options.forceCommand);
  */
-export function authorizeKey(key: PublicKey, files: readonly AuthorizedKeysFile[], context: KeyAuthorizationContext, trustedCa?: TrustedUserCaConfig): KeyAuthorization {
+export function authorizeKey(
+  key: PublicKey,
+  files: readonly AuthorizedKeysFile[],
+  context: KeyAuthorizationContext,
+  trustedCa?: TrustedUserCaConfig,
+): KeyAuthorization {
   const ctx = resolve(context);
   if (!preChecks(key, context, ctx)) return { allowed: false, log: ctx.log };
   for (const file of files) {

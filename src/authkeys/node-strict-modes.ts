@@ -20,7 +20,7 @@ const badOwnerOrMode = (st: { uid: number; mode: number }, uid: number): boolean
 
 const errnoText = (e: unknown): string => {
   const code = (e as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : ((e as Error).message ?? String(e));
+  return code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : e instanceof Error ? e.message : String(e);
 };
 
 /**
@@ -95,7 +95,11 @@ export async function readUserAuthFile(path: string, account: UserAccount, stric
  * StrictModes when `strictModes` (sshd's default). `file` is null when sshd would not use it.
  * @example const { file } = await loadAuthorizedKeys('/home/alice/.ssh/authorized_keys', account)
  */
-export async function loadAuthorizedKeys(path: string, account: UserAccount, strictModes = true): Promise<{ file: AuthorizedKeysFile | null; log: readonly string[] }> {
+export async function loadAuthorizedKeys(
+  path: string,
+  account: UserAccount,
+  strictModes = true,
+): Promise<{ file: AuthorizedKeysFile | null; log: readonly string[] }> {
   const r = await readUserAuthFile(path, account, strictModes, 'authorized keys');
   return { file: r.text === undefined ? null : parseAuthorizedKeys(r.text, path), log: r.log };
 }
@@ -104,7 +108,11 @@ export async function loadAuthorizedKeys(path: string, account: UserAccount, str
  * Read and parse a user's AuthorizedPrincipalsFile; `file` null when sshd would not use it
  * (then no certificate is accepted through TrustedUserCAKeys for this user).
  */
-export async function loadAuthorizedPrincipals(path: string, account: UserAccount, strictModes = true): Promise<{ file: AuthorizedPrincipalsFile | null; log: readonly string[] }> {
+export async function loadAuthorizedPrincipals(
+  path: string,
+  account: UserAccount,
+  strictModes = true,
+): Promise<{ file: AuthorizedPrincipalsFile | null; log: readonly string[] }> {
   const r = await readUserAuthFile(path, account, strictModes, 'authorized principals');
   return { file: r.text === undefined ? null : parsePrincipals(r.text, path), log: r.log };
 }

@@ -6,7 +6,17 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { authorizeCertificate, authorizeKey, parseAuthorizedKeys, parsePrincipals, parsePublicKeyList, parseRevokedKeys } from '../../../src/authkeys/index.js';
-import { CERT_TYPE_HOST, CERT_TYPE_USER, formatPublicKeyLine, generateKeyPair, optionStringData, signCertificate, writeKrl, type Certificate, type PublicKey } from '../../../src/crypto/keys/index.js';
+import {
+  CERT_TYPE_HOST,
+  CERT_TYPE_USER,
+  formatPublicKeyLine,
+  generateKeyPair,
+  optionStringData,
+  signCertificate,
+  writeKrl,
+  type Certificate,
+  type PublicKey,
+} from '../../../src/crypto/keys/index.js';
 
 const rnd = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 const NOW = 1_900_000_000;
@@ -29,7 +39,10 @@ describe('authkeys: authorizeKey / authorizeCertificate', () => {
         validAfter: 0n,
         validBefore: BigInt(NOW + 3600),
         criticalOptions: [],
-        extensions: ['permit-pty', 'permit-port-forwarding', 'permit-agent-forwarding', 'permit-X11-forwarding', 'permit-user-rc'].map((name) => ({ name, data: new Uint8Array(0) })),
+        extensions: ['permit-pty', 'permit-port-forwarding', 'permit-agent-forwarding', 'permit-X11-forwarding', 'permit-user-rc'].map((name) => ({
+          name,
+          data: new Uint8Array(0),
+        })),
         ...over,
       },
       ca,
@@ -92,7 +105,9 @@ describe('authkeys: authorizeKey / authorizeCertificate', () => {
     expect(v.log).to.include('forced command options do not match');
     expect(authorizeKey(c, file(`cert-authority,command="/bin/cert-cmd" ${caLine}`), ctx).allowed).to.equal(true);
     expect(authorizeKey(c, file(`cert-authority ${caLine}`), { ...ctx, now: NOW + 7200 }).log).to.include('Certificate invalid: expired');
-    expect(authorizeKey(await cert({ validAfter: BigInt(NOW + 10) }), file(`cert-authority ${caLine}`), ctx).log).to.include('Certificate invalid: not yet valid');
+    expect(authorizeKey(await cert({ validAfter: BigInt(NOW + 10) }), file(`cert-authority ${caLine}`), ctx).log).to.include(
+      'Certificate invalid: not yet valid',
+    );
     expect(authorizeKey(await cert({ certType: CERT_TYPE_HOST }), file(`cert-authority ${caLine}`), ctx).log).to.include('Invalid certificate options');
     expect(authorizeKey(await cert({ principals: [] }), file(`cert-authority ${caLine}`), ctx).allowed).to.equal(true); // no principals: any user here
   });

@@ -26,7 +26,7 @@ describe('match: match.c patterns', () => {
   it('agrees with a regular expression translation on random inputs', () => {
     const ch = fc.constantFrom('a', 'b', '*', '?');
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom("a", "b"), maxLength: 12 }), fc.string({ unit: ch, maxLength: 8 }), (s, p) => {
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'b'), maxLength: 12 }), fc.string({ unit: ch, maxLength: 8 }), (s, p) => {
         const re = new RegExp('^' + p.replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 's');
         expect(matchPattern(s, p)).to.equal(re.test(s));
       }),

@@ -28,15 +28,34 @@ describe('authkeys: key options (auth-options.c)', () => {
     const d = parseKeyOptions(undefined);
     expect([d.permitPty, d.permitPortForwarding, d.permitAgentForwarding, d.permitX11Forwarding, d.permitUserRc]).to.deep.equal([true, true, true, true, true]);
     const r = parseKeyOptions('restrict,pty,command="nethack"');
-    expect([r.restricted, r.permitPty, r.permitPortForwarding, r.permitAgentForwarding, r.permitX11Forwarding, r.permitUserRc]).to.deep.equal([true, true, false, false, false, false]);
+    expect([r.restricted, r.permitPty, r.permitPortForwarding, r.permitAgentForwarding, r.permitX11Forwarding, r.permitUserRc]).to.deep.equal([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(r.forceCommand).to.equal('nethack');
     const re = parseKeyOptions('restrict,port-forwarding,agent-forwarding,X11-forwarding,user-rc');
-    expect([re.permitPty, re.permitPortForwarding, re.permitAgentForwarding, re.permitX11Forwarding, re.permitUserRc]).to.deep.equal([false, true, true, true, true]);
+    expect([re.permitPty, re.permitPortForwarding, re.permitAgentForwarding, re.permitX11Forwarding, re.permitUserRc]).to.deep.equal([
+      false,
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 
   it('every no- flag, case-insensitively', () => {
     const o = parseKeyOptions('NO-PTY,no-port-forwarding,No-Agent-Forwarding,no-X11-forwarding,no-user-rc,no-touch-required,verify-required,cert-authority');
-    expect([o.permitPty, o.permitPortForwarding, o.permitAgentForwarding, o.permitX11Forwarding, o.permitUserRc]).to.deep.equal([false, false, false, false, false]);
+    expect([o.permitPty, o.permitPortForwarding, o.permitAgentForwarding, o.permitX11Forwarding, o.permitUserRc]).to.deep.equal([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect([o.noRequireUserPresence, o.requireVerify, o.certAuthority]).to.deep.equal([true, true, true]);
   });
 
@@ -137,7 +156,14 @@ describe('authkeys: authorized_keys files', () => {
   });
 
   it('reports bad lines with file:line and keeps the rest of the file', () => {
-    const text = [`pty,bogus ${ED}`, `command="unterminated ${ED}`, 'ssh-ed25519 not-base64!', `sk-ssh-ed25519@openssh.com AAAA x`, ED, `ssh-rsa ${ED.split(' ')[1]}`].join('\r\n');
+    const text = [
+      `pty,bogus ${ED}`,
+      `command="unterminated ${ED}`,
+      'ssh-ed25519 not-base64!',
+      `sk-ssh-ed25519@openssh.com AAAA x`,
+      ED,
+      `ssh-rsa ${ED.split(' ')[1]}`,
+    ].join('\r\n');
     const f = parseAuthorizedKeys(text, 'ak');
     expect(f.lines.map((l) => (l.kind === 'key' ? 'key' : l.message))).to.deep.equal([
       'ak:1: bad key options: unknown key option',
@@ -161,7 +187,28 @@ describe('authkeys: authorized_keys files', () => {
 
   it('fuzz: any text parses without throwing and without hanging', function () {
     this.timeout(60_000);
-    const piece = fc.constantFrom('"', '\\', ',', ' ', '\t', '=', '#', '\n', 'no-', 'pty', 'command=', 'from=', 'restrict', 'expiry-time=', 'permitopen=', 'environment=', 'tunnel=', ED, 'ssh-ed25519', 'AAAA');
+    const piece = fc.constantFrom(
+      '"',
+      '\\',
+      ',',
+      ' ',
+      '\t',
+      '=',
+      '#',
+      '\n',
+      'no-',
+      'pty',
+      'command=',
+      'from=',
+      'restrict',
+      'expiry-time=',
+      'permitopen=',
+      'environment=',
+      'tunnel=',
+      ED,
+      'ssh-ed25519',
+      'AAAA',
+    );
     fc.assert(
       fc.property(fc.array(fc.oneof(piece, fc.string({ maxLength: 6 })), { maxLength: 30 }), (parts) => {
         const text = parts.join('');
