@@ -162,6 +162,7 @@ export interface AuthorizedPrincipalsProblem {
   readonly message: string;
 }
 
+/** One non-blank, non-comment line of an AuthorizedPrincipalsFile. */
 export type AuthorizedPrincipalsLine = AuthorizedPrincipal | AuthorizedPrincipalsProblem;
 
 /** A parsed AuthorizedPrincipalsFile. */
