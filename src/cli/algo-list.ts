@@ -7,17 +7,10 @@
  *   "^a,b"  puts them at the head of the default list.
  * Names other than patterns must be supported, as OpenSSH's "Bad SSH2 cipher spec" check demands.
  */
+import { matchPattern } from '../match/pattern.js';
 
 /** ssh_config's `match_pattern`: `*` any run, `?` any one character; whole-string match. */
-export function matchWildcard(name: string, pattern: string): boolean {
-  let re = '^';
-  for (const ch of pattern) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
-  }
-  return new RegExp(re + '$', 's').test(name);
-}
+export const matchWildcard = (name: string, pattern: string): boolean => matchPattern(name, pattern);
 
 export class AlgorithmSpecError extends Error {
   override name = 'AlgorithmSpecError';
