@@ -7,13 +7,14 @@
  */
 import { expect } from 'chai';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePrivateKey } from '../../src/crypto/keys/index.js';
 import type { PrivateKey } from '../../src/crypto/keys/types.js';
-import { SUPPORTED_HOSTKEY_ALGORITHMS } from '../../src/crypto/keys/registry.js';
+import { CertifiedPrivateKey, parseCertificateBlob } from '../../src/crypto/keys/certificate.js';
+import { SUPPORTED_CERT_ALGORITHMS, SUPPORTED_HOSTKEY_ALGORITHMS } from '../../src/crypto/keys/registry.js';
 import { SUPPORTED_KEX } from '../../src/kex/index.js';
 import { serverHostKey, serverTransport } from '../../src/lifecycle.js';
 import { socketStream } from '../../src/node-stream.js';
@@ -28,7 +29,7 @@ import { requireSshd } from '../support/sshd.js';
 
 const SERVER_LISTS: KexInitLists = {
   kex: [...SUPPORTED_KEX],
-  hostKey: [...SUPPORTED_HOSTKEY_ALGORITHMS],
+  hostKey: [...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS],
   cipherCS: [...SUPPORTED_CIPHERS],
   cipherSC: [...SUPPORTED_CIPHERS],
   macCS: [...SUPPORTED_MACS],
@@ -90,8 +91,16 @@ describe('transport server role against OpenSSH’s ssh client', function () {
       execFileSync('ssh-keygen', ['-q', '-t', type, ...args, '-N', '', '-f', path]);
       return parsePrivateKey(readFileSync(path));
     });
+    // A host certificate for the ed25519 key, signed by a CA that the certificate test trusts.
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'ca')]);
+    execFileSync('ssh-keygen', ['-q', '-s', join(dir, 'ca'), '-I', 'test-host', '-h', '-n', '127.0.0.1', join(dir, 'host0.pub')]);
+    const certBlob = Buffer.from(readFileSync(join(dir, 'host0-cert.pub'), 'utf8').split(' ')[1]!, 'base64');
+    const certified = new CertifiedPrivateKey(keys[0]!, parseCertificateBlob(new Uint8Array(certBlob)));
     server = createServer((socket) => {
-      const t = serverTransport(socketStream(socket), { algorithms: SERVER_LISTS, hostKeys: keys.map((k) => serverHostKey(k)) });
+      const t = serverTransport(socketStream(socket), {
+        algorithms: SERVER_LISTS,
+        hostKeys: [serverHostKey(certified), ...keys.map((k) => serverHostKey(k))],
+      });
       serveStub(t).catch((e: unknown) => {
         const m = (e as Error).message;
         if (!/closed by the client|disconnected/i.test(m)) errors.push(m);
@@ -154,6 +163,31 @@ describe('transport server role against OpenSSH’s ssh client', function () {
   }
   it('compression zlib@openssh.com is negotiated (delayed: it starts only after auth)', () =>
     proves(['-o', 'Compression=yes'], /compression: zlib@openssh\.com/));
+
+  it('a host certificate is verified by ssh against an @cert-authority line under StrictHostKeyChecking=yes', async () => {
+    const knownHosts = join(dir, 'known_hosts_ca');
+    writeFileSync(knownHosts, `@cert-authority [127.0.0.1]:${port} ${readFileSync(join(dir, 'ca.pub'), 'utf8')}`);
+    const r = await runSsh([
+      '-v',
+      '-F',
+      '/dev/null',
+      '-p',
+      String(port),
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'PubkeyAuthentication=no',
+      'nobody@127.0.0.1',
+      'true',
+    ]);
+    expect(r.stderr).to.match(/Server host certificate: ssh-ed25519-cert-v01@openssh\.com .* serial 0 ID "test-host" CA ssh-ed25519/);
+    expect(r.stderr).to.match(/Host '\[127\.0\.0\.1\]:\d+' is known and matches the ED25519-CERT host certificate/);
+    expect(r.stderr).to.contain('Permission denied (publickey)');
+  });
 
   it('ssh-keyscan gets every host key, the same keys', async () => {
     // Asynchronously: the server runs in this process.
