@@ -575,7 +575,8 @@ function toConfig(o: RawOptions, _global: RawOptions | null): SshdConfig {
     authenticationMethods: methods.length === 1 && methods[0] === 'any' ? [] : methods,
     maxAuthTries: get('maxauthtries', 6),
     maxSessions: get('maxsessions', 10),
-    maxStartups: { begin: ms[0], rate: ms[1], full: ms[2] },
+    // a component sshd's sscanf did not reach stays unset (-1) and takes its default
+    maxStartups: { begin: ms[0] === -1 ? 10 : ms[0], rate: ms[1] === -1 ? 30 : ms[1], full: ms[2] === -1 ? 100 : ms[2] },
     perSourceMaxStartups: ((v: number) => (v === Infinity ? null : v))(get('persourcemaxstartups', Infinity)),
     perSourceNetBlockSize: { ipv4: nb[0], ipv6: nb[1] },
     perSourcePenalties: {

@@ -104,7 +104,7 @@ export async function dumpSshdConfig(c: SshdConfig, resolve: ListenResolver = sy
   line('hostbasedacceptedalgorithms', c.hostbasedAcceptedAlgorithms.join(','));
   line('hostkeyalgorithms', c.hostKeyAlgorithms.join(','));
   line('pubkeyacceptedalgorithms', c.pubkeyAcceptedAlgorithms.join(','));
-  line('loglevel', c.logLevel);
+  line('loglevel', c.logLevel === 'QUIET' ? 'SILENT' : c.logLevel); // log_level_name() calls QUIET "SILENT"
   line('syslogfacility', c.syslogFacility);
   if (c.authorizedKeysFile.length) line('authorizedkeysfile', c.authorizedKeysFile.join(' '));
   for (const k of c.hostKeys) line('hostkey', k);

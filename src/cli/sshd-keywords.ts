@@ -518,8 +518,8 @@ export function processLine(o: RawOptions, rawLine: string, env: LineEnv): boole
         if (n === 2 && (v6! < 0 || v6! > 128)) n = -1;
         if ((n === 1 || n === 2) && (v4 < 0 || v4 > 32)) n = -1;
         if (n !== 1 && n !== 2) fatal(`Invalid ${keyword} spec.`);
-        // a lone IPv4 length leaves the IPv6 one as sscanf found it: unset
-        if (active) o.set(id, [v4, v6 ?? (o.get(id) as number[] | undefined)?.[1] ?? -1]);
+        // a lone IPv4 length leaves sshd's IPv6 one uninitialised: 9.2 on Debian prints 0
+        if (active) o.set(id, [v4, v6 ?? 0]);
         break;
       }
       case 'persourcemaxstartups': {
@@ -661,12 +661,16 @@ export function processLine(o: RawOptions, rawLine: string, env: LineEnv): boole
         break;
       }
       case 'authenticationmethods': {
+        // sshd tests "any must appear alone" against the methods already kept (this line's
+        // included, when it is the first active one), not against the line's own words
         const first = !o.has(id);
+        const kept = (o.get(id) as string[] | undefined) ?? [];
+        let keptCount = kept.length;
         const list: string[] = [];
         let sawAny = false;
         for (let arg = next(); arg !== undefined; arg = next()) {
           if (arg === 'any') {
-            if (list.length > 0) fatal(`"any" must appear alone in ${keyword}`);
+            if (keptCount > 0) fatal(`"any" must appear alone in ${keyword}`);
             sawAny = true;
           } else if (sawAny) fatal(`"any" must appear alone in ${keyword}`);
           else if (!authMethodsValid(arg)) {
@@ -674,6 +678,7 @@ export function processLine(o: RawOptions, rawLine: string, env: LineEnv): boole
             fatal(`invalid ${keyword} method list.`);
           }
           list.push(arg);
+          if (first && active) keptCount++;
         }
         if (list.length === 0) fatal(`no ${keyword} specified`);
         if (first && active) o.set(id, list);
