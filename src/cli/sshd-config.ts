@@ -29,7 +29,7 @@ import { dirname } from 'node:path';
 import { matchWildcard } from './algo-list.js';
 import { assembleServerList, droppedAlgorithms, type AlgorithmKind, type AlgorithmListName } from './sshd-algorithms.js';
 import { a2port, SshdConfigError, strdelim } from './sshd-lexer.js';
-import { processLine, type LineEnv, type RawOptions } from './sshd-keywords.js';
+import { allowedInMatch, processLine, type LineEnv, type RawOptions } from './sshd-keywords.js';
 import { addrMatchList, matchHostname, matchPatternList, matchUser } from './sshd-match.js';
 
 export { SshdConfigError };
@@ -272,7 +272,9 @@ export function evaluateMatch(loaded: LoadedSshdConfig, conn: ConnectionInfo, te
   const { source } = loaded;
   if (source.text !== null) parseDepth(mo, 'reprocess config', source.text, source, { ...conn, test }, MATCH_ONLY, { v: false }, 0, diagnostics, false);
   const merged: RawOptions = new Map(loaded.raw);
-  for (const [k, v] of mo) merged.set(k, v);
+  // copy_set_server_options: only what a Match block may set (a global keyword inside
+  // `Match All` is taken by the first pass, and not again here)
+  for (const [k, v] of mo) if (k === 'rekeyinterval' || allowedInMatch(k)) merged.set(k, v);
   return toConfig(merged, loaded.raw);
 }
 

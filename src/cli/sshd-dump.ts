@@ -27,12 +27,12 @@ export const systemResolver: ListenResolver = async (host, family) => {
 
 const yn = (b: boolean): string => (b ? 'yes' : 'no');
 
-/** The lines `sshd -T` prints for these settings. */
-export async function dumpSshdConfig(c: SshdConfig, resolve: ListenResolver = systemResolver): Promise<string[]> {
+/**
+ * The `listenaddress` lines: every address each ListenAddress (or the wildcard) stands for.
+ * sshd resolves them as soon as the config is read; an unresolvable one is fatal then.
+ */
+export async function listenAddressLines(c: SshdConfig, resolve: ListenResolver = systemResolver): Promise<string[]> {
   const out: string[] = [];
-  const line = (k: string, v: string | number): void => void out.push(`${k} ${v}`);
-  for (const p of c.ports) line('port', p);
-  line('addressfamily', c.addressFamily);
   for (const la of c.listenAddresses) {
     let addrs: string[];
     try {
@@ -41,8 +41,18 @@ export async function dumpSshdConfig(c: SshdConfig, resolve: ListenResolver = sy
       throw new Error(`bad addr or host: ${la.host ?? '<NULL>'} (${(e as Error).message})`, { cause: e });
     }
     // sshd stacks each getaddrinfo() answer and prints the stack reversed (format_listen_addrs)
-    for (const a of [...addrs].reverse()) line('listenaddress', a.includes(':') ? `[${a}]:${la.port}` : `${a}:${la.port}`);
+    for (const a of [...addrs].reverse()) out.push(`listenaddress ${a.includes(':') ? `[${a}]` : a}:${la.port}`);
   }
+  return out;
+}
+
+/** The lines `sshd -T` prints for these settings (`listen`: from listenAddressLines). */
+export function dumpSshdConfig(c: SshdConfig, listen: readonly string[]): string[] {
+  const out: string[] = [];
+  const line = (k: string, v: string | number): void => void out.push(`${k} ${v}`);
+  for (const p of c.ports) line('port', p);
+  line('addressfamily', c.addressFamily);
+  out.push(...listen);
   line('usepam', yn(c.usePam));
   line('logingracetime', c.loginGraceTime);
   line('x11displayoffset', c.x11DisplayOffset);

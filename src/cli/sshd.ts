@@ -7,7 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import type { CliIo } from './io.js';
 import { parseSshdArgs, SSHD_USAGE, SshdUsageError } from './sshd-args.js';
 import { evaluateMatch, loadSshdConfig, notImplementedWarnings, SshdConfigError, type SshdConfig } from './sshd-config.js';
-import { dumpSshdConfig } from './sshd-dump.js';
+import { dumpSshdConfig, listenAddressLines } from './sshd-dump.js';
 
 const DEBUG_LEVELS = ['DEBUG', 'DEBUG2', 'DEBUG3'];
 
@@ -43,6 +43,7 @@ export async function runSshd(argv: readonly string[], io: CliIo): Promise<numbe
     });
     if (!args.quiet) for (const d of loaded.diagnostics) err(d);
     const c = loaded.config;
+    const listen = await listenAddressLines(c);
     checkSensible(c);
     if (args.extra.length > 0) {
       err(`Extra argument ${args.extra[0]}.`);
@@ -64,7 +65,7 @@ export async function runSshd(argv: readonly string[], io: CliIo): Promise<numbe
     if (!args.quiet) for (const w of notImplementedWarnings(c, loaded.raw)) err(`puressh sshd: warning: ${w}`);
     if (args.test === 2) {
       const effective = evaluateMatch(loaded, args.connection ?? {}, true);
-      for (const l of await dumpSshdConfig(effective)) io.stdout.write(l + '\n');
+      for (const l of dumpSshdConfig(effective, listen)) io.stdout.write(l + '\n');
     }
     if (args.test) return 0;
     err('puressh sshd: serving connections is not implemented yet (use -t or -T)');

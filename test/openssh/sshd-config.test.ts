@@ -319,7 +319,7 @@ describe('sshd_config: puressh sshd -T vs OpenSSH sshd -T', function () {
           blocks.map(([c, lines]) => `Match ${c}\n` + lines.map(([k, v]) => `  ${k} ${v}\n`).join('')).join('');
         await compare(text, extra);
       }),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.SSHD_CONFIG_RUNS ?? 300) },
     );
   });
 });
