@@ -38,3 +38,26 @@ export function applyAlgorithmSpec(spec: string, defaults: readonly string[], su
   const list = op === '+' ? [...defaults, ...names] : op === '^' ? [...names, ...defaults] : names;
   return [...new Set(list)];
 }
+
+/**
+ * OpenSSH's kex_assemble_names() (kex.c), as sshd applies a list spec once its config is read:
+ * `+`, `^` and plain lists are pattern lists, each entry expanded against `all` (in `all`'s
+ * order, duplicates dropped), so names outside `all` vanish; `-` removes matching names from
+ * `defaults`. Returns null where sshd finds no usable name (an error for plain, `+` and `^`
+ * lists; an empty `-` result is left to the caller).
+ */
+export function assembleAlgorithmList(spec: string, defaults: readonly string[], all: readonly string[]): string[] | null {
+  if (spec === '') return [...defaults];
+  const op = spec[0]!;
+  if (op === '-') {
+    const patterns = spec.slice(1).split(',');
+    return defaults.filter((d) => !patterns.some((p) => matchWildcard(d, p)));
+  }
+  const names = op === '+' ? [...defaults, ...spec.slice(1).split(',')] : op === '^' ? [...spec.slice(1).split(','), ...defaults] : spec.split(',');
+  const out: string[] = [];
+  for (const pattern of names) {
+    if (pattern.startsWith('!')) return null;
+    for (const a of all) if (matchWildcard(a, pattern) && !out.includes(a)) out.push(a);
+  }
+  return out.length > 0 ? out : null;
+}
