@@ -214,3 +214,28 @@ export { ScpError, scpGet, scpPut, scpGetFile, scpPutFile, shellQuote, type ScpF
 
 // The publickey subsystem (RFC 4819).
 export { PublicKeySubsystem, PublicKeyStatusError, type PublicKeyAttribute, type PublicKeyListing } from './publickey/client.js';
+// The server's decision on a public key: authorized_keys, principals, TrustedUserCAKeys, RevokedKeys (sshd(8)).
+export {
+  authorizeCertificate,
+  authorizeKey,
+  KeyOptionsError,
+  parseAuthorizedKeys,
+  parsePrincipals,
+  parsePublicKeyList,
+  parseRevokedKeys,
+  type AuthorizedKey,
+  type AuthorizedKeysFile,
+  type AuthorizedKeysLine,
+  type AuthorizedKeysProblem,
+  type AuthorizedPrincipal,
+  type AuthorizedPrincipalsFile,
+  type AuthorizedPrincipalsLine,
+  type AuthorizedPrincipalsProblem,
+  type KeyAuthorization,
+  type KeyAuthorizationContext,
+  type KeyAuthorizationSource,
+  type KeyOptions,
+  type PublicKeyList,
+  type RevokedKeys,
+  type TrustedUserCaConfig,
+} from './authkeys/index.js';

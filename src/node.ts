@@ -293,6 +293,31 @@ export {
   type KrlCertificates,
   type KrlContents,
 } from './index.js';
+export {
+  authorizeCertificate,
+  authorizeKey,
+  KeyOptionsError,
+  parseAuthorizedKeys,
+  parsePrincipals,
+  parsePublicKeyList,
+  parseRevokedKeys,
+  type AuthorizedKey,
+  type AuthorizedKeysFile,
+  type AuthorizedKeysLine,
+  type AuthorizedKeysProblem,
+  type AuthorizedPrincipal,
+  type AuthorizedPrincipalsFile,
+  type AuthorizedPrincipalsLine,
+  type AuthorizedPrincipalsProblem,
+  type KeyAuthorization,
+  type KeyAuthorizationContext,
+  type KeyAuthorizationSource,
+  type KeyOptions,
+  type PublicKeyList,
+  type RevokedKeys,
+  type TrustedUserCaConfig,
+} from './index.js';
+export { loadAuthorizedKeys, loadAuthorizedPrincipals, type UserAccount } from './authkeys/node-strict-modes.js';
 export { socketStream, connectTcp } from './node-stream.js';
 export { listen, type ListenOptions, type SshListener } from './server/node-listen.js';
 export { commandStream, type CommandStreamOptions } from './node-command-stream.js';

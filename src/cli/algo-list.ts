@@ -7,17 +7,10 @@
  *   "^a,b"  puts them at the head of the default list.
  * Names other than patterns must be supported, as OpenSSH's "Bad SSH2 cipher spec" check demands.
  */
+import { matchPattern } from '../match/pattern.js';
 
 /** ssh_config's `match_pattern`: `*` any run, `?` any one character; whole-string match. */
-export function matchWildcard(name: string, pattern: string): boolean {
-  let re = '^';
-  for (const ch of pattern) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
-  }
-  return new RegExp(re + '$', 's').test(name);
-}
+export const matchWildcard = (name: string, pattern: string): boolean => matchPattern(name, pattern);
 
 export class AlgorithmSpecError extends Error {
   override name = 'AlgorithmSpecError';
@@ -44,4 +37,27 @@ export function applyAlgorithmSpec(spec: string, defaults: readonly string[], su
   for (const n of names) if (!supported.includes(n)) throw bad();
   const list = op === '+' ? [...defaults, ...names] : op === '^' ? [...names, ...defaults] : names;
   return [...new Set(list)];
+}
+
+/**
+ * OpenSSH's kex_assemble_names() (kex.c), as sshd applies a list spec once its config is read:
+ * `+`, `^` and plain lists are pattern lists, each entry expanded against `all` (in `all`'s
+ * order, duplicates dropped), so names outside `all` vanish; `-` removes matching names from
+ * `defaults`. Returns null where sshd finds no usable name (an error for plain, `+` and `^`
+ * lists; an empty `-` result is left to the caller).
+ */
+export function assembleAlgorithmList(spec: string, defaults: readonly string[], all: readonly string[]): string[] | null {
+  if (spec === '') return [...defaults];
+  const op = spec[0]!;
+  if (op === '-') {
+    const patterns = spec.slice(1).split(',');
+    return defaults.filter((d) => !patterns.some((p) => matchWildcard(d, p)));
+  }
+  const names = op === '+' ? [...defaults, ...spec.slice(1).split(',')] : op === '^' ? [...spec.slice(1).split(','), ...defaults] : spec.split(',');
+  const out: string[] = [];
+  for (const pattern of names) {
+    if (pattern.startsWith('!')) return null;
+    for (const a of all) if (matchWildcard(a, pattern) && !out.includes(a)) out.push(a);
+  }
+  return out.length > 0 ? out : null;
 }

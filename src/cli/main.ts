@@ -13,6 +13,7 @@ import { runSftp } from './sftp.js';
 import type { CliIo } from './io.js';
 import { runSsh } from './ssh.js';
 import { runSshKeygen } from './ssh-keygen.js';
+import { runSshd } from './sshd.js';
 import { USAGE } from './ssh-args.js';
 
 const HELP = `puressh: an SSH client in pure TypeScript
@@ -22,6 +23,7 @@ commands:
   puressh sftp [options] [user@]host[:path]        file transfer like OpenSSH's sftp (-b batchfile)
   puressh scp [options] source ... target          copy files like OpenSSH's scp ([user@]host:path)
   puressh ssh-keygen [options]                     generate keys, fingerprints, certificates like ssh-keygen
+  puressh sshd [-t|-T] [-f config] [-o option]...   check or print an sshd_config like OpenSSH's sshd (-t, -T)
   puressh --version
 
 ${USAGE}`;
@@ -65,6 +67,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       return runScp(rest, io);
     case 'ssh-keygen':
       return runSshKeygen(rest, io);
+    case 'sshd':
+      return runSshd(rest, io);
     case '-V':
     case '--version':
       io.stdout.write(`puressh ${io.version}\n`);

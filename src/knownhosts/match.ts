@@ -3,6 +3,7 @@
  * put_host_port): the name looked up is "host" on port 22 and "[host]:port" otherwise,
  * lower-cased; patterns use `*` and `?`; a matching `!pattern` vetoes the whole entry.
  */
+import { matchPattern as globMatch } from '../match/pattern.js';
 import { hashedNameMatches } from './hashed.js';
 import type { HostField } from './parse.js';
 
@@ -20,29 +21,7 @@ export function hostPortName(host: string, port: number = DEFAULT_PORT): string 
 
 /** `*` matches any run of characters, `?` exactly one; everything else literally (case-insensitive). */
 export function matchPattern(name: string, pattern: string): boolean {
-  const s = name.toLowerCase();
-  const p = pattern.toLowerCase();
-  // Iterative glob with single-star backtracking: linear in practice, no regex injection.
-  let si = 0;
-  let pi = 0;
-  let starP = -1;
-  let starS = 0;
-  while (si < s.length) {
-    if (pi < p.length && (p[pi] === '?' || p[pi] === s[si]) && p[pi] !== '*') {
-      si++;
-      pi++;
-    } else if (pi < p.length && p[pi] === '*') {
-      starP = pi++;
-      starS = si;
-    } else if (starP >= 0) {
-      pi = starP + 1;
-      si = ++starS;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.length && p[pi] === '*') pi++;
-  return pi === p.length;
+  return globMatch(name.toLowerCase(), pattern.toLowerCase());
 }
 
 /** 1: a pattern matches; -1: a negated pattern matches (veto); 0: none (OpenSSH match_pattern_list). */

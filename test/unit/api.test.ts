@@ -73,6 +73,8 @@ describe('public API', function () {
         'connect',
         'connectTcp',
         'fileHostKeyVerifier',
+        'loadAuthorizedKeys',
+        'loadAuthorizedPrincipals',
         'forwardLocal',
         'listen',
         'forwardRemote',
