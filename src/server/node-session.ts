@@ -193,7 +193,7 @@ class SessionStarter {
       // The waiter normally reports first; without its report, the helper's own end is all there is.
       if (!this.exited && this.pid) {
         this.exited = true;
-        this.resolveExit(signal ? decodeWaitStatus(osConstants.signals[signal] ?? 9) : { status: code ?? 255 });
+        this.resolveExit(signal ? decodeWaitStatus(osConstants.signals[signal]) : { status: code ?? 255 });
       }
     });
   }

@@ -20,7 +20,7 @@ const PACKAGES: Record<string, string> = {
 const found = new Map<string, string>();
 
 /** The absolute path of a system program; an SshError naming the package when it is missing. */
-export function systemTool(name: keyof typeof PACKAGES & string): string {
+export function systemTool(name: string): string {
   const cached = found.get(name);
   if (cached) return cached;
   for (const dir of DIRS) {
