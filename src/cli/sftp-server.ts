@@ -72,6 +72,19 @@ export function stdioStream(input: Readable, output: Writable): ByteStream {
     notify();
   });
   output.on('error', () => {});
+  // One wait for 'drain' shared by every write that finds the buffer full.
+  let drained: Promise<void> | null = null;
+  const drain = (): Promise<void> =>
+    (drained ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        output.off('drain', done);
+        output.off('close', done);
+        drained = null;
+        resolve();
+      };
+      output.on('drain', done);
+      output.on('close', done);
+    }));
   return {
     async read() {
       while (queue.length === 0 && !ended && failure === null) await new Promise<void>((r) => (wake = r));
@@ -86,15 +99,7 @@ export function stdioStream(input: Readable, output: Writable): ByteStream {
     write(b) {
       if (output.destroyed || output.writableEnded) return;
       if (output.write(b)) return;
-      return new Promise<void>((resolve) => {
-        const done = (): void => {
-          output.off('drain', done);
-          output.off('close', done);
-          resolve();
-        };
-        output.on('drain', done);
-        output.on('close', done);
-      });
+      return drain();
     },
     close() {
       input.pause();

@@ -632,7 +632,9 @@ export class SftpServer {
   private write(id: number, hb: Uint8Array, offset: bigint, data: Uint8Array): Promise<Uint8Array> {
     const h = this.handles.get(hb, 'file');
     if (!h) return Promise.resolve(statusPacket(id, FX.FAILURE, statusMessage(FX.FAILURE)));
-    return this.ioHandle(h, async () => {
+    // Appends land where the file ends, so they must run in arrival order (sftp reput sends them).
+    const order = h.flags.append ? this.serialHandle.bind(this) : this.ioHandle.bind(this);
+    return order(h, async () => {
       await this.permit({ name: 'write', writes: true, paths: [h.path] });
       if (offset + BigInt(data.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw new FsError('EINVAL', 'offset beyond 2^53');
       await h.file.write(data, Number(offset));
