@@ -93,7 +93,7 @@ export function stdioStream(input: Readable, output: Writable): ByteStream {
         if (queue.length < 4) input.resume();
         return c;
       }
-      if (failure !== null) throw failure instanceof Error ? failure : new Error(String(failure));
+      if (failure !== null) throw failure instanceof Error ? failure : new Error('standard input failed');
       return null;
     },
     write(b) {

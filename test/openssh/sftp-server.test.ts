@@ -170,7 +170,7 @@ describe('puressh sftp-server under OpenSSH sftp (-D, no SSH server)', function 
     expect(outs.ours).to.equal(outs.theirs);
     expect(outs.ours).to.include('Permission denied');
     expect(outs.ours).to.include('No such file or directory');
-    expect(outs.ours).to.match(/exit 0\n$/, outs.ours.slice(-600));
+    expect(outs.ours).to.match(/exit 0\n$/, (outs.ours ?? '').slice(-600));
   });
 
   it('moves 0 B, 1 B, 32 KiB ± 1 and 64 MiB files and a 3000-entry directory exactly (get/put -r -p -a, reget, reput)', () => {

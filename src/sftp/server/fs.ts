@@ -131,8 +131,11 @@ export interface FsFile {
    * the request packet: keep no reference to it after the promise settles.
    */
   write(data: Uint8Array, position: number): Promise<void>;
+  /** fstat(2) of the open file. */
   stat(): Promise<FsStats>;
+  /** Change the attributes present in `attrs` (FSETSTAT). */
   setstat(attrs: FsSetAttrs): Promise<void>;
+  /** Close the file; no other call follows. */
   close(): Promise<void>;
   /** fsync@openssh.com; absent means OP_UNSUPPORTED */
   sync?(): Promise<void>;
@@ -150,6 +153,7 @@ export interface FsDirEntry {
 export interface FsDir {
   /** The next entries (at most `max`), or null once all were returned. */
   read(max: number): Promise<FsDirEntry[] | null>;
+  /** Close the directory; no other call follows. */
   close(): Promise<void>;
 }
 
@@ -160,15 +164,23 @@ export interface FsDir {
  * request answer SSH_FX_OP_UNSUPPORTED.
  */
 export interface SftpFileSystem {
+  /** Open (and with `flags.create` create, with permission bits `mode`) a file. */
   open(path: Uint8Array, flags: FsOpenFlags, mode: number): Promise<FsFile>;
+  /** Open a directory for reading. */
   opendir(path: Uint8Array): Promise<FsDir>;
+  /** stat(2): symlinks followed. */
   stat(path: Uint8Array): Promise<FsStats>;
+  /** lstat(2): a final symlink described itself. */
   lstat(path: Uint8Array): Promise<FsStats>;
+  /** Change the attributes present in `attrs`, following symlinks (SETSTAT). */
   setstat(path: Uint8Array, attrs: FsSetAttrs): Promise<void>;
   /** lsetstat@openssh.com: like setstat, without following a final symlink */
   lsetstat?(path: Uint8Array, attrs: FsSetAttrs): Promise<void>;
+  /** unlink(2) a file (not a directory). */
   remove(path: Uint8Array): Promise<void>;
+  /** Create a directory with permission bits `mode`. */
   mkdir(path: Uint8Array, mode: number): Promise<void>;
+  /** Remove an empty directory. */
   rmdir(path: Uint8Array): Promise<void>;
   /** The canonical absolute path (symlinks resolved; a missing last component allowed). */
   realpath(path: Uint8Array): Promise<Uint8Array>;
@@ -177,6 +189,7 @@ export interface SftpFileSystem {
    * true is posix-rename@openssh.com (rename(2): replaces `to`).
    */
   rename(from: Uint8Array, to: Uint8Array, overwrite: boolean): Promise<void>;
+  /** A symlink's target, as stored. */
   readlink(path: Uint8Array): Promise<Uint8Array>;
   /** Create `linkpath` pointing to `target`. */
   symlink(target: Uint8Array, linkpath: Uint8Array): Promise<void>;
@@ -188,6 +201,7 @@ export interface SftpFileSystem {
   homeDirectory?(user: string): Promise<Uint8Array>;
   /** User and group names for `ls -l` long names and users-groups-by-id@openssh.com ('' if unknown). */
   userName?(uid: number): string;
+  /** A group's name ('' if unknown). */
   groupName?(gid: number): string;
 }
 

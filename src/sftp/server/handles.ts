@@ -52,7 +52,7 @@ export class HandleTable {
     if (this.open.size >= this.max) return null;
     // Ids are not reused until 2^32 handles later, so a stale handle names nothing.
     while (this.open.has(this.next) || this.next === 0) this.next = (this.next + 1) >>> 0;
-    const full = { ...h, id: this.next, barrier: Promise.resolve(), io: new Set<Promise<void>>(), bytesRead: 0, bytesWritten: 0 } as Handle;
+    const full = { ...h, id: this.next, barrier: Promise.resolve(), io: new Set<Promise<void>>(), bytesRead: 0, bytesWritten: 0 };
     this.next = (this.next + 1) >>> 0;
     this.open.set(full.id, full);
     return full;

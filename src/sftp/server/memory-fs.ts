@@ -324,32 +324,22 @@ export class MemoryFs implements SftpFileSystem {
 
   // ---- internals ----
 
-  /** Account for a file growing or shrinking; refuses to pass maxBytes. */
+  /** @internal Account for a file growing or shrinking; refuses to pass maxBytes. */
   charge(delta: number): void {
     if (delta > 0 && this.used + delta > this.maxBytes) throw new FsError('ENOSPC', 'no space left on device');
     this.used += delta;
   }
 
-  statOf(n: MemNode): FsStats {
-    const size = n.kind === 'file' ? n.size : n.kind === 'link' ? n.target.length : 4096;
-    return { mode: n.mode, size, uid: n.uid, gid: n.gid, atime: n.atime, mtime: n.mtime, nlink: n.nlink, dev: 1, ino: n.ino };
+  private statOf(n: MemNode): FsStats {
+    return statOf(n);
   }
 
-  apply(n: MemNode, a: FsSetAttrs): void {
-    if (a.size !== undefined) {
-      if (n.kind !== 'file') throw new FsError(n.kind === 'dir' ? 'EISDIR' : 'EINVAL', 'not a regular file');
-      this.access(n, 0o200);
-      resize(this, n, a.size);
-    }
-    if (a.mode !== undefined) n.mode = (n.mode & S_IF.MT) | (a.mode & 0o7777);
-    if (a.uid !== undefined && a.uid !== n.uid) throw new FsError('EPERM', 'operation not permitted');
-    if (a.gid !== undefined && a.gid !== n.gid) throw new FsError('EPERM', 'operation not permitted');
-    if (a.atime !== undefined) n.atime = a.atime;
-    if (a.mtime !== undefined) n.mtime = a.mtime;
+  private apply(n: MemNode, a: FsSetAttrs): void {
+    applyAttrs(this, n, a);
   }
 
   private access(n: MemNode, bit: number): void {
-    if ((n.mode & bit) === 0) throw new FsError('EACCES', 'permission denied');
+    access(n, bit);
   }
 
   private base(mode: number): NodeBase {
@@ -416,6 +406,29 @@ export class MemoryFs implements SftpFileSystem {
   }
 }
 
+function statOf(n: MemNode): FsStats {
+  const size = n.kind === 'file' ? n.size : n.kind === 'link' ? n.target.length : 4096;
+  return { mode: n.mode, size, uid: n.uid, gid: n.gid, atime: n.atime, mtime: n.mtime, nlink: n.nlink, dev: 1, ino: n.ino };
+}
+
+/** Owner permission bits are checked (the tree has one owner). */
+function access(n: MemNode, bit: number): void {
+  if ((n.mode & bit) === 0) throw new FsError('EACCES', 'permission denied');
+}
+
+function applyAttrs(fs: MemoryFs, n: MemNode, a: FsSetAttrs): void {
+  if (a.size !== undefined) {
+    if (n.kind !== 'file') throw new FsError(n.kind === 'dir' ? 'EISDIR' : 'EINVAL', 'not a regular file');
+    access(n, 0o200);
+    resize(fs, n, a.size);
+  }
+  if (a.mode !== undefined) n.mode = (n.mode & S_IF.MT) | (a.mode & 0o7777);
+  if (a.uid !== undefined && a.uid !== n.uid) throw new FsError('EPERM', 'operation not permitted');
+  if (a.gid !== undefined && a.gid !== n.gid) throw new FsError('EPERM', 'operation not permitted');
+  if (a.atime !== undefined) n.atime = a.atime;
+  if (a.mtime !== undefined) n.mtime = a.mtime;
+}
+
 function resize(fs: MemoryFs, n: FileNode, size: number): void {
   fs.charge(size - n.size);
   if (size > n.data.length) {
@@ -454,11 +467,11 @@ class MemFile implements FsFile {
   }
 
   async stat(): Promise<FsStats> {
-    return this.fs.statOf(this.node);
+    return statOf(this.node);
   }
 
   async setstat(attrs: FsSetAttrs): Promise<void> {
-    this.fs.apply(this.node, attrs);
+    applyAttrs(this.fs, this.node, attrs);
   }
 
   async close(): Promise<void> {}

@@ -30,7 +30,7 @@ import {
   type SftpNameOut,
 } from '../packets.js';
 import { FsError, fsErrorStatus, openFlagsOf, type FsOpenFlags, type FsSetAttrs, type FsStats, type FsStatVfs, type SftpFileSystem } from './fs.js';
-import { HandleTable, handleBytes, type FileHandle, type Handle } from './handles.js';
+import { HandleTable, handleBytes, type Handle } from './handles.js';
 import { longName } from './longname.js';
 import { utf8 } from './path.js';
 
@@ -306,7 +306,6 @@ export class SftpServer {
         have = 0;
         need = 0;
         await this.dispatch(packet);
-        if (this.closed) return;
       }
     }
   }
@@ -383,7 +382,7 @@ export class SftpServer {
       throw new StatusReply(FX.PERMISSION_DENIED);
     }
     if (this.options.authorize) {
-      let ok = false;
+      let ok: boolean;
       try {
         ok = await this.options.authorize(info);
       } catch {
