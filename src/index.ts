@@ -212,6 +212,22 @@ export type { UploadOptions } from './sftp/upload.js';
 export { sftpGet, sftpPut, type TransferOptions } from './sftp/transfer.js';
 export { ScpError, scpGet, scpPut, scpGetFile, scpPutFile, shellQuote, type ScpFileInfo, type ScpPutOptions, type ScpHost } from './sftp/scp.js';
 
+// The SFTP server side: the engine over any ByteStream and the file systems it serves.
+export { SftpServer, SFTP_MAX_PACKET, type SftpServerOptions, type SftpRequestInfo, type SftpRequestName } from './sftp/server/server.js';
+export {
+  FsError,
+  type FsErrorCode,
+  type FsStats,
+  type FsSetAttrs,
+  type FsStatVfs,
+  type FsOpenFlags,
+  type FsFile,
+  type FsDir,
+  type FsDirEntry,
+  type SftpFileSystem,
+} from './sftp/server/fs.js';
+export { MemoryFs, type MemoryFsOptions } from './sftp/server/memory-fs.js';
+
 // The publickey subsystem (RFC 4819).
 export { PublicKeySubsystem, PublicKeyStatusError, type PublicKeyAttribute, type PublicKeyListing } from './publickey/client.js';
 // The server's decision on a public key: authorized_keys, principals, TrustedUserCAKeys, RevokedKeys (sshd(8)).

@@ -107,6 +107,10 @@ export {
   Session,
   SftpBadMessageError,
   SftpClient,
+  SftpServer,
+  SFTP_MAX_PACKET,
+  FsError,
+  MemoryFs,
   SftpConnectionLostError,
   SftpDir,
   SftpEofError,
@@ -207,6 +211,19 @@ export {
   type ServerHostKey,
   type SftpAttrs,
   type SftpClientOptions,
+  type SftpServerOptions,
+  type SftpRequestInfo,
+  type SftpRequestName,
+  type FsErrorCode,
+  type FsStats,
+  type FsSetAttrs,
+  type FsStatVfs,
+  type FsOpenFlags,
+  type FsFile,
+  type FsDir,
+  type FsDirEntry,
+  type SftpFileSystem,
+  type MemoryFsOptions,
   type SftpExtendedAttr,
   type SftpLimits,
   type SftpName,
@@ -324,6 +341,7 @@ export { commandStream, type CommandStreamOptions } from './node-command-stream.
 
 // SFTP on Node: get/put use node:fs unless told otherwise; streams over remote files.
 export { nodeLocalFs } from './sftp/node-fs.js';
+export { NodeFs, type NodeFsOptions } from './sftp/server/node-fs.js';
 export {
   createReadStream as sftpReadStream,
   createWriteStream as sftpWriteStream,

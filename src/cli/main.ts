@@ -10,6 +10,7 @@ import type { Writable } from 'node:stream';
 import { makePrompter } from './prompt.js';
 import { runScp } from './scp.js';
 import { runSftp } from './sftp.js';
+import { runSftpServer } from './sftp-server.js';
 import type { CliIo } from './io.js';
 import { runSsh } from './ssh.js';
 import { runSshKeygen } from './ssh-keygen.js';
@@ -22,6 +23,7 @@ commands:
   puressh ssh [options] [user@]host [command...]   run a command like OpenSSH's ssh
   puressh sftp [options] [user@]host[:path]        file transfer like OpenSSH's sftp (-b batchfile)
   puressh scp [options] source ... target          copy files like OpenSSH's scp ([user@]host:path)
+  puressh sftp-server [-R] [-d dir] [-u umask]     serve SFTP on stdin/stdout like OpenSSH's sftp-server
   puressh ssh-keygen [options]                     generate keys, fingerprints, certificates like ssh-keygen
   puressh sshd [-t|-T] [-f config] [-o option]...   check or print an sshd_config like OpenSSH's sshd (-t, -T)
   puressh --version
@@ -65,6 +67,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       return runSftp(rest, io);
     case 'scp':
       return runScp(rest, io);
+    case 'sftp-server':
+      return runSftpServer(rest, io);
     case 'ssh-keygen':
       return runSshKeygen(rest, io);
     case 'sshd':

@@ -6,7 +6,7 @@
 import { ProtocolError } from '../errors.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
-import { readAttrs, type SftpAttrs } from './attrs.js';
+import { readAttrs, writeAttrs, type SftpAttrs } from './attrs.js';
 import { FXP, FXP_NAME_BY_VALUE } from './constants.js';
 import { decodeName } from './names.js';
 
@@ -222,4 +222,69 @@ export function decodeUsersGroups(data: Uint8Array): { users: string[]; groups: 
   const groups = list(r.string('groupnames'), 'groupnames');
   r.end();
   return { users, groups };
+}
+
+// ---- the server's side: responses encoded here, beside their decoders ----
+
+/** SSH_FXP_VERSION (filexfer-02 §4) with extension-name/data pairs. */
+export function versionPacket(version: number, extensions: ReadonlyArray<readonly [string, string]>): Uint8Array {
+  return buildPacket(FXP.VERSION, 512, (w) => {
+    w.u32(version);
+    for (const [name, data] of extensions) w.string(name).string(data);
+  });
+}
+
+/** SSH_FXP_STATUS (filexfer-02 §7): code, message, empty language tag. */
+export function statusPacket(id: number, code: number, message: string): Uint8Array {
+  return buildPacket(FXP.STATUS, 32 + message.length * 3, (w) => w.u32(id).u32(code).string(message).string(''));
+}
+
+/** SSH_FXP_HANDLE (filexfer-02 §7). */
+export function handlePacket(id: number, handle: Uint8Array): Uint8Array {
+  return buildPacket(FXP.HANDLE, 8 + handle.length, (w) => w.u32(id).string(handle));
+}
+
+/** SSH_FXP_ATTRS (filexfer-02 §7). */
+export function attrsPacket(id: number, attrs: SftpAttrs): Uint8Array {
+  return buildPacket(FXP.ATTRS, 64, (w) => writeAttrs(w.u32(id), attrs));
+}
+
+/** One entry of an SSH_FXP_NAME reply: name bytes, `ls -l` line, attributes. */
+export interface SftpNameOut {
+  filename: Uint8Array;
+  longname: Uint8Array | string;
+  attrs: SftpAttrs;
+}
+
+/** SSH_FXP_NAME (filexfer-02 §7). */
+export function namePacket(id: number, names: readonly SftpNameOut[]): Uint8Array {
+  return buildPacket(FXP.NAME, 64 + names.length * 160, (w) => {
+    w.u32(id).u32(names.length);
+    for (const n of names) writeAttrs(w.string(n.filename).string(n.longname), n.attrs);
+  });
+}
+
+/** SSH_FXP_EXTENDED_REPLY (filexfer-02 §8): `body` writes the extension's data. */
+export function extendedReplyPacket(id: number, sizeHint: number, body: (w: Writer) => void): Uint8Array {
+  return buildPacket(FXP.EXTENDED_REPLY, sizeHint, (w) => body(w.u32(id)));
+}
+
+/**
+ * An SSH_FXP_DATA packet for up to `max` bytes, with the data to be read straight into
+ * `payload` (a view of the packet). finishDataPacket() then fixes the lengths.
+ */
+export function dataPacket(id: number, max: number): { packet: Uint8Array; payload: Uint8Array } {
+  const packet = new Uint8Array(DATA_HEAD + 4 + max);
+  const v = new DataView(packet.buffer);
+  packet[4] = FXP.DATA;
+  v.setUint32(5, id);
+  return { packet, payload: packet.subarray(DATA_HEAD + 4) };
+}
+
+/** The DATA packet of dataPacket() holding `n` bytes (a view: the lengths are rewritten). */
+export function finishDataPacket(packet: Uint8Array, n: number): Uint8Array {
+  const v = new DataView(packet.buffer, packet.byteOffset);
+  v.setUint32(0, DATA_HEAD + n);
+  v.setUint32(9, n);
+  return packet.subarray(0, DATA_HEAD + 4 + n);
 }

@@ -65,6 +65,7 @@ describe('public API', function () {
     expect(extra.sort()).to.deep.equal(
       [
         'NODE_PREFERRED_CIPHERS',
+        'NodeFs',
         'addKnownHost',
         'channelDuplex',
         'channelStderr',
