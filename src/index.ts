@@ -77,6 +77,7 @@ export type { ServerAlgorithmPreferences } from './server/algorithms.js';
 export { parseAuthenticationMethods, userSpecificDelay } from './server/auth-policy.js';
 export { parseMaxStartups, type MaxStartups, type PenaltyOptions } from './server/limits.js';
 export { connectInMemory, memoryStreamPair, type InMemoryPair, type InMemoryClientOptions } from './server/memory-pair.js';
+export type { AuthAttemptEvent } from './server/userauth.js';
 export type { GlobalRequestAnswer } from './connection/connection.js';
 export type { TransportEvents } from './transport/transport.js';
 

@@ -43,7 +43,12 @@ export async function listen(options: ListenOptions): Promise<SshListener> {
   const server = given ?? new SshServer({ ...serverOptions, crypto: serverOptions.crypto ?? nodeProvider } as SshServerOptions);
   const tcp = net.createServer({ noDelay: true }, (socket) => {
     socket.on('error', () => {});
-    server.accept(socketStream(socket), { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
+    server.accept(socketStream(socket), {
+      remoteAddress: socket.remoteAddress,
+      remotePort: socket.remotePort,
+      localAddress: socket.localAddress,
+      localPort: socket.localPort,
+    });
   });
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);

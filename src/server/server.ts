@@ -74,7 +74,7 @@ export interface SshServerOptions {
    * AuthenticationMethods: "publickey,password publickey,keyboard-interactive" style, its
    * parsed lists, or a function of the user name. Default: any one method.
    */
-  authenticationMethods?: string | readonly (readonly string[])[] | ((username: string) => readonly (readonly string[])[] | null);
+  authenticationMethods?: string | readonly (readonly string[])[] | ((username: string, peer: PeerInfo) => readonly (readonly string[])[] | null);
   /** the connection protocol's routes (sessions, forwarding, global requests) */
   handlers?: ConnectionHandlers;
   /** USERAUTH_BANNER text sent before the first authentication answer (sshd's Banner) */
@@ -96,12 +96,17 @@ export interface SshServerOptions {
   debug?: (line: string) => void;
   /** transport-generic messages from each client */
   events?: TransportEvents;
+  /** every decided authentication attempt, with where it came from (for logs like sshd's); never credentials */
+  onAuthAttempt?: (event: AuthAttemptEvent, peer: Omit<PeerInfo, 'sessionId' | 'clientVersion'>) => void;
 }
 
 /** Where an accepted stream comes from. */
 export interface AcceptOptions {
   remoteAddress?: string;
   remotePort?: number;
+  /** the local end of the connection, passed on to callbacks in PeerInfo */
+  localAddress?: string;
+  localPort?: number;
 }
 
 /**
@@ -178,7 +183,11 @@ export class SshServer {
   private readonly maxStartups: MaxStartups;
   private readonly penalties: SourcePenalties | null;
   private readonly failureDelay: ((username: string) => number) | undefined;
-  private readonly authenticationMethods: readonly (readonly string[])[] | null | undefined | ((username: string) => readonly (readonly string[])[] | null);
+  private readonly authenticationMethods:
+    | readonly (readonly string[])[]
+    | null
+    | undefined
+    | ((username: string, peer: PeerInfo) => readonly (readonly string[])[] | null);
   private readonly live = new Set<IncomingConnection>();
   private unauthenticated = 0;
   private closing = false;
@@ -299,10 +308,11 @@ export class SshServer {
     });
     try {
       await t.start();
-      const peer: PeerInfo = { remoteAddress: info.remoteAddress, remotePort: info.remotePort, clientVersion: t.clientVersion, sessionId: t.sessionId! };
+      const where = { remoteAddress: info.remoteAddress, remotePort: info.remotePort, localAddress: info.localAddress, localPort: info.localPort };
+      const peer: PeerInfo = { ...where, clientVersion: t.clientVersion, sessionId: t.sessionId! };
       const user = await runUserauth(t, {
         handlers: o.auth,
-        peer: { remoteAddress: info.remoteAddress, remotePort: info.remotePort, clientVersion: t.clientVersion },
+        peer: { ...where, clientVersion: t.clientVersion },
         authenticationMethods: this.authenticationMethods,
         publicKeyAlgorithms: this.algorithms.publicKey,
         hostbasedAlgorithms: this.algorithms.hostbased,
@@ -314,6 +324,7 @@ export class SshServer {
         debug,
         onAttempt: (e: AuthAttemptEvent) => {
           if (e.result === 'failure') failedAttempts++;
+          o.onAuthAttempt?.(e, where);
         },
       });
       stopTimer();

@@ -13,6 +13,9 @@ export interface PeerInfo {
   /** the address the connection came from, when the listener knows it */
   remoteAddress?: string | undefined;
   remotePort?: number | undefined;
+  /** the server's own address and port of the connection (sshd's Match LocalAddress/LocalPort, SSH_CONNECTION) */
+  localAddress?: string | undefined;
+  localPort?: number | undefined;
   /** the client's identification string (RFC 4253 §4.2), without CR LF */
   clientVersion: string;
   /** the session identifier H of the first key exchange */

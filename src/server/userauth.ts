@@ -62,7 +62,7 @@ export interface UserauthServerOptions {
   handlers: ServerAuthHandlers;
   peer: Omit<PeerInfo, 'sessionId'>;
   /** AuthenticationMethods: lists of methods that must all pass, in order; null or absent: any one method */
-  authenticationMethods?: readonly (readonly string[])[] | null | ((username: string) => readonly (readonly string[])[] | null);
+  authenticationMethods?: readonly (readonly string[])[] | null | ((username: string, peer: PeerInfo) => readonly (readonly string[])[] | null);
   /** PubkeyAcceptedAlgorithms: signature algorithms accepted for publickey */
   publicKeyAlgorithms: readonly string[];
   /** HostbasedAcceptedAlgorithms */
@@ -196,7 +196,7 @@ class UserauthServer {
     if (this.user === null) {
       this.user = username;
       this.service = service;
-      const lists = typeof this.o.authenticationMethods === 'function' ? this.o.authenticationMethods(username) : this.o.authenticationMethods;
+      const lists = typeof this.o.authenticationMethods === 'function' ? this.o.authenticationMethods(username, this.peer) : this.o.authenticationMethods;
       this.plan = new MethodPlan(lists ?? null, this.enabled);
     } else if (username !== this.user || service !== this.service) {
       // RFC 4252 §5 lets a client change them; OpenSSH does not, and neither do we.
