@@ -1,13 +1,16 @@
 /**
  * `puressh sshd`: the command line and configuration of OpenSSH's sshd. `-t` checks the
- * configuration, `-T` prints the effective one (for the connection `-C` describes); serving
- * connections is not implemented yet.
+ * configuration, `-T` prints the effective one (for the connection `-C` describes); otherwise
+ * it serves (sshd-serve.ts), in the foreground with -D, else from a background child.
  */
 import { accessSync, constants } from 'node:fs';
 import type { CliIo } from './io.js';
 import { parseSshdArgs, SSHD_USAGE, SshdUsageError } from './sshd-args.js';
 import { evaluateMatch, loadSshdConfig, notImplementedWarnings, SshdConfigError, type SshdConfig } from './sshd-config.js';
 import { dumpSshdConfig, listenAddressLines } from './sshd-dump.js';
+import { backgroundChild, runInBackground } from './fork.js';
+import { SshdLog } from './sshd-log.js';
+import { serveSshd } from './sshd-serve.js';
 
 const DEBUG_LEVELS = ['DEBUG', 'DEBUG2', 'DEBUG3'];
 
@@ -68,8 +71,15 @@ export async function runSshd(argv: readonly string[], io: CliIo): Promise<numbe
       for (const l of dumpSshdConfig(effective, listen)) io.stdout.write(l + '\n');
     }
     if (args.test) return 0;
-    err('puressh sshd: serving connections is not implemented yet (use -t or -T)');
-    return 1;
+    if (args.inetd) {
+      err('puressh sshd: inetd mode (-i) is not supported');
+      return 1;
+    }
+    // Node cannot fork: without -D the same command line runs again as a background child.
+    const child = backgroundChild();
+    if (!args.foreground && !child) return runInBackground(['sshd', ...argv]);
+    const log = new SshdLog(c.logLevel, err);
+    return await serveSshd(loaded, { log, ...(child ? { onListening: () => child.ready() } : {}) });
   } catch (e) {
     if (!(e instanceof SshdConfigError)) {
       if (e instanceof Error && e.message.startsWith('bad addr or host')) {

@@ -1,0 +1,304 @@
+/**
+ * `puressh sshd` serving: what OpenSSH's sshd does once its configuration is read. Host keys
+ * (HostKey, HostCertificate) are loaded, every Port/ListenAddress is bound, the PidFile
+ * written, and each connection goes through one SshServer (so MaxStartups and
+ * PerSourcePenalties count across listeners) with sshd's decisions from sshd-auth.ts,
+ * sessions from sshd-session.ts and forwarding from sshd-forward.ts. Logs are sshd's lines.
+ */
+import { readFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import * as net from 'node:net';
+import { Keepalive } from '../connection/keepalive.js';
+import { Certificate, CertifiedPrivateKey } from '../crypto/keys/certificate.js';
+import { HOSTKEY_ALGORITHMS, parsePrivateKey, parsePublicKey } from '../crypto/keys/index.js';
+import type { PrivateKey } from '../crypto/keys/types.js';
+import { nodeProvider } from '../crypto/node/index.js';
+import { fingerprintSHA256 } from '../crypto/fingerprint.js';
+import { KEX_ALGORITHMS } from '../kex/index.js';
+import { socketStream } from '../node-stream.js';
+import type { ServerConnection } from '../server/connection.js';
+import { SshServer, type IncomingConnection } from '../server/server.js';
+import type { AuthAttemptEvent } from '../server/userauth.js';
+import { CIPHERS } from '../transport/cipher/index.js';
+import { MACS } from '../transport/mac/index.js';
+import { connectionKey, decidePublicKey, keyPermissions, methodsFor, resolveUser, settingsFor, type ConnectionContext } from './sshd-auth.js';
+import type { LoadedSshdConfig, SshdConfig } from './sshd-config.js';
+import { systemResolver } from './sshd-dump.js';
+import { sshdForwardHandlers } from './sshd-forward.js';
+import type { SshdLog } from './sshd-log.js';
+import { sshdSessionHandler, type InternalSftp } from './sshd-session.js';
+
+export interface ServeOptions {
+  log: SshdLog;
+  /** called once every listener is bound (the background child tells its parent) */
+  onListening?: () => void;
+  /** the SFTP server for `Subsystem sftp internal-sftp`, when there is one */
+  internalSftp?: InternalSftp;
+}
+
+/** Read the host keys and certificates; a key that cannot be read is reported and skipped, as sshd does. */
+export function loadHostKeys(c: SshdConfig, log: SshdLog): PrivateKey[] {
+  const keys: PrivateKey[] = [];
+  for (const path of c.hostKeys) {
+    try {
+      const key = parsePrivateKey(readFileSync(path), { provider: nodeProvider });
+      keys.push(key);
+      log.debug(`sshd: ${path} ${key.type} ${fingerprintSHA256(key.publicKey.blob)}`);
+    } catch (e) {
+      log.error(`Unable to load host key: ${path}${(e as NodeJS.ErrnoException).code ? '' : `: ${(e as Error).message}`}`);
+    }
+  }
+  const certified: PrivateKey[] = [];
+  for (const path of c.hostCertificates) {
+    try {
+      const cert = parsePublicKey(readFileSync(path)).key;
+      if (!(cert instanceof Certificate)) throw new Error('not a certificate');
+      const key = keys.find((k) => k.publicKey.blob.length === cert.key.blob.length && k.publicKey.blob.every((b, i) => b === cert.key.blob[i]));
+      if (!key) {
+        log.error(`sshd: no matching private key for certificate: ${path}`);
+        continue;
+      }
+      certified.push(new CertifiedPrivateKey(key, cert));
+      log.debug(`host certificate: ${path} ${cert.type}`);
+    } catch (e) {
+      log.error(`Could not load host certificate "${path}": ${(e as Error).message}`);
+    }
+  }
+  return [...keys, ...certified];
+}
+
+const implemented = (names: readonly string[], known: ReadonlyMap<string, unknown>): string[] => names.filter((n) => known.has(n));
+
+/** The sshd log line for an attempt, and its level (auth.c auth_log). */
+function attemptLine(e: AuthAttemptEvent, ctx: ConnectionContext, maxTries: number): { level: 'info' | 'verbose'; line: string } {
+  const valid = ctx.account !== null;
+  const user = `${valid ? '' : 'invalid user '}${e.username}`;
+  const result = e.result === 'success' ? 'Accepted' : e.result === 'partial' ? 'Partial' : 'Failed';
+  const key = e.fingerprint ? `: ${ctx.keyDescriptions.get(e.fingerprint) ?? e.fingerprint}` : '';
+  const line = `${result} ${e.method} for ${user} from ${ctx.remoteAddress} port ${ctx.remotePort} ssh2${key}`;
+  // sshd logs successes, invalid users and failures past half of MaxAuthTries at INFO, other failures at VERBOSE.
+  const loud = e.result !== 'failure' || !valid || ctx.failures >= maxTries / 2;
+  return { level: loud ? 'info' : 'verbose', line };
+}
+
+/** Serve until SIGTERM/SIGINT (sshd exits 255 then). Returns the exit status. */
+export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions): Promise<number> {
+  const c = loaded.config;
+  const { log } = options;
+  const hostKeys = loadHostKeys(c, log);
+  if (hostKeys.length === 0) {
+    log.fatal('sshd: no hostkeys available -- exiting.');
+    return 1;
+  }
+  if (c.passwordAuthentication || c.kbdInteractiveAuthentication) {
+    log.info(
+      'puressh sshd: PasswordAuthentication and KbdInteractiveAuthentication are not available: verifying system password hashes needs native code; only public keys are accepted',
+    );
+  }
+  const contexts = new Map<string, ConnectionContext>();
+  const contextOf = (p: {
+    remoteAddress?: string | undefined;
+    remotePort?: number | undefined;
+    localAddress?: string | undefined;
+    localPort?: number | undefined;
+  }) => contexts.get(connectionKey(p));
+  const forward = sshdForwardHandlers((conn) => contextOf(conn.peer), log);
+
+  const compression = c.compression ? ['none', 'zlib@openssh.com'] : ['none'];
+  const server = new SshServer({
+    hostKeys,
+    crypto: nodeProvider,
+    algorithms: {
+      kex: implemented(c.kexAlgorithms, KEX_ALGORITHMS),
+      hostKey: implemented(c.hostKeyAlgorithms, HOSTKEY_ALGORITHMS),
+      cipher: implemented(c.ciphers, CIPHERS),
+      mac: implemented(c.macs, MACS),
+      compression,
+      publicKey: implemented(c.pubkeyAcceptedAlgorithms, HOSTKEY_ALGORITHMS),
+    },
+    auth: {
+      publicKey: async (req) => {
+        const ctx = contextOf(req.peer);
+        if (!ctx) return false;
+        await resolveUser(loaded, ctx, req.username, log);
+        const options = await decidePublicKey(ctx, req, log);
+        if (!options) return false;
+        if (req.signed) ctx.keyOptions = options;
+        return keyPermissions(options, ctx.settings);
+      },
+    },
+    authenticationMethods: (username, peer) => {
+      const ctx = contextOf(peer);
+      return methodsFor(ctx ? settingsFor(loaded, ctx, username) : c);
+    },
+    handlers: {
+      ...forward,
+      session: (conn) => {
+        const ctx = contextOf(conn.peer);
+        if (!ctx?.account) return null;
+        return sshdSessionHandler({ ctx, conn, log, internalSftp: options.internalSftp });
+      },
+    },
+    ...(c.banner !== null ? { banner: readBanner(c.banner, log) } : {}),
+    limits: {
+      maxAuthTries: c.maxAuthTries,
+      loginGraceTime: c.loginGraceTime * 1000,
+      maxSessions: c.maxSessions,
+      maxStartups: { start: c.maxStartups.begin, rate: c.maxStartups.rate, full: c.maxStartups.full },
+      ...(loaded.raw.has('persourcepenalties') && c.perSourcePenalties.enabled
+        ? {
+            perSourcePenalties: {
+              authfail: c.perSourcePenalties.authfail,
+              noauth: c.perSourcePenalties.noauth,
+              graceExceeded: c.perSourcePenalties.graceExceeded,
+              max: c.perSourcePenalties.max,
+              min: c.perSourcePenalties.min,
+            },
+          }
+        : {}),
+    },
+    ...(c.rekeyLimit.bytes > 0 ? { rekeyBytes: c.rekeyLimit.bytes } : {}),
+    ...(c.rekeyLimit.seconds > 0 ? { rekeySeconds: c.rekeyLimit.seconds } : {}),
+    ...(log.enabled('DEBUG3') ? { debug: (line: string) => log.debug3(line) } : {}),
+    onAuthAttempt: (e, peer) => {
+      const ctx = contextOf(peer);
+      if (!ctx) return;
+      if (e.result === 'failure') ctx.failures++;
+      if (e.result === 'success') ctx.authenticated = true;
+      // the first "none" is the client asking which methods there are: sshd does not log it
+      if (e.method === 'none') return;
+      const { level, line } = attemptLine(e, ctx, c.maxAuthTries);
+      log[level](line);
+    },
+  });
+
+  const onConnection = (socket: net.Socket): void => {
+    socket.on('error', () => {});
+    socket.setNoDelay(true);
+    const info = {
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? '',
+      localPort: socket.localPort ?? 0,
+    };
+    const key = connectionKey(info);
+    const ctx: ConnectionContext = {
+      ...info,
+      user: null,
+      account: null,
+      settings: c,
+      keyOptions: null,
+      keyDescriptions: new Map(),
+      failures: 0,
+      authenticated: false,
+      lookup: null,
+    };
+    contexts.set(key, ctx);
+    log.verbose(`Connection from ${info.remoteAddress} port ${info.remotePort} on ${info.localAddress} port ${info.localPort}`);
+    const incoming = server.accept(socketStream(socket), info);
+    follow(incoming, ctx, () => contexts.delete(key));
+  };
+
+  const follow = (incoming: IncomingConnection, ctx: ConnectionContext, done: () => void): void => {
+    const where = `${ctx.remoteAddress} port ${ctx.remotePort}`;
+    let conn: ServerConnection | null = null;
+    incoming.authenticated.then(
+      (cn) => {
+        conn = cn;
+        const s = ctx.settings;
+        if (s.clientAliveInterval > 0) new Keepalive(cn.connection, { interval: s.clientAliveInterval * 1000, countMax: s.clientAliveCountMax });
+      },
+      () => {},
+    );
+    void incoming.closed.then((err) => {
+      done();
+      const msg = err?.message ?? '';
+      if (/MaxStartups/.test(msg)) {
+        log.info(`drop connection from [${ctx.remoteAddress}]:${ctx.remotePort} on [${ctx.localAddress}]:${ctx.localPort} past MaxStartups`);
+        return;
+      }
+      if (/PerSourcePenalties/.test(msg)) {
+        log.verbose(`drop connection from [${ctx.remoteAddress}]:${ctx.remotePort}: penalty: source is penalised`);
+        return;
+      }
+      if (conn) {
+        if (/not responding/.test(msg)) log.info(`Timeout, client not responding from user ${ctx.user} ${where}`);
+        log.info(`Disconnected from user ${ctx.user} ${where}`);
+        return;
+      }
+      if (ctx.user !== null && ctx.failures >= c.maxAuthTries) {
+        log.error(`maximum authentication attempts exceeded for ${ctx.account ? '' : 'invalid user '}${ctx.user} from ${where} ssh2 [preauth]`);
+        log.info(`Disconnecting ${ctx.account ? 'authenticating' : 'invalid'} user ${ctx.user} ${where}: Too many authentication failures [preauth]`);
+        return;
+      }
+      if (/LoginGraceTime/.test(msg)) {
+        log.info(`Timeout before authentication for ${ctx.remoteAddress} port ${ctx.remotePort}`);
+        return;
+      }
+      const who = ctx.user === null ? '' : `${ctx.account ? 'authenticating' : 'invalid'} user ${ctx.user} `;
+      log.info(`Connection closed by ${who}${where} [preauth]`);
+    });
+  };
+
+  const listeners: net.Server[] = [];
+  for (const la of c.listenAddresses) {
+    let addrs: string[];
+    try {
+      addrs = await systemResolver(la.host, c.addressFamily);
+    } catch (e) {
+      log.fatal(`bad addr or host: ${la.host ?? '<NULL>'} (${(e as Error).message})`);
+      return 255;
+    }
+    for (const addr of addrs) {
+      const srv = net.createServer({ noDelay: true }, onConnection);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen({ host: addr, port: la.port, backlog: 128, ...(addr.includes(':') ? { ipv6Only: true } : {}) }, () => {
+            srv.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        log.error(
+          `Bind to port ${la.port} on ${addr} failed: ${code === 'EADDRINUSE' ? 'Address already in use' : code === 'EACCES' ? 'Permission denied' : (e as Error).message}.`,
+        );
+        continue;
+      }
+      srv.on('error', (e) => log.error(`accept: ${e.message}`));
+      listeners.push(srv);
+      log.info(`Server listening on ${addr} port ${(srv.address() as net.AddressInfo).port}.`);
+    }
+  }
+  if (listeners.length === 0) {
+    log.fatal('Cannot bind any address.');
+    return 255;
+  }
+  if (c.pidFile !== null) {
+    try {
+      await writeFile(c.pidFile, `${process.pid}\n`);
+    } catch (e) {
+      log.error(`Couldn't create pid file "${c.pidFile}": ${(e as Error).message}`);
+    }
+  }
+  options.onListening?.();
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(s, () => resolve(s));
+  });
+  log.info(`Received signal ${signal === 'SIGTERM' ? 15 : signal === 'SIGINT' ? 2 : 1}; terminating.`);
+  for (const l of listeners) l.close();
+  await Promise.race([server.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
+  if (c.pidFile !== null) await rm(c.pidFile, { force: true });
+  return 255;
+}
+
+function readBanner(path: string, log: SshdLog): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    log.error(`Banner ${path}: ${(e as Error).message}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * `puressh sshd`'s session channels (OpenSSH session.c): pty-req, env (AcceptEnv), exec, shell
+ * and subsystem run through the Node session runner as the logged-in user, ForceCommand and
+ * authorized_keys command= (SSH_ORIGINAL_COMMAND), SetEnv, PermitUserEnvironment
+ * (~/.ssh/environment), PrintMotd, agent forwarding (a socket per session), window-change,
+ * signal, and the process's exit status or signal reported back.
+ */
+import { constants } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import { pipeChannel } from '../connection/node-forward.js';
+import type { ServerConnection } from '../server/connection.js';
+import { createAgentSocket, type AgentSocket } from '../server/node-agent-socket.js';
+import type { PasswdEntry } from '../server/node-passwd.js';
+import { startSession, type NodeSession, type SessionPty } from '../server/node-session.js';
+import type { ServerSession, SessionHandler } from '../server/session.js';
+import type { ConnectionContext } from './sshd-auth.js';
+import type { SshdLog } from './sshd-log.js';
+import { matchPatternList } from './sshd-match.js';
+
+/**
+ * The seam for `Subsystem sftp internal-sftp`: serve SFTP in-process on the session for the
+ * account, resolving when the session is over. Without one, internal-sftp is refused.
+ */
+export type InternalSftp = (session: ServerSession, account: PasswdEntry) => Promise<void>;
+
+export interface SessionContext {
+  ctx: ConnectionContext;
+  conn: ServerConnection;
+  log: SshdLog;
+  internalSftp?: InternalSftp | undefined;
+}
+
+/** "NAME=value" entries as pairs (SetEnv, environment=). */
+function envPairs(entries: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (const e of entries) {
+    const eq = e.indexOf('=');
+    if (eq > 0) out.push([e.slice(0, eq), e.slice(eq + 1)]);
+  }
+  return out;
+}
+
+/**
+ * ~/.ssh/environment (read_environment_file): NAME=value lines, # comments. Read only when it
+ * is a regular file of the user's own, not through a symlink: the server reads it with its own
+ * privileges, and its content ends up where the user can see it.
+ */
+async function userEnvironmentFile(account: PasswdEntry, log: SshdLog): Promise<[string, string][]> {
+  const path = `${account.home.replace(/\/$/, '')}/.ssh/environment`;
+  let text: string;
+  try {
+    const h = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const st = await h.stat();
+      if (!st.isFile() || st.uid !== account.uid || st.size > 1 << 20) return [];
+      text = await h.readFile('utf8');
+    } finally {
+      await h.close();
+    }
+  } catch {
+    return [];
+  }
+  const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  const pairs = envPairs(lines.map((l) => l.replace(/\r$/, '').trimStart()));
+  if (pairs.length < lines.length) log.debug(`Bad line in ${path}`);
+  return pairs;
+}
+
+/** Copy a process's output into the channel at the channel's pace. */
+function pump(from: Readable, write: (b: Uint8Array) => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    from.on('data', (chunk: Buffer) => {
+      from.pause();
+      write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)).then(
+        () => from.resume(),
+        () => {
+          from.destroy();
+          resolve();
+        },
+      );
+    });
+    from.once('end', () => resolve());
+    from.once('close', () => resolve());
+    from.once('error', () => resolve());
+  });
+}
+
+/** The handler of one session channel. */
+export function sshdSessionHandler(sc: SessionContext): SessionHandler {
+  const { ctx, conn, log } = sc;
+  const settings = ctx.settings;
+  const account = ctx.account!;
+  const clientEnv: [string, string][] = [];
+  let pty: SessionPty | null = null;
+  let agent: AgentSocket | null = null;
+  /** an auth-agent-req still being set up: requests are decided concurrently, exec must see its socket */
+  let agentPending: Promise<unknown> = Promise.resolve();
+  let proc: NodeSession | null = null;
+  const from = `from ${ctx.remoteAddress} port ${ctx.remotePort}`;
+
+  const cleanup = (): void => {
+    proc?.close();
+    void agent?.close().catch(() => {});
+  };
+
+  const run = async (session: ServerSession, kind: 'command' | 'shell' | 'subsystem', requested: string | null): Promise<boolean> => {
+    void session.closed.then(cleanup);
+    await agentPending;
+    let command = requested;
+    let originalCommand: string | undefined;
+    let what = kind === 'shell' ? 'shell' : kind;
+    const forced = settings.forceCommand ?? conn.user.permissions.forceCommand ?? null;
+    if (forced !== null) {
+      // session.c do_exec: ForceCommand (config) wins over command= (key options).
+      if (requested !== null) originalCommand = requested;
+      what = `forced-command (${settings.forceCommand !== null ? 'config' : 'key-option'}) '${forced}'`;
+      command = forced;
+    }
+    if (kind === 'subsystem' && forced === null && command === 'internal-sftp') {
+      if (!sc.internalSftp) {
+        log.error('subsystem request: internal-sftp is not available in this build of puressh sshd');
+        return false;
+      }
+      log.verbose(`Starting session: subsystem 'sftp' for ${account.name} ${from} id ${session.localId}`);
+      void sc.internalSftp(session, account).finally(() => void session.sendExitStatus(0).catch(() => {}));
+      return true;
+    }
+    const setEnv = [
+      ...Object.entries(conn.user.permissions.environment ?? {}),
+      ...(settings.permitUserEnvironment !== false ? await userEnvironmentFile(account, log) : []),
+      ...envPairs(settings.setEnv),
+    ];
+    try {
+      proc = await startSession({
+        user: account,
+        command,
+        ...(originalCommand !== undefined ? { originalCommand } : {}),
+        env: clientEnv,
+        setEnv,
+        pty,
+        connection: { clientAddr: ctx.remoteAddress, clientPort: ctx.remotePort, serverAddr: ctx.localAddress, serverPort: ctx.localPort },
+        ...(agent ? { authSocketPath: agent.path } : {}),
+      });
+    } catch (e) {
+      log.error(`session: ${(e as Error).message}`);
+      return false;
+    }
+    const p = proc;
+    const ttyName = p.tty ? ` on ${p.tty.replace(/^\/dev\//, '')}` : '';
+    log.verbose(`Starting session: ${what}${ttyName} for ${account.name} ${from} id ${session.localId}`);
+    // session.c do_login: the motd goes to login shells on a pty
+    void serve(session, p, kind === 'shell' && p.tty !== null && settings.printMotd);
+    return true;
+  };
+
+  const serve = async (session: ServerSession, p: NodeSession, motd: boolean): Promise<void> => {
+    if (motd) {
+      const text = await readFile('/etc/motd').catch(() => null);
+      if (text?.length) await session.write(text).catch(() => {});
+    }
+    // The client's input to the process, then EOF (a pty has no EOF: sshd does not pass it either).
+    void (async () => {
+      for (;;) {
+        const chunk = await session.read().catch(() => null);
+        if (chunk === null) break;
+        if (!p.stdin.write(chunk)) await new Promise((r) => p.stdin.once('drain', r));
+      }
+      p.stdin.end();
+    })();
+    const outputs = [pump(p.stdout, (b) => session.write(b))];
+    if (p.stderr) {
+      const err = p.stderr;
+      outputs.push(pump(err, (b) => session.writeStderr(b)));
+    }
+    const exit = await p.exit;
+    await Promise.all(outputs);
+    if ('status' in exit) await session.sendExitStatus(exit.status).catch(() => {});
+    else await session.sendExitSignal(exit.signal, exit.coreDumped).catch(() => {});
+  };
+
+  return {
+    pty(req) {
+      if (!settings.permitTTY) {
+        log.info('Pty allocation disabled.');
+        return false;
+      }
+      pty = { term: req.term, cols: req.cols, rows: req.rows, widthPx: req.width, heightPx: req.height, modes: req.modes };
+      return true;
+    },
+    env(name, value) {
+      if (settings.acceptEnv.some((p) => matchPatternList(name, p, false) === 1)) {
+        log.debug2(`Setting env ${clientEnv.length}: ${name}=${value}`);
+        clientEnv.push([name, value]);
+        return true;
+      }
+      log.debug2(`Ignoring env request ${name}: disallowed name`);
+      return false;
+    },
+    exec: (command, session) => run(session, 'command', command),
+    shell: (session) => run(session, 'shell', null),
+    subsystem(name, session) {
+      const sub = settings.subsystems.find((s) => s.name === name);
+      if (!sub) {
+        log.info(`subsystem request for ${name} by user ${account.name} failed, subsystem not found`);
+        return false;
+      }
+      log.verbose(`subsystem request for ${name} by user ${account.name}`);
+      return run(session, 'subsystem', sub.command === 'internal-sftp' ? 'internal-sftp' : sub.args);
+    },
+    windowChange(size) {
+      if (proc) void proc.resize(size.cols, size.rows, size.width, size.height).catch(() => {});
+      else if (pty) pty = { ...pty, cols: size.cols, rows: size.rows, widthPx: size.width, heightPx: size.height };
+    },
+    signal(name) {
+      proc?.signal(name);
+    },
+    agentForwarding(session) {
+      if (!settings.allowAgentForwarding || settings.disableForwarding || agent) return false;
+      void session.closed.then(cleanup);
+      const setup = createAgent();
+      agentPending = setup;
+      return setup;
+    },
+  };
+
+  async function createAgent(): Promise<boolean> {
+    try {
+      agent = await createAgentSocket(account, (socket: Socket) => {
+        conn.openAgentChannel().then(
+          (ch) => void pipeChannel(ch, socket).catch(() => {}),
+          () => socket.destroy(),
+        );
+      });
+    } catch (e) {
+      log.error(`auth_input_request_forwarding: ${(e as Error).message}`);
+      return false;
+    }
+    return true;
+  }
+}
