@@ -45,6 +45,41 @@ export { Forwarding, RemoteListener, openDirectTcpip, openDirectStreamlocal, typ
 export { Keepalive, type KeepaliveOptions } from './connection/keepalive.js';
 export { HostKeyUpdates, type ServerHostKey } from './connection/hostkeys.js';
 
+// The server (RFC 4252 userauth, RFC 4254 connection protocol, sshd's limits).
+export { SshServer, IncomingConnection, type SshServerOptions, type ServerLimits, type AcceptOptions } from './server/server.js';
+export {
+  ServerConnection,
+  type ConnectionHandlers,
+  type DirectTcpipRequest,
+  type DirectStreamlocalRequest,
+  type TcpipForwardRequest,
+  type ServerConnectionOptions,
+} from './server/connection.js';
+export { ServerSession, type SessionHandler, type SessionStart, type PtyRequest } from './server/session.js';
+export type {
+  ServerAuthHandlers,
+  AuthRequest,
+  PasswordRequest,
+  PasswordVerdict,
+  PublicKeyRequest,
+  HostbasedRequest,
+  KeyboardInteractiveRequest,
+  InfoChallenge,
+  InfoPrompt,
+  AuthVerdict,
+  AuthPermissions,
+  AuthenticatedUser,
+  PeerInfo,
+  ServerClock,
+} from './server/types.js';
+export type { HostKeySigner } from './server/hostkeys.js';
+export type { ServerAlgorithmPreferences } from './server/algorithms.js';
+export { parseAuthenticationMethods, userSpecificDelay } from './server/auth-policy.js';
+export { parseMaxStartups, type MaxStartups, type PenaltyOptions } from './server/limits.js';
+export { connectInMemory, memoryStreamPair, type InMemoryPair, type InMemoryClientOptions } from './server/memory-pair.js';
+export type { GlobalRequestAnswer } from './connection/connection.js';
+export type { TransportEvents } from './transport/transport.js';
+
 // Errors.
 export {
   SshError,

@@ -235,6 +235,48 @@ export {
   type UploadOptions,
   type WindowSize,
   type WriteOptions,
+  SshServer,
+  IncomingConnection,
+  ServerConnection,
+  ServerSession,
+  parseAuthenticationMethods,
+  userSpecificDelay,
+  parseMaxStartups,
+  connectInMemory,
+  memoryStreamPair,
+  type SshServerOptions,
+  type ServerLimits,
+  type AcceptOptions,
+  type ConnectionHandlers,
+  type DirectTcpipRequest,
+  type DirectStreamlocalRequest,
+  type TcpipForwardRequest,
+  type ServerConnectionOptions,
+  type SessionHandler,
+  type SessionStart,
+  type PtyRequest,
+  type ServerAuthHandlers,
+  type AuthRequest,
+  type PasswordRequest,
+  type PasswordVerdict,
+  type PublicKeyRequest,
+  type HostbasedRequest,
+  type KeyboardInteractiveRequest,
+  type InfoChallenge,
+  type InfoPrompt,
+  type AuthVerdict,
+  type AuthPermissions,
+  type AuthenticatedUser,
+  type PeerInfo,
+  type ServerClock,
+  type HostKeySigner,
+  type ServerAlgorithmPreferences,
+  type MaxStartups,
+  type PenaltyOptions,
+  type InMemoryPair,
+  type InMemoryClientOptions,
+  type GlobalRequestAnswer,
+  type TransportEvents,
 } from './index.js';
 export {
   Certificate,
@@ -294,6 +336,7 @@ export {
 } from './index.js';
 export { loadAuthorizedKeys, loadAuthorizedPrincipals, type UserAccount } from './authkeys/node-strict-modes.js';
 export { socketStream, connectTcp } from './node-stream.js';
+export { listen, type ListenOptions, type SshListener } from './server/node-listen.js';
 export { commandStream, type CommandStreamOptions } from './node-command-stream.js';
 
 // SFTP on Node: get/put use node:fs unless told otherwise; streams over remote files.

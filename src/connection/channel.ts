@@ -144,8 +144,13 @@ export class Channel {
   private dataScratch: Uint8Array | null = null;
   private dataScratchView: DataView | null = null;
   extendedData: ExtendedDataMode;
-  /** @internal handler for channel requests from the peer other than exit-status/exit-signal */
-  onRequest: ((type: string, wantReply: boolean, body: Reader) => boolean) | null = null;
+  /**
+   * @internal handler for channel requests from the peer other than exit-status/exit-signal;
+   * it reads `body` before any await. Replies keep request order (RFC 4254 §5.4).
+   */
+  onRequest: ((type: string, wantReply: boolean, body: Reader) => boolean | Promise<boolean>) | null = null;
+  /** @internal the reply still being decided for an earlier request of the peer, if any */
+  replyChain: Promise<void> | null = null;
 
   /** @internal */
   constructor(

@@ -61,6 +61,22 @@ export type ChannelOpenHandler = (
   reject: (reason: number, description: string) => void,
 ) => void | Promise<void>;
 
+/**
+ * @internal What a ChannelOpenHandler's `accept` really is: it confirms an incoming open
+ * (RFC 4254 §5.1) and returns the channel; a `factory` builds a Channel subclass (the
+ * server's sessions).
+ */
+export type ChannelAccept = <C extends Channel = Channel>(options?: Partial<ChannelOptions>, factory?: ChannelFactory<C>) => C;
+
+/**
+ * The answer to a global request (RFC 4254 §4): false for REQUEST_FAILURE, true for
+ * REQUEST_SUCCESS, bytes for REQUEST_SUCCESS carrying them (tcpip-forward's bound port).
+ */
+export type GlobalRequestAnswer = boolean | Uint8Array;
+
+/** Answers one global request from the peer; its body is read before any await. */
+export type GlobalRequestHandler = (body: Reader) => GlobalRequestAnswer | Promise<GlobalRequestAnswer>;
+
 interface PendingOpen {
   channel: Channel;
   done: Deferred<Channel>;
@@ -84,8 +100,15 @@ export class Connection {
   operationTimeout: number | undefined;
   /** handlers for server-initiated channel types, by type */
   readonly openHandlers = new Map<string, ChannelOpenHandler>();
-  /** @internal handlers for server global requests, by name; return true to accept */
-  readonly globalHandlers = new Map<string, (body: Reader) => boolean>();
+  /**
+   * @internal handlers for the peer's global requests, by name. Replies go out in request
+   * order (RFC 4254 §4) even when a handler answers later than the next one.
+   */
+  readonly globalHandlers = new Map<string, GlobalRequestHandler>();
+  /** @internal answers global requests no handler in `globalHandlers` takes (default: REQUEST_FAILURE) */
+  unknownGlobalRequest: ((name: string, body: Uint8Array) => GlobalRequestAnswer | Promise<GlobalRequestAnswer>) | null = null;
+  /** @internal the reply still being decided for an earlier global request, if any */
+  private globalReplyChain: Promise<void> | null = null;
 
   private readonly host: ChannelHost;
 
@@ -279,13 +302,9 @@ export class Connection {
       case MSG.CHANNEL_OPEN:
         this.onChannelOpen(p);
         return;
-      case MSG.GLOBAL_REQUEST: {
-        const g = decodeGlobalRequest(p);
-        const handler = this.globalHandlers.get(g.name);
-        const ok = handler ? handler(g.body) : false;
-        if (g.wantReply) void this.transport.send(new Uint8Array([ok ? MSG.REQUEST_SUCCESS : MSG.REQUEST_FAILURE])).catch(() => {});
+      case MSG.GLOBAL_REQUEST:
+        this.onGlobalRequest(p);
         return;
-      }
       case MSG.REQUEST_SUCCESS:
       case MSG.REQUEST_FAILURE: {
         const r = this.globalReplies.shift();
@@ -302,7 +321,7 @@ export class Connection {
   private onChannelRequest(p: Uint8Array): void {
     const req = decodeChannelRequest(p);
     const ch = this.channel(req.recipient, 'CHANNEL_REQUEST');
-    let ok = false;
+    let ok: boolean | Promise<boolean> = false;
     if (req.type === 'exit-status') {
       ch.onExitStatus(req.body.u32('exit status'));
       ok = true;
@@ -313,19 +332,80 @@ export class Connection {
       ch.onExitSignal(signal, core, message);
       ok = true;
     } else if (ch.onRequest) {
-      ok = ch.onRequest(req.type, req.wantReply, req.body);
+      try {
+        ok = ch.onRequest(req.type, req.wantReply, req.body);
+      } catch (e) {
+        // A peer's malformed request body fails the connection; a handler's own error refuses the request.
+        if (e instanceof ProtocolError) throw e;
+        ok = false;
+      }
     }
-    if (req.wantReply && !ch.isClosed) {
+    if (!req.wantReply) {
+      if (typeof ok !== 'boolean') ok.catch(() => {});
+      return;
+    }
+    const reply = (success: boolean): void => {
+      if (ch.isClosed || this.failure) return;
       void this.transport
         .send(
           new Writer(8)
-            .u8(ok ? MSG.CHANNEL_SUCCESS : MSG.CHANNEL_FAILURE)
+            .u8(success ? MSG.CHANNEL_SUCCESS : MSG.CHANNEL_FAILURE)
             .u32(ch.remoteId)
             .finish()
             .slice(),
         )
         .catch(() => {});
+    };
+    if (typeof ok === 'boolean' && ch.replyChain === null) {
+      reply(ok);
+      return;
     }
+    // RFC 4254 §5.4: replies in request order, so a later quick answer waits for an earlier slow one.
+    const answer = ok;
+    const chain: Promise<void> = (ch.replyChain ?? Promise.resolve())
+      .then(() => answer)
+      .then(reply, () => reply(false))
+      .then(() => {
+        if (ch.replyChain === chain) ch.replyChain = null;
+      });
+    ch.replyChain = chain;
+  }
+
+  private onGlobalRequest(p: Uint8Array): void {
+    const g = decodeGlobalRequest(p);
+    const named = this.globalHandlers.get(g.name);
+    const fallback = this.unknownGlobalRequest;
+    const handler: GlobalRequestHandler | undefined = named ?? (fallback ? (body) => fallback(g.name, body.rest()) : undefined);
+    let answer: GlobalRequestAnswer | Promise<GlobalRequestAnswer> = false;
+    if (handler) {
+      try {
+        answer = handler(g.body);
+      } catch (e) {
+        if (e instanceof ProtocolError) throw e;
+        answer = false;
+      }
+    }
+    if (!g.wantReply) {
+      if (answer instanceof Promise) answer.catch(() => {});
+      return;
+    }
+    const reply = (a: GlobalRequestAnswer): void => {
+      if (this.failure) return;
+      const msg = a === false ? new Uint8Array([MSG.REQUEST_FAILURE]) : a === true ? new Uint8Array([MSG.REQUEST_SUCCESS]) : concatReply(a);
+      void this.transport.send(msg).catch(() => {});
+    };
+    if (!(answer instanceof Promise) && this.globalReplyChain === null) {
+      reply(answer);
+      return;
+    }
+    const pending = answer;
+    const chain: Promise<void> = (this.globalReplyChain ?? Promise.resolve())
+      .then(() => pending)
+      .then(reply, () => reply(false))
+      .then(() => {
+        if (this.globalReplyChain === chain) this.globalReplyChain = null;
+      });
+    this.globalReplyChain = chain;
   }
 
   private onChannelOpen(p: Uint8Array): void {
@@ -342,14 +422,14 @@ export class Connection {
       answered = true;
       void this.transport.send(openFailure(open.sender, reason, description)).catch(() => {});
     };
-    const accept = (options?: Partial<ChannelOptions>): Channel => {
+    const accept = <C extends Channel = Channel>(options?: Partial<ChannelOptions>, factory?: ChannelFactory<C>): C => {
       if (answered) throw new SshError('BAD_USE', 'channel open already answered');
       if (this.failure) throw this.failure;
       answered = true;
       const opts: ChannelOptions = { window: DEFAULT_WINDOW, maxPacket: DEFAULT_MAX_PACKET, ...options };
       checkChannelOptions(opts);
       const id = this.allocateId();
-      const ch = new Channel(this.host, id, open.type, opts);
+      const ch = factory ? factory(this.host, id, open.type, opts) : (new Channel(this.host, id, open.type, opts) as C);
       ch.opened(open.sender, open.window, open.maxPacket);
       this.channels.set(id, ch);
       void this.transport
@@ -369,6 +449,14 @@ export class Connection {
       () => reject(OPEN_FAILURE.CONNECT_FAILED, `could not accept ${open.type} channel`),
     );
   }
+}
+
+/** REQUEST_SUCCESS followed by request-specific data (RFC 4254 §4). */
+function concatReply(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + data.length);
+  out[0] = MSG.REQUEST_SUCCESS;
+  out.set(data, 1);
+  return out;
 }
 
 function checkChannelOptions(o: ChannelOptions): void {

@@ -29,6 +29,7 @@ import type { ByteStream } from './stream.js';
 import { BEFORE_IDENTIFICATION, CLIENT_VERSION, INVALID_IDENTIFICATION, printable, VersionParser } from './version.js';
 import { equalConstantTime, latin1, readBE32 } from '../wire/bytes.js';
 
+/** Callbacks for the transport-generic messages a peer sends (RFC 4253 §11). */
 export interface TransportEvents {
   /** SSH_MSG_IGNORE with its data (RFC 4253 §11.2) */
   ignore?(data: Uint8Array): void;

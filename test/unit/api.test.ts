@@ -77,6 +77,7 @@ describe('public API', function () {
         'loadAuthorizedKeys',
         'loadAuthorizedPrincipals',
         'forwardLocal',
+        'listen',
         'forwardRemote',
         'loadKnownHosts',
         'nodeAgent',
