@@ -166,42 +166,79 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const INV32 = 1 / TWO32;
 
 /**
- * NH (§5.2.2) of `words` [0, n) with the key from word `ko`, plus `bits`, mod 2^64, into
- * out[at] (high) and out[at+1] (low). Each 32×32-bit product is split exactly: Math.imul gives
- * its low word, and the double product minus that word is the high word times 2^32 give or
- * take 2^12. A chunk sums at most 128 products per stream, so the low words' sum stays below
- * 2^39 (exact) and the high parts' accumulated error below 2^26, far under the 2^31 that
- * rounding to a multiple of 2^32 tolerates.
+ * NH (§5.2.2) of `words` [0, n) for two streams at once (keys from words `ko` and `ko` + 4,
+ * the Toeplitz shift), plus `bits`, mod 2^64, into out[at..at+4) as (high, low) pairs. Each
+ * 32×32-bit product is split exactly: Math.imul gives its low word, and the double product
+ * minus that word is the high word times 2^32 give or take 2^12. A chunk sums at most 128
+ * products per stream, so the low words' sum stays below 2^39 (exact) and the high parts'
+ * accumulated error below 2^26, far under the 2^31 that rounding to a multiple of 2^32 allows.
  */
-function nh(words: Uint32Array, n: number, key: Uint32Array, ko: number, bits: number, out: Uint32Array, at: number): void {
-  let lo = bits;
-  let hi = 0;
+function nhPair(words: Uint32Array, n: number, key: Uint32Array, ko: number, bits: number, out: Uint32Array, at: number): void {
+  let lo0 = bits;
+  let hi0 = 0;
+  let lo1 = bits;
+  let hi1 = 0;
   for (let i = 0; i < n; i += 8) {
+    const m0 = words[i]!;
+    const m1 = words[i + 1]!;
+    const m2 = words[i + 2]!;
+    const m3 = words[i + 3]!;
+    const m4 = words[i + 4]!;
+    const m5 = words[i + 5]!;
+    const m6 = words[i + 6]!;
+    const m7 = words[i + 7]!;
     const k = ko + i;
-    let a = (words[i]! + key[k]!) >>> 0;
-    let b = (words[i + 4]! + key[k + 4]!) >>> 0;
+    const k4 = key[k + 4]!;
+    const k5 = key[k + 5]!;
+    const k6 = key[k + 6]!;
+    const k7 = key[k + 7]!;
+    let a = (m0 + key[k]!) >>> 0;
+    let b = (m4 + k4) >>> 0;
     let l = Math.imul(a, b) >>> 0;
-    lo += l;
-    hi += a * b - l;
-    a = (words[i + 1]! + key[k + 1]!) >>> 0;
-    b = (words[i + 5]! + key[k + 5]!) >>> 0;
+    lo0 += l;
+    hi0 += a * b - l;
+    a = (m1 + key[k + 1]!) >>> 0;
+    b = (m5 + k5) >>> 0;
     l = Math.imul(a, b) >>> 0;
-    lo += l;
-    hi += a * b - l;
-    a = (words[i + 2]! + key[k + 2]!) >>> 0;
-    b = (words[i + 6]! + key[k + 6]!) >>> 0;
+    lo0 += l;
+    hi0 += a * b - l;
+    a = (m2 + key[k + 2]!) >>> 0;
+    b = (m6 + k6) >>> 0;
     l = Math.imul(a, b) >>> 0;
-    lo += l;
-    hi += a * b - l;
-    a = (words[i + 3]! + key[k + 3]!) >>> 0;
-    b = (words[i + 7]! + key[k + 7]!) >>> 0;
+    lo0 += l;
+    hi0 += a * b - l;
+    a = (m3 + key[k + 3]!) >>> 0;
+    b = (m7 + k7) >>> 0;
     l = Math.imul(a, b) >>> 0;
-    lo += l;
-    hi += a * b - l;
+    lo0 += l;
+    hi0 += a * b - l;
+    a = (m0 + k4) >>> 0;
+    b = (m4 + key[k + 8]!) >>> 0;
+    l = Math.imul(a, b) >>> 0;
+    lo1 += l;
+    hi1 += a * b - l;
+    a = (m1 + k5) >>> 0;
+    b = (m5 + key[k + 9]!) >>> 0;
+    l = Math.imul(a, b) >>> 0;
+    lo1 += l;
+    hi1 += a * b - l;
+    a = (m2 + k6) >>> 0;
+    b = (m6 + key[k + 10]!) >>> 0;
+    l = Math.imul(a, b) >>> 0;
+    lo1 += l;
+    hi1 += a * b - l;
+    a = (m3 + k7) >>> 0;
+    b = (m7 + key[k + 11]!) >>> 0;
+    l = Math.imul(a, b) >>> 0;
+    lo1 += l;
+    hi1 += a * b - l;
   }
-  const carry = Math.floor(lo * INV32);
-  out[at] = (Math.round(hi * INV32) + carry) % TWO32;
-  out[at + 1] = lo - carry * TWO32;
+  let carry = Math.floor(lo0 * INV32);
+  out[at] = (Math.round(hi0 * INV32) + carry) % TWO32;
+  out[at + 1] = lo0 - carry * TWO32;
+  carry = Math.floor(lo1 * INV32);
+  out[at + 2] = (Math.round(hi1 * INV32) + carry) % TWO32;
+  out[at + 3] = lo1 - carry * TWO32;
 }
 
 /**
@@ -293,7 +330,7 @@ export const jsUhashKernel: UhashKernelFactory = (keys: UhashKeys): UhashKernel 
       const len = msg.length;
       if (len <= NH_CHUNK) {
         const n = load(msg, 0, len);
-        for (let s = 0; s < streams; s++) nh(words, n, nhKey, 4 * s, 8 * len, res, 2 * s);
+        for (let s = 0; s < streams; s += 2) nhPair(words, n, nhKey, 4 * s, 8 * len, res, 2 * s);
         return;
       }
       for (let s = 0; s < streams; s++) {
@@ -303,8 +340,8 @@ export const jsUhashKernel: UhashKernelFactory = (keys: UhashKeys): UhashKernel 
       for (let from = 0; from < len; from += NH_CHUNK) {
         const to = Math.min(len, from + NH_CHUNK);
         const n = load(msg, from, to);
+        for (let s = 0; s < streams; s += 2) nhPair(words, n, nhKey, 4 * s, 8 * (to - from), nhOut, 2 * s);
         for (let s = 0; s < streams; s++) {
-          nh(words, n, nhKey, 4 * s, 8 * (to - from), nhOut, 2 * s);
           polyAbsorb(res, 2 * s, polyKey[2 * s]!, polyKey[2 * s + 1]!, nhOut[2 * s]!, nhOut[2 * s + 1]!);
         }
       }
