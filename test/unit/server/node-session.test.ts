@@ -101,6 +101,23 @@ describe('server/node-session: running session processes (Linux, root)', functio
     expect(r.exit).to.deep.equal({ status: 7 });
   });
 
+  it('runs a subsystem program line through the shell, as sshd does (sftp-server answers SSH_FXP_INIT)', async () => {
+    const s = await startSession(req({ command: '/usr/lib/openssh/sftp-server' }));
+    const out: Buffer[] = [];
+    const ended = new Promise((r) => s.stdout.on('end', r));
+    // SSH_FXP_INIT version 3 (draft-ietf-secsh-filexfer-02 §4); end of input, after the reply, ends the server.
+    s.stdout.on('data', (d: Buffer) => {
+      out.push(d);
+      s.stdin.end();
+    });
+    s.stdin.write(Buffer.from([0, 0, 0, 5, 1, 0, 0, 0, 3]));
+    expect(await s.exit).to.deep.equal({ status: 0 });
+    await ended;
+    const reply = Buffer.concat(out);
+    expect(reply[4]).to.equal(2); // SSH_FXP_VERSION
+    expect(reply.readUInt32BE(5)).to.equal(3);
+  });
+
   it('says it cannot chdir to a missing home and starts in /', async () => {
     const r = await collect(await startSession(req({ user: { ...root, home: '/nonexistent-home' }, command: 'pwd' })));
     expect(r.stderr).to.equal('Could not chdir to home directory /nonexistent-home: No such file or directory\n');
