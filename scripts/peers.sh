@@ -11,6 +11,7 @@ set -euo pipefail
 packages=(
   openssh-server       # sshd, the main peer
   openssh-client       # ssh, ssh-keygen, ssh-agent, ssh-add (compared with puressh's CLI)
+  openssh-sftp-server  # /usr/lib/openssh/sftp-server, compared with puressh's SFTP server
   python3-asyncssh     # second SSH server (/usr/bin/python3)
   python3-paramiko     # third implementation (/usr/bin/python3)
   python3-bcrypt       # bcrypt_pbkdf cross-check
@@ -20,7 +21,7 @@ packages=(
   openssl              # PEM/PKCS#8 key files, cipher cross-checks
   libnet-ssh2-perl     # Net::SSH2 (libssh2), compared with the facade
   e2fsprogs            # chattr (read-only files for SFTP error tests)
-  util-linux           # script, unshare, mount
+  util-linux           # script (server ptys), setpriv (sessions as the user), unshare, mount
   tmux                 # interactive pty sessions
   passwd               # useradd, chpasswd (the password-auth test user)
 )

@@ -4,7 +4,7 @@
  * CASignatureAlgorithms start from, which names they may name, and how a spec
  * (`+`/`-`/`^`/plain, algo-list.ts) becomes the effective list.
  *
- * Names OpenSSH knows but puressh does not implement (umac-*, sk-* keys…) are accepted in a
+ * Names OpenSSH knows but puressh does not implement (sk-* keys…) are accepted in a
  * config, as sshd accepts them, and drop out of the effective list, exactly as sshd drops
  * names its build lacks (kex_assemble_names filters by the supported list): a config
  * written for OpenSSH still loads. `droppedAlgorithms` names them, for a warning.
@@ -18,18 +18,7 @@ export type AlgorithmKind = 'cipher' | 'mac' | 'kex' | 'key';
 /** Names OpenSSH (9.2 up to 10) accepts in these keywords beyond puressh's own (`ssh -Q`). */
 const OPENSSH_ONLY: Record<AlgorithmKind, readonly string[]> = {
   cipher: ['3des-cbc', 'aes128-cbc', 'aes192-cbc', 'aes256-cbc', 'rijndael-cbc@lysator.liu.se'],
-  mac: [
-    'umac-64@openssh.com',
-    'umac-128@openssh.com',
-    'umac-64-etm@openssh.com',
-    'umac-128-etm@openssh.com',
-    'hmac-sha1-96',
-    'hmac-md5',
-    'hmac-md5-96',
-    'hmac-sha1-96-etm@openssh.com',
-    'hmac-md5-etm@openssh.com',
-    'hmac-md5-96-etm@openssh.com',
-  ],
+  mac: ['hmac-sha1-96', 'hmac-md5', 'hmac-md5-96', 'hmac-sha1-96-etm@openssh.com', 'hmac-md5-etm@openssh.com', 'hmac-md5-96-etm@openssh.com'],
   kex: [
     'mlkem768x25519-sha256',
     'sntrup761x25519-sha512',

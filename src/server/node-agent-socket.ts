@@ -56,7 +56,9 @@ export async function createAgentSocket(user: PasswdEntry, onConnection: (socket
   return {
     path,
     close() {
-      closing ??= new Promise<void>((resolve) => listening.close(() => resolve())).then(cleanup);
+      // Stop accepting; connections already forwarded live on in their channels.
+      listening.close();
+      closing ??= cleanup();
       return closing;
     },
   };

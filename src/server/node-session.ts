@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { Writable, type Readable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { SshError } from '../errors.js';
 import { loginShell, userGroups, type PasswdEntry } from './node-passwd.js';
@@ -235,7 +235,10 @@ class SessionStarter {
   async start(): Promise<NodeSession> {
     const { req, child } = this;
     const stderr = child.stderr!;
+    // Before the session runs, stderr is the helpers' (or the waiter's chdir message, which is the session's).
+    const early: Buffer[] = [];
     const collect = (d: Buffer): void => {
+      early.push(d);
       if (this.diagnostic.length < MAX_DIAGNOSTIC) this.diagnostic += d.toString('utf8');
     };
     stderr.on('data', collect);
@@ -291,11 +294,18 @@ class SessionStarter {
       this.resolveExit({ signal: 'KILL', osSignal: 'KILL', coreDumped: false });
     }
     stderr.off('data', collect);
-    if (req.pty) stderr.resume(); // script's own messages never reach the client
-    return this.session(tty);
+    let sessionStderr: Readable | null = null;
+    if (req.pty) {
+      stderr.resume(); // script's own messages never reach the client
+    } else {
+      const pass = new PassThrough();
+      for (const chunk of early) pass.write(chunk);
+      sessionStderr = stderr.pipe(pass);
+    }
+    return this.session(tty, sessionStderr);
   }
 
-  private session(tty: string | null): NodeSession {
+  private session(tty: string | null, stderr: Readable | null): NodeSession {
     const { child } = this;
     const pid = this.pid;
     const withPty = tty !== null;
@@ -315,7 +325,7 @@ class SessionStarter {
       tty,
       stdin: forwardingWritable(child.stdin!, !withPty),
       stdout: child.stdout!,
-      stderr: withPty ? null : child.stderr!,
+      stderr,
       exit: this.exit,
       resize: (cols, rows, widthPx, heightPx) => {
         if (!tty) return Promise.reject(new SshError('CHANNEL_REQUEST_DENIED', 'window-change without a pty'));

@@ -97,6 +97,16 @@ describe('puressh ssh CLI against OpenSSH sshd', function () {
       ],
       [
         ['-o', 'Ciphers=^aes128-ctr', '-o', 'MACs=-hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com'],
+        [/cipher=aes128-ctr/, /mac=umac-64-etm@openssh.com/],
+      ],
+      [['-c', 'aes128-ctr', '-m', 'umac-64@openssh.com'], [/mac=umac-64@openssh\.com\b/]],
+      [
+        [
+          '-o',
+          'Ciphers=^aes128-ctr',
+          '-o',
+          'MACs=-umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com',
+        ],
         [/cipher=aes128-ctr/, /mac=hmac-sha1-etm@openssh.com/],
       ],
       [

@@ -6,7 +6,7 @@
  *
  * Normalized, and only this: lines of Kerberos/GSSAPI keywords are dropped (puressh is an
  * OpenSSH without them; Debian adds gssapikeyexchange & co.), and algorithm lists keep the
- * names both puressh and this OpenSSH implement (umac-*, sk-* and mlkem768x25519-sha256 are
+ * names both puressh and this OpenSSH implement (sk-* and mlkem768x25519-sha256 are
  * each on one side only); puressh's own warnings (`puressh sshd: warning: …`) are dropped
  * from stderr.
  */

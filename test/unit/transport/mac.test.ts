@@ -25,6 +25,14 @@ const EXPECTED: Record<string, [string, number, number, boolean, boolean]> = {
   'hmac-ripemd160@openssh.com': ['ripemd160', 20, 20, false, true],
 };
 
+/** UMAC (RFC 4418, 16-byte key): [tag bytes, etm] per wire name */
+const UMAC_EXPECTED: Record<string, [number, boolean]> = {
+  'umac-64-etm@openssh.com': [8, true],
+  'umac-128-etm@openssh.com': [16, true],
+  'umac-64@openssh.com': [8, false],
+  'umac-128@openssh.com': [16, false],
+};
+
 describe('transport/mac registry', () => {
   it('every DEFAULT and SUPPORTED name is registered, under its own name', () => {
     for (const name of [...DEFAULT_MACS, ...SUPPORTED_MACS]) {
@@ -35,11 +43,15 @@ describe('transport/mac registry', () => {
     expect([...MACS.keys()].sort()).to.deep.equal([...SUPPORTED_MACS].sort());
   });
 
-  it('defaults follow OpenSSH order (without umac) and contain nothing insecure', () => {
+  it("defaults are OpenSSH's client order (ssh_config(5) MACs) and contain nothing insecure", () => {
     expect(DEFAULT_MACS).to.deep.equal([
+      'umac-64-etm@openssh.com',
+      'umac-128-etm@openssh.com',
       'hmac-sha2-256-etm@openssh.com',
       'hmac-sha2-512-etm@openssh.com',
       'hmac-sha1-etm@openssh.com',
+      'umac-64@openssh.com',
+      'umac-128@openssh.com',
       'hmac-sha2-256',
       'hmac-sha2-512',
       'hmac-sha1',
@@ -48,7 +60,12 @@ describe('transport/mac registry', () => {
   });
 
   it('descriptors: key length = digest length, tag length, etm and insecure flags', () => {
-    expect(Object.keys(EXPECTED).sort()).to.deep.equal([...MACS.keys()].sort());
+    expect([...Object.keys(EXPECTED), ...Object.keys(UMAC_EXPECTED)].sort()).to.deep.equal([...MACS.keys()].sort());
+    for (const [name, [tag, etm]] of Object.entries(UMAC_EXPECTED)) {
+      const m = MACS.get(name)!;
+      expect([m.keyLength, m.length, m.etm, m.insecure], name).to.deep.equal([16, tag, etm, false]);
+      expect(Object.isFrozen(m)).to.equal(true);
+    }
     for (const [name, [, digest, tag, etm, insecure]] of Object.entries(EXPECTED)) {
       const m = MACS.get(name)!;
       expect([m.keyLength, m.length, m.etm, m.insecure], name).to.deep.equal([digest, tag, etm, insecure]);
@@ -58,7 +75,7 @@ describe('transport/mac registry', () => {
 
   it('the lists are frozen; unknown names are refused with a typed error', () => {
     for (const list of [DEFAULT_MACS, SUPPORTED_MACS]) expect(Object.isFrozen(list)).to.equal(true);
-    expect(() => getMac('umac-64@openssh.com'))
+    expect(() => getMac('umac-32@openssh.com'))
       .to.throw(SshError)
       .with.property('code', 'ALGO_UNSUPPORTED');
   });
