@@ -176,8 +176,13 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
     }
     const exit = await p.exit;
     await Promise.all(outputs);
-    if ('status' in exit) await session.sendExitStatus(exit.status).catch(() => {});
-    else await session.sendExitSignal(exit.signal, exit.coreDumped).catch(() => {});
+    if ('status' in exit) {
+      log.debug(`session_exit_message: session ${session.localId} pid ${p.pid} exit status ${exit.status}`);
+      await session.sendExitStatus(exit.status).catch(() => {});
+    } else {
+      log.debug(`session_exit_message: session ${session.localId} pid ${p.pid} killed by signal ${exit.osSignal}`);
+      await session.sendExitSignal(exit.signal, exit.coreDumped).catch(() => {});
+    }
   };
 
   return {

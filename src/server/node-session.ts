@@ -190,16 +190,22 @@ class SessionStarter {
     });
     child.on('exit', (code, signal) => {
       this.childClosed = true;
-      // The waiter normally reports first; without its report, the helper's own end is all there is.
-      if (!this.exited && this.pid) {
-        this.exited = true;
-        this.resolveExit(signal ? decodeWaitStatus(osConstants.signals[signal]) : { status: code ?? 255 });
-      }
+      // The waiter's report may still be unread on fd 3 (its 'exit' can come first): decide
+      // once fd 3 has closed. Without a report, the helper's own end is all there is.
+      const fallback = (): void => {
+        if (!this.exited && this.pid) {
+          this.exited = true;
+          this.resolveExit(signal ? decodeWaitStatus(osConstants.signals[signal]) : { status: code ?? 255 });
+        }
+      };
+      if (this.control.destroyed) fallback();
+      else this.control.once('close', fallback);
     });
   }
 
   private report(r: WaiterReport | null): void {
-    if (r?.kind === 'exit' && this.pid) {
+    // An exit report can arrive in the same chunk as the pid report, before start() took the pid.
+    if (r?.kind === 'exit') {
       if (!this.exited) {
         this.exited = true;
         this.resolveExit(decodeWaitStatus(r.status));
@@ -288,7 +294,7 @@ class SessionStarter {
     const started = await this.next();
     if (started?.kind !== 'pid') return this.fail('the session process did not start');
     this.pid = started.pid;
-    if (this.childClosed && !this.exited) {
+    if (this.childClosed && !this.exited && this.control.destroyed) {
       // The helper ended between reports (killed): nothing more will come.
       this.exited = true;
       this.resolveExit({ signal: 'KILL', osSignal: 'KILL', coreDumped: false });

@@ -184,10 +184,7 @@ export class SshServer {
   private readonly penalties: SourcePenalties | null;
   private readonly failureDelay: ((username: string) => number) | undefined;
   private readonly authenticationMethods:
-    | readonly (readonly string[])[]
-    | null
-    | undefined
-    | ((username: string, peer: PeerInfo) => readonly (readonly string[])[] | null);
+    readonly (readonly string[])[] | null | undefined | ((username: string, peer: PeerInfo) => readonly (readonly string[])[] | null);
   private readonly live = new Set<IncomingConnection>();
   private unauthenticated = 0;
   private closing = false;
