@@ -27,6 +27,17 @@ import { systemResolver } from './sshd-dump.js';
 import { sshdForwardHandlers } from './sshd-forward.js';
 import type { SshdLog } from './sshd-log.js';
 import { sshdSessionHandler, type InternalSftp } from './sshd-session.js';
+import { SftpServer } from '../sftp/server/server.js';
+import { NodeFs } from '../sftp/server/node-fs.js';
+
+/**
+ * internal-sftp in this process: sound only when the session's user is the server's own
+ * (no privileges to drop); for another user it is refused until a per-user process serves it.
+ */
+export const sameUserInternalSftp: InternalSftp = async (session, account) => {
+  if (process.getuid?.() !== account.uid) throw new Error(`internal-sftp for ${account.name} needs a process running as that user`);
+  await new SftpServer(session.byteStream(), { fs: new NodeFs({ home: account.home }) }).serve();
+};
 
 export interface ServeOptions {
   log: SshdLog;
@@ -136,7 +147,7 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
       session: (conn) => {
         const ctx = contextOf(conn.peer);
         if (!ctx?.account) return null;
-        return sshdSessionHandler({ ctx, conn, log, internalSftp: options.internalSftp });
+        return sshdSessionHandler({ ctx, conn, log, internalSftp: options.internalSftp ?? sameUserInternalSftp });
       },
     },
     ...(c.banner !== null ? { banner: readBanner(c.banner, log) } : {}),

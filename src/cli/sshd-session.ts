@@ -123,8 +123,19 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
         log.error('subsystem request: internal-sftp is not available in this build of puressh sshd');
         return false;
       }
+      if (process.getuid?.() !== account.uid) {
+        log.error(`subsystem request: internal-sftp for ${account.name} is not available: this server would serve it with its own privileges`);
+        return false;
+      }
       log.verbose(`Starting session: subsystem 'sftp' for ${account.name} ${from} id ${session.localId}`);
-      void sc.internalSftp(session, account).finally(() => void session.sendExitStatus(0).catch(() => {}));
+      const serve = sc.internalSftp;
+      void serve(session, account).then(
+        () => session.sendExitStatus(0).catch(() => {}),
+        (e: unknown) => {
+          log.error(`internal-sftp: ${(e as Error).message}`);
+          return session.sendExitStatus(1).catch(() => {});
+        },
+      );
       return true;
     }
     const setEnv = [

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { CIPHERS } from '../../src/transport/cipher/index.js';
@@ -164,6 +164,8 @@ describe('puressh sshd with real clients', function () {
         `HostKeyAlgorithms ${hostKeyAlgorithms.join(',')}`,
         'AcceptEnv PURESSH_*',
         'MaxAuthTries 3',
+        'Subsystem sftp /usr/lib/openssh/sftp-server',
+        'Subsystem isftp internal-sftp',
       ],
     });
     echo = await echoServer();
@@ -328,6 +330,41 @@ describe('puressh sshd with real clients', function () {
     expect(r.stderr).to.include('Permission denied (publickey).');
     const re = /Invalid user no-such-user-puressh from 127\.0\.0\.1 port \d+/;
     expect(await logMatching(sshd, re)).to.match(re);
+  });
+
+  const sftpGet = async (subsystem: string): Promise<void> => {
+    const remote = join(sshd.dir, `remote-${subsystem}.bin`);
+    const local = join(sshd.dir, `local-${subsystem}.bin`);
+    const data = randomBytes(300_000);
+    writeFileSync(remote, data);
+    const args = ['-b', '-', '-s', subsystem, '-P', String(sshd.port), '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`];
+    args.push('-o', 'IdentitiesOnly=yes', '-i', sshd.userKeys.ed25519.privatePath, `${sshd.user}@127.0.0.1`);
+    const r = await run('sftp', args, `get ${remote} ${local}\n`);
+    expect({ code: r.code, err: r.stderr }).to.deep.equal({ code: 0, err: '' });
+    expect(sha256(readFileSync(local))).to.equal(sha256(data));
+  };
+
+  it('Subsystem with a program path (sftp-server) serves sftp', async () => {
+    await sftpGet('sftp');
+  });
+
+  it('Subsystem internal-sftp serves sftp in-process (the server runs as this user)', async () => {
+    await sftpGet('isftp');
+  });
+
+  it('authorized_keys command= replaces the command (SSH_ORIGINAL_COMMAND) and no-pty refuses the pty', async () => {
+    const original = readFileSync(sshd.authorizedKeysPath, 'utf8');
+    const rsa = sshd.userKeys.rsa.publicLine;
+    writeFileSync(sshd.authorizedKeysPath, original.replace(rsa, `command="echo forced:$SSH_ORIGINAL_COMMAND",no-pty ${rsa}`));
+    try {
+      const r = await run('ssh', [...sshd.sshArgs([], [sshd.userKeys.rsa.privatePath]), '127.0.0.1', 'asked for this']);
+      expect({ out: r.stdout.toString(), err: r.stderr, code: r.code }).to.deep.equal({ out: 'forced:asked for this\n', err: '', code: 0 });
+      // ssh -tt treats a refused pty as fatal (as against OpenSSH's sshd)
+      const tty = await run('ssh', [...sshd.sshArgs(['-tt'], [sshd.userKeys.rsa.privatePath]), '127.0.0.1', 'true']);
+      expect({ out: tty.stdout.toString(), err: tty.stderr }).to.deep.equal({ out: '', err: 'PTY allocation request failed on channel 0\r\n' });
+    } finally {
+      writeFileSync(sshd.authorizedKeysPath, original);
+    }
   });
 
   it('paramiko: publickey auth and exec', async () => {
