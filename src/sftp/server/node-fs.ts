@@ -44,6 +44,7 @@ export interface NodeFsOptions {
 }
 
 type Fd = number;
+const DOT = new Uint8Array([0x2e]);
 const proc = (fd: Fd, name?: Uint8Array): Buffer => (name ? Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), name]) : Buffer.from(`/proc/self/fd/${fd}`));
 
 function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, v: T) => void) => void): Promise<T> {
@@ -193,7 +194,8 @@ export class NodeFs implements SftpFileSystem {
   private async with<T>(path: Uint8Array, follow: boolean, mustExist: boolean, fn: (t: Target, p: Buffer) => Promise<T>): Promise<T> {
     const t = await this.resolve(path, follow, mustExist);
     try {
-      return await fn(t, proc(t.dirFd, t.name ?? undefined));
+      // The directory itself as "<fd>/.": lstat and O_NOFOLLOW would otherwise act on the /proc magic link.
+      return await fn(t, proc(t.dirFd, t.name ?? DOT));
     } finally {
       t.release();
     }
