@@ -130,7 +130,7 @@ describe('puressh ssh-keygen beside OpenSSH ssh-keygen', function () {
         expect(ours(['-q', '-t', t, ...(t === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-f', path]).code).to.equal(0);
         const signed = ours(['-s', caPath, '-I', `user-${t}`, '-n', `${sshd.user},other`, '-V', '-5m:+1h', '-z', '7', '-O', 'no-pty', `${path}.pub`]);
         expect(signed.code, signed.stderr).to.equal(0);
-        const line = `^Signed user key ${path}-cert.pub: id "user-${t}" serial 7 for ${sshd.user},other valid from \\S+ to \\S+\\n$`;
+        const line = `^Signed user key ${path}-cert.pub: id "user-${t}" serial 7 for ${sshd.user},other valid from \\S+ to \\S+\\r\\n$`;
         expect(signed.stderr).to.match(new RegExp(line));
         expect(ours(['-L', '-f', `${path}-cert.pub`])).to.deep.equal(theirs(['-L', '-f', `${path}-cert.pub`]));
         const r = await runOpenSsh(sshd, 'id -un', { key: path });
@@ -151,7 +151,7 @@ describe('puressh ssh-keygen beside OpenSSH ssh-keygen', function () {
       const krl = join(dir, 'revoked.krl');
       const r = ours(['-k', '-f', krl, '-s', `${caPath}.pub`, spec]);
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stderr).to.equal(`Revoking from ${spec}\n`);
+      expect(r.stdout).to.equal(`Revoking from ${spec}\n`);
       const q = theirs(['-Q', '-f', krl, `${path}-cert.pub`]);
       expect(q.code).to.equal(1);
       expect(q.stdout).to.match(/: REVOKED\n$/);
