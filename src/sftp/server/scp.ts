@@ -256,10 +256,10 @@ class ScpSession {
     if ((await this.response()) < 0) return;
     // The announced size is sent whatever happens; after a read failure, zeros (scp.c: "Keep
     // writing after error to retain sync") and then the failure instead of the final 0.
-    let failure: string | null = null;
+    const read: { failure: string | null } = { failure: null };
     const readAt = async (pos: number): Promise<Uint8Array> => {
       const buf = new Uint8Array(Math.min(CHUNK, st.size - pos));
-      if (failure !== null) return buf;
+      if (read.failure !== null) return buf;
       let got = 0;
       try {
         while (got < buf.length) {
@@ -269,7 +269,7 @@ class ScpSession {
           got += n;
         }
       } catch (e) {
-        failure = strerrorOf(e);
+        read.failure = strerrorOf(e);
         buf.fill(0, got);
       }
       return buf;
@@ -282,8 +282,8 @@ class ScpSession {
       next = pos < st.size ? readAt(pos) : null;
       await this.send(chunk);
     }
-    if (failure === null) await this.send(SCP_OK);
-    else await this.runErr(name, `: ${failure}`);
+    if (read.failure === null) await this.send(SCP_OK);
+    else await this.runErr(name, `: ${read.failure}`);
     await this.response();
   }
 
@@ -393,7 +393,8 @@ class ScpSession {
           const mode = this.flags.preserve ? rec.mode : rec.mode & 0o777;
           const existing = await this.fs.stat(path).catch(() => null);
           // Times are used up by the entry they were applied to; after a failure they stay for the next.
-          const used = rec.kind === 'D' ? await this.receiveDirectory(path, mode, existing, times) : await this.receiveFile(path, mode, rec.size, existing, times);
+          const used =
+            rec.kind === 'D' ? await this.receiveDirectory(path, mode, existing, times) : await this.receiveFile(path, mode, rec.size, existing, times);
           if (used) times = null;
           continue;
         }
@@ -442,7 +443,7 @@ class ScpSession {
       await this.runErr(path, `: ${strerrorOf(e)}`);
       return false;
     }
-    let writeFailed = false;
+    const written = { failed: false };
     try {
       await this.send(SCP_OK);
       let pos = 0;
@@ -451,12 +452,12 @@ class ScpSession {
       const missing = await this.input.exactly(size, async (chunk) => {
         const at = pos;
         pos += chunk.length;
-        if (writeFailed) return;
+        if (written.failed) return;
         try {
           await file.write(chunk, at);
         } catch (e) {
           this.note(path, `: ${strerrorOf(e)}`);
-          writeFailed = true;
+          written.failed = true;
         }
       });
       if (missing > 0) {
@@ -464,7 +465,7 @@ class ScpSession {
         await this.runErr('Broken pipe');
         throw new Exit(1);
       }
-      if (!writeFailed && (!existing || isReg(existing))) {
+      if (!written.failed && (!existing || isReg(existing))) {
         await file.setstat({ size }).catch((e: unknown) => this.note(path, `: truncate: ${strerrorOf(e)}`));
       }
       await this.applyMode(file, path, mode, existing);
@@ -472,7 +473,7 @@ class ScpSession {
       await file.close().catch((e: unknown) => this.note(path, `: close: ${strerrorOf(e)}`));
     }
     await this.response();
-    const timesUsed = times !== null && !writeFailed;
+    const timesUsed = times !== null && !written.failed;
     if (timesUsed) {
       await this.fs.setstat(path, { atime: times.atime, mtime: times.mtime }).catch((e: unknown) => this.note(path, `: set times: ${strerrorOf(e)}`));
     }
@@ -514,7 +515,8 @@ class ScpSession {
  */
 export async function serveScp(stream: ByteStream, fs: SftpFileSystem, args: readonly string[], options: ScpServerOptions = {}): Promise<number> {
   const stderr = options.stderr ?? ((): void => {});
-  const words = args[0] === 'scp' || args[0]?.endsWith('/scp') ? args.slice(1) : args;
+  const head = args.at(0);
+  const words = head === 'scp' || head?.endsWith('/scp') ? args.slice(1) : args;
   const parsed = parseArgs(words);
   if (!parsed || !(parsed.flags.from || parsed.flags.to)) {
     stderr(USAGE);

@@ -106,7 +106,7 @@ describe('serveScp (scp -t / scp -f) over MemoryFs', () => {
     expect(fs.readFile('/home/u/zz')).to.equal(undefined);
   });
 
-  it('malformed records end the run with OpenSSH\'s reason', async () => {
+  it("malformed records end the run with OpenSSH's reason", async () => {
     const cases: [string, string][] = [
       ['\n', 'protocol error: unexpected <newline>'],
       ['C0644 1 ok\nx\0junk\n', 'protocol error: expected control record'],
@@ -215,7 +215,18 @@ describe('parseScpCommand', () => {
     expect(parseScpCommand('scp -v -r -p -d -t -- target')).to.deep.equal(['-v', '-r', '-p', '-d', '-t', '--', 'target']);
     expect(parseScpCommand(`scp -f 'my file' a\\ b "q\\"x\\y" 'it'\\''s'`)).to.deep.equal(['-f', 'my file', 'a b', 'q"x\\y', "it's"]);
     expect(parseScpCommand(`scp  -f\t'*.txt'`)).to.deep.equal(['-f', '*.txt']);
-    for (const bad of ['scp -f *.txt', 'scp -f ~/x', 'scp -f $HOME', 'scp -f `id`', 'scp -t x; rm y', 'scp -t x > y', 'ls -t x', 'sudo scp -t x', 'scp -f "a$b"', "scp -f 'open"])
+    for (const bad of [
+      'scp -f *.txt',
+      'scp -f ~/x',
+      'scp -f $HOME',
+      'scp -f `id`',
+      'scp -t x; rm y',
+      'scp -t x > y',
+      'ls -t x',
+      'sudo scp -t x',
+      'scp -f "a$b"',
+      "scp -f 'open",
+    ])
       expect(parseScpCommand(bad), bad).to.equal(null);
   });
 });
