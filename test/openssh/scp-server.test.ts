@@ -194,7 +194,6 @@ describe('puressh scp-server under OpenSSH scp -O (-S wrapper, no SSH server)', 
         outs[side].push(`## ${name}: ${args.join(' ')}`, r.stderr.split(remote).join('/REMOTE').trimEnd(), `exit ${r.status}`, ...listing(remote, false));
       }
     }
-    if (process.env.SCP_DEBUG) console.log(outs.ours.join('\n'));
     expect(outs.ours.join('\n')).to.equal(outs.theirs.join('\n'));
     const text = outs.ours.join('\n');
     for (const m of ['No such file or directory', 'Permission denied', 'Not a directory', 'Is a directory', 'not a regular file']) expect(text).to.include(m);
