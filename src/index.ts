@@ -118,6 +118,9 @@ export {
   type CertOption,
   generateKeyPair,
   writeOpenSSHPrivateKey,
+  writePemPrivateKey,
+  formatPublicKeyPem,
+  type PemKeyFormat,
   DEFAULT_KDF_ROUNDS,
   type GeneratedKeyPair,
   type KeyGenSpec,
@@ -228,6 +231,9 @@ export {
   type SftpFileSystem,
 } from './sftp/server/fs.js';
 export { MemoryFs, type MemoryFsOptions } from './sftp/server/memory-fs.js';
+// The SCP server side (scp -t / scp -f) over the same file systems.
+export { serveScp, type ScpServerOptions } from './sftp/server/scp.js';
+export { parseScpCommand } from './sftp/server/scp-command.js';
 
 // The publickey subsystem (RFC 4819).
 export { PublicKeySubsystem, PublicKeyStatusError, type PublicKeyAttribute, type PublicKeyListing } from './publickey/client.js';

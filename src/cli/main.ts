@@ -9,6 +9,7 @@ import { homedir, userInfo } from 'node:os';
 import type { Writable } from 'node:stream';
 import { makePrompter } from './prompt.js';
 import { runScp } from './scp.js';
+import { runScpServer } from './scp-server.js';
 import { runSftp } from './sftp.js';
 import { runSftpServer } from './sftp-server.js';
 import type { CliIo } from './io.js';
@@ -69,6 +70,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       return runScp(rest, io);
     case 'sftp-server':
       return runSftpServer(rest, io);
+    case 'scp-server':
+      return runScpServer(rest, io);
     case 'ssh-keygen':
       return runSshKeygen(rest, io);
     case 'sshd':

@@ -1,10 +1,11 @@
 /**
- * `puressh ssh-keygen`: OpenSSH ssh-keygen's key generation (-t -b -f -N -C -q -a), -y, -l
+ * `puressh ssh-keygen`: OpenSSH ssh-keygen's key generation (-t -b -f -N -C -q -a -m), -y, -l
  * [-E sha256|md5], certificate signing (-s CA -I id [-h] -n principals -V validity -z serial
- * -O option) and -L, with its files, output lines and exit codes.
+ * -O option) and -L, with its files, output lines and exit codes; -p, -e and -i are in
+ * keygen-convert.ts, -F/-R/-H in keygen-known-hosts.ts, -k/-Q in keygen-krl.ts.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fingerprintMD5, fingerprintSHA256 } from '../crypto/fingerprint.js';
@@ -16,126 +17,34 @@ import {
   formatPublicKeyLine,
   generateKeyPair,
   optionStringData,
-  parsePrivateKey,
-  parsePublicKey,
   RsaPrivateKey,
   signCertificate,
-  writeOpenSSHPrivateKey,
   type CertOption,
   type GeneratedKeyPair,
-  type PrivateKey,
   type PublicKey,
 } from '../crypto/keys/index.js';
-import { writeKrl, type KrlCertificates, type KrlContents } from '../crypto/keys/krl.js';
 import { randomart } from '../crypto/randomart.js';
 import { keyLabel } from './host-key.js';
 import type { CliIo } from './io.js';
 import { strerror } from './strerror.js';
-import { parseFlags, UsageError } from './ssh-args.js';
-
-export const KEYGEN_USAGE = `usage: puressh ssh-keygen [-q] [-a rounds] [-b bits] [-C comment] [-f output_keyfile]
-                  [-N new_passphrase] [-t ecdsa | ed25519 | rsa]
-       puressh ssh-keygen -y [-f input_keyfile]
-       puressh ssh-keygen -l [-E fingerprint_hash] [-f input_keyfile]
-       puressh ssh-keygen -s ca_key -I certificate_identity [-h] [-n principals]
-                  [-O option] [-V validity_interval] [-z serial_number] file ...
-       puressh ssh-keygen -L [-f input_keyfile]
-       puressh ssh-keygen -k -f krl_file [-s ca_public] [-z version_number] file ...`;
-
-class KeygenError extends Error {
-  constructor(
-    message: string,
-    readonly status = 255,
-  ) {
-    super(message);
-  }
-}
-
-const WITH_ARG = new Set(['a', 'b', 'C', 'E', 'f', 'I', 'n', 'N', 'O', 'P', 's', 't', 'V', 'z']);
-const NO_ARG = new Set(['h', 'k', 'l', 'L', 'q', 'y']);
-
-interface KeygenArgs {
-  flags: Set<string>;
-  values: Map<string, string>;
-  options: string[];
-  files: string[];
-}
-
-function parseArgs(argv: readonly string[]): KeygenArgs {
-  let parsed;
-  try {
-    parsed = parseFlags(argv, [...NO_ARG].join(''), [...WITH_ARG].join(''));
-  } catch (e) {
-    if (e instanceof UsageError) throw new KeygenError(`${e.message}\n${KEYGEN_USAGE}`, 1);
-    throw e;
-  }
-  const out: KeygenArgs = { flags: new Set(), values: new Map(), options: [], files: parsed.rest };
-  for (const [f, values] of parsed.flags) {
-    if (NO_ARG.has(f)) out.flags.add(f);
-    else if (f === 'O') out.options.push(...values);
-    else out.values.set(f, values[values.length - 1]!);
-  }
-  return out;
-}
-
-const readText = (path: string): string => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new KeygenError(`${path}: ${code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : (e as Error).message}`);
-  }
-};
-
-/**
- * A public key (or certificate) from a file: the file itself, else FILE.pub, else the private
- * key's public half. As sshkey_load_public, a key without a comment gets the file's name.
- */
-function loadPublic(path: string): { key: PublicKey; comment: string } {
-  const { key, comment, from } = loadPublicFrom(path);
-  return { key, comment: comment || from };
-}
-
-const isPrivateKeyText = (text: string): boolean => /-----BEGIN [A-Z ]*PRIVATE KEY-----|^PuTTY-User-Key-File/.test(text);
-
-function loadPublicFrom(path: string): { key: PublicKey; comment: string; from: string } {
-  const text = readText(path);
-  try {
-    const { key, comment } = parsePublicKey(text);
-    return { key, comment, from: path };
-  } catch {
-    /* a private key file */
-  }
-  if (existsSync(`${path}.pub`)) {
-    try {
-      const { key, comment } = parsePublicKey(readFileSync(`${path}.pub`, 'utf8'));
-      return { key, comment, from: `${path}.pub` };
-    } catch {
-      /* fall through to the private key */
-    }
-  }
-  try {
-    const key = parsePrivateKey(text);
-    return { key: key.publicKey, comment: key.comment, from: path };
-  } catch {
-    throw new KeygenError(`${path} is not a key file.`);
-  }
-}
-
-async function loadPrivate(path: string, args: KeygenArgs, io: CliIo): Promise<PrivateKey> {
-  const text = readText(path);
-  try {
-    return parsePrivateKey(text, args.values.get('P'));
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'KEYFILE_AUTH_FAILED' || args.values.has('P')) throw new KeygenError(`Load key "${path}": invalid format`);
-  }
-  const pass = await io.prompt(`Enter passphrase for "${path}": `, false);
-  try {
-    return parsePrivateKey(text, pass ?? '');
-  } catch {
-    throw new KeygenError(`Load key "${path}": incorrect passphrase supplied to decrypt private key`);
-  }
-}
+import { changePassphrase, exportPublicKey, importPublicKey } from './keygen-convert.js';
+import { knownHostsCommand } from './keygen-known-hosts.js';
+import { checkRevocationList, writeRevocationList } from './keygen-krl.js';
+import {
+  isPrivateKeyText,
+  KEYGEN_USAGE,
+  KeygenError,
+  logLine,
+  readText,
+  kdfRounds,
+  loadPrivate,
+  loadPublic,
+  loadPublicFrom,
+  parseArgs,
+  privateKeyText,
+  writePrivateFile,
+  type KeygenArgs,
+} from './keygen-common.js';
 
 function fingerprint(key: PublicKey, hash: string): string {
   if (hash === 'md5') return fingerprintMD5(key.blob);
@@ -238,7 +147,7 @@ async function signKeys(args: KeygenArgs, io: CliIo): Promise<number> {
   const caPath = args.values.get('s')!;
   const keyId = args.values.get('I');
   if (keyId === undefined) throw new KeygenError('Must specify key id (-I) when certifying');
-  if (args.files.length === 0) throw new KeygenError(`Too few arguments.\n${KEYGEN_USAGE}`, 1);
+  if (args.files.length === 0) throw new KeygenError('Too few arguments.', 1, true);
   const ca = await loadPrivate(caPath, args, io);
   const host = args.flags.has('h');
   const principals = args.values.has('n') ? args.values.get('n')!.split(',') : [];
@@ -274,9 +183,10 @@ async function signKeys(args: KeygenArgs, io: CliIo): Promise<number> {
     const out = `${path.endsWith('.pub') ? path.slice(0, -4) : path}-cert.pub`;
     writeFileSync(out, formatPublicKeyLine(cert, comment) + '\n', { mode: 0o644 });
     if (!args.flags.has('q')) {
-      io.stderr.write(
+      logLine(
+        io,
         `Signed ${host ? 'host' : 'user'} key ${out}: id "${keyId}" serial ${serial}${principals.length ? ` for ${principals.join(',')}` : ''} ` +
-          `valid ${formatValidity(validAfter, validBefore)}\n`,
+          `valid ${formatValidity(validAfter, validBefore)}`,
       );
     }
     if (args.values.has('z') && serial !== 0n) serial++;
@@ -329,8 +239,7 @@ async function generateKeys(args: KeygenArgs, io: CliIo): Promise<number> {
   if (t !== 'ed25519' && t !== 'ecdsa' && t !== 'rsa') throw new KeygenError(`unknown key type ${t}`);
   const bits = args.values.has('b') ? Number(args.values.get('b')) : undefined;
   if (bits !== undefined && !Number.isInteger(bits)) throw new KeygenError(`Bits has bad value ${args.values.get('b')} (invalid)`);
-  const rounds = args.values.has('a') ? Number(args.values.get('a')) : undefined;
-  if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 1)) throw new KeygenError(`Invalid number: ${args.values.get('a')}`);
+  kdfRounds(args);
   const quiet = args.flags.has('q');
   const path = args.values.get('f') ?? `${io.home}/.ssh/id_${t}`;
   const comment = args.values.get('C') ?? `${io.localUser}@${hostname()}`;
@@ -353,13 +262,15 @@ async function generateKeys(args: KeygenArgs, io: CliIo): Promise<number> {
     if (first === second) passphrase = first;
     else io.stdout.write('Passphrases do not match.  Try again.\n');
   }
-  const random = (n: number) => new Uint8Array(randomBytes(n));
-  const text = writeOpenSSHPrivateKey(key.material, comment, random, { passphrase, ...(rounds === undefined ? {} : { rounds }) });
+  let text: string;
   try {
-    // an existing file keeps its mode through writeFileSync: tighten it before the key goes in
-    if (existsSync(path)) chmodSync(path, 0o600);
-    writeFileSync(path, text, { mode: 0o600 });
-    chmodSync(path, 0o600);
+    text = privateKeyText(key.material, comment, passphrase, args);
+  } catch (e) {
+    if (e instanceof KeygenError) throw e;
+    throw new KeygenError(`Saving key "${path}" failed: ${(e as Error).message}`, 1);
+  }
+  try {
+    writePrivateFile(path, text);
   } catch (e) {
     throw new KeygenError(`Saving key "${path}" failed: ${strerror(e)}`);
   }
@@ -383,76 +294,17 @@ async function generateKeys(args: KeygenArgs, io: CliIo): Promise<number> {
   return 0;
 }
 
-/**
- * -k -f KRL [-s ca.pub] [-z version] FILE…: a KRL revoking what the files list, one per line:
- * a public key or certificate, "key: …", "serial: N[-M]" and "id: …" (under -s's CA; ids
- * under any CA without one), "sha1: …"/"sha256: …"/"hash: SHA256:…" (ssh-keygen(1) KEY REVOCATION LISTS).
- */
-function writeRevocationList(args: KeygenArgs, io: CliIo): number {
-  const out = args.values.get('f');
-  if (!out) throw new KeygenError('KRL generation requires an output file');
-  const ca = args.values.has('s') ? loadPublic(args.values.get('s')!).key : null;
-  const byCa = new Map<string, KrlCertificates>();
-  const certsUnder = (caKey: PublicKey | null): KrlCertificates => {
-    const id = caKey ? Buffer.from(caKey.blob).toString('base64') : '';
-    let c = byCa.get(id);
-    if (!c) byCa.set(id, (c = { caBlob: caKey ? caKey.blob : null, serials: [], keyIds: [] }));
-    return c;
-  };
-  const krl: KrlContents = { generatedDate: BigInt(Math.floor(Date.now() / 1000)), certificates: [], keys: [], sha1: [], sha256: [] };
-  if (args.values.has('z')) krl.version = BigInt(args.values.get('z')!);
-  const revokeKey = (key: PublicKey): void => {
-    if (!(key instanceof Certificate)) krl.keys.push(key.blob);
-    else if (key.serial === 0n) certsUnder(key.signatureKey).keyIds.push(key.keyId);
-    else certsUnder(key.signatureKey).serials.push([key.serial, key.serial]);
-  };
-  for (const file of args.files) {
-    if (!args.flags.has('q')) io.stderr.write(`Revoking from ${file}\n`);
-    readText(file)
-      .split('\n')
-      .forEach((raw, i) => {
-        const line = raw.trim();
-        if (!line || line.startsWith('#')) return;
-        const where = `${file}:${i + 1}`;
-        const m = /^(serial|id|key|sha1|sha256|hash):\s*(.*)$/i.exec(line);
-        const [kind, value] = m ? [m[1]!.toLowerCase(), m[2]!.trim()] : ['key', line];
-        if (kind === 'serial') {
-          if (!ca) throw new KeygenError(`${where}: revoking certificates by serial number requires specification of a CA key`);
-          const r = /^(\d+)(?:-(\d+))?$/.exec(value);
-          if (!r) throw new KeygenError(`${where}: invalid serial "${value}"`);
-          const lo = BigInt(r[1]!);
-          const hi = r[2] === undefined ? lo : BigInt(r[2]);
-          if (hi < lo) throw new KeygenError(`${where}: invalid serial range`);
-          certsUnder(ca).serials.push([lo, hi]);
-        } else if (kind === 'id') {
-          certsUnder(ca).keyIds.push(value);
-        } else if (kind === 'key') {
-          try {
-            revokeKey(parsePublicKey(value).key);
-          } catch {
-            throw new KeygenError(`${where}: invalid key`);
-          }
-        } else {
-          const fp = kind === 'hash' ? value.replace(/^SHA256:/, '') : value;
-          const bytes = Buffer.from(fp, 'base64');
-          if ((kind === 'sha1' && bytes.length !== 20) || (kind !== 'sha1' && bytes.length !== 32)) throw new KeygenError(`${where}: invalid hash`);
-          (kind === 'sha1' ? krl.sha1 : krl.sha256).push(new Uint8Array(bytes));
-        }
-      });
-  }
-  krl.certificates = [...byCa.values()];
-  writeFileSync(out, writeKrl(krl), { mode: 0o644 });
-  return 0;
-}
-
 /** Run `puressh ssh-keygen ARGS`; resolves with ssh-keygen's exit status. */
 export async function runSshKeygen(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     const args = parseArgs(argv);
     const file = args.values.get('f');
+    // the order of ssh-keygen's main(): KRLs, signing, -L, known_hosts, then the key operations
     if (args.flags.has('k')) return writeRevocationList(args, io);
+    if (args.flags.has('Q')) return checkRevocationList(args, io);
     if (args.values.has('s')) return await signKeys(args, io);
     if (args.flags.has('L')) return showCertificate(file ?? args.files[0] ?? '', io);
+    if (args.values.has('F') || args.values.has('R') || args.flags.has('H')) return knownHostsCommand(args, io);
     if (args.flags.has('l')) {
       const hash = (args.values.get('E') ?? 'sha256').toLowerCase();
       if (hash !== 'sha256' && hash !== 'md5') throw new KeygenError('Invalid hash algorithm');
@@ -468,6 +320,9 @@ export async function runSshKeygen(argv: readonly string[], io: CliIo): Promise<
       io.stdout.write(`${key.bits} ${fingerprint(plain, hash)} ${comment} (${keyLabel(key.type)})\n`);
       return 0;
     }
+    if (args.flags.has('p')) return await changePassphrase(args, io);
+    if (args.flags.has('e')) return await exportPublicKey(args, io);
+    if (args.flags.has('i')) return importPublicKey(args, io);
     if (args.flags.has('y')) {
       if (!file) throw new KeygenError('Enter file in which the key is: no file given (-f)');
       const key = await loadPrivate(file, args, io);
@@ -477,7 +332,8 @@ export async function runSshKeygen(argv: readonly string[], io: CliIo): Promise<
     return await generateKeys(args, io);
   } catch (e) {
     if (!(e instanceof KeygenError)) throw e;
-    io.stderr.write(`${e.message}\n`);
+    logLine(io, e.message);
+    if (e.usage) io.stderr.write(`${KEYGEN_USAGE}\n`);
     return e.status;
   }
 }

@@ -4,27 +4,12 @@
  */
 import { SshError } from '../errors.js';
 import { SftpConnectionLostError, SftpError } from '../sftp/errors.js';
-
-/** C's strerror() wording for the errno codes the CLI reports. */
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EEXIST: 'File exists',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  ENOTDIR: 'Not a directory',
-  EISDIR: 'Is a directory',
-  ENOTEMPTY: 'Directory not empty',
-  ENOSPC: 'No space left on device',
-  EROFS: 'Read-only file system',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-  EIO: 'Input/output error',
-};
+import { errnoText as errnoName } from '../sftp/server/strerror.js';
 
 /** The strerror() text of a Node fs error, else its message. */
 export function strerror(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return (code === undefined ? undefined : STRERROR[code]) ?? (e as Error | undefined)?.message ?? String(e);
+  return (code === undefined ? undefined : errnoName(code)) ?? (e as Error | undefined)?.message ?? String(e);
 }
 
 /** strerror() for a Node file system error (or a transfer's local error wrapping one); rethrows an error with no errno code. */
@@ -32,7 +17,7 @@ export function errnoText(e: unknown): string {
   if (e instanceof SshError && e.cause !== undefined) e = e.cause;
   const code = (e as NodeJS.ErrnoException).code;
   if (code === undefined) throw e;
-  return STRERROR[code] ?? code;
+  return errnoName(code) ?? code;
 }
 
 /** SSH_FX_* texts, as sftp-common.c's fx2txt gives them. */

@@ -4,21 +4,13 @@
  * Every control message is acknowledged by one byte: 0 = ok, 1 = warning, 2 = fatal, the
  * latter two followed by a message line, which becomes an ScpError.
  */
-import { concatBytes } from '../wire/writer.js';
 import { SshError } from '../errors.js';
+import { concatBytes } from '../wire/writer.js';
 import type { Channel } from '../connection/channel.js';
 import type { LocalFs } from './local.js';
+import { encodeEntry, encodeTimes, parseRecord, ScpError, ScpInput, SCP_OK } from './scp-protocol.js';
 
-export class ScpError extends SshError {
-  override name = 'ScpError';
-  constructor(
-    message: string,
-    /** the remote scp's own message or stderr, if any */
-    readonly remoteMessage = '',
-  ) {
-    super('SCP_PROTOCOL', message);
-  }
-}
+export { ScpError } from './scp-protocol.js';
 
 /** A file as SCP transfers it: mode, size, times. */
 export interface ScpFileInfo {
@@ -48,11 +40,12 @@ const utf8d = new TextDecoder();
 
 /** Buffered reads of bytes and lines from the channel, plus stderr collected on the side. */
 class ScpStream {
-  private buf: Uint8Array = new Uint8Array(0);
+  private readonly input: ScpInput;
   private stderrText = '';
   private readonly stderrDone: Promise<void>;
 
   constructor(readonly ch: Channel) {
+    this.input = new ScpInput(() => ch.read());
     this.stderrDone = (async () => {
       for (;;) {
         const c = await ch.readStderr().catch(() => null);
@@ -67,45 +60,28 @@ class ScpStream {
     return this.stderrText.trim();
   }
 
-  private async fill(): Promise<boolean> {
-    const c = await this.ch.read();
-    if (c === null) return false;
-    this.buf = this.buf.length === 0 ? c : concatBytes(this.buf, c);
-    return true;
+  byte(): Promise<number | null> {
+    return this.input.byte();
   }
 
-  async byte(): Promise<number | null> {
-    if (this.buf.length === 0 && !(await this.fill())) return null;
-    const b = this.buf[0]!;
-    this.buf = this.buf.subarray(1);
-    return b;
+  /** A line with its "\n" (at most 64 KiB). */
+  async rawLine(): Promise<Uint8Array> {
+    const l = await this.input.line(65536);
+    if (l === null) throw await this.failure('remote scp closed the channel mid-line');
+    if (l[l.length - 1] !== 0x0a) throw new ScpError('remote scp sent an over-long control line');
+    return l;
   }
 
-  /** A line without its "\n" (at most 64 KiB). */
+  /** A line without its "\n". */
   async line(): Promise<string> {
-    for (;;) {
-      const i = this.buf.indexOf(0x0a);
-      if (i >= 0) {
-        const s = utf8d.decode(this.buf.subarray(0, i));
-        this.buf = this.buf.subarray(i + 1);
-        return s;
-      }
-      if (this.buf.length > 65536) throw new ScpError('remote scp sent an over-long control line');
-      if (!(await this.fill())) throw await this.failure('remote scp closed the channel mid-line');
-    }
+    const l = await this.rawLine();
+    return utf8d.decode(l.subarray(0, l.length - 1));
   }
 
   /** Exactly `n` bytes, handed to `sink` as they arrive. */
   async exactly(n: number, sink: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
-    let left = n;
-    while (left > 0) {
-      if (this.buf.length === 0 && !(await this.fill())) throw await this.failure(`remote scp closed the channel with ${left} bytes of the file unsent`);
-      const take = Math.min(left, this.buf.length);
-      const chunk = this.buf.subarray(0, take);
-      this.buf = this.buf.subarray(take);
-      left -= take;
-      await sink(chunk);
-    }
+    const left = await this.input.exactly(n, sink);
+    if (left > 0) throw await this.failure(`remote scp closed the channel with ${left} bytes of the file unsent`);
   }
 
   /** Read one acknowledgement; 1 and 2 throw with the remote message. */
@@ -146,33 +122,28 @@ export async function scpGet(
   const s = new ScpStream(await host.exec(`scp -f ${options.preserve ? '-p ' : ''}${shellQuote(remote)}`));
   try {
     let times: { mtime: number; atime: number } | undefined;
-    await s.ch.write(new Uint8Array([0]));
+    await s.ch.write(SCP_OK);
     for (;;) {
       const b = await s.byte();
       if (b === null) throw await s.failure(`remote scp sent no file for ${remote}`);
-      if (b === 1 || b === 2) {
-        const msg = await s.line();
+      const line = await s.rawLine();
+      const rec = parseRecord(concatBytes(Uint8Array.of(b), line));
+      if (rec.kind === 'warning' || rec.kind === 'fatal') {
+        const msg = utf8d.decode(rec.message);
         throw new ScpError(`remote scp: ${msg}`, msg);
       }
-      const line = await s.line();
-      const kind = String.fromCharCode(b);
-      if (kind === 'T') {
-        const m = /^(\d+) (\d+) (\d+) (\d+)$/.exec(line);
-        if (!m) throw new ScpError(`remote scp sent a bad time line "T${line}"`);
-        times = { mtime: Number(m[1]), atime: Number(m[3]) };
-        await s.ch.write(new Uint8Array([0]));
+      if (rec.kind === 'T') {
+        times = { mtime: rec.mtime, atime: rec.atime };
+        await s.ch.write(SCP_OK);
         continue;
       }
-      if (kind === 'D' || kind === 'E') throw new ScpError(`${remote} is a directory: recursive SCP is not supported`);
-      if (kind !== 'C') throw new ScpError(`remote scp sent an unknown control line "${kind}${line}"`);
-      const m = /^([0-7]{4}) (\d+) (.+)$/.exec(line);
-      if (!m) throw new ScpError(`remote scp sent a bad file line "C${line}"`);
-      const info: ScpFileInfo = { mode: parseInt(m[1]!, 8), size: Number(m[2]), name: m[3]!, ...times };
-      if (!Number.isSafeInteger(info.size)) throw new ScpError(`remote scp announced an impossible size ${m[2]}`);
-      await s.ch.write(new Uint8Array([0]));
+      if (rec.kind === 'other') throw new ScpError(`remote scp sent an unknown control line "${utf8d.decode(rec.line)}"`);
+      if (rec.kind !== 'C') throw new ScpError(`${remote} is a directory: recursive SCP is not supported`);
+      const info: ScpFileInfo = { mode: rec.mode, size: rec.size, name: utf8d.decode(rec.name), ...times };
+      await s.ch.write(SCP_OK);
       await s.exactly(info.size, sink);
       await s.ack();
-      await s.ch.write(new Uint8Array([0]));
+      await s.ch.write(SCP_OK);
       await finish(s);
       await s.ch.close().catch(() => {});
       return info;
@@ -208,13 +179,11 @@ export async function scpPut(
     await s.ack();
     if (preserve) {
       const now = Math.floor(Date.now() / 1000);
-      await s.ch.write(utf8.encode(`T${Math.floor(options.mtime ?? now)} 0 ${Math.floor(options.atime ?? now)} 0\n`));
+      await s.ch.write(encodeTimes(options.mtime ?? now, options.atime ?? now));
       await s.ack();
     }
     const base = remote.replace(/\/+$/, '').split('/').pop() || 'file';
-    if (/[\n]/.test(base)) throw new SshError('INVAL', 'SCP file names cannot contain a newline');
-    const mode = (options.mode ?? 0o644) & 0o7777;
-    await s.ch.write(utf8.encode(`C${mode.toString(8).padStart(4, '0')} ${size} ${base}\n`));
+    await s.ch.write(encodeEntry('C', options.mode ?? 0o644, size, utf8.encode(base)));
     await s.ack();
     let sent = 0;
     const chunks = source instanceof Uint8Array ? [source] : source;
@@ -224,7 +193,7 @@ export async function scpPut(
       sent += c.length;
     }
     if (sent !== size) throw new SshError('INVAL', `SCP source gave ${sent} bytes, ${size} announced`);
-    await s.ch.write(new Uint8Array([0]));
+    await s.ch.write(SCP_OK);
     await s.ack();
     await finish(s);
   } catch (e) {

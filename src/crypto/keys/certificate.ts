@@ -13,10 +13,10 @@ import { Reader } from '../../wire/reader.js';
 import { Writer } from '../../wire/writer.js';
 import { asKeyError, type KeyType } from './common.js';
 import { equalConstantTime } from '../../wire/bytes.js';
-import { DSA } from './dsa.js';
-import { ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521 } from './ecdsa.js';
+import { DSA, DsaPrivateKey, DsaPublicKey } from './dsa.js';
+import { ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521, ecdsaPrivateKey, EcdsaPublicKey } from './ecdsa.js';
 import { ED25519 } from './ed25519.js';
-import { RSA } from './rsa.js';
+import { RSA, RsaPrivateKey, RsaPublicKey } from './rsa.js';
 import type { PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
@@ -383,7 +383,35 @@ export class CertifiedPrivateKey implements PrivateKey {
   }
 }
 
-/** The registry entries for certificate types (public keys only: no private key file holds one here). */
+/**
+ * The private fields after a certificate in an openssh-key-v1 private section: the plain
+ * key's, less what the certificate already holds (sshkey_private_deserialize with a
+ * certificate type): ed25519 string A, string seed‖A; ecdsa mpint d; rsa mpint d, iqmp, p, q;
+ * dsa mpint x.
+ */
+function readCertifiedPrivate(r: Reader, cert: Certificate): (comment: string, ops?: PublicKeyOps) => PrivateKey {
+  const plain = cert.key;
+  let build: (comment: string, ops?: PublicKeyOps) => PrivateKey;
+  if (plain instanceof RsaPublicKey) {
+    const d = r.mpint('rsa d');
+    const iqmp = r.mpint('rsa iqmp');
+    const p = r.mpint('rsa p');
+    const q = r.mpint('rsa q');
+    build = (comment) => new RsaPrivateKey({ n: plain.n, e: plain.e, d, p, q, iqmp }, comment);
+  } else if (plain instanceof EcdsaPublicKey) {
+    const d = r.mpint('ecdsa private scalar');
+    build = (comment, ops) => ecdsaPrivateKey(plain.type.slice('ecdsa-sha2-'.length), d, comment, ops);
+  } else if (plain instanceof DsaPublicKey) {
+    const x = r.mpint('dsa x');
+    build = (comment) => new DsaPrivateKey(plain.params, plain.y, x, comment);
+  } else {
+    build = ED25519.readPrivate(r);
+  }
+  // the private key must be the certified one (CertifiedPrivateKey checks the public halves)
+  return (comment, ops) => new CertifiedPrivateKey(build(comment, ops), cert);
+}
+
+/** The registry entries for certificate types: public keys, and private keys with their certificate (PROTOCOL.key). */
 export function certificateKeyType(plainType: string): KeyType {
   const entry = PLAIN.get(plainType)!;
   return {
@@ -393,8 +421,10 @@ export function certificateKeyType(plainType: string): KeyType {
       void r;
       return parseCertificateBlob(blob);
     },
-    readPrivate(): never {
-      throw new KeyError(`private keys of type ${certTypeFor(plainType)} are not supported; load the key and its -cert.pub`, 'ALGO_UNSUPPORTED');
+    readPrivate(r: Reader) {
+      const cert = parseCertificateBlob(r.string('certificate').slice());
+      if (cert.type !== certTypeFor(plainType)) throw new KeyError(`private key of type ${certTypeFor(plainType)} holds a ${cert.type} certificate`);
+      return readCertifiedPrivate(r, cert);
     },
   };
 }

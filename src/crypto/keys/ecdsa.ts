@@ -12,7 +12,7 @@ import { bigintToBytes, bytesToBigint } from '../bigint.js';
 import { checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
 import { equalConstantTime } from '../../wire/bytes.js';
 import type { HashName, NistCurve, PublicKeyOps } from '../provider.js';
-import type { PrivateKey, PublicKey } from './types.js';
+import type { KeyMaterial, PrivateKey, PublicKey } from './types.js';
 
 interface Curve {
   /** key type and signature algorithm name */
@@ -123,6 +123,11 @@ export class EcdsaPrivateKey implements PrivateKey {
       .mpint(bytesToBigint(sig.subarray(size, 2 * size)))
       .finish();
     return encodeSignature(this.type, inner);
+  }
+
+  /** The key's secret numbers, for writing it to a key file. */
+  material(): KeyMaterial {
+    return { kind: 'ecdsa', curve: this.curve.id, d: bytesToBigint(this.#scalar), point: this.publicKey.point.slice() };
   }
 }
 

@@ -8,7 +8,7 @@ import type { Reader } from '../../wire/reader.js';
 import { checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
 import { equalConstantTime } from '../../wire/bytes.js';
 import type { PublicKeyOps } from '../provider.js';
-import type { PrivateKey, PublicKey } from './types.js';
+import type { KeyMaterial, PrivateKey, PublicKey } from './types.js';
 
 const TYPE = 'ssh-ed25519';
 
@@ -64,6 +64,11 @@ export class Ed25519PrivateKey implements PrivateKey {
   sign(algorithm: string, data: Uint8Array, ops?: PublicKeyOps): Uint8Array {
     if (algorithm !== TYPE) throw new KeyError(`ssh-ed25519 key cannot sign ${algorithm}`, 'ALGO_UNSUPPORTED');
     return encodeSignature(TYPE, ops ? ops.ed25519Sign(this.#seed, data) : ed25519.sign(data, this.#seed));
+  }
+
+  /** The key's secret numbers, for writing it to a key file (copies: zero them when done). */
+  material(): KeyMaterial {
+    return { kind: 'ed25519', seed: this.#seed.slice(), point: this.publicKey.point.slice() };
   }
 }
 

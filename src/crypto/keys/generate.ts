@@ -10,16 +10,12 @@ import { bitLength, bytesToBigint, mod, modInverse, modPow } from '../bigint.js'
 import { EcdsaPrivateKey, ecdsaPrivateKey } from './ecdsa.js';
 import { Ed25519PrivateKey } from './ed25519.js';
 import { RsaPrivateKey, RSA_MAX_BITS } from './rsa.js';
-import type { PrivateKey } from './types.js';
+import type { KeyMaterial, PrivateKey } from './types.js';
 
 /** A source of `n` cryptographically random bytes (e.g. noble's `randomBytes`). */
 export type RandomBytes = (n: number) => Uint8Array;
 
-/** What openssh-key-v1 stores for each key type (PROTOCOL.key; sshkey_private_serialize). */
-export type KeyMaterial =
-  | { readonly kind: 'ed25519'; readonly seed: Uint8Array; readonly point: Uint8Array }
-  | { readonly kind: 'ecdsa'; readonly curve: 'nistp256' | 'nistp384' | 'nistp521'; readonly d: bigint; readonly point: Uint8Array }
-  | { readonly kind: 'rsa'; readonly n: bigint; readonly e: bigint; readonly d: bigint; readonly p: bigint; readonly q: bigint; readonly iqmp: bigint };
+export type { KeyMaterial } from './types.js';
 
 /** A generated key: the `PrivateKey` to use, and its material for writing it to a file. */
 export interface GeneratedKeyPair {

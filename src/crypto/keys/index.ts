@@ -51,6 +51,7 @@ export {
 export { generateKeyPair, RSA_GEN_DEFAULT_BITS, type GeneratedKeyPair, type KeyGenSpec, type KeyMaterial, type RandomBytes } from './generate.js';
 export { isKrl, isRevoked, parseKrl, writeKrl, type Krl, type KrlCertificates, type KrlContents } from './krl.js';
 export { DEFAULT_KDF_ROUNDS, writeOpenSSHPrivateKey, type PrivateKeyWriteOptions } from './openssh-private-writer.js';
+export { formatPublicKeyPem, writePemPrivateKey, type PemKeyFormat } from './pem-writer.js';
 export { Ed25519PrivateKey, Ed25519PublicKey } from './ed25519.js';
 export { EcdsaPrivateKey, EcdsaPublicKey, ecdsaPrivateKey } from './ecdsa.js';
 export { RsaPrivateKey, RsaPublicKey, type RsaComponents } from './rsa.js';

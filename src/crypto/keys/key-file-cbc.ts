@@ -66,3 +66,9 @@ export function decryptCbcPadded(cipher: KeyFileCbcCipher, key: Uint8Array, iv: 
   }
   return plain.subarray(0, plain.length - pad);
 }
+
+/** AES-CBC encryption with PKCS#7 padding (what OpenSSL writes for `ssh-keygen -m PEM|PKCS8 -N …`). */
+export function encryptAesCbcPadded(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  if ((key.length !== 16 && key.length !== 24 && key.length !== 32) || iv.length !== 16) throw new KeyError('AES-CBC: bad key or IV length');
+  return cbc(key, iv).encrypt(data);
+}

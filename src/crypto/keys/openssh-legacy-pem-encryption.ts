@@ -12,7 +12,7 @@ import { md5 } from '@noble/hashes/legacy.js';
 import { KeyError } from '../../errors.js';
 import { concatBytes } from '../../wire/writer.js';
 import type { PemBlock } from '../encoding.js';
-import { AES_128_CBC, AES_192_CBC, AES_256_CBC, DES_CBC, DES_EDE3_CBC, decryptCbcPadded, type KeyFileCbcCipher } from './key-file-cbc.js';
+import { AES_128_CBC, AES_192_CBC, AES_256_CBC, DES_CBC, DES_EDE3_CBC, decryptCbcPadded, encryptAesCbcPadded, type KeyFileCbcCipher } from './key-file-cbc.js';
 
 const CIPHERS: ReadonlyMap<string, KeyFileCbcCipher> = new Map([AES_128_CBC, AES_192_CBC, AES_256_CBC, DES_EDE3_CBC, DES_CBC].map((c) => [c.name, c]));
 
@@ -63,4 +63,24 @@ export function decryptLegacyPem(block: PemBlock, passphrase: string | undefined
   key.fill(0);
   if (!plain) throw new KeyError('wrong passphrase for the private key', 'KEYFILE_AUTH_FAILED');
   return plain;
+}
+
+/**
+ * The headers and encrypted body of a legacy-encrypted PEM block, as OpenSSL's
+ * PEM_write_bio_*PrivateKey with AES-128-CBC writes them: a random 16-byte IV, in upper-case hex
+ * in DEK-Info, whose first 8 bytes salt the key derivation.
+ */
+export function encryptLegacyPem(der: Uint8Array, passphrase: string, random: (n: number) => Uint8Array): { headers: [string, string][]; data: Uint8Array } {
+  const iv = random(AES_128_CBC.blockSize);
+  const key = evpBytesToKey(new TextEncoder().encode(passphrase), iv.subarray(0, 8), AES_128_CBC.keyLength);
+  const data = encryptAesCbcPadded(key, iv, der);
+  key.fill(0);
+  const hex = Array.from(iv, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join('');
+  return {
+    headers: [
+      ['Proc-Type', '4,ENCRYPTED'],
+      ['DEK-Info', `${AES_128_CBC.name},${hex}`],
+    ],
+    data,
+  };
 }

@@ -10,7 +10,8 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { KeyError } from '../../errors.js';
 import { algorithmIdentifier, DerReader, readDer, TAG } from './asn1/der.js';
-import { AES_128_CBC, AES_192_CBC, AES_256_CBC, DES_EDE3_CBC, decryptCbcPadded, type KeyFileCbcCipher } from './key-file-cbc.js';
+import { AES_128_CBC, AES_192_CBC, AES_256_CBC, DES_EDE3_CBC, decryptCbcPadded, encryptAesCbcPadded, type KeyFileCbcCipher } from './key-file-cbc.js';
+import { derNull, derOctetString, derOid, derSequence, derUint } from './asn1/der-writer.js';
 
 const PBES2 = '1.2.840.113549.1.5.13';
 const PBKDF2 = '1.2.840.113549.1.5.12';
@@ -112,4 +113,25 @@ export function decryptPkcs8(der: Uint8Array, passphrase: string | undefined): U
   key.fill(0);
   if (!plain) throw new KeyError('wrong passphrase for the private key', 'KEYFILE_AUTH_FAILED');
   return plain;
+}
+
+/** What OpenSSL 3's PEM_write_bio_PrivateKey uses with a cipher: PBKDF2-HMAC-SHA256, 2048 rounds, 8-byte salt. */
+const WRITE_ITERATIONS = 2048;
+const WRITE_SALT_LENGTH = 8;
+const HMAC_WITH_SHA256 = '1.2.840.113549.2.9';
+const AES_128_CBC_OID = '2.16.840.1.101.3.4.1.2';
+
+/**
+ * EncryptedPrivateKeyInfo DER around a PrivateKeyInfo, as `ssh-keygen -m PKCS8 -N …` writes it
+ * (OpenSSL 3 defaults): PBES2, PBKDF2 with hmacWithSHA256 and 2048 iterations, AES-128-CBC.
+ */
+export function encryptPkcs8(privateKeyInfo: Uint8Array, passphrase: string, random: (n: number) => Uint8Array): Uint8Array {
+  const salt = random(WRITE_SALT_LENGTH);
+  const iv = random(AES_128_CBC.blockSize);
+  const key = pbkdf2(sha256, new TextEncoder().encode(passphrase), salt, { c: WRITE_ITERATIONS, dkLen: AES_128_CBC.keyLength });
+  const data = encryptAesCbcPadded(key, iv, privateKeyInfo);
+  key.fill(0);
+  const kdf = derSequence(derOid(PBKDF2), derSequence(derOctetString(salt), derUint(WRITE_ITERATIONS), derSequence(derOid(HMAC_WITH_SHA256), derNull())));
+  const scheme = derSequence(derOid(AES_128_CBC_OID), derOctetString(iv));
+  return derSequence(derSequence(derOid(PBES2), derSequence(kdf, scheme)), derOctetString(data));
 }

@@ -6,6 +6,7 @@
 import { KeyError } from '../../errors.js';
 import { mod } from '../bigint.js';
 import { readDer } from './asn1/der.js';
+import { derSequence, derUint } from './asn1/der-writer.js';
 import { checkConsistent } from './common.js';
 import { RsaPrivateKey, RsaPublicKey } from './rsa.js';
 
@@ -41,4 +42,15 @@ export function rsaPrivateKeyFromPkcs1(der: Uint8Array, comment = ''): RsaPrivat
     checkConsistent(dp === mod(d, p - 1n) && dq === mod(d, q - 1n), 'ssh-rsa');
     return key;
   });
+}
+
+/** RSAPublicKey DER ("RSA PUBLIC KEY" PEM, what `ssh-keygen -e -m PEM` prints for RSA). */
+export function rsaPublicKeyToPkcs1(n: bigint, e: bigint): Uint8Array {
+  return derSequence(derUint(n), derUint(e));
+}
+
+/** RSAPrivateKey DER, version 0 (two primes), with the CRT exponents computed from d. */
+export function rsaPrivateKeyToPkcs1(m: { n: bigint; e: bigint; d: bigint; p: bigint; q: bigint; iqmp: bigint }): Uint8Array {
+  const { n, e, d, p, q, iqmp } = m;
+  return derSequence(derUint(0), derUint(n), derUint(e), derUint(d), derUint(p), derUint(q), derUint(mod(d, p - 1n)), derUint(mod(d, q - 1n)), derUint(iqmp));
 }

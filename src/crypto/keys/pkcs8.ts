@@ -5,14 +5,17 @@
  */
 import { KeyError } from '../../errors.js';
 import { algorithmIdentifier, contextTag, DerReader, readDer } from './asn1/der.js';
+import { derBitString, derNull, derOctetString, derOid, derSequence, derUint } from './asn1/der-writer.js';
 import { checkConsistent } from './common.js';
 import { equalConstantTime } from '../../wire/bytes.js';
 import { dsaPrivateKeyFromPkcs8, dsaPublicKeyFromDer, readDssParms } from './dsa-der.js';
 import { Ed25519PrivateKey, Ed25519PublicKey } from './ed25519.js';
-import { rsaPrivateKeyFromPkcs1, rsaPublicKeyFromPkcs1 } from './pkcs1.js';
-import { ecdsaPublicKey, ecPrivateKeyFromSec1, readNamedCurve } from './sec1.js';
+import { rsaPrivateKeyFromPkcs1, rsaPrivateKeyToPkcs1, rsaPublicKeyFromPkcs1, rsaPublicKeyToPkcs1 } from './pkcs1.js';
+import { ecdsaPublicKey, ecPrivateKeyFromSec1, ecPrivateKeyToSec1, namedCurveOid, readNamedCurve } from './sec1.js';
 import type { PublicKeyOps } from '../provider.js';
-import type { PrivateKey, PublicKey } from './types.js';
+import type { KeyMaterial, PrivateKey, PublicKey } from './types.js';
+import { EcdsaPublicKey } from './ecdsa.js';
+import { RsaPublicKey } from './rsa.js';
 
 const OID = {
   rsaEncryption: '1.2.840.113549.1.1.1',
@@ -136,4 +139,41 @@ export function parseSubjectPublicKeyInfo(der: Uint8Array): PublicKey {
         throw unsupported(alg.oid);
     }
   });
+}
+
+/** AlgorithmIdentifier of a key, as OpenSSL writes it (rsaEncryption with NULL parameters). */
+function keyAlgorithm(m: KeyMaterial): Uint8Array {
+  switch (m.kind) {
+    case 'rsa':
+      return derSequence(derOid(OID.rsaEncryption), derNull());
+    case 'ecdsa':
+      return derSequence(derOid(OID.ecPublicKey), namedCurveOid(m.curve));
+    case 'ed25519':
+      return derSequence(derOid(OID.ed25519));
+  }
+}
+
+/**
+ * PrivateKeyInfo DER (RFC 5208, version 0, no attributes) as OpenSSL 3 writes it: RSA holds
+ * an RSAPrivateKey, ECDSA an ECPrivateKey without parameters, Ed25519 its seed (RFC 8410 §7).
+ */
+export function pkcs8PrivateKeyInfo(m: KeyMaterial): Uint8Array {
+  const inner = m.kind === 'rsa' ? rsaPrivateKeyToPkcs1(m) : m.kind === 'ecdsa' ? ecPrivateKeyToSec1(m.curve, m.d, m.point, false) : derOctetString(m.seed);
+  return derSequence(derUint(0), keyAlgorithm(m), derOctetString(inner));
+}
+
+/**
+ * SubjectPublicKeyInfo DER ("PUBLIC KEY" PEM) of an RSA, ECDSA or Ed25519 public key.
+ * Throws KeyError (ALGO_UNSUPPORTED) for another key type.
+ */
+export function subjectPublicKeyInfo(key: PublicKey): Uint8Array {
+  if (key instanceof RsaPublicKey) {
+    return derSequence(derSequence(derOid(OID.rsaEncryption), derNull()), derBitString(rsaPublicKeyToPkcs1(key.n, key.e)));
+  }
+  if (key instanceof EcdsaPublicKey) {
+    const curve = key.type.slice('ecdsa-sha2-'.length);
+    return derSequence(derSequence(derOid(OID.ecPublicKey), namedCurveOid(curve)), derBitString(key.point));
+  }
+  if (key instanceof Ed25519PublicKey) return derSequence(derSequence(derOid(OID.ed25519)), derBitString(key.point));
+  throw new KeyError(`cannot write a ${key.type} key as SubjectPublicKeyInfo`, 'ALGO_UNSUPPORTED');
 }

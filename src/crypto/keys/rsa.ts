@@ -14,7 +14,7 @@ import { bigintToBytes, bitLength, bytesToBigint, mod, modInverse, modPow } from
 import { checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
 import { equalConstantTime } from '../../wire/bytes.js';
 import type { HashName, PublicKeyOps, RsaPrivateParts } from '../provider.js';
-import type { PrivateKey, PublicKey } from './types.js';
+import type { KeyMaterial, PrivateKey, PublicKey } from './types.js';
 
 const TYPE = 'ssh-rsa';
 /** OpenSSH refuses RSA keys under 1024 bits (SSH_RSA_MINIMUM_MODULUS_SIZE) and over 16384 (SSHBUF_MAX_BIGNUM). */
@@ -155,6 +155,12 @@ export class RsaPrivateKey implements PrivateKey {
     if (modPow(s, pub.e, pub.n) !== m) throw new KeyError('ssh-rsa signature self-check failed', 'HOSTKEY_SIGN');
     // RFC 8332 §3: the signature is left-padded to the modulus length.
     return encodeSignature(algorithm, bigintToBytes(s, pub.size));
+  }
+
+  /** The key's secret numbers, for writing it to a key file. */
+  material(): KeyMaterial {
+    const { n, e } = this.publicKey;
+    return { kind: 'rsa', n, e, d: this.#d, p: this.#p, q: this.#q, iqmp: this.#iqmp };
   }
 }
 

@@ -6,8 +6,9 @@
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { KeyError } from '../../errors.js';
 import { Reader } from '../../wire/reader.js';
-import { bytesToBigint } from '../bigint.js';
+import { bigintToBytes, bytesToBigint } from '../bigint.js';
 import { contextTag, DerReader, readDer } from './asn1/der.js';
+import { derBitString, derContext, derOctetString, derOid, derSequence, derUint } from './asn1/der-writer.js';
 import { asKeyError, checkConsistent, encodeBlob, type KeyType } from './common.js';
 import { equalConstantTime } from '../../wire/bytes.js';
 import { ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521, ecdsaPrivateKey, type EcdsaPrivateKey } from './ecdsa.js';
@@ -99,4 +100,26 @@ export function ecPrivateKeyFromSec1(der: Uint8Array, comment = '', outerCurve?:
     }
     return key;
   });
+}
+
+/** The named curve of an SSH curve identifier ("nistp256" …); KeyError for another. */
+export function namedCurve(id: string): NamedCurve {
+  for (const c of CURVES.values()) if (c.id === id) return c;
+  throw new KeyError(`unsupported ECDSA curve "${id}"`, 'ALGO_UNSUPPORTED');
+}
+
+/** ECParameters as a namedCurve OID element (RFC 5480 §2.1.1). */
+export const namedCurveOid = (curveId: string): Uint8Array => derOid(namedCurve(curveId).oid);
+
+/**
+ * ECPrivateKey DER (RFC 5915 §3) as OpenSSL writes it: the scalar at the curve's size, then
+ * [0] parameters (omitted inside PKCS#8, whose AlgorithmIdentifier names the curve) and
+ * [1] the public point.
+ */
+export function ecPrivateKeyToSec1(curveId: string, d: bigint, point: Uint8Array, withParameters: boolean): Uint8Array {
+  const curve = namedCurve(curveId);
+  const parts = [derUint(1), derOctetString(bigintToBytes(d, curve.size))];
+  if (withParameters) parts.push(derContext(0, true, namedCurveOid(curveId)));
+  parts.push(derContext(1, true, derBitString(point)));
+  return derSequence(...parts);
 }

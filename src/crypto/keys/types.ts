@@ -58,3 +58,12 @@ export interface HostKeyInfo {
   /** See `certificate`. */
   certificateProblem?: string | null;
 }
+
+/**
+ * A private key's numbers, as openssh-key-v1 stores them (PROTOCOL.key; sshkey_private_serialize):
+ * what the key file writers (OpenSSH, PEM, PKCS#8) serialize.
+ */
+export type KeyMaterial =
+  | { readonly kind: 'ed25519'; readonly seed: Uint8Array; readonly point: Uint8Array }
+  | { readonly kind: 'ecdsa'; readonly curve: 'nistp256' | 'nistp384' | 'nistp521'; readonly d: bigint; readonly point: Uint8Array }
+  | { readonly kind: 'rsa'; readonly n: bigint; readonly e: bigint; readonly d: bigint; readonly p: bigint; readonly q: bigint; readonly iqmp: bigint };

@@ -44,6 +44,7 @@ export interface NodeFsOptions {
 }
 
 type Fd = number;
+const DOT = new Uint8Array([0x2e]);
 const proc = (fd: Fd, name?: Uint8Array): Buffer => (name ? Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), name]) : Buffer.from(`/proc/self/fd/${fd}`));
 
 function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, v: T) => void) => void): Promise<T> {
@@ -51,6 +52,14 @@ function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, v: T) => void) => 
 }
 const openFd = (p: Buffer, flags: number, mode = 0o666): Promise<Fd> => call<Fd>((cb) => fs.open(p, flags, mode, cb));
 const closeFd = (fd: Fd): Promise<void> => call<void>((cb) => fs.close(fd, (e) => cb(e, undefined)));
+
+/**
+ * lstat of a resolved target. A path that ends at a directory ("/", ".", "a/..") is its
+ * pinned descriptor, whose /proc/self/fd entry is a magic symlink: stat through it.
+ */
+async function statTarget(t: Target, p: Buffer): Promise<FsStats> {
+  return toStats(await call<fs.Stats>((cb) => (t.name === null ? fs.stat(p, cb) : fs.lstat(p, cb))));
+}
 
 function toStats(s: fs.Stats): FsStats {
   return {
@@ -193,7 +202,8 @@ export class NodeFs implements SftpFileSystem {
   private async with<T>(path: Uint8Array, follow: boolean, mustExist: boolean, fn: (t: Target, p: Buffer) => Promise<T>): Promise<T> {
     const t = await this.resolve(path, follow, mustExist);
     try {
-      return await fn(t, proc(t.dirFd, t.name ?? undefined));
+      // The directory itself as "<fd>/.": lstat and O_NOFOLLOW would otherwise act on the /proc magic link.
+      return await fn(t, proc(t.dirFd, t.name ?? DOT));
     } finally {
       t.release();
     }
@@ -230,11 +240,11 @@ export class NodeFs implements SftpFileSystem {
   }
 
   stat(path: Uint8Array): Promise<FsStats> {
-    return this.with(path, true, true, async (_t, p) => toStats(await call<fs.Stats>((cb) => fs.lstat(p, cb))));
+    return this.with(path, true, true, (t, p) => statTarget(t, p));
   }
 
   lstat(path: Uint8Array): Promise<FsStats> {
-    return this.with(path, false, true, async (_t, p) => toStats(await call<fs.Stats>((cb) => fs.lstat(p, cb))));
+    return this.with(path, false, true, (t, p) => statTarget(t, p));
   }
 
   setstat(path: Uint8Array, attrs: FsSetAttrs): Promise<void> {

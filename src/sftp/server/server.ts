@@ -5,9 +5,12 @@
  *
  * Requests run concurrently: reads and writes on one handle all proceed at once (their
  * offsets are explicit); any other request on a handle waits for the requests before it on
- * that handle, and path requests run one after another in arrival order. Replies go out as
- * requests finish. At most `maxInFlight` requests run at a time; beyond that the server
- * stops reading, so a client cannot make it buffer without bound.
+ * that handle, and path requests run one after another in arrival order. Replies go out in
+ * request order, as OpenSSH's sftp-server (which runs requests one at a time) sends them:
+ * the draft allows any order, but clients rely on this one (PuTTY's pscp takes a READ reply
+ * that overtakes an earlier one for a lost connection). At most `maxInFlight` requests run or
+ * wait to be answered at a time; beyond that the server stops reading, so a client cannot
+ * make it buffer without bound.
  *
  * Status codes and messages follow OpenSSH's sftp-server (sftp-server.c), so clients see
  * the same failures from either.
@@ -214,6 +217,8 @@ export class SftpServer {
   private readonly handles: HandleTable;
   private readonly maxInFlight: number;
   private inFlight = 0;
+  /** settles when the latest request's reply has been handed to the stream */
+  private replyChain: Promise<void> = Promise.resolve();
   private slotFree: (() => void) | null = null;
   private readonly running = new Set<Promise<void>>();
   /** settles when the previous path request has finished */
@@ -356,9 +361,15 @@ export class SftpServer {
       // A request whose fields do not parse: BAD_MESSAGE for it, the session goes on.
       started = Promise.reject(e);
     }
-    const task = started.then(
-      (reply) => reply && this.send(reply),
-      (e: unknown) => this.send(this.failure(id, e)),
+    const reply = started.then(
+      (packet) => packet,
+      (e: unknown) => this.failure(id, e),
+    );
+    // Sent once every earlier request has been answered.
+    const task = Promise.all([this.replyChain, reply]).then(([, packet]) => packet && this.send(packet));
+    this.replyChain = task.then(
+      () => {},
+      () => {},
     );
     const done = task.then(
       () => this.releaseSlot(),

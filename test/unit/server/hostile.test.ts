@@ -76,7 +76,7 @@ describe('SshServer: hostile clients', function () {
         if (typeof input === 'number') {
           // a KEXINIT with one byte flipped, framed correctly
           const mutated = KEXINIT.slice();
-          mutated[input] ^= 0xff;
+          mutated[input] = mutated[input]! ^ 0xff;
           packet = new PacketEncoder(rng).encode(mutated);
         } else {
           packet = input;

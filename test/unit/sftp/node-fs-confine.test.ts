@@ -62,6 +62,20 @@ describe('NodeFs confined to a root directory', function () {
     expect(await code(read(join(base, 'secret')))).to.equal('ENOENT');
   });
 
+  it('the root itself (and a path ending at a pinned directory) is the directory, not the /proc link to it', async () => {
+    for (const p of ['/', '.', '/sub/..', 'sub/up']) {
+      expect((await fsys.stat(enc(p))).mode & 0o170000, p).to.equal(0o040000);
+      // lstat of sub/up is the symlink itself
+      expect((await fsys.lstat(enc(p))).mode & 0o170000, p).to.equal(p === 'sub/up' ? 0o120000 : 0o040000);
+      const dir = await fsys.opendir(enc(p));
+      const names = ((await dir.read(100)) ?? []).map((e) => dec(e.name)).sort();
+      await dir.close();
+      expect(names, p).to.include.members(['.', '..', 'inside', 'sub']);
+    }
+    await fsys.setstat(enc('/'), { mode: 0o750 });
+    expect((await fsys.stat(enc('/'))).mode & 0o7777).to.equal(0o750);
+  });
+
   it('symlinks pointing out resolve inside the root, as in a chroot', async () => {
     expect(await code(read('rel-out'))).to.equal('ENOENT');
     expect(await code(read('abs-out'))).to.equal('ENOENT');

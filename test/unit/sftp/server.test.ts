@@ -217,6 +217,45 @@ function raw(options: Partial<SftpServerOptions> = {}): {
 
 const init = buildPacket(FXP.INIT, 8, (w) => w.u32(3));
 
+describe('SftpServer reply order', () => {
+  it('answers in request order while requests run concurrently (a slow first READ holds back later replies)', async () => {
+    const fs = new MemoryFs();
+    fs.writeFile('/f', rand(4 * 32768));
+    // Reads at offset 0 take 50 ms; the others are immediate, so they finish first.
+    const openFile = fs.open.bind(fs);
+    fs.open = async (...args: Parameters<MemoryFs['open']>) => {
+      const file = await openFile(...args);
+      const read = file.read.bind(file);
+      file.read = async (buf: Uint8Array, pos: number) => {
+        if (pos === 0) await new Promise((r) => setTimeout(r, 50));
+        return read(buf, pos);
+      };
+      return file;
+    };
+    const c = raw({ fs });
+    c.send(init);
+    await c.next();
+    c.send(buildPacket(FXP.OPEN, 64, (w) => w.u32(1).string('/f').u32(1).u32(0)));
+    const h = (await c.next()) as { handle: Uint8Array };
+    for (let i = 0; i < 4; i++)
+      c.send(
+        buildPacket(FXP.READ, 64, (w) =>
+          w
+            .u32(10 + i)
+            .string(h.handle)
+            .u64(i * 32768)
+            .u32(32768),
+        ),
+      );
+    c.send(buildPacket(FXP.STAT, 64, (w) => w.u32(20).string('/f')));
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await c.next())!.id);
+    expect(ids).to.deep.equal([10, 11, 12, 13, 20]);
+    c.stream.close();
+    await c.served;
+  });
+});
+
 describe('SftpServer on hostile input', function () {
   this.timeout(60_000);
 
