@@ -108,6 +108,11 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
   const run = async (session: ServerSession, kind: 'command' | 'shell' | 'subsystem', requested: string | null): Promise<boolean> => {
     void session.closed.then(cleanup);
     await agentPending;
+    if (settings.chrootDirectory !== null && settings.chrootDirectory.toLowerCase() !== 'none') {
+      // Refused rather than ignored: a session outside the chroot would grant more than configured.
+      log.error(`session: ChrootDirectory is not supported by puressh sshd; refusing the session for ${account.name}`);
+      return false;
+    }
     let command = requested;
     let originalCommand: string | undefined;
     let what = kind === 'shell' ? 'shell' : kind;
