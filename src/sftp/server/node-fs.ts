@@ -53,12 +53,9 @@ function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, v: T) => void) => 
 const openFd = (p: Buffer, flags: number, mode = 0o666): Promise<Fd> => call<Fd>((cb) => fs.open(p, flags, mode, cb));
 const closeFd = (fd: Fd): Promise<void> => call<void>((cb) => fs.close(fd, (e) => cb(e, undefined)));
 
-/**
- * lstat of a resolved target. A path that ends at a directory ("/", ".", "a/..") is its
- * pinned descriptor, whose /proc/self/fd entry is a magic symlink: stat through it.
- */
-async function statTarget(t: Target, p: Buffer): Promise<FsStats> {
-  return toStats(await call<fs.Stats>((cb) => (t.name === null ? fs.stat(p, cb) : fs.lstat(p, cb))));
+/** lstat of a resolved target (a path ending at a directory comes as "<fd>/.", see NodeFs.with). */
+async function statTarget(p: Buffer): Promise<FsStats> {
+  return toStats(await call<fs.Stats>((cb) => fs.lstat(p, cb)));
 }
 
 function toStats(s: fs.Stats): FsStats {
@@ -240,11 +237,11 @@ export class NodeFs implements SftpFileSystem {
   }
 
   stat(path: Uint8Array): Promise<FsStats> {
-    return this.with(path, true, true, (t, p) => statTarget(t, p));
+    return this.with(path, true, true, (_t, p) => statTarget(p));
   }
 
   lstat(path: Uint8Array): Promise<FsStats> {
-    return this.with(path, false, true, (t, p) => statTarget(t, p));
+    return this.with(path, false, true, (_t, p) => statTarget(p));
   }
 
   setstat(path: Uint8Array, attrs: FsSetAttrs): Promise<void> {
