@@ -169,7 +169,10 @@ export function socketStream(socket: net.Socket): ByteStream {
         socket.cork();
         process.nextTick(uncork);
       }
-      if (socket.write(data)) return;
+      // Backpressure at our own mark, not the socket's: an accepted socket's is 16 KiB, which
+      // would stop the sender at every 32 KiB packet until the kernel took it all.
+      socket.write(data);
+      if (socket.writableLength < WRITE_HIGH_WATER) return;
       return new Promise<void>((resolve, reject) => {
         const onDrain = () => {
           socket.off('close', onClose);
