@@ -22,6 +22,8 @@ export interface PuresshSshdOptions {
   config?: string[];
   hostKeyTypes?: HostKeyType[];
   startTimeoutMs?: number;
+  /** run the compiled CLI (bin/puressh over dist/, as users run it; `npm run build` first) instead of the sources through tsx */
+  compiled?: boolean;
 }
 
 export interface PuresshSshd {
@@ -36,6 +38,8 @@ export interface PuresshSshd {
   authorizedKeysPath: string;
   /** the server's stderr so far */
   logs(): string;
+  /** the server's process id (its sessions are descendants) */
+  pid: number;
   /**
    * ssh options that reach this server, known_hosts checked: `extra` first (ssh keeps the
    * first value of an option), then the identity (default: the ed25519 user key).
@@ -110,7 +114,7 @@ async function startIn(dir: string, opts: PuresshSshdOptions): Promise<PuresshSs
       'LogLevel VERBOSE',
     ];
     await writeFile(configPath, buildConfig(opts.config ?? [], defaults), { mode: 0o600 });
-    const started = await launch(configPath, port, opts.startTimeoutMs ?? 20_000);
+    const started = await launch(configPath, port, opts.startTimeoutMs ?? 20_000, opts.compiled ?? false);
     if ('retry' in started) {
       lastError = started.retry;
       continue;
@@ -131,6 +135,7 @@ async function startIn(dir: string, opts: PuresshSshdOptions): Promise<PuresshSs
       knownHostsPath,
       authorizedKeysPath,
       logs: () => logs.join(''),
+      pid: child.pid!,
       sshArgs: (extra = [], identities = [userKeys.ed25519.privatePath]) => [
         ...extra,
         '-p',
@@ -170,9 +175,10 @@ async function startIn(dir: string, opts: PuresshSshdOptions): Promise<PuresshSs
 
 type Launched = { child: ChildProcess; logs: string[] } | { retry: Error };
 
-function launch(configPath: string, port: number, timeoutMs: number): Promise<Launched> {
+function launch(configPath: string, port: number, timeoutMs: number, compiled: boolean): Promise<Launched> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'sshd', '-D', '-e', '-f', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const entry = compiled ? [join(import.meta.dirname, '..', '..', 'bin', 'puressh')] : ['--import', 'tsx', CLI];
+    const child = spawn(process.execPath, [...entry, 'sshd', '-D', '-e', '-f', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
     if (!hooked) {
       hooked = true;

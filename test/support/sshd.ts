@@ -63,6 +63,8 @@ export interface Sshd {
   authorizedKeysPath: string;
   /** sshd's stdout+stderr so far (at LogLevel VERBOSE unless the config says otherwise) */
   logs(): string;
+  /** the listening sshd's process id (its sessions are descendants) */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -329,6 +331,7 @@ async function startIn(dir: string, opts: SshdOptions): Promise<Sshd> {
       knownHostsPath,
       authorizedKeysPath,
       logs: () => logs.join(''),
+      pid: child.pid!,
       stop: () =>
         (stopping ??= stopProcess(child).finally(() => {
           live.delete(entry);
