@@ -13,13 +13,7 @@ export type { ClientOptions, HostKeyInfo, AlgorithmPreferences, NegotiatedAlgori
 export type { ByteStream } from './transport/stream.js';
 // Byte streams for runtimes other than Node: a WebSocket (browsers, through a bridge), a WHATWG
 // stream pair (Deno.connect, Cloudflare Workers' connect()), a Bun socket.
-export {
-  webSocketStream,
-  WEBSOCKET_BINARY_PROTOCOL,
-  type WebSocketLike,
-  type WebSocketEventLike,
-  type WebSocketStreamOptions,
-} from './streams/websocket.js';
+export { webSocketStream, WEBSOCKET_BINARY_PROTOCOL, type WebSocketLike, type WebSocketEventLike, type WebSocketStreamOptions } from './streams/websocket.js';
 export { webStreamPair, type WebStreamPair, type ReadableStreamReaderLike, type WritableStreamWriterLike } from './streams/web-streams.js';
 export { bunSocketStream, type BunConnect, type BunSocketHandlers, type BunSocketLike } from './streams/bun.js';
 export type { KexInitLists } from './transport/negotiate.js';

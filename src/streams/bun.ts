@@ -10,16 +10,23 @@ import { ChunkQueue } from './chunk-queue.js';
 export interface BunSocketLike {
   /** Bytes taken by the kernel now (the rest is for a later drain), or -1 once closed. */
   write(data: Uint8Array): number;
+  /** Close the socket once written bytes are sent. */
   end(): void;
 }
 
 /** The socket handlers `Bun.connect({ socket })` takes. */
 export interface BunSocketHandlers {
+  /** Bytes arrived. */
   data(socket: BunSocketLike, data: Uint8Array): void;
+  /** The socket can take more bytes. */
   drain(socket: BunSocketLike): void;
+  /** The peer ended its side. */
   end(socket: BunSocketLike): void;
+  /** The socket closed, with the error that closed it if any. */
   close(socket: BunSocketLike, error?: Error): void;
+  /** The socket failed. */
   error(socket: BunSocketLike, error: Error): void;
+  /** The connection could not be made (Bun.connect's promise rejects too). */
   connectError(socket: BunSocketLike, error: Error): void;
 }
 
@@ -84,7 +91,9 @@ export async function bunSocketStream(target: { hostname: string; port: number }
       },
     });
   } catch (e) {
-    throw new SshError('SOCKET_NONE', `connect to host ${target.hostname} port ${target.port}: ${(e as Error | undefined)?.message ?? String(e)}`, { cause: e });
+    throw new SshError('SOCKET_NONE', `connect to host ${target.hostname} port ${target.port}: ${(e as Error | undefined)?.message ?? String(e)}`, {
+      cause: e,
+    });
   }
 
   return {

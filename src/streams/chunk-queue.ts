@@ -37,7 +37,8 @@ export class ChunkQueue {
   /** The source failed: read() rejects with `error` once the queued bytes are taken. The first failure wins. */
   fail(error: unknown): void {
     if (this.done) return;
-    this.failure = error instanceof SshError ? error : new ConnectionLostError(`stream error: ${(error as Error | undefined)?.message ?? String(error)}`, { cause: error });
+    this.failure =
+      error instanceof SshError ? error : new ConnectionLostError(`stream error: ${(error as Error | undefined)?.message ?? String(error)}`, { cause: error });
     this.notify();
   }
 

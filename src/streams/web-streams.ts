@@ -8,7 +8,9 @@ import type { ByteStream } from '../transport/stream.js';
 
 /** The reader of a ReadableStream of bytes (WHATWG Streams §4.3). */
 export interface ReadableStreamReaderLike {
+  /** The next chunk, or done at the end of the stream. */
   read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  /** Stop reading: the source may be released. */
   cancel(reason?: unknown): Promise<void>;
 }
 
@@ -16,7 +18,9 @@ export interface ReadableStreamReaderLike {
 export interface WritableStreamWriterLike {
   readonly ready: Promise<unknown>;
   readonly desiredSize: number | null;
+  /** Queue a chunk; the promise settles when the sink took it. */
   write(chunk: Uint8Array): Promise<void>;
+  /** Close the sink once queued chunks are written. */
   close(): Promise<void>;
 }
 
@@ -25,9 +29,19 @@ export interface WritableStreamWriterLike {
  * before use; `close()` (Deno's connections, Workers' sockets) is called on close.
  */
 export interface WebStreamPair {
-  readonly readable: { getReader(): ReadableStreamReaderLike };
-  readonly writable: { getWriter(): WritableStreamWriterLike };
+  /** bytes from the peer */
+  readonly readable: {
+    /** Lock the stream to one reader. */
+    getReader(): ReadableStreamReaderLike;
+  };
+  /** bytes to the peer */
+  readonly writable: {
+    /** Lock the stream to one writer. */
+    getWriter(): WritableStreamWriterLike;
+  };
+  /** settles once the connection is up (Workers' sockets) */
   readonly opened?: Promise<unknown>;
+  /** Close both directions (Deno's connections, Workers' sockets). */
   close?(): unknown;
 }
 
@@ -66,7 +80,6 @@ export async function webStreamPair(pair: WebStreamPair): Promise<ByteStream> {
   return {
     async read(): Promise<Uint8Array | null> {
       for (;;) {
-        if (closed) return null;
         let result: { done: boolean; value?: Uint8Array };
         try {
           result = await reader.read();
@@ -74,7 +87,7 @@ export async function webStreamPair(pair: WebStreamPair): Promise<ByteStream> {
           if (closed) return null;
           throw lost('read', e);
         }
-        if (result.done || !result.value) return null;
+        if (closed || result.done || !result.value) return null;
         // Some sources hand out empty chunks; the transport takes only bytes.
         if (result.value.byteLength > 0) return result.value;
       }

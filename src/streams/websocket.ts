@@ -26,8 +26,11 @@ export interface WebSocketLike {
   readonly readyState: number;
   readonly bufferedAmount: number;
   binaryType: string;
+  /** Queue a binary message. */
   send(data: Uint8Array): void;
+  /** Start the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Listen for 'open', 'message', 'close' and 'error'. */
   addEventListener(type: string, listener: (event: WebSocketEventLike) => void): void;
 }
 

@@ -93,7 +93,11 @@ describe('other JavaScript runtimes against OpenSSH sshd', function () {
   });
 
   const runtimes = [
-    { name: 'Deno', runtime: DENO, args: (kind: string) => ['run', ...(kind === 'node' ? ['-A'] : ['--allow-net=127.0.0.1', '--allow-env=PURESSH_JOB', '--allow-read'])] },
+    {
+      name: 'Deno',
+      runtime: DENO,
+      args: (kind: string) => ['run', ...(kind === 'node' ? ['-A'] : ['--allow-net=127.0.0.1', '--allow-env=PURESSH_JOB', '--allow-read'])],
+    },
     { name: 'Bun', runtime: BUN, args: () => ['run'] },
   ];
   for (const { name, runtime, args } of runtimes) {
@@ -135,7 +139,10 @@ describe('other JavaScript runtimes against OpenSSH sshd', function () {
       proxy = await startWebSocketProxy({ targets: { sshd: { host: sshd.host, port: sshd.port } }, allowedOrigins: [origin] });
       const csp = `default-src 'none'; script-src 'self'; connect-src 'self' ws://127.0.0.1:${proxy.port}; style-src 'unsafe-inline'`;
       const files: Record<string, [string, string | Buffer]> = {
-        '/': ['text/html', '<!doctype html><meta charset="utf-8"><title>puressh</title><body style="font:14px monospace"><h3>puressh in Chromium</h3><pre id="out"></pre><script type="module" src="./browser-page.js"></script>'],
+        '/': [
+          'text/html',
+          '<!doctype html><meta charset="utf-8"><title>puressh</title><body style="font:14px monospace"><h3>puressh in Chromium</h3><pre id="out"></pre><script type="module" src="./browser-page.js"></script>',
+        ],
         '/browser-page.js': ['text/javascript', readFileSync(pieces.browserPage)],
         '/puressh.universal.js': ['text/javascript', readFileSync(pieces.universalBundle)],
         '/params.json': ['application/json', JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/?token=sshd`, scenario: params })],

@@ -63,11 +63,7 @@ async function sha256(data: Uint8Array): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export async function runScenario(
-  api: ScenarioApi,
-  connect: (options: ClientOptions) => Promise<SshClient>,
-  params: ScenarioParams,
-): Promise<ScenarioResult> {
+export async function runScenario(api: ScenarioApi, connect: (options: ClientOptions) => Promise<SshClient>, params: ScenarioParams): Promise<ScenarioResult> {
   let seen = '';
   const started = Date.now();
   const client = await connect({

@@ -66,7 +66,7 @@ describe('Cloudflare Workers: the example Worker in workerd', function () {
         SSH_USER: sshd.user,
         SSH_PRIVATE_KEY: readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8'),
         SSH_HOST_KEY_FINGERPRINT: fingerprintSHA256(parsePublicKeyLine(sshd.hostKeys.ed25519!.publicLine).key.blob),
-        SSH_COMMAND: "echo worker-ok; printf %s puressh | sha256sum; echo \"$SSH_CONNECTION\" | cut -d' ' -f3",
+        SSH_COMMAND: 'echo worker-ok; printf %s puressh | sha256sum; echo "$SSH_CONNECTION" | cut -d\' \' -f3',
       },
     });
     for (const s of [workerd.stdout!, workerd.stderr!]) s.on('data', (b: Buffer) => (logs += b.toString('utf8')));

@@ -132,7 +132,7 @@ export class Chromium {
     return this.events.flatMap((e) => {
       if (e.method === 'Runtime.consoleAPICalled') {
         const args = (e.params.args as { value?: unknown; description?: string }[] | undefined) ?? [];
-        return [`console.${String(e.params.type)}: ${args.map((a) => String(a.value ?? a.description)).join(' ')}`];
+        return [`console.${String(e.params.type)}: ${args.map((a) => a.description ?? JSON.stringify(a.value)).join(' ')}`];
       }
       if (e.method === 'Log.entryAdded') {
         const entry = e.params.entry as { level: string; text: string };

@@ -71,17 +71,23 @@ async function echoTarget(): Promise<Target> {
 }
 
 /** Send an upgrade request; returns the socket and a function giving everything received so far. */
-async function upgrade(port: number, path: string, headers: Record<string, string> = {}): Promise<{ socket: Socket; received: () => Buffer; closed: Promise<void> }> {
+async function upgrade(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ socket: Socket; received: () => Buffer; closed: Promise<void> }> {
   const socket = connect(port, '127.0.0.1');
   const chunks: Buffer[] = [];
   socket.on('data', (d) => chunks.push(d));
   const closed = new Promise<void>((r) => socket.on('close', () => r()));
   await new Promise((r) => socket.once('connect', r));
   const all = { Host: `127.0.0.1:${port}`, Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': KEY, 'Sec-WebSocket-Version': '13', ...headers };
-  socket.write(`GET ${path} HTTP/1.1\r\n${Object.entries(all)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join('')}\r\n`);
+  socket.write(
+    `GET ${path} HTTP/1.1\r\n${Object.entries(all)
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('')}\r\n`,
+  );
   return { socket, received: () => Buffer.concat(chunks), closed };
 }
 
@@ -130,9 +136,27 @@ describe('websocket-proxy', () => {
     await until(() => Buffer.concat(target.received).length === expected.length, 'the target to receive everything');
     expect(Buffer.concat(target.received).equals(expected)).to.equal(true);
     const frames = () => serverFrames(splitResponse(c.received()).body);
-    await until(() => Buffer.concat(frames().filter((f) => f.opcode === OPCODE.binary).map((f) => f.payload)).length === expected.length, 'the echo');
-    expect(Buffer.concat(frames().filter((f) => f.opcode === OPCODE.binary).map((f) => f.payload)).equals(expected)).to.equal(true);
-    expect(frames().find((f) => f.opcode === OPCODE.pong)?.payload.toString()).to.equal('hi');
+    await until(
+      () =>
+        Buffer.concat(
+          frames()
+            .filter((f) => f.opcode === OPCODE.binary)
+            .map((f) => f.payload),
+        ).length === expected.length,
+      'the echo',
+    );
+    expect(
+      Buffer.concat(
+        frames()
+          .filter((f) => f.opcode === OPCODE.binary)
+          .map((f) => f.payload),
+      ).equals(expected),
+    ).to.equal(true);
+    expect(
+      frames()
+        .find((f) => f.opcode === OPCODE.pong)
+        ?.payload.toString(),
+    ).to.equal('hi');
     c.socket.write(clientFrame(OPCODE.close, Buffer.from([0x03, 0xe8])));
     await c.closed;
     expect(frames().at(-1)).to.deep.include({ opcode: OPCODE.close });
