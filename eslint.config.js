@@ -5,7 +5,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'docs/api/'] },
+  // examples/ is plain JavaScript for users to copy (no type information); the tests run it.
+  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'docs/api/', 'examples/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

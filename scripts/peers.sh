@@ -24,6 +24,7 @@ packages=(
   util-linux           # script (server ptys), setpriv (sessions as the user), unshare, mount
   tmux                 # interactive pty sessions
   passwd               # useradd, chpasswd (the password-auth test user)
+  chromium             # headless browser: the universal bundle through the WebSocket bridge
 )
 # shellcheck disable=SC2206
 packages+=(${PURESSH_PEERS_EXTRA:-})

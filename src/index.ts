@@ -11,6 +11,11 @@
 export { SshClient, algorithmLists } from './client.js';
 export type { ClientOptions, HostKeyInfo, AlgorithmPreferences, NegotiatedAlgorithms, ExecResult, RunOptions } from './client.js';
 export type { ByteStream } from './transport/stream.js';
+// Byte streams for runtimes other than Node: a WebSocket (browsers, through a bridge), a WHATWG
+// stream pair (Deno.connect, Cloudflare Workers' connect()), a Bun socket.
+export { webSocketStream, WEBSOCKET_BINARY_PROTOCOL, type WebSocketLike, type WebSocketEventLike, type WebSocketStreamOptions } from './streams/websocket.js';
+export { webStreamPair, type WebStreamPair, type ReadableStreamReaderLike, type WritableStreamWriterLike } from './streams/web-streams.js';
+export { bunSocketStream, type BunConnect, type BunSocketHandlers, type BunSocketLike } from './streams/bun.js';
 export type { KexInitLists } from './transport/negotiate.js';
 export type { RandomSource } from './kex/types.js';
 

@@ -139,6 +139,19 @@ export {
   SUPPORTED_MACS,
   TERMINAL_MODE,
   TimeoutError,
+  webSocketStream,
+  WEBSOCKET_BINARY_PROTOCOL,
+  webStreamPair,
+  bunSocketStream,
+  type WebSocketLike,
+  type WebSocketEventLike,
+  type WebSocketStreamOptions,
+  type WebStreamPair,
+  type ReadableStreamReaderLike,
+  type WritableStreamWriterLike,
+  type BunConnect,
+  type BunSocketHandlers,
+  type BunSocketLike,
   type AddConstraints,
   type AddOptions,
   type AgentConnector,
@@ -344,6 +357,8 @@ export { loadAuthorizedKeys, loadAuthorizedPrincipals, type UserAccount } from '
 export { socketStream, connectTcp } from './node-stream.js';
 export { listen, type ListenOptions, type SshListener } from './server/node-listen.js';
 export { commandStream, type CommandStreamOptions } from './node-command-stream.js';
+// The WebSocket-to-TCP bridge browsers connect through (`puressh websocket-proxy`).
+export { startWebSocketProxy, type WebSocketProxy, type WebSocketProxyOptions, type ProxyTarget } from './bridge/node-proxy.js';
 
 // SFTP on Node: get/put use node:fs unless told otherwise; streams over remote files.
 export { nodeLocalFs } from './sftp/node-fs.js';

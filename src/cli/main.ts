@@ -16,6 +16,7 @@ import type { CliIo } from './io.js';
 import { runSsh } from './ssh.js';
 import { runSshKeygen } from './ssh-keygen.js';
 import { runSshd } from './sshd.js';
+import { runWebSocketProxy } from './websocket-proxy.js';
 import { USAGE } from './ssh-args.js';
 
 const HELP = `puressh: an SSH client in pure TypeScript
@@ -27,6 +28,8 @@ commands:
   puressh sftp-server [-R] [-d dir] [-u umask]     serve SFTP on stdin/stdout like OpenSSH's sftp-server
   puressh ssh-keygen [options]                     generate keys, fingerprints, certificates like ssh-keygen
   puressh sshd [-t|-T] [-f config] [-o option]...   check or print an sshd_config like OpenSSH's sshd (-t, -T)
+  puressh websocket-proxy [options] [host:]port [name=]host:port...
+                                                   bridge browsers' WebSockets to SSH servers (websockify-compatible)
   puressh --version
 
 ${USAGE}`;
@@ -76,6 +79,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       return runSshKeygen(rest, io);
     case 'sshd':
       return runSshd(rest, io);
+    case 'websocket-proxy':
+      return runWebSocketProxy(rest, io);
     case '-V':
     case '--version':
       io.stdout.write(`puressh ${io.version}\n`);

@@ -19,11 +19,17 @@ const ENTRIES = ['src/index.ts', 'src/node.ts', 'src/facade/index.ts'];
 describe('public API', function () {
   this.timeout(300_000);
 
-  it('package.json exports the three entry points', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { default: string }> };
+  it('package.json exports the three entry points and the single-file bundle; browsers and Workers get the universal core', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, { default: string } & Record<string, { default: string; types: string }>>;
+    };
+    // Where node:* does not exist, importing 'puressh' must give the core that does not need it.
+    for (const condition of ['browser', 'worker', 'workerd'])
+      expect(pkg.exports['.']![condition], condition).to.deep.equal({ types: './dist/index.d.ts', default: './dist/index.js' });
     expect(Object.fromEntries(Object.entries(pkg.exports).map(([k, v]) => [k, v.default]))).to.deep.equal({
       '.': './dist/node.js',
       './universal': './dist/index.js',
+      './bundle': './dist/puressh.universal.js',
       './net-ssh2': './dist/facade/index.js',
     });
   });
@@ -90,6 +96,7 @@ describe('public API', function () {
         'sftpWriteStream',
         'socketStream',
         'socksProxy',
+        'startWebSocketProxy',
         'unixSocketAgent',
         'writeFileAtomic',
       ].sort(),

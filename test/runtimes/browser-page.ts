@@ -1,0 +1,93 @@
+/**
+ * The page script of the Chromium test: loads the published universal bundle (the test's
+ * build maps the import below to ./puressh.universal.js, served beside this script), connects
+ * through the WebSocket bridge and runs the scenario. The outcome is left in
+ * `window.puresshOutcome` (a Promise) for the test to read over the DevTools protocol, and
+ * shown on the page for the screenshot.
+ */
+import * as puressh from '../../src/index.js';
+import { runScenario, type ScenarioParams, type ScenarioResult } from './scenario.js';
+
+interface PageParams {
+  webSocketUrl: string;
+  scenario: ScenarioParams;
+  /** measure downloads of this many bytes per cipher instead of running the scenario (scripts/bench-browser.ts) */
+  bench?: { bytes: number; ciphers: string[] };
+}
+
+/** One download measurement: connect-to-authenticated time, then `head -c bytes /dev/zero`. */
+export interface BenchResult {
+  cipher: string;
+  connectMs: number;
+  downloadMs: number;
+  bytes: number;
+}
+
+export interface PageOutcome {
+  ok: boolean;
+  result?: ScenarioResult;
+  bench?: BenchResult[];
+  error?: string;
+  /** whether the page's CSP stopped eval (it must: the library may not need it) */
+  evalBlocked: boolean;
+}
+
+function show(text: string): void {
+  const out = document.getElementById('out');
+  if (out) out.textContent += text + '\n';
+}
+
+function evalBlocked(): boolean {
+  try {
+    // The CSP has no 'unsafe-eval': this must throw (an EvalError). The probe is the point.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    new Function('return 1')();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function bench(params: PageParams, b: { bytes: number; ciphers: string[] }): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const cipher of b.ciphers) {
+    const t0 = performance.now();
+    const client = await puressh.SshClient.connect(await puressh.webSocketStream(params.webSocketUrl), {
+      username: params.scenario.user,
+      privateKeys: [puressh.parsePrivateKey(params.scenario.privateKey)],
+      hostKeyVerifier: (info) => info.fingerprint === params.scenario.hostKeyFingerprint,
+      algorithms: { cipher: [cipher] },
+    });
+    const t1 = performance.now();
+    const r = await client.run(`head -c ${b.bytes} /dev/zero`);
+    const t2 = performance.now();
+    await client.disconnect();
+    if (r.stdout.length !== b.bytes) throw new Error(`${cipher}: got ${r.stdout.length} bytes, not ${b.bytes}`);
+    results.push({ cipher, connectMs: t1 - t0, downloadMs: t2 - t1, bytes: b.bytes });
+    show(`${cipher}: connect ${(t1 - t0).toFixed(0)} ms, ${((b.bytes / (t2 - t1)) * 1e-3).toFixed(1)} MB/s`);
+  }
+  return results;
+}
+
+async function main(): Promise<PageOutcome> {
+  const blocked = evalBlocked();
+  show(`eval blocked by CSP: ${blocked}`);
+  try {
+    const params = (await (await fetch('./params.json')).json()) as PageParams;
+    show(`connecting through ${params.webSocketUrl}`);
+    if (params.bench) return { ok: true, bench: await bench(params, params.bench), evalBlocked: blocked };
+    const result = await runScenario(
+      puressh,
+      async (options) => puressh.SshClient.connect(await puressh.webSocketStream(params.webSocketUrl), options),
+      params.scenario,
+    );
+    for (const [k, v] of Object.entries(result)) show(`${k}: ${String(v)}`);
+    return { ok: true, result, evalBlocked: blocked };
+  } catch (e) {
+    const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    show(`failed: ${error}`);
+    return { ok: false, error, evalBlocked: blocked };
+  }
+}
+
+(globalThis as { puresshOutcome?: Promise<PageOutcome> }).puresshOutcome = main();
