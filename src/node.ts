@@ -340,6 +340,29 @@ export {
   type RevokedKeys,
   type TrustedUserCaConfig,
 } from './index.js';
+export {
+  SecurityKeyPrivateKey,
+  SkEd25519PublicKey,
+  SkEcdsaPublicKey,
+  SECURITY_KEY_ALGORITHMS,
+  SK_USER_PRESENCE,
+  SK_USER_VERIFICATION,
+  SK_RESIDENT_KEY,
+  securityKeyOf,
+  securityKeyPolicyProblem,
+  withSecurityKeySigner,
+  SecurityKeyError,
+  checkSecurityKeySignature,
+  type SecurityKeyMaterial,
+  type SecurityKeyPolicy,
+  type SecurityKeySignatureInfo,
+  type SecurityKeySigner,
+  type SecurityKeySignRequest,
+  type SecurityKeySignResponse,
+  type SkPublicKey,
+  type SecurityKeyServerPolicy,
+  type SecurityKeyCheckContext,
+} from './index.js';
 export { loadAuthorizedKeys, loadAuthorizedPrincipals, type UserAccount } from './authkeys/node-strict-modes.js';
 export { socketStream, connectTcp } from './node-stream.js';
 export { listen, type ListenOptions, type SshListener } from './server/node-listen.js';

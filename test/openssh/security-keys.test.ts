@@ -1,0 +1,138 @@
+/**
+ * FIDO security keys (PROTOCOL.u2f) against Debian's OpenSSH 9.2: a software authenticator
+ * logs in to sshd with sk-ssh-ed25519 and sk-ecdsa-sha2-nistp256 keys (and a certificate of
+ * one); sshd refuses a signature without the user-presence flag unless the authorized_keys
+ * line says no-touch-required, one without user verification under verify-required, and one
+ * made for another application. Key files built from the specification are read by the real
+ * ssh-keygen (-y, -l).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { connect } from '../../src/node.js';
+import { CertifiedPrivateKey, fingerprintSHA256, parsePrivateKey, parsePublicKeyLine, type Certificate, type PrivateKey } from '../../src/index.js';
+import { AuthError } from '../../src/errors.js';
+import { sshdClientOptions } from '../support/connect.js';
+import { SoftwareAuthenticator } from '../support/software-authenticator.js';
+import { SSH_KEYGEN_PATH, startSshd, type Sshd } from '../support/sshd.js';
+
+const ALGS = [
+  ['ed25519', 'sk-ssh-ed25519@openssh.com', 'ED25519-SK'],
+  ['ecdsa-p256', 'sk-ecdsa-sha2-nistp256@openssh.com', 'ECDSA-SK'],
+] as const;
+
+describe('security keys against OpenSSH sshd', function () {
+  this.timeout(120_000);
+  let sshd: Sshd;
+  let dir: string;
+  before(async () => {
+    sshd = await startSshd({ hostKeyTypes: ['ed25519'], config: ['LogLevel DEBUG1'] });
+    dir = mkdtempSync(join(tmpdir(), 'puressh-sk-'));
+  });
+  after(async () => {
+    await sshd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const authorize = (...lines: string[]): void => writeFileSync(sshd.authorizedKeysPath, lines.join('\n') + '\n', { mode: 0o600 });
+
+  async function login(key: PrivateKey): Promise<string> {
+    const c = await connect(sshdClientOptions(sshd, { privateKeys: [key], timeout: 20_000 }));
+    try {
+      const r = await c.run('echo signed-in-with-a-security-key');
+      expect(r.code).to.equal(0);
+      return new TextDecoder().decode(r.stdout);
+    } finally {
+      await c.disconnect();
+    }
+  }
+
+  async function refused(key: PrivateKey): Promise<void> {
+    let err: unknown;
+    try {
+      await login(key);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(AuthError);
+  }
+
+  for (const [alg, type, label] of ALGS) {
+    describe(type, () => {
+      it('logs in; sshd logs the signature counter', async () => {
+        const auth = new SoftwareAuthenticator();
+        auth.counter = 41;
+        const { key, publicLine } = auth.enroll(alg);
+        authorize(publicLine);
+        expect(await login(key)).to.equal('signed-in-with-a-security-key\n');
+        expect(auth.requests).to.have.length(1);
+        expect(sshd.logs()).to.include(`Accepted publickey for ${sshd.user} from 127.0.0.1`);
+        expect(sshd.logs()).to.include('sk_counter = 42, sk_flags = 0x01');
+      });
+
+      it('a signature without user presence is refused, unless no-touch-required', async () => {
+        const auth = new SoftwareAuthenticator();
+        auth.userPresence = false;
+        const { key, publicLine } = auth.enroll(alg);
+        authorize(publicLine);
+        await refused(key);
+        const fp = fingerprintSHA256(key.publicKey.blob);
+        expect(sshd.logs()).to.include(`public key ${label} ${fp} signature for ${sshd.user} from 127.0.0.1 port`);
+        expect(sshd.logs()).to.include('rejected: user presence (authenticator touch) requirement not met');
+        authorize(`no-touch-required ${publicLine}`);
+        expect(await login(key)).to.equal('signed-in-with-a-security-key\n');
+      });
+
+      it('verify-required needs the user-verification flag', async () => {
+        const auth = new SoftwareAuthenticator();
+        const { key, publicLine } = auth.enroll(alg);
+        authorize(`verify-required ${publicLine}`);
+        await refused(key);
+        expect(sshd.logs()).to.include('rejected: user verification requirement not met');
+        auth.userVerification = true;
+        expect(await login(key)).to.equal('signed-in-with-a-security-key\n');
+      });
+
+      it('a signature made for another application is refused', async () => {
+        const auth = new SoftwareAuthenticator();
+        auth.applicationOverride = 'ssh:elsewhere';
+        const { key, publicLine } = auth.enroll(alg);
+        authorize(publicLine);
+        await refused(key);
+      });
+
+      it('key files built from the spec: ssh-keygen -y prints the public key, -l the same fingerprint', () => {
+        const auth = new SoftwareAuthenticator();
+        for (const passphrase of ['', 'sk pass']) {
+          const { key, privateKeyText, publicLine } = auth.enroll(alg, { comment: 'me@sk', ...(passphrase ? { passphrase } : {}) });
+          const path = join(dir, `id_${alg}_sk${passphrase ? '_enc' : ''}`);
+          writeFileSync(path, privateKeyText, { mode: 0o600 });
+          const y = execFileSync(SSH_KEYGEN_PATH, ['-y', '-P', passphrase, '-f', path], { encoding: 'utf8' });
+          expect(y).to.equal(`${publicLine}\n`);
+          // without a .pub beside it, ssh-keygen reads the file's clear public part (the comment is in the private part)
+          const l = execFileSync(SSH_KEYGEN_PATH, ['-l', '-f', path], { encoding: 'utf8' });
+          expect(l).to.equal(`256 ${fingerprintSHA256(key.publicKey.blob)} no comment (${label})\n`);
+          // and puressh reads it back
+          const back = parsePrivateKey(readFileSync(path, 'utf8'), passphrase || undefined);
+          expect(back.publicKey.blob).to.deep.equal(key.publicKey.blob);
+        }
+      });
+
+      it('a certificate from ssh-keygen -s logs in through cert-authority', async () => {
+        const auth = new SoftwareAuthenticator();
+        const { key, publicLine } = auth.enroll(alg);
+        const ca = join(dir, `ca_${alg}`);
+        execFileSync(SSH_KEYGEN_PATH, ['-q', '-t', 'ed25519', '-N', '', '-C', 'ca', '-f', ca]);
+        const pub = join(dir, `cert_${alg}.pub`);
+        writeFileSync(pub, publicLine + '\n');
+        execFileSync(SSH_KEYGEN_PATH, ['-q', '-s', ca, '-I', 'sk-user', '-n', sshd.user, pub]);
+        const cert = parsePublicKeyLine(readFileSync(join(dir, `cert_${alg}-cert.pub`), 'utf8')).key as Certificate;
+        expect(cert.type).to.equal(type.replace('@openssh.com', '-cert-v01@openssh.com'));
+        authorize(`cert-authority ${readFileSync(`${ca}.pub`, 'utf8').trim()}`);
+        expect(await login(new CertifiedPrivateKey(key, cert))).to.equal('signed-in-with-a-security-key\n');
+      });
+    });
+  }
+});
