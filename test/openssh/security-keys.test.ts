@@ -111,9 +111,9 @@ describe('security keys against OpenSSH sshd', function () {
           writeFileSync(path, privateKeyText, { mode: 0o600 });
           const y = execFileSync(SSH_KEYGEN_PATH, ['-y', '-P', passphrase, '-f', path], { encoding: 'utf8' });
           expect(y).to.equal(`${publicLine}\n`);
-          // without a .pub beside it, ssh-keygen reads the file's clear public part (the comment is in the private part)
+          // without a .pub beside it, ssh-keygen reads an encrypted file's clear public part, which has no comment
           const l = execFileSync(SSH_KEYGEN_PATH, ['-l', '-f', path], { encoding: 'utf8' });
-          expect(l).to.equal(`256 ${fingerprintSHA256(key.publicKey.blob)} no comment (${label})\n`);
+          expect(l).to.equal(`256 ${fingerprintSHA256(key.publicKey.blob)} ${passphrase ? 'no comment' : 'me@sk'} (${label})\n`);
           // and puressh reads it back
           const back = parsePrivateKey(readFileSync(path, 'utf8'), passphrase || undefined);
           expect(back.publicKey.blob).to.deep.equal(key.publicKey.blob);
