@@ -6,7 +6,7 @@
  * made for another application. Key files built from the specification are read by the real
  * ssh-keygen (-y, -l).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,26 @@ import { CertifiedPrivateKey, fingerprintSHA256, parsePrivateKey, parsePublicKey
 import { AuthError } from '../../src/errors.js';
 import { sshdClientOptions } from '../support/connect.js';
 import { SoftwareAuthenticator } from '../support/software-authenticator.js';
+import { opensshArgs } from '../support/ssh-client.js';
 import { SSH_KEYGEN_PATH, startSshd, type Sshd } from '../support/sshd.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+/** `puressh ssh …` from source, with extra environment. */
+function pssh(argv: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/support/puressh-cli.ts'), 'ssh', ...argv], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 const ALGS = [
   ['ed25519', 'sk-ssh-ed25519@openssh.com', 'ED25519-SK'],
@@ -135,4 +154,37 @@ describe('security keys against OpenSSH sshd', function () {
       });
     });
   }
+
+  describe('puressh ssh -i with a security key file', () => {
+    it('signs through the $PURESSH_SK_SIGNER module', async () => {
+      const auth = new SoftwareAuthenticator();
+      const { privateKeyText, publicLine } = auth.enroll('ed25519');
+      const path = join(dir, 'cli_sk');
+      writeFileSync(path, privateKeyText, { mode: 0o600 });
+      authorize(publicLine);
+      const r = await pssh(opensshArgs(sshd, 'echo via-cli', { key: path }), {
+        PURESSH_SK_SIGNER: join(root, 'test/support/sk-signer-module.ts'),
+        PURESSH_TEST_AUTHENTICATOR: auth.toJson(),
+      });
+      // (sshd at LogLevel DEBUG1 sends its debug lines to the client's stderr)
+      expect([r.code, r.stdout]).to.deep.equal([0, 'via-cli\n']);
+      expect(r.stderr).not.to.include('sign_and_send_pubkey');
+    });
+
+    it('without an agent or a signer: says what to do, and fails as ssh does', async () => {
+      const auth = new SoftwareAuthenticator();
+      const { privateKeyText, publicLine } = auth.enroll('ecdsa-p256');
+      const path = join(dir, 'cli_sk_none');
+      writeFileSync(path, privateKeyText, { mode: 0o600 });
+      authorize(publicLine);
+      const r = await pssh(opensshArgs(sshd, 'echo via-cli', { key: path }), { PURESSH_SK_SIGNER: '' });
+      expect(r.code).to.equal(255);
+      expect(r.stderr).to.equal(
+        `sign_and_send_pubkey: signing failed for ECDSA-SK "${path}": security key needed (no ssh-agent); ` +
+          `puressh cannot load a SecurityKeyProvider library: add the key to ssh-agent (ssh-add ${path}) ` +
+          `or set PURESSH_SK_SIGNER to a JavaScript module exporting a SecurityKeySigner\n` +
+          `${sshd.user}@127.0.0.1: Permission denied (publickey,password,keyboard-interactive).\n`,
+      );
+    });
+  });
 });

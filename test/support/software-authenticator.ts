@@ -86,6 +86,20 @@ export class SoftwareAuthenticator implements SecurityKeySigner {
     return { signature: sig, flags, counter };
   }
 
+  /** The credentials and switches as JSON, to rebuild the authenticator in another process. */
+  toJson(): string {
+    const creds = [...this.credentials].map(([handle, c]) => [handle, c.algorithm, hex(c.secret)]);
+    return JSON.stringify({ creds, userPresence: this.userPresence, userVerification: this.userVerification, counter: this.counter });
+  }
+
+  static fromJson(json: string): SoftwareAuthenticator {
+    const o = JSON.parse(json) as { creds: [string, Credential['algorithm'], string][]; userPresence: boolean; userVerification: boolean; counter: number };
+    const a = new SoftwareAuthenticator();
+    for (const [handle, algorithm, secret] of o.creds) a.credentials.set(handle, { algorithm, secret: new Uint8Array(Buffer.from(secret, 'hex')) });
+    Object.assign(a, { userPresence: o.userPresence, userVerification: o.userVerification, counter: o.counter });
+    return a;
+  }
+
   /** The P-256 secret of a credential, for tests that play a WebAuthn authenticator. */
   secretOf(keyHandle: Uint8Array): Uint8Array | undefined {
     return this.credentials.get(hex(keyHandle))?.secret;

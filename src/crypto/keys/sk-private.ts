@@ -84,9 +84,8 @@ export class SecurityKeyPrivateKey implements PrivateKey {
   async sign(algorithm: string, data: Uint8Array): Promise<Uint8Array> {
     if (algorithm !== this.type) throw new KeyError(`${this.type} key cannot sign ${algorithm}`, 'ALGO_UNSUPPORTED');
     if (!this.signer) {
-      throw new KeyError(
+      throw new SecurityKeyError(
         `${this.type} key "${this.comment}" needs its security key: load it into an ssh-agent that can use the authenticator, or give a SecurityKeySigner`,
-        'BAD_USE',
       );
     }
     let answer: SecurityKeySignResponse;

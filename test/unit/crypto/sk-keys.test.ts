@@ -108,8 +108,8 @@ describe('security keys (PROTOCOL.u2f)', () => {
           await read.sign(type, MESSAGE);
           expect.fail('signed without a signer');
         } catch (e) {
-          expect(e).to.be.instanceOf(KeyError);
-          expect((e as KeyError).message).to.match(/needs its security key/);
+          expect(e).to.be.instanceOf(SecurityKeyError);
+          expect((e as SecurityKeyError).message).to.match(/needs its security key/);
         }
         const withSigner = parsePrivateKey(privateKeyText, { securityKeySigner: auth });
         expect(verifySignature(key.publicKey.blob, type, MESSAGE, await withSigner.sign(type, MESSAGE))).to.equal(true);
