@@ -256,6 +256,16 @@ export {
 } from './crypto/keys/index.js';
 export { SecurityKeyError } from './errors.js';
 export type { SecurityKeyServerPolicy } from './server/types.js';
+export {
+  webauthnSigner,
+  registerWebAuthnKey,
+  type WebAuthnCredentials,
+  type WebAuthnOptions,
+  type WebAuthnRegisterOptions,
+  type WebAuthnRegistration,
+  type WebAuthnAssertion,
+  type WebAuthnAttestation,
+} from './auth/webauthn.js';
 export { checkSecurityKeySignature, type SecurityKeyCheckContext } from './authkeys/index.js';
 
 // The publickey subsystem (RFC 4819).

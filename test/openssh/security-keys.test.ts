@@ -16,6 +16,8 @@ import { CertifiedPrivateKey, fingerprintSHA256, parsePrivateKey, parsePublicKey
 import { AuthError } from '../../src/errors.js';
 import { sshdClientOptions } from '../support/connect.js';
 import { SoftwareAuthenticator } from '../support/software-authenticator.js';
+import { SimulatedWebAuthn } from '../support/simulated-webauthn.js';
+import { registerWebAuthnKey } from '../../src/auth/webauthn.js';
 import { opensshArgs } from '../support/ssh-client.js';
 import { SSH_KEYGEN_PATH, startSshd, type Sshd } from '../support/sshd.js';
 
@@ -154,6 +156,26 @@ describe('security keys against OpenSSH sshd', function () {
       });
     });
   }
+
+  describe('webauthn-sk-ecdsa-sha2-nistp256@openssh.com (simulated navigator.credentials)', () => {
+    it('a key registered through WebAuthn logs in with a WebAuthn signature', async () => {
+      const browser = new SimulatedWebAuthn('https://ssh.example.com');
+      const reg = await registerWebAuthnKey({ credentials: browser, rpId: 'example.com', userName: 'alice' });
+      authorize(reg.publicKeyLine);
+      expect(await login(reg.key)).to.equal('signed-in-with-a-security-key\n');
+      expect(sshd.logs()).to.include('sk_counter = 1, sk_flags = 0x01');
+    });
+
+    it('without a touch it is refused unless no-touch-required', async () => {
+      const browser = new SimulatedWebAuthn('https://ssh.example.com');
+      browser.userPresence = false;
+      const reg = await registerWebAuthnKey({ credentials: browser, rpId: 'example.com', userName: 'alice' });
+      authorize(reg.publicKeyLine);
+      await refused(reg.key);
+      authorize(`no-touch-required ${reg.publicKeyLine}`);
+      expect(await login(reg.key)).to.equal('signed-in-with-a-security-key\n');
+    });
+  });
 
   describe('puressh ssh -i with a security key file', () => {
     it('signs through the $PURESSH_SK_SIGNER module', async () => {
