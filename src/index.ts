@@ -253,6 +253,7 @@ export {
   type SecurityKeySignRequest,
   type SecurityKeySignResponse,
   type SkPublicKey,
+  type SkPrivateFields,
 } from './crypto/keys/index.js';
 export { SecurityKeyError } from './errors.js';
 export type { SecurityKeyServerPolicy } from './server/types.js';
@@ -265,6 +266,7 @@ export {
   type WebAuthnRegistration,
   type WebAuthnAssertion,
   type WebAuthnAttestation,
+  type WebAuthnBytes,
 } from './auth/webauthn.js';
 export { checkSecurityKeySignature, type SecurityKeyCheckContext } from './authkeys/index.js';
 

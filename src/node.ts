@@ -361,6 +361,7 @@ export {
   type WebAuthnRegistration,
   type WebAuthnAssertion,
   type WebAuthnAttestation,
+  type WebAuthnBytes,
   type SecurityKeyMaterial,
   type SecurityKeyPolicy,
   type SecurityKeySignatureInfo,
@@ -368,6 +369,7 @@ export {
   type SecurityKeySignRequest,
   type SecurityKeySignResponse,
   type SkPublicKey,
+  type SkPrivateFields,
   type SecurityKeyServerPolicy,
   type SecurityKeyCheckContext,
 } from './index.js';

@@ -25,22 +25,31 @@ import { SkEcdsaPublicKey } from '../crypto/keys/sk-ecdsa.js';
 import { SecurityKeyPrivateKey } from '../crypto/keys/sk-private.js';
 import { SecurityKeyError, SshError } from '../errors.js';
 
-type Bytes = ArrayBuffer | ArrayBufferView;
+/** Binary data as WebAuthn hands it over: an ArrayBuffer or a view of one. */
+export type WebAuthnBytes = ArrayBuffer | ArrayBufferView;
+type Bytes = WebAuthnBytes;
 
 /** What puressh reads of a PublicKeyCredential from `get` (AuthenticatorAssertionResponse). */
 export interface WebAuthnAssertion {
-  readonly response: { readonly authenticatorData: Bytes; readonly clientDataJSON: Bytes; readonly signature: Bytes };
+  readonly response: { readonly authenticatorData: WebAuthnBytes; readonly clientDataJSON: WebAuthnBytes; readonly signature: WebAuthnBytes };
 }
 
 /** What puressh reads of a PublicKeyCredential from `create` (AuthenticatorAttestationResponse, WebAuthn L2 §5.2.1). */
 export interface WebAuthnAttestation {
-  readonly rawId: Bytes;
-  readonly response: { getPublicKey(): Bytes | null; getPublicKeyAlgorithm(): number };
+  readonly rawId: WebAuthnBytes;
+  readonly response: {
+    /** the credential public key as SubjectPublicKeyInfo DER */
+    getPublicKey(): WebAuthnBytes | null;
+    /** its COSE algorithm (-7: ES256) */
+    getPublicKeyAlgorithm(): number;
+  };
 }
 
 /** The part of `navigator.credentials` (CredentialsContainer) puressh uses. */
 export interface WebAuthnCredentials {
+  /** navigator.credentials.get: resolves with a PublicKeyCredential ({@link WebAuthnAssertion}) */
   get(options: { publicKey: Record<string, unknown>; signal?: AbortSignal }): Promise<unknown>;
+  /** navigator.credentials.create: resolves with a PublicKeyCredential ({@link WebAuthnAttestation}) */
   create(options: { publicKey: Record<string, unknown>; signal?: AbortSignal }): Promise<unknown>;
 }
 

@@ -72,7 +72,7 @@ export {
 } from './sk-common.js';
 export { SkEd25519PublicKey } from './sk-ed25519.js';
 export { SkEcdsaPublicKey } from './sk-ecdsa.js';
-export { SecurityKeyPrivateKey, type SkPublicKey } from './sk-private.js';
+export { SecurityKeyPrivateKey, type SkPublicKey, type SkPrivateFields } from './sk-private.js';
 export { securityKeyOf, withSecurityKeySigner } from './sk-attach.js';
 export type { SecurityKeyMaterial } from './types.js';
 

@@ -80,6 +80,7 @@ export interface SecurityKeySignResponse {
  * middleware (sk-api.h sk_sign). puressh builds the SSH signature from the answer.
  */
 export interface SecurityKeySigner {
+  /** Ask the authenticator to sign; reject (or throw) when it cannot (no device, user refused). */
   sign(request: SecurityKeySignRequest): Promise<SecurityKeySignResponse> | SecurityKeySignResponse;
 }
 
