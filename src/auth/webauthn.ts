@@ -20,7 +20,13 @@ import { base64UrlEncode } from '../crypto/keys/webauthn-client-data.js';
 import { EcdsaPublicKey } from '../crypto/keys/ecdsa.js';
 import { parseDerPublicKey } from '../crypto/keys/pem.js';
 import { formatPublicKeyLine } from '../crypto/keys/index.js';
-import { SK_USER_PRESENCE, SK_USER_VERIFICATION, type SecurityKeySigner, type SecurityKeySignRequest, type SecurityKeySignResponse } from '../crypto/keys/sk-common.js';
+import {
+  SK_USER_PRESENCE,
+  SK_USER_VERIFICATION,
+  type SecurityKeySigner,
+  type SecurityKeySignRequest,
+  type SecurityKeySignResponse,
+} from '../crypto/keys/sk-common.js';
 import { SkEcdsaPublicKey } from '../crypto/keys/sk-ecdsa.js';
 import { SecurityKeyPrivateKey } from '../crypto/keys/sk-private.js';
 import { SecurityKeyError, SshError } from '../errors.js';
@@ -72,7 +78,7 @@ function bytes(b: Bytes): Uint8Array {
 }
 
 function container(options: WebAuthnOptions): WebAuthnCredentials {
-  const c = options.credentials ?? (globalThis as { navigator?: { credentials?: WebAuthnCredentials } }).navigator?.credentials;
+  const c = options.credentials ?? (globalThis as unknown as { navigator?: { credentials?: WebAuthnCredentials } }).navigator?.credentials;
   if (!c) throw new SecurityKeyError('WebAuthn is not available here (no navigator.credentials); pass options.credentials');
   return c;
 }
@@ -115,18 +121,20 @@ export function webauthnSigner(options: WebAuthnOptions = {}): SecurityKeySigner
 
 /** The signer's answer from an assertion: authenticatorData = rpIdHash ‖ flags ‖ counter ‖ extensions. */
 export function assertionToResponse(assertion: WebAuthnAssertion | null, challenge: Uint8Array): SecurityKeySignResponse {
-  const r = assertion?.response;
+  // what the browser (or a stand-in) returned is checked, not trusted to match the type
+  const r = (assertion as { response?: Partial<WebAuthnAssertion['response']> } | null)?.response;
   if (!r?.authenticatorData || !r.clientDataJSON || !r.signature) throw new SecurityKeyError('WebAuthn returned no assertion');
   const authData = bytes(r.authenticatorData);
   if (authData.length < 37) throw new SecurityKeyError('WebAuthn authenticatorData is shorter than 37 bytes');
   const clientData = bytes(r.clientDataJSON);
-  let parsed: { type?: unknown; origin?: unknown; challenge?: unknown };
+  let json: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(clientData)) as typeof parsed;
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(clientData));
   } catch {
     throw new SecurityKeyError('WebAuthn clientDataJSON is not JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || parsed.type !== 'webauthn.get' || typeof parsed.origin !== 'string') {
+  const parsed = (typeof json === 'object' && json !== null ? json : {}) as { type?: unknown; origin?: unknown; challenge?: unknown };
+  if (parsed.type !== 'webauthn.get' || typeof parsed.origin !== 'string') {
     throw new SecurityKeyError('WebAuthn clientDataJSON is not a webauthn.get with an origin');
   }
   if (parsed.challenge !== base64UrlEncode(challenge)) throw new SecurityKeyError('WebAuthn clientDataJSON carries another challenge');
@@ -164,7 +172,7 @@ export interface WebAuthnRegisterOptions extends WebAuthnOptions {
 }
 
 function defaultRandom(n: number): Uint8Array {
-  const c = (globalThis as { crypto?: { getRandomValues(b: Uint8Array): Uint8Array } }).crypto;
+  const c = (globalThis as unknown as { crypto?: { getRandomValues(b: Uint8Array): Uint8Array } }).crypto;
   if (!c) throw new SecurityKeyError('no crypto.getRandomValues: pass options.random');
   return c.getRandomValues(new Uint8Array(n));
 }
@@ -178,7 +186,7 @@ function defaultRandom(n: number): Uint8Array {
  * // put publicKeyLine into ~/.ssh/authorized_keys; keep key.keyHandle (or the key file) for login
  */
 export async function registerWebAuthnKey(options: WebAuthnRegisterOptions): Promise<WebAuthnRegistration> {
-  const rpId = options.rpId ?? (globalThis as { location?: { hostname?: string } }).location?.hostname;
+  const rpId = options.rpId ?? (globalThis as unknown as { location?: { hostname?: string } }).location?.hostname;
   if (!rpId) throw new SecurityKeyError('registerWebAuthnKey needs options.rpId outside a web page');
   const random = options.random ?? defaultRandom;
   const userVerification = options.userVerification ?? 'discouraged';
@@ -200,8 +208,11 @@ export async function registerWebAuthnKey(options: WebAuthnRegisterOptions): Pro
     if (e instanceof SshError) throw e;
     throw new SecurityKeyError(`navigator.credentials.create failed: ${errorText(e)}`, { cause: e });
   }
-  const cred = got as WebAuthnAttestation | null;
-  if (!cred?.rawId || typeof cred.response?.getPublicKey !== 'function') throw new SecurityKeyError('WebAuthn returned no credential with getPublicKey()');
+  const maybe = got as { rawId?: WebAuthnBytes; response?: Partial<WebAuthnAttestation['response']> } | null;
+  if (!maybe?.rawId || typeof maybe.response?.getPublicKey !== 'function' || typeof maybe.response.getPublicKeyAlgorithm !== 'function') {
+    throw new SecurityKeyError('WebAuthn returned no credential with getPublicKey()');
+  }
+  const cred = maybe as WebAuthnAttestation;
   if (cred.response.getPublicKeyAlgorithm() !== COSE_ES256) throw new SecurityKeyError('the authenticator made a key other than ES256 (P-256)');
   const spki = cred.response.getPublicKey();
   if (!spki) throw new SecurityKeyError('WebAuthn gave no public key');

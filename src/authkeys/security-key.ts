@@ -24,7 +24,12 @@ export interface SecurityKeyCheckContext {
  * refuses (its trailing blank included).
  * @example checkSecurityKeySignature(key, request.securityKey, verdict.options, { user: 'alice', address: '192.0.2.7', port: 50022 })
  */
-export function checkSecurityKeySignature(key: PublicKey, info: SecurityKeySignatureInfo, options: KeyOptions, context: SecurityKeyCheckContext): string | null {
+export function checkSecurityKeySignature(
+  key: PublicKey,
+  info: SecurityKeySignatureInfo,
+  options: KeyOptions,
+  context: SecurityKeyCheckContext,
+): string | null {
   const server = context.pubkeyAuthOptions ?? {};
   const problem = securityKeyPolicyProblem(info, {
     userPresence: server.touchRequired === true || !options.noRequireUserPresence,

@@ -2,7 +2,14 @@
  * From parsed ssh arguments to the settings puressh connects with: OpenSSH's defaults,
  * `~` expansion, algorithm lists (with +/-/^ syntax), and the `-Q` lists.
  */
-import { DEFAULT_PUBKEY_ALGORITHMS, KEY_TYPES, SECURITY_KEY_ALGORITHMS, plainNameOf, SUPPORTED_CERT_ALGORITHMS, signatureAlgorithmsForKeyType } from '../crypto/keys/index.js';
+import {
+  DEFAULT_PUBKEY_ALGORITHMS,
+  KEY_TYPES,
+  SECURITY_KEY_ALGORITHMS,
+  plainNameOf,
+  SUPPORTED_CERT_ALGORITHMS,
+  signatureAlgorithmsForKeyType,
+} from '../crypto/keys/index.js';
 import {
   DEFAULT_CIPHERS,
   DEFAULT_HOSTKEY_ALGORITHMS,

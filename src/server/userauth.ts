@@ -308,7 +308,9 @@ class UserauthServer {
     if (signature) {
       const data = signedData(this.t.sessionId!, base.username, algorithm, blob);
       // FIDO keys: the flags are policy, decided below with the verdict's options (sshd: after user_key_allowed).
-      const good = key.verifySecurityKey ? (securityKey = skVerify(key, algorithm, data, signature, this.o.publicKey)) !== undefined : verifies(blob, algorithm, data, signature, this.o.publicKey);
+      const good = key.verifySecurityKey
+        ? (securityKey = skVerify(key, algorithm, data, signature, this.o.publicKey)) !== undefined
+        : verifies(blob, algorithm, data, signature, this.o.publicKey);
       if (!good) {
         this.o.debug?.(`userauth: bad ${algorithm} signature for ${fingerprint}`);
         return { outcome: REJECT, fingerprint };

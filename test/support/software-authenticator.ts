@@ -65,7 +65,9 @@ export class SoftwareAuthenticator implements SecurityKeySigner {
     const secret = algorithm === 'ed25519' ? randomBytes(32) : p256.utils.randomSecretKey();
     this.credentials.set(hex(keyHandle), { algorithm, secret });
     const publicKey =
-      algorithm === 'ed25519' ? new SkEd25519PublicKey(ed25519.getPublicKey(secret), application) : new SkEcdsaPublicKey(p256.getPublicKey(secret, false), application);
+      algorithm === 'ed25519'
+        ? new SkEd25519PublicKey(ed25519.getPublicKey(secret), application)
+        : new SkEcdsaPublicKey(p256.getPublicKey(secret, false), application);
     const fields = { application, flags: options.flags ?? SK_USER_PRESENCE, keyHandle, reserved: new Uint8Array(0) };
     const comment = options.comment ?? `sk-${algorithm}@test`;
     const key = new SecurityKeyPrivateKey(publicKey, fields, comment, this);

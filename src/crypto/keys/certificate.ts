@@ -302,7 +302,9 @@ export function verifyCertificateSignature(cert: Certificate, allowed: readonly 
   if (keyTypeOfPlainAlgorithm(alg) !== cert.signatureKey.type) return 'certificate signature algorithm does not match the CA key';
   // An sk CA's signature counts without a touch, as sshkey_verify does not look at the flags.
   const key = cert.signatureKey;
-  const good = key.verifySecurityKey ? key.verifySecurityKey(alg, cert.signedData, cert.signature, ops) !== null : key.verify(alg, cert.signedData, cert.signature, ops);
+  const good = key.verifySecurityKey
+    ? key.verifySecurityKey(alg, cert.signedData, cert.signature, ops) !== null
+    : key.verify(alg, cert.signedData, cert.signature, ops);
   return good ? null : 'invalid certificate signature';
 }
 
@@ -438,7 +440,8 @@ function readCertifiedPrivate(r: Reader, cert: Certificate): (comment: string, o
     // sshkey_private_deserialize: ed25519-sk repeats A (which must match), ecdsa-sk does not; then the sk fields.
     const point = plain instanceof SkEd25519PublicKey ? r.string('ed25519-sk public key') : plain.point;
     const fields = readSkPrivateFields(r);
-    if (!equalConstantTime(point, plain.point) || fields.application !== plain.application) throw new KeyError('security key private fields do not match the certificate');
+    if (!equalConstantTime(point, plain.point) || fields.application !== plain.application)
+      throw new KeyError('security key private fields do not match the certificate');
     build = (comment) => new SecurityKeyPrivateKey(plain, fields, comment);
   } else {
     build = ED25519.readPrivate(r);

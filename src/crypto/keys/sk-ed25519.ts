@@ -53,7 +53,6 @@ export class SkEd25519PublicKey implements PublicKey {
   }
 }
 
-
 export const SK_ED25519_TYPE: KeyType = {
   type: SK_ED25519,
   signatureAlgorithms: [SK_ED25519],

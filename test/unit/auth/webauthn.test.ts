@@ -69,15 +69,27 @@ describe('WebAuthn signer (simulated navigator.credentials)', () => {
 
     const elsewhere = webauthnSigner({ credentials: new SimulatedWebAuthn('https://other.example.net') });
     let err: unknown;
-    await reg.key.withSigner(elsewhere).sign(reg.key.type, MESSAGE).catch((e: unknown) => (err = e));
+    await reg.key
+      .withSigner(elsewhere)
+      .sign(reg.key.type, MESSAGE)
+      .catch((e: unknown) => (err = e));
     expect(err).to.be.instanceOf(SecurityKeyError);
     expect((err as Error).message).to.match(/^navigator\.credentials\.get failed: SecurityError/);
   });
 
   it('no WebAuthn and no credentials option: a SecurityKeyError that says so', async () => {
     let err: unknown;
-    await webauthnSigner()
-      .sign({ algorithm: 'ecdsa-p256', application: 'example.com', keyHandle: new Uint8Array(1), flags: 1, data: MESSAGE, publicKeyBlob: new Uint8Array(0) })
+    await Promise.resolve()
+      .then(() =>
+        webauthnSigner().sign({
+          algorithm: 'ecdsa-p256',
+          application: 'example.com',
+          keyHandle: new Uint8Array(1),
+          flags: 1,
+          data: MESSAGE,
+          publicKeyBlob: new Uint8Array(0),
+        }),
+      )
       .then(undefined, (e: unknown) => (err = e));
     expect((err as Error).message).to.equal('WebAuthn is not available here (no navigator.credentials); pass options.credentials');
   });

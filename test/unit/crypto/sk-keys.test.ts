@@ -164,7 +164,18 @@ describe('security keys (PROTOCOL.u2f)', () => {
     const ca = auth.enroll('ed25519').key;
     const user = generateKeyPair({ type: 'ed25519' }, randomBytes).privateKey;
     const cert = await signCertificate(
-      { key: user.publicKey, nonce: randomBytes(32), serial: 1n, certType: CERT_TYPE_USER, keyId: 'x', principals: [], validAfter: 0n, validBefore: CERT_VALID_FOREVER, criticalOptions: [], extensions: [] },
+      {
+        key: user.publicKey,
+        nonce: randomBytes(32),
+        serial: 1n,
+        certType: CERT_TYPE_USER,
+        keyId: 'x',
+        principals: [],
+        validAfter: 0n,
+        validBefore: CERT_VALID_FOREVER,
+        criticalOptions: [],
+        extensions: [],
+      },
       ca,
     );
     expect(cert.signatureAlgorithm).to.equal('sk-ssh-ed25519@openssh.com');
@@ -195,7 +206,12 @@ describe('security keys (PROTOCOL.u2f)', () => {
   describe('webauthn-sk-ecdsa-sha2-nistp256@openssh.com', () => {
     const ORIGIN = 'https://ssh.example.com';
     /** A signature as a browser makes it: clientDataJSON with the challenge, authenticatorData, ECDSA. */
-    function webauthnSignature(secret: Uint8Array, rpId: string, message: Uint8Array, opts: { flags?: number; clientData?: string; extensions?: Uint8Array } = {}): Uint8Array {
+    function webauthnSignature(
+      secret: Uint8Array,
+      rpId: string,
+      message: Uint8Array,
+      opts: { flags?: number; clientData?: string; extensions?: Uint8Array } = {},
+    ): Uint8Array {
       const clientData = new TextEncoder().encode(
         opts.clientData ?? `{"type":"webauthn.get","challenge":"${base64UrlEncode(message)}","origin":"${ORIGIN}","crossOrigin":false}`,
       );
@@ -235,8 +251,16 @@ describe('security keys (PROTOCOL.u2f)', () => {
       const secret = auth.secretOf(key.keyHandle)!;
       const v = (sig: Uint8Array): unknown => key.publicKey.verifySecurityKey!('sk-ecdsa-sha2-nistp256@openssh.com', MESSAGE, sig);
       const other = base64UrlEncode(new TextEncoder().encode('other'));
-      expect(v(webauthnSignature(secret, 'ssh.example.com', MESSAGE, { clientData: `{"type":"webauthn.get","challenge":"${other}","origin":"${ORIGIN}"}` }))).to.equal(null);
-      expect(v(webauthnSignature(secret, 'ssh.example.com', MESSAGE, { clientData: `{"type":"webauthn.create","challenge":"${base64UrlEncode(MESSAGE)}","origin":"${ORIGIN}"}` }))).to.equal(null);
+      expect(
+        v(webauthnSignature(secret, 'ssh.example.com', MESSAGE, { clientData: `{"type":"webauthn.get","challenge":"${other}","origin":"${ORIGIN}"}` })),
+      ).to.equal(null);
+      expect(
+        v(
+          webauthnSignature(secret, 'ssh.example.com', MESSAGE, {
+            clientData: `{"type":"webauthn.create","challenge":"${base64UrlEncode(MESSAGE)}","origin":"${ORIGIN}"}`,
+          }),
+        ),
+      ).to.equal(null);
       expect(v(webauthnSignature(secret, 'ssh.example.com', MESSAGE, { flags: 0x45 }))).to.equal(null);
       expect(v(webauthnSignature(secret, 'ssh.example.com', MESSAGE, { flags: 0x85 }))).to.equal(null);
       expect(v(webauthnSignature(secret, 'ssh.example.com', MESSAGE, { extensions: new Uint8Array([0xa0]) }))).to.equal(null);

@@ -37,7 +37,12 @@ function server(authorizedKeys: string, pubkeyAuthOptions?: SecurityKeyServerPol
         const v = authorizeKey(req.key, [file], { user: req.username, address: '127.0.0.1' });
         if (!v.allowed) return false;
         if (req.securityKey) {
-          const why = checkSecurityKeySignature(req.key, req.securityKey, v.options, { user: req.username, address: '127.0.0.1', port: 22, ...(pubkeyAuthOptions ? { pubkeyAuthOptions } : {}) });
+          const why = checkSecurityKeySignature(req.key, req.securityKey, v.options, {
+            user: req.username,
+            address: '127.0.0.1',
+            port: 22,
+            ...(pubkeyAuthOptions ? { pubkeyAuthOptions } : {}),
+          });
           if (why) logs.push(why);
         }
         return { noTouchRequired: v.options.noRequireUserPresence, verifyRequired: v.options.requireVerify };
@@ -87,13 +92,15 @@ describe('security keys against SshServer with authorized_keys', () => {
         expect(signed[0]!.securityKey).to.deep.equal({ flags: 1, counter: 100, userPresent: true, userVerified: false });
       });
 
-      it('no user presence: refused (with sshd\'s log line), accepted under no-touch-required', async () => {
+      it("no user presence: refused (with sshd's log line), accepted under no-touch-required", async () => {
         const auth = new SoftwareAuthenticator();
         auth.userPresence = false;
         const { key, publicLine } = auth.enroll(alg);
         const plain = server(publicLine);
         await refused(plain.server, key);
-        expect(plain.logs[0]).to.match(/^public key (ED25519|ECDSA)-SK SHA256:\S+ signature for alice from 127\.0\.0\.1 port 22 rejected: user presence \(authenticator touch\) requirement not met $/);
+        expect(plain.logs[0]).to.match(
+          /^public key (ED25519|ECDSA)-SK SHA256:\S+ signature for alice from 127\.0\.0\.1 port 22 rejected: user presence \(authenticator touch\) requirement not met $/,
+        );
         expect(await login(server(`no-touch-required ${publicLine}`).server, key)).to.equal('ran id\n');
         // PubkeyAuthOptions touch-required: the key option no longer counts
         const strict = server(`no-touch-required ${publicLine}`, { touchRequired: true });
