@@ -195,6 +195,14 @@ export class ChannelOpenError extends SshError {
   }
 }
 
+/** A FIDO security key could not sign: the authenticator or its signer failed (PROTOCOL.u2f). */
+export class SecurityKeyError extends SshError {
+  override name = 'SecurityKeyError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PUBLICKEY_UNVERIFIED', message, options);
+  }
+}
+
 /** Bad key file, wrong passphrase, unsupported format. */
 export class KeyError extends SshError {
   override name = 'KeyError';

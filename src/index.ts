@@ -240,6 +240,42 @@ export { MemoryFs, type MemoryFsOptions } from './sftp/server/memory-fs.js';
 export { serveScp, type ScpServerOptions } from './sftp/server/scp.js';
 export { parseScpCommand } from './sftp/server/scp-command.js';
 
+// FIDO security keys (OpenSSH PROTOCOL.u2f): sk-ssh-ed25519 and sk-ecdsa-sha2-nistp256, signing through a SecurityKeySigner.
+export {
+  SecurityKeyPrivateKey,
+  SkEd25519PublicKey,
+  SkEcdsaPublicKey,
+  SECURITY_KEY_ALGORITHMS,
+  SK_USER_PRESENCE,
+  SK_USER_VERIFICATION,
+  SK_RESIDENT_KEY,
+  securityKeyOf,
+  securityKeyPolicyProblem,
+  withSecurityKeySigner,
+  type SecurityKeyMaterial,
+  type SecurityKeyPolicy,
+  type SecurityKeySignatureInfo,
+  type SecurityKeySigner,
+  type SecurityKeySignRequest,
+  type SecurityKeySignResponse,
+  type SkPublicKey,
+  type SkPrivateFields,
+} from './crypto/keys/index.js';
+export { SecurityKeyError } from './errors.js';
+export type { SecurityKeyServerPolicy } from './server/types.js';
+export {
+  webauthnSigner,
+  registerWebAuthnKey,
+  type WebAuthnCredentials,
+  type WebAuthnOptions,
+  type WebAuthnRegisterOptions,
+  type WebAuthnRegistration,
+  type WebAuthnAssertion,
+  type WebAuthnAttestation,
+  type WebAuthnBytes,
+} from './auth/webauthn.js';
+export { checkSecurityKeySignature, type SecurityKeyCheckContext } from './authkeys/index.js';
+
 // The publickey subsystem (RFC 4819).
 export { PublicKeySubsystem, PublicKeyStatusError, type PublicKeyAttribute, type PublicKeyListing } from './publickey/client.js';
 // The server's decision on a public key: authorized_keys, principals, TrustedUserCAKeys, RevokedKeys (sshd(8)).

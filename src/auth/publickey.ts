@@ -7,6 +7,7 @@
  */
 import { plainNameOf } from '../crypto/keys/certificate.js';
 import type { PrivateKey } from '../crypto/keys/types.js';
+import { SecurityKeyError } from '../errors.js';
 import { MSG } from '../wire/constants.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
@@ -61,7 +62,15 @@ export function publickeyMethod(keys: readonly PrivateKey[], options: PublicKeyO
             ctx.debug?.(`signing with public key ${key.type} (${alg})`);
           }
           const signed = signedData(ctx.sessionId, ctx.username, alg, blob);
-          const signature = await key.sign(alg, signed, ctx.publicKey);
+          let signature: Uint8Array;
+          try {
+            signature = await key.sign(alg, signed, ctx.publicKey);
+          } catch (e) {
+            // A security key that cannot sign now (no authenticator, no signer): ssh moves on to the next key.
+            if (!(e instanceof SecurityKeyError)) throw e;
+            ctx.debug?.(`signing with ${key.type} failed: ${e.message}`);
+            break;
+          }
           await ctx.send(userauthRequest(ctx.username, 'publickey').bool(true).string(alg).string(blob).string(signature).finish().slice());
           const result = await ctx.next();
           if (result[0] === MSG.USERAUTH_SUCCESS) return { success: true };

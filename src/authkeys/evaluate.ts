@@ -43,11 +43,13 @@ export type KeyAuthorization =
   | { readonly allowed: true; readonly options: KeyOptions; readonly source: KeyAuthorizationSource; readonly log: readonly string[] }
   | { readonly allowed: false; readonly log: readonly string[] };
 
-/** sshkey_type(): "ED25519", "ECDSA", "RSA", "DSA", and "-CERT" for certificates. */
-function keyTypeLabel(type: string): string {
+/** sshkey_type(): "ED25519", "ECDSA", "ED25519-SK", "ECDSA-SK", "RSA", "DSA", and "-CERT" for certificates. */
+export function keyTypeLabel(type: string): string {
   const suffix = '-cert-v01@openssh.com';
   if (type.endsWith(suffix)) return `${keyTypeLabel(type.slice(0, -suffix.length))}-CERT`;
   if (type === 'ssh-ed25519') return 'ED25519';
+  if (type === 'sk-ssh-ed25519@openssh.com' || type === 'sk-ssh-ed25519') return 'ED25519-SK';
+  if (type.startsWith('sk-ecdsa-')) return 'ECDSA-SK';
   if (type.startsWith('ecdsa-')) return 'ECDSA';
   if (type === 'ssh-rsa') return 'RSA';
   if (type === 'ssh-dss') return 'DSA';

@@ -26,3 +26,4 @@ export {
   type KeyAuthorizationSource,
   type TrustedUserCaConfig,
 } from './evaluate.js';
+export { checkSecurityKeySignature, type SecurityKeyCheckContext } from './security-key.js';

@@ -11,13 +11,11 @@ import { parsePublicKeyBlob, KEY_TYPES } from '../crypto/keys/index.js';
 import type { PublicKey } from '../crypto/keys/types.js';
 import { KeyOptionsError, parseKeyOptions, type KeyOptions } from './options.js';
 
-/** Key types OpenSSH reads that puressh's key layer does not (FIDO): such lines are reported, not used. */
-const UNSUPPORTED_KEY_TYPES: ReadonlySet<string> = new Set([
-  'sk-ssh-ed25519@openssh.com',
-  'sk-ecdsa-sha2-nistp256@openssh.com',
-  'sk-ssh-ed25519-cert-v01@openssh.com',
-  'sk-ecdsa-sha2-nistp256-cert-v01@openssh.com',
-]);
+/**
+ * Key types OpenSSH reads that puressh's key layer does not: such lines are reported, not
+ * used. Empty since FIDO keys (PROTOCOL.u2f) are implemented; kept for types OpenSSH adds.
+ */
+const UNSUPPORTED_KEY_TYPES: ReadonlySet<string> = new Set<string>([]);
 
 /** An authorized_keys line sshd would use: the key, its options, where it was. */
 export interface AuthorizedKey {
@@ -37,7 +35,7 @@ export interface AuthorizedKey {
  * A line sshd skips. `reason`:
  * - 'bad-options': the options were refused; `message` is sshd's "file:line: bad key options: …";
  * - 'bad-option-string': an option string with an unterminated quote ("invalid key option string");
- * - 'unsupported-key': a key type OpenSSH knows and puressh does not (FIDO keys);
+ * - 'unsupported-key': a key type OpenSSH knows and puressh does not;
  * - 'no-key': no key could be read from the line (sshd skips it silently).
  */
 export interface AuthorizedKeysProblem {

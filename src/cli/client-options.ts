@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import type { AgentClient } from '../auth/agent/client.js';
 import { nodeAgent } from '../auth/agent/node.js';
 import type { HostbasedOptions } from '../auth/hostbased.js';
 import type { KbdResponder } from '../auth/keyboard-interactive.js';
@@ -19,7 +20,9 @@ import {
   DEFAULT_HOSTKEY_ALGORITHMS,
   parsePrivateKey,
   parsePublicKey,
+  securityKeyOf,
   type PrivateKey,
+  type SecurityKeySigner,
 } from '../crypto/keys/index.js';
 import { nodeProvider } from '../crypto/node/index.js';
 import { KeyError } from '../errors.js';
@@ -27,6 +30,7 @@ import type { NodeConnectOptions } from '../node.js';
 import type { SshClient } from '../client.js';
 import { logFailure, type FailureContext } from './failure.js';
 import { readIdentityFile } from './identity-file.js';
+import { loadSignerModule, prepareSecurityKey, SK_SIGNER_ENV } from './security-key.js';
 import { makeHostKeyVerifier, type HostKeyState } from './host-key.js';
 import { connectThroughJumps, failureFor } from './jump.js';
 import type { CliIo, Log } from './io.js';
@@ -66,7 +70,8 @@ export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, 
     const defaults = known.some((k) => k.marker === 'cert-authority') ? [...CERT_ALGORITHMS, ...DEFAULT_HOSTKEY_ALGORITHMS] : DEFAULT_HOSTKEY_ALGORITHMS;
     if (types.length || defaults !== DEFAULT_HOSTKEY_ALGORITHMS) algorithms.hostKey = preferKnownHostKeyTypes(defaults, types);
   }
-  const privateKeys = settings.pubkeyAuthentication ? await loadIdentities(settings, io.prompt, log) : [];
+  const agent = settings.identityAgent && (settings.pubkeyAuthentication || settings.forwardAgent) ? nodeAgent(settings.identityAgent) : undefined;
+  const privateKeys = settings.pubkeyAuthentication ? await loadIdentities(settings, io.prompt, log, agent) : [];
   const extraAuthMethods: AuthMethod[] = [];
   const interactivePassword = settings.passwordAuthentication && !settings.batchMode;
   if (interactivePassword) extraAuthMethods.push(promptingPassword(settings, io.prompt, log, state));
@@ -84,8 +89,8 @@ export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, 
     queryAuthMethods: true,
     queryPublicKeys: true,
   };
-  if (settings.identityAgent && (settings.pubkeyAuthentication || settings.forwardAgent)) {
-    options.agent = nodeAgent(settings.identityAgent);
+  if (agent) {
+    options.agent = agent;
     options.forwardAgent = settings.forwardAgent;
   } else if (settings.forwardAgent) {
     log.debug('ForwardAgent: no agent (SSH_AUTH_SOCK unset or IdentityAgent none)');
@@ -109,15 +114,29 @@ export async function clientOptions(settings: SshSettings, io: CliIo, log: Log, 
 }
 
 /** Read the identity files; encrypted ones ask for their passphrase (not in BatchMode). */
-async function loadIdentities(settings: SshSettings, prompt: Prompter, log: Log): Promise<PrivateKey[]> {
+async function loadIdentities(settings: SshSettings, prompt: Prompter, log: Log, agent: AgentClient | undefined): Promise<PrivateKey[]> {
   const keys: PrivateKey[] = [];
+  let signer: Promise<SecurityKeySigner | undefined> | undefined;
+  // Loaded only when a security key is among the identities; a module that fails to load is reported once.
+  const skSigner = (): Promise<SecurityKeySigner | undefined> =>
+    (signer ??= (async () => {
+      const modulePath = process.env[SK_SIGNER_ENV];
+      if (!modulePath) return undefined;
+      try {
+        return await loadSignerModule(modulePath);
+      } catch (e) {
+        log.error((e as Error).message);
+        return undefined;
+      }
+    })());
   for (const path of settings.identityFiles) {
     const text = readIdentityFile(path, settings.identityFilesExplicit, log);
     if (text === null) continue;
     let passphrase: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        const key = parsePrivateKey(text, { passphrase, provider: nodeProvider });
+        let key = parsePrivateKey(text, { passphrase, provider: nodeProvider });
+        if (securityKeyOf(key)) key = prepareSecurityKey(key, path, await skSigner(), agent, log);
         keys.push(key);
         log.debug(`Will attempt key: ${path}`);
         // as ssh: KEY-cert.pub beside the key is offered too, after the key

@@ -44,6 +44,8 @@ export function keyLabel(type: string): string {
   const cert = type.endsWith('-cert-v01@openssh.com');
   if (cert) return `${keyLabel(type.slice(0, -'-cert-v01@openssh.com'.length))}-CERT`;
   if (type === 'ssh-ed25519') return 'ED25519';
+  if (type === 'sk-ssh-ed25519@openssh.com' || type === 'sk-ssh-ed25519') return 'ED25519-SK';
+  if (type.startsWith('sk-ecdsa-')) return 'ECDSA-SK';
   if (type.startsWith('ecdsa-')) return 'ECDSA';
   if (type === 'ssh-rsa') return 'RSA';
   if (type === 'ssh-dss') return 'DSA';

@@ -2,7 +2,14 @@
  * From parsed ssh arguments to the settings puressh connects with: OpenSSH's defaults,
  * `~` expansion, algorithm lists (with +/-/^ syntax), and the `-Q` lists.
  */
-import { DEFAULT_PUBKEY_ALGORITHMS, KEY_TYPES, plainNameOf, SUPPORTED_CERT_ALGORITHMS, signatureAlgorithmsForKeyType } from '../crypto/keys/index.js';
+import {
+  DEFAULT_PUBKEY_ALGORITHMS,
+  KEY_TYPES,
+  SECURITY_KEY_ALGORITHMS,
+  plainNameOf,
+  SUPPORTED_CERT_ALGORITHMS,
+  signatureAlgorithmsForKeyType,
+} from '../crypto/keys/index.js';
 import {
   DEFAULT_CIPHERS,
   DEFAULT_HOSTKEY_ALGORITHMS,
@@ -137,7 +144,7 @@ export function resolveSettings(args: SshArgs, env: { home: string; localUser: s
   if (mac) algorithms.mac = mac;
   const hostKey = list('hostkeyalgorithms', DEFAULT_HOSTKEY_ALGORITHMS, [...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS], 'host key algorithms');
   if (hostKey) algorithms.hostKey = hostKey;
-  const allKeyAlgorithms = [...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS];
+  const allKeyAlgorithms = [...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS, ...SECURITY_KEY_ALGORITHMS];
   const publicKey = list('pubkeyacceptedalgorithms', DEFAULT_PUBKEY_ALGORITHMS, allKeyAlgorithms, 'key algorithms');
   if (publicKey) algorithms.publicKey = publicKey;
   const compression = yesNo('compression', false) ? COMPRESSION_YES : COMPRESSION_NO;

@@ -4,12 +4,12 @@
  * CASignatureAlgorithms start from, which names they may name, and how a spec
  * (`+`/`-`/`^`/plain, algo-list.ts) becomes the effective list.
  *
- * Names OpenSSH knows but puressh does not implement (sk-* keys…) are accepted in a
+ * Names OpenSSH knows but puressh does not implement (sntrup761…) are accepted in a
  * config, as sshd accepts them, and drop out of the effective list, exactly as sshd drops
  * names its build lacks (kex_assemble_names filters by the supported list): a config
  * written for OpenSSH still loads. `droppedAlgorithms` names them, for a warning.
  */
-import { DEFAULT_PUBKEY_ALGORITHMS, SUPPORTED_CERT_ALGORITHMS } from '../crypto/keys/index.js';
+import { DEFAULT_PUBKEY_ALGORITHMS, SECURITY_KEY_ALGORITHMS, SUPPORTED_CERT_ALGORITHMS } from '../crypto/keys/index.js';
 import { DEFAULT_CIPHERS, DEFAULT_KEX, DEFAULT_MACS, SUPPORTED_CIPHERS, SUPPORTED_HOSTKEY_ALGORITHMS, SUPPORTED_KEX, SUPPORTED_MACS } from '../node.js';
 import { assembleAlgorithmList, matchWildcard } from './algo-list.js';
 
@@ -26,13 +26,8 @@ const OPENSSH_ONLY: Record<AlgorithmKind, readonly string[]> = {
     'diffie-hellman-group1-sha1',
     'diffie-hellman-group-exchange-sha1',
   ],
-  key: [
-    'sk-ssh-ed25519@openssh.com',
-    'sk-ssh-ed25519-cert-v01@openssh.com',
-    'sk-ecdsa-sha2-nistp256@openssh.com',
-    'sk-ecdsa-sha2-nistp256-cert-v01@openssh.com',
-    'webauthn-sk-ecdsa-sha2-nistp256@openssh.com',
-  ],
+  // a signature format of sk-ecdsa keys, never a key algorithm of its own in puressh
+  key: ['webauthn-sk-ecdsa-sha2-nistp256@openssh.com'],
 };
 
 /**
@@ -42,12 +37,16 @@ const OPENSSH_ONLY: Record<AlgorithmKind, readonly string[]> = {
 const KEY_ORDER = [
   'ssh-ed25519',
   'ssh-ed25519-cert-v01@openssh.com',
+  'sk-ssh-ed25519@openssh.com',
+  'sk-ssh-ed25519-cert-v01@openssh.com',
   'ecdsa-sha2-nistp256',
   'ecdsa-sha2-nistp256-cert-v01@openssh.com',
   'ecdsa-sha2-nistp384',
   'ecdsa-sha2-nistp384-cert-v01@openssh.com',
   'ecdsa-sha2-nistp521',
   'ecdsa-sha2-nistp521-cert-v01@openssh.com',
+  'sk-ecdsa-sha2-nistp256@openssh.com',
+  'sk-ecdsa-sha2-nistp256-cert-v01@openssh.com',
   'ssh-dss',
   'ssh-dss-cert-v01@openssh.com',
   'ssh-rsa',
@@ -58,7 +57,7 @@ const KEY_ORDER = [
   'rsa-sha2-512-cert-v01@openssh.com',
 ];
 
-const KEYS_SUPPORTED = new Set([...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS]);
+const KEYS_SUPPORTED = new Set([...SUPPORTED_CERT_ALGORITHMS, ...SUPPORTED_HOSTKEY_ALGORITHMS, ...SECURITY_KEY_ALGORITHMS]);
 
 /** Every name puressh's server can use, per list (sshd's "all"). */
 export const SERVER_SUPPORTED = {
@@ -79,9 +78,16 @@ export const SERVER_DEFAULTS = {
   hostkeyalgorithms: DEFAULT_PUBKEY_ALGORITHMS,
   pubkeyacceptedalgorithms: DEFAULT_PUBKEY_ALGORITHMS,
   hostbasedacceptedalgorithms: DEFAULT_PUBKEY_ALGORITHMS,
-  casignaturealgorithms: ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256'].filter((a) =>
-    CA_SIG_SUPPORTED.includes(a),
-  ),
+  casignaturealgorithms: [
+    'ssh-ed25519',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'sk-ssh-ed25519@openssh.com',
+    'sk-ecdsa-sha2-nistp256@openssh.com',
+    'rsa-sha2-512',
+    'rsa-sha2-256',
+  ].filter((a) => CA_SIG_SUPPORTED.includes(a)),
 } as const;
 
 export type AlgorithmListName = keyof typeof SERVER_DEFAULTS;

@@ -37,7 +37,7 @@ import { parseAuthenticationMethods, userSpecificDelay } from './auth-policy.js'
 import { ServerConnection, type ConnectionHandlers } from './connection.js';
 import type { HostKeySigner } from './hostkeys.js';
 import { parseMaxStartups, shouldDrop, SourcePenalties, type MaxStartups, type PenaltyKind, type PenaltyOptions } from './limits.js';
-import { SYSTEM_CLOCK, type PeerInfo, type ServerAuthHandlers, type ServerClock } from './types.js';
+import { SYSTEM_CLOCK, type PeerInfo, type SecurityKeyServerPolicy, type ServerAuthHandlers, type ServerClock } from './types.js';
 import { runUserauth, type AuthAttemptEvent } from './userauth.js';
 
 /** sshd's limits, with its defaults. */
@@ -79,6 +79,12 @@ export interface SshServerOptions {
   handlers?: ConnectionHandlers;
   /** USERAUTH_BANNER text sent before the first authentication answer (sshd's Banner) */
   banner?: string;
+  /**
+   * PubkeyAuthOptions for FIDO security key signatures (PROTOCOL.u2f): `touchRequired`
+   * demands the user-presence flag even from keys accepted with `noTouchRequired`;
+   * `verifyRequired` demands the user-verification flag of every one.
+   */
+  pubkeyAuthOptions?: SecurityKeyServerPolicy;
   limits?: ServerLimits;
   /** the identification string we send (default: puressh's) */
   serverVersion?: string;
@@ -315,6 +321,7 @@ export class SshServer {
         hostbasedAlgorithms: this.algorithms.hostbased,
         maxAuthTries: limits.maxAuthTries,
         banner: o.banner,
+        pubkeyAuthOptions: o.pubkeyAuthOptions,
         failureDelay: this.failureDelay,
         clock: this.clock,
         publicKey: o.crypto?.publicKey,

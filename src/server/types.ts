@@ -3,6 +3,7 @@
  * (RFC 4252, RFC 4256): one request type per method, the verdicts, and the permissions an
  * accepted method carries to the connection layer (as Go's `ssh.Permissions` does).
  */
+import type { SecurityKeySignatureInfo } from '../crypto/keys/sk-common.js';
 import type { PublicKey } from '../crypto/keys/types.js';
 import type { InfoPrompt } from './auth-messages.js';
 
@@ -42,6 +43,13 @@ export interface AuthPermissions {
   permitOpen?: string[];
   /** [host:]port patterns tcpip-forward may bind (authorized_keys permitlisten=); the handler checks */
   permitListen?: string[];
+  /**
+   * A FIDO security key's signature counts without the user-presence flag (authorized_keys
+   * no-touch-required); without it the server refuses such a signature, as sshd does.
+   */
+  noTouchRequired?: boolean;
+  /** A FIDO security key's signature must carry the user-verification flag (authorized_keys verify-required). */
+  verifyRequired?: boolean;
   /** anything else the application wants to carry from authentication to its handlers */
   extensions?: Record<string, unknown>;
 }
@@ -86,6 +94,19 @@ export interface PublicKeyRequest extends AuthRequest {
   /** the public key blob as sent */
   blob: Uint8Array;
   signed: boolean;
+  /**
+   * For a signed request with a FIDO security key (PROTOCOL.u2f): the authenticator's flags
+   * and counter. The server then refuses a signature without the user-presence flag unless
+   * the verdict says `noTouchRequired`, and one without user verification when it says
+   * `verifyRequired` (or the server's pubkeyAuthOptions do); a callback may also check the counter.
+   */
+  securityKey?: SecurityKeySignatureInfo;
+}
+
+/** sshd's PubkeyAuthOptions touch-required / verify-required (see SshServerOptions.pubkeyAuthOptions). */
+export interface SecurityKeyServerPolicy {
+  touchRequired?: boolean;
+  verifyRequired?: boolean;
 }
 
 /** A "hostbased" request (RFC 4252 §9), its signature by the client host already verified. */

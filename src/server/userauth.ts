@@ -9,6 +9,7 @@ import { hostbasedSignedData } from '../auth/hostbased.js';
 import { signedData } from '../auth/publickey.js';
 import { fingerprintSHA256 } from '../crypto/fingerprint.js';
 import { parsePublicKeyBlob, verifySignature, keyTypeForAlgorithm } from '../crypto/keys/index.js';
+import { securityKeyPolicyProblem, type SecurityKeySignatureInfo } from '../crypto/keys/sk-common.js';
 import type { PublicKey } from '../crypto/keys/types.js';
 import type { PublicKeyOps } from '../crypto/provider.js';
 import { DISCONNECT_REASON, DisconnectError, ProtocolError, SshError } from '../errors.js';
@@ -37,6 +38,7 @@ import {
   type AuthVerdict,
   type InfoChallenge,
   type PeerInfo,
+  type SecurityKeyServerPolicy,
   type ServerAuthHandlers,
   type ServerClock,
 } from './types.js';
@@ -71,6 +73,8 @@ export interface UserauthServerOptions {
   maxAuthTries?: number;
   /** sent as USERAUTH_BANNER before the first answer (RFC 4252 §5.4) */
   banner?: string | undefined;
+  /** PubkeyAuthOptions for FIDO security key signatures */
+  pubkeyAuthOptions?: SecurityKeyServerPolicy | undefined;
   /** minimum time (ms) a failed attempt by `username` takes; default none */
   failureDelay?: ((username: string) => number) | undefined;
   clock?: ServerClock | undefined;
@@ -300,19 +304,38 @@ class UserauthServer {
       this.o.debug?.(`userauth: refusing previously-used ${key.type} key ${fingerprint}`);
       return { outcome: REJECT, fingerprint };
     }
+    let securityKey: SecurityKeySignatureInfo | undefined;
     if (signature) {
       const data = signedData(this.t.sessionId!, base.username, algorithm, blob);
-      if (!verifies(blob, algorithm, data, signature, this.o.publicKey)) {
+      // FIDO keys: the flags are policy, decided below with the verdict's options (sshd: after user_key_allowed).
+      const good = key.verifySecurityKey
+        ? (securityKey = skVerify(key, algorithm, data, signature, this.o.publicKey)) !== undefined
+        : verifies(blob, algorithm, data, signature, this.o.publicKey);
+      if (!good) {
         this.o.debug?.(`userauth: bad ${algorithm} signature for ${fingerprint}`);
         return { outcome: REJECT, fingerprint };
       }
     }
-    const v = verdict(await ask(() => this.o.handlers.publicKey!({ ...base, key, algorithm, blob, signed: signature !== null })));
+    const request = { ...base, key, algorithm, blob, signed: signature !== null, ...(securityKey ? { securityKey } : {}) };
+    const v = verdict(await ask(() => this.o.handlers.publicKey!(request)));
     if (v.kind !== 'accept') return { outcome: v, fingerprint };
     if (!signature) {
       // RFC 4252 §7: the key would do; the client signs next.
       await this.t.send(pkOk(algorithm, blob));
       return { outcome: { kind: 'postponed' }, fingerprint };
+    }
+    if (securityKey) {
+      const server = this.o.pubkeyAuthOptions ?? {};
+      const problem = securityKeyPolicyProblem(securityKey, {
+        userPresence: server.touchRequired === true || v.permissions.noTouchRequired !== true,
+        userVerification: server.verifyRequired === true || v.permissions.verifyRequired === true,
+      });
+      this.o.debug?.(`userauth: sk_counter = ${securityKey.counter}, sk_flags = 0x${securityKey.flags.toString(16).padStart(2, '0')}`);
+      if (problem) {
+        const what = problem === 'user-presence' ? 'user presence (authenticator touch)' : 'user verification';
+        this.o.debug?.(`userauth: public key ${fingerprint} signature for ${base.username} rejected: ${what} requirement not met`);
+        return { outcome: REJECT, fingerprint };
+      }
     }
     return { outcome: { ...v, keyBlob: blob }, fingerprint };
   }
@@ -409,6 +432,15 @@ function verifies(blob: Uint8Array, algorithm: string, data: Uint8Array, signatu
     return verifySignature(blob, algorithm, data, signature, ops);
   } catch {
     return false;
+  }
+}
+
+/** A FIDO signature's flags and counter, or undefined when it is bad. */
+function skVerify(key: PublicKey, algorithm: string, data: Uint8Array, signature: Uint8Array, ops?: PublicKeyOps): SecurityKeySignatureInfo | undefined {
+  try {
+    return key.verifySecurityKey?.(algorithm, data, signature, ops) ?? undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -131,7 +131,10 @@ export class AgentClient {
     } catch (e) {
       throw new AgentError(`malformed signature from the agent: ${(e as Error).message}`);
     }
-    if (got !== algorithm) throw new AgentError(`the agent signed with ${got}, not ${algorithm} (agent too old for RFC 8332?)`);
+    // A security key's signature is finished by the agent (flags, counter): it passes through as is.
+    // An sk-ecdsa key may answer in the WebAuthn format of the same key (PROTOCOL.u2f).
+    const sameKey = got === algorithm || (algorithm === 'sk-ecdsa-sha2-nistp256@openssh.com' && got === 'webauthn-sk-ecdsa-sha2-nistp256@openssh.com');
+    if (!sameKey) throw new AgentError(`the agent signed with ${got}, not ${algorithm} (agent too old for RFC 8332?)`);
     return sig;
   }
 
@@ -166,8 +169,8 @@ export class AgentClient {
   }
 
   /**
-   * The agent's keys as PrivateKey objects whose sign() asks the agent. Keys of types we
-   * cannot use (certificates, security keys) are left out.
+   * The agent's keys as PrivateKey objects whose sign() asks the agent (FIDO security keys
+   * too: the agent reaches the authenticator). Keys of types we cannot use are left out.
    */
   async keys(): Promise<AgentPrivateKey[]> {
     const out: AgentPrivateKey[] = [];

@@ -17,6 +17,10 @@ import { DSA, DsaPrivateKey, DsaPublicKey } from './dsa.js';
 import { ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521, ecdsaPrivateKey, EcdsaPublicKey } from './ecdsa.js';
 import { ED25519 } from './ed25519.js';
 import { RSA, RsaPrivateKey, RsaPublicKey } from './rsa.js';
+import type { SecurityKeySignatureInfo } from './sk-common.js';
+import { SK_ECDSA_TYPE, SkEcdsaPublicKey } from './sk-ecdsa.js';
+import { SK_ED25519_TYPE, SkEd25519PublicKey } from './sk-ed25519.js';
+import { readSkPrivateFields, SecurityKeyPrivateKey } from './sk-private.js';
 import type { PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
 
@@ -38,14 +42,27 @@ const PLAIN: ReadonlyMap<string, { keyType: KeyType; fields: number }> = new Map
   [ECDSA_NISTP521.type, { keyType: ECDSA_NISTP521, fields: 2 }],
   [RSA.type, { keyType: RSA, fields: 2 }],
   [DSA.type, { keyType: DSA, fields: 4 }],
+  // PROTOCOL.u2f: the key's fields end with the application string
+  [SK_ED25519_TYPE.type, { keyType: SK_ED25519_TYPE, fields: 2 }],
+  [SK_ECDSA_TYPE.type, { keyType: SK_ECDSA_TYPE, fields: 3 }],
 ]);
 
-/** Certificate blob type for a plain key type: "ssh-ed25519" → "ssh-ed25519-cert-v01@openssh.com". */
-export const certTypeFor = (plainType: string): string => plainType + CERT_SUFFIX;
+/** The FIDO names (PROTOCOL.u2f) carry "@openssh.com" themselves, which their certificate names replace. */
+const OPENSSH_DOMAIN = '@openssh.com';
+const isSkName = (name: string): boolean => /^(webauthn-)?sk-/.test(name);
+
+/**
+ * Certificate blob type for a plain key type: "ssh-ed25519" → "ssh-ed25519-cert-v01@openssh.com",
+ * "sk-ssh-ed25519@openssh.com" → "sk-ssh-ed25519-cert-v01@openssh.com".
+ */
+export const certTypeFor = (plainType: string): string =>
+  (isSkName(plainType) && plainType.endsWith(OPENSSH_DOMAIN) ? plainType.slice(0, -OPENSSH_DOMAIN.length) : plainType) + CERT_SUFFIX;
 
 /** The plain key type or signature algorithm a certificate name stands for, or undefined if `name` is not a certificate name. */
 export function plainNameOf(name: string): string | undefined {
-  return name.endsWith(CERT_SUFFIX) ? name.slice(0, -CERT_SUFFIX.length) : undefined;
+  if (!name.endsWith(CERT_SUFFIX)) return undefined;
+  const plain = name.slice(0, -CERT_SUFFIX.length);
+  return isSkName(plain) ? plain + OPENSSH_DOMAIN : plain;
 }
 
 /** A critical option or extension: a name and its data (for force-command and source-address, a string inside). */
@@ -141,6 +158,13 @@ export class Certificate implements PublicKey, CertificateFields {
     const plain = plainNameOf(algorithm);
     if (plain === undefined || certTypeFor(keyTypeOfPlainAlgorithm(plain) ?? '') !== this.type) return false;
     return this.fields.key.verify(plain, data, signature, ops);
+  }
+
+  /** For a certified FIDO security key: its signature's flags and counter (see PublicKey.verifySecurityKey). */
+  verifySecurityKey(algorithm: string, data: Uint8Array, signature: Uint8Array, ops?: PublicKeyOps): SecurityKeySignatureInfo | null {
+    const plain = plainNameOf(algorithm);
+    if (plain === undefined || certTypeFor(keyTypeOfPlainAlgorithm(plain) ?? '') !== this.type) return null;
+    return this.fields.key.verifySecurityKey?.(plain, data, signature, ops) ?? null;
   }
 
   /** A critical option's string value (force-command, source-address), or undefined when absent. */
@@ -240,9 +264,10 @@ export function parseCertificateBlob(blob: Uint8Array): Certificate {
     const signature = r.string('signature').slice();
     r.end();
     const sr = new Reader(signature, 0, 'certificate signature');
-    sr.ascii('signature algorithm');
+    const sigAlg = sr.ascii('signature algorithm');
     sr.string('signature');
-    sr.end();
+    // an sk CA's signature goes on with flags and counter (PROTOCOL.u2f)
+    if (!isSkName(sigAlg)) sr.end();
     const fields: CertificateFields = { key, nonce, serial, certType, keyId, principals, validAfter, validBefore, criticalOptions, extensions, signatureKey };
     return new Certificate(fields, reserved, signature, signedData, blob.slice());
   });
@@ -254,6 +279,8 @@ export const DEFAULT_CA_SIGNATURE_ALGORITHMS: readonly string[] = Object.freeze(
   'ecdsa-sha2-nistp256',
   'ecdsa-sha2-nistp384',
   'ecdsa-sha2-nistp521',
+  'sk-ssh-ed25519@openssh.com',
+  'sk-ecdsa-sha2-nistp256@openssh.com',
   'rsa-sha2-512',
   'rsa-sha2-256',
 ]);
@@ -273,7 +300,12 @@ export function verifyCertificateSignature(cert: Certificate, allowed: readonly 
   }
   if (!allowed.includes(alg)) return `certificate signature algorithm ${alg} not in CASignatureAlgorithms`;
   if (keyTypeOfPlainAlgorithm(alg) !== cert.signatureKey.type) return 'certificate signature algorithm does not match the CA key';
-  return cert.signatureKey.verify(alg, cert.signedData, cert.signature, ops) ? null : 'invalid certificate signature';
+  // An sk CA's signature counts without a touch, as sshkey_verify does not look at the flags.
+  const key = cert.signatureKey;
+  const good = key.verifySecurityKey
+    ? key.verifySecurityKey(alg, cert.signedData, cert.signature, ops) !== null
+    : key.verify(alg, cert.signedData, cert.signature, ops);
+  return good ? null : 'invalid certificate signature';
 }
 
 /** What a certificate is checked for when it is used (sshkey_cert_check_authority). */
@@ -404,6 +436,13 @@ function readCertifiedPrivate(r: Reader, cert: Certificate): (comment: string, o
   } else if (plain instanceof DsaPublicKey) {
     const x = r.mpint('dsa x');
     build = (comment) => new DsaPrivateKey(plain.params, plain.y, x, comment);
+  } else if (plain instanceof SkEd25519PublicKey || plain instanceof SkEcdsaPublicKey) {
+    // sshkey_private_deserialize: ed25519-sk repeats A (which must match), ecdsa-sk does not; then the sk fields.
+    const point = plain instanceof SkEd25519PublicKey ? r.string('ed25519-sk public key') : plain.point;
+    const fields = readSkPrivateFields(r);
+    if (!equalConstantTime(point, plain.point) || fields.application !== plain.application)
+      throw new KeyError('security key private fields do not match the certificate');
+    build = (comment) => new SecurityKeyPrivateKey(plain, fields, comment);
   } else {
     build = ED25519.readPrivate(r);
   }

@@ -13,6 +13,8 @@ import { formatRfc4716, parseRfc4716, RFC4716_BEGIN } from './rfc4716.js';
 import { KEY_TYPES, keyTypeForAlgorithm } from './registry.js';
 import type { CryptoProvider, PublicKeyOps } from '../provider.js';
 import type { PrivateKey, PublicKey } from './types.js';
+import type { SecurityKeySigner } from './sk-common.js';
+import { withSecurityKeySigner } from './sk-attach.js';
 import { latin1 } from '../../wire/bytes.js';
 
 export type { PrivateKey, PublicKey } from './types.js';
@@ -27,6 +29,7 @@ export {
   INSECURE_HOSTKEY_ALGORITHMS,
   KEY_TYPES,
   SUPPORTED_HOSTKEY_ALGORITHMS,
+  SECURITY_KEY_ALGORITHMS,
   keyTypeForAlgorithm,
   signatureAlgorithmsForKeyType,
   type HostKeyAlgorithm,
@@ -56,6 +59,22 @@ export { Ed25519PrivateKey, Ed25519PublicKey } from './ed25519.js';
 export { EcdsaPrivateKey, EcdsaPublicKey, ecdsaPrivateKey } from './ecdsa.js';
 export { RsaPrivateKey, RsaPublicKey, type RsaComponents } from './rsa.js';
 export { DsaPrivateKey, DsaPublicKey, type DsaParams, type RandomSource } from './dsa.js';
+export {
+  SK_USER_PRESENCE,
+  SK_USER_VERIFICATION,
+  SK_RESIDENT_KEY,
+  securityKeyPolicyProblem,
+  type SecurityKeyPolicy,
+  type SecurityKeySignatureInfo,
+  type SecurityKeySigner,
+  type SecurityKeySignRequest,
+  type SecurityKeySignResponse,
+} from './sk-common.js';
+export { SkEd25519PublicKey } from './sk-ed25519.js';
+export { SkEcdsaPublicKey } from './sk-ecdsa.js';
+export { SecurityKeyPrivateKey, type SkPublicKey, type SkPrivateFields } from './sk-private.js';
+export { securityKeyOf, withSecurityKeySigner } from './sk-attach.js';
+export type { SecurityKeyMaterial } from './types.js';
 
 /**
  * Decode a public key blob (RFC 4253 §6.6), dispatching on its type string.
@@ -90,6 +109,8 @@ export interface PrivateKeyOptions {
   passphrase?: string;
   /** whose public-key operations derive the public half (default: the pure code) */
   provider?: CryptoProvider;
+  /** for a FIDO security key file (sk-ssh-ed25519, sk-ecdsa-sha2-nistp256): the authenticator it signs through */
+  securityKeySigner?: SecurityKeySigner;
 }
 
 const MAGIC_TEXT = 'openssh-key-v1\0';
@@ -106,10 +127,17 @@ const MAGIC_TEXT = 'openssh-key-v1\0';
  * Node entry's parsePrivateKey passes the node:crypto provider). Throws KeyError: malformed or
  * inconsistent key (code FILE), unsupported format, type, cipher or KDF (ALGO_UNSUPPORTED),
  * missing or wrong passphrase (KEYFILE_AUTH_FAILED). ssh.com private keys are refused with a
- * KeyError naming the format.
+ * KeyError naming the format. A FIDO security key file (PROTOCOL.u2f) gives a key that signs
+ * through `options.securityKeySigner` (or, without one, only through an agent).
  * @example parsePrivateKey(readFileSync('id_ed25519', 'utf8')).sign('ssh-ed25519', data)
  */
 export function parsePrivateKey(text: string | Uint8Array, options?: string | PrivateKeyOptions): PrivateKey {
+  const signer = typeof options === 'string' ? undefined : options?.securityKeySigner;
+  const key = readPrivateKey(text, options);
+  return signer ? withSecurityKeySigner(key, signer) : key;
+}
+
+function readPrivateKey(text: string | Uint8Array, options?: string | PrivateKeyOptions): PrivateKey {
   const { passphrase, provider } = typeof options === 'string' ? { passphrase: options, provider: undefined } : (options ?? {});
   const ops = provider?.publicKey;
   let bytes: Uint8Array | undefined;

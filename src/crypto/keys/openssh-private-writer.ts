@@ -51,6 +51,19 @@ function keyFields(m: KeyMaterial): { type: string; publicBlob: Uint8Array; writ
         publicBlob: new Writer(1100).string('ssh-rsa').mpint(m.e).mpint(m.n).finish().slice(),
         write: (w) => w.mpint(m.n).mpint(m.e).mpint(m.d).mpint(m.iqmp).mpint(m.p).mpint(m.q),
       };
+    case 'sk-ed25519':
+    case 'sk-ecdsa': {
+      // PROTOCOL.u2f: the public fields (ecdsa-sk: curve, Q; ed25519-sk: A), then application,
+      // flags, key handle, reserved; the public blob ends with the application.
+      const ed = m.kind === 'sk-ed25519';
+      const type = ed ? 'sk-ssh-ed25519@openssh.com' : 'sk-ecdsa-sha2-nistp256@openssh.com';
+      const point = (w: Writer): Writer => (ed ? w.string(m.point) : w.string('nistp256').string(m.point));
+      return {
+        type,
+        publicBlob: point(new Writer(256).string(type)).string(m.application).finish().slice(),
+        write: (w) => point(w).string(m.application).u8(m.flags).string(m.keyHandle).string(m.reserved),
+      };
+    }
   }
 }
 

@@ -52,7 +52,7 @@ export function writePemPrivateKey(m: KeyMaterial, format: PemKeyFormat, random:
   let der: Uint8Array;
   if (m.kind === 'rsa') [label, der] = ['RSA PRIVATE KEY', rsaPrivateKeyToPkcs1(m)];
   else if (m.kind === 'ecdsa') [label, der] = ['EC PRIVATE KEY', ecPrivateKeyToSec1(m.curve, m.d, m.point, true)];
-  else throw new KeyError('ed25519 keys have no PEM (PKCS#1/SEC1) form', 'ALGO_UNSUPPORTED');
+  else throw new KeyError(`${m.kind} keys have no PEM (PKCS#1/SEC1) form`, 'ALGO_UNSUPPORTED');
   if (!passphrase) return armor(label, der);
   const { headers, data } = encryptLegacyPem(der, passphrase, random);
   return armor(label, data, headers);

@@ -150,6 +150,9 @@ function keyAlgorithm(m: KeyMaterial): Uint8Array {
       return derSequence(derOid(OID.ecPublicKey), namedCurveOid(m.curve));
     case 'ed25519':
       return derSequence(derOid(OID.ed25519));
+    case 'sk-ed25519':
+    case 'sk-ecdsa':
+      throw new KeyError('a security key has no PKCS#8 form (its secret is in the authenticator)', 'ALGO_UNSUPPORTED');
   }
 }
 
@@ -158,8 +161,13 @@ function keyAlgorithm(m: KeyMaterial): Uint8Array {
  * an RSAPrivateKey, ECDSA an ECPrivateKey without parameters, Ed25519 its seed (RFC 8410 §7).
  */
 export function pkcs8PrivateKeyInfo(m: KeyMaterial): Uint8Array {
-  const inner = m.kind === 'rsa' ? rsaPrivateKeyToPkcs1(m) : m.kind === 'ecdsa' ? ecPrivateKeyToSec1(m.curve, m.d, m.point, false) : derOctetString(m.seed);
-  return derSequence(derUint(0), keyAlgorithm(m), derOctetString(inner));
+  const algorithm = keyAlgorithm(m);
+  let inner: Uint8Array;
+  if (m.kind === 'rsa') inner = rsaPrivateKeyToPkcs1(m);
+  else if (m.kind === 'ecdsa') inner = ecPrivateKeyToSec1(m.curve, m.d, m.point, false);
+  else if (m.kind === 'ed25519') inner = derOctetString(m.seed);
+  else throw new KeyError('a security key has no PKCS#8 form', 'ALGO_UNSUPPORTED');
+  return derSequence(derUint(0), algorithm, derOctetString(inner));
 }
 
 /**

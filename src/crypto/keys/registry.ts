@@ -8,10 +8,12 @@ import { DSA } from './dsa.js';
 import { ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521 } from './ecdsa.js';
 import { ED25519 } from './ed25519.js';
 import { RSA } from './rsa.js';
+import { SK_ECDSA_TYPE } from './sk-ecdsa.js';
+import { SK_ED25519_TYPE } from './sk-ed25519.js';
 
 /** Key type name (first string of a public key blob) → implementation. */
 export const KEY_TYPES: ReadonlyMap<string, KeyType> = new Map(
-  [ED25519, ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521, RSA, DSA, ...CERTIFICATE_KEY_TYPES].map((k) => [k.type, k]),
+  [ED25519, ECDSA_NISTP256, ECDSA_NISTP384, ECDSA_NISTP521, RSA, DSA, SK_ED25519_TYPE, SK_ECDSA_TYPE, ...CERTIFICATE_KEY_TYPES].map((k) => [k.type, k]),
 );
 
 /** A host-key / public-key signature algorithm. */
@@ -37,6 +39,11 @@ export const HOSTKEY_ALGORITHMS: ReadonlyMap<string, HostKeyAlgorithm> = new Map
     algorithm('rsa-sha2-256', 'ssh-rsa'),
     algorithm('ssh-rsa', 'ssh-rsa', true),
     algorithm('ssh-dss', 'ssh-dss', true),
+    // PROTOCOL.u2f: user keys only (sshd cannot hold a host key in an authenticator).
+    algorithm('sk-ssh-ed25519@openssh.com', 'sk-ssh-ed25519@openssh.com'),
+    algorithm('sk-ecdsa-sha2-nistp256@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com'),
+    algorithm(certTypeFor('sk-ssh-ed25519@openssh.com'), certTypeFor('sk-ssh-ed25519@openssh.com')),
+    algorithm(certTypeFor('sk-ecdsa-sha2-nistp256@openssh.com'), certTypeFor('sk-ecdsa-sha2-nistp256@openssh.com')),
     // PROTOCOL.certkeys: the same algorithms over a certificate of the key.
     algorithm(certTypeFor('ssh-ed25519'), certTypeFor('ssh-ed25519')),
     algorithm(certTypeFor('ecdsa-sha2-nistp256'), certTypeFor('ecdsa-sha2-nistp256')),
@@ -68,8 +75,28 @@ export const CERT_ALGORITHMS: readonly string[] = Object.freeze([...DEFAULT_HOST
 /** SHA-1 based certificate algorithms, available only when configured by name. */
 export const INSECURE_CERT_ALGORITHMS: readonly string[] = Object.freeze(INSECURE_HOSTKEY_ALGORITHMS.map(certTypeFor));
 
-/** OpenSSH 9's default PubkeyAcceptedAlgorithms (without FIDO types): certificates first. */
-export const DEFAULT_PUBKEY_ALGORITHMS: readonly string[] = Object.freeze([...CERT_ALGORITHMS, ...DEFAULT_HOSTKEY_ALGORITHMS]);
+/** FIDO security key algorithms (PROTOCOL.u2f), user authentication only: the plain ones, then their certificates. */
+export const SECURITY_KEY_ALGORITHMS: readonly string[] = Object.freeze([
+  'sk-ssh-ed25519@openssh.com',
+  'sk-ecdsa-sha2-nistp256@openssh.com',
+  certTypeFor('sk-ssh-ed25519@openssh.com'),
+  certTypeFor('sk-ecdsa-sha2-nistp256@openssh.com'),
+]);
+
+/**
+ * OpenSSH 9's default PubkeyAcceptedAlgorithms (myproposal.h KEX_DEFAULT_PK_ALG): certificates
+ * first, security keys after the ECDSA ones.
+ */
+export const DEFAULT_PUBKEY_ALGORITHMS: readonly string[] = Object.freeze([
+  ...CERT_ALGORITHMS.slice(0, 4),
+  SECURITY_KEY_ALGORITHMS[2]!,
+  SECURITY_KEY_ALGORITHMS[3]!,
+  ...CERT_ALGORITHMS.slice(4),
+  ...DEFAULT_HOSTKEY_ALGORITHMS.slice(0, 4),
+  SECURITY_KEY_ALGORITHMS[0]!,
+  SECURITY_KEY_ALGORITHMS[1]!,
+  ...DEFAULT_HOSTKEY_ALGORITHMS.slice(4),
+]);
 
 /** Every plain-key algorithm implemented: the defaults, then the insecure ones. */
 export const SUPPORTED_HOSTKEY_ALGORITHMS: readonly string[] = Object.freeze([...DEFAULT_HOSTKEY_ALGORITHMS, ...INSECURE_HOSTKEY_ALGORITHMS]);

@@ -1,5 +1,6 @@
 import type { PublicKeyOps } from '../provider.js';
 import type { Certificate } from './certificate.js';
+import type { SecurityKeySignatureInfo } from './sk-common.js';
 
 /**
  * Public and private key interfaces shared by host-key verification and user auth.
@@ -21,6 +22,12 @@ export interface PublicKey {
    * arithmetic, e.g. node:crypto) the check may be computed there.
    */
   verify(algorithm: string, data: Uint8Array, signature: Uint8Array, ops?: PublicKeyOps): boolean;
+  /**
+   * FIDO security keys (and their certificates) only (PROTOCOL.u2f): check the signature
+   * without any user-presence policy and return the authenticator's flags and counter, or
+   * null when the signature is bad. `verify` is this plus "the user-presence flag is set".
+   */
+  verifySecurityKey?(algorithm: string, data: Uint8Array, signature: Uint8Array, ops?: PublicKeyOps): SecurityKeySignatureInfo | null;
 }
 
 /** A private key read by {@link parsePrivateKey}: signs, and knows its public half. */
@@ -66,4 +73,18 @@ export interface HostKeyInfo {
 export type KeyMaterial =
   | { readonly kind: 'ed25519'; readonly seed: Uint8Array; readonly point: Uint8Array }
   | { readonly kind: 'ecdsa'; readonly curve: 'nistp256' | 'nistp384' | 'nistp521'; readonly d: bigint; readonly point: Uint8Array }
-  | { readonly kind: 'rsa'; readonly n: bigint; readonly e: bigint; readonly d: bigint; readonly p: bigint; readonly q: bigint; readonly iqmp: bigint };
+  | { readonly kind: 'rsa'; readonly n: bigint; readonly e: bigint; readonly d: bigint; readonly p: bigint; readonly q: bigint; readonly iqmp: bigint }
+  | SecurityKeyMaterial;
+
+/**
+ * A FIDO security key's file fields (PROTOCOL.u2f): the public point (Ed25519 32 bytes, P-256
+ * SEC1 uncompressed), the application, the key's flags, the key handle, the reserved string.
+ */
+export interface SecurityKeyMaterial {
+  readonly kind: 'sk-ed25519' | 'sk-ecdsa';
+  readonly point: Uint8Array;
+  readonly application: string;
+  readonly flags: number;
+  readonly keyHandle: Uint8Array;
+  readonly reserved: Uint8Array;
+}
