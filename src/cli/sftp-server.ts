@@ -7,6 +7,7 @@
  * directory is the home directory inside it when that exists, else "/" (session.c).
  */
 import type { Readable, Writable } from 'node:stream';
+import { lookupUserById } from '../server/node-passwd.js';
 import { NodeFs } from '../sftp/server/node-fs.js';
 import { SftpServer, type SftpRequestName } from '../sftp/server/server.js';
 import type { ByteStream } from '../transport/stream.js';
@@ -181,6 +182,10 @@ export async function runSftpServer(argv: readonly string[], io: CliIo): Promise
     }
     process.umask(parseInt(umask, 8));
   }
+  // sftp-server.c: the account is getpwuid(getuid()): %d, %u, ~ and the chroot's home come from it, not $HOME.
+  const uid = process.getuid?.();
+  const account = uid !== undefined ? await lookupUserById(uid).catch(() => null) : null;
+  if (account) io = { ...io, home: account.home, localUser: account.name };
   const level = (one('l') ?? 'ERROR').toUpperCase();
   if (!LOG_LEVELS.includes(level)) io.stderr.write(`sftp-server: Invalid log level "${level}"\n`);
   const verbose = flags.has('e') && ['INFO', 'VERBOSE', 'DEBUG', 'DEBUG1', 'DEBUG2', 'DEBUG3'].includes(level);

@@ -71,6 +71,19 @@ export async function chrootProblem(path: string): Promise<string | null> {
   }
 }
 
+/**
+ * The connection's chroot (sshd applies it right after authentication, privsep_postauth):
+ * null when ChrootDirectory is unset or "none"; rejects with sshd's message when the path
+ * cannot be expanded or fails the checks.
+ */
+export async function connectionChroot(spec: string | null, account: PasswdEntry): Promise<string | null> {
+  if (spec === null || spec.toLowerCase() === 'none') return null;
+  const path = await expandChrootPath(spec, account);
+  const problem = await chrootProblem(path);
+  if (problem !== null) throw new Error(problem);
+  return path;
+}
+
 /** The bare module specifier of a node --import/--loader option, made absolute (the session starts elsewhere). */
 function absoluteSpecifier(spec: string): string {
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(spec)) return spec; // file:, data:, node:

@@ -18,7 +18,7 @@ import type { ServerSession, SessionHandler } from '../server/session.js';
 import type { ConnectionContext } from './sshd-auth.js';
 import type { SshdLog } from './sshd-log.js';
 import { CHROOT_OPTION } from './sftp-server.js';
-import { chrootProblem, expandChrootPath, internalSftpArgs, isInternalSftp, sftpServerProgram } from './sshd-internal-sftp.js';
+import { connectionChroot, internalSftpArgs, isInternalSftp, sftpServerProgram } from './sshd-internal-sftp.js';
 import { matchPatternList } from './sshd-match.js';
 
 /**
@@ -122,31 +122,22 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
       what = `forced-command (${settings.forceCommand !== null ? 'config' : 'key-option'}) '${forced}'`;
       command = forced;
     }
-    // session.c do_exec: a forced internal-sftp serves any subsystem, and answers other sessions with an error.
+    // session.c do_exec: a forced internal-sftp serves every configured subsystem, and answers other sessions with an error.
     const internal = command !== null && isInternalSftp(command) && (kind === 'subsystem' || forced !== null);
     const sftpOnly = internal && kind !== 'subsystem';
-    let chroot: string | null = null;
-    if (settings.chrootDirectory !== null && settings.chrootDirectory.toLowerCase() !== 'none') {
-      // session.c do_setusercontext/safely_chroot, in the session's child: a failure ends that session (status 255).
-      let problem: string | null;
-      try {
-        chroot = await expandChrootPath(settings.chrootDirectory, account);
-        problem = await chrootProblem(chroot);
-      } catch (e) {
-        problem = (e as Error).message;
-      }
-      if (problem !== null) {
-        log.fatal(problem);
-        void session.sendExitStatus(255).catch(() => {});
-        return true;
-      }
-      if (!internal) {
-        // Refused rather than run outside it: a session outside the chroot would grant more than configured.
-        log.error(
-          `session: ChrootDirectory "${chroot}" applies to ${account.name}: puressh sshd serves only internal-sftp inside a chroot; refusing the ${what} session`,
-        );
-        return false;
-      }
+    let chroot: string | null;
+    try {
+      // set once authenticated; checked here too should a session come first (never unconfined)
+      chroot = await (ctx.chroot ?? connectionChroot(settings.chrootDirectory, account));
+    } catch {
+      return false; // logged, and the connection dropped, where it was checked
+    }
+    if (chroot !== null && !internal && !sftpOnly) {
+      // Refused rather than run outside it: a session outside the chroot would grant more than configured.
+      log.error(
+        `session: ChrootDirectory "${chroot}" applies to ${account.name}: puressh sshd serves only internal-sftp inside a chroot; refusing the ${what} session`,
+      );
+      return false;
     }
     if (sftpOnly) {
       log.error(`Connection from ${ctx.remoteAddress} port ${ctx.remotePort}: refusing non-sftp session`);
@@ -171,7 +162,6 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
         );
         return true;
       }
-      if (chroot !== null) log.verbose(`Changed root directory to "${chroot}"`);
       program = sftpServerProgram([...(chroot !== null ? [CHROOT_OPTION, chroot] : []), ...args]);
       directory = chroot ?? undefined;
     }

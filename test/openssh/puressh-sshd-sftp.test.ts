@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPuresshSshd, type PuresshSshd } from '../support/puressh-sshd.js';
 import { ensureTestUser, type TestUser } from '../support/test-user.js';
@@ -219,11 +219,12 @@ describe('puressh sshd: internal-sftp for other users, ForceCommand internal-sft
     expect(await logMatching(sshd, /refusing non-sftp session/)).to.match(/Connection from 127\.0\.0\.1 port \d+: refusing non-sftp session/);
   });
 
-  it("a chroot with bad ownership or modes is refused with sshd's message", async () => {
+  it("a chroot with bad ownership or modes drops the connection after authentication, with sshd's message", async () => {
     chownSync(jail, jailAccount.uid, jailAccount.gid);
     try {
       const r = await run('sftp', ['-b', '-', ...sftpArgs(jailUser)], 'pwd\n');
-      expect(r.code).to.not.equal(0);
+      expect({ code: r.code, out: r.stdout }).to.deep.equal({ code: 255, out: '' });
+      expect(r.stderr).to.include('Connection closed');
       expect(await logMatching(sshd, /bad ownership or modes for chroot directory "/)).to.include(`bad ownership or modes for chroot directory "${jail}"`);
     } finally {
       chownSync(jail, 0, 0);
@@ -231,11 +232,65 @@ describe('puressh sshd: internal-sftp for other users, ForceCommand internal-sft
     chmodSync(jails, 0o775);
     try {
       const r = await run('sftp', ['-b', '-', ...sftpArgs(jailUser)], 'pwd\n');
-      expect(r.code).to.not.equal(0);
+      expect({ code: r.code, out: r.stdout }).to.deep.equal({ code: 255, out: '' });
+      expect(r.stderr).to.include('Connection closed');
       const re = /bad ownership or modes for chroot directory component "/;
       expect(await logMatching(sshd, re)).to.include(`bad ownership or modes for chroot directory component "${jails}/"`);
     } finally {
       chmodSync(jails, 0o755);
+    }
+  });
+
+  it('without the home directory inside the chroot the session starts at "/"', async () => {
+    const home = join(jail, jailAccount.home);
+    const aside = join(jail, 'home', 'aside');
+    renameSync(home, aside);
+    try {
+      const r = await run('sftp', ['-b', '-', ...sftpArgs(jailUser)], 'pwd\n');
+      expect({ code: r.code, out: r.stdout, err: r.stderr }).to.deep.equal({ code: 0, out: 'sftp> pwd\nRemote working directory: /\n', err: '' });
+    } finally {
+      renameSync(aside, home);
+    }
+  });
+
+  it('ChrootDirectory without ForceCommand: Subsystem internal-sftp is confined, other sessions are refused; key command="internal-sftp" serves sftp', async () => {
+    const other = await startPuresshSshd({
+      config: ['Subsystem sftp internal-sftp', `Match User ${jailUser}`, `  ChrootDirectory ${jails}/%u`],
+    });
+    try {
+      const args = (extra: string[] = []): string[] => {
+        const a = sftpArgs(jailUser, extra);
+        a[a.indexOf('-P') + 1] = String(other.port);
+        a[a.indexOf(`UserKnownHostsFile=${sshd.knownHostsPath}`)] = `UserKnownHostsFile=${other.knownHostsPath}`;
+        a[a.indexOf(sshd.userKeys.ed25519.privatePath)] = other.userKeys.ed25519.privatePath;
+        return a;
+      };
+      const r = await run('sftp', ['-b', '-', ...args()], 'pwd\nls -1 /\n');
+      expect({ code: r.code, err: r.stderr }).to.deep.equal({ code: 0, err: '' });
+      expect(r.stdout).to.include(`Remote working directory: ${jailAccount.home}\n`);
+      expect(r.stdout).to.include('/inside.txt\n');
+      const sshArgs = other.sshArgs();
+      sshArgs[sshArgs.indexOf('-l') + 1] = jailUser;
+      const exec = await run('ssh', [...sshArgs, '127.0.0.1', 'id']);
+      expect({ code: exec.code, out: exec.stdout }).to.deep.equal({ code: 255, out: '' });
+      expect(exec.stderr).to.include('exec request failed on channel 0');
+      const re = new RegExp(
+        `ChrootDirectory "${jail}" applies to ${jailUser}: puressh sshd serves only internal-sftp inside a chroot; refusing the command session`,
+      );
+      expect(await logMatching(other, re)).to.match(re);
+      // authorized_keys command="internal-sftp" (key-option ForceCommand): sftp, confined, with its options
+      const original = readFileSync(other.authorizedKeysPath, 'utf8');
+      const line = other.userKeys.ed25519.publicLine;
+      writeFileSync(other.authorizedKeysPath, original.replace(line, `command="internal-sftp -R" ${line}`));
+      const forced = await run('sftp', ['-b', '-', ...args()], `pwd\n-put ${join(other.dir, 'sshd_config')} /x\n`);
+      expect(forced.code, forced.stderr).to.equal(0);
+      expect(forced.stdout).to.include(`Remote working directory: ${jailAccount.home}\n`);
+      expect(forced.stderr).to.match(/Permission denied|Failure/);
+      expect(existsSync(join(jail, 'x'))).to.equal(false);
+      const refused = await run('ssh', [...sshArgs, '127.0.0.1', 'id']);
+      expect({ code: refused.code, out: refused.stdout }).to.deep.equal({ code: 1, out: 'This service allows sftp connections only.\n' });
+    } finally {
+      await other.stop();
     }
   });
 });
