@@ -88,7 +88,8 @@ export async function connectionChroot(spec: string | null, account: PasswdEntry
 function absoluteSpecifier(spec: string): string {
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(spec)) return spec; // file:, data:, node:
   if (isAbsolute(spec) || spec.startsWith('.')) return resolve(spec);
-  return import.meta.resolve(spec);
+  // import.meta.resolve is missing where this module was compiled to CommonJS (a test runner's hook)
+  return typeof import.meta.resolve === 'function' ? import.meta.resolve(spec) : spec;
 }
 
 const MODULE_OPTIONS = new Set(['--import', '--loader', '--experimental-loader']);
