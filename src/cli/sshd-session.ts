@@ -107,14 +107,15 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
     void agent?.close().catch(() => {});
   };
 
-  const run = async (session: ServerSession, kind: 'command' | 'shell' | 'subsystem', requested: string | null): Promise<boolean> => {
+  const run = async (session: ServerSession, kind: 'command' | 'shell' | 'subsystem', requested: string | null, subsystem?: string): Promise<boolean> => {
     void session.closed.then(cleanup);
     await agentPending;
     let program: { file: string; args: string[] } | undefined;
     let directory: string | undefined;
     let command = requested;
     let originalCommand: string | undefined;
-    let what = kind === 'shell' ? 'shell' : kind;
+    // session.c do_exec's session_type
+    let what = kind === 'subsystem' ? `subsystem '${subsystem ?? ''}'` : kind;
     const forced = settings.forceCommand ?? conn.user.permissions.forceCommand ?? null;
     if (forced !== null) {
       // session.c do_exec: ForceCommand (config) wins over command= (key options).
@@ -252,7 +253,7 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
         return false;
       }
       log.verbose(`subsystem request for ${name} by user ${account.name}`);
-      return run(session, 'subsystem', sub.args);
+      return run(session, 'subsystem', sub.args, name);
     },
     windowChange(size) {
       if (proc) void proc.resize(size.cols, size.rows, size.width, size.height).catch(() => {});

@@ -150,8 +150,8 @@ describe('puressh sshd: internal-sftp for other users, ForceCommand internal-sft
     expect(listed, r.stdout).to.have.length(2);
     expect(listed[0]).to.match(entry('up\\.bin'));
     expect(listed[1]).to.match(entry(`${area}/start/up\\.bin`));
-    const log = await logMatching(sshd, /Starting session: subsystem for puressh-test/);
-    expect(log).to.match(/Starting session: subsystem for puressh-test from 127\.0\.0\.1 port \d+ id \d+/);
+    const log = await logMatching(sshd, /Starting session: subsystem 'sftp' for puressh-test/);
+    expect(log).to.match(/Starting session: subsystem 'sftp' for puressh-test from 127\.0\.0\.1 port \d+ id \d+/);
   });
 
   it('scp (SFTP protocol) and scp -O (scp -t/-f through the shell) with 5 MiB, both ways', async () => {
