@@ -2,9 +2,12 @@
  * `puressh sftp-server`: the SFTP server on stdin/stdout, as OpenSSH's sftp-server runs
  * (sftp-server(8)): -d start directory, -R read-only, -u umask, -e log to stderr, -l level,
  * -p/-P request allow/deny lists, -Q requests. It serves the local file system unconfined,
- * as sftp-server does (confinement is the SSH server's ChrootDirectory's business).
+ * as sftp-server does, unless `puressh sshd` started it for a ChrootDirectory with the
+ * internal option `--chroot DIR` first: then DIR is "/" (a confined NodeFs), and the start
+ * directory is the home directory inside it when that exists, else "/" (session.c).
  */
 import type { Readable, Writable } from 'node:stream';
+import { lookupUserById } from '../server/node-passwd.js';
 import { NodeFs } from '../sftp/server/node-fs.js';
 import { SftpServer, type SftpRequestName } from '../sftp/server/server.js';
 import type { ByteStream } from '../transport/stream.js';
@@ -108,10 +111,46 @@ export function stdioStream(input: Readable, output: Writable): ByteStream {
   };
 }
 
+/**
+ * The option `puressh sshd` passes first, and only it, to serve a ChrootDirectory: the next
+ * argument is the directory the client sees as "/" (internal; not one of sftp-server's flags).
+ */
+export const CHROOT_OPTION = '--chroot';
+
 const LOG_LEVELS = ['QUIET', 'FATAL', 'ERROR', 'INFO', 'VERBOSE', 'DEBUG', 'DEBUG1', 'DEBUG2', 'DEBUG3'];
+
+/** A directory of `fs` named by `path`, or false. */
+async function isDirectory(fs: NodeFs, path: string): Promise<boolean> {
+  try {
+    return ((await fs.stat(new TextEncoder().encode(path))).mode & 0o170000) === 0o040000;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The file system of a chroot: the home directory inside it if there is one (session.c
+ * do_child, silently), then -d inside it (sftp-server.c: an error and no change when it fails).
+ */
+async function confinedFs(root: string, startDir: string | undefined, io: CliIo, warn: boolean): Promise<NodeFs> {
+  const probe = new NodeFs({ root });
+  let start = (await isDirectory(probe, io.home)) ? io.home : '/';
+  if (startDir !== undefined) {
+    const wanted = startDir.startsWith('/') ? startDir : `${start.replace(/\/$/, '')}/${startDir}`;
+    if (await isDirectory(probe, wanted)) start = wanted;
+    else if (warn) io.stderr.write(`sftp-server: chdir to "${startDir}" failed\n`);
+  }
+  probe.dispose();
+  return new NodeFs({ root, home: start });
+}
 
 /** Run `puressh sftp-server [options]`; resolves with the exit status when the client leaves. */
 export async function runSftpServer(argv: readonly string[], io: CliIo): Promise<number> {
+  let root: string | undefined;
+  if (argv[0] === CHROOT_OPTION && argv.length >= 2) {
+    root = argv[1]!;
+    argv = argv.slice(2);
+  }
   let parsed;
   try {
     parsed = parseFlags(argv, 'cehR', 'dflPpQu');
@@ -143,6 +182,10 @@ export async function runSftpServer(argv: readonly string[], io: CliIo): Promise
     }
     process.umask(parseInt(umask, 8));
   }
+  // sftp-server.c: the account is getpwuid(getuid()): %d, %u, ~ and the chroot's home come from it, not $HOME.
+  const uid = process.getuid?.();
+  const account = uid !== undefined ? await lookupUserById(uid).catch(() => null) : null;
+  if (account) io = { ...io, home: account.home, localUser: account.name };
   const level = (one('l') ?? 'ERROR').toUpperCase();
   if (!LOG_LEVELS.includes(level)) io.stderr.write(`sftp-server: Invalid log level "${level}"\n`);
   const verbose = flags.has('e') && ['INFO', 'VERBOSE', 'DEBUG', 'DEBUG1', 'DEBUG2', 'DEBUG3'].includes(level);
@@ -151,7 +194,12 @@ export async function runSftpServer(argv: readonly string[], io: CliIo): Promise
   let home = one('d');
   if (home?.startsWith('~')) home = io.home + home.slice(1);
   home = home?.replace(/%d/g, io.home).replace(/%u/g, io.localUser);
-  const fsys = new NodeFs(home !== undefined ? { home: home.startsWith('/') ? home : `${process.cwd()}/${home}` } : {});
+  let fsys: NodeFs;
+  if (root !== undefined) {
+    fsys = await confinedFs(root, home, io, flags.has('e'));
+  } else {
+    fsys = new NodeFs(home !== undefined ? { home: home.startsWith('/') ? home : `${process.cwd()}/${home}` } : {});
+  }
   const server = new SftpServer(stdioStream(io.stdin, io.stdout), {
     fs: fsys,
     readOnly: flags.has('R'),

@@ -46,6 +46,12 @@ export interface ConnectionContext {
   authenticated: boolean;
   /** resolves once the account lookup of the first request is done */
   lookup: Promise<void> | null;
+  /**
+   * the ChrootDirectory, expanded and checked once the user is authenticated (sshd does it
+   * then, for the whole connection): null without one; rejects with sshd's message when the
+   * path fails sshd's checks (the connection is then dropped)
+   */
+  chroot: Promise<string | null> | null;
 }
 
 /** Connection contexts by TCP 4-tuple (unique among live connections). */

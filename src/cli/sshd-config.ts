@@ -693,7 +693,11 @@ export function notImplementedWarnings(c: SshdConfig, raw: RawOptions): string[]
   set('PrintLastLog', 'ignored (no lastlog)', raw.get('printlastlog') === 'yes');
   set('SecurityKeyProvider', 'ignored (no security keys)', raw.has('securitykeyprovider'));
   set('HostKeyAgent', 'ignored (host keys are read from files)', c.hostKeyAgent !== null);
-  set('ChrootDirectory', 'not supported; sessions it applies to are refused', c.chrootDirectory !== null && c.chrootDirectory.toLowerCase() !== 'none');
+  set(
+    'ChrootDirectory',
+    'served for internal-sftp sessions only; other sessions it applies to are refused',
+    c.chrootDirectory !== null && c.chrootDirectory.toLowerCase() !== 'none',
+  );
   set('AuthorizedKeysCommand', 'not supported; ignored (only AuthorizedKeysFile is read)', c.authorizedKeysCommand !== null);
   const kinds: [string, AlgorithmKind][] = [
     ['ciphers', 'cipher'],

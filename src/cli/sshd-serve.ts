@@ -26,6 +26,7 @@ import type { LoadedSshdConfig, SshdConfig } from './sshd-config.js';
 import { systemResolver } from './sshd-dump.js';
 import { sshdForwardHandlers } from './sshd-forward.js';
 import type { SshdLog } from './sshd-log.js';
+import { connectionChroot } from './sshd-internal-sftp.js';
 import { sshdSessionHandler, type InternalSftp } from './sshd-session.js';
 import { SftpServer } from '../sftp/server/server.js';
 import { NodeFs } from '../sftp/server/node-fs.js';
@@ -203,20 +204,37 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
       failures: 0,
       authenticated: false,
       lookup: null,
+      chroot: null,
     };
     contexts.set(key, ctx);
     log.verbose(`Connection from ${info.remoteAddress} port ${info.remotePort} on ${info.localAddress} port ${info.localPort}`);
     const incoming = server.accept(socketStream(socket), info);
-    follow(incoming, ctx, () => contexts.delete(key));
+    follow(
+      incoming,
+      ctx,
+      () => contexts.delete(key),
+      () => socket.destroy(),
+    );
   };
 
-  const follow = (incoming: IncomingConnection, ctx: ConnectionContext, done: () => void): void => {
+  const follow = (incoming: IncomingConnection, ctx: ConnectionContext, done: () => void, drop: () => void): void => {
     const where = `${ctx.remoteAddress} port ${ctx.remotePort}`;
     let conn: ServerConnection | null = null;
     incoming.authenticated.then(
       (cn) => {
         conn = cn;
         const s = ctx.settings;
+        if (ctx.account) {
+          // sshd's post-authentication child chroots before any session, and dies on a bad path.
+          ctx.chroot = connectionChroot(s.chrootDirectory, ctx.account);
+          ctx.chroot.then(
+            (path) => path !== null && log.verbose(`Changed root directory to "${path}"`),
+            (e: unknown) => {
+              log.fatal((e as Error).message);
+              drop();
+            },
+          );
+        }
         if (s.clientAliveInterval > 0) new Keepalive(cn.connection, { interval: s.clientAliveInterval * 1000, countMax: s.clientAliveCountMax });
       },
       () => {},

@@ -17,6 +17,8 @@ import { startSession, type NodeSession, type SessionPty } from '../server/node-
 import type { ServerSession, SessionHandler } from '../server/session.js';
 import type { ConnectionContext } from './sshd-auth.js';
 import type { SshdLog } from './sshd-log.js';
+import { CHROOT_OPTION } from './sftp-server.js';
+import { connectionChroot, internalSftpArgs, isInternalSftp, sftpServerProgram } from './sshd-internal-sftp.js';
 import { matchPatternList } from './sshd-match.js';
 
 /**
@@ -105,17 +107,15 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
     void agent?.close().catch(() => {});
   };
 
-  const run = async (session: ServerSession, kind: 'command' | 'shell' | 'subsystem', requested: string | null): Promise<boolean> => {
+  const run = async (session: ServerSession, kind: 'command' | 'shell' | 'subsystem', requested: string | null, subsystem?: string): Promise<boolean> => {
     void session.closed.then(cleanup);
     await agentPending;
-    if (settings.chrootDirectory !== null && settings.chrootDirectory.toLowerCase() !== 'none') {
-      // Refused rather than ignored: a session outside the chroot would grant more than configured.
-      log.error(`session: ChrootDirectory is not supported by puressh sshd; refusing the session for ${account.name}`);
-      return false;
-    }
+    let program: { file: string; args: string[] } | undefined;
+    let directory: string | undefined;
     let command = requested;
     let originalCommand: string | undefined;
-    let what = kind === 'shell' ? 'shell' : kind;
+    // session.c do_exec's session_type
+    let what = kind === 'subsystem' ? `subsystem '${subsystem ?? ''}'` : kind;
     const forced = settings.forceCommand ?? conn.user.permissions.forceCommand ?? null;
     if (forced !== null) {
       // session.c do_exec: ForceCommand (config) wins over command= (key options).
@@ -123,25 +123,48 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
       what = `forced-command (${settings.forceCommand !== null ? 'config' : 'key-option'}) '${forced}'`;
       command = forced;
     }
-    if (kind === 'subsystem' && forced === null && command === 'internal-sftp') {
-      if (!sc.internalSftp) {
-        log.error('subsystem request: internal-sftp is not available in this build of puressh sshd');
-        return false;
-      }
-      if (process.getuid?.() !== account.uid) {
-        log.error(`subsystem request: internal-sftp for ${account.name} is not available: this server would serve it with its own privileges`);
-        return false;
-      }
-      log.verbose(`Starting session: subsystem 'sftp' for ${account.name} ${from} id ${session.localId}`);
-      const serve = sc.internalSftp;
-      void serve(session, account).then(
-        () => session.sendExitStatus(0).catch(() => {}),
-        (e: unknown) => {
-          log.error(`internal-sftp: ${(e as Error).message}`);
-          return session.sendExitStatus(1).catch(() => {});
-        },
+    // session.c do_exec: a forced internal-sftp serves every configured subsystem, and answers other sessions with an error.
+    const internal = command !== null && isInternalSftp(command) && (kind === 'subsystem' || forced !== null);
+    const sftpOnly = internal && kind !== 'subsystem';
+    let chroot: string | null;
+    try {
+      // set once authenticated; checked here too should a session come first (never unconfined)
+      chroot = await (ctx.chroot ?? connectionChroot(settings.chrootDirectory, account));
+    } catch {
+      return false; // logged, and the connection dropped, where it was checked
+    }
+    if (chroot !== null && !internal && !sftpOnly) {
+      // Refused rather than run outside it: a session outside the chroot would grant more than configured.
+      log.error(
+        `session: ChrootDirectory "${chroot}" applies to ${account.name}: puressh sshd serves only internal-sftp inside a chroot; refusing the ${what} session`,
       );
+      return false;
+    }
+    if (sftpOnly) {
+      log.error(`Connection from ${ctx.remoteAddress} port ${ctx.remotePort}: refusing non-sftp session`);
+      void (async () => {
+        await session.write(new TextEncoder().encode('This service allows sftp connections only.\n'));
+        await session.sendExitStatus(1);
+      })().catch(() => {});
       return true;
+    }
+    if (internal) {
+      const args = internalSftpArgs(command!);
+      if (sc.internalSftp && chroot === null && args.length === 0 && process.getuid?.() === account.uid) {
+        // The server's own user with nothing to set up: served in this process.
+        log.verbose(`Starting session: ${what} for ${account.name} ${from} id ${session.localId}`);
+        const serveHere = sc.internalSftp;
+        void serveHere(session, account).then(
+          () => session.sendExitStatus(0).catch(() => {}),
+          (e: unknown) => {
+            log.error(`internal-sftp: ${(e as Error).message}`);
+            return session.sendExitStatus(1).catch(() => {});
+          },
+        );
+        return true;
+      }
+      program = sftpServerProgram([...(chroot !== null ? [CHROOT_OPTION, chroot] : []), ...args]);
+      directory = chroot ?? undefined;
     }
     const setEnv = [
       ...Object.entries(conn.user.permissions.environment ?? {}),
@@ -158,6 +181,8 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
         pty,
         connection: { clientAddr: ctx.remoteAddress, clientPort: ctx.remotePort, serverAddr: ctx.localAddress, serverPort: ctx.localPort },
         ...(agent ? { authSocketPath: agent.path } : {}),
+        ...(program ? { program } : {}),
+        ...(directory !== undefined ? { directory } : {}),
       });
     } catch (e) {
       log.error(`session: ${(e as Error).message}`);
@@ -228,7 +253,7 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
         return false;
       }
       log.verbose(`subsystem request for ${name} by user ${account.name}`);
-      return run(session, 'subsystem', sub.command === 'internal-sftp' ? 'internal-sftp' : sub.args);
+      return run(session, 'subsystem', sub.args, name);
     },
     windowChange(size) {
       if (proc) void proc.resize(size.cols, size.rows, size.width, size.height).catch(() => {});

@@ -55,6 +55,15 @@ export async function lookupUser(name: string): Promise<PasswdEntry | null> {
   return entry && entry.name === name ? entry : null;
 }
 
+/** Look a user up by uid (getpwuid through NSS); null when there is none. */
+export async function lookupUserById(uid: number): Promise<PasswdEntry | null> {
+  if (!Number.isSafeInteger(uid) || uid < 0) return null;
+  const { code, stdout } = await run(systemTool('getent'), ['passwd', String(uid)]);
+  if (code !== 0) return null;
+  const entry = parsePasswdLine(stdout.split('\n')[0] ?? '');
+  return entry && entry.uid === uid ? entry : null;
+}
+
 /** The groups initgroups(name, gid) would give: the primary group first, then supplementary ones. */
 export async function userGroups(entry: PasswdEntry): Promise<number[]> {
   const { code, stdout } = await run(systemTool('id'), ['-G', entry.name]);

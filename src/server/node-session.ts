@@ -56,6 +56,14 @@ export interface SessionRequest {
   connection: SessionConnection;
   /** the forwarded agent's socket path (SSH_AUTH_SOCK), from createAgentSocket */
   authSocketPath?: string;
+  /**
+   * A program run directly instead of through the user's shell (`command` then only names the
+   * session in logs): how sshd runs internal-sftp, which works for users whose shell is
+   * nologin. Its argv[0] is the file's last path component.
+   */
+  program?: { file: string; args: readonly string[] };
+  /** the directory to start in instead of the home directory (a chroot's own directory) */
+  directory?: string;
 }
 
 /** How a session process ended: its exit code, or the signal that killed it. */
@@ -278,12 +286,17 @@ class SessionStarter {
     });
     let spec: Buffer;
     try {
+      const program = req.program;
       spec = encodeWaiterSpec({
-        home: req.user.home,
-        file: shell,
-        // sshd: a login shell is named "-" + the shell's last path component.
-        argv0: req.command === null ? `-${shell0}` : shell0,
-        args: req.command === null ? [] : ['-c', req.command],
+        home: req.directory ?? req.user.home,
+        ...(program
+          ? { file: program.file, argv0: basename(program.file), args: program.args }
+          : {
+              file: shell,
+              // sshd: a login shell is named "-" + the shell's last path component.
+              argv0: req.command === null ? `-${shell0}` : shell0,
+              args: req.command === null ? [] : ['-c', req.command],
+            }),
         env,
       });
     } catch (e) {

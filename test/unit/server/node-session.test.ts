@@ -118,6 +118,16 @@ describe('server/node-session: running session processes (Linux, root)', functio
     expect(reply.readUInt32BE(5)).to.equal(3);
   });
 
+  it('runs an explicit program directly, not through the shell: argv[0] its basename, in the given directory', async () => {
+    // a shell that cannot run anything: the program must not go through it (internal-sftp for nologin users)
+    const user = { ...root, shell: '/usr/sbin/nologin' };
+    const script = 'use Cwd; open(my $f, "<", "/proc/self/cmdline"); local $/; print join("|", split(/\\0/, <$f>, -1), getcwd()), "\\n"';
+    // cmdline ends with a NUL: the empty argument and the end make two empty fields
+    const program = { file: '/usr/bin/perl', args: ['-e', script, 'a b', ''] };
+    const r = await collect(await startSession(req({ user, command: 'internal-sftp', program, directory: '/usr' })));
+    expect(r).to.deep.equal({ stdout: `perl|-e|${script}|a b|||/usr\n`, stderr: '', exit: { status: 0 } });
+  });
+
   it('says it cannot chdir to a missing home and starts in /', async () => {
     const r = await collect(await startSession(req({ user: { ...root, home: '/nonexistent-home' }, command: 'pwd' })));
     expect(r.stderr).to.equal('Could not chdir to home directory /nonexistent-home: No such file or directory\n');
