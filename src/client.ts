@@ -47,7 +47,7 @@ import { CIPHERS, DEFAULT_CIPHERS, NONE_CIPHER_NAME } from './transport/cipher/i
 import { COMPRESSIONS } from './transport/compression.js';
 import { DEFAULT_MACS, MACS, NONE_MAC_NAME } from './transport/mac/index.js';
 import { clientTransport, UserauthStage, type NegotiatedAlgorithms, type TransportView } from './lifecycle.js';
-import type { KexInitLists } from './transport/negotiate.js';
+import { checkedAlgorithmList, type KexInitLists } from './transport/negotiate.js';
 import type { ByteStream } from './transport/stream.js';
 import { SftpClient, type SftpClientOptions } from './sftp/client.js';
 import { scpGet, scpPut, type ScpFileInfo, type ScpPutOptions } from './sftp/scp.js';
@@ -461,14 +461,14 @@ async function collect(read: () => Promise<Uint8Array | null>): Promise<Uint8Arr
  * cipher and MAC are accepted only when named explicitly, and then `debug` hears a warning.
  */
 export function algorithmLists(pref: AlgorithmPreferences = {}, debug?: (line: string) => void): KexInitLists {
-  const cipher = checked('cipher', pref.cipher ?? [...DEFAULT_CIPHERS], (n) => CIPHERS.has(n) || n === NONE_CIPHER_NAME);
-  const mac = checked('MAC', pref.mac ?? [...DEFAULT_MACS], (n) => MACS.has(n) || n === NONE_MAC_NAME);
+  const cipher = checkedAlgorithmList('cipher', pref.cipher ?? [...DEFAULT_CIPHERS], (n) => CIPHERS.has(n) || n === NONE_CIPHER_NAME);
+  const mac = checkedAlgorithmList('MAC', pref.mac ?? [...DEFAULT_MACS], (n) => MACS.has(n) || n === NONE_MAC_NAME);
   if (cipher.includes(NONE_CIPHER_NAME)) debug?.('WARNING: cipher "none" offered: if negotiated, packets travel unencrypted');
   if (mac.includes(NONE_MAC_NAME)) debug?.('WARNING: MAC "none" offered: if negotiated, packets carry no integrity check');
-  const compression = checked('compression', pref.compression ?? ['none'], (n) => COMPRESSIONS.has(n));
+  const compression = checkedAlgorithmList('compression', pref.compression ?? ['none'], (n) => COMPRESSIONS.has(n));
   return {
-    kex: checked('key exchange', pref.kex ?? [...DEFAULT_KEX], (n) => KEX_ALGORITHMS.has(n)),
-    hostKey: checked('host key', pref.hostKey ?? [...DEFAULT_HOSTKEY_ALGORITHMS], (n) => HOSTKEY_ALGORITHMS.has(n)),
+    kex: checkedAlgorithmList('key exchange', pref.kex ?? [...DEFAULT_KEX], (n) => KEX_ALGORITHMS.has(n)),
+    hostKey: checkedAlgorithmList('host key', pref.hostKey ?? [...DEFAULT_HOSTKEY_ALGORITHMS], (n) => HOSTKEY_ALGORITHMS.has(n)),
     cipherCS: cipher,
     cipherSC: cipher,
     macCS: mac,
@@ -478,12 +478,4 @@ export function algorithmLists(pref: AlgorithmPreferences = {}, debug?: (line: s
     languagesCS: [],
     languagesSC: [],
   };
-}
-
-function checked(kind: string, names: string[], known: (name: string) => boolean): string[] {
-  if (names.length === 0) throw new SshError('METHOD_NOT_SUPPORTED', `empty ${kind} algorithm list`);
-  for (const n of names) {
-    if (!known(n)) throw new SshError('METHOD_NOT_SUPPORTED', `unsupported ${kind} algorithm "${n}"`);
-  }
-  return names;
 }

@@ -1,7 +1,7 @@
 /**
  * SSH_MSG_KEXINIT encoding and algorithm negotiation (RFC 4253 §7.1).
  */
-import { AlgorithmNegotiationError, type AlgorithmKind } from '../errors.js';
+import { AlgorithmNegotiationError, SshError, type AlgorithmKind } from '../errors.js';
 import { MSG } from '../wire/constants.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
@@ -114,4 +114,13 @@ export const KEX_STRICT_S = 'kex-strict-s-v00@openssh.com';
 
 export function isPseudoAlgorithm(name: string): boolean {
   return name === EXT_INFO_C || name === 'ext-info-s' || name.startsWith('kex-strict-');
+}
+
+/** A caller's algorithm list, checked: not empty, every name known (`known`); typed errors otherwise. */
+export function checkedAlgorithmList(kind: string, names: string[], known: (name: string) => boolean): string[] {
+  if (names.length === 0) throw new SshError('METHOD_NOT_SUPPORTED', `empty ${kind} algorithm list`);
+  for (const n of names) {
+    if (!known(n)) throw new SshError('METHOD_NOT_SUPPORTED', `unsupported ${kind} algorithm "${n}"`);
+  }
+  return names;
 }

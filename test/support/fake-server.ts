@@ -7,6 +7,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { randomBytes } from 'node:crypto';
 import { SshClient, type ClientOptions } from '../../src/client.js';
+import { memoryStreamPair } from '../../src/server/memory-pair.js';
 import { deriveAll } from '../../src/kex/derive-keys.js';
 import { KEX_ALGORITHMS } from '../../src/kex/index.js';
 import type { HostKeySigner, KexConn } from '../../src/kex/types.js';
@@ -21,55 +22,8 @@ import { concatBytes, Writer } from '../../src/wire/writer.js';
 
 const rng = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 
-/** One direction of an in-memory byte pipe. */
-class Pipe {
-  private chunks: Uint8Array[] = [];
-  private ended = false;
-  private waiter: (() => void) | null = null;
-  write(b: Uint8Array): void {
-    if (this.ended) throw new Error('pipe closed');
-    this.chunks.push(b.slice());
-    this.wake();
-  }
-  end(): void {
-    this.ended = true;
-    this.wake();
-  }
-  get isEnded(): boolean {
-    return this.ended;
-  }
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = null;
-    w?.();
-  }
-  async read(): Promise<Uint8Array | null> {
-    for (;;) {
-      const c = this.chunks.shift();
-      if (c) return c;
-      if (this.ended) return null;
-      await new Promise<void>((r) => (this.waiter = r));
-    }
-  }
-}
-
-/** Two ByteStreams joined back to back. Closing either end ends both directions. */
-export function memPipe(): [ByteStream, ByteStream] {
-  const ab = new Pipe();
-  const ba = new Pipe();
-  const close = (): void => {
-    ab.end();
-    ba.end();
-  };
-  const side = (rx: Pipe, tx: Pipe): ByteStream => ({
-    read: () => rx.read(),
-    write: (b) => {
-      if (!tx.isEnded) tx.write(b);
-    },
-    close,
-  });
-  return [side(ba, ab), side(ab, ba)];
-}
+/** Two ByteStreams joined back to back (the library's own in-memory pair). Closing either end ends both directions. */
+export const memPipe = memoryStreamPair;
 
 /** An ed25519 host key for the fake server. */
 export function ed25519HostKey(seed: Uint8Array = rng(32)): HostKeySigner & { seed: Uint8Array } {
