@@ -10,6 +10,7 @@ import {
   HOSTKEY_ALGORITHMS,
   INSECURE_HOSTKEY_ALGORITHMS,
   KEY_TYPES,
+  SECURITY_KEY_ALGORITHMS,
   SUPPORTED_CERT_ALGORITHMS,
   SUPPORTED_HOSTKEY_ALGORITHMS,
   keyTypeForAlgorithm,
@@ -134,14 +135,17 @@ describe('crypto/fingerprint', () => {
 
 describe('crypto/keys registry', () => {
   it('every listed algorithm is registered, maps to a registered key type that can make it', () => {
-    for (const name of [...SUPPORTED_HOSTKEY_ALGORITHMS, ...SUPPORTED_CERT_ALGORITHMS]) {
+    // Security keys (PROTOCOL.u2f) sign user authentication only; they are no host-key algorithms to offer.
+    for (const name of [...SUPPORTED_HOSTKEY_ALGORITHMS, ...SUPPORTED_CERT_ALGORITHMS, ...SECURITY_KEY_ALGORITHMS]) {
       const a = HOSTKEY_ALGORITHMS.get(name);
       expect(a, name).to.not.equal(undefined);
       expect(a!.name).to.equal(name);
       expect(KEY_TYPES.has(a!.keyType), name).to.equal(true);
       expect(signatureAlgorithmsForKeyType(a!.keyType)).to.include(name);
     }
-    expect([...HOSTKEY_ALGORITHMS.keys()].sort()).to.deep.equal([...SUPPORTED_HOSTKEY_ALGORITHMS, ...SUPPORTED_CERT_ALGORITHMS].sort());
+    expect([...HOSTKEY_ALGORITHMS.keys()].sort()).to.deep.equal(
+      [...SUPPORTED_HOSTKEY_ALGORITHMS, ...SUPPORTED_CERT_ALGORITHMS, ...SECURITY_KEY_ALGORITHMS].sort(),
+    );
     expect(SUPPORTED_CERT_ALGORITHMS).to.deep.equal([
       'ssh-ed25519-cert-v01@openssh.com',
       'ecdsa-sha2-nistp256-cert-v01@openssh.com',
