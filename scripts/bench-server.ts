@@ -218,7 +218,9 @@ async function main(): Promise<void> {
     lines.push('', `| ${CONNECTIONS} sessions held (\`ssh host sleep 30\`) | RSS idle | RSS held | per session |`, '|---|---:|---:|---:|');
     for (const s of servers) {
       const m = memory[s.name];
-      lines.push(`| ${s.name} | ${(m.idleKiB / 1024).toFixed(1)} MiB | ${(m.heldKiB / 1024).toFixed(1)} MiB | ${((m.heldKiB - m.idleKiB) / CONNECTIONS).toFixed(0)} KiB |`);
+      lines.push(
+        `| ${s.name} | ${(m.idleKiB / 1024).toFixed(1)} MiB | ${(m.heldKiB / 1024).toFixed(1)} MiB | ${((m.heldKiB - m.idleKiB) / CONNECTIONS).toFixed(0)} KiB |`,
+      );
     }
     const text = lines.join('\n') + '\n';
     process.stdout.write(text);

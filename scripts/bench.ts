@@ -499,9 +499,11 @@ function report(
       PEERS.filter((p) => row.sides.includes(p)),
       row.unit,
     );
-    const t = row.target?.(m);
+    // A target needs its peers: with BENCH_SIDES leaving one out, the row is not judged.
+    const peersRan = PEERS.filter((p) => row.sides.includes(p)).every((p) => m[p] !== undefined);
+    const t = peersRan ? row.target?.(m) : undefined;
     lines.push(
-      `| ${row.label} | ${row.unit} | ${shown.map((s) => cell(row, s)).join(' | ')} | ${ratio(m.puressh!, peer).toFixed(2)} | ${m['ssh2-js'] ? ratio(m.puressh!, m['ssh2-js']).toFixed(2) : '—'} | ${t?.text ?? ''} | ${t ? (t.met ? 'yes' : 'no') : ''} |`,
+      `| ${row.label} | ${row.unit} | ${shown.map((s) => cell(row, s)).join(' | ')} | ${peersRan ? ratio(m.puressh!, peer).toFixed(2) : '—'} | ${m['ssh2-js'] ? ratio(m.puressh!, m['ssh2-js']).toFixed(2) : '—'} | ${t?.text ?? ''} | ${t ? (t.met ? 'yes' : 'no') : ''} |`,
     );
     json[row.id] = {
       label: row.label,
