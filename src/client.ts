@@ -47,7 +47,7 @@ import { CIPHERS, DEFAULT_CIPHERS, NONE_CIPHER_NAME } from './transport/cipher/i
 import { COMPRESSIONS } from './transport/compression.js';
 import { DEFAULT_MACS, MACS, NONE_MAC_NAME } from './transport/mac/index.js';
 import { clientTransport, UserauthStage, type NegotiatedAlgorithms, type TransportView } from './lifecycle.js';
-import { checkedAlgorithmList, type KexInitLists } from './transport/negotiate.js';
+import { checkedAlgorithmList, symmetricKexInitLists, type KexInitLists } from './transport/negotiate.js';
 import type { ByteStream } from './transport/stream.js';
 import { SftpClient, type SftpClientOptions } from './sftp/client.js';
 import { scpGet, scpPut, type ScpFileInfo, type ScpPutOptions } from './sftp/scp.js';
@@ -466,16 +466,11 @@ export function algorithmLists(pref: AlgorithmPreferences = {}, debug?: (line: s
   if (cipher.includes(NONE_CIPHER_NAME)) debug?.('WARNING: cipher "none" offered: if negotiated, packets travel unencrypted');
   if (mac.includes(NONE_MAC_NAME)) debug?.('WARNING: MAC "none" offered: if negotiated, packets carry no integrity check');
   const compression = checkedAlgorithmList('compression', pref.compression ?? ['none'], (n) => COMPRESSIONS.has(n));
-  return {
+  return symmetricKexInitLists({
     kex: checkedAlgorithmList('key exchange', pref.kex ?? [...DEFAULT_KEX], (n) => KEX_ALGORITHMS.has(n)),
     hostKey: checkedAlgorithmList('host key', pref.hostKey ?? [...DEFAULT_HOSTKEY_ALGORITHMS], (n) => HOSTKEY_ALGORITHMS.has(n)),
-    cipherCS: cipher,
-    cipherSC: cipher,
-    macCS: mac,
-    macSC: mac,
-    compressionCS: compression,
-    compressionSC: compression,
-    languagesCS: [],
-    languagesSC: [],
-  };
+    cipher,
+    mac,
+    compression,
+  });
 }

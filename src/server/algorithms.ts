@@ -7,7 +7,7 @@ import { DEFAULT_KEX, KEX_ALGORITHMS } from '../kex/index.js';
 import { CIPHERS, DEFAULT_CIPHERS } from '../transport/cipher/index.js';
 import { COMPRESSIONS } from '../transport/compression.js';
 import { DEFAULT_MACS, MACS } from '../transport/mac/index.js';
-import { checkedAlgorithmList, type KexInitLists } from '../transport/negotiate.js';
+import { checkedAlgorithmList, symmetricKexInitLists, type KexInitLists } from '../transport/negotiate.js';
 
 /** The server's algorithm lists, most preferred first; an omitted list means sshd's default. */
 export interface ServerAlgorithmPreferences {
@@ -37,18 +37,13 @@ export function serverAlgorithms(pref: ServerAlgorithmPreferences = {}): ServerA
   const mac = checkedAlgorithmList('MAC', pref.mac ?? [...DEFAULT_MACS], (n) => MACS.has(n));
   const compression = checkedAlgorithmList('compression', pref.compression ?? ['none', 'zlib@openssh.com'], (n) => COMPRESSIONS.has(n));
   return {
-    kexInit: {
+    kexInit: symmetricKexInitLists({
       kex: checkedAlgorithmList('key exchange', pref.kex ?? [...DEFAULT_KEX], (n) => KEX_ALGORITHMS.has(n)),
       hostKey: checkedAlgorithmList('host key', pref.hostKey ?? [...DEFAULT_HOSTKEY_ALGORITHMS], (n) => HOSTKEY_ALGORITHMS.has(n)),
-      cipherCS: cipher,
-      cipherSC: cipher,
-      macCS: mac,
-      macSC: mac,
-      compressionCS: compression,
-      compressionSC: compression,
-      languagesCS: [],
-      languagesSC: [],
-    },
+      cipher,
+      mac,
+      compression,
+    }),
     publicKey: checkedAlgorithmList('public key', pref.publicKey ?? [...DEFAULT_PUBKEY_ALGORITHMS], (n) => HOSTKEY_ALGORITHMS.has(n)),
     hostbased: checkedAlgorithmList('hostbased', pref.hostbased ?? [...DEFAULT_PUBKEY_ALGORITHMS], (n) => HOSTKEY_ALGORITHMS.has(n)),
   };

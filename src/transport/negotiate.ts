@@ -124,3 +124,19 @@ export function checkedAlgorithmList(kind: string, names: string[], known: (name
   }
   return names;
 }
+
+/** KEXINIT lists with the same cipher, MAC and compression list in both directions and no languages. */
+export function symmetricKexInitLists(l: { kex: string[]; hostKey: string[]; cipher: string[]; mac: string[]; compression: string[] }): KexInitLists {
+  return {
+    kex: l.kex,
+    hostKey: l.hostKey,
+    cipherCS: l.cipher,
+    cipherSC: l.cipher,
+    macCS: l.mac,
+    macSC: l.mac,
+    compressionCS: l.compression,
+    compressionSC: l.compression,
+    languagesCS: [],
+    languagesSC: [],
+  };
+}

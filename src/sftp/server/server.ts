@@ -18,8 +18,7 @@
 import { ProtocolError } from '../../errors.js';
 import type { ByteStream } from '../../transport/stream.js';
 import { Reader } from '../../wire/reader.js';
-import type { Writer } from '../../wire/writer.js';
-import { EXT, FX, FXP, SFTP_VERSION } from '../constants.js';
+import { FX, FXP, SFTP_VERSION } from '../constants.js';
 import { readAttrs, type SftpAttrs } from '../attrs.js';
 import {
   attrsPacket,
@@ -32,9 +31,21 @@ import {
   versionPacket,
   type SftpNameOut,
 } from '../packets.js';
-import { FsError, fsErrorStatus, openFlagsOf, type FsOpenFlags, type FsSetAttrs, type FsStats, type FsStatVfs, type SftpFileSystem } from './fs.js';
+import { FsError, fsErrorStatus, openFlagsOf, type FsOpenFlags, type SftpFileSystem } from './fs.js';
 import { HandleTable, handleBytes, type Handle } from './handles.js';
 import { longName } from './longname.js';
+import {
+  describeFlags,
+  EXTENDED_NAME,
+  EXTENSIONS,
+  StatusReply,
+  statusMessage,
+  statvfsPacket,
+  toAttrs,
+  toSetAttrs,
+  usersGroupsPacket,
+  WRITES,
+} from './protocol.js';
 import { utf8 } from './path.js';
 
 /** OpenSSH's largest SFTP packet (sftp-common.h SFTP_MAX_MSG_LENGTH). */
@@ -106,100 +117,11 @@ export interface SftpServerOptions {
   log?: (line: string) => void;
 }
 
-/** Writing requests (sftp-server.c handlers' does_write). */
-const WRITES = new Set<SftpRequestName>([
-  'write',
-  'setstat',
-  'fsetstat',
-  'remove',
-  'mkdir',
-  'rmdir',
-  'rename',
-  'symlink',
-  'posix-rename',
-  'hardlink',
-  'fsync',
-  'lsetstat',
-  'copy-data',
-]);
-
-/** sftp-server.c status_to_message. */
-const STATUS_MESSAGE = [
-  'Success',
-  'End of file',
-  'No such file',
-  'Permission denied',
-  'Failure',
-  'Bad message',
-  'No connection',
-  'Connection lost',
-  'Operation unsupported',
-];
-const statusMessage = (code: number): string => STATUS_MESSAGE[code] ?? 'Unknown error';
-
 /** Entries per READDIR reply (sftp-server.c sends up to 100) and a byte budget for them. */
 const READDIR_BATCH = 100;
 const READDIR_BYTES = 128 * 1024;
 
-/** Extensions announced in VERSION, with their versions (sftp-server.c process_init). */
-const EXTENSIONS: ReadonlyArray<readonly [string, string]> = [
-  [EXT.POSIX_RENAME, '1'],
-  [EXT.STATVFS, '2'],
-  [EXT.FSTATVFS, '2'],
-  [EXT.HARDLINK, '1'],
-  [EXT.FSYNC, '1'],
-  [EXT.LSETSTAT, '1'],
-  [EXT.LIMITS, '1'],
-  [EXT.EXPAND_PATH, '1'],
-  [EXT.COPY_DATA, '1'],
-  [EXT.HOME_DIRECTORY, '1'],
-  [EXT.USERS_GROUPS_BY_ID, '1'],
-];
-
-const EXTENDED_NAME: Readonly<Record<string, SftpRequestName>> = {
-  [EXT.POSIX_RENAME]: 'posix-rename',
-  [EXT.STATVFS]: 'statvfs',
-  [EXT.FSTATVFS]: 'fstatvfs',
-  [EXT.HARDLINK]: 'hardlink',
-  [EXT.FSYNC]: 'fsync',
-  [EXT.LSETSTAT]: 'lsetstat',
-  [EXT.LIMITS]: 'limits',
-  [EXT.EXPAND_PATH]: 'expand-path',
-  [EXT.COPY_DATA]: 'copy-data',
-  [EXT.HOME_DIRECTORY]: 'home-directory',
-  [EXT.USERS_GROUPS_BY_ID]: 'users-groups-by-id',
-};
-
-/** A failure answered with a status code and, optionally, a message of its own. */
-class StatusReply extends Error {
-  constructor(
-    readonly code: number,
-    readonly text?: string,
-  ) {
-    super(text ?? statusMessage(code));
-  }
-}
-
 const show = (b: Uint8Array): string => new TextDecoder().decode(b);
-
-function toAttrs(st: FsStats): SftpAttrs {
-  return { size: st.size, uid: st.uid, gid: st.gid, permissions: st.mode, atime: st.atime, mtime: st.mtime };
-}
-
-function toSetAttrs(a: SftpAttrs): FsSetAttrs {
-  const out: FsSetAttrs = {};
-  if (a.size !== undefined) out.size = a.size;
-  if (a.uid !== undefined) out.uid = a.uid;
-  if (a.gid !== undefined) out.gid = a.gid;
-  if (a.permissions !== undefined) out.mode = a.permissions & 0o7777;
-  if (a.atime !== undefined) out.atime = a.atime;
-  if (a.mtime !== undefined) out.mtime = a.mtime;
-  return out;
-}
-
-function u64(w: Writer, v: number | bigint): Writer {
-  return w.u64(typeof v === 'bigint' ? v : BigInt(Math.max(0, Math.floor(v))));
-}
 
 /**
  * An SFTP v3 server over a byte stream.
@@ -809,46 +731,4 @@ export class SftpServer {
     };
     return this.serialHandle(rh, () => this.serialHandle(wh, run));
   }
-}
-
-function describeFlags(f: FsOpenFlags): string {
-  const out: string[] = [];
-  if (f.read) out.push('READ');
-  if (f.write) out.push('WRITE');
-  if (f.append) out.push('APPEND');
-  if (f.create) out.push('CREATE');
-  if (f.truncate) out.push('TRUNCATE');
-  if (f.exclusive) out.push('EXCL');
-  return out.join(',');
-}
-
-function statvfsPacket(id: number, s: FsStatVfs): Uint8Array {
-  return extendedReplyPacket(id, 96, (w) => {
-    for (const v of [s.bsize, s.frsize, s.blocks, s.bfree, s.bavail, s.files, s.ffree, s.favail, s.fsid, s.flag, s.namemax]) u64(w, v);
-  });
-}
-
-function usersGroupsPacket(id: number, fs: SftpFileSystem, uids: Uint8Array, gids: Uint8Array): Uint8Array {
-  const names = (ids: Uint8Array, lookup: ((n: number) => string) | undefined): Uint8Array[] => {
-    const v = new DataView(ids.buffer, ids.byteOffset, ids.length);
-    const out: Uint8Array[] = [];
-    for (let i = 0; i + 4 <= ids.length; i += 4) out.push(utf8.encode(lookup?.(v.getUint32(i)) ?? ''));
-    return out;
-  };
-  const u = names(uids, fs.userName?.bind(fs));
-  const g = names(gids, fs.groupName?.bind(fs));
-  const list = (items: Uint8Array[]): Uint8Array => {
-    let n = 0;
-    for (const i of items) n += 4 + i.length;
-    const out = new Uint8Array(n);
-    const v = new DataView(out.buffer);
-    let at = 0;
-    for (const i of items) {
-      v.setUint32(at, i.length);
-      out.set(i, at + 4);
-      at += 4 + i.length;
-    }
-    return out;
-  };
-  return extendedReplyPacket(id, 64, (w) => w.string(list(u)).string(list(g)));
 }
