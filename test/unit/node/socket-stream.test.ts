@@ -37,7 +37,10 @@ describe('socketStream backpressure', () => {
     client.on('data', (d: Buffer) => (received += d.length));
     client.resume();
     await waiting;
-    expect(received + accepted.writableLength).to.be.at.least(written - 1024 * 1024);
+    expect(accepted.writableLength).to.equal(0);
+    // Everything written arrives (some of it was still in the kernel's buffers at the drain).
+    while (received < written) await new Promise((r) => setTimeout(r, 5));
+    expect(received).to.equal(written);
     client.destroy();
     stream.close();
     server.close();
