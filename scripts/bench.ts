@@ -500,8 +500,13 @@ function report(
       row.unit,
     );
     // A target needs its peers: with BENCH_SIDES leaving one out, the row is not judged.
-    const peersRan = PEERS.filter((p) => row.sides.includes(p)).every((p) => m[p] !== undefined);
-    const t = peersRan ? row.target?.(m) : undefined;
+    const peersRan = PEERS.filter((p) => row.sides.includes(p)).every((p) => Number.isFinite(m[p]));
+    let t: ReturnType<NonNullable<Row['target']>> | undefined;
+    try {
+      t = peersRan ? row.target?.(m) : undefined;
+    } catch {
+      t = undefined; // a target reading a side that did not run (e.g. the pure-JS one)
+    }
     lines.push(
       `| ${row.label} | ${row.unit} | ${shown.map((s) => cell(row, s)).join(' | ')} | ${peersRan ? ratio(m.puressh!, peer).toFixed(2) : '—'} | ${m['ssh2-js'] ? ratio(m.puressh!, m['ssh2-js']).toFixed(2) : '—'} | ${t?.text ?? ''} | ${t ? (t.met ? 'yes' : 'no') : ''} |`,
     );
