@@ -8,7 +8,7 @@
 import { hostbasedSignedData } from '../auth/hostbased.js';
 import { signedData } from '../auth/publickey.js';
 import { fingerprintSHA256 } from '../crypto/fingerprint.js';
-import { parsePublicKeyBlob, verifySignature, keyTypeForAlgorithm } from '../crypto/keys/index.js';
+import { parsePublicKeyBlob, verifySignature, keyTypeForAlgorithm, SECURITY_KEY_ALGORITHMS } from '../crypto/keys/index.js';
 import { securityKeyPolicyProblem, type SecurityKeySignatureInfo } from '../crypto/keys/sk-common.js';
 import type { PublicKey } from '../crypto/keys/types.js';
 import type { PublicKeyOps } from '../crypto/provider.js';
@@ -308,7 +308,8 @@ class UserauthServer {
     if (signature) {
       const data = signedData(this.t.sessionId!, base.username, algorithm, blob);
       // FIDO keys: the flags are policy, decided below with the verdict's options (sshd: after user_key_allowed).
-      const good = key.verifySecurityKey
+      // Decided by the key's type: a Certificate has the method whatever key it certifies.
+      const good = SECURITY_KEY_ALGORITHMS.includes(key.type)
         ? (securityKey = skVerify(key, algorithm, data, signature, this.o.publicKey)) !== undefined
         : verifies(blob, algorithm, data, signature, this.o.publicKey);
       if (!good) {
