@@ -18,7 +18,8 @@ import { clientTransport, serverHostKey, serverTransport } from '../../../src/li
 import { SUPPORTED_CIPHERS } from '../../../src/transport/cipher/index.js';
 import { SUPPORTED_COMPRESSIONS } from '../../../src/transport/compression.js';
 import { SUPPORTED_MACS } from '../../../src/transport/mac/index.js';
-import type { KexInitLists } from '../../../src/transport/negotiate.js';
+import { PacketEncoder } from '../../../src/transport/codec.js';
+import { encodeKexInit, type KexInitLists } from '../../../src/transport/negotiate.js';
 import type { ByteStream } from '../../../src/transport/stream.js';
 import type { Transport } from '../../../src/transport/transport.js';
 import { MSG } from '../../../src/wire/constants.js';
@@ -260,34 +261,25 @@ describe('transport: server role, client ↔ server in memory', function () {
     expect(chunks.join('')).to.match(/^SSH-2\.0-puressh_0\.1\r\n/);
   });
 
-  it('strict KEX on the server: a client packet other than KEXINIT first is fatal', async () => {
+  /** A raw client's identification then `order` of unencrypted packets; the server's start() error. */
+  async function strictKexServerError(order: ('ignore' | 'kexinit')[]): Promise<Error> {
     const [a, b] = memPipe();
     const server = serverTransport(b, { algorithms: lists(), hostKeys: [serverHostKey(hostKeys[0]!)] });
     const started = server.start().catch((e: unknown) => e);
-    // A well-formed unencrypted IGNORE packet, then a KEXINIT with the strict-KEX marker.
-    const { PacketEncoder } = await import('../../../src/transport/codec.js');
-    const { encodeKexInit } = await import('../../../src/transport/negotiate.js');
     const enc = new PacketEncoder(rng);
     const kexinit = encodeKexInit({ ...lists({ kex: ['curve25519-sha256', 'kex-strict-c-v00@openssh.com'] }), cookie: rng(16), firstKexPacketFollows: false });
     void a.write(new TextEncoder().encode('SSH-2.0-test\r\n'));
-    void a.write(enc.encode(new Uint8Array([MSG.IGNORE, 0, 0, 0, 0])));
-    void a.write(enc.encode(kexinit));
-    const err = (await started) as Error;
+    for (const what of order) void a.write(enc.encode(what === 'kexinit' ? kexinit : new Uint8Array([MSG.IGNORE, 0, 0, 0, 0])));
+    return (await started) as Error;
+  }
+
+  it('strict KEX on the server: a client packet other than KEXINIT first is fatal', async () => {
+    const err = await strictKexServerError(['ignore', 'kexinit']);
     expect(err.message).to.equal('strict KEX: KEXINIT was not the first packet');
   });
 
   it('strict KEX on the server: an IGNORE during the initial key exchange is fatal', async () => {
-    const [a, b] = memPipe();
-    const server = serverTransport(b, { algorithms: lists(), hostKeys: [serverHostKey(hostKeys[0]!)] });
-    const started = server.start().catch((e: unknown) => e);
-    const { PacketEncoder } = await import('../../../src/transport/codec.js');
-    const { encodeKexInit } = await import('../../../src/transport/negotiate.js');
-    const enc = new PacketEncoder(rng);
-    const kexinit = encodeKexInit({ ...lists({ kex: ['curve25519-sha256', 'kex-strict-c-v00@openssh.com'] }), cookie: rng(16), firstKexPacketFollows: false });
-    void a.write(new TextEncoder().encode('SSH-2.0-test\r\n'));
-    void a.write(enc.encode(kexinit));
-    void a.write(enc.encode(new Uint8Array([MSG.IGNORE, 0, 0, 0, 0])));
-    const err = (await started) as Error;
+    const err = await strictKexServerError(['kexinit', 'ignore']);
     expect(err.message).to.equal('strict KEX: unexpected IGNORE during the initial key exchange');
   });
 
