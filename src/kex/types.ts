@@ -23,8 +23,9 @@ export interface KexMagics {
   serverKexInit: Uint8Array;
 }
 
-/** A source of `n` cryptographically random bytes. */
-export type RandomSource = (n: number) => Uint8Array;
+import type { RandomSource } from '../crypto/random-source.js';
+
+export type { RandomSource };
 
 export interface KexResult {
   /**

@@ -10,6 +10,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { KeyError } from '../../errors.js';
 import type { Reader } from '../../wire/reader.js';
+import type { RandomSource } from '../random-source.js';
 import { concatBytes } from '../../wire/writer.js';
 import { bigintToBytes, bitLength, bytesToBigint, mod, modInverse, modPow } from '../bigint.js';
 import { checkConsistent, decodeSignature, encodeBlob, encodeSignature, type KeyType } from './common.js';
@@ -66,9 +67,6 @@ export class DsaPublicKey implements PublicKey {
     return v === r;
   }
 }
-
-/** Random source: returns `n` fresh random bytes. */
-export type RandomSource = (n: number) => Uint8Array;
 
 export class DsaPrivateKey implements PrivateKey {
   readonly type = TYPE;

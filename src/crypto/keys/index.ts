@@ -58,7 +58,8 @@ export { formatPublicKeyPem, writePemPrivateKey, type PemKeyFormat } from './pem
 export { Ed25519PrivateKey, Ed25519PublicKey } from './ed25519.js';
 export { EcdsaPrivateKey, EcdsaPublicKey, ecdsaPrivateKey } from './ecdsa.js';
 export { RsaPrivateKey, RsaPublicKey, type RsaComponents } from './rsa.js';
-export { DsaPrivateKey, DsaPublicKey, type DsaParams, type RandomSource } from './dsa.js';
+export { DsaPrivateKey, DsaPublicKey, type DsaParams } from './dsa.js';
+export type { RandomSource } from '../random-source.js';
 export {
   SK_USER_PRESENCE,
   SK_USER_VERIFICATION,

@@ -1,0 +1,2 @@
+/** A source of `n` cryptographically random bytes. */
+export type RandomSource = (n: number) => Uint8Array;
