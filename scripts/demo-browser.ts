@@ -115,6 +115,8 @@ export async function startBrowserDemo(options: BrowserDemoOptions = {}): Promis
     const directory = join(sshd.dir, 'files');
     mkdirSync(directory);
     writeFileSync(join(directory, 'hello.txt'), 'Hello from the throwaway sshd of `npm run demo:browser`.\n');
+    // The login shell reads $HOME/.profile (HOME is the temp dir): start it where the page lists files.
+    writeFileSync(join(sshd.dir, '.profile'), 'cd "$HOME/files"\n');
     const hostKeyFingerprint = keygenFingerprint(`${sshd.hostKeys.ed25519!.path}.pub`);
 
     web = createServer();
