@@ -14,6 +14,7 @@ import { loadAuthorizedKeys, loadAuthorizedPrincipals } from '../authkeys/node-s
 import type { KeyOptions } from '../authkeys/options.js';
 import type { AuthorizedKeysFile } from '../authkeys/parse.js';
 import { parsePublicKeyList, parseRevokedKeys, type RevokedKeys } from '../authkeys/revoked.js';
+import { checkSecurityKeySignature } from '../authkeys/security-key.js';
 import { Certificate } from '../crypto/keys/certificate.js';
 import { fingerprintSHA256 } from '../crypto/fingerprint.js';
 import type { PublicKey } from '../crypto/keys/types.js';
@@ -208,6 +209,31 @@ export async function decidePublicKey(ctx: ConnectionContext, req: PublicKeyRequ
   return verdict.options;
 }
 
+/** PubkeyAuthOptions of the connection's settings (Match applied), as the security-key checks take them. */
+export function securityKeyServerPolicy(settings: SshdConfig): { touchRequired: boolean; verifyRequired: boolean } {
+  return { touchRequired: settings.pubkeyAuthOptions.includes('touch-required'), verifyRequired: settings.pubkeyAuthOptions.includes('verify-required') };
+}
+
+/**
+ * A FIDO security key's signature against the key's options and PubkeyAuthOptions, as
+ * auth2-pubkey.c userauth_pubkey checks it once the key is allowed and the signature good:
+ * false (refused, with sshd's error line) when the user-presence or user-verification flag
+ * the options ask for is missing.
+ */
+export function securityKeyFlagsAccepted(ctx: ConnectionContext, req: PublicKeyRequest, options: KeyOptions, log: SshdLog): boolean {
+  if (!req.signed || !req.securityKey) return true;
+  log.debug(`userauth_pubkey: sk_counter = ${req.securityKey.counter}, sk_flags = 0x${req.securityKey.flags.toString(16).padStart(2, '0')}`);
+  const refusal = checkSecurityKeySignature(req.key, req.securityKey, options, {
+    user: req.username,
+    address: ctx.remoteAddress,
+    port: ctx.remotePort,
+    pubkeyAuthOptions: securityKeyServerPolicy(ctx.settings),
+  });
+  if (refusal === null) return true;
+  log.error(refusal);
+  return false;
+}
+
 /** The key options as the server layer enforces and carries them (auth-options.c semantics). */
 export function keyPermissions(o: KeyOptions, settings: SshdConfig): AuthPermissions {
   const env: Record<string, string> = {};
@@ -232,5 +258,8 @@ export function keyPermissions(o: KeyOptions, settings: SshdConfig): AuthPermiss
     noUserRc: !o.permitUserRc,
     ...(o.permitOpen.length ? { permitOpen: [...o.permitOpen] } : {}),
     ...(o.permitListen.length ? { permitListen: [...o.permitListen] } : {}),
+    // The server layer checks a security key's flags again with these (PubkeyAuthOptions folded in).
+    noTouchRequired: o.noRequireUserPresence && !securityKeyServerPolicy(settings).touchRequired,
+    verifyRequired: o.requireVerify || securityKeyServerPolicy(settings).verifyRequired,
   };
 }

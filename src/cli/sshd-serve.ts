@@ -21,7 +21,17 @@ import { SshServer, type IncomingConnection } from '../server/server.js';
 import type { AuthAttemptEvent } from '../server/userauth.js';
 import { CIPHERS } from '../transport/cipher/index.js';
 import { MACS } from '../transport/mac/index.js';
-import { connectionKey, decidePublicKey, keyPermissions, methodsFor, resolveUser, settingsFor, type ConnectionContext } from './sshd-auth.js';
+import {
+  connectionKey,
+  decidePublicKey,
+  describeKey,
+  keyPermissions,
+  methodsFor,
+  resolveUser,
+  securityKeyFlagsAccepted,
+  settingsFor,
+  type ConnectionContext,
+} from './sshd-auth.js';
 import type { LoadedSshdConfig, SshdConfig } from './sshd-config.js';
 import { systemResolver } from './sshd-dump.js';
 import { sshdForwardHandlers } from './sshd-forward.js';
@@ -86,7 +96,8 @@ function attemptLine(e: AuthAttemptEvent, ctx: ConnectionContext, maxTries: numb
   const valid = ctx.account !== null;
   const user = `${valid ? '' : 'invalid user '}${e.username}`;
   const result = e.result === 'success' ? 'Accepted' : e.result === 'partial' ? 'Partial' : 'Failed';
-  const key = e.fingerprint ? `: ${ctx.keyDescriptions.get(e.fingerprint) ?? e.fingerprint}` : '';
+  const described = e.fingerprint ? (ctx.keyDescriptions.get(e.fingerprint) ?? (e.key ? describeKey(e.key) : e.fingerprint)) : undefined;
+  const key = described ? `: ${described}` : '';
   const line = `${result} ${e.method} for ${user} from ${ctx.remoteAddress} port ${ctx.remotePort} ssh2${key}`;
   // sshd logs successes, invalid users and failures past half of MaxAuthTries at INFO, other failures at VERBOSE.
   const loud = e.result !== 'failure' || !valid || ctx.failures >= maxTries / 2;
@@ -134,7 +145,7 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
         if (!ctx) return false;
         await resolveUser(loaded, ctx, req.username, log);
         const options = await decidePublicKey(ctx, req, log);
-        if (!options) return false;
+        if (!options || !securityKeyFlagsAccepted(ctx, req, options, log)) return false;
         if (req.signed) ctx.keyOptions = options;
         return keyPermissions(options, ctx.settings);
       },
@@ -179,8 +190,14 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
       if (e.result === 'success') ctx.authenticated = true;
       // the first "none" is the client asking which methods there are: sshd does not log it
       if (e.method === 'none') return;
-      const { level, line } = attemptLine(e, ctx, c.maxAuthTries);
-      log[level](line);
+      const write = (): void => {
+        const { level, line } = attemptLine(e, ctx, c.maxAuthTries);
+        log[level](line);
+      };
+      if (ctx.lookup !== null) return write();
+      // Refused before any handler looked the user up (a bad signature, a method not offered):
+      // sshd knows the account by then (getpwnamallow on the first request), so look it up first.
+      void resolveUser(loaded, ctx, e.username, log).then(write);
     },
   });
 

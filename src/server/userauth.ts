@@ -92,6 +92,8 @@ export interface AuthAttemptEvent {
   result: 'success' | 'partial' | 'failure';
   /** "SHA256:…" of the key for publickey and hostbased */
   fingerprint?: string;
+  /** the key offered (publickey, hostbased), for a log line that describes it (sshd's format_key) */
+  key?: PublicKey;
 }
 
 type Outcome = { kind: 'accept'; permissions: AuthPermissions; keyBlob?: Uint8Array } | { kind: 'reject' } | { kind: 'postponed' };
@@ -131,6 +133,8 @@ class UserauthServer {
   private stashed: Uint8Array | null = null;
   private changeRequested = false;
   private readonly enabled: string[];
+  /** the key of the request being decided (publickey, hostbased), for the attempt event */
+  private offeredKey: PublicKey | undefined;
 
   constructor(
     private readonly t: UserauthServerTransport,
@@ -215,6 +219,7 @@ class UserauthServer {
     const plan = this.plan!;
     let outcome: Outcome = REJECT;
     let fingerprint: string | undefined;
+    this.offeredKey = undefined;
     if (plan.allows(method)) {
       const r = await this.runMethod(method, username, body);
       outcome = r.outcome;
@@ -229,7 +234,7 @@ class UserauthServer {
       if (outcome.keyBlob) this.usedKeys.push(outcome.keyBlob);
       this.passed.push(method);
       const complete = plan.pass(method);
-      this.o.onAttempt?.({ username, method, result: complete ? 'success' : 'partial', fingerprint });
+      this.o.onAttempt?.({ username, method, result: complete ? 'success' : 'partial', fingerprint, ...this.offered() });
       if (complete) {
         await this.t.send(USERAUTH_SUCCESS_PACKET);
         this.t.markAuthenticated();
@@ -240,7 +245,7 @@ class UserauthServer {
       await this.t.send(userauthFailure(plan.next, true));
       return null;
     }
-    this.o.onAttempt?.({ username, method, result: 'failure', fingerprint });
+    this.o.onAttempt?.({ username, method, result: 'failure', fingerprint, ...this.offered() });
     // As sshd counts: a first "none" (the client asking for the method list) is free.
     if (!(method === 'none' && this.attempts === 1)) this.failures++;
     if (this.failures >= this.maxTries) {
@@ -252,6 +257,10 @@ class UserauthServer {
     }
     await this.t.send(userauthFailure(plan.next, false));
     return null;
+  }
+
+  private offered(): { key?: PublicKey } {
+    return this.offeredKey ? { key: this.offeredKey } : {};
   }
 
   private async runMethod(method: string, username: string, body: Reader): Promise<{ outcome: Outcome; fingerprint?: string }> {
@@ -299,6 +308,7 @@ class UserauthServer {
     body.end();
     const key = this.checkKey(algorithm, blob, this.o.publicKeyAlgorithms, 'publickey');
     if (!key) return { outcome: REJECT };
+    this.offeredKey = key;
     const fingerprint = fingerprintSHA256(blob);
     if (this.usedKeys.some((k) => equalBytes(k, blob))) {
       this.o.debug?.(`userauth: refusing previously-used ${key.type} key ${fingerprint}`);
@@ -350,6 +360,7 @@ class UserauthServer {
     body.end();
     const key = this.checkKey(algorithm, blob, this.o.hostbasedAlgorithms, 'hostbased');
     if (!key) return { outcome: REJECT };
+    this.offeredKey = key;
     const fingerprint = fingerprintSHA256(blob);
     const data = hostbasedSignedData(this.t.sessionId!, base.username, algorithm, blob, localHost, localUser);
     if (!verifies(blob, algorithm, data, signature, this.o.publicKey)) return { outcome: REJECT, fingerprint };

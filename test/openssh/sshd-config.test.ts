@@ -151,6 +151,7 @@ describe('sshd_config: puressh sshd -T vs OpenSSH sshd -T', function () {
       'Match Host *.example.com LocalPort 2222\n  Banner /etc/issue.net\n  ChrootDirectory none\n  AllowTcpForwarding no\nMatch LocalAddress ::1\n  PermitTTY no\n',
       'Match User !root,* Address !10.1.2.3,10.0.0.0/8\n  GatewayPorts yes\nMatch User=alice\n  RekeyLimit 100K 30m\n  IPQoS cs1\n  PubkeyAcceptedAlgorithms ssh-ed25519\n',
       'Match User alice # trailing comment\n  SetEnv X=1\n  AcceptEnv FOO\n  PermitOpen none\n  AuthenticationMethods publickey\n',
+      'PubkeyAuthOptions verify-required touch-required\nMatch User alice\n  PubkeyAuthOptions none\nMatch Address 10.0.0.0/8\n  PubkeyAuthOptions touch-required\n',
     ];
     for (const c of configs) {
       await compare(hk() + c);
@@ -173,6 +174,7 @@ describe('sshd_config: puressh sshd -T vs OpenSSH sshd -T', function () {
       'RekeyLimit 10\n',
       'RekeyLimit 1X\n',
       'LoginGraceTime 1x\n',
+      'PubkeyAuthOptions touch-required frob\n',
       'MaxAuthTries -1\n',
       'MaxSessions many\n',
       'PermitRootLogin maybe\n',
@@ -300,6 +302,7 @@ describe('sshd_config: puressh sshd -T vs OpenSSH sshd -T', function () {
       fc.tuple(value('ChrootDirectory', 'Banner'), value('/srv/%u', 'none')),
       fc.tuple(value('AuthorizedKeysFile'), value('.ssh/authorized_keys', '%h/.ssh/keys %u', 'none')),
       fc.tuple(value('PubkeyAcceptedAlgorithms'), value('ssh-ed25519', '+ssh-rsa', '-rsa-*', 'ecdsa-*')),
+      fc.tuple(value('PubkeyAuthOptions'), value('none', 'touch-required', 'verify-required', 'verify-required touch-required')),
       fc.tuple(value('LogLevel'), value('INFO', 'DEBUG', 'VERBOSE', 'debug3', 'loud')),
       fc.tuple(value('AuthenticationMethods'), value('any', 'publickey', 'publickey,password publickey,keyboard-interactive')),
       fc.tuple(value('IPQoS'), value('af21', 'lowdelay throughput', '0x20')),

@@ -7,15 +7,14 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import { fingerprintSHA256, parsePublicKeyLine } from '../../src/index.js';
 import { startWebSocketProxy, type WebSocketProxy } from '../../src/node.js';
 import { Chromium } from '../support/chromium.js';
-import { BUN, DENO, compilePieces, requireRuntime, type CompiledPieces } from '../support/runtimes.js';
+import { pageHtml, pageOutcome, startPageServer, strictCsp, type PageServer } from '../support/browser-page-server.js';
+import { BUN, CHROMIUM, DENO, compilePieces, requireRuntime, type CompiledPieces } from '../support/runtimes.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 import { EXEC_SEED, GET_SEED, PUT_SEED, testBytes, type ScenarioParams, type ScenarioResult } from './scenario.js';
 
@@ -122,44 +121,33 @@ describe('other JavaScript runtimes against OpenSSH sshd', function () {
 
   describe('headless Chromium through the WebSocket bridge', () => {
     let proxy: WebSocketProxy;
-    let web: Server;
+    let web: PageServer | undefined;
     let chromium: Chromium | undefined;
 
     after(async () => {
       await chromium?.close();
       await proxy?.close();
-      await new Promise((r) => web?.close(r));
+      await web?.close();
     });
 
     it('loads the published bundle under a strict CSP (no eval) and runs the session', async () => {
-      requireRuntime({ path: '/usr/bin/chromium', install: 'apt-get install -y chromium' });
-      web = createServer();
-      await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
-      const origin = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+      requireRuntime(CHROMIUM);
+      web = await startPageServer();
+      const origin = `http://127.0.0.1:${web.port}`;
       proxy = await startWebSocketProxy({ targets: { sshd: { host: sshd.host, port: sshd.port } }, allowedOrigins: [origin] });
-      const csp = `default-src 'none'; script-src 'self'; connect-src 'self' ws://127.0.0.1:${proxy.port}; style-src 'unsafe-inline'`;
-      const files: Record<string, [string, string | Buffer]> = {
-        '/': [
-          'text/html',
-          '<!doctype html><meta charset="utf-8"><title>puressh</title><body style="font:14px monospace"><h3>puressh in Chromium</h3><pre id="out"></pre><script type="module" src="./browser-page.js"></script>',
-        ],
-        '/browser-page.js': ['text/javascript', readFileSync(pieces.browserPage)],
-        '/puressh.universal.js': ['text/javascript', readFileSync(pieces.universalBundle)],
-        '/params.json': ['application/json', JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/?token=sshd`, scenario: params })],
-      };
-      web.on('request', (req, res) => {
-        const file = files[req.url ?? ''];
-        if (!file) return void res.writeHead(404).end();
-        res.writeHead(200, { 'content-type': file[0], 'content-security-policy': csp, 'cache-control': 'no-store' }).end(file[1]);
-      });
+      web.serve(
+        {
+          '/': ['text/html', pageHtml('puressh in Chromium', './browser-page.js')],
+          '/browser-page.js': ['text/javascript', readFileSync(pieces.browserPage)],
+          '/puressh.universal.js': ['text/javascript', readFileSync(pieces.universalBundle)],
+          '/params.json': ['application/json', JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/?token=sshd`, scenario: params })],
+        },
+        strictCsp(proxy.port),
+      );
       chromium = await Chromium.launch();
       const session = await chromium.open(`${origin}/`);
       // The page script sets puresshOutcome as it starts; wait for the script to have run.
-      let outcome: { ok: boolean; error?: string; evalBlocked: boolean; result?: ScenarioResult } | undefined;
-      for (let i = 0; i < 600 && outcome === undefined; i++) {
-        outcome = (await chromium.evaluate(session, 'globalThis.puresshOutcome')) as typeof outcome;
-        if (outcome === undefined) await new Promise((r) => setTimeout(r, 100));
-      }
+      const outcome = await pageOutcome<{ ok: boolean; error?: string; evalBlocked: boolean; result?: ScenarioResult }>(chromium, session);
       mkdirSync(ARTIFACTS, { recursive: true });
       writeFileSync(join(ARTIFACTS, 'chromium-session.png'), await chromium.screenshot(session));
       expect(outcome, chromium.pageLog().join('\n')).to.not.equal(undefined);

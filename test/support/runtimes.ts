@@ -45,6 +45,8 @@ export interface CompiledPieces {
   runner: string;
   /** test/runtimes/browser-page.ts as one JS file (imports ./puressh.universal.js) */
   browserPage: string;
+  /** test/runtimes/webauthn-page.ts as one JS file (imports ./puressh.universal.js) */
+  webauthnPage: string;
   remove(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function compilePieces(): Promise<CompiledPieces> {
     });
   await script('runner');
   await script('browser-page', [toBundle]);
+  await script('webauthn-page', [toBundle]);
   return {
     dir,
     universalBundle,
@@ -90,6 +93,7 @@ export async function compilePieces(): Promise<CompiledPieces> {
     nodeEntryBundle,
     runner: join(dir, 'runner.js'),
     browserPage: join(dir, 'browser-page.js'),
+    webauthnPage: join(dir, 'webauthn-page.js'),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
