@@ -39,6 +39,8 @@ export interface ConnectionContext {
   account: PasswdEntry | null;
   /** the settings for this connection: global until the user is known, then with Match applied */
   settings: SshdConfig;
+  /** the user `settings` were matched for (null: still the global ones) */
+  matchedUser: string | null;
   /** the key options of the accepted public key */
   keyOptions: KeyOptions | null;
   /** "ED25519 SHA256:…" descriptions of keys offered, by fingerprint, for the Accepted/Failed lines */
@@ -91,10 +93,20 @@ export function settingsFor(loaded: LoadedSshdConfig, ctx: ConnectionContext, us
   return evaluateMatch(loaded, { user, host: ctx.remoteAddress, addr: ctx.remoteAddress, laddr: ctx.localAddress, lport: ctx.localPort });
 }
 
+/** The connection's settings for `user` (Match applied once, when the first request names the user), kept in `ctx.settings`. */
+export function matchSettings(loaded: LoadedSshdConfig, ctx: ConnectionContext, user: string): SshdConfig {
+  if (ctx.matchedUser !== user) {
+    ctx.settings = settingsFor(loaded, ctx, user);
+    ctx.matchedUser = user;
+  }
+  return ctx.settings;
+}
+
 /** AuthenticationMethods for the connection, as the server's method plan takes it (null: any one method). */
 export function methodsFor(settings: SshdConfig): string[][] | null {
   const lists = settings.authenticationMethods;
-  if (lists.length === 0) return null;
+  // publickey is the only method puressh sshd has: off for this user, none is offered (an empty list, as sshd's)
+  if (lists.length === 0) return settings.pubkeyAuthentication ? null : [];
   return parseAuthenticationMethods(lists.join(' '));
 }
 
@@ -105,7 +117,7 @@ export function methodsFor(settings: SshdConfig): string[][] | null {
 export function resolveUser(loaded: LoadedSshdConfig, ctx: ConnectionContext, user: string, log: SshdLog): Promise<void> {
   ctx.lookup ??= (async () => {
     ctx.user = user;
-    ctx.settings = settingsFor(loaded, ctx, user);
+    matchSettings(loaded, ctx, user);
     const from = `from ${ctx.remoteAddress} port ${ctx.remotePort}`;
     const entry = await lookupUser(user).catch(() => null);
     if (!entry) {
