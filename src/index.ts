@@ -76,6 +76,7 @@ export type {
   AuthenticatedUser,
   PeerInfo,
   ServerClock,
+  UserSettings,
 } from './server/types.js';
 export type { HostKeySigner } from './server/hostkeys.js';
 export type { ServerAlgorithmPreferences } from './server/algorithms.js';

@@ -285,6 +285,7 @@ export {
   type AuthenticatedUser,
   type PeerInfo,
   type ServerClock,
+  type UserSettings,
   type HostKeySigner,
   type ServerAlgorithmPreferences,
   type MaxStartups,

@@ -4,8 +4,7 @@
  * regular file owned by root or the user and not writable by group or others, and so must each
  * directory above it up to the user's home directory (or up to / when the file is outside it).
  */
-import { constants } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseAuthorizedKeys, parsePrincipals, type AuthorizedKeysFile, type AuthorizedPrincipalsFile } from './parse.js';
 
@@ -25,30 +24,32 @@ const errnoText = (e: unknown): string => {
 
 /**
  * StrictModes' check of a file and the directories above it (safe_path): null when safe, or
- * why not in sshd's words ("bad ownership or modes for directory /home/u/.ssh").
- * @example await securePathProblem('/home/alice/.ssh/authorized_keys', account) // null
+ * why not in sshd's words ("bad ownership or modes for directory /home/u/.ssh"). Synchronous,
+ * like everything here, so that a server can run it under the user's ids (sshd's
+ * temporarily_use_uid) without another request running in between.
+ * @example securePathProblemSync('/home/alice/.ssh/authorized_keys', account) // null
  */
-export async function securePathProblem(file: string, account: UserAccount): Promise<string | null> {
+export function securePathProblemSync(file: string, account: UserAccount): string | null {
   let buf: string;
   try {
-    buf = await realpath(file);
+    buf = realpathSync(file);
   } catch (e) {
     return `realpath ${file} failed: ${errnoText(e)}`;
   }
   let home: string | undefined;
   try {
-    home = await realpath(account.home);
+    home = realpathSync(account.home);
   } catch {
     home = undefined;
   }
-  const st = await stat(buf);
+  const st = statSync(buf);
   if (!st.isFile()) return `${buf} is not a regular file`;
   if (badOwnerOrMode(st, account.uid)) return `bad ownership or modes for file ${buf}`;
   for (;;) {
     buf = dirname(buf);
     let ok: boolean;
     try {
-      ok = !badOwnerOrMode(await stat(buf), account.uid);
+      ok = !badOwnerOrMode(statSync(buf), account.uid);
     } catch {
       ok = false;
     }
@@ -57,6 +58,11 @@ export async function securePathProblem(file: string, account: UserAccount): Pro
     if (buf === '/' || buf === '.') break;
   }
   return null;
+}
+
+/** {@link securePathProblemSync} with a promise. */
+export async function securePathProblem(file: string, account: UserAccount): Promise<string | null> {
+  return securePathProblemSync(file, account);
 }
 
 /** A user file as sshd opened it: its text, or undefined when sshd would not use it; `log` says why. */
@@ -70,24 +76,45 @@ export interface UserFileRead {
  * refused by StrictModes ("Authentication refused: …") give no text and sshd's log line.
  * `fileType` is how sshd names it: "authorized keys" or "authorized principals".
  */
-export async function readUserAuthFile(path: string, account: UserAccount, strictModes: boolean, fileType = 'authorized keys'): Promise<UserFileRead> {
-  let handle;
+export function readUserAuthFileSync(path: string, account: UserAccount, strictModes: boolean, fileType = 'authorized keys'): UserFileRead {
+  let fd: number;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    // O_NONBLOCK: a FIFO planted there must not hang the open (auth_openfile does the same)
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     return { log: [`Could not open user '${account.name}' ${fileType} '${path}': ${errnoText(e)}`] };
   }
   try {
-    const st = await handle.stat();
-    if (!st.isFile()) return { log: [`User '${account.name}' ${fileType} '${path}' is not a regular file`] };
+    if (!fstatSync(fd).isFile()) return { log: [`User '${account.name}' ${fileType} '${path}' is not a regular file`] };
     if (strictModes) {
-      const problem = await securePathProblem(path, account);
+      const problem = securePathProblemSync(path, account);
       if (problem !== null) return { log: [`Authentication refused: ${problem}`] };
     }
-    return { text: await handle.readFile('utf8'), log: [] };
+    return { text: readFileSync(fd, 'utf8'), log: [] };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
+}
+
+/** {@link readUserAuthFileSync} with a promise. */
+export async function readUserAuthFile(path: string, account: UserAccount, strictModes: boolean, fileType = 'authorized keys'): Promise<UserFileRead> {
+  return readUserAuthFileSync(path, account, strictModes, fileType);
+}
+
+/** {@link loadAuthorizedKeys}, synchronously (for reading under the user's ids). */
+export function loadAuthorizedKeysSync(path: string, account: UserAccount, strictModes = true): { file: AuthorizedKeysFile | null; log: readonly string[] } {
+  const r = readUserAuthFileSync(path, account, strictModes, 'authorized keys');
+  return { file: r.text === undefined ? null : parseAuthorizedKeys(r.text, path), log: r.log };
+}
+
+/** {@link loadAuthorizedPrincipals}, synchronously (for reading under the user's ids). */
+export function loadAuthorizedPrincipalsSync(
+  path: string,
+  account: UserAccount,
+  strictModes = true,
+): { file: AuthorizedPrincipalsFile | null; log: readonly string[] } {
+  const r = readUserAuthFileSync(path, account, strictModes, 'authorized principals');
+  return { file: r.text === undefined ? null : parsePrincipals(r.text, path), log: r.log };
 }
 
 /**
@@ -100,8 +127,7 @@ export async function loadAuthorizedKeys(
   account: UserAccount,
   strictModes = true,
 ): Promise<{ file: AuthorizedKeysFile | null; log: readonly string[] }> {
-  const r = await readUserAuthFile(path, account, strictModes, 'authorized keys');
-  return { file: r.text === undefined ? null : parseAuthorizedKeys(r.text, path), log: r.log };
+  return loadAuthorizedKeysSync(path, account, strictModes);
 }
 
 /**
@@ -113,6 +139,5 @@ export async function loadAuthorizedPrincipals(
   account: UserAccount,
   strictModes = true,
 ): Promise<{ file: AuthorizedPrincipalsFile | null; log: readonly string[] }> {
-  const r = await readUserAuthFile(path, account, strictModes, 'authorized principals');
-  return { file: r.text === undefined ? null : parsePrincipals(r.text, path), log: r.log };
+  return loadAuthorizedPrincipalsSync(path, account, strictModes);
 }

@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { authorizeKey, type TrustedUserCaConfig } from '../authkeys/evaluate.js';
-import { loadAuthorizedKeys, loadAuthorizedPrincipals } from '../authkeys/node-strict-modes.js';
+import { loadAuthorizedKeysSync, loadAuthorizedPrincipalsSync } from '../authkeys/node-strict-modes.js';
 import type { KeyOptions } from '../authkeys/options.js';
 import type { AuthorizedKeysFile } from '../authkeys/parse.js';
 import { parsePublicKeyList, parseRevokedKeys, type RevokedKeys } from '../authkeys/revoked.js';
@@ -26,6 +26,7 @@ import { matchPatternList } from './sshd-match.js';
 import { checkUserAccess, evaluateMatch, expandAuthorizedPath, type LoadedSshdConfig, type SshdConfig } from './sshd-config.js';
 import { nodeLoadEnv } from './sshd-files.js';
 import type { SshdLog } from './sshd-log.js';
+import { idsOf, readAsUser, type UserIds } from './sshd-as-user.js';
 
 /** One client connection as sshd tracks it: where from, who it claims to be, what applies. */
 export interface ConnectionContext {
@@ -39,6 +40,8 @@ export interface ConnectionContext {
   account: PasswdEntry | null;
   /** the settings for this connection: global until the user is known, then with Match applied */
   settings: SshdConfig;
+  /** the user `settings` were matched for (null: still the global ones) */
+  matchedUser: string | null;
   /** the key options of the accepted public key */
   keyOptions: KeyOptions | null;
   /** "ED25519 SHA256:…" descriptions of keys offered, by fingerprint, for the Accepted/Failed lines */
@@ -91,10 +94,20 @@ export function settingsFor(loaded: LoadedSshdConfig, ctx: ConnectionContext, us
   return evaluateMatch(loaded, { user, host: ctx.remoteAddress, addr: ctx.remoteAddress, laddr: ctx.localAddress, lport: ctx.localPort });
 }
 
+/** The connection's settings for `user` (Match applied once, when the first request names the user), kept in `ctx.settings`. */
+export function matchSettings(loaded: LoadedSshdConfig, ctx: ConnectionContext, user: string): SshdConfig {
+  if (ctx.matchedUser !== user) {
+    ctx.settings = settingsFor(loaded, ctx, user);
+    ctx.matchedUser = user;
+  }
+  return ctx.settings;
+}
+
 /** AuthenticationMethods for the connection, as the server's method plan takes it (null: any one method). */
 export function methodsFor(settings: SshdConfig): string[][] | null {
   const lists = settings.authenticationMethods;
-  if (lists.length === 0) return null;
+  // publickey is the only method puressh sshd has: off for this user, none is offered (an empty list, as sshd's)
+  if (lists.length === 0) return settings.pubkeyAuthentication ? null : [];
   return parseAuthenticationMethods(lists.join(' '));
 }
 
@@ -105,7 +118,7 @@ export function methodsFor(settings: SshdConfig): string[][] | null {
 export function resolveUser(loaded: LoadedSshdConfig, ctx: ConnectionContext, user: string, log: SshdLog): Promise<void> {
   ctx.lookup ??= (async () => {
     ctx.user = user;
-    ctx.settings = settingsFor(loaded, ctx, user);
+    matchSettings(loaded, ctx, user);
     const from = `from ${ctx.remoteAddress} port ${ctx.remotePort}`;
     const entry = await lookupUser(user).catch(() => null);
     if (!entry) {
@@ -140,15 +153,26 @@ async function readOptional(path: string | null, log: SshdLog, what: string): Pr
   }
 }
 
-/** The authorized_keys files of the account, read with StrictModes, in AuthorizedKeysFile order. */
-async function authorizedKeysFiles(settings: SshdConfig, account: PasswdEntry, log: SshdLog): Promise<AuthorizedKeysFile[]> {
+/** auth_openfile's lines: a missing file at DEBUG, anything else (unreadable, refused by StrictModes) at INFO. */
+function logFileProblems(lines: readonly string[], log: SshdLog): void {
+  for (const l of lines) {
+    if (l.endsWith(': No such file or directory')) log.debug(l);
+    else log.info(l);
+  }
+}
+
+/**
+ * The authorized_keys files of the account, read with StrictModes, in AuthorizedKeysFile order,
+ * under the user's ids (auth2-pubkeyfile.c user_key_allowed2 → temporarily_use_uid).
+ */
+function authorizedKeysFiles(settings: SshdConfig, account: PasswdEntry, ids: UserIds, log: SshdLog): AuthorizedKeysFile[] {
   const out: AuthorizedKeysFile[] = [];
   for (const entry of settings.authorizedKeysFile) {
     if (entry.toLowerCase() === 'none') continue;
     const path = expandAuthorizedPath(entry, account);
     log.debug(`trying public key file ${path}`);
-    const r = await loadAuthorizedKeys(path, account, settings.strictModes);
-    for (const l of r.log) log.debug(l);
+    const r = readAsUser(ids, () => loadAuthorizedKeysSync(path, account, settings.strictModes));
+    logFileProblems(r.log, log);
     if (r.file) out.push(r.file);
   }
   return out;
@@ -171,7 +195,10 @@ export async function decidePublicKey(ctx: ConnectionContext, req: PublicKeyRequ
     if (req.signed) log.info(`ROOT LOGIN REFUSED FROM ${ctx.remoteAddress} port ${ctx.remotePort}`);
     return null;
   }
-  const files = await authorizedKeysFiles(s, account, log);
+  // Not run (warned at startup when set globally): only the files are read, so fewer keys ever pass.
+  if (s.authorizedKeysCommand !== null) log.debug('AuthorizedKeysCommand is not supported by puressh sshd; ignored');
+  const ids = await idsOf(account);
+  const files = authorizedKeysFiles(s, account, ids, log);
   let revokedKeys: RevokedKeys | undefined;
   const revoked = await readOptional(s.revokedKeys, log, 'Error loading RevokedKeys file');
   if (s.revokedKeys !== null) revokedKeys = revoked ? parseRevokedKeys(revoked) : { unreadable: s.revokedKeys };
@@ -181,8 +208,9 @@ export async function decidePublicKey(ctx: ConnectionContext, req: PublicKeyRequ
     if (ca) {
       let principals: TrustedUserCaConfig['principals'];
       if (s.authorizedPrincipalsFile !== null && s.authorizedPrincipalsFile.toLowerCase() !== 'none') {
-        const r = await loadAuthorizedPrincipals(expandAuthorizedPath(s.authorizedPrincipalsFile, account), account, s.strictModes);
-        for (const l of r.log) log.debug(l);
+        const path = expandAuthorizedPath(s.authorizedPrincipalsFile, account);
+        const r = readAsUser(ids, () => loadAuthorizedPrincipalsSync(path, account, s.strictModes));
+        logFileProblems(r.log, log);
         principals = r.file;
       }
       trustedCa = { trustedCaKeys: parsePublicKeyList(new TextDecoder().decode(ca)), ...(principals !== undefined ? { principals } : {}) };

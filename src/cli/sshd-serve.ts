@@ -26,10 +26,10 @@ import {
   decidePublicKey,
   describeKey,
   keyPermissions,
+  matchSettings,
   methodsFor,
   resolveUser,
   securityKeyFlagsAccepted,
-  settingsFor,
   type ConnectionContext,
 } from './sshd-auth.js';
 import type { LoadedSshdConfig, SshdConfig } from './sshd-config.js';
@@ -152,7 +152,22 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
     },
     authenticationMethods: (username, peer) => {
       const ctx = contextOf(peer);
-      return methodsFor(ctx ? settingsFor(loaded, ctx, username) : c);
+      return methodsFor(ctx ? matchSettings(loaded, ctx, username) : c);
+    },
+    // What a Match block may change that the server applies itself (sshd re-reads its options
+    // once the user is known: auth2.c getpwnamallow). RekeyLimit too, as OpenSSH 10.5 applies it
+    // ("fix ChannelTimeout and RekeyLimit not being applied in sshd_config Match blocks"); 9.2 kept the global one.
+    userSettings: (username, peer) => {
+      const ctx = contextOf(peer);
+      if (!ctx) return undefined;
+      const s = matchSettings(loaded, ctx, username);
+      return {
+        banner: s.banner !== null ? (readBanner(s.banner, log) ?? null) : null,
+        maxAuthTries: s.maxAuthTries,
+        maxSessions: s.maxSessions,
+        rekeyBytes: s.rekeyLimit.bytes,
+        rekeySeconds: s.rekeyLimit.seconds,
+      };
     },
     handlers: {
       ...forward,
@@ -162,7 +177,6 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
         return sshdSessionHandler({ ctx, conn, log, internalSftp: options.internalSftp ?? sameUserInternalSftp });
       },
     },
-    ...(c.banner !== null ? { banner: readBanner(c.banner, log) } : {}),
     limits: {
       maxAuthTries: c.maxAuthTries,
       loginGraceTime: c.loginGraceTime * 1000,
@@ -191,7 +205,7 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
       // the first "none" is the client asking which methods there are: sshd does not log it
       if (e.method === 'none') return;
       const write = (): void => {
-        const { level, line } = attemptLine(e, ctx, c.maxAuthTries);
+        const { level, line } = attemptLine(e, ctx, ctx.settings.maxAuthTries);
         log[level](line);
       };
       if (ctx.lookup !== null) return write();
@@ -216,6 +230,7 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
       user: null,
       account: null,
       settings: c,
+      matchedUser: null,
       keyOptions: null,
       keyDescriptions: new Map(),
       failures: 0,
@@ -272,7 +287,7 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
         log.info(`Disconnected from user ${ctx.user} ${where}`);
         return;
       }
-      if (ctx.user !== null && ctx.failures >= c.maxAuthTries) {
+      if (ctx.user !== null && ctx.failures >= ctx.settings.maxAuthTries) {
         log.error(`maximum authentication attempts exceeded for ${ctx.account ? '' : 'invalid user '}${ctx.user} from ${where} ssh2 [preauth]`);
         log.info(`Disconnecting ${ctx.account ? 'authenticating' : 'invalid'} user ${ctx.user} ${where}: Too many authentication failures [preauth]`);
         return;

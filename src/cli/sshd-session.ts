@@ -5,8 +5,8 @@
  * (~/.ssh/environment), PrintMotd, agent forwarding (a socket per session), window-change,
  * signal, and the process's exit status or signal reported back.
  */
-import { constants } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { pipeChannel } from '../connection/node-forward.js';
@@ -17,6 +17,7 @@ import { startSession, type NodeSession, type SessionPty } from '../server/node-
 import type { ServerSession, SessionHandler } from '../server/session.js';
 import type { ConnectionContext } from './sshd-auth.js';
 import type { SshdLog } from './sshd-log.js';
+import { idsOf, readAsUser } from './sshd-as-user.js';
 import { CHROOT_OPTION } from './sftp-server.js';
 import { connectionChroot, internalSftpArgs, isInternalSftp, sftpServerProgram } from './sshd-internal-sftp.js';
 import { matchPatternList } from './sshd-match.js';
@@ -45,25 +46,28 @@ function envPairs(entries: readonly string[]): [string, string][] {
 }
 
 /**
- * ~/.ssh/environment (read_environment_file): NAME=value lines, # comments. Read only when it
- * is a regular file of the user's own, not through a symlink: the server reads it with its own
- * privileges, and its content ends up where the user can see it.
+ * ~/.ssh/environment (read_environment_file): NAME=value lines, # comments. Read under the
+ * user's ids (sshd reads it in the session's child, already the user), so it can name only
+ * what the user could read anyway; a regular file of at most 1 MiB.
  */
 async function userEnvironmentFile(account: PasswdEntry, log: SshdLog): Promise<[string, string][]> {
   const path = `${account.home.replace(/\/$/, '')}/.ssh/environment`;
-  let text: string;
-  try {
-    const h = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const ids = await idsOf(account);
+  const text = readAsUser(ids, () => {
+    let fd: number;
     try {
-      const st = await h.stat();
-      if (!st.isFile() || st.uid !== account.uid || st.size > 1 << 20) return [];
-      text = await h.readFile('utf8');
-    } finally {
-      await h.close();
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch {
+      return null;
     }
-  } catch {
-    return [];
-  }
+    try {
+      const st = fstatSync(fd);
+      return st.isFile() && st.size <= 1 << 20 ? readFileSync(fd, 'utf8') : null;
+    } finally {
+      closeSync(fd);
+    }
+  });
+  if (text === null) return [];
   const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
   const pairs = envPairs(lines.map((l) => l.replace(/\r$/, '').trimStart()));
   if (pairs.length < lines.length) log.debug(`Bad line in ${path}`);

@@ -37,7 +37,7 @@ import { parseAuthenticationMethods, userSpecificDelay } from './auth-policy.js'
 import { ServerConnection, type ConnectionHandlers } from './connection.js';
 import type { HostKeySigner } from './hostkeys.js';
 import { parseMaxStartups, shouldDrop, SourcePenalties, type MaxStartups, type PenaltyKind, type PenaltyOptions } from './limits.js';
-import { SYSTEM_CLOCK, type PeerInfo, type SecurityKeyServerPolicy, type ServerAuthHandlers, type ServerClock } from './types.js';
+import { SYSTEM_CLOCK, type PeerInfo, type SecurityKeyServerPolicy, type ServerAuthHandlers, type ServerClock, type UserSettings } from './types.js';
 import { runUserauth, type AuthAttemptEvent } from './userauth.js';
 
 /** sshd's limits, with its defaults. */
@@ -79,6 +79,13 @@ export interface SshServerOptions {
   handlers?: ConnectionHandlers;
   /** USERAUTH_BANNER text sent before the first authentication answer (sshd's Banner) */
   banner?: string;
+  /**
+   * Settings for the user logging in (sshd's `Match User`): called once per connection with
+   * the first authentication request's user name, before the banner goes out. What it returns
+   * replaces `banner` and `limits.maxAuthTries` for the rest of authentication, and
+   * `limits.maxSessions` and the rekey limits once the user is in.
+   */
+  userSettings?: (username: string, peer: PeerInfo) => UserSettings | undefined;
   /**
    * PubkeyAuthOptions for FIDO security key signatures (PROTOCOL.u2f): `touchRequired`
    * demands the user-presence flag even from keys accepted with `noTouchRequired`;
@@ -313,6 +320,7 @@ export class SshServer {
       await t.start();
       const where = { remoteAddress: info.remoteAddress, remotePort: info.remotePort, localAddress: info.localAddress, localPort: info.localPort };
       const peer: PeerInfo = { ...where, clientVersion: t.clientVersion, sessionId: t.sessionId! };
+      let userSettings: UserSettings = {};
       const user = await runUserauth(t, {
         handlers: o.auth,
         peer: { ...where, clientVersion: t.clientVersion },
@@ -321,6 +329,7 @@ export class SshServer {
         hostbasedAlgorithms: this.algorithms.hostbased,
         maxAuthTries: limits.maxAuthTries,
         banner: o.banner,
+        userSettings: o.userSettings ? (username, p) => (userSettings = o.userSettings!(username, p) ?? {}) : undefined,
         pubkeyAuthOptions: o.pubkeyAuthOptions,
         failureDelay: this.failureDelay,
         clock: this.clock,
@@ -333,8 +342,11 @@ export class SshServer {
       });
       stopTimer();
       uncount();
+      if (userSettings.rekeyBytes !== undefined || userSettings.rekeySeconds !== undefined) {
+        t.setRekeyLimits(userSettings.rekeyBytes ?? o.rekeyBytes ?? 0, userSettings.rekeySeconds ?? o.rekeySeconds ?? 0);
+      }
       const conn = new ServerConnection(t, user, peer, o.handlers ?? {}, {
-        maxSessions: limits.maxSessions,
+        maxSessions: userSettings.maxSessions ?? limits.maxSessions,
         window: o.window,
         maxPacket: o.maxPacket,
         hostKeys: this.hostKeys,

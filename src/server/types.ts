@@ -24,6 +24,23 @@ export interface PeerInfo {
 }
 
 /**
+ * Settings that depend on who logs in (sshd's `Match User` blocks), answered by
+ * {@link SshServerOptions.userSettings} once per connection. Each one given replaces the
+ * server-wide value for that connection.
+ */
+export interface UserSettings {
+  /** the USERAUTH_BANNER text (sshd's Banner); null: no banner */
+  banner?: string | null;
+  /** MaxAuthTries for the rest of authentication */
+  maxAuthTries?: number;
+  /** MaxSessions, once authenticated */
+  maxSessions?: number;
+  /** the rekey limits once authenticated (sshd's RekeyLimit); 0: the transport's default */
+  rekeyBytes?: number;
+  rekeySeconds?: number;
+}
+
+/**
  * Restrictions and settings an accepted authentication carries to the sessions and
  * forwardings of the connection, like authorized_keys options or certificate critical
  * options. The server enforces `noPty`, `noPortForwarding` and `noAgentForwarding` itself

@@ -41,6 +41,7 @@ import {
   type SecurityKeyServerPolicy,
   type ServerAuthHandlers,
   type ServerClock,
+  type UserSettings,
 } from './types.js';
 
 const SERVICE_USERAUTH = 'ssh-userauth';
@@ -73,6 +74,8 @@ export interface UserauthServerOptions {
   maxAuthTries?: number;
   /** sent as USERAUTH_BANNER before the first answer (RFC 4252 §5.4) */
   banner?: string | undefined;
+  /** per-user banner and MaxAuthTries, asked once with the first request's user name */
+  userSettings?: ((username: string, peer: PeerInfo) => UserSettings | undefined) | undefined;
   /** PubkeyAuthOptions for FIDO security key signatures */
   pubkeyAuthOptions?: SecurityKeyServerPolicy | undefined;
   /** minimum time (ms) a failed attempt by `username` takes; default none */
@@ -118,7 +121,8 @@ export async function runUserauth(t: UserauthServerTransport, options: UserauthS
 
 class UserauthServer {
   private readonly clock: ServerClock;
-  private readonly maxTries: number;
+  private maxTries: number;
+  private banner: string | undefined;
   private user: string | null = null;
   private service = '';
   private plan: MethodPlan | null = null;
@@ -142,6 +146,7 @@ class UserauthServer {
   ) {
     this.clock = o.clock ?? SYSTEM_CLOCK;
     this.maxTries = o.maxAuthTries ?? 6;
+    this.banner = o.banner;
     const h = o.handlers;
     this.enabled = [
       ...(h.publicKey ? ['publickey'] : []),
@@ -206,6 +211,10 @@ class UserauthServer {
       this.service = service;
       const lists = typeof this.o.authenticationMethods === 'function' ? this.o.authenticationMethods(username, this.peer) : this.o.authenticationMethods;
       this.plan = new MethodPlan(lists ?? null, this.enabled);
+      // sshd applies Match User here (auth2.c: getpwnamallow before the banner and the first answer)
+      const settings = this.o.userSettings?.(username, this.peer);
+      if (settings?.maxAuthTries !== undefined) this.maxTries = settings.maxAuthTries;
+      if (settings?.banner !== undefined) this.banner = settings.banner ?? undefined;
     } else if (username !== this.user || service !== this.service) {
       // RFC 4252 §5 lets a client change them; OpenSSH does not, and neither do we.
       await this.disconnect(DISCONNECT_REASON.PROTOCOL_ERROR, 'Change of username or service not allowed');
@@ -213,7 +222,7 @@ class UserauthServer {
     if (service !== SERVICE_CONNECTION) await this.disconnect(DISCONNECT_REASON.SERVICE_NOT_AVAILABLE, `no such service ${service.slice(0, 64)}`);
     if (!this.bannerSent) {
       this.bannerSent = true;
-      if (this.o.banner) await this.t.send(userauthBanner(this.o.banner));
+      if (this.banner) await this.t.send(userauthBanner(this.banner));
     }
     this.attempts++;
     const plan = this.plan!;

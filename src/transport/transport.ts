@@ -123,8 +123,8 @@ export class Transport {
    * OpenSSH's packet.c does on reading it; sending switches when the userauth layer reports success.
    */
   private userauthSuccessRead = false;
-  private readonly rekeyBytes: number;
-  private readonly rekeySeconds: number;
+  private rekeyBytes: number;
+  private rekeySeconds: number;
   private readonly clock: () => number;
   private readonly debug: ((line: string) => void) | undefined;
 
@@ -717,6 +717,13 @@ export class Transport {
     for (const p of pending) {
       this.writePacket(p.payload).then(p.done.resolve, p.done.reject);
     }
+  }
+
+  /** New rekey limits from now on (0: the default), e.g. a server's per-user RekeyLimit once it knows the user. */
+  setRekeyLimits(bytes: number, seconds: number): void {
+    this.rekeyBytes = bytes > 0 ? bytes : DEFAULT_REKEY_BYTES;
+    this.rekeySeconds = seconds > 0 ? seconds : DEFAULT_REKEY_SECONDS;
+    this.maybeRekey();
   }
 
   /** Rekey by volume, packet count or age, whichever side we are (RFC 4253 §9, RFC 4344 §3). */

@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig, descendants, freePort, generateKey, requireSshd, type HostKeyFiles, type HostKeyType, type KeyFiles } from './sshd.js';
@@ -91,7 +91,10 @@ async function startIn(dir: string, opts: PuresshSshdOptions): Promise<PuresshSs
     }),
   ]);
   const authorizedKeysPath = join(dir, 'authorized_keys');
-  await writeFile(authorizedKeysPath, userTypes.map((t) => userKeys[t].publicLine).join('\n') + '\n', { mode: 0o600 });
+  // Run as root, the server reads it with the ids of the user logging in (as sshd does): tests
+  // that log in as other accounts need the directory searchable and the file readable.
+  await writeFile(authorizedKeysPath, userTypes.map((t) => userKeys[t].publicLine).join('\n') + '\n', { mode: 0o644 });
+  await chmod(dir, 0o711);
   const configPath = join(dir, 'sshd_config');
   const knownHostsPath = join(dir, 'known_hosts');
   let lastError: Error | undefined;

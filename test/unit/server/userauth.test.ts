@@ -78,6 +78,31 @@ describe('server userauth', () => {
     expect(banner).to.equal('Welcome\r\n');
   });
 
+  it("userSettings (Match User): the user's banner and MaxAuthTries replace the server-wide ones, asked once", async () => {
+    const asked: string[] = [];
+    const settings = (username: string) => (asked.push(username), username === 'carol' ? { banner: 'For carol\r\n', maxAuthTries: 1 } : { banner: null });
+    let banner = '';
+    const carol = serve({ password: () => false }, { banner: 'Everyone\r\n', maxAuthTries: 6, userSettings: settings });
+    const ctx = await startUserauth(carol.client, { username: 'carol', onBanner: (t) => (banner = t) });
+    expect((await noneMethod.attempt(ctx)).success).to.equal(false);
+    const err = await passwordMethod('a')
+      .attempt(ctx)
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(banner).to.equal('For carol\r\n');
+    expect((err as DisconnectError).description).to.equal('Too many authentication failures');
+    await carol.server.catch(() => {});
+    banner = '';
+    const dave = serve({ password: () => false }, { banner: 'Everyone\r\n', maxAuthTries: 6, userSettings: settings });
+    const ctx2 = await startUserauth(dave.client, { username: 'dave', onBanner: (t) => (banner = t) });
+    expect((await noneMethod.attempt(ctx2)).success).to.equal(false);
+    expect((await passwordMethod('a').attempt(ctx2)).success).to.equal(false);
+    expect(banner).to.equal('');
+    expect(asked).to.deep.equal(['carol', 'dave']);
+  });
+
   it('none accepted by its handler', async () => {
     const run = serve({ none: ({ username }) => username === 'guest' });
     expect((await login(run, [], 'guest')).method).to.equal('none');
