@@ -12,7 +12,7 @@ import { fingerprintSHA256, parsePublicKeyLine, startWebSocketProxy } from '../s
 import { Chromium } from '../test/support/chromium.js';
 import { CHROMIUM, compilePieces, requireRuntime, type CompiledPieces } from '../test/support/runtimes.js';
 import type { Sshd } from '../test/support/sshd.js';
-import type { BenchResult, PageOutcome } from '../test/runtimes/browser-page.js';
+import type { PageOutcome } from '../test/runtimes/browser-page.js';
 import { median } from './bench-process.js';
 
 export const BROWSER_CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com'];
@@ -28,8 +28,15 @@ export interface BrowserSample {
 
 export type BrowserSide = 'chromium' | 'node-pure';
 
-/** Chromium with a page server and the bridge to the sshd, ready for one page visit per run. */
+/**
+ * Chromium with a page server and the bridge to the sshd. Each measurement is a fresh page
+ * (one cipher, one connection), as each of Node's is a fresh process: neither side's first
+ * connection warms up the code of the next.
+ */
 export class BrowserBench {
+  /** the cipher the next page visit measures (its params.json) */
+  private cipher = BROWSER_CIPHERS[0]!;
+
   private constructor(
     private readonly chromium: Chromium,
     private readonly pieces: CompiledPieces,
@@ -40,6 +47,7 @@ export class BrowserBench {
   ) {}
 
   static async start(sshd: Sshd, bytes: number): Promise<BrowserBench> {
+    let bench: BrowserBench | undefined;
     requireRuntime(CHROMIUM);
     const pieces = await compilePieces();
     const web = createServer();
@@ -57,13 +65,13 @@ export class BrowserBench {
       '/': ['text/html', '<!doctype html><pre id="out"></pre><script type="module" src="./browser-page.js"></script>'],
       '/browser-page.js': ['text/javascript', readFileSync(pieces.browserPage)],
       '/puressh.universal.js': ['text/javascript', readFileSync(pieces.universalBundle)],
-      '/params.json': [
-        'application/json',
-        JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/`, scenario, bench: { bytes, ciphers: BROWSER_CIPHERS } }),
-      ],
     };
+    const params = (): [string, string] => [
+      'application/json',
+      JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/`, scenario, bench: { bytes, ciphers: [bench!.cipher] } }),
+    ];
     web.on('request', (req, res) => {
-      const file = files[req.url ?? ''];
+      const file = req.url === '/params.json' ? params() : files[req.url ?? ''];
       if (!file) return void res.writeHead(404).end();
       res
         .writeHead(200, { 'content-type': file[0], 'content-security-policy': `default-src 'self'; connect-src 'self' ws://127.0.0.1:${proxy.port}` })
@@ -78,11 +86,13 @@ export class BrowserBench {
       await pieces.remove();
       throw e;
     }
-    return new BrowserBench(chromium, pieces, web, proxy, origin, bytes);
+    bench = new BrowserBench(chromium, pieces, web, proxy, origin, bytes);
+    return bench;
   }
 
-  /** One page visit: every cipher once, in the browser. */
-  async visit(): Promise<Map<string, BrowserSample>> {
+  /** One page visit: a download with `cipher` in the browser. */
+  async visit(cipher: string): Promise<BrowserSample> {
+    this.cipher = cipher;
     const session = await this.chromium.open(`${this.origin}/`);
     let outcome: PageOutcome | undefined;
     // Until the page has loaded, the global is not there yet.
@@ -92,12 +102,11 @@ export class BrowserBench {
     }
     if (!outcome.ok || !outcome.bench) throw new Error(`browser run failed: ${outcome.error}\n${this.chromium.pageLog().join('\n')}`);
     await this.chromium.send('Page.close', {}, session);
-    return new Map(
-      outcome.bench.map((b: BenchResult) => {
-        if (b.bytes !== this.bytes) throw new Error(`browser ${b.cipher}: ${b.bytes} bytes, expected ${this.bytes}`);
-        return [b.cipher, { connectMs: b.connectMs, downloadMs: b.downloadMs }];
-      }),
-    );
+    const [b] = outcome.bench;
+    if (outcome.bench.length !== 1 || b!.cipher !== cipher || b!.bytes !== this.bytes) {
+      throw new Error(`browser: measured ${JSON.stringify(outcome.bench)}, expected ${this.bytes} bytes with ${cipher}`);
+    }
+    return { connectMs: b!.connectMs, downloadMs: b!.downloadMs };
   }
 
   async close(): Promise<void> {

@@ -180,7 +180,7 @@ export const CLI_ROWS: CliRow[] = [
   },
 ];
 
-/** The CLI's resident memory at idle after connect: `ssh host 'echo ready; sleep 1'`, read once "ready" is out. */
+/** The CLI's resident memory at idle after connect: `ssh host 'echo ready; exec sleep 1'`, read once "ready" is out. */
 export function cliIdleRssKiB(side: CliSide, ctx: CliContext): Promise<number> {
   const [program, args] = command(side, ctx, 'ssh', sshArgs(ctx.sshd, { cipher: GCM }, 'echo ready; exec sleep 1'));
   return idleRssKiB(program, args);
@@ -265,7 +265,7 @@ export function memoryReport(m: MemoryFigures, execBytes: number): { md: string;
   const n = size(execBytes);
   const rows: [string, number[] | undefined, number[] | undefined][] = [
     [`CLI: peak during \`ssh host 'head -c ${n} /dev/zero'\` (aes128-gcm)`, m.cliPeakKiB.puressh, m.cliPeakKiB.openssh],
-    ["CLI: at idle after connect (`ssh host 'echo ready; sleep 1'`)", m.cliIdleKiB.puressh, m.cliIdleKiB.openssh],
+    ["CLI: at idle after connect (`ssh host 'echo ready; exec sleep 1'`)", m.cliIdleKiB.puressh, m.cliIdleKiB.openssh],
     [`library (node:crypto, own process): peak during an exec download of ${n}`, m.libraryPeakKiB, undefined],
     ['library (node:crypto, own process): after connect, before the download', m.libraryIdleKiB, undefined],
   ];

@@ -381,19 +381,17 @@ async function memoryRun(run: number, ctx: CliContext, target: Target, out: Sect
   );
 }
 
-/** One run of the browser rows: a page visit (every cipher), and Node's pure provider per cipher, in alternating order. */
+/** One run of the browser rows: per cipher, a fresh page and a fresh Node process (pure provider), in alternating order. */
 async function browserRun(run: number, browser: BrowserBench, bytes: number, target: Target, out: SectionSamples): Promise<void> {
-  const chromium = async () => {
-    for (const [cipher, s] of await browser.visit()) push(out.browser, `${cipher}|chromium`, s);
-  };
-  const node = async () => {
-    for (const cipher of BROWSER_CIPHERS) {
+  for (const cipher of BROWSER_CIPHERS) {
+    const chromium = async () => push(out.browser, `${cipher}|chromium`, await browser.visit(cipher));
+    const node = async () => {
       const r = await runNodeSide('puressh-pure', target, { kind: 'exec', cipher, bytes });
       if (r.bytes !== bytes || r.cipher !== cipher) throw new Error(`node pure ${cipher}: moved ${r.bytes} bytes with ${r.cipher}`);
       push(out.browser, `${cipher}|node-pure`, { connectMs: r.connectMs!, downloadMs: r.seconds! * 1000 });
-    }
-  };
-  for (const step of run % 2 ? [chromium, node] : [node, chromium]) await step();
+    };
+    for (const step of run % 2 ? [chromium, node] : [node, chromium]) await step();
+  }
   for (const cipher of BROWSER_CIPHERS) {
     const [b, n] = (['chromium', 'node-pure'] as const).map((side) => out.browser.get(`${cipher}|${side}`)!.at(-1)!);
     process.stderr.write(
