@@ -26,8 +26,6 @@ export interface BrowserSample {
   downloadMs: number;
 }
 
-export type BrowserSide = 'chromium' | 'node-pure';
-
 /**
  * Chromium with a page server and the bridge to the sshd. Each measurement is a fresh page
  * (one cipher, one connection), as each of Node's is a fresh process: neither side's first

@@ -17,7 +17,6 @@ export const GCM = 'aes128-gcm@openssh.com';
 /** OpenSSH's client, or puressh's CLI given the same arguments */
 export type CliSide = 'openssh' | 'puressh';
 export const CLI_SIDES: CliSide[] = ['openssh', 'puressh'];
-export const CLI_SIDE_LABEL: Record<CliSide, string> = { openssh: 'OpenSSH', puressh: 'puressh CLI' };
 
 export interface Algorithms {
   cipher: string;
@@ -28,7 +27,7 @@ export interface Algorithms {
  * The options every client gets, OpenSSH's and ours alike: no user config, no agent, only the
  * bench's key, strict host-key checking against the sshd's known_hosts, and the row's algorithms.
  */
-export function clientOptions(sshd: Sshd, alg: Algorithms): string[] {
+function clientOptions(sshd: Sshd, alg: Algorithms): string[] {
   const o = ['-F', '/dev/null', '-c', alg.cipher, '-o', `KexAlgorithms=${KEX}`];
   if (alg.mac) o.push('-o', `MACs=${alg.mac}`);
   for (const kv of [
@@ -66,7 +65,7 @@ export const sftpArgs = (sshd: Sshd, alg: Algorithms, batch: string): string[] =
 ];
 
 /** `scp … user@host:remote local` */
-export const scpGetArgs = (sshd: Sshd, alg: Algorithms, remote: string, local: string): string[] => [
+const scpGetArgs = (sshd: Sshd, alg: Algorithms, remote: string, local: string): string[] => [
   ...clientOptions(sshd, alg),
   '-P',
   String(sshd.port),
@@ -250,7 +249,7 @@ export interface MemoryFigures {
   libraryIdleKiB: number[];
 }
 
-export const RSS_BUDGET_KIB = 64 * 1024;
+const RSS_BUDGET_KIB = 64 * 1024;
 
 /** The memory budget table: puressh's peak and idle RSS against 64 MiB, OpenSSH's beside for reference. */
 export function memoryReport(m: MemoryFigures, execBytes: number): { md: string; json: Record<string, unknown> } {

@@ -14,7 +14,7 @@ import { vmHwmKiB } from './bench-child.js';
 /** tmpfs for transferred files, so the disk does not set the rate */
 export const TMPFS = existsSync('/dev/shm') ? '/dev/shm' : '/tmp';
 const TIME = '/usr/bin/time';
-export const TIME_INSTALL_COMMAND = 'apt-get install -y time';
+const TIME_INSTALL_COMMAND = 'apt-get install -y time';
 
 export function parseSize(text: string): number {
   const m = /^(\d+)\s*([KMG]?)i?B?$/i.exec(text.trim());
