@@ -1,91 +1,145 @@
 /**
- * Download throughput of the universal bundle in headless Chromium (through the WebSocket
- * bridge) against Node with the same pure-JavaScript crypto, per cipher, from a throwaway sshd:
- * connect-to-authenticated time and `head -c N /dev/zero` over exec. Needs Debian's chromium.
- *
- *   tsx scripts/bench-browser.ts [MiB=16] [runs=3]
+ * The browser section of `npm run bench` (BENCH_ONLY=browser): the universal bundle in
+ * headless Chromium (Debian's chromium), through the WebSocket bridge, against Node with the
+ * same pure-JavaScript crypto (the bench's compiled child, its own process, direct TCP), both
+ * on the bench's sshd: connect-to-authenticated time and an exec download of N bytes
+ * (`head -c N /dev/zero`, first byte to EOF) per cipher. Target: the browser within 0.8× of Node.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connect, fingerprintSHA256, parsePrivateKey, parsePublicKeyLine, startWebSocketProxy } from '../src/node.js';
+import { fingerprintSHA256, parsePublicKeyLine, startWebSocketProxy } from '../src/node.js';
 import { Chromium } from '../test/support/chromium.js';
-import { compilePieces } from '../test/support/runtimes.js';
-import { startSshd } from '../test/support/sshd.js';
+import { CHROMIUM, compilePieces, requireRuntime, type CompiledPieces } from '../test/support/runtimes.js';
+import type { Sshd } from '../test/support/sshd.js';
+import type { PageOutcome } from '../test/runtimes/browser-page.js';
+import { median } from './bench-process.js';
 
-const CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com'];
-const bytes = Number(process.argv[2] ?? 16) * 1024 * 1024;
-const runs = Number(process.argv[3] ?? 3);
+export const BROWSER_CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com'];
+/** the browser's connect time and download rate, each at least this fraction of Node's */
+const TARGET = 0.8;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const mbps = (ms: number): number => bytes / ms / 1e3;
+/** One side's measurement of one cipher in one run. */
+export interface BrowserSample {
+  connectMs: number;
+  /** first byte to EOF */
+  downloadMs: number;
+}
 
-const [pieces, sshd] = await Promise.all([compilePieces(), startSshd({ hostKeyTypes: ['ed25519'] })]);
-const web = createServer();
-const chromium = await Chromium.launch();
-try {
-  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
-  const origin = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
-  const proxy = await startWebSocketProxy({ targets: { sshd: { host: sshd.host, port: sshd.port } }, allowedOrigins: [origin] });
-  const privateKey = readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8');
-  const hostKeyFingerprint = fingerprintSHA256(parsePublicKeyLine(sshd.hostKeys.ed25519!.publicLine).key.blob);
-  const scenario = { user: sshd.user, privateKey, hostKeyFingerprint, remoteDir: sshd.dir, bytes: 0 };
-  const ciphers = CIPHERS.flatMap((c) => Array<string>(runs).fill(c));
-  const files: Record<string, [string, string | Buffer]> = {
-    '/': ['text/html', '<!doctype html><pre id="out"></pre><script type="module" src="./browser-page.js"></script>'],
-    '/browser-page.js': ['text/javascript', readFileSync(pieces.browserPage)],
-    '/puressh.universal.js': ['text/javascript', readFileSync(pieces.universalBundle)],
-    '/params.json': ['application/json', JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/`, scenario, bench: { bytes, ciphers } })],
-  };
-  web.on('request', (req, res) => {
-    const file = files[req.url ?? ''];
-    if (!file) return void res.writeHead(404).end();
-    res
-      .writeHead(200, { 'content-type': file[0], 'content-security-policy': `default-src 'self'; connect-src 'self' ws://127.0.0.1:${proxy.port}` })
-      .end(file[1]);
-  });
-  const session = await chromium.open(`${origin}/`);
-  let outcome: { ok: boolean; error?: string; bench?: { cipher: string; connectMs: number; downloadMs: number }[] } | undefined;
-  while (outcome === undefined) {
-    outcome = (await chromium.evaluate(session, 'globalThis.puresshOutcome')) as typeof outcome;
-    if (outcome === undefined) await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!outcome.ok || !outcome.bench) throw new Error(`browser run failed: ${outcome.error}\n${chromium.pageLog().join('\n')}`);
+/**
+ * Chromium with a page server and the bridge to the sshd. Each measurement is a fresh page
+ * (one cipher, one connection), as each of Node's is a fresh process: neither side's first
+ * connection warms up the code of the next.
+ */
+export class BrowserBench {
+  /** the cipher the next page visit measures (its params.json) */
+  private cipher = BROWSER_CIPHERS[0]!;
 
-  console.log(`${bytes / 1024 / 1024} MiB download over exec, median of ${runs}; Chromium through the bridge vs Node (pure provider, direct TCP)\n`);
-  console.log('| cipher | Chromium connect ms | Chromium MB/s | Node pure connect ms | Node pure MB/s | Chromium / Node |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
-  for (const cipher of CIPHERS) {
-    const browser = outcome.bench.filter((b) => b.cipher === cipher);
-    const node: { connectMs: number; downloadMs: number }[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      const client = await connect({
-        host: sshd.host,
-        port: sshd.port,
-        username: sshd.user,
-        crypto: 'pure',
-        privateKeys: [parsePrivateKey(privateKey)],
-        hostKeyVerifier: (info) => info.fingerprint === hostKeyFingerprint,
-        algorithms: { cipher: [cipher] },
-      });
-      const t1 = performance.now();
-      const r = await client.run(`head -c ${bytes} /dev/zero`);
-      const t2 = performance.now();
-      await client.disconnect();
-      if (r.stdout.length !== bytes) throw new Error('short download');
-      node.push({ connectMs: t1 - t0, downloadMs: t2 - t1 });
+  private constructor(
+    private readonly chromium: Chromium,
+    private readonly pieces: CompiledPieces,
+    private readonly web: Server,
+    private readonly proxy: { port: number; close(): Promise<void> },
+    private readonly origin: string,
+    private readonly bytes: number,
+  ) {}
+
+  static async start(sshd: Sshd, bytes: number): Promise<BrowserBench> {
+    let bench: BrowserBench | undefined;
+    requireRuntime(CHROMIUM);
+    const pieces = await compilePieces();
+    const web = createServer();
+    await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+    const proxy = await startWebSocketProxy({ targets: { sshd: { host: sshd.host, port: sshd.port } }, allowedOrigins: [origin] });
+    const scenario = {
+      user: sshd.user,
+      privateKey: readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8'),
+      hostKeyFingerprint: fingerprintSHA256(parsePublicKeyLine(sshd.hostKeys.ed25519!.publicLine).key.blob),
+      remoteDir: sshd.dir,
+      bytes: 0,
+    };
+    const files: Record<string, [string, string | Buffer]> = {
+      '/': ['text/html', '<!doctype html><pre id="out"></pre><script type="module" src="./browser-page.js"></script>'],
+      '/browser-page.js': ['text/javascript', readFileSync(pieces.browserPage)],
+      '/puressh.universal.js': ['text/javascript', readFileSync(pieces.universalBundle)],
+    };
+    const params = (): [string, string] => [
+      'application/json',
+      JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/`, scenario, bench: { bytes, ciphers: [bench!.cipher] } }),
+    ];
+    web.on('request', (req, res) => {
+      const file = req.url === '/params.json' ? params() : files[req.url ?? ''];
+      if (!file) return void res.writeHead(404).end();
+      res
+        .writeHead(200, { 'content-type': file[0], 'content-security-policy': `default-src 'self'; connect-src 'self' ws://127.0.0.1:${proxy.port}` })
+        .end(file[1]);
+    });
+    let chromium: Chromium;
+    try {
+      chromium = await Chromium.launch();
+    } catch (e) {
+      await proxy.close();
+      web.close();
+      await pieces.remove();
+      throw e;
     }
-    const b = mbps(median(browser.map((x) => x.downloadMs)));
-    const n = mbps(median(node.map((x) => x.downloadMs)));
-    console.log(
-      `| ${cipher} | ${median(browser.map((x) => x.connectMs)).toFixed(0)} | ${b.toFixed(1)} | ${median(node.map((x) => x.connectMs)).toFixed(0)} | ${n.toFixed(1)} | ${(b / n).toFixed(2)} |`,
-    );
+    bench = new BrowserBench(chromium, pieces, web, proxy, origin, bytes);
+    return bench;
   }
-  await proxy.close();
-} finally {
-  await chromium.close();
-  web.close();
-  await sshd.stop();
-  await pieces.remove();
+
+  /** One page visit: a download with `cipher` in the browser. */
+  async visit(cipher: string): Promise<BrowserSample> {
+    this.cipher = cipher;
+    const session = await this.chromium.open(`${this.origin}/`);
+    let outcome: PageOutcome | undefined;
+    // Until the page has loaded, the global is not there yet.
+    while (outcome === undefined) {
+      outcome = (await this.chromium.evaluate(session, 'globalThis.puresshOutcome')) as PageOutcome | undefined;
+      if (outcome === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!outcome.ok || !outcome.bench) throw new Error(`browser run failed: ${outcome.error}\n${this.chromium.pageLog().join('\n')}`);
+    await this.chromium.send('Page.close', {}, session);
+    const [b] = outcome.bench;
+    if (outcome.bench.length !== 1 || b!.cipher !== cipher || b!.bytes !== this.bytes) {
+      throw new Error(`browser: measured ${JSON.stringify(outcome.bench)}, expected ${this.bytes} bytes with ${cipher}`);
+    }
+    return { connectMs: b!.connectMs, downloadMs: b!.downloadMs };
+  }
+
+  async close(): Promise<void> {
+    await this.chromium.close();
+    await this.proxy.close();
+    this.web.close();
+    await this.pieces.remove();
+  }
+}
+
+/** The browser table: per cipher, connect time and download rate on each side, browser ÷ Node, target 0.8. */
+export function browserReport(samples: Map<string, BrowserSample[]>, bytes: number): { md: string; json: Record<string, unknown> } {
+  const range = (xs: number[], digits: number) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+  const rate = (s: BrowserSample) => bytes / 1e3 / s.downloadMs;
+  const head = ['cipher', 'Chromium connect ms', 'Node pure connect ms', 'Chromium MB/s', 'Node pure MB/s', 'browser ÷ Node: rate, connect', 'target', 'met'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  const json: Record<string, unknown> = {};
+  for (const cipher of BROWSER_CIPHERS) {
+    const b = samples.get(`${cipher}|chromium`) ?? [];
+    const n = samples.get(`${cipher}|node-pure`) ?? [];
+    if (!b.length || !n.length) continue;
+    // Rates as browser ÷ Node; connect times as Node's ÷ the browser's: ≥ 0.8 either way.
+    const rateRatio = median(b.map(rate)) / median(n.map(rate));
+    const connectRatio = median(n.map((s) => s.connectMs)) / median(b.map((s) => s.connectMs));
+    const met = rateRatio >= TARGET && connectRatio >= TARGET;
+    lines.push(
+      `| ${cipher} | ${range(
+        b.map((s) => s.connectMs),
+        0,
+      )} | ${range(
+        n.map((s) => s.connectMs),
+        0,
+      )} | ${range(b.map(rate), 1)} | ${range(n.map(rate), 1)} | ${rateRatio.toFixed(2)}, ${connectRatio.toFixed(2)} | both ≥ ${TARGET} | ${met ? 'yes' : 'no'} |`,
+    );
+    json[cipher] = { samples: { chromium: b, 'node-pure': n }, rateRatio, connectRatio, met };
+  }
+  return { md: lines.join('\n'), json };
 }

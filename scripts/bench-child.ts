@@ -41,6 +41,10 @@ export interface Result {
   rssKiB: number;
   /** negotiated cipher, to check the job ran what it asked for */
   cipher?: string;
+  /** exec (puressh): connect() to authenticated, ms */
+  connectMs?: number;
+  /** exec (puressh): resident memory (VmRSS) after connect, before the download, KiB */
+  idleRssKiB?: number;
 }
 
 const KEX = 'curve25519-sha256';
@@ -74,7 +78,10 @@ async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): P
     });
   switch (job.kind) {
     case 'exec': {
+      const t0 = performance.now();
       const client = await connect();
+      const connectMs = performance.now() - t0;
+      const idleRssKiB = vmRssKiB();
       const cpu0 = process.cpuUsage();
       const ch = await client.exec(`head -c ${job.bytes} /dev/zero`);
       let bytes = 0;
@@ -88,7 +95,7 @@ async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): P
       await ch.exit;
       const cipher = client.algorithms.cipherSC;
       await client.disconnect();
-      return { bytes, seconds, cpuSeconds, rssKiB: peakRssKiB(), cipher };
+      return { bytes, seconds, cpuSeconds, rssKiB: peakRssKiB(), cipher, connectMs, idleRssKiB };
     }
     case 'sftp-get':
     case 'sftp-put': {
@@ -280,6 +287,12 @@ export function vmHwmKiB(pid: number | 'self'): number {
   } catch {
     return 0;
   }
+}
+
+/** This process's resident memory now (VmRSS), KiB. */
+function vmRssKiB(): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) : process.memoryUsage().rss / 1024;
 }
 
 /**

@@ -12,25 +12,19 @@
  * Writes Markdown and JSON under bench/results/.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { descendants, startSshd, type Sshd } from '../test/support/sshd.js';
 import { startPuresshSshd, type PuresshSshd } from '../test/support/puressh-sshd.js';
+import { median, parseSize, rssKiB, timeProcess, TMPFS } from './bench-process.js';
 
 const GCM = 'aes128-gcm@openssh.com';
 
-function parseSize(text: string): number {
-  const m = /^(\d+)\s*([KMG]?)i?B?$/i.exec(text.trim());
-  if (!m) throw new Error(`cannot read size "${text}" (e.g. 256M, 1G, 1048576)`);
-  return Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
-}
 const EXEC_BYTES = parseSize(process.env.BENCH_BYTES ?? '512M');
 const SFTP_BYTES = parseSize(process.env.BENCH_SFTP_BYTES ?? '256M');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
-/** tmpfs for sftp's downloads, so the disk does not set the rate */
-const TMPFS = existsSync('/dev/shm') ? '/dev/shm' : '/tmp';
 
 type ServerName = 'puressh sshd' | 'OpenSSH sshd';
 interface Server {
@@ -41,42 +35,6 @@ interface Server {
   /** the processes that serve (for RSS): the listener and its descendants */
   pid: () => number;
 }
-
-function run(cmd: string, args: string[], opts: { stdoutFile?: string; input?: string } = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const out = opts.stdoutFile ? openSync(opts.stdoutFile, 'w') : 'ignore';
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: [opts.input !== undefined ? 'pipe' : 'ignore', out, 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
-    child.on('exit', (code) => {
-      const ms = performance.now() - t0;
-      if (typeof out === 'number') closeSync(out);
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-500)}`));
-      else resolve(ms);
-    });
-  });
-}
-
-/** Resident memory (KiB) of a process and its descendants. */
-function rssKiB(pid: number): number {
-  let total = 0;
-  for (const p of [pid, ...descendants(pid)]) {
-    try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (m) total += Number(m[1]);
-    } catch {
-      /* gone */
-    }
-  }
-  return total;
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 function wrapOpenssh(s: Sshd): Server {
   return {
@@ -115,16 +73,16 @@ function wrapPuressh(s: PuresshSshd): Server {
 }
 
 /** sftp takes ssh's options but -P for the port, and the user in the destination (its -l is a rate limit). */
-function sftpArgs(s: Server): string[] {
+function sftpArgs(s: Server, batch: string): string[] {
   const a = s.args(['-c', GCM]);
-  const out: string[] = ['-b', '-'];
+  const out: string[] = [];
   let user = '';
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '-p') out.push('-P', a[++i]!);
     else if (a[i] === '-l') user = a[++i]!;
     else out.push(a[i]!);
   }
-  return [...out, `${user}@127.0.0.1`];
+  return ['-b', batch, ...out, `${user}@127.0.0.1`];
 }
 
 interface RowResult {
@@ -136,6 +94,7 @@ interface RowResult {
 async function main(): Promise<void> {
   const work = mkdtempSync(join(TMPFS, 'puressh-bench-server-'));
   const source = join(work, 'source.bin');
+  const batch = join(work, 'batch.txt');
   writeFileSync(source, Buffer.alloc(SFTP_BYTES, 7));
   const common = ['MaxSessions 256', 'MaxStartups 300'];
   const openssh = await startSshd({ config: common });
@@ -156,24 +115,26 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       const order = i % 2 ? [...servers].reverse() : servers;
       for (const s of order) {
-        const ms = await run('ssh', [...s.args(['-c', GCM]), '127.0.0.1', `head -c ${EXEC_BYTES} /dev/zero`], { stdoutFile: '/dev/null' });
+        const { wallMs: ms } = await timeProcess('ssh', [...s.args(['-c', GCM]), '127.0.0.1', `head -c ${EXEC_BYTES} /dev/zero`]);
         exec.samples[s.name].push(EXEC_BYTES / 1e6 / (ms / 1000));
       }
       for (const s of order) {
         const times: number[] = [];
-        for (let h = 0; h < HANDSHAKES; h++) times.push(await run('ssh', [...s.args(), '127.0.0.1', 'true'], { stdoutFile: '/dev/null' }));
+        for (let h = 0; h < HANDSHAKES; h++) times.push((await timeProcess('ssh', [...s.args(), '127.0.0.1', 'true'])).wallMs);
         hand.samples[s.name].push(median(times));
       }
       for (const s of order) {
         const dest = join(work, `got-${i}.bin`);
-        const ms = await run('sftp', sftpArgs(s), { input: `get ${source} ${dest}\n`, stdoutFile: '/dev/null' });
+        writeFileSync(batch, `get ${source} ${dest}\n`);
+        const { wallMs: ms } = await timeProcess('sftp', sftpArgs(s, batch));
         if (statSync(dest).size !== SFTP_BYTES) throw new Error(`${s.name}: sftp get wrote ${statSync(dest).size} bytes`);
         rmSync(dest);
         get.samples[s.name].push(SFTP_BYTES / 1e6 / (ms / 1000));
       }
       for (const s of order) {
         const dest = join(work, `put-${i}.bin`);
-        const ms = await run('sftp', sftpArgs(s), { input: `put ${source} ${dest}\n`, stdoutFile: '/dev/null' });
+        writeFileSync(batch, `put ${source} ${dest}\n`);
+        const { wallMs: ms } = await timeProcess('sftp', sftpArgs(s, batch));
         if (statSync(dest).size !== SFTP_BYTES) throw new Error(`${s.name}: sftp put wrote ${statSync(dest).size} bytes`);
         rmSync(dest);
         put.samples[s.name].push(SFTP_BYTES / 1e6 / (ms / 1000));

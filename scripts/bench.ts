@@ -1,19 +1,26 @@
 /**
- * `npm run bench`: puressh (node:crypto provider and pure-JS provider) against OpenSSH's own
- * `ssh`/`sftp` and the `ssh2` npm package (stock, and given a socket with setNoDelay(true)),
- * all on one local OpenSSH sshd, same kex and cipher, runs interleaved, medians with min–max,
- * ratios against the best peer in each row, CPU seconds per GiB and peak RSS. Every client
- * runs in its own process. Writes the tables as Markdown and JSON under bench/results/.
- * See bench/README.md for how to read it.
+ * `npm run bench`, in four sections (bench/README.md says how to read them):
+ * - library: puressh (node:crypto provider and pure-JS provider) against OpenSSH's own
+ *   `ssh`/`sftp` and the `ssh2` npm package (stock, given a socket with setNoDelay(true), and
+ *   that without its C++ addon), all on one local OpenSSH sshd, same kex and cipher, ratios
+ *   against the best peer in each row, CPU seconds per GiB and peak RSS. Every client runs in its
+ *   own process; OpenSSH's is timed from outside (bench-process.ts), never through a pipe.
+ * - cli: `node bin/puressh ssh|sftp|scp` against OpenSSH's, the same command lines, whole
+ *   processes (bench-cli.ts).
+ * - memory: peak RSS of the CLI and the library during a transfer, and at idle after connect.
+ * - browser: the universal bundle in Chromium against Node's pure provider (bench-browser.ts).
+ * Runs interleaved, medians with min–max. Writes the tables as Markdown and JSON under bench/results/.
  *
- * Environment: BENCH_BYTES (default 256M; K/M/G), BENCH_PURE_BYTES (pure-JS transfers,
- * default 64M: the rate is what counts), BENCH_RUNS (default 3), BENCH_HANDSHAKES (per run,
- * default 20), BENCH_ONLY (comma-separated row ids to run, e.g. "gcm,handshake"), BENCH_SIDES
- * (comma-separated sides to run, e.g. "puressh,openssh"), BENCH_BASELINE (the root of another
- * checkout with its dist/ built: its puressh runs as a 'baseline' side beside ours, to compare builds).
+ * Environment: BENCH_BYTES (default 256M; K/M/G: library transfers, CLI sftp/scp), BENCH_CLI_BYTES
+ * (CLI and memory exec downloads, default 2 × BENCH_BYTES), BENCH_PURE_BYTES (pure-JS transfers,
+ * default 64M: the rate is what counts), BENCH_BROWSER_BYTES (default 16M), BENCH_RUNS (default 3),
+ * BENCH_HANDSHAKES (per run, default 20), BENCH_ONLY (comma-separated row ids or sections:
+ * library, cli, memory, browser; e.g. "gcm,cli"), BENCH_SIDES (library sides to run, e.g.
+ * "puressh,openssh"), BENCH_BASELINE (the root of another checkout with its dist/ built: its
+ * puressh runs as a 'baseline' side beside ours, to compare builds).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chacha20orig } from '@noble/ciphers/chacha.js';
@@ -21,15 +28,28 @@ import { poly1305 } from '@noble/ciphers/_poly1305.js';
 import { ctr } from '@noble/ciphers/aes.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { descendants, SSHD_INSTALL_COMMAND, SSHD_PATH, startSshd, type Sshd } from '../test/support/sshd.js';
-import { opensshArgs } from '../test/support/ssh-client.js';
+import { SSHD_INSTALL_COMMAND, SSHD_PATH, startSshd, type Sshd } from '../test/support/sshd.js';
 import { createRequire } from 'node:module';
 import ts from 'typescript';
-import { vmHwmKiB, type Job, type NodeSide, type Result, type Target } from './bench-child.js';
+import { type Job, type NodeSide, type Result, type Target } from './bench-child.js';
+import { checkFile, checkOutputLength, median, parseSize, requireTime, sha256File, timeProcess, TMPFS, type ProcessRun } from './bench-process.js';
+import {
+  CLI_ROWS,
+  CLI_SIDES,
+  cliIdleRssKiB,
+  cliReport,
+  GCM,
+  KEX,
+  memoryReport,
+  sftpArgs,
+  sshArgs,
+  type CliContext,
+  type CliSample,
+  type MemoryFigures,
+} from './bench-cli.js';
+import { BROWSER_CIPHERS, BrowserBench, browserReport, type BrowserSample } from './bench-browser.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const KEX = 'curve25519-sha256';
-const GCM = 'aes128-gcm@openssh.com';
 
 /** 'baseline': puressh (node:crypto) built from another checkout, BENCH_BASELINE */
 type Side = NodeSide | 'openssh' | 'baseline';
@@ -67,6 +87,8 @@ interface Files {
   localSource: string;
   bytes: number;
   pureBytes: number;
+  /** SHA-256 of the SFTP source files, to check what OpenSSH's sftp moved */
+  sourceSha256: string;
 }
 
 interface Sample {
@@ -76,16 +98,6 @@ interface Sample {
   rssKiB: number;
 }
 
-export function parseSize(text: string): number {
-  const m = /^(\d+)\s*([KMG]?)i?B?$/i.exec(text.trim());
-  if (!m) throw new Error(`cannot read size "${text}" (e.g. 256M, 1G, 1048576)`);
-  return Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const best = (unit: Row['unit'], xs: number[]): number => (unit === 'MB/s' ? Math.max(...xs) : Math.min(...xs));
 /** puressh's standing against a peer: rates as ours/theirs, times as ours/theirs too (≤ target). */
 const ratio = (ours: number, theirs: number): number => ours / theirs;
@@ -225,116 +237,39 @@ function runNodeSide(side: NodeSide | 'baseline', target: Target, job: Job): Pro
   });
 }
 
-const HAVE_TIME = existsSync('/usr/bin/time');
-
-interface ProcessRun {
-  /** wall time from spawn to exit, ms */
-  wallMs: number;
-  /** first stdout byte, ms after spawn (0 if none) */
-  firstMs: number;
-  lastMs: number;
-  stdoutBytes: number;
-  /** user + system CPU of the process and the children it waited for (from /usr/bin/time) */
-  cpuSeconds: number;
-  /** sum over the process tree of each process's peak RSS, KiB */
-  rssKiB: number;
-}
-
-/** Run an OpenSSH client program, counting stdout, sampling the tree's peak RSS, timing it. */
-function runProcess(program: string, args: string[], stdin: string | null, watch?: () => void): Promise<ProcessRun> {
-  const dir = mkdtempSync('/tmp/puressh-bench-time-');
-  const timeFile = join(dir, 'time');
-  const argv = HAVE_TIME ? ['-f', '%U %S', '-o', timeFile, program, ...args] : args;
-  const t0 = performance.now();
-  const p = spawn(HAVE_TIME ? '/usr/bin/time' : program, argv, { stdio: [stdin === null ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-  if (stdin !== null) p.stdin!.end(stdin);
-  return new Promise((resolve, reject) => {
-    let bytes = 0;
-    let first = 0;
-    let last = 0;
-    let err = '';
-    const peaks = new Map<number, number>();
-    const sample = (): void => {
-      for (const pid of [p.pid!, ...descendants(p.pid!)]) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, vmHwmKiB(pid)));
-      watch?.();
-    };
-    const poll = setInterval(sample, 10);
-    p.stdout!.on('data', (b: Buffer) => {
-      if (bytes === 0) first = performance.now() - t0;
-      bytes += b.length;
-      last = performance.now() - t0;
-    });
-    p.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      clearInterval(poll);
-      const wallMs = performance.now() - t0;
-      let cpuSeconds = NaN;
-      try {
-        const [u, s] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-        cpuSeconds = u! + s!;
-      } catch {
-        /* no /usr/bin/time */
-      }
-      rmSync(dir, { recursive: true, force: true });
-      if (code !== 0) return reject(new Error(`${program} failed (${code}): ${err.slice(-2000)}`));
-      // The tree minus /usr/bin/time itself.
-      const rssKiB = [...peaks].filter(([pid]) => !HAVE_TIME || pid !== p.pid).reduce((a, [, v]) => a + v, 0);
-      resolve({ wallMs, firstMs: first, lastMs: last, stdoutBytes: bytes, cpuSeconds, rssKiB });
-    });
-  });
-}
-
-function opensshOptions(job: { cipher: string; mac?: string }): string[] {
-  const o = [`Ciphers=${job.cipher}`, `KexAlgorithms=${KEX}`];
-  if (job.mac) o.push(`MACs=${job.mac}`);
-  return o;
-}
-
-/** `sftp` takes ssh's options, but -P for the port and the destination as user@host. */
-function sftpArgs(sshd: Sshd, job: { cipher: string }): string[] {
-  const a = opensshArgs(sshd, null, { options: opensshOptions(job) });
-  const out: string[] = ['-b', '-'];
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === '-p') out.push('-P', a[++i]!);
-    else if (a[i] === '-l') i++;
-    else if (i === a.length - 1) out.push(`${sshd.user}@${a[i]}`);
-    else out.push(a[i]!);
-  }
-  return out;
-}
-
-async function runOpenssh(sshd: Sshd, job: Job): Promise<Result> {
+/**
+ * OpenSSH's ssh and sftp as their users run them: a process timed from outside, output to
+ * /dev/null or a file on tmpfs (bench-process.ts). For a rate, the wall time of the same command
+ * line moving nothing (`head -c 0`, an empty batch) is taken off, so that the rate compares with
+ * the library sides' transfer time: it is what start-up, kex, auth and teardown cost.
+ */
+async function runOpenssh(sshd: Sshd, job: Job, files: Files): Promise<Result> {
+  const alg = { cipher: job.cipher, ...(job.mac ? { mac: job.mac } : {}) };
+  const net = (full: ProcessRun, empty: ProcessRun) => Math.max(full.wallMs - empty.wallMs, 1) / 1000;
   switch (job.kind) {
     case 'exec': {
-      const r = await runProcess('ssh', opensshArgs(sshd, `head -c ${job.bytes} /dev/zero`, { options: opensshOptions(job) }), null);
-      return { bytes: r.stdoutBytes, seconds: (r.lastMs - r.firstMs) / 1000, cpuSeconds: r.cpuSeconds, rssKiB: r.rssKiB };
+      const args = sshArgs(sshd, alg, `head -c ${job.bytes} /dev/zero`);
+      const full = await timeProcess('ssh', args);
+      const empty = await timeProcess('ssh', sshArgs(sshd, alg, 'head -c 0 /dev/zero'));
+      await checkOutputLength('ssh', args, job.bytes);
+      return { bytes: job.bytes, seconds: net(full, empty), cpuSeconds: full.cpuSeconds, rssKiB: full.rssKiB };
     }
     case 'sftp-get':
     case 'sftp-put': {
-      // The transfer runs from the first byte at the destination to the process exit.
-      const dest = job.kind === 'sftp-get' ? job.local : job.remote;
-      let firstMs = 0;
-      const t0 = performance.now();
-      const watch = () => {
-        if (firstMs) return;
-        try {
-          if (statSync(dest).size > 0) firstMs = performance.now() - t0;
-        } catch {
-          /* not there yet */
-        }
-      };
-      const cmd = job.kind === 'sftp-get' ? `get ${job.remote} ${job.local}\n` : `put ${job.local} ${job.remote}\n`;
-      const r = await runProcess('sftp', sftpArgs(sshd, job), cmd, watch);
-      if (statSync(dest).size !== job.bytes) throw new Error(`sftp ${job.kind}: wrong size`);
-      return { bytes: job.bytes, seconds: (r.wallMs - firstMs) / 1000, cpuSeconds: r.cpuSeconds, rssKiB: r.rssKiB };
+      const batch = join(files.dir, 'batch.txt');
+      writeFileSync(batch, '');
+      const empty = await timeProcess('sftp', sftpArgs(sshd, alg, batch), { tree: true });
+      writeFileSync(batch, job.kind === 'sftp-get' ? `get ${job.remote} ${job.local}\n` : `put ${job.local} ${job.remote}\n`);
+      const full = await timeProcess('sftp', sftpArgs(sshd, alg, batch), { tree: true });
+      await checkFile(job.kind === 'sftp-get' ? job.local : job.remote, job.bytes, files.sourceSha256, `sftp ${job.kind}`);
+      return { bytes: job.bytes, seconds: net(full, empty), cpuSeconds: full.cpuSeconds, rssKiB: full.rssKiB };
     }
     case 'handshake': {
       const samples: number[] = [];
       let cpuSeconds = 0;
       let rssKiB = 0;
       for (let i = 0; i < job.count; i++) {
-        const r = await runProcess('ssh', opensshArgs(sshd, 'true', { options: opensshOptions(job) }), null);
+        const r = await timeProcess('ssh', sshArgs(sshd, alg, 'true'));
         samples.push(r.wallMs);
         cpuSeconds += r.cpuSeconds;
         rssKiB = Math.max(rssKiB, r.rssKiB);
@@ -343,9 +278,7 @@ async function runOpenssh(sshd: Sshd, job: Job): Promise<Result> {
     }
     case 'connections': {
       const t0 = performance.now();
-      const runs = await Promise.all(
-        Array.from({ length: job.count }, () => runProcess('ssh', opensshArgs(sshd, 'true', { options: opensshOptions(job) }), null)),
-      );
+      const runs = await Promise.all(Array.from({ length: job.count }, () => timeProcess('ssh', sshArgs(sshd, alg, 'true'))));
       return {
         seconds: (performance.now() - t0) / 1000,
         cpuSeconds: runs.reduce((a, r) => a + r.cpuSeconds, 0),
@@ -405,19 +338,89 @@ function fmt(unit: Row['unit'], v: number): string {
   return unit === 'ms' ? v.toFixed(v < 100 ? 1 : 0) : v.toFixed(0);
 }
 
+/** BENCH_ONLY: row ids or section names (library, cli, memory, browser); all when unset. */
+function selected(only: string[] | undefined, id: string, section: string): boolean {
+  return !only || only.includes(id) || only.includes(section);
+}
+
+/** The CLI, memory and browser sections' samples, keyed by `row|side` (browser: `cipher|side`). */
+interface SectionSamples {
+  cli: Map<string, CliSample[]>;
+  memory: MemoryFigures;
+  browser: Map<string, BrowserSample[]>;
+}
+
+const push = <T>(map: Map<string, T[]>, key: string, value: T): void => void map.set(key, [...(map.get(key) ?? []), value]);
+
+/** One run of the CLI rows, both sides of a row back to back, in alternating order. */
+async function cliRun(run: number, rows: typeof CLI_ROWS, ctx: CliContext, out: SectionSamples): Promise<void> {
+  for (const row of rows) {
+    for (const side of run % 2 ? CLI_SIDES : [...CLI_SIDES].reverse()) {
+      const s = await row.run(side, ctx);
+      push(out.cli, `${row.id}|${side}`, s);
+      process.stderr.write(
+        `  run ${run} ${row.id.padEnd(12)} ${side.padEnd(13)} ${(s.wallMs / 1000).toFixed(3).padStart(8)} s  cpu ${s.cpuSeconds.toFixed(2)} s  rss ${(s.rssKiB / 1024).toFixed(0)} MiB\n`,
+      );
+    }
+  }
+}
+
+/** One run of the memory rows: the CLI at idle after connect (both sides), the library during an exec download. */
+async function memoryRun(run: number, ctx: CliContext, target: Target, out: SectionSamples): Promise<void> {
+  for (const side of CLI_SIDES) {
+    const kib = await cliIdleRssKiB(side, ctx);
+    (out.memory.cliIdleKiB[side] ??= []).push(kib);
+    process.stderr.write(`  run ${run} memory       ${side.padEnd(13)} CLI idle after connect ${(kib / 1024).toFixed(1)} MiB\n`);
+  }
+  const r = await runNodeSide('puressh', target, { kind: 'exec', cipher: GCM, bytes: ctx.execBytes });
+  if (r.bytes !== ctx.execBytes) throw new Error(`library exec moved ${r.bytes} bytes, expected ${ctx.execBytes}`);
+  out.memory.libraryPeakKiB.push(r.rssKiB);
+  out.memory.libraryIdleKiB.push(r.idleRssKiB!);
+  process.stderr.write(
+    `  run ${run} memory       puressh       library after connect ${(r.idleRssKiB! / 1024).toFixed(1)} MiB, peak ${(r.rssKiB / 1024).toFixed(1)} MiB\n`,
+  );
+}
+
+/** One run of the browser rows: per cipher, a fresh page and a fresh Node process (pure provider), in alternating order. */
+async function browserRun(run: number, browser: BrowserBench, bytes: number, target: Target, out: SectionSamples): Promise<void> {
+  for (const cipher of BROWSER_CIPHERS) {
+    const chromium = async () => push(out.browser, `${cipher}|chromium`, await browser.visit(cipher));
+    const node = async () => {
+      const r = await runNodeSide('puressh-pure', target, { kind: 'exec', cipher, bytes });
+      if (r.bytes !== bytes || r.cipher !== cipher) throw new Error(`node pure ${cipher}: moved ${r.bytes} bytes with ${r.cipher}`);
+      push(out.browser, `${cipher}|node-pure`, { connectMs: r.connectMs!, downloadMs: r.seconds! * 1000 });
+    };
+    for (const step of run % 2 ? [chromium, node] : [node, chromium]) await step();
+  }
+  for (const cipher of BROWSER_CIPHERS) {
+    const [b, n] = (['chromium', 'node-pure'] as const).map((side) => out.browser.get(`${cipher}|${side}`)!.at(-1)!);
+    process.stderr.write(
+      `  run ${run} browser      ${cipher.padEnd(30)} Chromium ${(bytes / 1e3 / b!.downloadMs).toFixed(1)} MB/s, connect ${b!.connectMs.toFixed(0)} ms; Node pure ${(bytes / 1e3 / n!.downloadMs).toFixed(1)} MB/s, connect ${n!.connectMs.toFixed(0)} ms\n`,
+    );
+  }
+}
+
 async function main(): Promise<number> {
   const bytes = parseSize(process.env.BENCH_BYTES ?? '256M');
   const pureBytes = parseSize(process.env.BENCH_PURE_BYTES ?? '64M');
+  const execBytes = parseSize(process.env.BENCH_CLI_BYTES ?? String(2 * bytes));
+  const browserBytes = parseSize(process.env.BENCH_BROWSER_BYTES ?? '16M');
   const runs = Number(process.env.BENCH_RUNS ?? '3');
+  const handshakes = Number(process.env.BENCH_HANDSHAKES ?? '20');
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
   const onlySides = process.env.BENCH_SIDES?.split(',').map((s) => s.trim());
   // BENCH_BASELINE: a 'baseline' side beside every puressh (node:crypto) side; BENCH_SIDES: only these sides.
-  const rows = ROWS.filter((r) => !only || only.includes(r.id)).map((r) => {
+  const rows = ROWS.filter((r) => selected(only, r.id, 'library')).map((r) => {
     const sides = r.sides.flatMap((s): Side[] => (s === 'puressh' && BASELINE ? ['puressh', 'baseline'] : [s]));
     return { ...r, sides: sides.filter((s) => !onlySides || s === 'baseline' || onlySides.includes(s)) };
   });
+  const withMemory = selected(only, 'memory', 'memory');
+  // The memory rows take the CLI's peak RSS from the CLI's aes128-gcm download.
+  const cliRows = CLI_ROWS.filter((r) => selected(only, r.id, 'cli') || (withMemory && r.id === 'cli-gcm'));
+  const withBrowser = selected(only, 'browser', 'browser');
+  requireTime();
 
-  process.stderr.write('bench: building dist/ (the compiled library is what gets measured)\n');
+  process.stderr.write('bench: building dist/ (the compiled library and CLI are what gets measured)\n');
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
 
   let sshd: Sshd;
@@ -430,55 +433,91 @@ async function main(): Promise<number> {
     }
     throw e;
   }
-  const dir = mkdtempSync(existsSync('/dev/shm') ? '/dev/shm/puressh-bench-' : '/tmp/puressh-bench-');
+  const dir = mkdtempSync(join(TMPFS, 'puressh-bench-'));
   childPath = compileChild(dir);
   const samples = new Map<string, Sample[]>();
+  const sections: SectionSamples = {
+    cli: new Map(),
+    memory: { cliPeakKiB: {}, cliIdleKiB: {}, libraryPeakKiB: [], libraryIdleKiB: [] },
+    browser: new Map(),
+  };
   let ceilings = { chacha: 0, ctrEtm: 0 };
+  let browser: BrowserBench | undefined;
+  const files: Files = { dir, remoteSource: join(dir, 'remote-src.bin'), localSource: join(dir, 'local-src.bin'), bytes, pureBytes, sourceSha256: '' };
+  const cli: CliContext = {
+    sshd,
+    dir,
+    puressh: join(ROOT, 'bin', 'puressh'),
+    source: files.remoteSource,
+    sourceSha256: files.sourceSha256,
+    bytes,
+    execBytes,
+    handshakes,
+  };
   try {
-    const files: Files = { dir, remoteSource: join(dir, 'remote-src.bin'), localSource: join(dir, 'local-src.bin'), bytes, pureBytes };
-    if (rows.some((r) => r.id.startsWith('sftp'))) {
+    if (rows.some((r) => r.id.startsWith('sftp')) || cliRows.some((r) => /sftp|scp/.test(r.id))) {
       const fd = openSync(files.remoteSource, 'w');
       execFileSync('head', ['-c', String(bytes), '/dev/urandom'], { stdio: ['ignore', fd, 'inherit'] });
       closeSync(fd);
       execFileSync('cp', [files.remoteSource, files.localSource]);
+      files.sourceSha256 = cli.sourceSha256 = await sha256File(files.remoteSource);
     }
     const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${sshd.hostKeys.ed25519!.path}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
     const target: Target = { port: sshd.port, user: sshd.user, keyPath: sshd.userKeys.ed25519.privatePath, fingerprint };
     process.stderr.write(
-      `bench: ${bytes} bytes per transfer (pure JS ${pureBytes}), ${runs} runs, sshd on port ${sshd.port}, ssh2 native addon: ${ssh2Binding() ? 'loaded' : 'absent'}\n`,
+      `bench: ${bytes} bytes per transfer (pure JS ${pureBytes}, CLI exec ${execBytes}, browser ${browserBytes}), ${runs} runs, sshd on port ${sshd.port}, ssh2 native addon: ${ssh2Binding() ? 'loaded' : 'absent'}\n`,
     );
     if (rows.some((r) => r.id === 'chacha' || r.id === 'ctr')) ceilings = nobleCeilings();
+    if (withBrowser) browser = await BrowserBench.start(sshd, browserBytes);
     for (let run = 1; run <= runs; run++) {
       for (const row of rows) {
         // Interleaved: each run visits every side of a row, in a rotating order.
         const order = row.sides.map((_, i) => row.sides[(i + run - 1) % row.sides.length]!);
         for (const side of order) {
           const job = row.job(side, files);
-          const r = side === 'openssh' ? await runOpenssh(sshd, job) : await runNodeSide(side, target, job);
+          const r = side === 'openssh' ? await runOpenssh(sshd, job, files) : await runNodeSide(side, target, job);
           if (r.cipher !== undefined && r.cipher !== job.cipher) throw new Error(`${side}: negotiated ${r.cipher}, wanted ${job.cipher}`);
           if ('bytes' in job && r.bytes !== job.bytes) throw new Error(`${side} ${row.id}: moved ${r.bytes} bytes, expected ${job.bytes}`);
           for (const f of ['got.bin', 'put.bin']) rmSync(join(dir, f), { force: true });
           const s = toSample(row, r);
-          const key = `${row.id}|${side}`;
-          samples.set(key, [...(samples.get(key) ?? []), s]);
+          push(samples, `${row.id}|${side}`, s);
           process.stderr.write(
             `  run ${run} ${row.id.padEnd(12)} ${side.padEnd(13)} ${fmt(row.unit, s.value).padStart(8)} ${row.unit}  cpu ${s.cpuSeconds.toFixed(2)} s  rss ${(s.rssKiB / 1024).toFixed(0)} MiB\n`,
           );
         }
       }
+      await cliRun(run, cliRows, cli, sections);
+      if (withMemory) await memoryRun(run, cli, target, sections);
+      if (browser) await browserRun(run, browser, browserBytes, target, sections);
     }
   } finally {
+    await browser?.close();
     await sshd.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  report(rows, samples, { bytes, pureBytes, runs, ceilings });
+  for (const side of CLI_SIDES) {
+    const peaks = sections.cli.get(`cli-gcm|${side}`)?.map((s) => s.rssKiB);
+    if (peaks) sections.memory.cliPeakKiB[side] = peaks;
+  }
+  report(rows, samples, sections, { bytes, pureBytes, execBytes, browserBytes, runs, ceilings, cliRows, withMemory }, cli);
   return 0;
 }
 
 function report(
   rows: Row[],
   samples: Map<string, Sample[]>,
-  meta: { bytes: number; pureBytes: number; runs: number; ceilings: { chacha: number; ctrEtm: number } },
+  sections: SectionSamples,
+  meta: {
+    bytes: number;
+    pureBytes: number;
+    execBytes: number;
+    browserBytes: number;
+    runs: number;
+    ceilings: { chacha: number; ctrEtm: number };
+    cliRows: typeof CLI_ROWS;
+    withMemory: boolean;
+  },
+  cli: CliContext,
 ): void {
   const cell = (row: Row, side: Side): string => {
     const list = samples.get(`${row.id}|${side}`);
@@ -543,20 +582,55 @@ function report(
       `aes128-ctr + hmac-sha2-256-etm: ${m.toFixed(0)} MB/s = ${(m / c.ctrEtm).toFixed(2)} × the raw noble ceiling ${c.ctrEtm.toFixed(0)} MB/s (target ≥ 0.8)`,
     );
   }
-  const md =
-    `# puressh bench, ${new Date().toISOString()}\n\n` +
-    `OpenSSH sshd on 127.0.0.1, kex ${KEX}, host key ed25519, user key ed25519; transfers ${meta.bytes} bytes (pure JS ${meta.pureBytes}); ` +
-    `${meta.runs} interleaved runs, median (min–max); MB = 10^6 bytes. Node ${process.version}; ssh2 native addon ${ssh2Binding() ? 'loaded' : 'absent'}.\n` +
-    'Rates: exec from first byte to EOF; SFTP the whole transfer (OpenSSH: first byte at the destination to exit). Times: wall clock, OpenSSH including process start.\n' +
-    '"node ÷ best peer": puressh (node:crypto) over the best of OpenSSH, ssh2+NODELAY and stock ssh2 in that row (rates: higher is better; times: lower is better). ' +
-    '"node ÷ ssh2 no addon": over ssh2 + TCP_NODELAY with its C++ addon not loaded, so that its crypto runs on node:crypto as puressh\'s does (what a plain install without a compiler gets).\n\n' +
-    lines.join('\n') +
-    '\n\nCPU (user+system of the client process: per GiB moved, or per operation/batch) and peak RSS (OpenSSH sftp: sftp + its ssh):\n\n' +
-    res.join('\n') +
-    (pureNotes.length
-      ? '\n\nPure-JS provider against noble alone (same machine, same run, 32 KiB packets):\n\n' + pureNotes.map((n) => `- ${n}`).join('\n')
-      : '') +
-    '\n';
+  const parts: string[] = [`# puressh bench, ${new Date().toISOString()}\n`];
+  parts.push(
+    `OpenSSH sshd on 127.0.0.1, kex ${KEX}, host key ed25519, user key ed25519; ${meta.runs} interleaved runs, median (min–max); MB = 10^6 bytes. ` +
+      `Node ${process.version}; ssh2 native addon ${ssh2Binding() ? 'loaded' : 'absent'}.\n`,
+  );
+  if (rows.length) {
+    parts.push(
+      `## Library\n\nTransfers ${meta.bytes} bytes (pure JS ${meta.pureBytes}). ` +
+        'Rates: library sides exec from first byte to EOF, SFTP the whole get/put after the session is open; OpenSSH timed from outside (output to /dev/null or tmpfs), ' +
+        'the wall time of its command minus that of the same command line moving nothing (`head -c 0`, an empty sftp batch). Times: wall clock, OpenSSH whole processes.\n' +
+        '"node ÷ best peer": puressh (node:crypto) over the best of OpenSSH, ssh2+NODELAY and stock ssh2 in that row (rates: higher is better; times: lower is better). ' +
+        '"node ÷ ssh2 no addon": over ssh2 + TCP_NODELAY with its C++ addon not loaded, so that its crypto runs on node:crypto as puressh\'s does (what a plain install without a compiler gets).\n\n' +
+        lines.join('\n') +
+        '\n\nCPU (user+system of the client process: per GiB moved, or per operation/batch) and peak RSS (OpenSSH sftp: sftp + its ssh):\n\n' +
+        res.join('\n') +
+        (pureNotes.length
+          ? '\n\nPure-JS provider against noble alone (same machine, same run, 32 KiB packets):\n\n' + pureNotes.map((n) => `- ${n}`).join('\n')
+          : '') +
+        '\n',
+    );
+  }
+  const out: Record<string, unknown> = { library: json };
+  if (meta.cliRows.length) {
+    const c = cliReport(meta.cliRows, cli, sections.cli);
+    out.cli = c.json;
+    parts.push(
+      `## CLI\n\n\`node bin/puressh ssh|sftp|scp\` (compiled) and OpenSSH's \`ssh|sftp|scp\`, the same command lines; exec downloads ${meta.execBytes} bytes, ` +
+        `sftp/scp ${meta.bytes}. Whole processes timed from outside: wall time spawn to exit, CPU user+system (/usr/bin/time), peak RSS (sftp, scp: the tree). ` +
+        "Output to /dev/null (exec) or tmpfs (get); sizes and hashes checked outside the timing. Ratio: OpenSSH's median time ÷ ours (≥ 1 means no slower).\n\n" +
+        c.md +
+        '\n',
+    );
+  }
+  if (meta.withMemory) {
+    const m = memoryReport(sections.memory, meta.execBytes);
+    out.memory = m.json;
+    parts.push(`## Memory budget\n\nResident memory, median (min–max) over runs; target ≤ 64 MiB for puressh.\n\n${m.md}\n`);
+  }
+  if (sections.browser.size) {
+    const b = browserReport(sections.browser, meta.browserBytes);
+    out.browser = b.json;
+    parts.push(
+      `## Browser\n\nThe universal bundle in headless Chromium through the WebSocket bridge, against Node's pure-JS provider (compiled, its own process, direct TCP); ` +
+        `exec download of ${meta.browserBytes} bytes, first byte to EOF, and connect-to-authenticated time. Target: the browser within 0.8× of Node (rate, and connect time as Node's ÷ the browser's).\n\n` +
+        b.md +
+        '\n',
+    );
+  }
+  const md = parts.join('\n');
   process.stdout.write('\n' + md);
   const outDir = join(ROOT, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
@@ -564,7 +638,7 @@ function report(
   writeFileSync(join(outDir, `bench-${stamp}.md`), md);
   writeFileSync(
     join(outDir, `bench-${stamp}.json`),
-    JSON.stringify({ ...meta, node: process.version, ssh2Binding: ssh2Binding(), rows: json }, null, 2) + '\n',
+    JSON.stringify({ ...meta, cliRows: meta.cliRows.map((r) => r.id), node: process.version, ssh2Binding: ssh2Binding(), sections: out }, null, 2) + '\n',
   );
   process.stdout.write(`\n(saved bench/results/bench-${stamp}.md and .json)\n`);
 }

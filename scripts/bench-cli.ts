@@ -1,0 +1,274 @@
+/**
+ * The CLI section of `npm run bench`: the `puressh` command (compiled: `node bin/puressh`, as
+ * users run it) against OpenSSH's `ssh`, `sftp` and `scp`, the same command lines against the
+ * bench's sshd, each a whole process timed from outside (bench-process.ts): wall time from
+ * spawn to exit, CPU time, peak RSS. Output to /dev/null (exec) or files on tmpfs (get);
+ * what moved is checked outside the timing. Also the memory budget: peak RSS of the CLI and
+ * of the library during a transfer, and RSS at idle after connect.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Sshd } from '../test/support/sshd.js';
+import { checkFile, checkOutputLength, idleRssKiB, median, timeProcess, type ProcessRun } from './bench-process.js';
+
+export const KEX = 'curve25519-sha256';
+export const GCM = 'aes128-gcm@openssh.com';
+
+/** OpenSSH's client, or puressh's CLI given the same arguments */
+export type CliSide = 'openssh' | 'puressh';
+export const CLI_SIDES: CliSide[] = ['openssh', 'puressh'];
+
+export interface Algorithms {
+  cipher: string;
+  mac?: string;
+}
+
+/**
+ * The options every client gets, OpenSSH's and ours alike: no user config, no agent, only the
+ * bench's key, strict host-key checking against the sshd's known_hosts, and the row's algorithms.
+ */
+function clientOptions(sshd: Sshd, alg: Algorithms): string[] {
+  const o = ['-F', '/dev/null', '-c', alg.cipher, '-o', `KexAlgorithms=${KEX}`];
+  if (alg.mac) o.push('-o', `MACs=${alg.mac}`);
+  for (const kv of [
+    'BatchMode=yes',
+    'IdentitiesOnly=yes',
+    'IdentityAgent=none',
+    `UserKnownHostsFile=${sshd.knownHostsPath}`,
+    'GlobalKnownHostsFile=/dev/null',
+    'StrictHostKeyChecking=yes',
+    'LogLevel=ERROR',
+  ])
+    o.push('-o', kv);
+  return [...o, '-i', sshd.userKeys.ed25519.privatePath];
+}
+
+/** `ssh … host command` */
+export const sshArgs = (sshd: Sshd, alg: Algorithms, command: string): string[] => [
+  ...clientOptions(sshd, alg),
+  '-p',
+  String(sshd.port),
+  '-l',
+  sshd.user,
+  sshd.host,
+  command,
+];
+
+/** `sftp -b batch … user@host` (sftp's port flag is -P; its -l is a rate limit) */
+export const sftpArgs = (sshd: Sshd, alg: Algorithms, batch: string): string[] => [
+  '-b',
+  batch,
+  ...clientOptions(sshd, alg),
+  '-P',
+  String(sshd.port),
+  `${sshd.user}@${sshd.host}`,
+];
+
+/** `scp … user@host:remote local` */
+const scpGetArgs = (sshd: Sshd, alg: Algorithms, remote: string, local: string): string[] => [
+  ...clientOptions(sshd, alg),
+  '-P',
+  String(sshd.port),
+  `${sshd.user}@${sshd.host}:${remote}`,
+  local,
+];
+
+export interface CliContext {
+  sshd: Sshd;
+  /** a tmpfs directory for batch files and downloads */
+  dir: string;
+  /** the CLI launcher (bin/puressh) run by this node */
+  puressh: string;
+  /** a file of `bytes` bytes on the server's side (the same machine) and its SHA-256 */
+  source: string;
+  sourceSha256: string;
+  /** bytes per sftp/scp transfer */
+  bytes: number;
+  /** bytes per exec download */
+  execBytes: number;
+  /** `ssh host true` runs per sample (the sample is their median) */
+  handshakes: number;
+}
+
+export type CliSample = ProcessRun;
+
+export interface CliRow {
+  id: string;
+  /** what runs, with the sizes of this bench run */
+  label: (ctx: CliContext) => string;
+  /** one timed sample; checks what moved outside the timing */
+  run: (side: CliSide, ctx: CliContext) => Promise<CliSample>;
+}
+
+/** OpenSSH's program, or node running bin/puressh with the tool as its first argument */
+function command(side: CliSide, ctx: CliContext, tool: 'ssh' | 'sftp' | 'scp', args: string[]): [string, string[]] {
+  return side === 'openssh' ? [tool, args] : [process.execPath, [ctx.puressh, tool, ...args]];
+}
+
+/** 512M, 1536K, 100 (bytes) */
+const size = (n: number): string => (n % 2 ** 20 === 0 ? `${n / 2 ** 20}M` : n % 1024 === 0 ? `${n / 1024}K` : String(n));
+
+function execRow(id: string, alg: Algorithms): CliRow {
+  const name = alg.mac ? `${alg.cipher} + ${alg.mac}` : alg.cipher;
+  return {
+    id,
+    label: (ctx) => `ssh host 'head -c ${size(ctx.execBytes)} /dev/zero' > /dev/null, ${name}`,
+    run: async (side, ctx) => {
+      const [program, args] = command(side, ctx, 'ssh', sshArgs(ctx.sshd, alg, `head -c ${ctx.execBytes} /dev/zero`));
+      const r = await timeProcess(program, args);
+      await checkOutputLength(program, args, ctx.execBytes);
+      return r;
+    },
+  };
+}
+
+function sftpRow(kind: 'get' | 'put'): CliRow {
+  return {
+    id: `cli-sftp-${kind}`,
+    label: (ctx) => `sftp -b: ${kind} ${size(ctx.bytes)} (tmpfs), ${GCM}`,
+    run: async (side, ctx) => {
+      const batch = join(ctx.dir, 'cli-batch.txt');
+      const dest = join(ctx.dir, `cli-${kind}.bin`);
+      writeFileSync(batch, kind === 'get' ? `get ${ctx.source} ${dest}\n` : `put ${ctx.source} ${dest}\n`);
+      const [program, args] = command(side, ctx, 'sftp', sftpArgs(ctx.sshd, { cipher: GCM }, batch));
+      try {
+        const r = await timeProcess(program, args, { tree: true });
+        await checkFile(dest, ctx.bytes, ctx.sourceSha256, `${side} sftp ${kind}`);
+        return r;
+      } finally {
+        rmSync(dest, { force: true });
+      }
+    },
+  };
+}
+
+export const CLI_ROWS: CliRow[] = [
+  execRow('cli-gcm', { cipher: GCM }),
+  execRow('cli-chacha', { cipher: 'chacha20-poly1305@openssh.com' }),
+  execRow('cli-ctr', { cipher: 'aes128-ctr', mac: 'hmac-sha2-256-etm@openssh.com' }),
+  sftpRow('get'),
+  sftpRow('put'),
+  {
+    id: 'cli-scp-get',
+    label: (ctx) => `scp host:file local: get ${size(ctx.bytes)} (tmpfs), ${GCM}`,
+    run: async (side, ctx) => {
+      const dest = join(ctx.dir, 'cli-scp.bin');
+      const [program, args] = command(side, ctx, 'scp', scpGetArgs(ctx.sshd, { cipher: GCM }, ctx.source, dest));
+      try {
+        const r = await timeProcess(program, args, { tree: true });
+        await checkFile(dest, ctx.bytes, ctx.sourceSha256, `${side} scp get`);
+        return r;
+      } finally {
+        rmSync(dest, { force: true });
+      }
+    },
+  },
+  {
+    id: 'cli-true',
+    label: (ctx) => `ssh host true (start-up, kex, auth, exec), ${GCM}; median of ${ctx.handshakes} per sample`,
+    run: async (side, ctx) => {
+      const [program, args] = command(side, ctx, 'ssh', sshArgs(ctx.sshd, { cipher: GCM }, 'true'));
+      const runs: ProcessRun[] = [];
+      for (let i = 0; i < ctx.handshakes; i++) runs.push(await timeProcess(program, args));
+      return {
+        wallMs: median(runs.map((r) => r.wallMs)),
+        cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
+        rssKiB: Math.max(...runs.map((r) => r.rssKiB)),
+      };
+    },
+  },
+];
+
+/** The CLI's resident memory at idle after connect: `ssh host 'echo ready; exec sleep 1'`, read once "ready" is out. */
+export function cliIdleRssKiB(side: CliSide, ctx: CliContext): Promise<number> {
+  const [program, args] = command(side, ctx, 'ssh', sshArgs(ctx.sshd, { cipher: GCM }, 'echo ready; exec sleep 1'));
+  return idleRssKiB(program, args);
+}
+
+// ---------------------------------------------------------------- report
+
+const fmtRange = (xs: number[], digits: number): string =>
+  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+
+/** The CLI table: per row and side wall, CPU and peak RSS; the ratio OpenSSH time ÷ ours, target ≥ 1.0. */
+export function cliReport(rows: CliRow[], ctx: CliContext, samples: Map<string, CliSample[]>): { md: string; json: Record<string, unknown> } {
+  const head = [
+    'work',
+    'OpenSSH wall s',
+    'puressh CLI wall s',
+    'OpenSSH CPU s',
+    'puressh CLI CPU s',
+    'OpenSSH peak RSS MiB',
+    'puressh CLI peak RSS MiB',
+    'OpenSSH ÷ puressh (time)',
+    'target',
+    'met',
+  ];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  const json: Record<string, unknown> = {};
+  for (const row of rows) {
+    const o = samples.get(`${row.id}|openssh`) ?? [];
+    const p = samples.get(`${row.id}|puressh`) ?? [];
+    const sec = (s: CliSample[]) =>
+      s.length
+        ? fmtRange(
+            s.map((x) => x.wallMs / 1000),
+            3,
+          )
+        : '—';
+    const cpu = (s: CliSample[]) =>
+      s.length
+        ? fmtRange(
+            s.map((x) => x.cpuSeconds),
+            3,
+          )
+        : '—';
+    const rss = (s: CliSample[]) =>
+      s.length
+        ? fmtRange(
+            s.map((x) => x.rssKiB / 1024),
+            0,
+          )
+        : '—';
+    const ratio = o.length && p.length ? median(o.map((x) => x.wallMs)) / median(p.map((x) => x.wallMs)) : NaN;
+    const judged = Number.isFinite(ratio);
+    lines.push(
+      `| ${row.label(ctx)} | ${sec(o)} | ${sec(p)} | ${cpu(o)} | ${cpu(p)} | ${rss(o)} | ${rss(p)} | ${judged ? ratio.toFixed(2) : '—'} | ≥ 1.00 | ${judged ? (ratio >= 1 ? 'yes' : 'no') : ''} |`,
+    );
+    json[row.id] = { label: row.label(ctx), samples: { openssh: o, puressh: p }, ratio: judged ? ratio : null, met: judged ? ratio >= 1 : null };
+  }
+  return { md: lines.join('\n'), json };
+}
+
+export interface MemoryFigures {
+  /** peak RSS of each CLI side during the exec download (from the cli-gcm row) */
+  cliPeakKiB: Partial<Record<CliSide, number[]>>;
+  cliIdleKiB: Partial<Record<CliSide, number[]>>;
+  /** the library (puressh, node:crypto) in its own process: peak during the exec download, VmRSS after connect */
+  libraryPeakKiB: number[];
+  libraryIdleKiB: number[];
+}
+
+const RSS_BUDGET_KIB = 64 * 1024;
+
+/** The memory budget table: puressh's peak and idle RSS against 64 MiB, OpenSSH's beside for reference. */
+export function memoryReport(m: MemoryFigures, execBytes: number): { md: string; json: Record<string, unknown> } {
+  const mib = (xs: number[] | undefined) =>
+    xs?.length
+      ? fmtRange(
+          xs.map((x) => x / 1024),
+          1,
+        )
+      : '—';
+  const judge = (xs: number[] | undefined) => (xs?.length ? (median(xs) <= RSS_BUDGET_KIB ? 'yes' : 'no') : '');
+  const n = size(execBytes);
+  const rows: [string, number[] | undefined, number[] | undefined][] = [
+    [`CLI: peak during \`ssh host 'head -c ${n} /dev/zero'\` (aes128-gcm)`, m.cliPeakKiB.puressh, m.cliPeakKiB.openssh],
+    ["CLI: at idle after connect (`ssh host 'echo ready; exec sleep 1'`)", m.cliIdleKiB.puressh, m.cliIdleKiB.openssh],
+    [`library (node:crypto, own process): peak during an exec download of ${n}`, m.libraryPeakKiB, undefined],
+    ['library (node:crypto, own process): after connect, before the download', m.libraryIdleKiB, undefined],
+  ];
+  const lines = ['| RSS | puressh MiB | OpenSSH MiB | target | met |', '|---|---:|---:|---:|---:|'];
+  for (const [label, ours, theirs] of rows) lines.push(`| ${label} | ${mib(ours)} | ${mib(theirs)} | ≤ 64 MiB | ${judge(ours)} |`);
+  return { md: lines.join('\n'), json: { ...m, budgetKiB: RSS_BUDGET_KIB } };
+}
