@@ -11,6 +11,7 @@ import { dumpSshdConfig, listenAddressLines } from './sshd-dump.js';
 import { backgroundChild, runInBackground } from './fork.js';
 import { SshdLog } from './sshd-log.js';
 import { serveSshd } from './sshd-serve.js';
+import { tuneHeapForBulkTransfer } from './sshd-heap.js';
 
 const DEBUG_LEVELS = ['DEBUG', 'DEBUG2', 'DEBUG3'];
 
@@ -79,6 +80,7 @@ export async function runSshd(argv: readonly string[], io: CliIo): Promise<numbe
     const child = backgroundChild();
     if (!args.foreground && !child) return runInBackground(['sshd', ...argv]);
     const log = new SshdLog(c.logLevel, err);
+    tuneHeapForBulkTransfer();
     return await serveSshd(loaded, { log, ...(child ? { onListening: () => child.ready() } : {}) });
   } catch (e) {
     if (!(e instanceof SshdConfigError)) {
