@@ -384,7 +384,9 @@ async function memoryRun(run: number, ctx: CliContext, target: Target, out: Sect
 /** One run of the browser rows: per cipher, a fresh page and a fresh Node process (pure provider), in alternating order. */
 async function browserRun(run: number, browser: BrowserBench, bytes: number, target: Target, out: SectionSamples): Promise<void> {
   for (const cipher of BROWSER_CIPHERS) {
-    const chromium = async () => push(out.browser, `${cipher}|chromium`, await browser.visit(cipher));
+    const chromium = async () => {
+      for (const side of ['chromium', 'chromium-strict'] as const) push(out.browser, `${cipher}|${side}`, await browser.visit(cipher, side));
+    };
     const node = async () => {
       const r = await runNodeSide('puressh-pure', target, { kind: 'exec', cipher, bytes });
       if (r.bytes !== bytes || r.cipher !== cipher) throw new Error(`node pure ${cipher}: moved ${r.bytes} bytes with ${r.cipher}`);
@@ -393,9 +395,9 @@ async function browserRun(run: number, browser: BrowserBench, bytes: number, tar
     for (const step of run % 2 ? [chromium, node] : [node, chromium]) await step();
   }
   for (const cipher of BROWSER_CIPHERS) {
-    const [b, n] = (['chromium', 'node-pure'] as const).map((side) => out.browser.get(`${cipher}|${side}`)!.at(-1)!);
+    const [b, strict, n] = (['chromium', 'chromium-strict', 'node-pure'] as const).map((side) => out.browser.get(`${cipher}|${side}`)!.at(-1)!);
     process.stderr.write(
-      `  run ${run} browser      ${cipher.padEnd(30)} Chromium ${(bytes / 1e3 / b!.downloadMs).toFixed(1)} MB/s, connect ${b!.connectMs.toFixed(0)} ms; Node pure ${(bytes / 1e3 / n!.downloadMs).toFixed(1)} MB/s, connect ${n!.connectMs.toFixed(0)} ms\n`,
+      `  run ${run} browser      ${cipher.padEnd(30)} Chromium ${(bytes / 1e3 / b!.downloadMs).toFixed(1)} MB/s (strict CSP, no Wasm: ${(bytes / 1e3 / strict!.downloadMs).toFixed(1)}), connect ${b!.connectMs.toFixed(0)} ms; Node pure ${(bytes / 1e3 / n!.downloadMs).toFixed(1)} MB/s, connect ${n!.connectMs.toFixed(0)} ms\n`,
     );
   }
 }
