@@ -117,6 +117,19 @@ function refusalLine(server: Server, fingerprint: string): string | undefined {
   return line?.replace(/ port \d+ /, ' port N ');
 }
 
+/**
+ * The refusal line once the server has written it: sshd's log reaches its stderr from the
+ * privilege-separated child, possibly after the client has its answer.
+ */
+async function awaitRefusalLine(server: Server, fingerprint: string): Promise<string | undefined> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const line = refusalLine(server, fingerprint);
+    if (line !== undefined || Date.now() > deadline) return line;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('puressh sshd: security-key options beside OpenSSH sshd', function () {
   this.timeout(180_000);
 
@@ -149,7 +162,7 @@ describe('puressh sshd: security-key options beside OpenSSH sshd', function () {
             ] as const) {
               writeFileSync(server.authorizedKeysPath, line + '\n', { mode: 0o600 });
               verdicts[name] = await attempt(server, key);
-              lines[name] = refusalLine(server, fp);
+              lines[name] = c.refused ? await awaitRefusalLine(server, fp) : refusalLine(server, fp);
             }
             const expected = c.refused ? 'refused' : '0: security-key-accepted\n';
             const label = alg === 'ed25519' ? 'ED25519-SK' : 'ECDSA-SK';
