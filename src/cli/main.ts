@@ -8,15 +8,7 @@ import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import type { Writable } from 'node:stream';
 import { makePrompter } from './prompt.js';
-import { runScp } from './scp.js';
-import { runScpServer } from './scp-server.js';
-import { runSftp } from './sftp.js';
-import { runSftpServer } from './sftp-server.js';
 import type { CliIo } from './io.js';
-import { runSsh } from './ssh.js';
-import { runSshKeygen } from './ssh-keygen.js';
-import { runSshd } from './sshd.js';
-import { runWebSocketProxy } from './websocket-proxy.js';
 import { USAGE } from './ssh-args.js';
 
 const HELP = `puressh: an SSH client in pure TypeScript
@@ -64,23 +56,24 @@ function defaultIo(): CliIo {
 /** Run the command line (without "node" and the script path); resolves with the exit status. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
   const [command, ...rest] = argv;
+  // Each command's modules load only when it runs: start-up time is what `ssh host true` pays.
   switch (command) {
     case 'ssh':
-      return runSsh(rest, io);
+      return (await import('./ssh.js')).runSsh(rest, io);
     case 'sftp':
-      return runSftp(rest, io);
+      return (await import('./sftp.js')).runSftp(rest, io);
     case 'scp':
-      return runScp(rest, io);
+      return (await import('./scp.js')).runScp(rest, io);
     case 'sftp-server':
-      return runSftpServer(rest, io);
+      return (await import('./sftp-server.js')).runSftpServer(rest, io);
     case 'scp-server':
-      return runScpServer(rest, io);
+      return (await import('./scp-server.js')).runScpServer(rest, io);
     case 'ssh-keygen':
-      return runSshKeygen(rest, io);
+      return (await import('./ssh-keygen.js')).runSshKeygen(rest, io);
     case 'sshd':
-      return runSshd(rest, io);
+      return (await import('./sshd.js')).runSshd(rest, io);
     case 'websocket-proxy':
-      return runWebSocketProxy(rest, io);
+      return (await import('./websocket-proxy.js')).runWebSocketProxy(rest, io);
     case '-V':
     case '--version':
       io.stdout.write(`puressh ${io.version}\n`);

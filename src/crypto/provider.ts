@@ -80,6 +80,11 @@ export interface PublicKeyOps {
   rsaSign(key: RsaPrivateParts, hash: HashName, data: Uint8Array): Uint8Array;
   /** FIPS 186 DSA with SHA-1 over data; signature as r ‖ s, each q-size bytes (ssh-dss: 20) */
   dsaSign(key: DsaPrivateParts, data: Uint8Array): Uint8Array;
+  /**
+   * The digest of `data` (FIPS 180-4), for the key exchange's hashes (exchange hash, key
+   * derivation, the hybrid methods' K and sntrup761's internal hashes). Absent: noble's.
+   */
+  digest?(hash: HashName, data: Uint8Array): Uint8Array;
 }
 
 /** Makes one direction's cipher state, as CipherAlgorithm.create does. */

@@ -22,6 +22,7 @@ import { bitLength } from '../crypto/bigint.js';
 import { dhCheckPublic, dhClientPair, dhExponentBits, dhKeyPair, dhSharedSecret } from './dh-group.js';
 import { MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18, type DhGroup } from './dh-groups-data.js';
 import { exchangeHash } from './exchange-hash.js';
+import { providerHash } from './kex-hash.js';
 import { expectMessage, kexFailure } from './kex-util.js';
 import type { HostKeySigner, KexAlgorithm, KexClientOptions, KexConn, KexMagics, KexResult, RandomSource } from './types.js';
 
@@ -87,7 +88,7 @@ function makeGex(name: string, hash: (data: Uint8Array) => Uint8Array, hashBytes
     r.end();
     dhCheckPublic(name, f, p, 'f');
     const K = shared(f);
-    const H = exchangeHash(hash, magics, hostKey, methodFields({ min, n, max, p, g }, e, f), K);
+    const H = exchangeHash(providerHash(hash, options?.publicKey), magics, hostKey, methodFields({ min, n, max, p, g }, e, f), K);
     return { K, H, hostKey, signature };
   }
 

@@ -16,6 +16,7 @@ import { MSG } from '../wire/constants.js';
 import { Writer, bytesToBigint } from '../wire/writer.js';
 import { MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18, OAKLEY_GROUP_2, type DhGroup } from './dh-groups-data.js';
 import { exchangeHash } from './exchange-hash.js';
+import { providerHash } from './kex-hash.js';
 import { expectMessage, kexFailure, randomBytes, wipe } from './kex-util.js';
 import { modPow } from '../crypto/bigint.js';
 import type { PublicKeyOps } from '../crypto/provider.js';
@@ -105,7 +106,7 @@ function makeDhGroup({ name, group, hash, hashBytes, insecure }: DhGroupSpec): K
     r.end();
     dhCheckPublic(name, f, group.p, 'f');
     const K = shared(f);
-    const H = exchangeHash(hash, magics, hostKey, methodFields(e, f), K);
+    const H = exchangeHash(providerHash(hash, options?.publicKey), magics, hostKey, methodFields(e, f), K);
     return { K, H, hostKey, signature };
   }
 

@@ -11,6 +11,7 @@
 import { MSG } from '../wire/constants.js';
 import { Writer } from '../wire/writer.js';
 import { exchangeHash } from './exchange-hash.js';
+import { providerHash } from './kex-hash.js';
 import { expectMessage } from './kex-util.js';
 import type { PublicKeyOps } from '../crypto/provider.js';
 import type { HostKeySigner, KexAlgorithm, KexClientOptions, KexConn, KexMagics, KexResult, RandomSource } from './types.js';
@@ -54,7 +55,7 @@ export function makeEcdhFlowKex({ name, hash, agreement, labels = ECDH_LABELS }:
       const signature = r.string('signature').slice();
       r.end();
       const K = side.finish(qS);
-      const H = exchangeHash(hash, magics, hostKey, methodFields(qC, qS), K);
+      const H = exchangeHash(providerHash(hash, options?.publicKey), magics, hostKey, methodFields(qC, qS), K);
       return { K, H, hostKey, signature };
     } finally {
       side.wipe();

@@ -16,6 +16,7 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import type { PublicKeyOps } from '../crypto/provider.js';
 import { Writer } from '../wire/writer.js';
 import { makeEcdhFlowKex, type KeyAgreement } from './ecdh-flow.js';
+import { providerHash } from './kex-hash.js';
 import { kexFailure, randomBytes, wipe } from './kex-util.js';
 import type { KexAlgorithm, RandomSource } from './types.js';
 import { concatBytes } from '../wire/writer.js';
@@ -28,10 +29,11 @@ export interface Kem {
   readonly name: string;
   readonly publicKeyBytes: number;
   readonly cipherTextBytes: number;
-  keygen(random: RandomSource): { publicKey: Uint8Array; secretKey: Uint8Array };
+  /** `ops`: the provider's digests, for a KEM that hashes internally (sntrup761) */
+  keygen(random: RandomSource, ops?: PublicKeyOps): { publicKey: Uint8Array; secretKey: Uint8Array };
   /** throws if the public key is malformed */
   encapsulate(publicKey: Uint8Array, random: RandomSource): { cipherText: Uint8Array; sharedSecret: Uint8Array };
-  decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array;
+  decapsulate(cipherText: Uint8Array, secretKey: Uint8Array, ops?: PublicKeyOps): Uint8Array;
 }
 
 export interface HybridKexSpec {
@@ -83,7 +85,7 @@ export function makeHybridKex(spec: HybridKexSpec): KexAlgorithm {
 
   const agreement: KeyAgreement = {
     start(random, ops) {
-      const { publicKey, secretKey } = kem.keygen(random);
+      const { publicKey, secretKey } = kem.keygen(random, ops);
       const xSecret = randomBytes(random, X25519_BYTES);
       return {
         value: concatBytes(publicKey, ops ? ops.x25519Public(xSecret) : x25519.getPublicKey(xSecret)),
@@ -91,8 +93,8 @@ export function makeHybridKex(spec: HybridKexSpec): KexAlgorithm {
           if (sReply.length !== replyLen) {
             throw kexFailure(name, `server reply is ${sReply.length} bytes, expected ${replyLen}`);
           }
-          const kemSecret = kem.decapsulate(sReply.subarray(0, kem.cipherTextBytes), secretKey);
-          return combine(hash, kemSecret, x25519Shared(name, xSecret, sReply.subarray(kem.cipherTextBytes), ops));
+          const kemSecret = kem.decapsulate(sReply.subarray(0, kem.cipherTextBytes), secretKey, ops);
+          return combine(providerHash(hash, ops), kemSecret, x25519Shared(name, xSecret, sReply.subarray(kem.cipherTextBytes), ops));
         },
         wipe() {
           wipe(secretKey);

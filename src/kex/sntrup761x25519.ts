@@ -10,6 +10,7 @@
  */
 import { sha512 } from '@noble/hashes/sha2.js';
 import { makeHybridKex, type Kem } from './hybrid-kem.js';
+import { providerHash } from './kex-hash.js';
 import { CIPHERTEXT_BYTES, PUBLIC_KEY_BYTES, decapsulate, encapsulate, keypair } from './sntrup761/kem.js';
 import type { KexAlgorithm } from './types.js';
 
@@ -18,9 +19,9 @@ export const sntrup761: Kem = Object.freeze<Kem>({
   name: 'sntrup761',
   publicKeyBytes: PUBLIC_KEY_BYTES,
   cipherTextBytes: CIPHERTEXT_BYTES,
-  keygen: keypair,
+  keygen: (random, ops) => keypair(random, providerHash(sha512, ops)),
   encapsulate,
-  decapsulate,
+  decapsulate: (cipherText, secretKey, ops) => decapsulate(cipherText, secretKey, providerHash(sha512, ops)),
 });
 
 function make(name: string): KexAlgorithm {

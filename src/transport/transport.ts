@@ -15,6 +15,7 @@ import { AsyncQueue, Deferred } from '../async.js';
 import { ConnectionLostError, DISCONNECT_REASON, DisconnectError, HostKeyError, MacError, ProtocolError, SshError } from '../errors.js';
 import { KEX_ALGORITHMS } from '../kex/index.js';
 import { deriveAll } from '../kex/derive-keys.js';
+import { providerHash } from '../kex/kex-hash.js';
 import type { HostKeySigner, KexAlgorithm, KexConn, KexMagics, KexResult } from '../kex/types.js';
 import { MSG, msgName } from '../wire/constants.js';
 import { Reader } from '../wire/reader.js';
@@ -656,7 +657,14 @@ export class Transport {
       }
       this.negotiated = neg;
 
-      const k = deriveAll(alg.hash, result.K, result.H, this.sessionId!, keySizes(neg.cipherCS, neg.macCS), keySizes(neg.cipherSC, neg.macSC));
+      const k = deriveAll(
+        providerHash(alg.hash, this.config.provider?.publicKey),
+        result.K,
+        result.H,
+        this.sessionId!,
+        keySizes(neg.cipherCS, neg.macCS),
+        keySizes(neg.cipherSC, neg.macSC),
+      );
       // Each side encrypts with its own direction's keys (RFC 4253 §7.2: "client to server" is C, E, ...).
       const out = server
         ? { cipher: neg.cipherSC, mac: neg.macSC, key: k.keySC, iv: k.ivSC, macKey: k.macSC, compression: neg.compressionSC }

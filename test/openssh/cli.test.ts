@@ -8,6 +8,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCliBundle, CLI_BUNDLE_DIR } from '../../scripts/build-cli.js';
 import { SUPPORTED_CIPHERS } from '../../src/transport/cipher/index.js';
 import { SUPPORTED_KEX } from '../../src/kex/index.js';
 import { closedPort } from '../support/bad-servers.js';
@@ -264,10 +265,11 @@ describe('puressh ssh CLI against OpenSSH sshd', function () {
     expect(u.stderr).to.match(/^puressh: unknown option -- Z\nusage: puressh ssh/);
   });
 
-  it('bin/puressh runs the built CLI', async () => {
+  it('bin/puressh runs the built CLI (the bundle that npm run build makes)', async () => {
     if (!existsSync(join(root, 'dist/cli/main.js'))) {
       execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
     }
+    if (!existsSync(join(CLI_BUNDLE_DIR, 'main.js'))) await buildCliBundle();
     const r = await puressh(['ssh', ...opensshArgs(sshd, 'echo from-bin')], { bin: true });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.toString()).to.equal('from-bin\n');

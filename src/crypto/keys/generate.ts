@@ -77,14 +77,25 @@ export function generateKeyPair(spec: KeyGenSpec, random: RandomBytes): Generate
 }
 
 const E = 65537n;
-const SMALL_PRIMES: readonly bigint[] = (() => {
+/** The first 2000 odd primes, for trial division; computed on first use (no import-time work). */
+let smallPrimes: readonly bigint[] | undefined;
+
+function getSmallPrimes(): readonly bigint[] {
+  if (smallPrimes) return smallPrimes;
+  // The 2001st prime is 17393: a sieve up to there yields 3, 5, …, the 2000th odd prime.
+  const limit = 17393;
+  const composite = new Uint8Array(limit + 1);
   const out: bigint[] = [];
-  for (let n = 3; out.length < 2000; n += 2) if (out.every((p) => n % Number(p) !== 0 || Number(p) * Number(p) > n)) out.push(BigInt(n));
-  return out;
-})();
+  for (let n = 3; n <= limit && out.length < 2000; n += 2) {
+    if (composite[n]) continue;
+    out.push(BigInt(n));
+    for (let m = n * n; m <= limit; m += 2 * n) composite[m] = 1;
+  }
+  return (smallPrimes = out);
+}
 
 function isProbablePrime(n: bigint, random: RandomBytes): boolean {
-  for (const p of SMALL_PRIMES) if (n % p === 0n) return n === p;
+  for (const p of getSmallPrimes()) if (n % p === 0n) return n === p;
   let d = n - 1n;
   let s = 0;
   while ((d & 1n) === 0n) {

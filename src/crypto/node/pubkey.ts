@@ -1,12 +1,13 @@
 /**
  * Public-key operations over node:crypto (Node-only): X25519, ECDH P-256/384/521,
  * finite-field DH (the fixed MODP groups and group-exchange primes), Ed25519, ECDSA, RSA
- * PKCS#1 v1.5 and DSA signing. OpenSSL is 5-25x faster here than noble
+ * PKCS#1 v1.5 and DSA signing, and the key exchange's digests. OpenSSL is 5-25x faster here than noble
  * and BigInt, and its RSA signing and modular exponentiation are constant-time, which BigInt's
  * are not. Inputs and outputs match the pure code (differential-tested).
  */
 import {
   createECDH,
+  createHash,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
@@ -189,6 +190,11 @@ function ecPublicJwk(curve: NistCurve, point: Uint8Array): KeyObject {
 
 export const NODE_PUBLIC_KEY_OPS: PublicKeyOps = Object.freeze({
   ed25519Public: ed25519PublicFromSeed,
+
+  digest(hash: HashName, data: Uint8Array): Uint8Array {
+    // a copy, not a view that may share Node's buffer pool: callers wipe what they hash
+    return new Uint8Array(createHash(hash).update(data).digest());
+  },
 
   x25519Public(secret: Uint8Array): Uint8Array {
     return rawPublic32(x25519Private(secret));

@@ -23,6 +23,9 @@ export { CIPHERTEXT_BYTES, PUBLIC_KEY_BYTES, SECRET_KEY_BYTES, SHARED_SECRET_BYT
 
 export type Random = (n: number) => Uint8Array;
 
+/** SHA-512 of one input; the default is noble's, a caller may pass a faster one */
+export type Sha512 = (data: Uint8Array) => Uint8Array;
+
 export interface KeyPair {
   publicKey: Uint8Array;
   secretKey: Uint8Array;
@@ -36,32 +39,40 @@ function take(random: Random, n: number): Uint8Array {
   return out;
 }
 
-function hashPrefix(b: number, ...parts: Uint8Array[]): Uint8Array {
-  const h = sha512.create().update(Uint8Array.of(b));
-  for (const p of parts) h.update(p);
-  const full = h.digest();
+function hashPrefix(hash: Sha512, b: number, ...parts: Uint8Array[]): Uint8Array {
+  let n = 1;
+  for (const p of parts) n += p.length;
+  const input = new Uint8Array(n);
+  input[0] = b;
+  let off = 1;
+  for (const p of parts) {
+    input.set(p, off);
+    off += p.length;
+  }
+  const full = hash(input);
+  input.fill(0);
   const out = full.slice(0, HASH_BYTES);
   full.fill(0);
   return out;
 }
 
 /** c ‖ confirm from r: the deterministic encryption used by Encap and, again, by Decap */
-function hide(r: Small, pk: Uint8Array, cache: Uint8Array): { c: Uint8Array; rEnc: Uint8Array } {
+function hide(hash: Sha512, r: Small, pk: Uint8Array, cache: Uint8Array): { c: Uint8Array; rEnc: Uint8Array } {
   const rEnc = smallEncode(r);
   const hr = rqMultSmall(rqDecode(pk), r);
   const rounded = roundedEncode(round(hr));
   hr.fill(0);
   const c = new Uint8Array(CIPHERTEXT_BYTES);
   c.set(rounded, 0);
-  const inner = hashPrefix(3, rEnc);
-  c.set(hashPrefix(2, inner, cache), ROUNDED_BYTES);
+  const inner = hashPrefix(hash, 3, rEnc);
+  c.set(hashPrefix(hash, 2, inner, cache), ROUNDED_BYTES);
   inner.fill(0);
   return { c, rEnc };
 }
 
-function hashSession(b: number, rEnc: Uint8Array, c: Uint8Array): Uint8Array {
-  const inner = hashPrefix(3, rEnc);
-  const k = hashPrefix(b, inner, c);
+function hashSession(hash: Sha512, b: number, rEnc: Uint8Array, c: Uint8Array): Uint8Array {
+  const inner = hashPrefix(hash, 3, rEnc);
+  const k = hashPrefix(hash, b, inner, c);
   inner.fill(0);
   return k;
 }
@@ -74,7 +85,7 @@ function hashSession(b: number, rEnc: Uint8Array, c: Uint8Array): Uint8Array {
  * const { cipherText, sharedSecret } = encapsulate(publicKey, randomBytes);
  * decapsulate(cipherText, secretKey); // equals sharedSecret
  */
-export function keypair(random: Random): KeyPair {
+export function keypair(random: Random, hash: Sha512 = sha512): KeyPair {
   const ginv = new Int8Array(P);
   let g: Small;
   for (;;) {
@@ -105,24 +116,24 @@ export function keypair(random: Random): KeyPair {
   off += PUBLIC_KEY_BYTES;
   secretKey.set(take(random, SMALL_BYTES), off); // rho, the implicit-rejection secret
   off += SMALL_BYTES;
-  secretKey.set(hashPrefix(4, publicKey), off);
+  secretKey.set(hashPrefix(hash, 4, publicKey), off);
   f.fill(0);
   ginv.fill(0);
   return { publicKey, secretKey };
 }
 
 /** Encapsulate to a public key: the ciphertext and the 32-byte shared secret. */
-export function encapsulate(publicKey: Uint8Array, random: Random): { cipherText: Uint8Array; sharedSecret: Uint8Array } {
+export function encapsulate(publicKey: Uint8Array, random: Random, hash: Sha512 = sha512): { cipherText: Uint8Array; sharedSecret: Uint8Array } {
   if (publicKey.length !== PUBLIC_KEY_BYTES) {
     throw new RangeError(`sntrup761: public key is ${publicKey.length} bytes, expected ${PUBLIC_KEY_BYTES}`);
   }
-  const cache = hashPrefix(4, publicKey);
+  const cache = hashPrefix(hash, 4, publicKey);
   const rBytes = take(random, 4 * P);
   const r = shortFromList(rBytes);
   rBytes.fill(0);
-  const { c, rEnc } = hide(r, publicKey, cache);
+  const { c, rEnc } = hide(hash, r, publicKey, cache);
   r.fill(0);
-  const sharedSecret = hashSession(1, rEnc, c);
+  const sharedSecret = hashSession(hash, 1, rEnc, c);
   rEnc.fill(0);
   return { cipherText: c, sharedSecret };
 }
@@ -139,7 +150,7 @@ function differMask(a: Uint8Array, b: Uint8Array): number {
  * to itself yields a pseudorandom secret derived from rho (implicit rejection), never an
  * error, and the path taken does not branch on secret data.
  */
-export function decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array {
+export function decapsulate(cipherText: Uint8Array, secretKey: Uint8Array, hash: Sha512 = sha512): Uint8Array {
   if (cipherText.length !== CIPHERTEXT_BYTES) {
     throw new RangeError(`sntrup761: ciphertext is ${cipherText.length} bytes, expected ${CIPHERTEXT_BYTES}`);
   }
@@ -164,11 +175,11 @@ export function decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint
   for (let i = W; i < P; i++) r[i] = ev[i]! & ~bad;
   for (const t of [f, ginv, cf, cf3, e, ev]) t.fill(0);
 
-  const { c: cNew, rEnc } = hide(r, pk, cache);
+  const { c: cNew, rEnc } = hide(hash, r, pk, cache);
   r.fill(0);
   const mask = differMask(cipherText, cNew);
   for (let i = 0; i < SMALL_BYTES; i++) rEnc[i]! ^= mask & (rEnc[i]! ^ rho[i]!);
-  const k = hashSession(1 + mask, rEnc, cipherText);
+  const k = hashSession(hash, 1 + mask, rEnc, cipherText);
   rEnc.fill(0);
   cNew.fill(0);
   return k;

@@ -16,6 +16,10 @@ import { Ed25519PrivateKey, RsaPrivateKey, ecdsaPrivateKey, parsePrivateKey, ver
 import { KEX_ALGORITHMS } from '../../../src/kex/index.js';
 import { MODP_GROUP_14, MODP_GROUP_16, MODP_GROUP_18, OAKLEY_GROUP_2 } from '../../../src/kex/dh-groups-data.js';
 import { modPow } from '../../../src/crypto/bigint.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { providerHash } from '../../../src/kex/kex-hash.js';
+import { decapsulate as sntrupDecapsulate, encapsulate as sntrupEncapsulate, keypair as sntrupKeypair } from '../../../src/kex/sntrup761/kem.js';
 import { HOST_KEY, MAGICS, hex, memKexPair, seededRandom } from '../kex/helpers.js';
 
 const rnd = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
@@ -215,6 +219,39 @@ describe('node:crypto public-key ops vs pure', () => {
     expect(ops.dhGroup(MODP_GROUP_14.p, 1n, 512)).to.equal(null);
     expect(ops.dhGroup(MODP_GROUP_14.p, MODP_GROUP_14.p - 1n, 512)).to.equal(null);
     expect(ops.dhGroup(MODP_GROUP_14.p, 5n, 2048)).to.equal(null); // exponent as large as p
+  });
+
+  it('digest: SHA-1/256/384/512 equal noble; providerHash uses it for those four and leaves any other hash alone', () => {
+    const hashes = { sha1, sha256, sha384, sha512 } as const;
+    for (const len of [0, 1, 111, 112, 128, 4099]) {
+      const data = rnd(len);
+      for (const [name, fn] of Object.entries(hashes)) {
+        expect(hex(ops.digest!(name as keyof typeof hashes, data)), `${name} ${len}`).to.equal(hex(fn(data)));
+        const viaProvider = providerHash(fn, ops);
+        expect(viaProvider).to.not.equal(fn);
+        expect(hex(viaProvider(data))).to.equal(hex(fn(data)));
+        expect(providerHash(fn, undefined)).to.equal(fn);
+      }
+    }
+    const other = (d: Uint8Array): Uint8Array => d;
+    expect(providerHash(other, ops)).to.equal(other);
+  });
+
+  it("sntrup761 with the provider's SHA-512: the same keys, ciphertexts and secrets as with noble's", () => {
+    const nodeSha512 = providerHash(sha512, ops);
+    const a = sntrupKeypair(seededRandom('sntrup-k'));
+    const b = sntrupKeypair(seededRandom('sntrup-k'), nodeSha512);
+    expect(hex(b.publicKey)).to.equal(hex(a.publicKey));
+    expect(hex(b.secretKey)).to.equal(hex(a.secretKey));
+    const e1 = sntrupEncapsulate(a.publicKey, seededRandom('sntrup-e'));
+    const e2 = sntrupEncapsulate(a.publicKey, seededRandom('sntrup-e'), nodeSha512);
+    expect(hex(e2.cipherText)).to.equal(hex(e1.cipherText));
+    expect(hex(e2.sharedSecret)).to.equal(hex(e1.sharedSecret));
+    expect(hex(sntrupDecapsulate(e1.cipherText, a.secretKey, nodeSha512))).to.equal(hex(e1.sharedSecret));
+    // implicit rejection takes the same path with either hash
+    const bad = e1.cipherText.slice();
+    bad[0]! ^= 1;
+    expect(hex(sntrupDecapsulate(bad, a.secretKey, nodeSha512))).to.equal(hex(sntrupDecapsulate(bad, a.secretKey)));
   });
 
   it('the node provider carries these ops; the pure provider has none', () => {
