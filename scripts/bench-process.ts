@@ -16,6 +16,18 @@ export const TMPFS = existsSync('/dev/shm') ? '/dev/shm' : '/tmp';
 const TIME = '/usr/bin/time';
 const TIME_INSTALL_COMMAND = 'apt-get install -y time';
 
+/**
+ * Take NODE_EXTRA_CA_CERTS out of the environment every measured process inherits: Node reads
+ * the named CA bundle at every start (~40 ms here for Debian's full bundle), TLS is never
+ * used by SSH, and a user's shell does not normally set it. Returns what was removed, for
+ * the report's header.
+ */
+export function withoutNodeCaBundle(): string | undefined {
+  const removed = process.env.NODE_EXTRA_CA_CERTS;
+  delete process.env.NODE_EXTRA_CA_CERTS;
+  return removed;
+}
+
 export function parseSize(text: string): number {
   const m = /^(\d+)\s*([KMG]?)i?B?$/i.exec(text.trim());
   if (!m) throw new Error(`cannot read size "${text}" (e.g. 256M, 1G, 1048576)`);

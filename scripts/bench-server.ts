@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { descendants, startSshd, type Sshd } from '../test/support/sshd.js';
 import { startPuresshSshd, type PuresshSshd } from '../test/support/puressh-sshd.js';
-import { median, parseSize, rssKiB, timeProcess, TMPFS } from './bench-process.js';
+import { median, parseSize, rssKiB, timeProcess, TMPFS, withoutNodeCaBundle } from './bench-process.js';
 
 const GCM = 'aes128-gcm@openssh.com';
 
@@ -92,6 +92,8 @@ interface RowResult {
 }
 
 async function main(): Promise<void> {
+  const removedCaBundle = withoutNodeCaBundle();
+  if (removedCaBundle) process.stderr.write(`bench:server: NODE_EXTRA_CA_CERTS (${removedCaBundle}) removed from the servers' environment\n`);
   const work = mkdtempSync(join(TMPFS, 'puressh-bench-server-'));
   const source = join(work, 'source.bin');
   const batch = join(work, 'batch.txt');

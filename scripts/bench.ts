@@ -32,7 +32,18 @@ import { SSHD_INSTALL_COMMAND, SSHD_PATH, startSshd, type Sshd } from '../test/s
 import { createRequire } from 'node:module';
 import ts from 'typescript';
 import { type Job, type NodeSide, type Result, type Target } from './bench-child.js';
-import { checkFile, checkOutputLength, median, parseSize, requireTime, sha256File, timeProcess, TMPFS, type ProcessRun } from './bench-process.js';
+import {
+  checkFile,
+  checkOutputLength,
+  median,
+  parseSize,
+  requireTime,
+  sha256File,
+  timeProcess,
+  TMPFS,
+  type ProcessRun,
+  withoutNodeCaBundle,
+} from './bench-process.js';
 import {
   CLI_ROWS,
   CLI_SIDES,
@@ -402,6 +413,9 @@ async function browserRun(run: number, browser: BrowserBench, bytes: number, tar
   }
 }
 
+/** NODE_EXTRA_CA_CERTS as the bench found it (taken out of the measured processes' environment) */
+const removedCaBundle = withoutNodeCaBundle();
+
 async function main(): Promise<number> {
   const bytes = parseSize(process.env.BENCH_BYTES ?? '256M');
   const pureBytes = parseSize(process.env.BENCH_PURE_BYTES ?? '64M');
@@ -587,7 +601,9 @@ function report(
   const parts: string[] = [`# puressh bench, ${new Date().toISOString()}\n`];
   parts.push(
     `OpenSSH sshd on 127.0.0.1, kex ${KEX}, host key ed25519, user key ed25519; ${meta.runs} interleaved runs, median (min–max); MB = 10^6 bytes. ` +
-      `Node ${process.version}; ssh2 native addon ${ssh2Binding() ? 'loaded' : 'absent'}.\n`,
+      `Node ${process.version}; ssh2 native addon ${ssh2Binding() ? 'loaded' : 'absent'}` +
+      (removedCaBundle ? `; NODE_EXTRA_CA_CERTS (${removedCaBundle}) removed from the measured processes' environment` : '') +
+      '.\n',
   );
   if (rows.length) {
     parts.push(
