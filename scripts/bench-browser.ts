@@ -4,6 +4,8 @@
  * same pure-JavaScript crypto (the bench's compiled child, its own process, direct TCP), both
  * on the bench's sshd: connect-to-authenticated time and an exec download of N bytes
  * (`head -c N /dev/zero`, first byte to EOF) per cipher. Target: the browser within 0.8× of Node.
+ * Both sides use the same key exchange (KEX): left to its defaults, the page would negotiate
+ * a post-quantum hybrid whose key generation alone costs more than the whole curve25519 connect.
  *
  * Two Chromium pages: one whose policy also has 'wasm-unsafe-eval' (it lets a page compile
  * WebAssembly, not evaluate JavaScript), so Poly1305 and UMAC run in the library's WebAssembly
@@ -19,6 +21,7 @@ import { Chromium } from '../test/support/chromium.js';
 import { CHROMIUM, compilePieces, requireRuntime, type CompiledPieces } from '../test/support/runtimes.js';
 import type { Sshd } from '../test/support/sshd.js';
 import type { PageOutcome } from '../test/runtimes/browser-page.js';
+import { KEX } from './bench-child.js';
 import { median } from './bench-process.js';
 
 export const BROWSER_CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com'];
@@ -76,7 +79,7 @@ export class BrowserBench {
     };
     const params = (): [string, string] => [
       'application/json',
-      JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/`, scenario, bench: { bytes, ciphers: [bench!.cipher] } }),
+      JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/`, scenario, bench: { bytes, ciphers: [bench!.cipher], kex: KEX } }),
     ];
     web.on('request', (req, res) => {
       const file = req.url === '/params.json' ? params() : files[req.url ?? ''];

@@ -47,7 +47,8 @@ export interface Result {
   idleRssKiB?: number;
 }
 
-const KEX = 'curve25519-sha256';
+/** the key exchange of every puressh and ssh2 connection the bench makes (the browser page's too) */
+export const KEX = 'curve25519-sha256';
 /** the repository root (argv), for dist/ and node_modules/ */
 const ROOT = process.argv[5] ?? new URL('..', import.meta.url).pathname;
 const require = createRequire(`${ROOT}/package.json`);

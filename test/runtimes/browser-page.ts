@@ -12,7 +12,17 @@ interface PageParams {
   webSocketUrl: string;
   scenario: ScenarioParams;
   /** measure downloads of this many bytes per cipher instead of running the scenario (npm run bench, its browser section) */
-  bench?: { bytes: number; ciphers: string[] };
+  bench?: BenchParams;
+}
+
+/** What the bench's browser section asks the page to measure. */
+interface BenchParams {
+  bytes: number;
+  ciphers: string[];
+  /** the key exchange, the same as the Node side's (its connect time depends on it) */
+  kex?: string;
+  /** the exec channel's receive window, when not the library's default (a diagnostic) */
+  window?: number;
 }
 
 /**
@@ -52,7 +62,7 @@ function evalBlocked(): boolean {
   }
 }
 
-async function bench(params: PageParams, b: { bytes: number; ciphers: string[] }): Promise<BenchResult[]> {
+async function bench(params: PageParams, b: BenchParams): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const cipher of b.ciphers) {
     // The key is parsed before the clock starts, as the Node side does.
@@ -62,10 +72,10 @@ async function bench(params: PageParams, b: { bytes: number; ciphers: string[] }
       username: params.scenario.user,
       privateKeys: [key],
       hostKeyVerifier: (info) => info.fingerprint === params.scenario.hostKeyFingerprint,
-      algorithms: { cipher: [cipher] },
+      algorithms: { cipher: [cipher], ...(b.kex ? { kex: [b.kex] } : {}) },
     });
     const t1 = performance.now();
-    const session = await client.exec(`head -c ${b.bytes} /dev/zero`);
+    const session = await client.exec(`head -c ${b.bytes} /dev/zero`, b.window ? { window: b.window } : {});
     let bytes = 0;
     let first = 0;
     for (let chunk = await session.read(); chunk !== null; chunk = await session.read()) {
