@@ -20,13 +20,15 @@ export interface Target {
 }
 
 /** Every job names the cipher (and MAC) all sides must use; kex is always curve25519-sha256. */
-export type Job = { cipher: string; mac?: string } & (
-  | { kind: 'exec'; bytes: number }
-  | { kind: 'sftp-get' | 'sftp-put'; remote: string; local: string; bytes: number }
-  | { kind: 'handshake'; count: number }
-  | { kind: 'channels'; count: number }
-  | { kind: 'connections'; count: number }
-);
+export type Job = { cipher: string; mac?: string } &
+  /** webSocketUrl: connect through this WebSocket bridge instead of TCP (the browser section's same-path comparison) */
+  (
+    | { kind: 'exec'; bytes: number; webSocketUrl?: string }
+    | { kind: 'sftp-get' | 'sftp-put'; remote: string; local: string; bytes: number }
+    | { kind: 'handshake'; count: number }
+    | { kind: 'channels'; count: number }
+    | { kind: 'connections'; count: number }
+  );
 
 export interface Result {
   /** payload bytes moved (throughput jobs) */
@@ -67,16 +69,12 @@ async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): P
   const key = lib.parsePrivateKey(readFileSync(t.keyPath, 'utf8'));
   const crypto = side === 'puressh' ? 'node' : 'pure';
   const algorithms = { kex: [KEX], cipher: [job.cipher], ...(job.mac ? { mac: [job.mac] } : {}) };
-  const connect = () =>
-    lib.connect({
-      host: '127.0.0.1',
-      port: t.port,
-      username: t.user,
-      privateKeys: [key],
-      hostKeyVerifier: (info) => info.fingerprint === t.fingerprint,
-      algorithms,
-      crypto,
-    });
+  const options = { username: t.user, privateKeys: [key], hostKeyVerifier: (info: { fingerprint: string }) => info.fingerprint === t.fingerprint, algorithms };
+  const viaBridge = job.kind === 'exec' ? job.webSocketUrl : undefined;
+  const connect = async () =>
+    viaBridge
+      ? lib.SshClient.connect(await lib.webSocketStream(viaBridge), { ...options, crypto: crypto === 'pure' ? lib.pureProvider : lib.nodeProvider })
+      : lib.connect({ host: '127.0.0.1', port: t.port, ...options, crypto });
   switch (job.kind) {
     case 'exec': {
       const t0 = performance.now();

@@ -35,6 +35,10 @@ export interface BenchResult {
   connectMs: number;
   downloadMs: number;
   bytes: number;
+  /** the download's first byte and EOF as wall-clock ms (performance.timeOrigin + now()), for the bench's CPU diagnostics */
+  downloadEpochMs: [number, number];
+  /** whether this page may compile WebAssembly (its CSP): the library's Poly1305 and UMAC then run its WebAssembly kernels */
+  wasm: boolean;
 }
 
 export interface PageOutcome {
@@ -62,6 +66,17 @@ function evalBlocked(): boolean {
   }
 }
 
+/** The check the library's kernels make: a page's CSP without 'wasm-unsafe-eval' refuses to compile any module. */
+function compilesWebAssembly(): boolean {
+  try {
+    // The smallest module: the magic number and version 1 (WebAssembly Core §5.5.16).
+    new WebAssembly.Module(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function bench(params: PageParams, b: BenchParams): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const cipher of b.ciphers) {
@@ -86,7 +101,14 @@ async function bench(params: PageParams, b: BenchParams): Promise<BenchResult[]>
     await session.exit;
     await client.disconnect();
     if (bytes !== b.bytes) throw new Error(`${cipher}: got ${bytes} bytes, not ${b.bytes}`);
-    results.push({ cipher, connectMs: t1 - t0, downloadMs: t2 - first, bytes: b.bytes });
+    results.push({
+      cipher,
+      connectMs: t1 - t0,
+      downloadMs: t2 - first,
+      bytes: b.bytes,
+      downloadEpochMs: [performance.timeOrigin + first, performance.timeOrigin + t2],
+      wasm: compilesWebAssembly(),
+    });
     show(`${cipher}: connect ${(t1 - t0).toFixed(0)} ms, ${((b.bytes / (t2 - first)) * 1e-3).toFixed(1)} MB/s`);
   }
   return results;
