@@ -8,16 +8,16 @@
  * - Padding aligns the encrypted part (without the length field) to 16 bytes.
  * noble's `gcm` is single-use per key+nonce and derives everything per message: the AES key
  * schedule, H = E_K(0^128) and a GHASH table of 4096 objects, per packet. Here they are made
- * once per direction (the key never changes within one), from noble's AES block function
- * (`unsafe.expandKeyLE`, `unsafe.ctr32`: the same code its `gcm` runs) and our GHASH with a
- * flat table (../../crypto/ghash.ts). Per packet: J0, E_K(J0), CTR over the body, GHASH.
+ * once per direction (the key never changes within one): our AES counter mode
+ * (../../crypto/aes-ctr32.ts) and our GHASH with a flat table (../../crypto/ghash.ts). Per
+ * packet: J0, E_K(J0), CTR over the body, GHASH.
  */
-import { unsafe } from '@noble/ciphers/aes.js';
+import { aesCtr32, expandAesKey } from '../../crypto/aes-ctr32.js';
 import { Ghash } from '../../crypto/ghash.js';
 import { MacError } from '../../errors.js';
 import { equalConstantTime } from '../../wire/bytes.js';
 import type { AeadCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
-import { addBigEndian, checkLength, isAligned32 } from './util.js';
+import { addBigEndian, checkLength } from './util.js';
 
 const BLOCK = 16;
 const TAG = 16;
@@ -28,42 +28,29 @@ const AAD_BITS = 32;
 function createGcm(name: string, keyLength: number, key: Uint8Array, iv: Uint8Array): AeadCipherState {
   checkLength(key, keyLength, `${name} key`);
   checkLength(iv, NONCE, `${name} IV`);
-  const xk = unsafe.expandKeyLE(key);
+  const rk = expandAesKey(key);
   const nonce = iv.slice();
-  // Fresh buffers: 4-byte aligned, as ctr32 needs.
-  const zero = new Uint8Array(BLOCK);
-  const counter = new Uint8Array(BLOCK);
+  const nonceView = new DataView(nonce.buffer);
   const mask = new Uint8Array(BLOCK);
   const tag = new Uint8Array(TAG);
-  // H = E_K(0^128) (SP 800-38D §7.1 step 1): CTR over a zero block from a zero counter.
+  // H = E_K(0^128) (SP 800-38D §7.1 step 1).
   const h = new Uint8Array(BLOCK);
-  unsafe.ctr32(xk, false, counter, zero, h);
+  aesCtr32(rk, 0, 0, 0, 0, h);
   const ghash = new Ghash(h);
   h.fill(0);
-  /** an aligned copy of a body that is not 4-byte aligned in its packet */
-  let scratch = new Uint8Array(0);
 
   // RFC 5647 §7.1: only the 64-bit invocation counter (bytes 4..12) advances, wrapping within it.
   const advance = (): void => addBigEndian(nonce, 1, 4, NONCE);
-  /** J0 = nonce ‖ 0^31 ‖ 1 (§7.1 step 2, 96-bit IV); mask = E_K(J0); counter left at inc32(J0). */
+  /**
+   * J0 = nonce ‖ 0^31 ‖ 1 (§7.1 step 2, 96-bit IV): mask = E_K(J0), then CTR from inc32(J0)
+   * over `data` in place (decrypting or encrypting).
+   */
   const begin = (): void => {
-    counter.set(nonce);
-    counter[12] = counter[13] = counter[14] = 0;
-    counter[15] = 1;
-    unsafe.ctr32(xk, false, counter, zero, mask);
+    mask.fill(0);
+    aesCtr32(rk, nonceView.getUint32(0), nonceView.getUint32(4), nonceView.getUint32(8), 1, mask);
   };
-  /** CTR from inc32(J0) over `data`, in place. */
   const xorStream = (data: Uint8Array): void => {
-    if (isAligned32(data)) {
-      unsafe.ctr32(xk, false, counter, data, data);
-      return;
-    }
-    if (scratch.length < data.length) scratch = new Uint8Array(data.length);
-    const work = scratch.subarray(0, data.length);
-    work.set(data);
-    unsafe.ctr32(xk, false, counter, work, work);
-    data.set(work);
-    work.fill(0);
+    aesCtr32(rk, nonceView.getUint32(0), nonceView.getUint32(4), nonceView.getUint32(8), 2, data);
   };
   /** GHASH(A ‖ C ‖ lengths) XOR E_K(J0) (§7.1 steps 5-6) into `out`. */
   const computeTag = (aad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array): void => {
@@ -110,10 +97,9 @@ function createGcm(name: string, keyLength: number, key: Uint8Array, iv: Uint8Ar
       advance();
     },
     dispose(): void {
-      xk.fill(0);
+      rk.fill(0);
       ghash.dispose();
       nonce.fill(0);
-      counter.fill(0);
       mask.fill(0);
     },
   };
