@@ -4,6 +4,11 @@
  * same pure-JavaScript crypto (the bench's compiled child, its own process, direct TCP), both
  * on the bench's sshd: connect-to-authenticated time and an exec download of N bytes
  * (`head -c N /dev/zero`, first byte to EOF) per cipher. Target: the browser within 0.8× of Node.
+ * Both sides use the same key exchange (KEX): left to its defaults, the page would negotiate
+ * a post-quantum hybrid whose key generation alone costs more than the whole curve25519 connect.
+ *
+ * Beside them, as a diagnostic, Node through the same bridge (its WebSocket client, the
+ * library's webSocketStream): the browser's path without Chromium, on the same cores.
  *
  * Two Chromium pages: one whose policy also has 'wasm-unsafe-eval' (it lets a page compile
  * WebAssembly, not evaluate JavaScript), so Poly1305 and UMAC run in the library's WebAssembly
@@ -19,6 +24,8 @@ import { Chromium } from '../test/support/chromium.js';
 import { CHROMIUM, compilePieces, requireRuntime, type CompiledPieces } from '../test/support/runtimes.js';
 import type { Sshd } from '../test/support/sshd.js';
 import type { PageOutcome } from '../test/runtimes/browser-page.js';
+import { KEX } from './bench-child.js';
+import { CpuSampler } from './bench-cpu.js';
 import { median } from './bench-process.js';
 
 export const BROWSER_CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com'];
@@ -32,6 +39,10 @@ export interface BrowserSample {
   connectMs: number;
   /** first byte to EOF */
   downloadMs: number;
+  /** a page: whether it compiled WebAssembly (so Poly1305 ran the WebAssembly kernel) */
+  wasm?: boolean;
+  /** BENCH_BROWSER_CPU=1: CPU ms per process during the download (first byte to EOF) */
+  cpuMs?: Record<string, number>;
 }
 
 /**
@@ -52,6 +63,7 @@ export class BrowserBench {
     private readonly proxy: { port: number; close(): Promise<void> },
     private readonly origin: string,
     private readonly bytes: number,
+    private readonly cpu: CpuSampler | null,
   ) {}
 
   static async start(sshd: Sshd, bytes: number): Promise<BrowserBench> {
@@ -76,7 +88,7 @@ export class BrowserBench {
     };
     const params = (): [string, string] => [
       'application/json',
-      JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/`, scenario, bench: { bytes, ciphers: [bench!.cipher] } }),
+      JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/`, scenario, bench: { bytes, ciphers: [bench!.cipher], kex: KEX } }),
     ];
     web.on('request', (req, res) => {
       const file = req.url === '/params.json' ? params() : files[req.url ?? ''];
@@ -97,7 +109,8 @@ export class BrowserBench {
       await pieces.remove();
       throw e;
     }
-    bench = new BrowserBench(chromium, pieces, web, proxy, origin, bytes);
+    const cpu = process.env.BENCH_BROWSER_CPU === '1' ? new CpuSampler(process.pid, sshd.pid) : null;
+    bench = new BrowserBench(chromium, pieces, web, proxy, origin, bytes, cpu);
     return bench;
   }
 
@@ -105,6 +118,7 @@ export class BrowserBench {
   async visit(cipher: string, side: BrowserSide): Promise<BrowserSample> {
     this.cipher = cipher;
     this.wasm = side === 'chromium';
+    this.cpu?.start();
     const session = await this.chromium.open(`${this.origin}/`);
     let outcome: PageOutcome | undefined;
     // Until the page has loaded, the global is not there yet.
@@ -112,13 +126,20 @@ export class BrowserBench {
       outcome = (await this.chromium.evaluate(session, 'globalThis.puresshOutcome')) as PageOutcome | undefined;
       if (outcome === undefined) await new Promise((r) => setTimeout(r, 100));
     }
+    this.cpu?.stop();
     if (!outcome.ok || !outcome.bench) throw new Error(`browser run failed: ${outcome.error}\n${this.chromium.pageLog().join('\n')}`);
     await this.chromium.send('Page.close', {}, session);
     const [b] = outcome.bench;
     if (outcome.bench.length !== 1 || b!.cipher !== cipher || b!.bytes !== this.bytes) {
       throw new Error(`browser: measured ${JSON.stringify(outcome.bench)}, expected ${this.bytes} bytes with ${cipher}`);
     }
-    return { connectMs: b!.connectMs, downloadMs: b!.downloadMs };
+    const cpuMs = this.cpu?.between(...b!.downloadEpochMs);
+    return { connectMs: b!.connectMs, downloadMs: b!.downloadMs, wasm: b!.wasm, ...(cpuMs ? { cpuMs } : {}) };
+  }
+
+  /** The bridge's URL, for Node over the same path (the bench's same-path comparison). */
+  get webSocketUrl(): string {
+    return `ws://127.0.0.1:${this.proxy.port}/`;
   }
 
   async close(): Promise<void> {
@@ -144,6 +165,7 @@ export function browserReport(samples: Map<string, BrowserSample[]>, bytes: numb
     'Chromium MB/s',
     'Chromium, strict CSP (no Wasm) MB/s',
     'Node pure MB/s',
+    'Node pure through the bridge MB/s',
     'browser ÷ Node: rate, connect',
     'target',
     'met',
@@ -154,6 +176,7 @@ export function browserReport(samples: Map<string, BrowserSample[]>, bytes: numb
     const b = samples.get(`${cipher}|chromium`) ?? [];
     const strict = samples.get(`${cipher}|chromium-strict`) ?? [];
     const n = samples.get(`${cipher}|node-pure`) ?? [];
+    const nb = samples.get(`${cipher}|node-pure-bridge`) ?? [];
     if (!b.length || !n.length) continue;
     // Rates as browser ÷ Node; connect times as Node's ÷ the browser's: ≥ 0.8 either way.
     const rateRatio = median(b.map(rate)) / median(n.map(rate));
@@ -172,12 +195,13 @@ export function browserReport(samples: Map<string, BrowserSample[]>, bytes: numb
       range(b.map(rate), 1),
       range(strict.map(rate), 1),
       range(n.map(rate), 1),
+      range(nb.map(rate), 1),
       `${rateRatio.toFixed(2)}, ${connectRatio.toFixed(2)}`,
       `both ≥ ${TARGET}`,
       met ? 'yes' : 'no',
     ];
     lines.push(`| ${cells.join(' | ')} |`);
-    json[cipher] = { samples: { chromium: b, 'chromium-strict': strict, 'node-pure': n }, rateRatio, connectRatio, met };
+    json[cipher] = { samples: { chromium: b, 'chromium-strict': strict, 'node-pure': n, 'node-pure-bridge': nb }, rateRatio, connectRatio, met };
   }
   return { md: lines.join('\n'), json };
 }

@@ -20,13 +20,15 @@ export interface Target {
 }
 
 /** Every job names the cipher (and MAC) all sides must use; kex is always curve25519-sha256. */
-export type Job = { cipher: string; mac?: string } & (
-  | { kind: 'exec'; bytes: number }
-  | { kind: 'sftp-get' | 'sftp-put'; remote: string; local: string; bytes: number }
-  | { kind: 'handshake'; count: number }
-  | { kind: 'channels'; count: number }
-  | { kind: 'connections'; count: number }
-);
+export type Job = { cipher: string; mac?: string } &
+  /** webSocketUrl: connect through this WebSocket bridge instead of TCP (the browser section's same-path comparison) */
+  (
+    | { kind: 'exec'; bytes: number; webSocketUrl?: string }
+    | { kind: 'sftp-get' | 'sftp-put'; remote: string; local: string; bytes: number }
+    | { kind: 'handshake'; count: number }
+    | { kind: 'channels'; count: number }
+    | { kind: 'connections'; count: number }
+  );
 
 export interface Result {
   /** payload bytes moved (throughput jobs) */
@@ -47,7 +49,8 @@ export interface Result {
   idleRssKiB?: number;
 }
 
-const KEX = 'curve25519-sha256';
+/** the key exchange of every puressh and ssh2 connection the bench makes (the browser page's too) */
+export const KEX = 'curve25519-sha256';
 /** the repository root (argv), for dist/ and node_modules/ */
 const ROOT = process.argv[5] ?? new URL('..', import.meta.url).pathname;
 const require = createRequire(`${ROOT}/package.json`);
@@ -66,16 +69,12 @@ async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): P
   const key = lib.parsePrivateKey(readFileSync(t.keyPath, 'utf8'));
   const crypto = side === 'puressh' ? 'node' : 'pure';
   const algorithms = { kex: [KEX], cipher: [job.cipher], ...(job.mac ? { mac: [job.mac] } : {}) };
-  const connect = () =>
-    lib.connect({
-      host: '127.0.0.1',
-      port: t.port,
-      username: t.user,
-      privateKeys: [key],
-      hostKeyVerifier: (info) => info.fingerprint === t.fingerprint,
-      algorithms,
-      crypto,
-    });
+  const options = { username: t.user, privateKeys: [key], hostKeyVerifier: (info: { fingerprint: string }) => info.fingerprint === t.fingerprint, algorithms };
+  const viaBridge = job.kind === 'exec' ? job.webSocketUrl : undefined;
+  const connect = async () =>
+    viaBridge
+      ? lib.SshClient.connect(await lib.webSocketStream(viaBridge), { ...options, crypto: crypto === 'pure' ? lib.pureProvider : lib.nodeProvider })
+      : lib.connect({ host: '127.0.0.1', port: t.port, ...options, crypto });
   switch (job.kind) {
     case 'exec': {
       const t0 = performance.now();

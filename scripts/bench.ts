@@ -235,7 +235,11 @@ let childPath = '';
 function runNodeSide(side: NodeSide | 'baseline', target: Target, job: Job): Promise<Result> {
   const [childSide, root] = side === 'baseline' ? ['puressh', BASELINE!] : [side, ROOT];
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [childPath, childSide, JSON.stringify(target), JSON.stringify(job), root], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Node 20 and 21 have a global WebSocket only behind this flag (for a child that connects through the bridge).
+    const flags = 'webSocketUrl' in job && typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'undefined' ? ['--experimental-websocket'] : [];
+    const p = spawn(process.execPath, [...flags, childPath, childSide, JSON.stringify(target), JSON.stringify(job), root], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -399,17 +403,40 @@ async function browserRun(run: number, browser: BrowserBench, bytes: number, tar
       for (const side of ['chromium', 'chromium-strict'] as const) push(out.browser, `${cipher}|${side}`, await browser.visit(cipher, side));
     };
     const node = async () => {
-      const r = await runNodeSide('puressh-pure', target, { kind: 'exec', cipher, bytes });
-      if (r.bytes !== bytes || r.cipher !== cipher) throw new Error(`node pure ${cipher}: moved ${r.bytes} bytes with ${r.cipher}`);
-      push(out.browser, `${cipher}|node-pure`, { connectMs: r.connectMs!, downloadMs: r.seconds! * 1000 });
+      // Direct TCP (the target's comparison), then through the browser's bridge (a diagnostic: the same path but Chromium).
+      for (const [side, webSocketUrl] of [
+        ['node-pure', undefined],
+        ['node-pure-bridge', browser.webSocketUrl],
+      ] as const) {
+        const r = await runNodeSide('puressh-pure', target, { kind: 'exec', cipher, bytes, ...(webSocketUrl ? { webSocketUrl } : {}) });
+        if (r.bytes !== bytes || r.cipher !== cipher) throw new Error(`${side} ${cipher}: moved ${r.bytes} bytes with ${r.cipher}`);
+        push(out.browser, `${cipher}|${side}`, {
+          connectMs: r.connectMs!,
+          downloadMs: r.seconds! * 1000,
+          cpuMs: { 'node client': Math.round(r.cpuSeconds * 1000) },
+        });
+      }
     };
     for (const step of run % 2 ? [chromium, node] : [node, chromium]) await step();
   }
   for (const cipher of BROWSER_CIPHERS) {
-    const [b, strict, n] = (['chromium', 'chromium-strict', 'node-pure'] as const).map((side) => out.browser.get(`${cipher}|${side}`)!.at(-1)!);
-    process.stderr.write(
-      `  run ${run} browser      ${cipher.padEnd(30)} Chromium ${(bytes / 1e3 / b!.downloadMs).toFixed(1)} MB/s (strict CSP, no Wasm: ${(bytes / 1e3 / strict!.downloadMs).toFixed(1)}), connect ${b!.connectMs.toFixed(0)} ms; Node pure ${(bytes / 1e3 / n!.downloadMs).toFixed(1)} MB/s, connect ${n!.connectMs.toFixed(0)} ms\n`,
+    const [b, strict, n, nb] = (['chromium', 'chromium-strict', 'node-pure', 'node-pure-bridge'] as const).map((side) =>
+      out.browser.get(`${cipher}|${side}`)!.at(-1)!,
     );
+    process.stderr.write(
+      `  run ${run} browser      ${cipher.padEnd(30)} Chromium ${(bytes / 1e3 / b!.downloadMs).toFixed(1)} MB/s (strict CSP, no Wasm: ${(bytes / 1e3 / strict!.downloadMs).toFixed(1)}), connect ${b!.connectMs.toFixed(0)} ms; Node pure ${(bytes / 1e3 / n!.downloadMs).toFixed(1)} MB/s, connect ${n!.connectMs.toFixed(0)} ms (through the bridge ${(bytes / 1e3 / nb!.downloadMs).toFixed(1)} MB/s, connect ${nb!.connectMs.toFixed(0)} ms)\n`,
+    );
+    // Diagnostics: which Poly1305 kernel each page ran, and (BENCH_BROWSER_CPU=1) CPU ms per process during each download.
+    const cpu = (s: BrowserSample) =>
+      s.cpuMs
+        ? `; download CPU ms: ${Object.entries(s.cpuMs)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`
+        : '';
+    process.stderr.write(`      Chromium: WebAssembly ${b!.wasm ? 'compiled' : 'refused'}${cpu(b!)}\n`);
+    process.stderr.write(`      strict:   WebAssembly ${strict!.wasm ? 'compiled' : 'refused'}${cpu(strict!)}\n`);
+    process.stderr.write(`      Node pure${cpu(n!).replace(/^;/, ':')}\n`);
+    process.stderr.write(`      Node pure through the bridge${cpu(nb!).replace(/^;/, ':')}\n`);
   }
 }
 

@@ -139,24 +139,34 @@ export class ClientFrameParser {
   }
 }
 
-/** One unmasked, final frame from the server (§5.2). */
-export function serverFrame(opcode: number, payload: Uint8Array): Uint8Array {
-  const n = payload.length;
-  const headerSize = n < 126 ? 2 : n < 0x10000 ? 4 : 10;
-  const out = new Uint8Array(headerSize + n);
+/**
+ * The header of an unmasked, final frame from the server (§5.2) whose payload is `length`
+ * bytes: sent before the payload, the payload itself need not be copied into a frame.
+ */
+export function serverFrameHeader(opcode: number, length: number): Uint8Array {
+  const size = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
+  const out = new Uint8Array(size);
   out[0] = 0x80 | opcode;
-  if (n < 126) out[1] = n;
-  else if (n < 0x10000) {
+  if (length < 126) out[1] = length;
+  else if (length < 0x10000) {
     out[1] = 126;
-    out[2] = n >>> 8;
-    out[3] = n & 0xff;
+    out[2] = length >>> 8;
+    out[3] = length & 0xff;
   } else {
     out[1] = 127;
     const view = new DataView(out.buffer);
-    view.setUint32(2, Math.floor(n / 2 ** 32));
-    view.setUint32(6, n >>> 0);
+    view.setUint32(2, Math.floor(length / 2 ** 32));
+    view.setUint32(6, length >>> 0);
   }
-  out.set(payload, headerSize);
+  return out;
+}
+
+/** One unmasked, final frame from the server (§5.2), header and payload in one buffer. */
+export function serverFrame(opcode: number, payload: Uint8Array): Uint8Array {
+  const header = serverFrameHeader(opcode, payload.length);
+  const out = new Uint8Array(header.length + payload.length);
+  out.set(header);
+  out.set(payload, header.length);
   return out;
 }
 

@@ -12,7 +12,17 @@ interface PageParams {
   webSocketUrl: string;
   scenario: ScenarioParams;
   /** measure downloads of this many bytes per cipher instead of running the scenario (npm run bench, its browser section) */
-  bench?: { bytes: number; ciphers: string[] };
+  bench?: BenchParams;
+}
+
+/** What the bench's browser section asks the page to measure. */
+interface BenchParams {
+  bytes: number;
+  ciphers: string[];
+  /** the key exchange, the same as the Node side's (its connect time depends on it) */
+  kex?: string;
+  /** the exec channel's receive window, when not the library's default (a diagnostic) */
+  window?: number;
 }
 
 /**
@@ -25,6 +35,10 @@ export interface BenchResult {
   connectMs: number;
   downloadMs: number;
   bytes: number;
+  /** the download's first byte and EOF as wall-clock ms (performance.timeOrigin + now()), for the bench's CPU diagnostics */
+  downloadEpochMs: [number, number];
+  /** whether this page may compile WebAssembly (its CSP): the library's Poly1305 and UMAC then run its WebAssembly kernels */
+  wasm: boolean;
 }
 
 export interface PageOutcome {
@@ -52,7 +66,18 @@ function evalBlocked(): boolean {
   }
 }
 
-async function bench(params: PageParams, b: { bytes: number; ciphers: string[] }): Promise<BenchResult[]> {
+/** The check the library's kernels make: a page's CSP without 'wasm-unsafe-eval' refuses to compile any module. */
+function compilesWebAssembly(): boolean {
+  try {
+    // The smallest module: the magic number and version 1 (WebAssembly Core §5.5.16).
+    new WebAssembly.Module(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function bench(params: PageParams, b: BenchParams): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const cipher of b.ciphers) {
     // The key is parsed before the clock starts, as the Node side does.
@@ -62,10 +87,10 @@ async function bench(params: PageParams, b: { bytes: number; ciphers: string[] }
       username: params.scenario.user,
       privateKeys: [key],
       hostKeyVerifier: (info) => info.fingerprint === params.scenario.hostKeyFingerprint,
-      algorithms: { cipher: [cipher] },
+      algorithms: { cipher: [cipher], ...(b.kex ? { kex: [b.kex] } : {}) },
     });
     const t1 = performance.now();
-    const session = await client.exec(`head -c ${b.bytes} /dev/zero`);
+    const session = await client.exec(`head -c ${b.bytes} /dev/zero`, b.window ? { window: b.window } : {});
     let bytes = 0;
     let first = 0;
     for (let chunk = await session.read(); chunk !== null; chunk = await session.read()) {
@@ -76,7 +101,14 @@ async function bench(params: PageParams, b: { bytes: number; ciphers: string[] }
     await session.exit;
     await client.disconnect();
     if (bytes !== b.bytes) throw new Error(`${cipher}: got ${bytes} bytes, not ${b.bytes}`);
-    results.push({ cipher, connectMs: t1 - t0, downloadMs: t2 - first, bytes: b.bytes });
+    results.push({
+      cipher,
+      connectMs: t1 - t0,
+      downloadMs: t2 - first,
+      bytes: b.bytes,
+      downloadEpochMs: [performance.timeOrigin + first, performance.timeOrigin + t2],
+      wasm: compilesWebAssembly(),
+    });
     show(`${cipher}: connect ${(t1 - t0).toFixed(0)} ms, ${((b.bytes / (t2 - first)) * 1e-3).toFixed(1)} MB/s`);
   }
   return results;

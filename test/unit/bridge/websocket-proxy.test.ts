@@ -6,7 +6,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { ClientFrameParser, FrameError, OPCODE, serverFrame } from '../../../src/bridge/frames.js';
+import { ClientFrameParser, FrameError, OPCODE, serverFrame, serverFrameHeader } from '../../../src/bridge/frames.js';
 import { selectTarget, startWebSocketProxy, type WebSocketProxy } from '../../../src/bridge/node-proxy.js';
 import { runWebSocketProxy } from '../../../src/cli/websocket-proxy.js';
 import type { CliIo } from '../../../src/cli/io.js';
@@ -214,6 +214,11 @@ describe('websocket-proxy', () => {
     const huge = Buffer.from([0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]);
     expect(() => new ClientFrameParser(1 << 20).push(huge)).to.throw(FrameError);
     expect(serverFrame(OPCODE.binary, new Uint8Array(70_000)).subarray(0, 10)).to.deep.equal(Uint8Array.of(0x82, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70));
+    // The header the bridge writes before an uncopied payload: 7-, 16- and 64-bit lengths (§5.2).
+    expect(serverFrameHeader(OPCODE.binary, 125)).to.deep.equal(Uint8Array.of(0x82, 125));
+    expect(serverFrameHeader(OPCODE.binary, 126)).to.deep.equal(Uint8Array.of(0x82, 126, 0, 126));
+    expect(serverFrameHeader(OPCODE.binary, 65_535)).to.deep.equal(Uint8Array.of(0x82, 126, 0xff, 0xff));
+    expect(serverFrameHeader(OPCODE.binary, 65_536)).to.deep.equal(Uint8Array.of(0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0));
   });
 
   it('the CLI refuses to start without targets, with unnamed duplicates, and serves until stopped', async () => {

@@ -222,6 +222,32 @@ describe('transport/cipher AES-GCM (RFC 5647) vs node:crypto', () => {
       }
     });
 
+    it(`${name}: a stream of packets at every alignment in their buffers, both ways, as node:crypto`, () => {
+      const c = getCipher(name);
+      const key = rng.bytes(c.keyLength);
+      const iv = rng.bytes(12);
+      const enc = c.create(key, iv) as AeadCipherState;
+      const dec = c.create(key, iv) as AeadCipherState;
+      const nonce = iv.slice();
+      for (let i = 0; i < 24; i++) {
+        const body = rng.bytes(16 * (1 + rng.int(40)));
+        const len = u32be(body.length);
+        // The packet sits at offset i % 8 of a larger buffer, as the decoder's views do.
+        const at = i % 8;
+        const buffer = new Uint8Array(at + 4 + body.length + 16 + 3);
+        const packet = buffer.subarray(at, at + 4 + body.length + 16);
+        packet.set(concat(len, body));
+        enc.seal(i, packet);
+        const g = createCipheriv(`aes-${bits}-gcm`, key, nonce);
+        g.setAAD(len);
+        const ct = Buffer.concat([g.update(body), g.final()]);
+        expect(hex(packet), `packet ${i}`).to.equal(hex(concat(len, ct, g.getAuthTag())));
+        dec.open(i, packet);
+        expect(hex(packet.subarray(4, 4 + body.length)), `packet ${i}`).to.equal(hex(body));
+        for (let k = 11; k >= 4 && ++nonce[k]! === 256; k--) nonce[k] = 0;
+      }
+    });
+
     it(`${name}: any changed byte (length, body or tag) → MacError`, () => {
       const c = getCipher(name);
       const key = rng.bytes(c.keyLength);
