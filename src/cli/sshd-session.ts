@@ -75,17 +75,22 @@ async function userEnvironmentFile(account: PasswdEntry, log: SshdLog): Promise<
 }
 
 /** Copy a process's output into the channel at the channel's pace. */
-function pump(from: Readable, write: (b: Uint8Array) => Promise<void>): Promise<void> {
+function pump(from: Readable, session: ServerSession, write: (b: Uint8Array) => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
+    const failed = (): void => {
+      from.destroy();
+      resolve();
+    };
+    const resume = (): void => void from.resume();
     from.on('data', (chunk: Buffer) => {
+      const written = write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      // Paused only while the channel holds data back (window, connection backpressure).
+      if (session.pendingWrites === 0) {
+        written.catch(failed);
+        return;
+      }
       from.pause();
-      write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)).then(
-        () => from.resume(),
-        () => {
-          from.destroy();
-          resolve();
-        },
-      );
+      written.then(resume, failed);
     });
     from.once('end', () => resolve());
     from.once('close', () => resolve());
@@ -214,10 +219,10 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
       }
       p.stdin.end();
     })();
-    const outputs = [pump(p.stdout, (b) => session.write(b))];
+    const outputs = [pump(p.stdout, session, (b) => session.write(b))];
     if (p.stderr) {
       const err = p.stderr;
-      outputs.push(pump(err, (b) => session.writeStderr(b)));
+      outputs.push(pump(err, session, (b) => session.writeStderr(b)));
     }
     const exit = await p.exit;
     await Promise.all(outputs);

@@ -15,6 +15,11 @@ import { channelData, channelRequest, channelSimple, windowAdjust } from './mess
 export interface ChannelHost {
   /** Send one payload. Once the promise settles the host holds no reference to `payload` (it may be reused). */
   send(payload: Uint8Array): Promise<void>;
+  /**
+   * Optional fast path of send: undefined when the payload went out at once (the host holds
+   * no reference to it and has no backpressure to report), else what send would return.
+   */
+  sendNow?(payload: Uint8Array): Promise<void> | undefined;
   release(localId: number): void;
   readonly closedError: SshError | null;
   /** default timeout (ms) for operations that wait for the peer's answer */
@@ -102,6 +107,8 @@ class Inbox {
 }
 
 const EMPTY = new Uint8Array(0);
+/** What write() returns when everything went out at once. */
+const WRITTEN: Promise<void> = Promise.resolve();
 /** CHANNEL_DATA messages built in the reusable buffer: bulk writes only (remoteMaxPacket is capped at 1 MiB). */
 const DATA_SCRATCH_MIN = 4096;
 const DATA_SCRATCH_MAX = (1 << 20) + 13;
@@ -140,6 +147,10 @@ export class Channel {
   private readonly exitDeferred = new Deferred<ExitStatus>();
   private exitStatus: ExitStatus = { code: null, signal: null, coreDumped: false, message: '' };
   private writing: Promise<void> = Promise.resolve();
+  /** writes that could not complete at once and are queued in `writing` */
+  private writesQueued = 0;
+  /** the host's promise for the last data packet, when it did not go out at once: the scratch is in use until it settles */
+  private hostBusy: Promise<void> | undefined = undefined;
   /** CHANNEL_DATA messages are built here and reused: writeNow awaits each send before the next */
   private dataScratch: Uint8Array | null = null;
   private dataScratchView: DataView | null = null;
@@ -245,10 +256,38 @@ export class Channel {
    */
   write(data: Uint8Array, options?: number | WriteOptions): Promise<void> {
     const opts: WriteOptions = typeof options === 'number' ? { extendedType: options } : (options ?? {});
+    if (this.writesQueued > 0) return this.queueWrite(data, opts, 0, false);
+    // Nothing queued before this write: send what the window allows now, without a promise
+    // per packet. Only what the window or the connection holds back goes through the queue.
+    let off: number;
+    try {
+      off = this.sendAvailable(data, 0, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (off === data.length && !this.hostBusy) return WRITTEN;
+    return this.queueWrite(data, opts, off, true);
+  }
+
+  /**
+   * Writes still queued (waiting for window space or for the connection to take a packet);
+   * a producer can pause its source while this is not 0 instead of awaiting every write.
+   */
+  get pendingWrites(): number {
+    return this.writesQueued;
+  }
+
+  /** Queue the rest of a write, from `off`; `started` if it already sent a prefix (then nothing was queued before it). */
+  private queueWrite(data: Uint8Array, opts: WriteOptions, off: number, started: boolean): Promise<void> {
     const previous = this.writing;
+    this.writesQueued++;
     const p = (async () => {
-      await abortable(previous, 'channel write', opts);
-      await this.writeNow(data, opts);
+      try {
+        if (!started) await abortable(previous, 'channel write', opts);
+        await this.writeNow(data, opts, off);
+      } finally {
+        this.writesQueued--;
+      }
     })();
     // The next write waits for the previous ones and for this one, even if this one was aborted early.
     this.writing = previous.then(() => p).catch(() => {});
@@ -347,24 +386,47 @@ export class Channel {
     }
   }
 
-  private async writeNow(data: Uint8Array, opts: WriteOptions): Promise<void> {
-    let off = 0;
+  /** The queued part of a write: sends from `off`, waiting for the connection and for window space as needed. */
+  private async writeNow(data: Uint8Array, opts: WriteOptions, off: number): Promise<void> {
+    for (;;) {
+      const busy = this.hostBusy;
+      if (busy) {
+        this.hostBusy = undefined;
+        await busy;
+      }
+      off = this.sendAvailable(data, off, opts);
+      if (this.hostBusy) continue;
+      if (off === data.length) return;
+      this.windowWaiter ??= new Deferred<void>();
+      await abortable(this.windowWaiter.promise, 'channel write', opts);
+    }
+  }
+
+  /**
+   * Send data from `off` as CHANNEL_DATA packets while the window allows and the host takes
+   * each packet at once; returns the offset reached. A packet the host did not take at once
+   * leaves its promise in `hostBusy` (the scratch buffer is in use until it settles) and ends
+   * the run. Throws if the channel cannot be written.
+   */
+  private sendAvailable(data: Uint8Array, off: number, opts: WriteOptions): number {
     while (off < data.length) {
       if (this.host.closedError) throw this.host.closedError;
       if (this.eofSent || this.closeSent || this.closeReceived) {
         throw new SshError(this.eofSent ? 'CHANNEL_EOF_SENT' : 'CHANNEL_CLOSED', 'channel is closed for writing');
       }
       throwIfAborted(opts.signal, 'channel write');
-      if (this.remoteWindow === 0) {
-        this.windowWaiter ??= new Deferred<void>();
-        await abortable(this.windowWaiter.promise, 'channel write', opts);
-        continue;
-      }
+      if (this.remoteWindow === 0) return off;
       const n = Math.min(data.length - off, this.remoteWindow, this.remoteMaxPacket);
       this.remoteWindow -= n;
-      await this.host.send(this.dataMessage(data.subarray(off, off + n), opts.extendedType));
+      const message = this.dataMessage(data.subarray(off, off + n), opts.extendedType);
       off += n;
+      const pending = this.host.sendNow ? this.host.sendNow(message) : this.host.send(message);
+      if (pending) {
+        this.hostBusy = pending;
+        return off;
+      }
     }
+    return off;
   }
 
   /**

@@ -203,6 +203,15 @@ export class Transport {
    * messages that drive the key exchange (RFC 4253 §7: KEXINIT, NEWKEYS, 30-49).
    */
   send(payload: Uint8Array): Promise<void> {
+    return this.sendNow(payload) ?? SENT;
+  }
+
+  /**
+   * {@link send}, but undefined when the packet went out at once: encoded and taken by the
+   * stream without backpressure, so the caller may reuse `payload` right away and send the
+   * next packet without waiting for a promise (a bulk sender's fast path).
+   */
+  sendNow(payload: Uint8Array): Promise<void> | undefined {
     if (this.error) return Promise.reject(this.error);
     const type = payload[0];
     if (type === undefined || isKexMessage(type)) {
@@ -217,7 +226,7 @@ export class Transport {
       this.pendingBytes += payload.length;
       return done.promise;
     }
-    const p = this.writePacket(payload);
+    const p = this.writePacketNow(payload);
     this.maybeRekey();
     return p;
   }
@@ -320,6 +329,11 @@ export class Transport {
   // ---------------------------------------------------------------- writing
 
   private writePacket(payload: Uint8Array): Promise<void> {
+    return this.writePacketNow(payload) ?? SENT;
+  }
+
+  /** Encode and write one packet; undefined when the stream took it all without backpressure. */
+  private writePacketNow(payload: Uint8Array): Promise<void> | undefined {
     this.trace('>', payload, this.encoder.sequence);
     let body = payload;
     if (this.compressor && (!this.delayedCompressionOut || this.authenticated)) body = this.compressor.compress(payload);
@@ -330,16 +344,21 @@ export class Transport {
     for (let i = 0; i < last; i++) {
       this.bytesOut += parts[i]!.length;
       // A failed write fails the transport; the last piece's promise reports it to the caller.
-      this.writeRaw(parts[i]!).catch(() => {});
+      this.writeRawNow(parts[i]!)?.catch(() => {});
     }
     this.bytesOut += parts[last]!.length;
-    return this.writeRaw(parts[last]!);
+    return this.writeRawNow(parts[last]!);
   }
 
   private writeRaw(bytes: Uint8Array): Promise<void> {
+    return this.writeRawNow(bytes) ?? SENT;
+  }
+
+  /** Hand bytes to the stream; undefined when it took them without backpressure. */
+  private writeRawNow(bytes: Uint8Array): Promise<void> | undefined {
     try {
       const r = this.stream.write(bytes);
-      return r ? r.catch((e: unknown) => this.writeFailed(e)) : Promise.resolve();
+      return r ? r.catch((e: unknown) => this.writeFailed(e)) : undefined;
     } catch (e) {
       return this.writeFailed(e);
     }
@@ -748,6 +767,8 @@ export class Transport {
 }
 
 const NEWKEYS_PACKET = new Uint8Array([MSG.NEWKEYS]);
+/** What send() returns for a packet that went out at once. */
+const SENT: Promise<void> = Promise.resolve();
 
 function isAead(cipher: string): boolean {
   return CIPHERS.get(cipher)?.aead ?? false;
