@@ -7,13 +7,13 @@
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { pipeChannel } from '../connection/node-forward.js';
 import type { ServerConnection } from '../server/connection.js';
 import { createAgentSocket, type AgentSocket } from '../server/node-agent-socket.js';
 import type { PasswdEntry } from '../server/node-passwd.js';
-import { startSession, type NodeSession, type SessionPty } from '../server/node-session.js';
+import { readStream, startSession, type NodeSession, type SessionPty } from '../server/node-session.js';
+import type { OutputSink } from '../server/node-output-socket.js';
 import type { ServerSession, SessionHandler } from '../server/session.js';
 import type { ConnectionContext } from './sshd-auth.js';
 import type { SshdLog } from './sshd-log.js';
@@ -74,29 +74,26 @@ async function userEnvironmentFile(account: PasswdEntry, log: SshdLog): Promise<
   return pairs;
 }
 
-/** Copy a process's output into the channel at the channel's pace. */
-function pump(from: Readable, session: ServerSession, write: (b: Uint8Array) => Promise<void>): Promise<void> {
-  return new Promise((resolve) => {
-    const failed = (): void => {
-      from.destroy();
-      resolve();
-    };
-    const resume = (): void => void from.resume();
-    from.on('data', (chunk: Buffer) => {
-      const written = write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      // Paused only while the channel holds data back (window, connection backpressure).
-      if (session.pendingWrites === 0) {
-        written.catch(failed);
-        return;
-      }
-      from.pause();
-      written.then(resume, failed);
+/**
+ * A sink (NodeSession.readStdout) that copies a process's output into the channel at the
+ * channel's pace: it waits only while the channel holds data back. A failed write stops the
+ * output at the next chunk, as a broken pipe would.
+ */
+function channelSink(session: ServerSession, write: (b: Uint8Array) => Promise<void>): OutputSink {
+  let failure: Error | null = null;
+  return (chunk) => {
+    if (failure) return Promise.reject(failure);
+    const written = write(chunk);
+    if (session.pendingWrites > 0) return written;
+    written.catch((e: unknown) => {
+      failure = e instanceof Error ? e : new Error(String(e));
     });
-    from.once('end', () => resolve());
-    from.once('close', () => resolve());
-    from.once('error', () => resolve());
-  });
+    return undefined;
+  };
 }
+
+/** Reads of a session's output: whole packets of the channel, four at a time. */
+const OUTPUT_READ_PACKETS = 4;
 
 /** The handler of one session channel. */
 export function sshdSessionHandler(sc: SessionContext): SessionHandler {
@@ -192,6 +189,7 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
         ...(agent ? { authSocketPath: agent.path } : {}),
         ...(program ? { program } : {}),
         ...(directory !== undefined ? { directory } : {}),
+        stdoutReadSize: OUTPUT_READ_PACKETS * session.maxDataPerPacket,
       });
     } catch (e) {
       log.error(`session: ${(e as Error).message}`);
@@ -219,11 +217,14 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
       }
       p.stdin.end();
     })();
-    const outputs = [pump(p.stdout, session, (b) => session.write(b))];
-    if (p.stderr) {
-      const err = p.stderr;
-      outputs.push(pump(err, session, (b) => session.writeStderr(b)));
-    }
+    const outputs = [p.readStdout(channelSink(session, (b) => session.write(b)))];
+    if (p.stderr)
+      outputs.push(
+        readStream(
+          p.stderr,
+          channelSink(session, (b) => session.writeStderr(b)),
+        ),
+      );
     const exit = await p.exit;
     await Promise.all(outputs);
     if ('status' in exit) {

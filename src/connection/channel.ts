@@ -217,6 +217,11 @@ export class Channel {
     return this.localWindow;
   }
 
+  /** The most data one packet carries to the peer: its maximum packet less room for the header. */
+  get maxDataPerPacket(): number {
+    return this.remoteMaxPacket;
+  }
+
   /** Bytes we may send now. */
   get sendWindow(): number {
     return this.remoteWindow;
