@@ -16,10 +16,12 @@ export interface ChannelHost {
   /** Send one payload. Once the promise settles the host holds no reference to `payload` (it may be reused). */
   send(payload: Uint8Array): Promise<void>;
   /**
-   * Optional fast path of send: undefined when the payload went out at once (the host holds
-   * no reference to it and has no backpressure to report), else what send would return.
+   * Optional fast path of send, for the payload `payload` followed by `rest` (a message header
+   * and its data, joined only in the packet the transport encodes): undefined when it went
+   * out at once (the host holds no reference to either and has no backpressure to report),
+   * else what send would return; until that settles the host may hold both.
    */
-  sendNow?(payload: Uint8Array): Promise<void> | undefined;
+  sendNow?(payload: Uint8Array, rest?: Uint8Array): Promise<void> | undefined;
   release(localId: number): void;
   readonly closedError: SshError | null;
   /** default timeout (ms) for operations that wait for the peer's answer */
@@ -151,7 +153,10 @@ export class Channel {
   private writesQueued = 0;
   /** the host's promise for the last data packet, when it did not go out at once: the scratch is in use until it settles */
   private hostBusy: Promise<void> | undefined = undefined;
-  /** CHANNEL_DATA messages are built here and reused: writeNow awaits each send before the next */
+  /** the CHANNEL_DATA header given to ChannelHost.sendNow, reused like dataScratch */
+  private header: Uint8Array | null = null;
+  private headerView: DataView | null = null;
+  /** CHANNEL_DATA messages are built here and reused (hosts without sendNow): writeNow awaits each send before the next */
   private dataScratch: Uint8Array | null = null;
   private dataScratchView: DataView | null = null;
   extendedData: ExtendedDataMode;
@@ -423,15 +428,37 @@ export class Channel {
       if (this.remoteWindow === 0) return off;
       const n = Math.min(data.length - off, this.remoteWindow, this.remoteMaxPacket);
       this.remoteWindow -= n;
-      const message = this.dataMessage(data.subarray(off, off + n), opts.extendedType);
+      const chunk = data.subarray(off, off + n);
       off += n;
-      const pending = this.host.sendNow ? this.host.sendNow(message) : this.host.send(message);
+      // The transport joins header and data in the packet it encodes: no copy of the data here.
+      const pending = this.host.sendNow
+        ? this.host.sendNow(this.dataHeader(n, opts.extendedType), chunk)
+        : this.host.send(this.dataMessage(chunk, opts.extendedType));
       if (pending) {
         this.hostBusy = pending;
         return off;
       }
     }
     return off;
+  }
+
+  /**
+   * The header of a CHANNEL_DATA / CHANNEL_EXTENDED_DATA message (RFC 4254 §5.2) carrying
+   * `length` bytes, in a buffer this channel reuses: the data follows it as a second piece
+   * (ChannelHost.sendNow), and sendAvailable builds no header while the host holds the last.
+   */
+  private dataHeader(length: number, extendedType?: number): Uint8Array {
+    const h = (this.header ??= new Uint8Array(13));
+    const v = (this.headerView ??= new DataView(h.buffer));
+    h[0] = extendedType === undefined ? MSG.CHANNEL_DATA : MSG.CHANNEL_EXTENDED_DATA;
+    v.setUint32(1, this.remoteId);
+    if (extendedType === undefined) {
+      v.setUint32(5, length);
+      return h.subarray(0, 9);
+    }
+    v.setUint32(5, extendedType);
+    v.setUint32(9, length);
+    return h;
   }
 
   /**

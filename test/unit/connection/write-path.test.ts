@@ -28,14 +28,15 @@ class Host implements ChannelHost {
   readonly sent: Sent[] = [];
   closedError: SshError | null = null;
   hold = false;
-  private held: { done: Deferred<void>; payload: Uint8Array; copy: Uint8Array }[] = [];
+  private held: { done: Deferred<void>; pieces: Uint8Array[]; copies: Uint8Array[] }[] = [];
   sendCalls = 0;
 
-  sendNow(payload: Uint8Array): Promise<void> | undefined {
-    this.record(payload);
+  sendNow(payload: Uint8Array, rest?: Uint8Array): Promise<void> | undefined {
+    const pieces = rest ? [payload, rest] : [payload];
+    this.record(Buffer.concat(pieces));
     if (!this.hold) return undefined;
     const done = new Deferred<void>();
-    this.held.push({ done, payload, copy: payload.slice() });
+    this.held.push({ done, pieces, copies: pieces.map((p) => p.slice()) });
     return done.promise;
   }
 
@@ -53,7 +54,7 @@ class Host implements ChannelHost {
   /** Let the oldest held packet go, checking nobody wrote over it while the host held it. */
   releaseOne(): void {
     const h = this.held.shift()!;
-    expect(Buffer.from(h.payload).equals(Buffer.from(h.copy)), 'a held payload was overwritten').to.equal(true);
+    h.pieces.forEach((p, i) => expect(Buffer.from(p).equals(Buffer.from(h.copies[i]!)), 'a held payload was overwritten').to.equal(true));
     h.done.resolve();
   }
 
