@@ -92,8 +92,13 @@ function channelSink(session: ServerSession, write: (b: Uint8Array) => Promise<v
   };
 }
 
-/** Reads of a session's output: whole packets of the channel, four at a time. */
-const OUTPUT_READ_PACKETS = 4;
+/** Reads of a session's output: whole packets of the channel, as many as fit in 128 KiB (at least one). */
+const OUTPUT_READ_BYTES = 128 * 1024;
+
+function outputReadSize(session: ServerSession): number {
+  const packet = session.maxDataPerPacket;
+  return packet * Math.max(1, Math.floor(OUTPUT_READ_BYTES / packet));
+}
 
 /** The handler of one session channel. */
 export function sshdSessionHandler(sc: SessionContext): SessionHandler {
@@ -189,7 +194,7 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
         ...(agent ? { authSocketPath: agent.path } : {}),
         ...(program ? { program } : {}),
         ...(directory !== undefined ? { directory } : {}),
-        stdoutReadSize: OUTPUT_READ_PACKETS * session.maxDataPerPacket,
+        stdoutReadSize: outputReadSize(session),
       });
     } catch (e) {
       log.error(`session: ${(e as Error).message}`);

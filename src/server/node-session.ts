@@ -10,9 +10,11 @@
  *   the user's shell: `-bash` as a login shell, or `bash -c command`
  *
  * Differences from sshd that remain (see also the waiter): without a pty the session's stdio
- * are socketpairs (what Node's spawn makes), not pipes; with a pty the session process leads
- * a process group in the waiter's session rather than its own session; EOF from the client is
- * not passed to a pty (neither does sshd: a pty has no EOF, only the VEOF character).
+ * are Unix stream sockets (socketpairs as Node's spawn makes them; stdout, for a caller that
+ * reads it into its own buffer, a pair connected through node-output-socket.ts), not pipes;
+ * with a pty the session process leads a process group in the waiter's session rather than
+ * its own session; EOF from the client is not passed to a pty (neither does sshd: a pty has
+ * no EOF, only the VEOF character).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
