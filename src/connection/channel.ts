@@ -151,7 +151,7 @@ export class Channel {
   private writing: Promise<void> = Promise.resolve();
   /** writes that could not complete at once and are queued in `writing` */
   private writesQueued = 0;
-  /** the host's promise for the last data packet, when it did not go out at once: the scratch is in use until it settles */
+  /** the host's promise for the last data packet, when it did not go out at once: its header and data are in use until it settles */
   private hostBusy: Promise<void> | undefined = undefined;
   /** the CHANNEL_DATA header given to ChannelHost.sendNow, reused like dataScratch */
   private header: Uint8Array | null = null;
@@ -415,8 +415,8 @@ export class Channel {
   /**
    * Send data from `off` as CHANNEL_DATA packets while the window allows and the host takes
    * each packet at once; returns the offset reached. A packet the host did not take at once
-   * leaves its promise in `hostBusy` (the scratch buffer is in use until it settles) and ends
-   * the run. Throws if the channel cannot be written.
+   * leaves its promise in `hostBusy` (its header buffer, or the scratch, and the caller's data
+   * are in use until it settles) and ends the run. Throws if the channel cannot be written.
    */
   private sendAvailable(data: Uint8Array, off: number, opts: WriteOptions): number {
     while (off < data.length) {
