@@ -7,13 +7,13 @@
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { pipeChannel } from '../connection/node-forward.js';
 import type { ServerConnection } from '../server/connection.js';
 import { createAgentSocket, type AgentSocket } from '../server/node-agent-socket.js';
 import type { PasswdEntry } from '../server/node-passwd.js';
-import { startSession, type NodeSession, type SessionPty } from '../server/node-session.js';
+import { readStream, startSession, type NodeSession, type SessionPty } from '../server/node-session.js';
+import type { OutputSink } from '../server/node-output-socket.js';
 import type { ServerSession, SessionHandler } from '../server/session.js';
 import type { ConnectionContext } from './sshd-auth.js';
 import type { SshdLog } from './sshd-log.js';
@@ -74,23 +74,30 @@ async function userEnvironmentFile(account: PasswdEntry, log: SshdLog): Promise<
   return pairs;
 }
 
-/** Copy a process's output into the channel at the channel's pace. */
-function pump(from: Readable, write: (b: Uint8Array) => Promise<void>): Promise<void> {
-  return new Promise((resolve) => {
-    from.on('data', (chunk: Buffer) => {
-      from.pause();
-      write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)).then(
-        () => from.resume(),
-        () => {
-          from.destroy();
-          resolve();
-        },
-      );
+/**
+ * A sink (NodeSession.readStdout) that copies a process's output into the channel at the
+ * channel's pace: it waits only while the channel holds data back. A failed write stops the
+ * output at the next chunk, as a broken pipe would.
+ */
+function channelSink(session: ServerSession, write: (b: Uint8Array) => Promise<void>): OutputSink {
+  let failure: Error | null = null;
+  return (chunk) => {
+    if (failure) return Promise.reject(failure);
+    const written = write(chunk);
+    if (session.pendingWrites > 0) return written;
+    written.catch((e: unknown) => {
+      failure = e instanceof Error ? e : new Error(String(e));
     });
-    from.once('end', () => resolve());
-    from.once('close', () => resolve());
-    from.once('error', () => resolve());
-  });
+    return undefined;
+  };
+}
+
+/** Reads of a session's output: whole packets of the channel, as many as fit in 128 KiB (at least one). */
+const OUTPUT_READ_BYTES = 128 * 1024;
+
+function outputReadSize(session: ServerSession): number {
+  const packet = session.maxDataPerPacket;
+  return packet * Math.max(1, Math.floor(OUTPUT_READ_BYTES / packet));
 }
 
 /** The handler of one session channel. */
@@ -187,6 +194,7 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
         ...(agent ? { authSocketPath: agent.path } : {}),
         ...(program ? { program } : {}),
         ...(directory !== undefined ? { directory } : {}),
+        stdoutReadSize: outputReadSize(session),
       });
     } catch (e) {
       log.error(`session: ${(e as Error).message}`);
@@ -214,11 +222,14 @@ export function sshdSessionHandler(sc: SessionContext): SessionHandler {
       }
       p.stdin.end();
     })();
-    const outputs = [pump(p.stdout, (b) => session.write(b))];
-    if (p.stderr) {
-      const err = p.stderr;
-      outputs.push(pump(err, (b) => session.writeStderr(b)));
-    }
+    const outputs = [p.readStdout(channelSink(session, (b) => session.write(b)))];
+    if (p.stderr)
+      outputs.push(
+        readStream(
+          p.stderr,
+          channelSink(session, (b) => session.writeStderr(b)),
+        ),
+      );
     const exit = await p.exit;
     await Promise.all(outputs);
     if ('status' in exit) {

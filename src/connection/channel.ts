@@ -15,6 +15,13 @@ import { channelData, channelRequest, channelSimple, windowAdjust } from './mess
 export interface ChannelHost {
   /** Send one payload. Once the promise settles the host holds no reference to `payload` (it may be reused). */
   send(payload: Uint8Array): Promise<void>;
+  /**
+   * Optional fast path of send, for the payload `payload` followed by `rest` (a message header
+   * and its data, joined only in the packet the transport encodes): undefined when it went
+   * out at once (the host holds no reference to either and has no backpressure to report),
+   * else what send would return; until that settles the host may hold both.
+   */
+  sendNow?(payload: Uint8Array, rest?: Uint8Array): Promise<void> | undefined;
   release(localId: number): void;
   readonly closedError: SshError | null;
   /** default timeout (ms) for operations that wait for the peer's answer */
@@ -102,6 +109,8 @@ class Inbox {
 }
 
 const EMPTY = new Uint8Array(0);
+/** What write() returns when everything went out at once. */
+const WRITTEN: Promise<void> = Promise.resolve();
 /** CHANNEL_DATA messages built in the reusable buffer: bulk writes only (remoteMaxPacket is capped at 1 MiB). */
 const DATA_SCRATCH_MIN = 4096;
 const DATA_SCRATCH_MAX = (1 << 20) + 13;
@@ -140,7 +149,14 @@ export class Channel {
   private readonly exitDeferred = new Deferred<ExitStatus>();
   private exitStatus: ExitStatus = { code: null, signal: null, coreDumped: false, message: '' };
   private writing: Promise<void> = Promise.resolve();
-  /** CHANNEL_DATA messages are built here and reused: writeNow awaits each send before the next */
+  /** writes that could not complete at once and are queued in `writing` */
+  private writesQueued = 0;
+  /** the host's promise for the last data packet, when it did not go out at once: its header and data are in use until it settles */
+  private hostBusy: Promise<void> | undefined = undefined;
+  /** the CHANNEL_DATA header given to ChannelHost.sendNow, reused like dataScratch */
+  private header: Uint8Array | null = null;
+  private headerView: DataView | null = null;
+  /** CHANNEL_DATA messages are built here and reused (hosts without sendNow): writeNow awaits each send before the next */
   private dataScratch: Uint8Array | null = null;
   private dataScratchView: DataView | null = null;
   extendedData: ExtendedDataMode;
@@ -206,6 +222,11 @@ export class Channel {
     return this.localWindow;
   }
 
+  /** The most data one packet carries to the peer: its maximum packet less room for the header. */
+  get maxDataPerPacket(): number {
+    return this.remoteMaxPacket;
+  }
+
   /** Bytes we may send now. */
   get sendWindow(): number {
     return this.remoteWindow;
@@ -245,10 +266,38 @@ export class Channel {
    */
   write(data: Uint8Array, options?: number | WriteOptions): Promise<void> {
     const opts: WriteOptions = typeof options === 'number' ? { extendedType: options } : (options ?? {});
+    if (this.writesQueued > 0) return this.queueWrite(data, opts, 0, false);
+    // Nothing queued before this write: send what the window allows now, without a promise
+    // per packet. Only what the window or the connection holds back goes through the queue.
+    let off: number;
+    try {
+      off = this.sendAvailable(data, 0, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (off === data.length && !this.hostBusy) return WRITTEN;
+    return this.queueWrite(data, opts, off, true);
+  }
+
+  /**
+   * Writes still queued (waiting for window space or for the connection to take a packet);
+   * a producer can pause its source while this is not 0 instead of awaiting every write.
+   */
+  get pendingWrites(): number {
+    return this.writesQueued;
+  }
+
+  /** Queue the rest of a write, from `off`; `started` if it already sent a prefix (then nothing was queued before it). */
+  private queueWrite(data: Uint8Array, opts: WriteOptions, off: number, started: boolean): Promise<void> {
     const previous = this.writing;
+    this.writesQueued++;
     const p = (async () => {
-      await abortable(previous, 'channel write', opts);
-      await this.writeNow(data, opts);
+      try {
+        if (!started) await abortable(previous, 'channel write', opts);
+        await this.writeNow(data, opts, off);
+      } finally {
+        this.writesQueued--;
+      }
     })();
     // The next write waits for the previous ones and for this one, even if this one was aborted early.
     this.writing = previous.then(() => p).catch(() => {});
@@ -347,24 +396,69 @@ export class Channel {
     }
   }
 
-  private async writeNow(data: Uint8Array, opts: WriteOptions): Promise<void> {
-    let off = 0;
+  /** The queued part of a write: sends from `off`, waiting for the connection and for window space as needed. */
+  private async writeNow(data: Uint8Array, opts: WriteOptions, off: number): Promise<void> {
+    for (;;) {
+      const busy = this.hostBusy;
+      if (busy) {
+        this.hostBusy = undefined;
+        await busy;
+      }
+      off = this.sendAvailable(data, off, opts);
+      if (this.hostBusy) continue;
+      if (off === data.length) return;
+      this.windowWaiter ??= new Deferred<void>();
+      await abortable(this.windowWaiter.promise, 'channel write', opts);
+    }
+  }
+
+  /**
+   * Send data from `off` as CHANNEL_DATA packets while the window allows and the host takes
+   * each packet at once; returns the offset reached. A packet the host did not take at once
+   * leaves its promise in `hostBusy` (its header buffer, or the scratch, and the caller's data
+   * are in use until it settles) and ends the run. Throws if the channel cannot be written.
+   */
+  private sendAvailable(data: Uint8Array, off: number, opts: WriteOptions): number {
     while (off < data.length) {
       if (this.host.closedError) throw this.host.closedError;
       if (this.eofSent || this.closeSent || this.closeReceived) {
         throw new SshError(this.eofSent ? 'CHANNEL_EOF_SENT' : 'CHANNEL_CLOSED', 'channel is closed for writing');
       }
       throwIfAborted(opts.signal, 'channel write');
-      if (this.remoteWindow === 0) {
-        this.windowWaiter ??= new Deferred<void>();
-        await abortable(this.windowWaiter.promise, 'channel write', opts);
-        continue;
-      }
+      if (this.remoteWindow === 0) return off;
       const n = Math.min(data.length - off, this.remoteWindow, this.remoteMaxPacket);
       this.remoteWindow -= n;
-      await this.host.send(this.dataMessage(data.subarray(off, off + n), opts.extendedType));
+      const chunk = data.subarray(off, off + n);
       off += n;
+      // The transport joins header and data in the packet it encodes: no copy of the data here.
+      const pending = this.host.sendNow
+        ? this.host.sendNow(this.dataHeader(n, opts.extendedType), chunk)
+        : this.host.send(this.dataMessage(chunk, opts.extendedType));
+      if (pending) {
+        this.hostBusy = pending;
+        return off;
+      }
     }
+    return off;
+  }
+
+  /**
+   * The header of a CHANNEL_DATA / CHANNEL_EXTENDED_DATA message (RFC 4254 §5.2) carrying
+   * `length` bytes, in a buffer this channel reuses: the data follows it as a second piece
+   * (ChannelHost.sendNow), and sendAvailable builds no header while the host holds the last.
+   */
+  private dataHeader(length: number, extendedType?: number): Uint8Array {
+    const h = (this.header ??= new Uint8Array(13));
+    const v = (this.headerView ??= new DataView(h.buffer));
+    h[0] = extendedType === undefined ? MSG.CHANNEL_DATA : MSG.CHANNEL_EXTENDED_DATA;
+    v.setUint32(1, this.remoteId);
+    if (extendedType === undefined) {
+      v.setUint32(5, length);
+      return h.subarray(0, 9);
+    }
+    v.setUint32(5, extendedType);
+    v.setUint32(9, length);
+    return h;
   }
 
   /**

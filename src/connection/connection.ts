@@ -23,6 +23,8 @@ import {
 
 export interface PacketTransport {
   send(payload: Uint8Array): Promise<void>;
+  /** Optional fast path of send: undefined when the packet went out at once; `rest` follows `payload` (Transport.sendNow). */
+  sendNow?(payload: Uint8Array, rest?: Uint8Array): Promise<void> | undefined;
   receive(): Promise<Uint8Array>;
   /** A protocol violation by the peer: disconnect with a reason and fail the connection. */
   abort(err: SshError): void;
@@ -121,6 +123,7 @@ export class Connection {
     this.operationTimeout = options.operationTimeout;
     this.host = {
       send: (p: Uint8Array) => this.transport.send(p),
+      ...(transport.sendNow ? { sendNow: (p: Uint8Array, rest?: Uint8Array) => this.transport.sendNow!(p, rest) } : {}),
       release: (id: number) => {
         this.channels.delete(id);
       },

@@ -308,6 +308,7 @@ export class ServerConnection {
 function lateUserauthIgnored(t: PacketTransport): PacketTransport {
   return {
     send: (p) => t.send(p),
+    ...(t.sendNow ? { sendNow: (p: Uint8Array, rest?: Uint8Array) => t.sendNow!(p, rest) } : {}),
     abort: (e) => t.abort(e),
     fail: (e) => t.fail(e),
     receive: async () => {

@@ -10,9 +10,11 @@
  *   the user's shell: `-bash` as a login shell, or `bash -c command`
  *
  * Differences from sshd that remain (see also the waiter): without a pty the session's stdio
- * are socketpairs (what Node's spawn makes), not pipes; with a pty the session process leads
- * a process group in the waiter's session rather than its own session; EOF from the client is
- * not passed to a pty (neither does sshd: a pty has no EOF, only the VEOF character).
+ * are Unix stream sockets (socketpairs as Node's spawn makes them; stdout, for a caller that
+ * reads it into its own buffer, a pair connected through node-output-socket.ts), not pipes;
+ * with a pty the session process leads a process group in the waiter's session rather than
+ * its own session; EOF from the client is not passed to a pty (neither does sshd: a pty has
+ * no EOF, only the VEOF character).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
@@ -23,6 +25,7 @@ import { loginShell, userGroups, type PasswdEntry } from './node-passwd.js';
 import { setWindowSize, stty } from './node-pty-size.js';
 import { encodeWaiterSpec, WAITER_PROGRAM, WaiterReader, type WaiterReport } from './node-session-waiter.js';
 import { systemTool } from './node-tools.js';
+import { outputSocket, type OutputSink, type OutputSocket } from './node-output-socket.js';
 import { sessionEnvironment, type EnvList, type SessionConnection } from './session-env.js';
 import { sttyArguments } from './stty-modes.js';
 
@@ -64,6 +67,12 @@ export interface SessionRequest {
   program?: { file: string; args: readonly string[] };
   /** the directory to start in instead of the home directory (a chroot's own directory) */
   directory?: string;
+  /**
+   * Without a pty: read the process's output into one buffer of this many bytes, reused read
+   * after read, for {@link NodeSession.readStdout} (node-output-socket.ts): no allocation per
+   * read, and reads in sizes the caller chose (whole SSH packets). Unset: Node's stream.
+   */
+  stdoutReadSize?: number;
 }
 
 /** How a session process ended: its exit code, or the signal that killed it. */
@@ -85,8 +94,18 @@ export interface NodeSession {
   readonly tty: string | null;
   /** the process's input; write() returns false when it should wait for 'drain'. With a pty, end() does not reach the terminal. */
   readonly stdin: Writable;
-  /** the process's output (with a pty, the terminal's output: stdout and stderr together) */
+  /**
+   * the process's output (with a pty, the terminal's output: stdout and stderr together); with
+   * `stdoutReadSize` it carries no data events (use readStdout), only 'end', 'close', 'error'
+   */
   readonly stdout: Readable;
+  /**
+   * Hand the process's output to `sink`, chunk by chunk, until it ends (then resolves). A chunk
+   * stays valid until `sink` returns, or until the promise it returns settles; reading waits
+   * for that promise, and a rejected one stops reading and closes the output (as a broken pipe
+   * would). Use this or stdout's data events, not both.
+   */
+  readStdout(sink: OutputSink): Promise<void>;
   /** the process's error output; null with a pty */
   readonly stderr: Readable | null;
   /** resolves when the session process has ended; its output may still be arriving until stdout/stderr end */
@@ -159,14 +178,44 @@ export async function startSession(req: SessionRequest): Promise<NodeSession> {
       ...inner,
     ];
   }
+  // Our own output socket when asked for (no pty); Node's pipe if it cannot be made.
+  let output: OutputSocket | null = null;
+  if (!req.pty && req.stdoutReadSize) output = await outputSocket(req.stdoutReadSize).catch(() => null);
   // script runs its -c line with $SHELL; nothing else of the server's environment is passed on.
-  const child = spawn(argv[0]!, argv.slice(1), {
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-    detached: true,
-    cwd: '/',
-    env: req.pty ? { SHELL: '/bin/sh' } : {},
+  let child: ChildProcess;
+  try {
+    child = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['pipe', output ? output.writer : 'pipe', 'pipe', 'pipe'],
+      detached: true,
+      cwd: '/',
+      env: req.pty ? { SHELL: '/bin/sh' } : {},
+    });
+  } finally {
+    // The child has its own copy: ours would keep the output open after the child ends.
+    output?.writer.destroy();
+  }
+  if (output && child.pid === undefined) output.reader.destroy();
+  return new SessionStarter(child, req, output).start();
+}
+
+/** A Node stream's data to `sink` (readStdout's contract): paused while the sink is busy. */
+export function readStream(from: Readable, sink: OutputSink): Promise<void> {
+  return new Promise((resolve) => {
+    const failed = (): void => {
+      from.destroy();
+      resolve();
+    };
+    const resume = (): void => void from.resume();
+    from.on('data', (chunk: Buffer) => {
+      const pending = sink(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if (!pending) return;
+      from.pause();
+      pending.then(resume, failed);
+    });
+    from.once('end', () => resolve());
+    from.once('close', () => resolve());
+    from.once('error', () => resolve());
   });
-  return new SessionStarter(child, req).start();
 }
 
 class SessionStarter {
@@ -184,6 +233,7 @@ class SessionStarter {
   constructor(
     private readonly child: ChildProcess,
     private readonly req: SessionRequest,
+    private readonly output: OutputSocket | null,
   ) {
     this.control = child.stdio[3] as Socket;
     this.control.on('data', (d: Buffer) => {
@@ -232,6 +282,7 @@ class SessionStarter {
 
   private async fail(what: string): Promise<never> {
     this.kill();
+    this.output?.reader.destroy();
     // Let the helper's stderr (setpriv's or script's complaint) arrive before quoting it.
     if (!this.childClosed) await new Promise((r) => this.child.once('close', r));
     const why = this.diagnostic.trim();
@@ -339,11 +390,14 @@ class SessionStarter {
         return false;
       }
     };
+    const output = this.output;
+    const stdout = output ? output.reader : child.stdout!;
     return {
       pid,
       tty,
       stdin: forwardingWritable(child.stdin!, !withPty),
-      stdout: child.stdout!,
+      stdout,
+      readStdout: (sink) => (output ? output.read(sink) : readStream(stdout, sink)),
       stderr,
       exit: this.exit,
       resize: (cols, rows, widthPx, heightPx) => {
@@ -361,7 +415,7 @@ class SessionStarter {
         closed = true;
         if (withPty) deliver('SIGHUP');
         child.stdin!.destroy();
-        child.stdout!.destroy();
+        stdout.destroy();
         child.stderr!.destroy();
       },
     };

@@ -34,6 +34,7 @@ const MIN_PADDING = 4;
 const MIN_BLOCK = 8;
 /** padding_length byte + 4 bytes of padding */
 const MIN_PACKET_LENGTH = 1 + MIN_PADDING;
+const EMPTY = new Uint8Array(0);
 
 export { keySizes } from './cipher/index.js';
 
@@ -164,22 +165,24 @@ export class PacketEncoder {
   }
 
   /**
-   * The wire bytes of one packet carrying `payload`, as pieces to write in order. A bulk
+   * The wire bytes of one packet carrying `payload` (then `rest`), as pieces to write in order. A bulk
    * payload under a cipher that encrypts into new buffers (node:crypto's AES-GCM) is sealed
    * from a reused plaintext buffer, without building the packet and copying the ciphertext
    * back into it; anything else is the one buffer of `encode`.
    */
-  encodeParts(payload: Uint8Array): Uint8Array[] {
+  encodeParts(payload: Uint8Array, rest: Uint8Array = EMPTY): Uint8Array[] {
     assertOpen(this.disposed);
     const p = this.prot;
-    if (p.mode !== 'aead' || !p.cipher.sealParts || payload.length < PARTS_MIN_PAYLOAD) return [this.encode(payload)];
-    const padding = this.paddingFor(p, payload.length);
-    const packetLength = 1 + payload.length + padding;
+    const length = payload.length + rest.length;
+    if (p.mode !== 'aead' || !p.cipher.sealParts || length < PARTS_MIN_PAYLOAD) return [this.encode(payload, rest)];
+    const padding = this.paddingFor(p, length);
+    const packetLength = 1 + length + padding;
     if (this.scratch.length < packetLength) this.scratch = new Uint8Array(Math.max(packetLength, 2 * this.scratch.length));
     const body = this.scratch.subarray(0, packetLength);
     body[0] = padding;
     body.set(payload, 1);
-    this.fillPadding(body, 1 + payload.length, padding);
+    body.set(rest, 1 + payload.length);
+    this.fillPadding(body, 1 + length, padding);
     const head = new Uint8Array(4);
     writeBE32(head, 0, packetLength);
     const parts = p.cipher.sealParts(this.seq, head, body);
@@ -197,18 +200,24 @@ export class PacketEncoder {
     return padding;
   }
 
-  /** The complete wire bytes of one packet carrying `payload`. */
-  encode(payload: Uint8Array): Uint8Array {
+  /**
+   * The complete wire bytes of one packet carrying `payload`, followed by `rest` if given: a
+   * payload in two pieces (a message header and bulk data) is joined here, in the one copy
+   * that encoding makes anyway.
+   */
+  encode(payload: Uint8Array, rest: Uint8Array = EMPTY): Uint8Array {
     assertOpen(this.disposed);
     const p = this.prot;
-    const padding = this.paddingFor(p, payload.length);
-    const packetLength = 1 + payload.length + padding;
+    const length = payload.length + rest.length;
+    const padding = this.paddingFor(p, length);
+    const packetLength = 1 + length + padding;
     const end = 4 + packetLength;
     const out = new Uint8Array(end + p.trailer);
     writeBE32(out, 0, packetLength);
     out[4] = padding;
     out.set(payload, 5);
-    this.fillPadding(out, 5 + payload.length, padding);
+    out.set(rest, 5 + payload.length);
+    this.fillPadding(out, 5 + length, padding);
     const seq = this.seq;
     switch (p.mode) {
       case 'clear':
@@ -262,8 +271,6 @@ interface Pending {
   /** MtE only: the first cipher block(s), already decrypted (the length is inside) */
   readonly head: Uint8Array | null;
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** Whether `b` starts where `a` ends, in the same ArrayBuffer (consecutive socket reads into one slab). */
 function adjacent(a: Uint8Array, b: Uint8Array): boolean {

@@ -99,7 +99,7 @@ export class Transport {
   private readonly decoder: PacketDecoder;
   private readonly upper = new AsyncQueue<Uint8Array>();
   private kex: KexRun | null = null;
-  private pendingOut: { payload: Uint8Array; done: Deferred<void> }[] = [];
+  private pendingOut: { payload: Uint8Array; rest: Uint8Array | undefined; done: Deferred<void> }[] = [];
   private pendingBytes = 0;
   private error: SshError | null = null;
   private readonly closedDeferred = new Deferred<SshError | null>();
@@ -204,21 +204,33 @@ export class Transport {
    * messages that drive the key exchange (RFC 4253 §7: KEXINIT, NEWKEYS, 30-49).
    */
   send(payload: Uint8Array): Promise<void> {
+    return this.sendNow(payload) ?? SENT;
+  }
+
+  /**
+   * {@link send}, but undefined when the packet went out at once: encoded and taken by the
+   * stream without backpressure, so the caller may reuse `payload` right away and send the
+   * next packet without waiting for a promise (a bulk sender's fast path). With `rest`, the
+   * payload is `payload` followed by `rest` (a message header and its bulk data), joined
+   * only in the packet being encoded; a returned promise holds both until it settles.
+   */
+  sendNow(payload: Uint8Array, rest?: Uint8Array): Promise<void> | undefined {
     if (this.error) return Promise.reject(this.error);
     const type = payload[0];
     if (type === undefined || isKexMessage(type)) {
       return Promise.reject(new SshError('BAD_USE', `an upper layer may not send ${type === undefined ? 'an empty packet' : msgName(type)}`));
     }
     if (!this.sendGate()) {
-      if (this.pendingBytes + payload.length > MAX_PENDING_BYTES) {
+      const length = payload.length + (rest?.length ?? 0);
+      if (this.pendingBytes + length > MAX_PENDING_BYTES) {
         return Promise.reject(new SshError('EAGAIN', `more than ${MAX_PENDING_BYTES} bytes queued during key exchange`));
       }
       const done = new Deferred<void>();
-      this.pendingOut.push({ payload, done });
-      this.pendingBytes += payload.length;
+      this.pendingOut.push({ payload, rest, done });
+      this.pendingBytes += length;
       return done.promise;
     }
-    const p = this.writePacket(payload);
+    const p = this.writePacketNow(payload, rest);
     this.maybeRekey();
     return p;
   }
@@ -321,26 +333,39 @@ export class Transport {
   // ---------------------------------------------------------------- writing
 
   private writePacket(payload: Uint8Array): Promise<void> {
-    this.trace('>', payload, this.encoder.sequence);
-    let body = payload;
-    if (this.compressor && (!this.delayedCompressionOut || this.authenticated)) body = this.compressor.compress(payload);
-    const parts = this.encoder.encodeParts(body);
+    return this.writePacketNow(payload) ?? SENT;
+  }
+
+  /** Encode and write one packet (`payload` then `rest`); undefined when the stream took it all without backpressure. */
+  private writePacketNow(payload: Uint8Array, rest?: Uint8Array): Promise<void> | undefined {
+    this.trace('>', payload, this.encoder.sequence, rest?.length);
+    let parts: Uint8Array[];
+    if (this.compressor && (!this.delayedCompressionOut || this.authenticated)) {
+      parts = this.encoder.encodeParts(this.compressor.compress(rest ? concat(payload, rest) : payload));
+    } else {
+      parts = this.encoder.encodeParts(payload, rest);
+    }
     this.packetsOut++;
     this.packetsSent++;
     const last = parts.length - 1;
     for (let i = 0; i < last; i++) {
       this.bytesOut += parts[i]!.length;
       // A failed write fails the transport; the last piece's promise reports it to the caller.
-      this.writeRaw(parts[i]!).catch(() => {});
+      this.writeRawNow(parts[i]!)?.catch(() => {});
     }
     this.bytesOut += parts[last]!.length;
-    return this.writeRaw(parts[last]!);
+    return this.writeRawNow(parts[last]!);
   }
 
   private writeRaw(bytes: Uint8Array): Promise<void> {
+    return this.writeRawNow(bytes) ?? SENT;
+  }
+
+  /** Hand bytes to the stream; undefined when it took them without backpressure. */
+  private writeRawNow(bytes: Uint8Array): Promise<void> | undefined {
     try {
       const r = this.stream.write(bytes);
-      return r ? r.catch((e: unknown) => this.writeFailed(e)) : Promise.resolve();
+      return r ? r.catch((e: unknown) => this.writeFailed(e)) : undefined;
     } catch (e) {
       return this.writeFailed(e);
     }
@@ -723,7 +748,7 @@ export class Transport {
     this.pendingOut = [];
     this.pendingBytes = 0;
     for (const p of pending) {
-      this.writePacket(p.payload).then(p.done.resolve, p.done.reject);
+      (this.writePacketNow(p.payload, p.rest) ?? SENT).then(p.done.resolve, p.done.reject);
     }
   }
 
@@ -749,13 +774,22 @@ export class Transport {
     }
   }
 
-  private trace(dir: '<' | '>', payload: Uint8Array, seq: number): void {
+  private trace(dir: '<' | '>', payload: Uint8Array, seq: number, more = 0): void {
     // Names, sizes and sequence numbers only; never payloads, which may carry secrets.
-    this.debug?.(`${dir} ${msgName(payload[0] ?? 0)} len=${payload.length} seq=${seq >>> 0}`);
+    this.debug?.(`${dir} ${msgName(payload[0] ?? 0)} len=${payload.length + more} seq=${seq >>> 0}`);
   }
 }
 
 const NEWKEYS_PACKET = new Uint8Array([MSG.NEWKEYS]);
+/** What send() returns for a packet that went out at once. */
+const SENT: Promise<void> = Promise.resolve();
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
 
 function isAead(cipher: string): boolean {
   return CIPHERS.get(cipher)?.aead ?? false;

@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,6 +153,74 @@ describe('server/node-session: running session processes (Linux, root)', functio
     expect(r.exit).to.deep.equal({ signal: 'TERM', osSignal: 'TERM', coreDumped: false });
     // The background sleep of the same group got it too: nothing holds the output open.
     expect(r.stdout).to.equal('');
+  });
+
+  describe('output read into our own buffer (stdoutReadSize)', () => {
+    const READ = 3 * 1000 + 7;
+    it('delivers the exact bytes in reads of at most the buffer size; the buffer is reused while the sink is busy', async () => {
+      // 3 MB of a known stream (the same bytes as a local sha256 over the same command's output).
+      const command = 'head -c 3000000 /dev/urandom | tee out.bin';
+      const s = await startSession(req({ command, stdoutReadSize: READ }));
+      const got = createHash('sha256');
+      let bytes = 0;
+      let biggest = 0;
+      let calls = 0;
+      let seen: Uint8Array | null = null;
+      s.stdin.end();
+      await s.readStdout((chunk) => {
+        calls++;
+        if (seen) expect(chunk.buffer).to.equal(seen.buffer, 'one buffer, reused');
+        seen = chunk;
+        biggest = Math.max(biggest, chunk.length);
+        bytes += chunk.length;
+        // Every third read is held for a while: its bytes must still be there when it is released.
+        if (calls % 3 !== 0) {
+          got.update(chunk);
+          return undefined;
+        }
+        const copy = Buffer.from(chunk);
+        return new Promise<void>((resolve) =>
+          setTimeout(() => {
+            expect(Buffer.from(chunk).equals(copy)).to.equal(true, 'a held chunk was overwritten');
+            got.update(chunk);
+            resolve();
+          }, 1),
+        );
+      });
+      expect(await s.exit).to.deep.equal({ status: 0 });
+      expect(bytes).to.equal(3_000_000);
+      expect(biggest).to.be.at.most(READ);
+      const expected = createHash('sha256')
+        .update(readFileSync(join(home, 'out.bin')))
+        .digest('hex');
+      expect(got.digest('hex')).to.equal(expected);
+    });
+
+    it('a sink that fails stops the output: the process ends on a broken pipe', async () => {
+      const s = await startSession(req({ command: 'yes', stdoutReadSize: READ }));
+      s.stdin.end();
+      let calls = 0;
+      await s.readStdout(() => {
+        calls++;
+        return calls === 2 ? Promise.reject(new Error('channel gone')) : undefined;
+      });
+      // yes ends on the broken pipe: killed by SIGPIPE, or "write error" and status 1 where it is ignored
+      const exit = await s.exit;
+      expect('signal' in exit ? exit.signal : exit.status).to.be.oneOf(['PIPE', 1]);
+      expect(calls).to.equal(2);
+    });
+
+    it('readStdout over the stream when there is a pty: same contract', async () => {
+      const s = await startSession(req({ command: 'echo one; echo two', pty: pty(), stdoutReadSize: READ }));
+      let text = '';
+      s.stdin.end();
+      await s.readStdout((chunk) => {
+        text += Buffer.from(chunk).toString();
+        return Promise.resolve();
+      });
+      expect(await s.exit).to.deep.equal({ status: 0 });
+      expect(text).to.equal('one\r\ntwo\r\n');
+    });
   });
 
   describe('with a pty', () => {
