@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { startPuresshSshd, type PuresshSshd } from '../support/puressh-sshd.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 import { ensureTestUser } from '../support/test-user.js';
+import { runProgram } from '../support/run-program.js';
 
 interface Result {
   code: number | null;
@@ -23,19 +24,8 @@ interface Result {
   stderr: string;
 }
 
-function run(cmd: string, args: string[], input: string | Buffer = ''): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (e) => reject(new Error(`${cmd} missing (${e.message}): apt-get install -y openssh-client`)));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-  });
-}
+const run = (cmd: string, args: string[], input: string | Buffer = ''): Promise<Result> =>
+  runProgram(cmd, args, { input, install: 'apt-get install -y openssh-client' });
 
 type Server = Pick<Sshd, 'port' | 'knownHostsPath'>;
 

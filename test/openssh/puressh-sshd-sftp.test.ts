@@ -7,12 +7,13 @@
  * chroot with bad ownership or modes. Needs root (accounts, root-owned chroot).
  */
 import { expect } from 'chai';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPuresshSshd, type PuresshSshd } from '../support/puressh-sshd.js';
 import { ensureTestUser, type TestUser } from '../support/test-user.js';
+import { runProgram } from '../support/run-program.js';
 
 interface Result {
   code: number | null;
@@ -20,19 +21,7 @@ interface Result {
   stderr: string;
 }
 
-function run(cmd: string, args: string[], input = ''): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (e) => reject(new Error(`${cmd} missing (${e.message}): apt-get install -y openssh-client`)));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-  });
-}
+const run = (cmd: string, args: string[], input = ''): Promise<Result> => runProgram(cmd, args, { input, install: 'apt-get install -y openssh-client' });
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 

@@ -6,13 +6,14 @@
  * verdicts are asserted side by side. Needs root and the test account puressh-test.
  */
 import { expect } from 'chai';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPuresshSshd, type PuresshSshd } from '../support/puressh-sshd.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 import { ensureTestUser, type TestUser } from '../support/test-user.js';
+import { runProgram } from '../support/run-program.js';
 
 interface Result {
   code: number | null;
@@ -20,17 +21,7 @@ interface Result {
   stderr: string;
 }
 
-function run(cmd: string, args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (e) => reject(new Error(`${cmd} missing (${e.message}): apt-get install -y openssh-client`)));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[]): Promise<Result> => runProgram(cmd, args, { install: 'apt-get install -y openssh-client' });
 
 /** The keys of the cases, each authorized only by the file of its case. */
 const CASES = ['user-owned', 'root-owned-0600', 'symlink-to-root-only', 'in-root-only-dir'] as const;

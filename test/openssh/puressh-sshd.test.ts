@@ -4,6 +4,7 @@
  * -D, -A, RekeyLimit, concurrency, refusals), paramiko, asyncssh, PuTTY's plink and libssh2
  * through Net::SSH2. Outputs, hashes and exit codes are asserted exactly.
  */
+import { runProgramBytes } from '../support/run-program.js';
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -25,21 +26,12 @@ interface Result {
   stderr: string;
 }
 
-function run(cmd: string, args: string[], input: string | Buffer = '', env?: NodeJS.ProcessEnv): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (e) =>
-      reject(new Error(`${cmd} missing (${e.message}): apt-get install -y openssh-client putty-tools libnet-ssh2-perl python3-paramiko python3-asyncssh`)),
-    );
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
+const run = (cmd: string, args: string[], input: string | Buffer = '', env?: NodeJS.ProcessEnv): Promise<Result> =>
+  runProgramBytes(cmd, args, {
+    input,
+    ...(env ? { env } : {}),
+    install: 'apt-get install -y openssh-client putty-tools libnet-ssh2-perl python3-paramiko python3-asyncssh',
   });
-}
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 

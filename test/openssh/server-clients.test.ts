@@ -4,8 +4,9 @@
  * handler echoes the command on stdout, writes stderr and exits 3; outputs and codes are
  * asserted exactly.
  */
+import { runProgram } from '../support/run-program.js';
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,18 +19,8 @@ const PYTHON = '/usr/bin/python3';
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-function run(cmd: string, args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (e) => reject(new Error(`${cmd} missing (${e.message}): apt-get install -y openssh-client python3-paramiko python3-asyncssh`)));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const run = (cmd: string, args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+  runProgram(cmd, args, { input, install: 'apt-get install -y openssh-client python3-paramiko python3-asyncssh' });
 
 const handler: SessionHandler = {
   pty: () => true,
