@@ -6,6 +6,7 @@
  * PubkeyAuthentication are compared between the two servers; RekeyLimit in Match is applied
  * as OpenSSH 10.5 applies it (9.2 keeps the global limit). Needs root.
  */
+import { hermeticSshOptions } from '../support/ssh-client.js';
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -41,31 +42,7 @@ describe('puressh sshd: Match blocks applied per connection (side by side with O
 
   /** ssh to `server` as `login` with our key; `extra` first (ssh keeps the first value). */
   const ssh = (server: Server, login: string, extra: string[], command: string[], input: string | Buffer = ''): Promise<Result> =>
-    run(
-      'ssh',
-      [
-        ...extra,
-        '-p',
-        String(server.port),
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        `UserKnownHostsFile=${server.knownHostsPath}`,
-        '-o',
-        'IdentitiesOnly=yes',
-        '-o',
-        'LogLevel=ERROR',
-        '-F',
-        'none',
-        '-i',
-        key,
-        '-l',
-        login,
-        '127.0.0.1',
-        ...command,
-      ],
-      input,
-    );
+    run('ssh', [...hermeticSshOptions(server, login, [key], extra), '127.0.0.1', ...command], input);
 
   /** The same question to both servers; ports in the answers are replaced by "PORT". */
   async function both(ask: (server: Server) => Promise<string>): Promise<{ puressh: string; openssh: string }> {
@@ -169,29 +146,7 @@ describe('puressh sshd: Match blocks applied per connection (side by side with O
     const sessions = (login: string) =>
       both(async (s) => {
         const sock = join(dir, `mux-${s.port}-${login}`);
-        const master = spawn('ssh', [
-          '-M',
-          '-S',
-          sock,
-          '-N',
-          '-p',
-          String(s.port),
-          '-o',
-          'BatchMode=yes',
-          '-o',
-          `UserKnownHostsFile=${s.knownHostsPath}`,
-          '-o',
-          'IdentitiesOnly=yes',
-          '-o',
-          'LogLevel=ERROR',
-          '-F',
-          'none',
-          '-i',
-          key,
-          '-l',
-          login,
-          '127.0.0.1',
-        ]);
+        const master = spawn('ssh', ['-M', '-S', sock, '-N', ...hermeticSshOptions(s, login, [key]), '127.0.0.1']);
         try {
           for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
           // the first session holds until its stdin ends; the second is opened while it is open

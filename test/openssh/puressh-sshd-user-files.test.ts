@@ -5,6 +5,7 @@
  * it). Every case runs against Debian's sshd too, with the same configuration, and the two
  * verdicts are asserted side by side. Needs root and the test account puressh-test.
  */
+import { hermeticSshOptions } from '../support/ssh-client.js';
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -39,27 +40,7 @@ describe('puressh sshd reads the user files as the user (side by side with OpenS
 
   /** "ok <user>" when the key logs in, else the ssh exit code and last stderr line. */
   async function verdict(server: { port: number; knownHostsPath: string }, key: string, extra: string[] = []): Promise<string> {
-    const r = await run('ssh', [
-      ...extra,
-      '-p',
-      String(server.port),
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      `UserKnownHostsFile=${server.knownHostsPath}`,
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'LogLevel=ERROR',
-      '-F',
-      'none',
-      '-i',
-      key,
-      '-l',
-      user.name,
-      '127.0.0.1',
-      'echo "ok $(id -un) env=$FROM_ENV_FILE"',
-    ]);
+    const r = await run('ssh', [...hermeticSshOptions(server, user.name, [key], extra), '127.0.0.1', 'echo "ok $(id -un) env=$FROM_ENV_FILE"']);
     return r.code === 0 ? r.stdout.trim() : `refused ${r.code}: ${r.stderr.trim().split('\n').pop()}`;
   }
 

@@ -5,6 +5,7 @@
  * through tsx on a free 127.0.0.1 port, waited for until it listens. Sessions run as the
  * current user (root in CI) with HOME set to the temp dir by SetEnv.
  */
+import { hermeticSshOptions } from './ssh-client.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
@@ -139,26 +140,7 @@ async function startIn(dir: string, opts: PuresshSshdOptions): Promise<PuresshSs
       authorizedKeysPath,
       logs: () => logs.join(''),
       pid: child.pid!,
-      sshArgs: (extra = [], identities = [userKeys.ed25519.privatePath]) => [
-        ...extra,
-        '-p',
-        String(port),
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        `UserKnownHostsFile=${knownHostsPath}`,
-        '-o',
-        'StrictHostKeyChecking=yes',
-        '-o',
-        'IdentitiesOnly=yes',
-        '-o',
-        'LogLevel=ERROR',
-        '-F',
-        'none',
-        ...identities.flatMap((i) => ['-i', i]),
-        '-l',
-        user,
-      ],
+      sshArgs: (extra = [], identities = [userKeys.ed25519.privatePath]) => hermeticSshOptions({ port, knownHostsPath }, user, identities, extra),
       stop: () =>
         (stopping ??= (async () => {
           if (child.exitCode === null && child.signalCode === null) {

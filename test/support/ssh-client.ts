@@ -58,6 +58,39 @@ export function opensshArgs(sshd: Target, command: string | null, opts: OpenSshO
   return args;
 }
 
+/**
+ * ssh's options for a test server known by its port and known_hosts file, logging in as
+ * `login` with `identities` only: no user config, no agent prompts, quiet. `extra` comes
+ * first (ssh keeps the first value of an option). Without the destination.
+ */
+export function hermeticSshOptions(
+  server: { port: number; knownHostsPath: string },
+  login: string,
+  identities: readonly string[],
+  extra: readonly string[] = [],
+): string[] {
+  return [
+    ...extra,
+    '-p',
+    String(server.port),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${server.knownHostsPath}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'LogLevel=ERROR',
+    '-F',
+    'none',
+    ...identities.flatMap((i) => ['-i', i]),
+    '-l',
+    login,
+  ];
+}
+
 /** Spawn `ssh` (stdio piped unless `spawnOptions.stdio` says otherwise). */
 export function spawnOpenSsh(sshd: Target, command: string, opts: OpenSshOptions = {}, spawnOptions: SpawnOptions = {}): ChildProcess {
   return spawn(SSH_PATH, opensshArgs(sshd, command, opts), {
