@@ -6,6 +6,7 @@
  * confinement seen from the client, sshd's answer to non-sftp sessions, sshd's refusal of a
  * chroot with bad ownership or modes. Needs root (accounts, root-owned chroot).
  */
+import { logMatching } from '../support/sshd.js';
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -24,12 +25,6 @@ interface Result {
 const run = (cmd: string, args: string[], input = ''): Promise<Result> => runProgram(cmd, args, { input, install: 'apt-get install -y openssh-client' });
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-/** The server's log once it matches `re`. */
-async function logMatching(server: PuresshSshd, re: RegExp): Promise<string> {
-  for (let i = 0; i < 50 && !re.test(server.logs()); i++) await new Promise((r) => setTimeout(r, 100));
-  return server.logs();
-}
 
 /** A temporary account whose shell is nologin and whose home exists only inside the chroot. */
 function createNologinUser(name: string): { uid: number; gid: number; home: string } {

@@ -19,7 +19,7 @@ import { pageHtml, pageOutcome, startPageServer, strictCsp, type PageServer } fr
 import { Chromium } from '../support/chromium.js';
 import { startPuresshSshd, type PuresshSshd } from '../support/puressh-sshd.js';
 import { CHROMIUM, compilePieces, requireRuntime, type CompiledPieces } from '../support/runtimes.js';
-import { startSshd, type Sshd } from '../support/sshd.js';
+import { logMatching, startSshd, type Sshd } from '../support/sshd.js';
 import type { LoginParams, LoginResult, RegisterResult } from './webauthn-page.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -160,9 +160,9 @@ describe('WebAuthn in headless Chromium: a virtual authenticator logs in to sshd
       const r = await login(target, server.hostKeys.ed25519!.publicLine, 'ssh:');
       expect(r.ok, `${target}: ${JSON.stringify(r)}`).to.equal(false);
       expect(r.error).to.match(/^AuthError: /);
-      expect(server.logs(), `${target}:\n${server.logs()}`).to.match(
-        new RegExp(`Failed publickey for ${server.user} from 127\\.0\\.0\\.1 port \\d+ ssh2: ECDSA-SK ${fp.replace(/[+/]/g, '\\$&')}`),
-      );
+      const failed = new RegExp(`Failed publickey for ${server.user} from 127\\.0\\.0\\.1 port \\d+ ssh2: ECDSA-SK ${fp.replace(/[+/]/g, '\\$&')}`);
+      const log = await logMatching(server, failed);
+      expect(log, `${target}:\n${log}`).to.match(failed);
     }
     // sshd found the key in authorized_keys: it refused the signature, not the key
     expect(sshd!.logs()).to.match(new RegExp(`authorized_keys:1: matching key found: ECDSA-SK ${fp.replace(/[+/]/g, '\\$&')}`));

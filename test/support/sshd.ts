@@ -80,6 +80,16 @@ const KEYGEN_ARGS: Record<HostKeyType, string[]> = {
 const MAX_LOG_CHARS = 8 * 1024 * 1024;
 
 /** Throws (with the install command as message) unless sshd and ssh-keygen are present. */
+/**
+ * A server's log once it matches `re` (or as it is after 5 s): a server may log a line after
+ * the client has its answer (sshd's pre-auth child through its monitor; a refusal logged once
+ * the account is looked up).
+ */
+export async function logMatching(server: { logs(): string }, re: RegExp): Promise<string> {
+  for (let i = 0; i < 50 && !re.test(server.logs()); i++) await new Promise((r) => setTimeout(r, 100));
+  return server.logs();
+}
+
 export function requireSshd(): void {
   if (!existsSync(SSHD_PATH)) throw new Error(SSHD_INSTALL_COMMAND);
   try {
