@@ -582,7 +582,8 @@ function report(
       row.unit,
     );
     // A target needs its peers: with BENCH_SIDES leaving one out, the row is not judged.
-    const peersRan = PEERS.filter((p) => row.sides.includes(p)).every((p) => Number.isFinite(m[p]));
+    const rowPeers = PEERS.filter((p) => row.sides.includes(p));
+    const peersRan = rowPeers.length > 0 && rowPeers.every((p) => Number.isFinite(m[p]));
     let t: ReturnType<NonNullable<Row['target']>> | undefined;
     try {
       t = peersRan ? row.target?.(m) : undefined;
