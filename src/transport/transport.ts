@@ -19,7 +19,7 @@ import { providerHash } from '../kex/kex-hash.js';
 import type { HostKeySigner, KexAlgorithm, KexConn, KexMagics, KexResult } from '../kex/types.js';
 import { MSG, msgName } from '../wire/constants.js';
 import { Reader } from '../wire/reader.js';
-import { Writer } from '../wire/writer.js';
+import { concatBytes, Writer } from '../wire/writer.js';
 import { CIPHERS, keySizes } from './cipher/index.js';
 import { PacketDecoder, PacketEncoder } from './codec.js';
 import { createCompressor, createDecompressor } from './compression.js';
@@ -28,7 +28,8 @@ import type { KexInit, KexInitLists, NegotiatedAlgorithms } from './negotiate.js
 import type { ByteStream } from './stream.js';
 import type { ClientRole, ServerRole, TransportConfig } from './transport-config.js';
 import { BEFORE_IDENTIFICATION, CLIENT_VERSION, INVALID_IDENTIFICATION, printable, VersionParser } from './version.js';
-import { equalConstantTime, latin1, readBE32 } from '../wire/bytes.js';
+import { equalConstantTime, latin1 } from '../wire/bytes.js';
+import { globalRequestWantsReply, isKexMessage, isUpperLayerMessage } from './message-kinds.js';
 
 export type { ClientRole, ServerHostKey, ServerRole, TransportConfig, TransportEvents } from './transport-config.js';
 
@@ -341,7 +342,7 @@ export class Transport {
     this.trace('>', payload, this.encoder.sequence, rest?.length);
     let parts: Uint8Array[];
     if (this.compressor && (!this.delayedCompressionOut || this.authenticated)) {
-      parts = this.encoder.encodeParts(this.compressor.compress(rest ? concat(payload, rest) : payload));
+      parts = this.encoder.encodeParts(this.compressor.compress(rest ? concatBytes(payload, rest) : payload));
     } else {
       parts = this.encoder.encodeParts(payload, rest);
     }
@@ -784,30 +785,6 @@ const NEWKEYS_PACKET = new Uint8Array([MSG.NEWKEYS]);
 /** What send() returns for a packet that went out at once. */
 const SENT: Promise<void> = Promise.resolve();
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 function isAead(cipher: string): boolean {
   return CIPHERS.get(cipher)?.aead ?? false;
-}
-
-/** RFC 4254 §4: byte 80, string request name, boolean want reply. */
-function globalRequestWantsReply(p: Uint8Array): boolean {
-  if (p.length < 5) return true;
-  const nameLength = readBE32(p, 1);
-  return p[5 + nameLength] !== 0;
-}
-
-/** Messages allowed during a key exchange: KEXINIT, NEWKEYS, kex-method 30-49. */
-function isKexMessage(type: number): boolean {
-  return type === MSG.KEXINIT || type === MSG.NEWKEYS || (type >= 30 && type <= 49);
-}
-
-/** Messages of the layers above the transport (RFC 4253 §7.1 forbids them during a key exchange). */
-function isUpperLayerMessage(type: number): boolean {
-  return type >= 50 || type === MSG.SERVICE_REQUEST || type === MSG.SERVICE_ACCEPT;
 }
