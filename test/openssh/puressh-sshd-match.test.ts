@@ -30,6 +30,12 @@ const run = (cmd: string, args: string[], input: string | Buffer = ''): Promise<
 
 type Server = Pick<Sshd, 'port' | 'knownHostsPath'>;
 
+/**
+ * For a client of a ControlMaster: quiet, and when the master refuses a session, ssh's own
+ * fallback connection fails at once (no lookup of the dummy host name).
+ */
+const NO_FALLBACK = ['-o', 'LogLevel=ERROR', '-o', 'ProxyCommand=false'];
+
 describe('puressh sshd: Match blocks applied per connection (side by side with OpenSSH sshd)', function () {
   this.timeout(240_000);
   let dir = '';
@@ -146,28 +152,41 @@ describe('puressh sshd: Match blocks applied per connection (side by side with O
     const sessions = (login: string) =>
       both(async (s) => {
         const sock = join(dir, `mux-${s.port}-${login}`);
-        const master = spawn('ssh', ['-M', '-S', sock, '-N', ...hermeticSshOptions(s, login, [key]), '127.0.0.1']);
+        const master = spawn('ssh', ['-M', '-S', sock, '-N', ...hermeticSshOptions(s, login, [key]), '127.0.0.1'], { stdio: 'ignore' });
         try {
-          for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+          // ready once the master answers a check on its socket (it may take a while under load)
+          for (let i = 0; ; i++) {
+            if (existsSync(sock) && (await run('ssh', ['-S', sock, '-O', 'check', 'x'])).code === 0) break;
+            if (i >= 600 || master.exitCode !== null) throw new Error(`the ControlMaster for ${login} did not start`);
+            await new Promise((r) => setTimeout(r, 50));
+          }
           // the first session holds until its stdin ends; the second is opened while it is open
-          const first = spawn('ssh', ['-S', sock, '-o', 'LogLevel=ERROR', 'x', 'echo first; cat >/dev/null; echo first-done'], {
+          const first = spawn('ssh', ['-S', sock, ...NO_FALLBACK, 'x', 'echo first; cat >/dev/null; echo first-done'], {
             stdio: ['pipe', 'pipe', 'pipe'],
           });
           let firstOut = '';
-          await new Promise<void>((resolve) =>
+          const firstClosed = new Promise((r) => first.once('close', r));
+          await new Promise<void>((resolve) => {
             first.stdout.on('data', (d: Buffer) => {
               firstOut += d.toString();
               if (firstOut.includes('first\n')) resolve();
-            }),
-          );
-          const second = await run('ssh', ['-S', sock, '-o', 'LogLevel=ERROR', 'x', 'echo second']);
+            });
+            void firstClosed.then(() => resolve());
+          });
+          const second = await run('ssh', ['-S', sock, ...NO_FALLBACK, 'x', 'echo second']);
           first.stdin.end();
-          await new Promise((r) => first.once('close', r));
-          // (ssh then tries to connect to the host "x" itself: only the refusal line is compared)
+          await firstClosed;
+          // (ssh then falls back to a connection of its own, which ProxyCommand=false ends at once: only the refusal line is compared)
           return `${firstOut} | ${second.code} ${second.stdout}${second.stderr.split(/\r?\n/)[0]}`;
         } finally {
-          master.kill('SIGTERM');
-          await new Promise((r) => master.once('close', r));
+          // (a master that outlives SIGTERM under load is killed: the test must not hang on it)
+          if (master.exitCode === null && master.signalCode === null) {
+            const exited = new Promise((r) => master.once('exit', r));
+            master.kill('SIGTERM');
+            const kill = setTimeout(() => master.kill('SIGKILL'), 5000);
+            await exited;
+            clearTimeout(kill);
+          }
         }
       });
     expect(await sessions('root')).to.deep.equal(same('first\nfirst-done\n | 0 second\n'));
