@@ -35,14 +35,8 @@ function freeze3(x: number): number {
   return x - 3 * ((x * 10923 + 16384) >> 15);
 }
 
-/**
- * acc[k] = sum a[i]*b[k-i] for k < 2P-1, with a packed `lanes` coefficients per double at
- * lane width 2^shift: A[i] = sum_l a[i-l] * 2^(shift*l), so sum_i A[i]*b[k-i] holds
- * acc[k], acc[k-1], ... in its lanes. Requires |acc| < 2^(shift-1), lanes*shift + 10 < 53.
- */
-function convolve(a: ArrayLike<number>, b: ArrayLike<number>, lanes: number, shift: number): Float64Array {
-  const S = 2 ** shift;
-  const invS = 1 / S;
+/** A[i] = sum_l a[i-l] * S^l over the lanes, with a[j] = 0 outside [0, P) */
+function pack(a: ArrayLike<number>, lanes: number, S: number): Float64Array {
   const packed = new Float64Array(p + lanes - 1);
   for (let i = 0; i < p + lanes - 1; i++) {
     let v = 0;
@@ -52,13 +46,44 @@ function convolve(a: ArrayLike<number>, b: ArrayLike<number>, lanes: number, shi
     }
     packed[i] = v;
   }
+  return packed;
+}
+
+/**
+ * sum packed[i]*b[k-i] for i in [lo, hi]. The convolution's loops are small functions
+ * (this one, pack, fold) rather than one: V8 optimizes a small function after a few calls,
+ * where one large function ran interpreted until compiled on the fly, then fell back to the
+ * interpreter at the first statement that had not run yet (the unpacking after the loop).
+ */
+function dot(packed: Float64Array, b: ArrayLike<number>, lo: number, hi: number, k: number): number {
+  let s = 0;
+  for (let i = lo, j = k - lo; i <= hi; i++, j--) s += packed[i]! * b[j]!;
+  return s;
+}
+
+/** x^(P+i) = x^(i+1) + x^i: fold the top half down (targets all < P, sources all >= P) */
+function fold(acc: Float64Array): void {
+  for (let i = p; i < LEN; i++) {
+    acc[i - p]! += acc[i]!;
+    acc[i - p + 1]! += acc[i]!;
+  }
+}
+
+/**
+ * acc[k] = sum a[i]*b[k-i] for k < 2P-1, with a packed `lanes` coefficients per double at
+ * lane width 2^shift: A[i] = sum_l a[i-l] * 2^(shift*l), so sum_i A[i]*b[k-i] holds
+ * acc[k], acc[k-1], ... in its lanes. Requires |acc| < 2^(shift-1), lanes*shift + 10 < 53.
+ */
+function convolve(a: ArrayLike<number>, b: ArrayLike<number>, lanes: number, shift: number): Float64Array {
+  const S = 2 ** shift;
+  const invS = 1 / S;
+  const packed = pack(a, lanes, S);
   const acc = new Float64Array(LEN + lanes);
   // k runs over the top index of each group of `lanes` outputs: k, k-1, ..., k-lanes+1
   for (let k = lanes - 1; k < LEN + lanes - 1; k += lanes) {
     const lo = k < p ? 0 : k - p + 1; // b index k-i must be < P
     const hi = k < p + lanes - 1 ? k : p + lanes - 2; // packed index i <= k and < P+lanes-1
-    let s = 0;
-    for (let i = lo, j = k - lo; i <= hi; i++, j--) s += packed[i]! * b[j]!;
+    let s = dot(packed, b, lo, hi, k);
     // unpack the lanes, lowest (= acc[k]) first: each lane is the nearest-integer remainder
     for (let l = 0; l < lanes; l++) {
       const up = s * invS + R - R; // nearest integer: the lane below is < S/2 in magnitude
@@ -67,11 +92,7 @@ function convolve(a: ArrayLike<number>, b: ArrayLike<number>, lanes: number, shi
     }
   }
   packed.fill(0);
-  // x^(P+i) = x^(i+1) + x^i: fold the top half down (targets all < P, sources all >= P)
-  for (let i = p; i < LEN; i++) {
-    acc[i - p]! += acc[i]!;
-    acc[i - p + 1]! += acc[i]!;
-  }
+  fold(acc);
   return acc;
 }
 

@@ -65,6 +65,24 @@ function swapWords(a: Int32Array, b: Int32Array, mask: number, n: number): void 
   }
 }
 
+/** divide by x: every coefficient one place down, on words [0, n) (word n supplies the top bit) */
+function shiftDown(M: Int32Array, S: Int32Array, n: number): void {
+  for (let k = 0; k < n; k++) {
+    M[k] = (M[k]! >>> 1) | (M[k + 1]! << 31);
+    S[k] = (S[k]! >>> 1) | (S[k + 1]! << 31);
+  }
+}
+
+/** multiply by x: every coefficient one place up, on words [0, n) */
+function shiftUp(M: Int32Array, S: Int32Array, n: number): void {
+  for (let k = n - 1; k > 0; k--) {
+    M[k] = (M[k]! << 1) | (M[k - 1]! >>> 31);
+    S[k] = (S[k]! << 1) | (S[k - 1]! >>> 31);
+  }
+  M[0]! <<= 1;
+  S[0]! <<= 1;
+}
+
 /** out = 1/input in R3. Returns 0 if input is invertible, -1 if not (out is then garbage). */
 export function r3Recip(out: Small, input: Small): number {
   const fM = new Int32Array(WORDS + 1);
@@ -99,19 +117,11 @@ export function r3Recip(out: Small, input: Small): number {
     swapWords(fM, gM, swap, nfg);
     swapWords(fS, gS, swap, nfg);
     addScaled(gM, gS, fM, fS, cM, cNeg, nfg);
-    for (let k = 0; k < nfg; k++) {
-      gM[k] = (gM[k]! >>> 1) | (gM[k + 1]! << 31);
-      gS[k] = (gS[k]! >>> 1) | (gS[k + 1]! << 31);
-    }
+    shiftDown(gM, gS, nfg);
 
     // v, r: v *= x, swap, r += sign*v
     const nvr = (Math.min(N, loop + 2) + 31) >>> 5;
-    for (let k = nvr - 1; k > 0; k--) {
-      vM[k] = (vM[k]! << 1) | (vM[k - 1]! >>> 31);
-      vS[k] = (vS[k]! << 1) | (vS[k - 1]! >>> 31);
-    }
-    vM[0]! <<= 1;
-    vS[0]! <<= 1;
+    shiftUp(vM, vS, nvr);
     swapWords(vM, rM, swap, nvr);
     swapWords(vS, rS, swap, nvr);
     addScaled(rM, rS, vM, vS, cM, cNeg, nvr);
@@ -124,6 +134,46 @@ export function r3Recip(out: Small, input: Small): number {
 }
 
 // ---- Rq ----
+
+/**
+ * f, g: swap (sw = 1) or not (sw = 0), then g -= c*f and g /= x, on coefficients [1, n).
+ * The swap is arithmetic on doubles: a' = a + sw*(b - a), b' = b - sw*(b - a).
+ *
+ * The two row updates are small functions of their own, not loops inside rqRecip3: V8 runs
+ * a function's first call in its interpreter and optimizes a loop only once the function is
+ * hot, and a small function is hot (and quick to compile) after a few calls, where the
+ * whole inversion, compiled on the fly while it runs, took most of its cold time.
+ */
+function eliminateFg(f: Float64Array, g: Float64Array, sw: number, c: number, n: number): void {
+  for (let i = 1; i < n; i++) {
+    const fi = f[i]!;
+    const gi = g[i]!;
+    const t = sw * (gi - fi);
+    const nf = fi + t;
+    f[i] = nf;
+    const x = gi - t - c * nf;
+    g[i - 1] = x - q * (x * INV_Q + R - R);
+  }
+  g[n - 1] = 0;
+}
+
+/** v, r: v *= x, swap (sw = 1) or not, then r -= c*v, on coefficients [0, n) */
+function eliminateVr(v: Float64Array, r: Float64Array, sw: number, c: number, n: number): void {
+  for (let i = n - 1; i > 0; i--) {
+    const vi = v[i - 1]!;
+    const ri = r[i]!;
+    const t = sw * (ri - vi);
+    const nv = vi + t;
+    v[i] = nv;
+    const x = ri - t - c * nv;
+    r[i] = x - q * (x * INV_Q + R - R);
+  }
+  const r0 = r[0]!;
+  const v0 = sw * r0; // the shifted-in v[0] is 0
+  v[0] = v0;
+  const x0 = r0 - v0 - c * v0;
+  r[0] = x0 - q * (x0 * INV_Q + R - R);
+}
 
 /**
  * out = 1/(3*input) in Rq. Returns 0 on success, -1 if not invertible (never for a
@@ -151,44 +201,14 @@ export function rqRecip3(out: Fq, input: Small): number {
     const swap = (-delta >> 31) & ((gz | -gz) >> 31);
     delta ^= swap & (delta ^ -delta);
     delta += 1;
-    // the swap as arithmetic on doubles: a' = a + sw*(b - a), b' = b - sw*(b - a), sw in {0, 1}
     const sw = swap & 1;
     const d0 = sw * (g[0]! - f[0]);
     const f0: number = f[0] + d0;
-    const g0 = g[0]! - d0;
-    const c = g0 * fqRecip(f0);
+    const c = (g[0]! - d0) * fqRecip(f0);
     const cq = c - q * (c * INV_Q + R - R);
-
-    // f, g: swap, g -= c*f, g /= x
-    const nfg = Math.min(N, LOOPS - loop);
     f[0] = f0;
-    for (let i = 1; i < nfg; i++) {
-      const fi = f[i]!;
-      const gi = g[i]!;
-      const t = sw * (gi - fi);
-      const nf = fi + t;
-      f[i] = nf;
-      const x = gi - t - cq * nf;
-      g[i - 1] = x - q * (x * INV_Q + R - R);
-    }
-    g[nfg - 1] = 0;
-
-    // v, r: v *= x, swap, r -= c*v
-    const nvr = Math.min(N, loop + 2);
-    for (let i = nvr - 1; i > 0; i--) {
-      const vi = v[i - 1]!;
-      const ri = r[i]!;
-      const t = sw * (ri - vi);
-      const nv = vi + t;
-      v[i] = nv;
-      const x = ri - t - cq * nv;
-      r[i] = x - q * (x * INV_Q + R - R);
-    }
-    const r0: number = r[0];
-    const v0 = sw * r0; // the shifted-in v[0] is 0
-    v[0] = v0;
-    const x0: number = r0 - v0 - cq * v0;
-    r[0] = x0 - q * (x0 * INV_Q + R - R);
+    eliminateFg(f, g, sw, cq, Math.min(N, LOOPS - loop));
+    eliminateVr(v, r, sw, cq, Math.min(N, loop + 2));
   }
   const scale = fqRecip(f[0]);
   for (let i = 0; i < p; i++) {
