@@ -59,6 +59,7 @@ import {
   type MemoryFigures,
 } from './bench-cli.js';
 import { BROWSER_CIPHERS, BrowserBench, browserReport, type BrowserSample } from './bench-browser.js';
+import { buildNodeBundle } from './build-node.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -465,6 +466,8 @@ async function main(): Promise<number> {
 
   process.stderr.write('bench: building dist/ (the compiled library and CLI are what gets measured)\n');
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+  // the library's package entry (dist/bundle/node.js), which the puressh side loads
+  await buildNodeBundle();
 
   let sshd: Sshd;
   try {
