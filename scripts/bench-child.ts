@@ -6,7 +6,7 @@
  * loader in the measured process): `node bench-child.mjs SIDE TARGET JOB ROOT`. Prints one
  * JSON line (Result) on stdout.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { createRequire } from 'node:module';
 
@@ -60,8 +60,10 @@ const require = createRequire(`${ROOT}/package.json`);
 type Puressh = typeof import('../src/node.js');
 
 async function loadPuressh(): Promise<Puressh> {
-  // The compiled library, as users run it (the bench builds dist/ first).
-  return (await import(`${ROOT}/dist/node.js`)) as Puressh;
+  // The compiled library, as users run it: package.json's entry (the bench builds dist/
+  // first), or dist/node.js in a baseline checkout built before the entry was bundled.
+  const entry = existsSync(`${ROOT}/dist/bundle/node.js`) ? 'dist/bundle/node.js' : 'dist/node.js';
+  return (await import(`${ROOT}/${entry}`)) as Puressh;
 }
 
 async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): Promise<Result> {

@@ -1,10 +1,11 @@
 /**
- * The CLI section of `npm run bench`: the `puressh` command (compiled: `node bin/puressh`, as
- * users run it) against OpenSSH's `ssh`, `sftp` and `scp`, the same command lines against the
- * bench's sshd, each a whole process timed from outside (bench-process.ts): wall time from
- * spawn to exit, CPU time, peak RSS. Output to /dev/null (exec) or files on tmpfs (get);
- * what moved is checked outside the timing. Also the memory budget: peak RSS of the CLI and
- * of the library during a transfer, and RSS at idle after connect.
+ * The CLI section of `npm run bench`: the `puressh` command (`node bin/puressh` with the
+ * bundle the build leaves, as users run it) against OpenSSH's `ssh`, `sftp` and `scp`, the
+ * same command lines against the bench's sshd, each a whole process timed from outside
+ * (bench-process.ts): wall time from spawn to exit, CPU time, peak RSS. Output to /dev/null
+ * (exec) or files on tmpfs (get); what moved is checked outside the timing. Also the memory
+ * budget: peak RSS of the CLI and of the library during a transfer, and RSS at idle after
+ * connect.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

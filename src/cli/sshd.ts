@@ -11,7 +11,7 @@ import { dumpSshdConfig, listenAddressLines } from './sshd-dump.js';
 import { backgroundChild, runInBackground } from './fork.js';
 import { SshdLog } from './sshd-log.js';
 import { serveSshd } from './sshd-serve.js';
-import { tuneHeapForBulkTransfer } from './sshd-heap.js';
+import { tuneHeapForBulkTransfer } from './v8-heap.js';
 
 const DEBUG_LEVELS = ['DEBUG', 'DEBUG2', 'DEBUG3'];
 

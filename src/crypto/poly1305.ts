@@ -178,10 +178,19 @@ export function poly1305FloatInto(msg: Uint8Array, key: Uint8Array, out: Uint8Ar
 }
 
 /**
+ * The WebAssembly kernel when this runtime compiles it, else the float one: picked on the
+ * first tag, not at import (compiling it and its 320 KiB memory cost every importer, even
+ * connections that never negotiate chacha20-poly1305).
+ */
+let chosen: ((msg: Uint8Array, key: Uint8Array, out: Uint8Array, offset?: number) => void) | undefined;
+
+/**
  * The 16-byte Poly1305 tag of `msg` under the 32-byte one-time `key`, written to out[offset..].
  *
  * @example
  * const tag = new Uint8Array(16);
  * poly1305Into(message, oneTimeKey, tag);
  */
-export const poly1305Into: (msg: Uint8Array, key: Uint8Array, out: Uint8Array, offset?: number) => void = createWasmPoly1305() ?? poly1305FloatInto;
+export function poly1305Into(msg: Uint8Array, key: Uint8Array, out: Uint8Array, offset = 0): void {
+  (chosen ??= createWasmPoly1305() ?? poly1305FloatInto)(msg, key, out, offset);
+}

@@ -27,10 +27,10 @@ describe('public API', function () {
     for (const condition of ['browser', 'worker', 'workerd'])
       expect(pkg.exports['.']![condition], condition).to.deep.equal({ types: './dist/index.d.ts', default: './dist/index.js' });
     expect(Object.fromEntries(Object.entries(pkg.exports).map(([k, v]) => [k, v.default]))).to.deep.equal({
-      '.': './dist/node.js',
-      './universal': './dist/index.js',
+      '.': './dist/bundle/node.js',
+      './universal': './dist/bundle/index.js',
       './bundle': './dist/puressh.universal.js',
-      './net-ssh2': './dist/facade/index.js',
+      './net-ssh2': './dist/bundle/facade.js',
     });
   });
 
