@@ -46,17 +46,21 @@ export class AsyncQueue<T> {
     this.items.push(item);
   }
 
+  /** The next item if one is queued now, else undefined (no waiting, no promise). */
+  poll(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head]!;
+    this.items[this.head++] = undefined as T;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
   /** Next item; rejects once failed and empty. Only one waiter at a time. */
   shift(): Promise<T> {
-    if (this.head < this.items.length) {
-      const item = this.items[this.head]!;
-      this.items[this.head++] = undefined as T;
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
-        this.items = this.items.slice(this.head);
-        this.head = 0;
-      }
-      return Promise.resolve(item);
-    }
+    if (this.head < this.items.length) return Promise.resolve(this.poll()!);
     if (this.error) return Promise.reject(this.error);
     if (this.waiter) throw new Error('AsyncQueue: concurrent shift()');
     this.waiter = new Deferred<T>();

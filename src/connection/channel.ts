@@ -86,20 +86,26 @@ class Inbox {
     w?.resolve();
   }
 
+  /** The next chunk if one is buffered now, else undefined. */
+  poll(): Uint8Array | undefined {
+    if (this.head >= this.chunks.length) return undefined;
+    const c = this.chunks[this.head]!;
+    this.chunks[this.head++] = EMPTY;
+    if (this.head === this.chunks.length) {
+      // Drained: start over in the same array rather than a new one.
+      this.chunks.length = 0;
+      this.head = 0;
+    }
+    this.buffered -= c.length;
+    return c;
+  }
+
   /** Next chunk, waiting if needed; null at end of stream. An aborted wait takes nothing. */
   async take(options?: OperationOptions): Promise<Uint8Array | null> {
     throwIfAborted(options?.signal, 'channel read');
     for (;;) {
-      if (this.head < this.chunks.length) {
-        const c = this.chunks[this.head]!;
-        this.chunks[this.head++] = EMPTY;
-        if (this.head === this.chunks.length) {
-          this.chunks = [];
-          this.head = 0;
-        }
-        this.buffered -= c.length;
-        return c;
-      }
+      const c = this.poll();
+      if (c) return c;
       if (this.failure) throw this.failure;
       if (this.ended) return null;
       this.waiter ??= new Deferred<void>();
@@ -247,17 +253,29 @@ export class Channel {
    * Next chunk of standard output (or merged output), or null at EOF. The window is
    * re-opened only as chunks are read, so an idle reader stops the sender (RFC 4254 §5.2).
    */
-  async read(options?: OperationOptions): Promise<Uint8Array | null> {
-    const c = await this.stdout.take(options);
-    if (c) this.consume(c.length);
-    return c;
+  read(options?: OperationOptions): Promise<Uint8Array | null> {
+    return this.readFrom(this.stdout, options);
   }
 
   /** Next chunk of standard error (extended data type 1), or null at EOF. */
-  async readStderr(options?: OperationOptions): Promise<Uint8Array | null> {
-    const c = await this.stderr.take(options);
-    if (c) this.consume(c.length);
-    return c;
+  readStderr(options?: OperationOptions): Promise<Uint8Array | null> {
+    return this.readFrom(this.stderr, options);
+  }
+
+  private readFrom(inbox: Inbox, options: OperationOptions | undefined): Promise<Uint8Array | null> {
+    // A chunk already buffered (the bulk case) is returned without an async function and the
+    // promises of a wait: one resolved promise per read.
+    if (!options?.signal?.aborted) {
+      const c = inbox.poll();
+      if (c) {
+        this.consume(c.length);
+        return Promise.resolve(c);
+      }
+    }
+    return inbox.take(options).then((c) => {
+      if (c) this.consume(c.length);
+      return c;
+    });
   }
 
   /**

@@ -99,6 +99,8 @@ export class Transport {
   private readonly encoder: PacketEncoder;
   private readonly decoder: PacketDecoder;
   private readonly upper = new AsyncQueue<Uint8Array>();
+  /** takes upper-layer packets as they are decoded, instead of `upper` (deliverTo) */
+  private receiver: ((payload: Uint8Array) => void) | null = null;
   private kex: KexRun | null = null;
   private pendingOut: { payload: Uint8Array; rest: Uint8Array | undefined; done: Deferred<void> }[] = [];
   private pendingBytes = 0;
@@ -248,6 +250,17 @@ export class Transport {
   /** Next packet for the layers above (service, userauth, connection). */
   receive(): Promise<Uint8Array> {
     return this.upper.shift();
+  }
+
+  /**
+   * From now on hand each packet for the layers above to `receiver` as soon as it is decoded,
+   * in order, instead of queuing it for receive(): no promise per packet on the bulk path.
+   * Packets already queued go to it first. receive() then only reports the transport's
+   * failure; an exception from `receiver` fails the transport as a protocol error would.
+   */
+  deliverTo(receiver: (payload: Uint8Array) => void): void {
+    this.receiver = receiver;
+    for (let p = this.upper.poll(); p !== undefined; p = this.upper.poll()) receiver(p);
   }
 
   /** Start a key re-exchange now; resolves when it has completed. */
@@ -524,7 +537,8 @@ export class Transport {
     if (type === (this.isServer ? MSG.SERVICE_REQUEST : MSG.SERVICE_ACCEPT) || (type >= 50 && type <= 127)) {
       if (type === MSG.GLOBAL_REQUEST && !globalRequestWantsReply(payload)) this.unsolicited();
       if (type === MSG.USERAUTH_SUCCESS && !this.isServer) this.userauthSuccessRead = true;
-      this.upper.push(payload);
+      if (this.receiver) this.receiver(payload);
+      else this.upper.push(payload);
       this.maybeRekey();
       return;
     }

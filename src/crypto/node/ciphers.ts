@@ -5,6 +5,8 @@
  * our Poly1305 (../poly1305.ts: WebAssembly, or floating point where that is missing).
  */
 import { createCipheriv, createDecipheriv, timingSafeEqual, type Cipher, type CipherGCM, type Decipher, type DecipherGCM } from 'node:crypto';
+import { chachaBlock, chachaKeyWords } from '../chacha20-block.js';
+import { writeLE32 } from '../le32.js';
 import { poly1305Into } from '../poly1305.js';
 import { MacError } from '../../errors.js';
 import type { AeadCipherState, BlockCipherState } from '../cipher-types.js';
@@ -96,17 +98,25 @@ function gcm(opensslName: string) {
  * chacha20-poly1305@openssh.com with Node's ChaCha20. Node implements the IETF layout
  * (32-bit counter ‖ 96-bit nonce); OpenSSH uses DJB's (64-bit counter ‖ 64-bit nonce). The
  * state words coincide when the 16-byte IV is LE32(counter) ‖ 0x00000000 ‖ BE64(seq).
- * One K_2 stream per packet gives both the Poly1305 key (block 0, whose second half is
- * discarded) and the body keystream (from block 1 on), so a packet costs two cipher contexts
- * to seal and one to open (the codec takes the length from decryptLength, not from the
- * packet, so open leaves the length field encrypted).
+ * Sealing takes one K_2 stream per packet for both the Poly1305 key (block 0, whose second
+ * half is discarded) and the body keystream (from block 1 on), and a K_1 context for the
+ * length. Opening computes the length's and the Poly1305 key's keystream in JavaScript
+ * (../chacha20-block.ts: one block each, cheaper than a cipher context) and starts the K_2
+ * stream at block 1, so a packet costs one cipher context to open (the codec takes the length
+ * from decryptLength, not from the packet, so open leaves the length field encrypted).
  */
 function chachaPoly(key: Uint8Array): AeadCipherState {
   const mainKey = Buffer.from(key.subarray(0, 32));
   const headerKey = Buffer.from(key.subarray(32, 64));
+  const mainWords = chachaKeyWords(key.subarray(0, 32));
+  const headerWords = chachaKeyWords(key.subarray(32, 64));
   const iv0 = Buffer.alloc(16);
+  const iv1 = Buffer.alloc(16);
+  iv1[0] = 1;
   const block0 = Buffer.alloc(64);
   const tag = new Uint8Array(16);
+  const ks = new Uint32Array(16);
+  const work = new Uint32Array(16);
   const setSeq = (seq: number): void => {
     iv0.writeUInt32BE(seq >>> 0, 12);
   };
@@ -118,13 +128,25 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
     ks.fill(0);
     return stream;
   };
+  /** Keystream block 0 of `words` for sequence number `seq` (nonce BE64(seq): little-endian words 0 and bswap(seq)). */
+  const block = (words: Uint32Array, seq: number): void => {
+    const s = seq >>> 0;
+    const swapped = ((s >>> 24) | ((s >>> 8) & 0xff00) | ((s << 8) & 0xff0000) | (s << 24)) >>> 0;
+    chachaBlock(words, 0, 0, swapped, ks, work);
+  };
   const polyKey = new Uint8Array(32);
   return {
     kind: 'aead',
     decryptLength(seq: number, first4: Uint8Array): number {
-      setSeq(seq);
-      const l = createCipheriv('chacha20', headerKey, iv0).update(first4.subarray(0, 4));
-      return l.readUInt32BE(0);
+      block(headerWords, seq);
+      const k = ks[0]!;
+      const b0 = (first4[0]! ^ k) & 0xff;
+      const b1 = (first4[1]! ^ (k >>> 8)) & 0xff;
+      const b2 = (first4[2]! ^ (k >>> 16)) & 0xff;
+      const b3 = (first4[3]! ^ (k >>> 24)) & 0xff;
+      const n = ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
+      ks.fill(0);
+      return n;
     },
     seal(seq: number, packet: Uint8Array): void {
       setSeq(seq);
@@ -136,19 +158,23 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
       polyKey.fill(0);
     },
     open(seq: number, packet: Uint8Array): Uint8Array {
-      setSeq(seq);
       const end = packet.length - 16;
       if (end < 4) throw new MacError('chacha20-poly1305: packet too short');
-      const stream = mainStream(polyKey);
+      block(mainWords, seq);
+      for (let i = 0; i < 8; i++) writeLE32(polyKey, 4 * i, ks[i]!);
+      ks.fill(0);
       poly1305Into(packet.subarray(0, end), polyKey, tag);
       polyKey.fill(0);
       const ok = timingSafeEqual(tag, packet.subarray(end));
       if (!ok) throw new MacError('chacha20-poly1305 tag check failed');
-      return stream.update(packet.subarray(4, end));
+      iv1.writeUInt32BE(seq >>> 0, 12);
+      return createDecipheriv('chacha20', mainKey, iv1).update(packet.subarray(4, end));
     },
     dispose(): void {
       mainKey.fill(0);
       headerKey.fill(0);
+      mainWords.fill(0);
+      headerWords.fill(0);
     },
   };
 }
