@@ -31,7 +31,7 @@ import type { Sshd } from '../test/support/sshd.js';
 import type { PageOutcome } from '../test/runtimes/browser-page.js';
 import { KEX } from './bench-child.js';
 import { CpuSampler } from './bench-cpu.js';
-import { median } from './bench-process.js';
+import { median, parseSize } from './bench-process.js';
 
 export const BROWSER_CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com'];
 /** 'chromium': WebAssembly allowed by the page's policy; 'chromium-strict': not */
@@ -143,7 +143,16 @@ export class BrowserBench {
     };
     const params = (): [string, string] => [
       'application/json',
-      JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/`, scenario, bench: { bytes, ciphers: [bench!.cipher], kex: KEX } }),
+      JSON.stringify({
+        webSocketUrl: `ws://127.0.0.1:${proxy.port}/`,
+        scenario,
+        bench: {
+          bytes,
+          ciphers: [bench!.cipher],
+          kex: KEX,
+          ...(process.env.BENCH_BROWSER_WINDOW ? { window: parseSize(process.env.BENCH_BROWSER_WINDOW) } : {}),
+        },
+      }),
     ];
     web.on('request', (req, res) => {
       const file = req.url === '/params.json' ? params() : files[req.url ?? ''];
