@@ -10,29 +10,76 @@
  * Beside them, as a diagnostic, Node through the same bridge (its WebSocket client, the
  * library's webSocketStream): the browser's path without Chromium, on the same cores.
  *
+ * The bridge runs as users run it: `puressh websocket-proxy` (the compiled CLI), its own process.
+ *
  * Two Chromium pages: one whose policy also has 'wasm-unsafe-eval' (it lets a page compile
  * WebAssembly, not evaluate JavaScript), so Poly1305 and UMAC run in the library's WebAssembly
  * kernels as they do in Node — the like-for-like comparison, which the target judges; and one
  * under the strict policy alone, where compiling WebAssembly is refused and the library falls
  * back to its JavaScript kernels.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fingerprintSHA256, parsePublicKeyLine, startWebSocketProxy } from '../src/node.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fingerprintSHA256, parsePublicKeyLine } from '../src/node.js';
 import { Chromium } from '../test/support/chromium.js';
 import { CHROMIUM, compilePieces, requireRuntime, type CompiledPieces } from '../test/support/runtimes.js';
 import type { Sshd } from '../test/support/sshd.js';
 import type { PageOutcome } from '../test/runtimes/browser-page.js';
 import { KEX } from './bench-child.js';
 import { CpuSampler } from './bench-cpu.js';
-import { median } from './bench-process.js';
+import { median, parseSize } from './bench-process.js';
 
 export const BROWSER_CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com'];
 /** 'chromium': WebAssembly allowed by the page's policy; 'chromium-strict': not */
 export type BrowserSide = 'chromium' | 'chromium-strict';
 /** the browser's connect time and download rate, each at least this fraction of Node's */
 const TARGET = 0.8;
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A running `puressh websocket-proxy` process. */
+interface BridgeProcess {
+  port: number;
+  pid: number;
+  close(): Promise<void>;
+}
+
+/**
+ * `puressh websocket-proxy` from `root` (its built CLI) in its own process, bridging only to
+ * `target` for pages from `origin`; resolves once it listens.
+ */
+export function startBridgeProcess(root: string, target: { host: string; port: number }, origin: string): Promise<BridgeProcess> {
+  const p: ChildProcess = spawn(
+    process.execPath,
+    [join(root, 'bin', 'puressh'), 'websocket-proxy', '--allow-origin', origin, '127.0.0.1:0', `${target.host}:${target.port}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const onExit = (code: number | null): void => reject(new Error(`websocket-proxy exited (${code}): ${err}`));
+    p.once('exit', onExit);
+    p.once('error', reject);
+    p.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+      const m = /listening on [^\n]*:(\d+)\n/.exec(err);
+      if (!m) return;
+      p.off('exit', onExit);
+      resolve({
+        port: Number(m[1]),
+        pid: p.pid!,
+        close: () =>
+          new Promise<void>((done) => {
+            if (p.exitCode !== null || p.signalCode !== null) return done();
+            p.once('exit', () => done());
+            p.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}
 
 /** One side's measurement of one cipher in one run. */
 export interface BrowserSample {
@@ -66,14 +113,22 @@ export class BrowserBench {
     private readonly cpu: CpuSampler | null,
   ) {}
 
-  static async start(sshd: Sshd, bytes: number): Promise<BrowserBench> {
+  /** `bridgeRoot`: the checkout whose built `puressh websocket-proxy` runs the bridge (default this one) */
+  static async start(sshd: Sshd, bytes: number, bridgeRoot = ROOT): Promise<BrowserBench> {
     let bench: BrowserBench | undefined;
     requireRuntime(CHROMIUM);
     const pieces = await compilePieces();
     const web = createServer();
     await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
     const origin = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
-    const proxy = await startWebSocketProxy({ targets: { sshd: { host: sshd.host, port: sshd.port } }, allowedOrigins: [origin] });
+    let proxy: BridgeProcess;
+    try {
+      proxy = await startBridgeProcess(bridgeRoot, sshd, origin);
+    } catch (e) {
+      web.close();
+      await pieces.remove();
+      throw e;
+    }
     const scenario = {
       user: sshd.user,
       privateKey: readFileSync(sshd.userKeys.ed25519.privatePath, 'utf8'),
@@ -88,7 +143,16 @@ export class BrowserBench {
     };
     const params = (): [string, string] => [
       'application/json',
-      JSON.stringify({ webSocketUrl: `ws://127.0.0.1:${proxy.port}/`, scenario, bench: { bytes, ciphers: [bench!.cipher], kex: KEX } }),
+      JSON.stringify({
+        webSocketUrl: `ws://127.0.0.1:${proxy.port}/`,
+        scenario,
+        bench: {
+          bytes,
+          ciphers: [bench!.cipher],
+          kex: KEX,
+          ...(process.env.BENCH_BROWSER_WINDOW ? { window: parseSize(process.env.BENCH_BROWSER_WINDOW) } : {}),
+        },
+      }),
     ];
     web.on('request', (req, res) => {
       const file = req.url === '/params.json' ? params() : files[req.url ?? ''];
@@ -109,7 +173,7 @@ export class BrowserBench {
       await pieces.remove();
       throw e;
     }
-    const cpu = process.env.BENCH_BROWSER_CPU === '1' ? new CpuSampler(process.pid, sshd.pid) : null;
+    const cpu = process.env.BENCH_BROWSER_CPU ? new CpuSampler(process.pid, proxy.pid, sshd.pid, process.env.BENCH_BROWSER_CPU === 'threads') : null;
     bench = new BrowserBench(chromium, pieces, web, proxy, origin, bytes, cpu);
     return bench;
   }

@@ -23,7 +23,7 @@ export interface Target {
 export type Job = { cipher: string; mac?: string } &
   /** webSocketUrl: connect through this WebSocket bridge instead of TCP (the browser section's same-path comparison) */
   (
-    | { kind: 'exec'; bytes: number; webSocketUrl?: string }
+    | { kind: 'exec'; bytes: number; webSocketUrl?: string; window?: number }
     | { kind: 'sftp-get' | 'sftp-put'; remote: string; local: string; bytes: number }
     | { kind: 'handshake'; count: number }
     | { kind: 'channels'; count: number }
@@ -84,7 +84,7 @@ async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): P
       const connectMs = performance.now() - t0;
       const idleRssKiB = vmRssKiB();
       const cpu0 = process.cpuUsage();
-      const ch = await client.exec(`head -c ${job.bytes} /dev/zero`);
+      const ch = await client.exec(`head -c ${job.bytes} /dev/zero`, job.window ? { window: job.window } : {});
       let bytes = 0;
       let first = 0;
       for (let c = await ch.read(); c !== null; c = await ch.read()) {

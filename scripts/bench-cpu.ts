@@ -5,8 +5,9 @@
  * machine they compete for the same cores. /proc is sampled every few ms with wall-clock
  * timestamps; a window given in epoch ms (the page reports its download's start and end as
  * performance.timeOrigin + now()) is read from the samples around it.
+ * BENCH_BROWSER_CPU=threads also splits the renderers and the network service by thread name.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { descendants } from '../test/support/sshd.js';
 
 /** clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux) */
@@ -43,6 +44,26 @@ function chromiumRole(pid: number): string {
   return sub ? sub : type;
 }
 
+/** A process's threads other than its main thread, as `<role> thread <name>` (threads of one name summed). */
+function threadSources(pid: number, role: string): [string, string][] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: [string, string][] = [];
+  for (const tid of tids) {
+    if (tid === String(pid)) continue;
+    try {
+      out.push([`${role} thread ${readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}`, `/proc/${pid}/task/${tid}/stat`]);
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
 type Reading = { t: number; ms: Map<string, number> };
 
 /** CPU ms per role over a window: Chromium's processes by role (and the renderers' main threads), the bridge, sshd. */
@@ -56,9 +77,13 @@ export class CpuSampler {
   private count = 0;
 
   constructor(
-    /** the process that runs the bridge (this one) */
+    /** this process: Chromium's processes are its descendants */
+    private readonly benchPid: number,
+    /** the bridge's process */
     private readonly bridgePid: number,
     private readonly sshdPid: number,
+    /** also split the renderers and the network service by thread name */
+    private readonly threads = false,
   ) {}
 
   start(): void {
@@ -95,7 +120,7 @@ export class CpuSampler {
 
   private scan(): void {
     const sources: [string, string][] = [];
-    for (const pid of descendants(this.bridgePid)) {
+    for (const pid of descendants(this.benchPid)) {
       let role = this.roles.get(pid);
       if (role === undefined) {
         let comm: string;
@@ -113,9 +138,11 @@ export class CpuSampler {
       sources.push([role, `/proc/${pid}/stat`]);
       // The main thread (where the page's JavaScript runs) is the thread whose id is the process's.
       if (role === 'chromium renderer') sources.push(['chromium renderer main thread', `/proc/${pid}/task/${pid}/stat`]);
+      if (this.threads && (role === 'chromium renderer' || role === 'chromium NetworkService')) sources.push(...threadSources(pid, role));
     }
-    // This process: the bridge, the page server and the DevTools pipe (idle during a download), and this sampler.
     sources.push(['bridge', `/proc/${this.bridgePid}/stat`]);
+    // This process: the page server and the DevTools pipe (idle during a download), and this sampler.
+    sources.push(['bench', `/proc/${this.benchPid}/stat`]);
     for (const pid of [this.sshdPid, ...descendants(this.sshdPid)]) sources.push(['sshd', `/proc/${pid}/stat`]);
     this.sources = sources;
   }

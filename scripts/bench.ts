@@ -14,7 +14,9 @@
  * Environment: BENCH_BYTES (default 256M; K/M/G: library transfers, CLI sftp/scp), BENCH_CLI_BYTES
  * (CLI and memory exec downloads, default 2 × BENCH_BYTES), BENCH_PURE_BYTES (pure-JS transfers,
  * default 64M: the rate is what counts), BENCH_BROWSER_BYTES (default 16M), BENCH_RUNS (default 3),
- * BENCH_HANDSHAKES (per run, default 20), BENCH_ONLY (comma-separated row ids or sections:
+ * BENCH_HANDSHAKES (per run, default 20), BENCH_BROWSER_CPU (1: CPU per process during each browser
+ * download; threads: also per thread of the renderer and network service), BENCH_BROWSER_WINDOW (a
+ * diagnostic: the exec channel's receive window on every side of the browser rows), BENCH_ONLY (comma-separated row ids or sections:
  * library, cli, memory, browser; e.g. "gcm,cli"), BENCH_SIDES (library sides to run, e.g.
  * "puressh,openssh"), BENCH_BASELINE (the root of another checkout with its dist/ built: its
  * puressh runs as a 'baseline' side beside ours, to compare builds).
@@ -398,6 +400,11 @@ async function memoryRun(run: number, ctx: CliContext, target: Target, out: Sect
   );
 }
 
+/** BENCH_BROWSER_WINDOW: the exec channel's receive window on every side of the browser rows, when not the library's default (a diagnostic). */
+function browserWindow(): { window?: number } {
+  return process.env.BENCH_BROWSER_WINDOW ? { window: parseSize(process.env.BENCH_BROWSER_WINDOW) } : {};
+}
+
 /** One run of the browser rows: per cipher, a fresh page and a fresh Node process (pure provider), in alternating order. */
 async function browserRun(run: number, browser: BrowserBench, bytes: number, target: Target, out: SectionSamples): Promise<void> {
   for (const cipher of BROWSER_CIPHERS) {
@@ -410,7 +417,7 @@ async function browserRun(run: number, browser: BrowserBench, bytes: number, tar
         ['node-pure', undefined],
         ['node-pure-bridge', browser.webSocketUrl],
       ] as const) {
-        const r = await runNodeSide('puressh-pure', target, { kind: 'exec', cipher, bytes, ...(webSocketUrl ? { webSocketUrl } : {}) });
+        const r = await runNodeSide('puressh-pure', target, { kind: 'exec', cipher, bytes, ...(webSocketUrl ? { webSocketUrl } : {}), ...browserWindow() });
         if (r.bytes !== bytes || r.cipher !== cipher) throw new Error(`${side} ${cipher}: moved ${r.bytes} bytes with ${r.cipher}`);
         push(out.browser, `${cipher}|${side}`, {
           connectMs: r.connectMs!,

@@ -139,25 +139,35 @@ export class ClientFrameParser {
   }
 }
 
+/** The size of a server frame's header (§5.2) for a payload of `length` bytes: 2, 4 or 10. */
+export function serverFrameHeaderSize(length: number): number {
+  return length < 126 ? 2 : length < 0x10000 ? 4 : 10;
+}
+
 /**
- * The header of an unmasked, final frame from the server (§5.2) whose payload is `length`
- * bytes: sent before the payload, the payload itself need not be copied into a frame.
+ * Writes the header of an unmasked, final frame from the server (§5.2) whose payload is
+ * `length` bytes into `out` at `at` ({@link serverFrameHeaderSize} bytes), so that a payload
+ * already in a buffer can be sent with its header in front of it, without a copy.
  */
-export function serverFrameHeader(opcode: number, length: number): Uint8Array {
-  const size = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
-  const out = new Uint8Array(size);
-  out[0] = 0x80 | opcode;
-  if (length < 126) out[1] = length;
+export function writeServerFrameHeader(out: Uint8Array, at: number, opcode: number, length: number): void {
+  out[at] = 0x80 | opcode;
+  if (length < 126) out[at + 1] = length;
   else if (length < 0x10000) {
-    out[1] = 126;
-    out[2] = length >>> 8;
-    out[3] = length & 0xff;
+    out[at + 1] = 126;
+    out[at + 2] = length >>> 8;
+    out[at + 3] = length & 0xff;
   } else {
-    out[1] = 127;
-    const view = new DataView(out.buffer);
-    view.setUint32(2, Math.floor(length / 2 ** 32));
-    view.setUint32(6, length >>> 0);
+    out[at + 1] = 127;
+    const view = new DataView(out.buffer, out.byteOffset + at + 2, 8);
+    view.setUint32(0, Math.floor(length / 2 ** 32));
+    view.setUint32(4, length >>> 0);
   }
+}
+
+/** The header of an unmasked, final frame from the server (§5.2) whose payload is `length` bytes. */
+export function serverFrameHeader(opcode: number, length: number): Uint8Array {
+  const out = new Uint8Array(serverFrameHeaderSize(length));
+  writeServerFrameHeader(out, 0, opcode, length);
   return out;
 }
 

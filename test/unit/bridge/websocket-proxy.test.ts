@@ -221,6 +221,39 @@ describe('websocket-proxy', () => {
     expect(serverFrameHeader(OPCODE.binary, 65_536)).to.deep.equal(Uint8Array.of(0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0));
   });
 
+  it('forwards a bulk stream from the target intact to a client that stops reading for a while, then closes with 1000', async () => {
+    // More than the kernel's socket buffers hold: the bridge's writes to the client stop
+    // completing at once, and it must wait for each before reading into its buffer again.
+    const data = Buffer.alloc(24 * 1024 * 1024);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >>> 13)) & 0xff;
+    const sender = createServer((s) => {
+      s.on('error', () => {});
+      s.end(data);
+    });
+    await new Promise<void>((r) => sender.listen(0, '127.0.0.1', r));
+    const bulk = await startWebSocketProxy({
+      targets: { bulk: { host: '127.0.0.1', port: (sender.address() as { port: number }).port } },
+      allowedOrigins: [ORIGIN],
+    });
+    try {
+      const c = await upgrade(bulk.port, '/bulk', { Origin: ORIGIN });
+      c.socket.pause();
+      await new Promise((r) => setTimeout(r, 300));
+      c.socket.resume();
+      await c.closed;
+      const frames = serverFrames(splitResponse(c.received()).body);
+      const payload = Buffer.concat(frames.filter((f) => f.opcode === OPCODE.binary).map((f) => f.payload));
+      expect(payload.length).to.equal(data.length);
+      expect(payload.equals(data)).to.equal(true);
+      const last = frames.at(-1)!;
+      expect(last.opcode).to.equal(OPCODE.close);
+      expect(last.payload.readUInt16BE(0)).to.equal(1000);
+    } finally {
+      await bulk.close();
+      await new Promise((r) => sender.close(r));
+    }
+  });
+
   it('the CLI refuses to start without targets, with unnamed duplicates, and serves until stopped', async () => {
     const err = new PassThrough();
     let text = '';
