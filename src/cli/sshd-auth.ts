@@ -42,6 +42,12 @@ export interface ConnectionContext {
   settings: SshdConfig;
   /** the user `settings` were matched for (null: still the global ones) */
   matchedUser: string | null;
+  /**
+   * the connection's log: the server's until the user is known, then at the LogLevel of
+   * `settings` (sshd changes its level in getpwnamallow, so the lines of the first request
+   * come before the change and everything from the user lookup on after it)
+   */
+  log: SshdLog;
   /** the key options of the accepted public key */
   keyOptions: KeyOptions | null;
   /** "ED25519 SHA256:…" descriptions of keys offered, by fingerprint, for the Accepted/Failed lines */
@@ -99,6 +105,7 @@ export function matchSettings(loaded: LoadedSshdConfig, ctx: ConnectionContext, 
   if (ctx.matchedUser !== user) {
     ctx.settings = settingsFor(loaded, ctx, user);
     ctx.matchedUser = user;
+    ctx.log = ctx.log.atLevel(ctx.settings.logLevel);
   }
   return ctx.settings;
 }
@@ -115,10 +122,11 @@ export function methodsFor(settings: SshdConfig): string[][] | null {
  * Look the user up once per connection (the first request's name): the account, the Match
  * settings, and sshd's allowed_user checks, logging sshd's refusal lines.
  */
-export function resolveUser(loaded: LoadedSshdConfig, ctx: ConnectionContext, user: string, log: SshdLog): Promise<void> {
+export function resolveUser(loaded: LoadedSshdConfig, ctx: ConnectionContext, user: string): Promise<void> {
   ctx.lookup ??= (async () => {
     ctx.user = user;
     matchSettings(loaded, ctx, user);
+    const { log } = ctx;
     const from = `from ${ctx.remoteAddress} port ${ctx.remotePort}`;
     const entry = await lookupUser(user).catch(() => null);
     if (!entry) {
@@ -182,7 +190,8 @@ function authorizedKeysFiles(settings: SshdConfig, account: PasswdEntry, ids: Us
  * sshd's decision on a public key for this connection: refused (null) or the key options
  * that then apply. Logs what sshd logs (debug level except refusals sshd logs louder).
  */
-export async function decidePublicKey(ctx: ConnectionContext, req: PublicKeyRequest, log: SshdLog): Promise<KeyOptions | null> {
+export async function decidePublicKey(ctx: ConnectionContext, req: PublicKeyRequest): Promise<KeyOptions | null> {
+  const { log } = ctx;
   const s = ctx.settings;
   const account = ctx.account;
   ctx.keyDescriptions.set(fingerprintSHA256(req.blob), describeKey(req.key));
@@ -228,7 +237,11 @@ export async function decidePublicKey(ctx: ConnectionContext, req: PublicKeyRequ
     },
     trustedCa,
   );
-  for (const l of verdict.log) log.debug(l);
+  for (const l of verdict.log) {
+    // auth2-pubkeyfile.c logs the match it accepts at VERBOSE, the rest of its reasoning at DEBUG
+    if (/^Accepted (key|certificate ID) /.test(l)) log.verbose(l);
+    else log.debug(l);
+  }
   if (!verdict.allowed) return null;
   if (account.uid === 0 && s.permitRootLogin === 'forced-commands-only' && verdict.options.forceCommand === undefined) {
     if (req.signed) log.info(`Root login accepted for forced command. refused: no forced command for ${describeKey(req.key)}`);
@@ -248,7 +261,8 @@ export function securityKeyServerPolicy(settings: SshdConfig): { touchRequired: 
  * false (refused, with sshd's error line) when the user-presence or user-verification flag
  * the options ask for is missing.
  */
-export function securityKeyFlagsAccepted(ctx: ConnectionContext, req: PublicKeyRequest, options: KeyOptions, log: SshdLog): boolean {
+export function securityKeyFlagsAccepted(ctx: ConnectionContext, req: PublicKeyRequest, options: KeyOptions): boolean {
+  const { log } = ctx;
   if (!req.signed || !req.securityKey) return true;
   log.debug(`userauth_pubkey: sk_counter = ${req.securityKey.counter}, sk_flags = 0x${req.securityKey.flags.toString(16).padStart(2, '0')}`);
   const refusal = checkSecurityKeySignature(req.key, req.securityKey, options, {

@@ -269,6 +269,18 @@ export function evaluateMatch(loaded: LoadedSshdConfig, conn: ConnectionInfo, te
   return toConfig(merged, loaded.raw);
 }
 
+/**
+ * Every LogLevel a connection may end up with: the global one and each LogLevel line of the
+ * configuration and its Includes, whether in a Match block or not (read from the text, without
+ * evaluating any Match). Used to set up tracing only when some connection can ask for it.
+ */
+export function possibleLogLevels(loaded: LoadedSshdConfig): string[] {
+  const levels = [loaded.config.logLevel];
+  const texts = [loaded.source.text ?? '', ...loaded.source.includes.map((it) => it.text)];
+  for (const text of texts) for (const m of text.matchAll(/^[ \t]*"?loglevel"?(?:[ \t]*=[ \t]*|[ \t]+)"?([a-z0-9]+)/gim)) levels.push(m[1]!.toUpperCase());
+  return levels;
+}
+
 /** Match criteria values with sshd's test-mode flag. */
 type MatchConn = ConnectionInfo & { test: boolean };
 
@@ -699,6 +711,12 @@ export function notImplementedWarnings(c: SshdConfig, raw: RawOptions): string[]
     c.chrootDirectory !== null && c.chrootDirectory.toLowerCase() !== 'none',
   );
   set('AuthorizedKeysCommand', 'not supported; ignored (only AuthorizedKeysFile is read)', c.authorizedKeysCommand !== null);
+  // LogVerbose patterns name OpenSSH's source places (file:function:line), which puressh's lines do not have
+  set(
+    'LogVerbose',
+    "ignored (its patterns name places in OpenSSH's C sources)",
+    c.logVerbose.some((v) => v.toLowerCase() !== 'none'),
+  );
   const kinds: [string, AlgorithmKind][] = [
     ['ciphers', 'cipher'],
     ['macs', 'mac'],

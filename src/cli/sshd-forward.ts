@@ -19,7 +19,6 @@ import type { ConnectionHandlers, ServerConnection, TcpipForwardRequest } from '
 import { userGroups, type PasswdEntry } from '../server/node-passwd.js';
 import type { ConnectionContext } from './sshd-auth.js';
 import type { SshdConfig } from './sshd-config.js';
-import type { SshdLog } from './sshd-log.js';
 
 /** "host:port" / "[v6]:port" / "port" (host undefined), port "*" as -1. */
 function splitHostPort(spec: string): { host: string | undefined; port: number } | null {
@@ -139,7 +138,7 @@ async function creatableAs(path: string, account: PasswdEntry): Promise<boolean>
 }
 
 /** The forwarding routes of the server, for connections described by `contextOf`. */
-export function sshdForwardHandlers(contextOf: (conn: ServerConnection) => ConnectionContext | undefined, log: SshdLog): ConnectionHandlers {
+export function sshdForwardHandlers(contextOf: (conn: ServerConnection) => ConnectionContext | undefined): ConnectionHandlers {
   const listeners = new Map<ServerConnection, Map<string, net.Server[]>>();
   const listenersOf = (conn: ServerConnection): Map<string, net.Server[]> => {
     let m = listeners.get(conn);
@@ -155,7 +154,7 @@ export function sshdForwardHandlers(contextOf: (conn: ServerConnection) => Conne
     return m;
   };
   const refuseConnect = (ctx: ConnectionContext, host: string, port: number): void =>
-    log.info(`Received request from ${ctx.remoteAddress} port ${ctx.remotePort} to connect to host ${host} port ${port}, but the request was denied.`);
+    ctx.log.info(`Received request from ${ctx.remoteAddress} port ${ctx.remotePort} to connect to host ${host} port ${port}, but the request was denied.`);
 
   return {
     directTcpip(req, conn) {
@@ -163,18 +162,18 @@ export function sshdForwardHandlers(contextOf: (conn: ServerConnection) => Conne
       if (!ctx) return req.reject(OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED, 'open failed');
       const s = ctx.settings;
       if (!forwarding('local', s.allowTcpForwarding, s)) {
-        log.info(`refused local port forward: originator ${req.originatorAddress} port ${req.originatorPort}, target ${req.host} port ${req.port}`);
+        ctx.log.info(`refused local port forward: originator ${req.originatorAddress} port ${req.originatorPort}, target ${req.host} port ${req.port}`);
         return req.reject(OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED, 'open failed');
       }
       if (!openPermitted(s.permitOpen, req.host, req.port) || !openPermitted(conn.user.permissions.permitOpen ?? [], req.host, req.port)) {
         refuseConnect(ctx, req.host, req.port);
         return req.reject(OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED, 'open failed');
       }
-      log.debug(`server_request_direct_tcpip: originator ${req.originatorAddress} port ${req.originatorPort}, target ${req.host} port ${req.port}`);
+      ctx.log.debug(`server_request_direct_tcpip: originator ${req.originatorAddress} port ${req.originatorPort}, target ${req.host} port ${req.port}`);
       return new Promise<void>((resolve) => {
         const socket = net.connect({ host: req.host, port: req.port, allowHalfOpen: true });
         socket.once('error', (e) => {
-          log.error(`connect_to ${req.host} port ${req.port}: failed: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
+          ctx.log.error(`connect_to ${req.host} port ${req.port}: failed: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
           req.reject(OPEN_FAILURE.CONNECT_FAILED, 'connect failed');
           resolve();
         });
@@ -196,7 +195,7 @@ export function sshdForwardHandlers(contextOf: (conn: ServerConnection) => Conne
         return req.reject(OPEN_FAILURE.ADMINISTRATIVELY_PROHIBITED, 'open failed');
       }
       if (!(await accessibleAs(req.socketPath, ctx.account!, fsConstants.W_OK))) {
-        log.info(`connect to ${req.socketPath} refused: not accessible to ${ctx.account!.name}`);
+        ctx.log.info(`connect to ${req.socketPath} refused: not accessible to ${ctx.account!.name}`);
         return req.reject(OPEN_FAILURE.CONNECT_FAILED, 'connect failed');
       }
       await new Promise<void>((resolve) => {
@@ -220,11 +219,11 @@ export function sshdForwardHandlers(contextOf: (conn: ServerConnection) => Conne
       const s = ctx.settings;
       const who = ctx.account;
       if (!forwarding('remote', s.allowTcpForwarding, s) || (req.port !== 0 && req.port < 1024 && who.uid !== 0)) {
-        log.info(`tcpip-forward listen ${req.address} port ${req.port}: refused`);
+        ctx.log.info(`tcpip-forward listen ${req.address} port ${req.port}: refused`);
         return false;
       }
       if (!listenPermitted(s.permitListen, req.address, req.port) || !listenPermitted(conn.user.permissions.permitListen ?? [], req.address, req.port)) {
-        log.info(
+        ctx.log.info(
           `Received request from ${ctx.remoteAddress} port ${ctx.remotePort} to remote forward to host ${req.address} port ${req.port}, but the request was denied.`,
         );
         return false;
@@ -242,13 +241,13 @@ export function sshdForwardHandlers(contextOf: (conn: ServerConnection) => Conne
           );
         });
       } catch (e) {
-        log.error(`channel_setup_fwd_listener_tcpip: cannot listen to port: ${req.port}: ${(e as Error).message}`);
+        ctx.log.error(`channel_setup_fwd_listener_tcpip: cannot listen to port: ${req.port}: ${(e as Error).message}`);
         return false;
       }
       // A 0 request is remembered under both names: cancel-tcpip-forward names the bound port.
       mine.set(key, bound.servers);
       if (req.port === 0) mine.set(`${req.address}:${bound.port}`, bound.servers);
-      log.debug(`server_input_global_request: tcpip-forward listen ${req.address} port ${bound.port}`);
+      ctx.log.debug(`server_input_global_request: tcpip-forward listen ${req.address} port ${bound.port}`);
       return bound.port;
     },
 
@@ -290,7 +289,7 @@ export function sshdForwardHandlers(contextOf: (conn: ServerConnection) => Conne
         await chmod(path, 0o666 & ~s.streamLocalBindMask);
         if (process.getuid?.() === 0) await chown(path, who.uid, who.gid);
       } catch (e) {
-        log.error(`streamlocal-forward ${path}: ${(e as Error).message}`);
+        ctx.log.error(`streamlocal-forward ${path}: ${(e as Error).message}`);
         return false;
       }
       mine.set(path, servers);

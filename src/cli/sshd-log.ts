@@ -14,6 +14,11 @@ function rank(level: string): number {
   return i < 0 ? LEVELS.indexOf('INFO') : i;
 }
 
+/** Whether a log at `level` writes messages of level `message`. */
+export function logsAt(level: string, message: LogLevelName): boolean {
+  return rank(message) <= rank(level);
+}
+
 /** A leveled logger writing sshd's stderr lines. */
 export class SshdLog {
   private readonly max: number;
@@ -23,6 +28,14 @@ export class SshdLog {
     private readonly write: (line: string) => void,
   ) {
     this.max = rank(level);
+  }
+
+  /**
+   * The same output at another level: a connection's log once a Match block gives it its own
+   * LogLevel (sshd calls log_change_level when it looks the user up, auth.c getpwnamallow).
+   */
+  atLevel(level: string): SshdLog {
+    return new SshdLog(level, this.write);
   }
 
   /** Whether messages of `level` are written. */

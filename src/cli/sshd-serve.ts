@@ -17,7 +17,7 @@ import { fingerprintSHA256 } from '../crypto/fingerprint.js';
 import { KEX_ALGORITHMS } from '../kex/index.js';
 import { socketStream } from '../node-stream.js';
 import type { ServerConnection } from '../server/connection.js';
-import { SshServer, type IncomingConnection } from '../server/server.js';
+import { SshServer, type AcceptOptions, type IncomingConnection } from '../server/server.js';
 import type { AuthAttemptEvent } from '../server/userauth.js';
 import { CIPHERS } from '../transport/cipher/index.js';
 import { MACS } from '../transport/mac/index.js';
@@ -32,10 +32,10 @@ import {
   securityKeyFlagsAccepted,
   type ConnectionContext,
 } from './sshd-auth.js';
-import type { LoadedSshdConfig, SshdConfig } from './sshd-config.js';
+import { possibleLogLevels, type LoadedSshdConfig, type SshdConfig } from './sshd-config.js';
 import { systemResolver } from './sshd-dump.js';
 import { sshdForwardHandlers } from './sshd-forward.js';
-import type { SshdLog } from './sshd-log.js';
+import { logsAt, type SshdLog } from './sshd-log.js';
 import { connectionChroot } from './sshd-internal-sftp.js';
 import { sshdSessionHandler, type InternalSftp } from './sshd-session.js';
 import { SftpServer } from '../sftp/server/server.js';
@@ -125,7 +125,7 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
     localAddress?: string | undefined;
     localPort?: number | undefined;
   }) => contexts.get(connectionKey(p));
-  const forward = sshdForwardHandlers((conn) => contextOf(conn.peer), log);
+  const forward = sshdForwardHandlers((conn) => contextOf(conn.peer));
 
   const compression = c.compression ? ['none', 'zlib@openssh.com'] : ['none'];
   const server = new SshServer({
@@ -143,9 +143,9 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
       publicKey: async (req) => {
         const ctx = contextOf(req.peer);
         if (!ctx) return false;
-        await resolveUser(loaded, ctx, req.username, log);
-        const options = await decidePublicKey(ctx, req, log);
-        if (!options || !securityKeyFlagsAccepted(ctx, req, options, log)) return false;
+        await resolveUser(loaded, ctx, req.username);
+        const options = await decidePublicKey(ctx, req);
+        if (!options || !securityKeyFlagsAccepted(ctx, req, options)) return false;
         if (req.signed) ctx.keyOptions = options;
         return keyPermissions(options, ctx.settings);
       },
@@ -155,14 +155,15 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
       return methodsFor(ctx ? matchSettings(loaded, ctx, username) : c);
     },
     // What a Match block may change that the server applies itself (sshd re-reads its options
-    // once the user is known: auth2.c getpwnamallow). RekeyLimit too, as OpenSSH 10.5 applies it
+    // once the user is known: auth2.c getpwnamallow; LogLevel is applied there too, through
+    // ctx.log, which matchSettings sets). RekeyLimit too, as OpenSSH 10.5 applies it
     // ("fix ChannelTimeout and RekeyLimit not being applied in sshd_config Match blocks"); 9.2 kept the global one.
     userSettings: (username, peer) => {
       const ctx = contextOf(peer);
       if (!ctx) return undefined;
       const s = matchSettings(loaded, ctx, username);
       return {
-        banner: s.banner !== null ? (readBanner(s.banner, log) ?? null) : null,
+        banner: s.banner !== null ? (readBanner(s.banner, ctx.log) ?? null) : null,
         maxAuthTries: s.maxAuthTries,
         maxSessions: s.maxSessions,
         rekeyBytes: s.rekeyLimit.bytes,
@@ -174,7 +175,7 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
       session: (conn) => {
         const ctx = contextOf(conn.peer);
         if (!ctx?.account) return null;
-        return sshdSessionHandler({ ctx, conn, log, internalSftp: options.internalSftp ?? sameUserInternalSftp });
+        return sshdSessionHandler({ ctx, conn, internalSftp: options.internalSftp ?? sameUserInternalSftp });
       },
     },
     limits: {
@@ -196,7 +197,11 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
     },
     ...(c.rekeyLimit.bytes > 0 ? { rekeyBytes: c.rekeyLimit.bytes } : {}),
     ...(c.rekeyLimit.seconds > 0 ? { rekeySeconds: c.rekeyLimit.seconds } : {}),
-    ...(log.enabled('DEBUG3') ? { debug: (line: string) => log.debug3(line) } : {}),
+    // The per-packet trace costs a line per packet: set up only when some connection may log at
+    // DEBUG3 (globally or by a Match block), and written at each connection's own level.
+    ...(possibleLogLevels(loaded).some((l) => logsAt(l, 'DEBUG3'))
+      ? { debug: (line: string, peer: AcceptOptions) => (contextOf(peer)?.log ?? log).debug3(line) }
+      : {}),
     onAuthAttempt: (e, peer) => {
       const ctx = contextOf(peer);
       if (!ctx) return;
@@ -206,12 +211,12 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
       if (e.method === 'none') return;
       const write = (): void => {
         const { level, line } = attemptLine(e, ctx, ctx.settings.maxAuthTries);
-        log[level](line);
+        ctx.log[level](line);
       };
       if (ctx.lookup !== null) return write();
       // Refused before any handler looked the user up (a bad signature, a method not offered):
       // sshd knows the account by then (getpwnamallow on the first request), so look it up first.
-      void resolveUser(loaded, ctx, e.username, log).then(write);
+      void resolveUser(loaded, ctx, e.username).then(write);
     },
   });
 
@@ -231,6 +236,7 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
       account: null,
       settings: c,
       matchedUser: null,
+      log,
       keyOptions: null,
       keyDescriptions: new Map(),
       failures: 0,
@@ -260,9 +266,9 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
           // sshd's post-authentication child chroots before any session, and dies on a bad path.
           ctx.chroot = connectionChroot(s.chrootDirectory, ctx.account);
           ctx.chroot.then(
-            (path) => path !== null && log.verbose(`Changed root directory to "${path}"`),
+            (path) => path !== null && ctx.log.verbose(`Changed root directory to "${path}"`),
             (e: unknown) => {
-              log.fatal((e as Error).message);
+              ctx.log.fatal((e as Error).message);
               drop();
             },
           );
@@ -274,6 +280,7 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
     void incoming.closed.then((err) => {
       done();
       const msg = err?.message ?? '';
+      // (dropped by the listener before any user is known: the server's log)
       if (/MaxStartups/.test(msg)) {
         log.info(`drop connection from [${ctx.remoteAddress}]:${ctx.remotePort} on [${ctx.localAddress}]:${ctx.localPort} past MaxStartups`);
         return;
@@ -283,21 +290,21 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
         return;
       }
       if (conn) {
-        if (/not responding/.test(msg)) log.info(`Timeout, client not responding from user ${ctx.user} ${where}`);
-        log.info(`Disconnected from user ${ctx.user} ${where}`);
+        if (/not responding/.test(msg)) ctx.log.info(`Timeout, client not responding from user ${ctx.user} ${where}`);
+        ctx.log.info(`Disconnected from user ${ctx.user} ${where}`);
         return;
       }
       if (ctx.user !== null && ctx.failures >= ctx.settings.maxAuthTries) {
-        log.error(`maximum authentication attempts exceeded for ${ctx.account ? '' : 'invalid user '}${ctx.user} from ${where} ssh2 [preauth]`);
-        log.info(`Disconnecting ${ctx.account ? 'authenticating' : 'invalid'} user ${ctx.user} ${where}: Too many authentication failures [preauth]`);
+        ctx.log.error(`maximum authentication attempts exceeded for ${ctx.account ? '' : 'invalid user '}${ctx.user} from ${where} ssh2 [preauth]`);
+        ctx.log.info(`Disconnecting ${ctx.account ? 'authenticating' : 'invalid'} user ${ctx.user} ${where}: Too many authentication failures [preauth]`);
         return;
       }
       if (/LoginGraceTime/.test(msg)) {
-        log.info(`Timeout before authentication for ${ctx.remoteAddress} port ${ctx.remotePort}`);
+        ctx.log.info(`Timeout before authentication for ${ctx.remoteAddress} port ${ctx.remotePort}`);
         return;
       }
       const who = ctx.user === null ? '' : `${ctx.account ? 'authenticating' : 'invalid'} user ${ctx.user} `;
-      log.info(`Connection closed by ${who}${where} [preauth]`);
+      ctx.log.info(`Connection closed by ${who}${where} [preauth]`);
     });
   };
 

@@ -31,7 +31,6 @@ export type InternalSftp = (session: ServerSession, account: PasswdEntry) => Pro
 export interface SessionContext {
   ctx: ConnectionContext;
   conn: ServerConnection;
-  log: SshdLog;
   internalSftp?: InternalSftp | undefined;
 }
 
@@ -102,7 +101,9 @@ function outputReadSize(session: ServerSession): number {
 
 /** The handler of one session channel. */
 export function sshdSessionHandler(sc: SessionContext): SessionHandler {
-  const { ctx, conn, log } = sc;
+  const { ctx, conn } = sc;
+  // the connection's log, at its Match LogLevel (the session runs after the user is known)
+  const log = ctx.log;
   const settings = ctx.settings;
   const account = ctx.account!;
   const clientEnv: [string, string][] = [];

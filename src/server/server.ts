@@ -105,8 +105,11 @@ export interface SshServerOptions {
   random?: RandomSource;
   /** timers for LoginGraceTime, failure delays and penalties (tests inject a fake) */
   clock?: ServerClock;
-  /** trace lines: message names, methods, user names, fingerprints; never secrets */
-  debug?: (line: string) => void;
+  /**
+   * trace lines: message names, methods, user names, fingerprints; never secrets. `peer` is
+   * the connection's endpoints as given to accept(), so a log can apply a per-connection level.
+   */
+  debug?: (line: string, peer: AcceptOptions) => void;
   /** transport-generic messages from each client */
   events?: TransportEvents;
   /** every decided authentication attempt, with where it came from (for logs like sshd's); never credentials */
@@ -234,7 +237,7 @@ export class SshServer {
    */
   accept(stream: ByteStream, info: AcceptOptions = {}): IncomingConnection {
     const tag = info.remoteAddress !== undefined ? `[${info.remoteAddress}]:${info.remotePort ?? 0} ` : '';
-    const debug = this.options.debug ? (line: string) => this.options.debug!(tag + line) : undefined;
+    const debug = this.options.debug ? (line: string) => this.options.debug!(tag + line, info) : undefined;
     const refusal = this.refusal(info);
     if (refusal) {
       debug?.(`refused: ${refusal.message}`);
