@@ -71,7 +71,10 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
   const interactive = batch === undefined && stdinTty;
   try {
     const sftp = await client.sftp();
-    const requests = Number(flags.get('R')?.[0] ?? 64);
+    // -R counts requests; without it the library's default applies: 64 requests, or 4 MiB of
+    // data if fewer. OpenSSH's 64 requests are of 32 KiB (2 MiB in flight); ours are of the
+    // server's maximum (255 KiB from OpenSSH), so 64 of them would keep 16 MiB in flight.
+    const requests = Number(flags.get('R')?.[0]);
     const stdout = io.stdout as NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
     const shell = new SftpShell(
       sftp,
@@ -81,7 +84,7 @@ export async function runSftp(argv: readonly string[], io: CliIo): Promise<numbe
         preserve: flags.has('p'),
         recursive: flags.has('r'),
         resume: flags.has('a'),
-        concurrency: Number.isInteger(requests) && requests > 0 ? requests : 64,
+        concurrency: Number.isInteger(requests) && requests > 0 ? requests : undefined,
         quiet,
         quietLog: flags.has('q'),
         // sftp asks the terminal on stdin for its width
