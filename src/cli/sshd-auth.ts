@@ -52,7 +52,15 @@ export interface ConnectionContext {
   keyOptions: KeyOptions | null;
   /** "ED25519 SHA256:…" descriptions of keys offered, by fingerprint, for the Accepted/Failed lines */
   readonly keyDescriptions: Map<string, string>;
+  /** authentication requests so far (sshd's authctxt->attempt) */
+  attempts: number;
+  /** failures as sshd's unprivileged child counts them: every failed request but a first "none" (MaxAuthTries) */
   failures: number;
+  /**
+   * failures as sshd's monitor counts them, which sets the level of its Failed lines: only
+   * requests that reached a decision on a signature (not a key refused by authorized_keys)
+   */
+  decidedFailures: number;
   authenticated: boolean;
   /** resolves once the account lookup of the first request is done */
   lookup: Promise<void> | null;

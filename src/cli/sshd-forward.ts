@@ -218,10 +218,9 @@ export function sshdForwardHandlers(contextOf: (conn: ServerConnection) => Conne
       if (!ctx?.account) return false;
       const s = ctx.settings;
       const who = ctx.account;
-      if (!forwarding('remote', s.allowTcpForwarding, s) || (req.port !== 0 && req.port < 1024 && who.uid !== 0)) {
-        ctx.log.info(`tcpip-forward listen ${req.address} port ${req.port}: refused`);
-        return false;
-      }
+      ctx.log.debug(`server_input_global_request: tcpip-forward listen ${req.address} port ${req.port}`);
+      // serverloop.c: refused by the configuration (or a privileged port) without a log line, only a debug message to the client
+      if (!forwarding('remote', s.allowTcpForwarding, s) || (req.port !== 0 && req.port < 1024 && who.uid !== 0)) return false;
       if (!listenPermitted(s.permitListen, req.address, req.port) || !listenPermitted(conn.user.permissions.permitListen ?? [], req.address, req.port)) {
         ctx.log.info(
           `Received request from ${ctx.remoteAddress} port ${ctx.remotePort} to remote forward to host ${req.address} port ${req.port}, but the request was denied.`,
@@ -247,7 +246,6 @@ export function sshdForwardHandlers(contextOf: (conn: ServerConnection) => Conne
       // A 0 request is remembered under both names: cancel-tcpip-forward names the bound port.
       mine.set(key, bound.servers);
       if (req.port === 0) mine.set(`${req.address}:${bound.port}`, bound.servers);
-      ctx.log.debug(`server_input_global_request: tcpip-forward listen ${req.address} port ${bound.port}`);
       return bound.port;
     },
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { Keepalive } from '../connection/keepalive.js';
+import { ConnectionLostError, DISCONNECT_REASON, DisconnectError } from '../errors.js';
 import { Certificate, CertifiedPrivateKey } from '../crypto/keys/certificate.js';
 import { HOSTKEY_ALGORITHMS, parsePrivateKey, parsePublicKey } from '../crypto/keys/index.js';
 import type { PrivateKey } from '../crypto/keys/types.js';
@@ -91,17 +92,26 @@ export function loadHostKeys(c: SshdConfig, log: SshdLog): PrivateKey[] {
 
 const implemented = (names: readonly string[], known: ReadonlyMap<string, unknown>): string[] => names.filter((n) => known.has(n));
 
-/** The sshd log line for an attempt, and its level (auth.c auth_log). */
-function attemptLine(e: AuthAttemptEvent, ctx: ConnectionContext, maxTries: number): { level: 'info' | 'verbose'; line: string } {
+/**
+ * The sshd log line for an attempt, and its level (auth.c auth_log), or null when sshd writes
+ * none. sshd 9.2 logs attempts in its privileged monitor, which only sees what it is asked:
+ * a publickey request for an invalid user ends in the unprivileged child ("disabled because
+ * of invalid user", auth2-pubkey.c) unlogged, and a query the key passes is logged by the
+ * child as "Postponed", without the key and tagged [preauth].
+ */
+function attemptLine(e: AuthAttemptEvent, ctx: ConnectionContext, maxTries: number): { level: 'info' | 'verbose'; line: string } | null {
   const valid = ctx.account !== null;
+  if (!valid && (e.method === 'publickey' || e.method === 'hostbased')) return null;
+  const half = Math.floor(maxTries / 2);
+  const from = `from ${ctx.remoteAddress} port ${ctx.remotePort} ssh2`;
+  if (e.result === 'postponed') return { level: ctx.failures >= half ? 'info' : 'verbose', line: `Postponed ${e.method} for ${e.username} ${from} [preauth]` };
   const user = `${valid ? '' : 'invalid user '}${e.username}`;
   const result = e.result === 'success' ? 'Accepted' : e.result === 'partial' ? 'Partial' : 'Failed';
   const described = e.fingerprint ? (ctx.keyDescriptions.get(e.fingerprint) ?? (e.key ? describeKey(e.key) : e.fingerprint)) : undefined;
   const key = described ? `: ${described}` : '';
-  const line = `${result} ${e.method} for ${user} from ${ctx.remoteAddress} port ${ctx.remotePort} ssh2${key}`;
-  // sshd logs successes, invalid users and failures past half of MaxAuthTries at INFO, other failures at VERBOSE.
-  const loud = e.result !== 'failure' || !valid || ctx.failures >= maxTries / 2;
-  return { level: loud ? 'info' : 'verbose', line };
+  // sshd logs successes, invalid users and failures past half of MaxAuthTries (the monitor's count) at INFO, other failures at VERBOSE.
+  const loud = e.result !== 'failure' || !valid || ctx.decidedFailures >= half;
+  return { level: loud ? 'info' : 'verbose', line: `${result} ${e.method} for ${user} ${from}${key}` };
 }
 
 /** Serve until SIGTERM/SIGINT (sshd exits 255 then). Returns the exit status. */
@@ -145,7 +155,11 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
         if (!ctx) return false;
         await resolveUser(loaded, ctx, req.username);
         const options = await decidePublicKey(ctx, req);
-        if (!options || !securityKeyFlagsAccepted(ctx, req, options)) return false;
+        if (!options) return false;
+        if (!securityKeyFlagsAccepted(ctx, req, options)) {
+          ctx.decidedFailures++;
+          return false;
+        }
         if (req.signed) ctx.keyOptions = options;
         return keyPermissions(options, ctx.settings);
       },
@@ -205,13 +219,14 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
     onAuthAttempt: (e, peer) => {
       const ctx = contextOf(peer);
       if (!ctx) return;
-      if (e.result === 'failure') ctx.failures++;
+      ctx.attempts++;
+      // the first "none" is the client asking which methods there are: sshd neither counts nor logs it
+      if (e.result === 'failure' && !(e.method === 'none' && ctx.attempts === 1)) ctx.failures++;
       if (e.result === 'success') ctx.authenticated = true;
-      // the first "none" is the client asking which methods there are: sshd does not log it
       if (e.method === 'none') return;
       const write = (): void => {
-        const { level, line } = attemptLine(e, ctx, ctx.settings.maxAuthTries);
-        ctx.log[level](line);
+        const entry = attemptLine(e, ctx, ctx.settings.maxAuthTries);
+        if (entry) ctx.log[entry.level](entry.line);
       };
       if (ctx.lookup !== null) return write();
       // Refused before any handler looked the user up (a bad signature, a method not offered):
@@ -239,23 +254,34 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
       log,
       keyOptions: null,
       keyDescriptions: new Map(),
+      attempts: 0,
       failures: 0,
+      decidedFailures: 0,
       authenticated: false,
       lookup: null,
       chroot: null,
     };
     contexts.set(key, ctx);
-    log.verbose(`Connection from ${info.remoteAddress} port ${info.remotePort} on ${info.localAddress} port ${info.localPort}`);
+    // sshd.c names the routing domain too: on Linux the socket's VRF device, "" when it has none (sockets here are never bound to one)
+    const rdomain = process.platform === 'linux' ? ' rdomain ""' : '';
+    log.verbose(`Connection from ${info.remoteAddress} port ${info.remotePort} on ${info.localAddress} port ${info.localPort}${rdomain}`);
     const incoming = server.accept(socketStream(socket), info);
     follow(
       incoming,
       ctx,
       () => contexts.delete(key),
       () => socket.destroy(),
+      () => ({ sent: socket.bytesWritten, received: socket.bytesRead }),
     );
   };
 
-  const follow = (incoming: IncomingConnection, ctx: ConnectionContext, done: () => void, drop: () => void): void => {
+  const follow = (
+    incoming: IncomingConnection,
+    ctx: ConnectionContext,
+    done: () => void,
+    drop: () => void,
+    traffic: () => { sent: number; received: number },
+  ): void => {
     const where = `${ctx.remoteAddress} port ${ctx.remotePort}`;
     let conn: ServerConnection | null = null;
     incoming.authenticated.then(
@@ -289,21 +315,49 @@ export async function serveSshd(loaded: LoadedSshdConfig, options: ServeOptions)
         log.verbose(`drop connection from [${ctx.remoteAddress}]:${ctx.remotePort}: penalty: source is penalised`);
         return;
       }
+      if (incoming.clientVersion === '' && !/LoginGraceTime/.test(msg)) {
+        // kex.c kex_exchange_identification, run by sshd before its unprivileged child: no [preauth]
+        const invalid = /^client sent invalid protocol identifier: (.*)$/.exec(msg);
+        if (invalid) {
+          ctx.log.error(`kex_exchange_identification: client sent invalid protocol identifier ${invalid[1]}`);
+          ctx.log.info(`banner exchange: Connection from ${where}: invalid format`);
+        } else {
+          ctx.log.error('kex_exchange_identification: Connection closed by remote host');
+          ctx.log.info(`Connection closed by ${where}`);
+        }
+        return;
+      }
+      // packet.c sshpkt_fmt_connection_id: who the connection is, as far as sshd knows
+      const who = conn ? `user ${ctx.user} ` : ctx.user === null ? '' : `${ctx.account ? 'authenticating' : 'invalid'} user ${ctx.user} `;
+      const preauth = conn ? '' : ' [preauth]';
+      if (err instanceof DisconnectError && err.byPeer) {
+        // packet.c: a client's normal exit (BY_APPLICATION) at INFO, any other reason at ERROR; then sshpkt_fatal's line
+        const line = `Received disconnect from ${where}:${err.reason}: ${err.description}${preauth}`;
+        if (err.reason === DISCONNECT_REASON.BY_APPLICATION) ctx.log.info(line);
+        else ctx.log.error(line);
+        ctx.log.info(`Disconnected from ${who}${where}${preauth}`);
+        return;
+      }
       if (conn) {
-        if (/not responding/.test(msg)) ctx.log.info(`Timeout, client not responding from user ${ctx.user} ${where}`);
-        ctx.log.info(`Disconnected from user ${ctx.user} ${where}`);
+        if (/not responding/.test(msg)) ctx.log.info(`Timeout, client not responding from ${who}${where}`);
+        else if (err === null || err instanceof ConnectionLostError) {
+          // serverloop.c process_input on EOF, then sshd.c's last lines as the session ends normally
+          const t = traffic();
+          ctx.log.verbose(`Connection closed by ${where}`);
+          ctx.log.verbose(`Transferred: sent ${t.sent}, received ${t.received} bytes`);
+          ctx.log.verbose(`Closing connection to ${where}`);
+        } else ctx.log.info(`Disconnected from ${who}${where}`);
         return;
       }
       if (ctx.user !== null && ctx.failures >= ctx.settings.maxAuthTries) {
         ctx.log.error(`maximum authentication attempts exceeded for ${ctx.account ? '' : 'invalid user '}${ctx.user} from ${where} ssh2 [preauth]`);
-        ctx.log.info(`Disconnecting ${ctx.account ? 'authenticating' : 'invalid'} user ${ctx.user} ${where}: Too many authentication failures [preauth]`);
+        ctx.log.info(`Disconnecting ${who}${where}: Too many authentication failures [preauth]`);
         return;
       }
       if (/LoginGraceTime/.test(msg)) {
         ctx.log.info(`Timeout before authentication for ${ctx.remoteAddress} port ${ctx.remotePort}`);
         return;
       }
-      const who = ctx.user === null ? '' : `${ctx.account ? 'authenticating' : 'invalid'} user ${ctx.user} `;
       ctx.log.info(`Connection closed by ${who}${where} [preauth]`);
     });
   };

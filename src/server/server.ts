@@ -112,7 +112,7 @@ export interface SshServerOptions {
   debug?: (line: string, peer: AcceptOptions) => void;
   /** transport-generic messages from each client */
   events?: TransportEvents;
-  /** every decided authentication attempt, with where it came from (for logs like sshd's); never credentials */
+  /** every decided authentication attempt (and publickey queries the key passes, as postponed), with where it came from (for logs like sshd's); never credentials */
   onAuthAttempt?: (event: AuthAttemptEvent, peer: Omit<PeerInfo, 'sessionId' | 'clientVersion'>) => void;
 }
 

@@ -92,7 +92,8 @@ export interface UserauthServerOptions {
 export interface AuthAttemptEvent {
   username: string;
   method: string;
-  result: 'success' | 'partial' | 'failure';
+  /** 'postponed': a publickey query whose key would do (PK_OK sent, RFC 4252 §7); the client signs next */
+  result: 'success' | 'partial' | 'failure' | 'postponed';
   /** "SHA256:…" of the key for publickey and hostbased */
   fingerprint?: string;
   /** the key offered (publickey, hostbased), for a log line that describes it (sshd's format_key) */
@@ -237,7 +238,10 @@ class UserauthServer {
       this.o.debug?.(`userauth: method ${method.slice(0, 64)} not allowed for ${username}`);
     }
     if (this.stashed) return null; // keyboard-interactive abandoned: the new request is next
-    if (outcome.kind === 'postponed') return null;
+    if (outcome.kind === 'postponed') {
+      if (method === 'publickey') this.o.onAttempt?.({ username, method, result: 'postponed', fingerprint, ...this.offered() });
+      return null;
+    }
     if (outcome.kind === 'accept') {
       this.permissions = mergePermissions(this.permissions, outcome.permissions);
       if (outcome.keyBlob) this.usedKeys.push(outcome.keyBlob);
