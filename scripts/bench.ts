@@ -5,8 +5,8 @@
  *   that without its C++ addon), all on one local OpenSSH sshd, same kex and cipher, ratios
  *   against the best peer in each row, CPU seconds per GiB and peak RSS. Every client runs in its
  *   own process; OpenSSH's is timed from outside (bench-process.ts), never through a pipe.
- * - cli: `node bin/puressh ssh|sftp|scp` against OpenSSH's, the same command lines, whole
- *   processes (bench-cli.ts).
+ * - cli: `node bin/puressh ssh|sftp|scp` against OpenSSH's, the same command lines, and a
+ *   minimal script over ssh2 without its addon (ssh2-cli.ts), whole processes (bench-cli.ts).
  * - memory: peak RSS of the CLI and the library during a transfer, and at idle after connect.
  * - browser: the universal bundle in Chromium against Node's pure provider (bench-browser.ts).
  * Runs interleaved, medians with min–max. Writes the tables as Markdown and JSON under bench/results/.
@@ -16,7 +16,7 @@
  * default 64M: the rate is what counts), BENCH_BROWSER_BYTES (default 16M), BENCH_RUNS (default 3),
  * BENCH_HANDSHAKES (per run, default 20), BENCH_ONLY (comma-separated row ids or sections:
  * library, cli, memory, browser; e.g. "gcm,cli"), BENCH_SIDES (library sides to run, e.g.
- * "puressh,openssh"), BENCH_BASELINE (the root of another checkout with its dist/ built: its
+ * "puressh,openssh"), BENCH_CLI_SIDES (CLI sides: openssh, puressh, ssh2-js), BENCH_BASELINE (the root of another checkout with its dist/ built: its
  * puressh runs as a 'baseline' side beside ours, to compare builds).
  */
 import { execFileSync, spawn } from 'node:child_process';
