@@ -1,7 +1,9 @@
 /**
  * The CLI section of `npm run bench`: the `puressh` command (`node bin/puressh` with the
  * bundle the build leaves, as users run it) against OpenSSH's `ssh`, `sftp` and `scp`, the
- * same command lines against the bench's sshd, each a whole process timed from outside
+ * same command lines against the bench's sshd, and against the peer under the same constraint:
+ * a minimal script over the `ssh2` package without its C++ addon (scripts/ssh2-cli.ts: exec,
+ * sftp fastGet/fastPut; no scp), given the same options as JSON. Each a whole process timed from outside
  * (bench-process.ts): wall time from spawn to exit, CPU time, peak RSS. Output to /dev/null
  * (exec) or files on tmpfs (get); what moved is checked outside the timing. Also the memory
  * budget: peak RSS of the CLI and of the library during a transfer, and RSS at idle after
@@ -11,13 +13,15 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sshd } from '../test/support/sshd.js';
 import { checkFile, checkOutputLength, idleRssKiB, median, timeProcess, type ProcessRun } from './bench-process.js';
+import type { Ssh2CliConfig } from './ssh2-cli.js';
 
 export const KEX = 'curve25519-sha256';
 export const GCM = 'aes128-gcm@openssh.com';
 
-/** OpenSSH's client, or puressh's CLI given the same arguments */
-export type CliSide = 'openssh' | 'puressh';
-export const CLI_SIDES: CliSide[] = ['openssh', 'puressh'];
+/** OpenSSH's client, puressh's CLI given the same arguments, or the ssh2 script (no addon) given the same options */
+export type CliSide = 'openssh' | 'puressh' | 'ssh2-js';
+export const CLI_SIDES: CliSide[] = ['openssh', 'puressh', 'ssh2-js'];
+const SIDE_LABEL: Record<CliSide, string> = { openssh: 'OpenSSH', puressh: 'puressh CLI', 'ssh2-js': 'ssh2 no addon, minimal script' };
 
 export interface Algorithms {
   cipher: string;
@@ -80,6 +84,9 @@ export interface CliContext {
   dir: string;
   /** the CLI launcher (bin/puressh) run by this node */
   puressh: string;
+  /** scripts/ssh2-cli.ts transpiled (.mjs), and the repository root it resolves ssh2 from */
+  ssh2Cli: string;
+  root: string;
   /** a file of `bytes` bytes on the server's side (the same machine) and its SHA-256 */
   source: string;
   sourceSha256: string;
@@ -95,6 +102,8 @@ export type CliSample = ProcessRun;
 
 export interface CliRow {
   id: string;
+  /** the sides that can do this work (default: all) */
+  sides?: CliSide[];
   /** what runs, with the sizes of this bench run */
   label: (ctx: CliContext) => string;
   /** one timed sample; checks what moved outside the timing */
@@ -102,9 +111,27 @@ export interface CliRow {
 }
 
 /** OpenSSH's program, or node running bin/puressh with the tool as its first argument */
-function command(side: CliSide, ctx: CliContext, tool: 'ssh' | 'sftp' | 'scp', args: string[]): [string, string[]] {
+function command(side: 'openssh' | 'puressh', ctx: CliContext, tool: 'ssh' | 'sftp' | 'scp', args: string[]): [string, string[]] {
   return side === 'openssh' ? [tool, args] : [process.execPath, [ctx.puressh, tool, ...args]];
 }
+
+/** node running the ssh2 script: the same port, user, key, known host key, kex and algorithms as the others' options */
+function ssh2Command(ctx: CliContext, alg: Algorithms, action: string[]): [string, string[]] {
+  const config: Ssh2CliConfig = {
+    port: ctx.sshd.port,
+    user: ctx.sshd.user,
+    keyPath: ctx.sshd.userKeys.ed25519.privatePath,
+    hostKey: ctx.sshd.hostKeys.ed25519!.publicLine,
+    kex: KEX,
+    cipher: alg.cipher,
+    ...(alg.mac ? { mac: alg.mac } : {}),
+  };
+  return [process.execPath, [ctx.ssh2Cli, ctx.root, JSON.stringify(config), ...action]];
+}
+
+/** `ssh … host command`, as each side runs it */
+const execCommand = (side: CliSide, ctx: CliContext, alg: Algorithms, remote: string): [string, string[]] =>
+  side === 'ssh2-js' ? ssh2Command(ctx, alg, ['exec', remote]) : command(side, ctx, 'ssh', sshArgs(ctx.sshd, alg, remote));
 
 /** 512M, 1536K, 100 (bytes) */
 const size = (n: number): string => (n % 2 ** 20 === 0 ? `${n / 2 ** 20}M` : n % 1024 === 0 ? `${n / 1024}K` : String(n));
@@ -115,7 +142,7 @@ function execRow(id: string, alg: Algorithms): CliRow {
     id,
     label: (ctx) => `ssh host 'head -c ${size(ctx.execBytes)} /dev/zero' > /dev/null, ${name}`,
     run: async (side, ctx) => {
-      const [program, args] = command(side, ctx, 'ssh', sshArgs(ctx.sshd, alg, `head -c ${ctx.execBytes} /dev/zero`));
+      const [program, args] = execCommand(side, ctx, alg, `head -c ${ctx.execBytes} /dev/zero`);
       const r = await timeProcess(program, args);
       await checkOutputLength(program, args, ctx.execBytes);
       return r;
@@ -131,7 +158,10 @@ function sftpRow(kind: 'get' | 'put'): CliRow {
       const batch = join(ctx.dir, 'cli-batch.txt');
       const dest = join(ctx.dir, `cli-${kind}.bin`);
       writeFileSync(batch, kind === 'get' ? `get ${ctx.source} ${dest}\n` : `put ${ctx.source} ${dest}\n`);
-      const [program, args] = command(side, ctx, 'sftp', sftpArgs(ctx.sshd, { cipher: GCM }, batch));
+      const [program, args] =
+        side === 'ssh2-js'
+          ? ssh2Command(ctx, { cipher: GCM }, [kind, ctx.source, dest])
+          : command(side, ctx, 'sftp', sftpArgs(ctx.sshd, { cipher: GCM }, batch));
       try {
         const r = await timeProcess(program, args, { tree: true });
         await checkFile(dest, ctx.bytes, ctx.sourceSha256, `${side} sftp ${kind}`);
@@ -151,9 +181,11 @@ export const CLI_ROWS: CliRow[] = [
   sftpRow('put'),
   {
     id: 'cli-scp-get',
+    sides: ['openssh', 'puressh'],
     label: (ctx) => `scp host:file local: get ${size(ctx.bytes)} (tmpfs), ${GCM}`,
     run: async (side, ctx) => {
       const dest = join(ctx.dir, 'cli-scp.bin');
+      if (side === 'ssh2-js') throw new Error('the ssh2 script has no scp');
       const [program, args] = command(side, ctx, 'scp', scpGetArgs(ctx.sshd, { cipher: GCM }, ctx.source, dest));
       try {
         const r = await timeProcess(program, args, { tree: true });
@@ -168,7 +200,7 @@ export const CLI_ROWS: CliRow[] = [
     id: 'cli-true',
     label: (ctx) => `ssh host true (start-up, kex, auth, exec), ${GCM}; median of ${ctx.handshakes} per sample`,
     run: async (side, ctx) => {
-      const [program, args] = command(side, ctx, 'ssh', sshArgs(ctx.sshd, { cipher: GCM }, 'true'));
+      const [program, args] = execCommand(side, ctx, { cipher: GCM }, 'true');
       const runs: ProcessRun[] = [];
       for (let i = 0; i < ctx.handshakes; i++) runs.push(await timeProcess(program, args));
       return {
@@ -182,7 +214,7 @@ export const CLI_ROWS: CliRow[] = [
 
 /** The CLI's resident memory at idle after connect: `ssh host 'echo ready; exec sleep 1'`, read once "ready" is out. */
 export function cliIdleRssKiB(side: CliSide, ctx: CliContext): Promise<number> {
-  const [program, args] = command(side, ctx, 'ssh', sshArgs(ctx.sshd, { cipher: GCM }, 'echo ready; exec sleep 1'));
+  const [program, args] = execCommand(side, ctx, { cipher: GCM }, 'echo ready; exec sleep 1');
   return idleRssKiB(program, args);
 }
 
@@ -191,52 +223,50 @@ export function cliIdleRssKiB(side: CliSide, ctx: CliContext): Promise<number> {
 const fmtRange = (xs: number[], digits: number): string =>
   `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
-/** The CLI table: per row and side wall, CPU and peak RSS; the ratio OpenSSH time ÷ ours, target ≥ 1.0. */
+/**
+ * The CLI table: per row and side wall, CPU and peak RSS; the ratio OpenSSH time ÷ ours, target
+ * ≥ 1.0, and beside it the same ratio against the ssh2 script (no addon): the peer under our constraint.
+ */
 export function cliReport(rows: CliRow[], ctx: CliContext, samples: Map<string, CliSample[]>): { md: string; json: Record<string, unknown> } {
+  const shown = CLI_SIDES.filter((side) => rows.some((row) => samples.has(`${row.id}|${side}`)));
   const head = [
     'work',
-    'OpenSSH wall s',
-    'puressh CLI wall s',
-    'OpenSSH CPU s',
-    'puressh CLI CPU s',
-    'OpenSSH peak RSS MiB',
-    'puressh CLI peak RSS MiB',
+    ...shown.map((side) => `${SIDE_LABEL[side]} wall s`),
+    ...shown.map((side) => `${SIDE_LABEL[side]} CPU s`),
+    ...shown.map((side) => `${SIDE_LABEL[side]} peak RSS MiB`),
     'OpenSSH ÷ puressh (time)',
     'target',
     'met',
+    'ssh2 no addon ÷ puressh (time)',
   ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
   const json: Record<string, unknown> = {};
   for (const row of rows) {
-    const o = samples.get(`${row.id}|openssh`) ?? [];
-    const p = samples.get(`${row.id}|puressh`) ?? [];
-    const sec = (s: CliSample[]) =>
-      s.length
-        ? fmtRange(
-            s.map((x) => x.wallMs / 1000),
-            3,
-          )
-        : '—';
-    const cpu = (s: CliSample[]) =>
-      s.length
-        ? fmtRange(
-            s.map((x) => x.cpuSeconds),
-            3,
-          )
-        : '—';
-    const rss = (s: CliSample[]) =>
-      s.length
-        ? fmtRange(
-            s.map((x) => x.rssKiB / 1024),
-            0,
-          )
-        : '—';
-    const ratio = o.length && p.length ? median(o.map((x) => x.wallMs)) / median(p.map((x) => x.wallMs)) : NaN;
+    const of = (side: CliSide): CliSample[] => samples.get(`${row.id}|${side}`) ?? [];
+    const range = (side: CliSide, value: (x: CliSample) => number, digits: number): string => (of(side).length ? fmtRange(of(side).map(value), digits) : '—');
+    const wall = (side: CliSide): number => median(of(side).map((x) => x.wallMs));
+    const ratioTo = (side: CliSide): number => (of(side).length && of('puressh').length ? wall(side) / wall('puressh') : NaN);
+    const ratio = ratioTo('openssh');
+    const peer = ratioTo('ssh2-js');
     const judged = Number.isFinite(ratio);
-    lines.push(
-      `| ${row.label(ctx)} | ${sec(o)} | ${sec(p)} | ${cpu(o)} | ${cpu(p)} | ${rss(o)} | ${rss(p)} | ${judged ? ratio.toFixed(2) : '—'} | ≥ 1.00 | ${judged ? (ratio >= 1 ? 'yes' : 'no') : ''} |`,
-    );
-    json[row.id] = { label: row.label(ctx), samples: { openssh: o, puressh: p }, ratio: judged ? ratio : null, met: judged ? ratio >= 1 : null };
+    const cells = [
+      row.label(ctx),
+      ...shown.map((side) => range(side, (x) => x.wallMs / 1000, 3)),
+      ...shown.map((side) => range(side, (x) => x.cpuSeconds, 3)),
+      ...shown.map((side) => range(side, (x) => x.rssKiB / 1024, 0)),
+      judged ? ratio.toFixed(2) : '—',
+      '≥ 1.00',
+      judged ? (ratio >= 1 ? 'yes' : 'no') : '',
+      Number.isFinite(peer) ? peer.toFixed(2) : '—',
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+    json[row.id] = {
+      label: row.label(ctx),
+      samples: Object.fromEntries(CLI_SIDES.map((side) => [side, of(side)])),
+      ratio: judged ? ratio : null,
+      met: judged ? ratio >= 1 : null,
+      ratioToSsh2NoAddon: Number.isFinite(peer) ? peer : null,
+    };
   }
   return { md: lines.join('\n'), json };
 }

@@ -6,8 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { descendants } from '../test/support/sshd.js';
 import { vmHwmKiB } from './bench-child.js';
 
@@ -26,6 +27,20 @@ export function withoutNodeCaBundle(): string | undefined {
   const removed = process.env.NODE_EXTRA_CA_CERTS;
   delete process.env.NODE_EXTRA_CA_CERTS;
   return removed;
+}
+
+/**
+ * A script of this directory (a peer's server or client) as plain JavaScript in `dir`, so that
+ * the measured process runs under `node` alone, without the tsx loader. The script must import
+ * only node:* and packages (resolved from the repository root it is given), not its neighbours.
+ * Returns the path of the .mjs file.
+ */
+export function transpileScript(name: string, dir: string): string {
+  const source = readFileSync(join(import.meta.dirname, name), 'utf8');
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const path = join(dir, name.replace(/\.ts$/, '.mjs'));
+  writeFileSync(path, js);
+  return path;
 }
 
 export function parseSize(text: string): number {

@@ -5,8 +5,8 @@
  *   that without its C++ addon), all on one local OpenSSH sshd, same kex and cipher, ratios
  *   against the best peer in each row, CPU seconds per GiB and peak RSS. Every client runs in its
  *   own process; OpenSSH's is timed from outside (bench-process.ts), never through a pipe.
- * - cli: `node bin/puressh ssh|sftp|scp` against OpenSSH's, the same command lines, whole
- *   processes (bench-cli.ts).
+ * - cli: `node bin/puressh ssh|sftp|scp` against OpenSSH's, the same command lines, and a
+ *   minimal script over ssh2 without its addon (ssh2-cli.ts), whole processes (bench-cli.ts).
  * - memory: peak RSS of the CLI and the library during a transfer, and at idle after connect.
  * - browser: the universal bundle in Chromium against Node's pure provider (bench-browser.ts).
  * Runs interleaved, medians with min–max. Writes the tables as Markdown and JSON under bench/results/.
@@ -18,11 +18,11 @@
  * download; threads: also per thread of the renderer and network service), BENCH_BROWSER_WINDOW (a
  * diagnostic: the exec channel's receive window on every side of the browser rows), BENCH_ONLY (comma-separated row ids or sections:
  * library, cli, memory, browser; e.g. "gcm,cli"), BENCH_SIDES (library sides to run, e.g.
- * "puressh,openssh"), BENCH_BASELINE (the root of another checkout with its dist/ built: its
+ * "puressh,openssh"), BENCH_CLI_SIDES (CLI sides: openssh, puressh, ssh2-js), BENCH_BASELINE (the root of another checkout with its dist/ built: its
  * puressh runs as a 'baseline' side beside ours, to compare builds).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chacha20orig } from '@noble/ciphers/chacha.js';
@@ -32,7 +32,6 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { SSHD_INSTALL_COMMAND, SSHD_PATH, startSshd, type Sshd } from '../test/support/sshd.js';
 import { createRequire } from 'node:module';
-import ts from 'typescript';
 import { type Job, type NodeSide, type Result, type Target } from './bench-child.js';
 import {
   checkFile,
@@ -43,6 +42,7 @@ import {
   sha256File,
   timeProcess,
   TMPFS,
+  transpileScript,
   type ProcessRun,
   withoutNodeCaBundle,
 } from './bench-process.js';
@@ -225,15 +225,6 @@ function ssh2Binding(): boolean {
   }
 }
 
-/** bench-child.ts as plain JS in a temp dir: the measured processes run without the tsx loader. */
-function compileChild(dir: string): string {
-  const source = readFileSync(join(ROOT, 'scripts', 'bench-child.ts'), 'utf8');
-  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-  const path = join(dir, 'bench-child.mjs');
-  writeFileSync(path, js);
-  return path;
-}
-
 let childPath = '';
 
 function runNodeSide(side: NodeSide | 'baseline', target: Target, job: Job): Promise<Result> {
@@ -371,10 +362,14 @@ interface SectionSamples {
 
 const push = <T>(map: Map<string, T[]>, key: string, value: T): void => void map.set(key, [...(map.get(key) ?? []), value]);
 
-/** One run of the CLI rows, both sides of a row back to back, in alternating order. */
+/** BENCH_CLI_SIDES: the CLI section's sides to run (default all) */
+const CLI_ONLY_SIDES = process.env.BENCH_CLI_SIDES?.split(',').map((s) => s.trim());
+
+/** One run of the CLI rows, the sides of a row back to back, in a rotating order. */
 async function cliRun(run: number, rows: typeof CLI_ROWS, ctx: CliContext, out: SectionSamples): Promise<void> {
   for (const row of rows) {
-    for (const side of run % 2 ? CLI_SIDES : [...CLI_SIDES].reverse()) {
+    const sides = (row.sides ?? CLI_SIDES).filter((side) => !CLI_ONLY_SIDES || CLI_ONLY_SIDES.includes(side));
+    for (const side of sides.map((_, i) => sides[(i + run - 1) % sides.length]!)) {
       const s = await row.run(side, ctx);
       push(out.cli, `${row.id}|${side}`, s);
       process.stderr.write(
@@ -386,7 +381,7 @@ async function cliRun(run: number, rows: typeof CLI_ROWS, ctx: CliContext, out: 
 
 /** One run of the memory rows: the CLI at idle after connect (both sides), the library during an exec download. */
 async function memoryRun(run: number, ctx: CliContext, target: Target, out: SectionSamples): Promise<void> {
-  for (const side of CLI_SIDES) {
+  for (const side of ['openssh', 'puressh'] as const) {
     const kib = await cliIdleRssKiB(side, ctx);
     (out.memory.cliIdleKiB[side] ??= []).push(kib);
     process.stderr.write(`  run ${run} memory       ${side.padEnd(13)} CLI idle after connect ${(kib / 1024).toFixed(1)} MiB\n`);
@@ -490,7 +485,8 @@ async function main(): Promise<number> {
     throw e;
   }
   const dir = mkdtempSync(join(TMPFS, 'puressh-bench-'));
-  childPath = compileChild(dir);
+  // The measured Node processes run plain JavaScript, without the tsx loader.
+  childPath = transpileScript('bench-child.ts', dir);
   const samples = new Map<string, Sample[]>();
   const sections: SectionSamples = {
     cli: new Map(),
@@ -504,6 +500,8 @@ async function main(): Promise<number> {
     sshd,
     dir,
     puressh: join(ROOT, 'bin', 'puressh'),
+    ssh2Cli: transpileScript('ssh2-cli.ts', dir),
+    root: ROOT,
     source: files.remoteSource,
     sourceSha256: files.sourceSha256,
     bytes,
@@ -669,7 +667,9 @@ function report(
     parts.push(
       `## CLI\n\n\`node bin/puressh ssh|sftp|scp\` (compiled) and OpenSSH's \`ssh|sftp|scp\`, the same command lines; exec downloads ${meta.execBytes} bytes, ` +
         `sftp/scp ${meta.bytes}. Whole processes timed from outside: wall time spawn to exit, CPU user+system (/usr/bin/time), peak RSS (sftp, scp: the tree). ` +
-        "Output to /dev/null (exec) or tmpfs (get); sizes and hashes checked outside the timing. Ratio: OpenSSH's median time ÷ ours (≥ 1 means no slower).\n\n" +
+        "Output to /dev/null (exec) or tmpfs (get); sizes and hashes checked outside the timing. Ratio: OpenSSH's median time ÷ ours (≥ 1 means no slower). " +
+        'The same-constraint peer: `scripts/ssh2-cli.ts`, a minimal script over ssh2 without its C++ addon (its crypto on node:crypto, as ours; TCP_NODELAY), ' +
+        'given the same port, key, known host key, kex and algorithms as JSON: exec to fd 1, sftp fastGet/fastPut with 64 × 32 KiB in flight, no scp; its ratio is its median time ÷ ours.\n\n' +
         c.md +
         '\n',
     );
