@@ -223,7 +223,10 @@ export class Connection {
     try {
       // Dispatch in the transport's read loop where it offers that: a promise and a microtask
       // per packet less, and decoded packets no longer wait in a queue between the two layers.
-      // receive() is still awaited below: it reports the transport's failure.
+      // receive() is still awaited below: it reports the transport's failure. Packets already
+      // queued (e.g. hostkeys-00 sent with USERAUTH_SUCCESS) wait one microtask, so that whoever
+      // created this connection has registered its global-request handlers first.
+      await Promise.resolve();
       this.transport.deliverTo?.((p) => {
         this.received++;
         this.dispatch(p);
