@@ -29,7 +29,8 @@ describe('chachaBlock (one ChaCha20 block, DJB layout)', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
-        fc.nat({ max: 0xffffffff }),
+        // noble refuses the last counter value (its block would be followed by an overflow)
+        fc.nat({ max: 0xfffffffe }),
         fc.uint8Array({ minLength: 8, maxLength: 8 }),
         (key, counter, nonce) => {
           const want = chacha20orig(key, nonce, new Uint8Array(64), undefined, counter);
