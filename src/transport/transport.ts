@@ -111,6 +111,8 @@ export class Transport {
   private sawKexInit = false;
   /** the client's first KEXINIT asked for EXT_INFO (server role) */
   private peerWantsExtInfo = false;
+  /** our EXT_INFO waits for the client's first NEWKEYS; upper-layer packets wait behind it (server role) */
+  private extInfoDue = false;
   private bytesOut = 0;
   private bytesIn = 0;
   private packetsOut = 0;
@@ -243,7 +245,7 @@ export class Transport {
    * and not between our KEXINIT and our NEWKEYS (RFC 4253 §7.1).
    */
   private sendGate(): boolean {
-    if (this.phase === 'identification' || this.phase === 'closed') return false;
+    if (this.phase === 'identification' || this.phase === 'closed' || this.extInfoDue) return false;
     return this.kex === null || this.kex.state === 'newkeys-sent';
   }
 
@@ -722,9 +724,13 @@ export class Transport {
         this.delayedCompressionOut = out.compression === 'zlib@openssh.com';
       }
       run.state = 'newkeys-sent';
-      // RFC 8308 §2.4: EXT_INFO as the first packet under the first new keys.
-      if (server && firstKex && this.peerWantsExtInfo) this.sendExtInfo();
-      this.flushPending();
+      // RFC 8308 §2.4: EXT_INFO is the first packet under the first new keys. It goes out when
+      // the client's NEWKEYS arrives, not with ours: that segment then acknowledges the NEWKEYS
+      // at once. A client with Nagle's algorithm on (OpenSSH's ssh outside interactive sessions)
+      // holds its SERVICE_REQUEST until its NEWKEYS is acknowledged, and a lone ACK from us would
+      // come only when the kernel's delayed-ACK timer fires (~40 ms on Linux).
+      if (server && firstKex && this.peerWantsExtInfo) this.extInfoDue = true;
+      else this.flushPending();
 
       run.incomingKeys.resolve(() => {
         this.decoder.setKeys(inc);
@@ -732,6 +738,11 @@ export class Transport {
         if (inc.compression !== 'none' && !this.decompressor) {
           this.decompressor = createDecompressor(MAX_PACKET * 4);
           this.delayedCompressionIn = inc.compression === 'zlib@openssh.com';
+        }
+        if (this.extInfoDue) {
+          this.extInfoDue = false;
+          this.sendExtInfo();
+          this.flushPending();
         }
       });
       await run.receivedNewKeys.promise;
