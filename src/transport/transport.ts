@@ -111,6 +111,11 @@ export class Transport {
   private sawKexInit = false;
   /** the client's first KEXINIT asked for EXT_INFO (server role) */
   private peerWantsExtInfo = false;
+  /** our first KEXINIT, held until the client's first packet arrives (server role; see start()) */
+  private heldKexInit: Uint8Array | null = null;
+  private heldKexInitTimer: ReturnType<typeof setTimeout> | null = null;
+  /** our EXT_INFO waits for the client's first NEWKEYS; upper-layer packets wait behind it (server role) */
+  private extInfoDue = false;
   private bytesOut = 0;
   private bytesIn = 0;
   private packetsOut = 0;
@@ -179,8 +184,15 @@ export class Transport {
   }
 
   /**
-   * Exchange versions and run the first key exchange. Our version line and KEXINIT go
-   * out together, without waiting for the peer's (RFC 4253 §7.1 allows it).
+   * Exchange versions and run the first key exchange. A client's version line and KEXINIT go
+   * out together, without waiting for the server's (RFC 4253 §7.1 allows it). A server sends
+   * its version line at once but holds its KEXINIT until the client's first packet (its
+   * KEXINIT) has arrived, so that our KEXINIT's segment acknowledges it: a client with Nagle's
+   * algorithm on (OpenSSH's ssh outside interactive sessions) holds the packet after its
+   * KEXINIT, the kex method's first, until then, and a lone ACK from our side would come only
+   * when the kernel's delayed-ACK timer fires (~40 ms on Linux). A client that waits for the
+   * server's KEXINIT before sending its own gets ours KEXINIT_HOLD_MS after its version line:
+   * nothing waits forever, and a client that sends version and KEXINIT together waits not at all.
    */
   async start(): Promise<void> {
     if (this.phase !== 'identification') throw new SshError('BAD_USE', 'transport already started');
@@ -188,17 +200,38 @@ export class Transport {
     const ident = new TextEncoder().encode(this.localVersion + '\r\n');
     const kexinit = this.buildKexInit(true);
     run.ours = kexinit;
-    const packet = this.encoder.encode(kexinit);
-    this.trace('>', kexinit, this.encoder.sequence - 1);
-    const first = new Uint8Array(ident.length + packet.length);
-    first.set(ident);
-    first.set(packet, ident.length);
-    this.bytesOut += packet.length;
-    this.packetsSent++;
-    await this.writeRaw(first);
+    if (this.isServer) {
+      this.heldKexInit = kexinit;
+      await this.writeRaw(ident);
+    } else {
+      const packet = this.encodeFirstKexInit(kexinit);
+      const first = new Uint8Array(ident.length + packet.length);
+      first.set(ident);
+      first.set(packet, ident.length);
+      await this.writeRaw(first);
+    }
     void this.readLoop();
     void this.runKex(run);
     await run.done.promise;
+  }
+
+  /** Our first KEXINIT as a packet, counted as sent (written raw: with our version line, or after it). */
+  private encodeFirstKexInit(kexinit: Uint8Array): Uint8Array {
+    const packet = this.encoder.encode(kexinit);
+    this.trace('>', kexinit, this.encoder.sequence - 1);
+    this.bytesOut += packet.length;
+    this.packetsSent++;
+    return packet;
+  }
+
+  /** Send the server's held first KEXINIT, if it is still held (see start()). */
+  private releaseKexInit(): void {
+    if (this.heldKexInitTimer !== null) clearTimeout(this.heldKexInitTimer);
+    this.heldKexInitTimer = null;
+    const kexinit = this.heldKexInit;
+    if (kexinit === null || this.error) return;
+    this.heldKexInit = null;
+    void this.writeRaw(this.encodeFirstKexInit(kexinit)).catch(() => {});
   }
 
   /**
@@ -243,7 +276,7 @@ export class Transport {
    * and not between our KEXINIT and our NEWKEYS (RFC 4253 §7.1).
    */
   private sendGate(): boolean {
-    if (this.phase === 'identification' || this.phase === 'closed') return false;
+    if (this.phase === 'identification' || this.phase === 'closed' || this.extInfoDue) return false;
     return this.kex === null || this.kex.state === 'newkeys-sent';
   }
 
@@ -300,6 +333,8 @@ export class Transport {
     this.error = err;
     this.phase = 'closed';
     this.debug?.(`connection closed: ${err.message}`);
+    if (this.heldKexInitTimer !== null) clearTimeout(this.heldKexInitTimer);
+    this.heldKexInitTimer = null;
     this.upper.fail(err);
     const run = this.kex;
     if (run) {
@@ -435,6 +470,7 @@ export class Transport {
           this.debug?.(`${this.peerName} version: ${printable(v.version, 255)}`);
           this.phase = 'first-kex';
           this.peerVersionReady.resolve();
+          if (this.heldKexInit !== null) this.heldKexInitTimer = setTimeout(() => this.releaseKexInit(), KEXINIT_HOLD_MS);
           if (v.rest.length === 0) continue;
           this.decoder.push(v.rest);
         } else {
@@ -443,6 +479,8 @@ export class Transport {
         for (;;) {
           const payload = this.decoder.next();
           if (payload === null) break;
+          // The client's first packet is here: our KEXINIT goes out now, acknowledging it.
+          if (this.heldKexInit !== null) this.releaseKexInit();
           const waiting = this.handlePacket(payload);
           if (waiting) await waiting;
           // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- handlePacket and the awaited work can set this.error
@@ -722,9 +760,13 @@ export class Transport {
         this.delayedCompressionOut = out.compression === 'zlib@openssh.com';
       }
       run.state = 'newkeys-sent';
-      // RFC 8308 §2.4: EXT_INFO as the first packet under the first new keys.
-      if (server && firstKex && this.peerWantsExtInfo) this.sendExtInfo();
-      this.flushPending();
+      // RFC 8308 §2.4: EXT_INFO is the first packet under the first new keys. It goes out when
+      // the client's NEWKEYS arrives, not with ours: that segment then acknowledges the NEWKEYS
+      // at once. A client with Nagle's algorithm on (OpenSSH's ssh outside interactive sessions)
+      // holds its SERVICE_REQUEST until its NEWKEYS is acknowledged, and a lone ACK from us would
+      // come only when the kernel's delayed-ACK timer fires (~40 ms on Linux).
+      if (server && firstKex && this.peerWantsExtInfo) this.extInfoDue = true;
+      else this.flushPending();
 
       run.incomingKeys.resolve(() => {
         this.decoder.setKeys(inc);
@@ -732,6 +774,11 @@ export class Transport {
         if (inc.compression !== 'none' && !this.decompressor) {
           this.decompressor = createDecompressor(MAX_PACKET * 4);
           this.delayedCompressionIn = inc.compression === 'zlib@openssh.com';
+        }
+        if (this.extInfoDue) {
+          this.extInfoDue = false;
+          this.sendExtInfo();
+          this.flushPending();
         }
       });
       await run.receivedNewKeys.promise;
@@ -796,6 +843,12 @@ export class Transport {
 }
 
 const NEWKEYS_PACKET = new Uint8Array([MSG.NEWKEYS]);
+/**
+ * How long a server holds its first KEXINIT after the client's version line (see start()):
+ * longer than a client on the same LAN takes to send its KEXINIT once it has our version line,
+ * and all that a client which waits for ours first is made to wait.
+ */
+const KEXINIT_HOLD_MS = 20;
 /** What send() returns for a packet that went out at once. */
 const SENT: Promise<void> = Promise.resolve();
 

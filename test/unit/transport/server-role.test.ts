@@ -261,6 +261,20 @@ describe('transport: server role, client ↔ server in memory', function () {
     expect(chunks.join('')).to.match(/^SSH-2\.0-puressh_0\.1\r\n/);
   });
 
+  it('a server sends its version line first and its KEXINIT once the client has spoken, even to a client that waits for it', async () => {
+    const [a, b] = memPipe();
+    const server = serverTransport(b, { algorithms: lists(), hostKeys: [serverHostKey(hostKeys[0]!)] });
+    const started = server.start().catch((e: unknown) => e);
+    const first = await a.read();
+    expect(Buffer.from(first!).toString('latin1')).to.equal('SSH-2.0-puressh_0.1\r\n');
+    // Only the version line: a client that sends its KEXINIT only after the server's still gets one.
+    void a.write(new TextEncoder().encode('SSH-2.0-test\r\n'));
+    const next = (await a.read())!;
+    expect(next[5]).to.equal(MSG.KEXINIT);
+    a.close();
+    expect(await started).to.be.instanceOf(Error);
+  });
+
   /** A raw client's identification then `order` of unencrypted packets; the server's start() error. */
   async function strictKexServerError(order: ('ignore' | 'kexinit')[]): Promise<Error> {
     const [a, b] = memPipe();
