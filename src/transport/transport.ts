@@ -9,26 +9,24 @@
  *
  * State: `phase` says where the connection is; during a key exchange `kex.state` says how
  * far that exchange has come. `sendGate()` is the one place that decides whether an upper
- * layer's packet may go out now or must wait for the exchange to finish.
+ * layer's packet may go out now or must wait for the exchange to finish. What one exchange
+ * computes (our KEXINIT, the method, the keys) is in key-exchange.ts; when it runs is here.
  */
 import { AsyncQueue, Deferred } from '../async.js';
 import { ConnectionLostError, DISCONNECT_REASON, DisconnectError, HostKeyError, MacError, ProtocolError, SshError } from '../errors.js';
-import { KEX_ALGORITHMS } from '../kex/index.js';
-import { deriveAll } from '../kex/derive-keys.js';
-import { providerHash } from '../kex/kex-hash.js';
-import type { HostKeySigner, KexAlgorithm, KexConn, KexMagics, KexResult } from '../kex/types.js';
+import type { KexConn, KexMagics } from '../kex/types.js';
 import { MSG, msgName } from '../wire/constants.js';
 import { Reader } from '../wire/reader.js';
 import { concatBytes, Writer } from '../wire/writer.js';
-import { CIPHERS, keySizes } from './cipher/index.js';
 import { PacketDecoder, PacketEncoder } from './codec.js';
 import { createCompressor, createDecompressor } from './compression.js';
-import { decodeKexInit, encodeKexInit, EXT_INFO_C, guessIsWrong, KEX_STRICT_C, KEX_STRICT_S, negotiate } from './negotiate.js';
-import type { KexInit, KexInitLists, NegotiatedAlgorithms } from './negotiate.js';
+import { buildKexInit, deriveDirections, negotiateWithPeer, ourKexInitLists, runKexMethod } from './key-exchange.js';
+import { decodeKexInit, EXT_INFO_C, guessIsWrong, KEX_STRICT_C, KEX_STRICT_S } from './negotiate.js';
+import type { KexInit, NegotiatedAlgorithms } from './negotiate.js';
 import type { ByteStream } from './stream.js';
 import type { ClientRole, ServerRole, TransportConfig } from './transport-config.js';
 import { BEFORE_IDENTIFICATION, CLIENT_VERSION, INVALID_IDENTIFICATION, printable, VersionParser } from './version.js';
-import { equalConstantTime, latin1 } from '../wire/bytes.js';
+import { latin1 } from '../wire/bytes.js';
 import { globalRequestWantsReply, isKexMessage, isUpperLayerMessage } from './message-kinds.js';
 
 export type { ClientRole, ServerHostKey, ServerRole, TransportConfig, TransportEvents } from './transport-config.js';
@@ -198,7 +196,7 @@ export class Transport {
     if (this.phase !== 'identification') throw new SshError('BAD_USE', 'transport already started');
     const run = this.beginKex('kexinit-sent');
     const ident = new TextEncoder().encode(this.localVersion + '\r\n');
-    const kexinit = this.buildKexInit(true);
+    const kexinit = buildKexInit(this.config, true);
     run.ours = kexinit;
     if (this.isServer) {
       this.heldKexInit = kexinit;
@@ -617,24 +615,8 @@ export class Transport {
     return run;
   }
 
-  /** Our KEXINIT lists: a server offers only host-key algorithms it holds a key for. */
-  private ourLists(): KexInitLists {
-    const a = this.config.algorithms;
-    if (this.role.kind !== 'server') return a;
-    const keys = this.role.hostKeys;
-    return { ...a, hostKey: a.hostKey.filter((alg) => keys.some((k) => k.algorithms.includes(alg))) };
-  }
-
-  private buildKexInit(first: boolean): Uint8Array {
-    const a = this.ourLists();
-    // The extension and strict-KEX markers are only meaningful in the first KEXINIT.
-    const markers = this.isServer ? [KEX_STRICT_S] : [EXT_INFO_C, KEX_STRICT_C];
-    const kex = first ? [...a.kex, ...markers] : a.kex;
-    return encodeKexInit({ ...a, kex, cookie: this.config.random(16), firstKexPacketFollows: false });
-  }
-
   private sendOurKexInit(run: KexRun): void {
-    const payload = this.buildKexInit(this.kexCount === 0 && !this.sessionId);
+    const payload = buildKexInit(this.config, this.kexCount === 0 && !this.sessionId);
     run.ours = payload;
     void this.writePacket(payload).catch(() => {});
   }
@@ -661,7 +643,7 @@ export class Transport {
     run.theirs = payload.slice();
     run.theirsParsed = parsed;
     // Decided here, from the lists alone, before the packet after KEXINIT is read.
-    run.ignoreNextKexPacket = parsed.firstKexPacketFollows && guessIsWrong(parsed, this.ourLists());
+    run.ignoreNextKexPacket = parsed.firstKexPacketFollows && guessIsWrong(parsed, ourKexInitLists(this.config));
     run.theirKexInit.resolve();
   }
 
@@ -677,29 +659,6 @@ export class Transport {
     });
   }
 
-  /** The client's side of the method: run it, verify the server's signature over H, decide on the key. */
-  private async clientKex(role: ClientRole, alg: KexAlgorithm, conn: KexConn, magics: KexMagics, neg: NegotiatedAlgorithms): Promise<KexResult> {
-    const firstKex = this.sessionId === null;
-    const kexOptions = this.config.provider?.publicKey ? { ...role.kexOptions, publicKey: this.config.provider.publicKey } : role.kexOptions;
-    const result = await alg.client(conn, magics, this.config.random, kexOptions);
-    if (!role.verifyHostKeySignature(result.hostKey, neg.hostKey, result.H, result.signature)) {
-      throw new HostKeyError('signature', `server host key signature (${neg.hostKey}) did not verify`);
-    }
-    if (!firstKex && this.hostKeyBlob && !equalConstantTime(this.hostKeyBlob, result.hostKey)) {
-      throw new HostKeyError('mismatch', 'server host key changed during rekey');
-    }
-    await role.checkHostKey(result.hostKey, neg.hostKey, firstKex);
-    return result;
-  }
-
-  /** The server's side: sign H with the host key for the negotiated algorithm. */
-  private serverKex(role: ServerRole, alg: KexAlgorithm, conn: KexConn, magics: KexMagics, neg: NegotiatedAlgorithms): Promise<KexResult> {
-    const key = role.hostKeys.find((k) => k.algorithms.includes(neg.hostKey));
-    if (!key) throw new ProtocolError(`no host key for ${neg.hostKey}`, 'KEX_FAILURE');
-    const signer: HostKeySigner = { blob: key.blob, sign: (data) => key.sign(neg.hostKey, data) };
-    return alg.server(conn, magics, signer, this.config.random);
-  }
-
   private async runKex(run: KexRun): Promise<void> {
     try {
       await run.theirKexInit.promise;
@@ -707,14 +666,10 @@ export class Transport {
       const ours = run.ours!;
       const theirs = run.theirsParsed!;
       const server = this.isServer;
-      const lists = this.ourLists();
-      // RFC 4253 §7.1: the client's preference decides.
-      const neg = server ? negotiate(theirs, lists, isAead) : negotiate(lists, theirs, isAead);
+      const neg = negotiateWithPeer(this.config, theirs);
       this.debug?.(
         `negotiated kex=${neg.kex} hostkey=${neg.hostKey} cipher=${neg.cipherCS}/${neg.cipherSC} mac=${neg.macCS || '<implicit>'}/${neg.macSC || '<implicit>'} compression=${neg.compressionCS}/${neg.compressionSC}${this.strictKex ? ' strict-kex' : ''}`,
       );
-      const alg: KexAlgorithm | undefined = KEX_ALGORITHMS.get(neg.kex);
-      if (!alg) throw new ProtocolError(`kex algorithm ${neg.kex} negotiated but not implemented`, 'KEX_FAILURE');
       const conn: KexConn = {
         send: (p) => this.writePacket(p),
         receive: () => run.queue.shift(),
@@ -725,31 +680,16 @@ export class Transport {
         clientKexInit: server ? run.theirs! : ours,
         serverKexInit: server ? ours : run.theirs!,
       };
-      const result =
-        this.role.kind === 'server' ? await this.serverKex(this.role, alg, conn, magics, neg) : await this.clientKex(this.role, alg, conn, magics, neg);
-      if (this.error) throw this.error;
       const firstKex = this.sessionId === null;
+      const { alg, result } = await runKexMethod(this.config, neg, conn, magics, { firstKex, blob: this.hostKeyBlob });
+      if (this.error) throw this.error;
       if (firstKex) {
         this.sessionId = result.H.slice();
         this.hostKeyBlob = result.hostKey.slice();
       }
       this.negotiated = neg;
 
-      const k = deriveAll(
-        providerHash(alg.hash, this.config.provider?.publicKey),
-        result.K,
-        result.H,
-        this.sessionId!,
-        keySizes(neg.cipherCS, neg.macCS),
-        keySizes(neg.cipherSC, neg.macSC),
-      );
-      // Each side encrypts with its own direction's keys (RFC 4253 §7.2: "client to server" is C, E, ...).
-      const out = server
-        ? { cipher: neg.cipherSC, mac: neg.macSC, key: k.keySC, iv: k.ivSC, macKey: k.macSC, compression: neg.compressionSC }
-        : { cipher: neg.cipherCS, mac: neg.macCS, key: k.keyCS, iv: k.ivCS, macKey: k.macCS, compression: neg.compressionCS };
-      const inc = server
-        ? { cipher: neg.cipherCS, mac: neg.macCS, key: k.keyCS, iv: k.ivCS, macKey: k.macCS, compression: neg.compressionCS }
-        : { cipher: neg.cipherSC, mac: neg.macSC, key: k.keySC, iv: k.ivSC, macKey: k.macSC, compression: neg.compressionSC };
+      const { out, inc } = deriveDirections(this.config, alg, neg, result, this.sessionId!);
 
       // NEWKEYS goes out under the old keys; everything after it under the new ones (RFC 4253 §7.3).
       void this.writePacket(NEWKEYS_PACKET).catch(() => {});
@@ -782,8 +722,8 @@ export class Transport {
         }
       });
       await run.receivedNewKeys.promise;
-      k.keyCS.fill(0);
-      k.keySC.fill(0);
+      out.key.fill(0);
+      inc.key.fill(0);
       this.kexCount++;
       this.bytesIn = this.bytesOut = this.packetsIn = this.packetsOut = 0;
       this.lastKexAt = this.clock();
@@ -851,7 +791,3 @@ const NEWKEYS_PACKET = new Uint8Array([MSG.NEWKEYS]);
 const KEXINIT_HOLD_MS = 20;
 /** What send() returns for a packet that went out at once. */
 const SENT: Promise<void> = Promise.resolve();
-
-function isAead(cipher: string): boolean {
-  return CIPHERS.get(cipher)?.aead ?? false;
-}
