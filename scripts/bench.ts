@@ -668,6 +668,7 @@ function report(
       `## CLI\n\n\`node bin/puressh ssh|sftp|scp\` (compiled) and OpenSSH's \`ssh|sftp|scp\`, the same command lines; exec downloads ${meta.execBytes} bytes, ` +
         `sftp/scp ${meta.bytes}. Whole processes timed from outside: wall time spawn to exit, CPU user+system (/usr/bin/time), peak RSS (sftp, scp: the tree). ` +
         "Output to /dev/null (exec) or tmpfs (get); sizes and hashes checked outside the timing. Ratio: OpenSSH's median time ÷ ours (≥ 1 means no slower). " +
+        "puressh's commands keep V8's compiled code in the user's cache directory from their first run on (src/cli/compile-cache.ts), as a user's repeated runs find it: each command's first run here writes it. " +
         'The same-constraint peer: `scripts/ssh2-cli.ts`, a minimal script over ssh2 without its C++ addon (its crypto on node:crypto, as ours; TCP_NODELAY), ' +
         'given the same port, key, known host key, kex and algorithms as JSON: exec to fd 1, sftp fastGet/fastPut with 64 × 32 KiB in flight, no scp; its ratio is its median time ÷ ours.\n\n' +
         c.md +

@@ -1,15 +1,17 @@
 /**
- * Builds the `puressh` command as bundled ES modules, dist/cli-bundle/: what bin/puressh
- * loads when present. main.js dispatches; each command (ssh.js, sftp.js, sshd.js, …) is one
- * self-contained file that main.js imports when that command runs. Resolving, reading and
- * compiling the ~250 modules tsc emits cost more than half of `puressh ssh host true`; one
- * file per command also lets the bundler drop everything that command does not use (shared
- * chunks would carry the library's server and SFTP server into `ssh`, through the entry
- * points' re-exports). `npm run prepare` and `npm run build` run this after tsc.
+ * Builds the `puressh` command as bundles, dist/cli-bundle/: what bin/puressh loads when
+ * present. main.js dispatches; each command is one self-contained file that main.js imports
+ * when that command runs (sshd.js; ssh.js loading ssh.cjs, below). Resolving, reading and compiling the ~250 modules
+ * tsc emits cost more than half of `puressh ssh host true`; one file per command also lets
+ * the bundler drop everything that command does not use (shared chunks would carry the
+ * library's server and SFTP server into `ssh`, through the entry points' re-exports).
+ * The commands a person types (ssh, sftp, scp, ssh-keygen) are CommonJS, which node:vm
+ * compiles with V8's code cache (src/cli/compile-cache.ts), so they reuse the compiled code
+ * of earlier runs. `npm run prepare` and `npm run build` run this after tsc.
  *
  *   tsx scripts/build-cli.ts [outdir]
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
@@ -18,12 +20,32 @@ export const CLI_ENTRY = fileURLToPath(new URL('../src/cli/main.ts', import.meta
 /** At the depth of dist/cli/: main.ts finds ../../package.json from either. */
 export const CLI_BUNDLE_DIR = fileURLToPath(new URL('../dist/cli-bundle', import.meta.url));
 
+/** The command modules main.ts loads with (await import('./name.js')).runName(…), with the function each is used for. */
+export function cliCommands(): { name: string; run: string }[] {
+  const source = readFileSync(CLI_ENTRY, 'utf8');
+  const found = [...source.matchAll(/\(await import\('\.\/([\w-]+)\.js'\)\)\.(\w+)\(/g)].map((m) => ({ name: m[1]!, run: m[2]! }));
+  if (found.length === 0) throw new Error(`no (await import('./command.js')).run…( found in ${CLI_ENTRY}`);
+  return found.filter((c, i) => found.findIndex((d) => d.name === c.name) === i);
+}
+
 /** The command modules main.ts loads with import('./name.js'): one bundle each. */
 export function cliCommandModules(): string[] {
-  const source = readFileSync(CLI_ENTRY, 'utf8');
-  const names = [...source.matchAll(/import\('\.\/([\w-]+)\.js'\)/g)].map((m) => m[1]!);
-  if (names.length === 0) throw new Error(`no import('./command.js') found in ${CLI_ENTRY}`);
-  return [...new Set(names)];
+  return cliCommands().map((c) => c.name);
+}
+
+/** Commands a person runs by hand, whose start-up the code cache shortens; servers and helpers spawned per session write no cache. */
+const CODE_CACHED = new Set(['ssh', 'sftp', 'scp', 'ssh-keygen']);
+
+/** The ES module main.js imports for a command: loads its CommonJS bundle and re-exports its run function. */
+function commandStub(name: string, run: string): string {
+  return [
+    `// ${name}: loads ${name}.cjs (scripts/build-cli.ts)`,
+    `import { fileURLToPath } from 'node:url';`,
+    `import { loadCommandBundle } from './compile-cache.js';`,
+    `const m = loadCommandBundle(fileURLToPath(new URL('./${name}.cjs', import.meta.url)), true).exports;`,
+    `export const ${run} = m.${run};`,
+    '',
+  ].join('\n');
 }
 
 const COMMON: BuildOptions = {
@@ -39,17 +61,24 @@ const COMMON: BuildOptions = {
   logLevel: 'warning',
 };
 
-/** Bundle the CLI into `outdir`: main.js plus one file per command. */
+/** Bundle the CLI into `outdir`: main.js, and per command its bundle (and the code-cache loader and a stub for those cached). */
 export async function buildCliBundle(outdir: string = CLI_BUNDLE_DIR): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
-  const commands = cliCommandModules();
+  const commands = cliCommands();
+  const cached = commands.filter((c) => CODE_CACHED.has(c.name));
+  const plain = commands.filter((c) => !CODE_CACHED.has(c.name));
   const srcDir = fileURLToPath(new URL('../src/cli/', import.meta.url));
+  const entries = (list: typeof commands): Record<string, string> => Object.fromEntries(list.map((c) => [c.name, join(srcDir, `${c.name}.ts`)]));
   await Promise.all([
-    // the dispatcher, with each command left as an import of its own bundle
-    build({ ...COMMON, entryPoints: { main: CLI_ENTRY }, outdir, external: commands.map((c) => `./${c}.js`) }),
-    // each command with everything it uses
-    build({ ...COMMON, entryPoints: Object.fromEntries(commands.map((c) => [c, join(srcDir, `${c}.ts`)])), outdir }),
+    // the dispatcher, with each command left as an import of its own module
+    build({ ...COMMON, entryPoints: { main: CLI_ENTRY }, outdir, external: commands.map((c) => `./${c.name}.js`) }),
+    // servers and helpers: each an ES module with everything it uses
+    build({ ...COMMON, entryPoints: entries(plain), outdir }),
+    // the commands a person types: CommonJS that node:vm compiles with the code cache
+    build({ ...COMMON, entryPoints: { 'compile-cache': join(srcDir, 'compile-cache.ts') }, outdir }),
+    build({ ...COMMON, format: 'cjs', outExtension: { '.js': '.cjs' }, entryPoints: entries(cached), outdir }),
   ]);
+  for (const c of cached) writeFileSync(join(outdir, `${c.name}.js`), commandStub(c.name, c.run));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
