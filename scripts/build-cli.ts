@@ -1,10 +1,11 @@
 /**
  * Builds the `puressh` command as bundles, dist/cli-bundle/: what bin/puressh loads when
  * present. main.js dispatches; each command is one self-contained file that main.js imports
- * when that command runs (sshd.js; ssh.js loading ssh.cjs, below). Resolving, reading and compiling the ~250 modules
- * tsc emits cost more than half of `puressh ssh host true`; one file per command also lets
- * the bundler drop everything that command does not use (shared chunks would carry the
- * library's server and SFTP server into `ssh`, through the entry points' re-exports).
+ * when that command runs (sshd.js; ssh.js loading ssh.cjs, below). Resolving, reading and
+ * compiling the ~250 modules tsc emits cost more than half of `puressh ssh host true`; one
+ * file per command also lets the bundler drop everything that command does not use (shared
+ * chunks would carry the library's server and SFTP server into `ssh`, through the entry
+ * points' re-exports).
  * The commands a person types (ssh, sftp, scp, ssh-keygen) are CommonJS, which node:vm
  * compiles with V8's code cache (src/cli/compile-cache.ts), so they reuse the compiled code
  * of earlier runs. `npm run prepare` and `npm run build` run this after tsc.
@@ -20,17 +21,12 @@ export const CLI_ENTRY = fileURLToPath(new URL('../src/cli/main.ts', import.meta
 /** At the depth of dist/cli/: main.ts finds ../../package.json from either. */
 export const CLI_BUNDLE_DIR = fileURLToPath(new URL('../dist/cli-bundle', import.meta.url));
 
-/** The command modules main.ts loads with (await import('./name.js')).runName(…), with the function each is used for. */
+/** The command modules main.ts loads with (await import('./name.js')).runName(…): one bundle each, and the function main.ts calls. */
 export function cliCommands(): { name: string; run: string }[] {
   const source = readFileSync(CLI_ENTRY, 'utf8');
   const found = [...source.matchAll(/\(await import\('\.\/([\w-]+)\.js'\)\)\.(\w+)\(/g)].map((m) => ({ name: m[1]!, run: m[2]! }));
   if (found.length === 0) throw new Error(`no (await import('./command.js')).run…( found in ${CLI_ENTRY}`);
   return found.filter((c, i) => found.findIndex((d) => d.name === c.name) === i);
-}
-
-/** The command modules main.ts loads with import('./name.js'): one bundle each. */
-export function cliCommandModules(): string[] {
-  return cliCommands().map((c) => c.name);
 }
 
 /** Commands a person runs by hand, whose start-up the code cache shortens; servers and helpers spawned per session write no cache. */

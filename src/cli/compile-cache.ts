@@ -97,8 +97,9 @@ function saveCodeCache(script: Script, dir: string, name: string, cachePath: str
     const tmp = `${cachePath}.${process.pid}.tmp`;
     writeFileSync(tmp, data, { mode: 0o600 });
     renameSync(tmp, cachePath);
+    const own = ownCacheFile(name);
     for (const f of readdirSync(dir)) {
-      if (ownCacheFile(name).test(f) && join(dir, f) !== cachePath) rmSync(join(dir, f), { force: true });
+      if (own.test(f) && join(dir, f) !== cachePath) rmSync(join(dir, f), { force: true });
     }
   } catch {
     /* an unwritable cache directory: the next run compiles again */
