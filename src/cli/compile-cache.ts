@@ -11,9 +11,13 @@
  * version and flags). One that V8 rejects (other V8 flags in NODE_OPTIONS) is replaced at
  * exit. PURESSH_COMPILE_CACHE=0 turns the cache off; runtimes other than Node (Bun, Deno)
  * load the bundle with require().
+ *
+ * V8 runs cached code as it finds it, so the cache is used only where nobody else could
+ * have written it: the directory and the file must be the user's and writable by no one
+ * else (a cache directory on a shared path is not used at all).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, type Stats, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -47,6 +51,40 @@ function safeHomedir(): string | null {
   }
 }
 
+/** Whether `st` is the user's own and writable by no one else (where there are uids). */
+function privateToUs(st: Stats): boolean {
+  const uid = process.getuid?.();
+  return uid === undefined || (st.uid === uid && (st.mode & 0o022) === 0);
+}
+
+/** A cache directory we may use: ours, or not there yet (saveCodeCache makes it 0700). */
+function usableCacheDir(dir: string): boolean {
+  try {
+    const st = statSync(dir);
+    return st.isDirectory() && privateToUs(st);
+  } catch {
+    return true;
+  }
+}
+
+/** The cache file's bytes, if it is there and our own. */
+function readOwnCache(path: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() && privateToUs(st) ? readFileSync(fd) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Whether this runtime compiles with V8 through node:vm as Node does (Bun and Deno have their own engines or loaders). */
 function nodeVmUsable(): boolean {
   const versions = process.versions as Record<string, string | undefined>;
@@ -60,17 +98,12 @@ function nodeVmUsable(): boolean {
  */
 export function loadCommandBundle(file: string, useCache: boolean, env: NodeJS.ProcessEnv = process.env): LoadedBundle {
   const dir = useCache && env.PURESSH_COMPILE_CACHE !== '0' && nodeVmUsable() ? codeCacheDir(env) : null;
-  if (!dir) return { exports: createRequire(file)(file) as CommandModule, cache: 'off' };
+  if (!dir || !usableCacheDir(dir)) return { exports: createRequire(file)(file) as CommandModule, cache: 'off' };
   const source = readFileSync(file, 'utf8');
   const name = basename(file, '.cjs');
   const key = createHash('sha256').update(process.version).update('\0').update(source).digest('hex').slice(0, 24);
   const cachePath = join(dir, `${name}-${key}.v8`);
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(cachePath);
-  } catch {
-    cachedData = undefined;
-  }
+  const cachedData = readOwnCache(cachePath);
   const script = new Script(WRAPPER_HEAD + source + WRAPPER_TAIL, {
     filename: file,
     cachedData,
@@ -94,6 +127,7 @@ function saveCodeCache(script: Script, dir: string, name: string, cachePath: str
   try {
     const data = script.createCachedData();
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!usableCacheDir(dir)) return;
     const tmp = `${cachePath}.${process.pid}.tmp`;
     writeFileSync(tmp, data, { mode: 0o600 });
     renameSync(tmp, cachePath);

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,25 @@ console.log(JSON.stringify({ cache: b.cache, result: b.exports.run(1), file: b.e
     writeFileSync(cacheHome, 'not a directory');
     expect(load(file)).to.deep.equal({ cache: 'created', result: 4, file });
     expect(load(file).cache).to.equal('created');
+  });
+
+  it('a cache directory others can write is not used: nothing read, nothing written', () => {
+    const file = bundle('ssh', 4);
+    mkdirSync(cacheDir, { recursive: true });
+    chmodSync(cacheDir, 0o777);
+    expect(load(file)).to.deep.equal({ cache: 'off', result: 5, file });
+    expect(cacheFiles()).to.deep.equal([]);
+  });
+
+  it('a cache file others can write is not used, and is replaced by one only we can write', () => {
+    const file = bundle('ssh', 5);
+    load(file);
+    const path = join(cacheDir, cacheFiles()[0]!);
+    expect(statSync(path).mode & 0o777).to.equal(0o600);
+    chmodSync(path, 0o666);
+    expect(load(file)).to.deep.equal({ cache: 'created', result: 6, file });
+    expect(statSync(path).mode & 0o777).to.equal(0o600);
+    expect(load(file).cache).to.equal('used');
   });
 
   it('the cache lives under XDG_CACHE_HOME when it is absolute, else under ~/.cache', () => {
