@@ -15,8 +15,10 @@ import { loadSshConfig } from './ssh-config.js';
 import { invalidNameMessage, parseSshArgs, USAGE, UsageError } from './ssh-args.js';
 import { withSessionFeatures } from './ssh-session.js';
 import { backgroundChild, runInBackground } from './fork.js';
+import { freeBuffersEarly } from './v8-heap.js';
 
 export async function runSsh(argv: readonly string[], io: CliIo): Promise<number> {
+  freeBuffersEarly();
   let args;
   try {
     args = parseSshArgs(argv);
@@ -93,7 +95,8 @@ export async function runSsh(argv: readonly string[], io: CliIo): Promise<number
 async function runCommand(client: SshClient, settings: SshSettings, env: Record<string, string>, io: CliIo, log: Log): Promise<number> {
   const ch = settings.command !== null ? await client.exec(settings.command, { env }) : await client.shell({ env });
   if (settings.command === null) log.debug('no command given: running the login shell without a pseudo-terminal');
-  const output = Promise.all([pumpOut(() => ch.read(), io.stdout), pumpOut(() => ch.readStderr(), io.stderr)]);
+  const release = (chunk: Uint8Array): void => ch.release(chunk);
+  const output = Promise.all([pumpOut(() => ch.read(), release, io.stdout), pumpOut(() => ch.readStderr(), release, io.stderr)]);
   if (settings.noStdin) await ch.eof();
   else void pumpIn(io.stdin, ch, log);
   try {
@@ -113,8 +116,11 @@ async function runCommand(client: SshClient, settings: SshSettings, env: Record<
 
 class BrokenPipe extends Error {}
 
-/** Channel output to a local stream, waiting for 'drain' so the window tracks the consumer. */
-async function pumpOut(read: () => Promise<Uint8Array | null>, out: Writable): Promise<void> {
+/**
+ * Channel output to a local stream, waiting for 'drain' so the window tracks the consumer.
+ * Each chunk is released to the channel once written, so its memory goes back at once.
+ */
+async function pumpOut(read: () => Promise<Uint8Array | null>, release: (chunk: Uint8Array) => void, out: Writable): Promise<void> {
   let failed = null as Error | null; // set by onError: `as` keeps TypeScript from narrowing it to null
   const onError = (e: Error): void => {
     failed = e;
@@ -125,7 +131,7 @@ async function pumpOut(read: () => Promise<Uint8Array | null>, out: Writable): P
       const chunk = await read();
       if (chunk === null) return;
       if (failed || out.destroyed) throw new BrokenPipe(`write: ${failed?.message ?? 'output closed'}`);
-      if (!out.write(chunk)) {
+      if (!out.write(chunk, () => release(chunk))) {
         await new Promise<void>((resolve) => {
           const done = (): void => {
             out.off('drain', done);

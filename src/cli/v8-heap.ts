@@ -5,6 +5,7 @@
  * own arguments is left alone.
  */
 import { setFlagsFromString } from 'node:v8';
+import { enableEarlyFree } from '../node-free.js';
 
 /** Whether the operator chose this V8 flag on node's command line or in NODE_OPTIONS. */
 function chosenByOperator(flag: string): boolean {
@@ -40,4 +41,13 @@ export function tuneHeapForBulkTransfer(): void {
  */
 export function keepYoungGenerationSmall(): void {
   if (!chosenByOperator('semi-space')) setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+/**
+ * The CLI frees each packet's buffer once it is written out (../wire/free.ts), on Node 20
+ * too (../node-free.ts). Called by each command, not by main.ts: every command's bundle has
+ * its own copy of wire/free.ts.
+ */
+export function freeBuffersEarly(): void {
+  enableEarlyFree();
 }

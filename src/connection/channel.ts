@@ -6,6 +6,7 @@ import { Deferred } from '../async.js';
 import type { ByteStream } from '../transport/stream.js';
 import { ProtocolError, SshError } from '../errors.js';
 import { EXTENDED_DATA, MSG } from '../wire/constants.js';
+import { freeBuffer } from '../wire/free.js';
 import type { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { abortable, throwIfAborted, type OperationOptions } from './abort.js';
@@ -146,6 +147,8 @@ export class Channel {
   private windowWaiter: Deferred<void> | null = null;
   private readonly stdout = new Inbox();
   private readonly stderr = new Inbox();
+  /** received chunks that lie in a buffer nobody else holds (see release) */
+  private readonly ownedChunks = new WeakSet<Uint8Array>();
   private readonly replies: Deferred<boolean>[] = [];
   private eofSent = false;
   private eofReceived = false;
@@ -260,6 +263,18 @@ export class Channel {
   /** Next chunk of standard error (extended data type 1), or null at EOF. */
   readStderr(options?: OperationOptions): Promise<Uint8Array | null> {
     return this.readFrom(this.stderr, options);
+  }
+
+  /**
+   * The reader is done with `chunk`, a value read() or readStderr() returned, and kept no
+   * view of it. Where the chunk lies in a buffer of its own (the provider decrypted the packet
+   * into a new buffer, as node:crypto does) that memory is freed now rather than at the next
+   * garbage collection: a bulk reader that writes each chunk out and then releases it keeps
+   * no dead packets in memory. The chunk reads as empty afterwards. Anything else is left to
+   * the garbage collector.
+   */
+  release(chunk: Uint8Array): void {
+    if (this.ownedChunks.delete(chunk)) freeBuffer(chunk);
   }
 
   private readFrom(inbox: Inbox, options: OperationOptions | undefined): Promise<Uint8Array | null> {
@@ -512,8 +527,11 @@ export class Channel {
     this.remoteMaxPacket = Math.max(1, Math.min(maxPacket, 1 << 20) - 64);
   }
 
-  /** @internal CHANNEL_DATA / CHANNEL_EXTENDED_DATA from the connection layer. */
-  onData(data: Uint8Array, extendedType: number | null): void {
+  /**
+   * @internal CHANNEL_DATA / CHANNEL_EXTENDED_DATA from the connection layer; `owned`: nobody
+   * else holds data's buffer.
+   */
+  onData(data: Uint8Array, extendedType: number | null, owned = false): void {
     if (this.eofReceived || this.closeReceived) throw new ProtocolError(`data on channel ${this.localId} after EOF or close`, 'CHANNEL_CLOSED');
     if (data.length > this.localWindow) {
       throw new ProtocolError(
@@ -530,6 +548,7 @@ export class Channel {
     this.localWindow -= data.length;
     // After our CLOSE nobody reads: data still in flight from the peer is dropped.
     if (this.closeSent) return;
+    if (owned && data.length > 0) this.ownedChunks.add(data);
     if (extendedType === null) {
       this.stdout.push(data);
     } else if (extendedType === EXTENDED_DATA.STDERR && this.extendedData === 'normal') {

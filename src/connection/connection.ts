@@ -30,8 +30,9 @@ export interface PacketTransport {
   /**
    * Optional: hand each later packet to `receiver` synchronously, as it is decoded, instead of
    * through receive(), which then only rejects when the transport fails (Transport.deliverTo).
+   * `owned`: nobody else holds the payload's buffer (Transport.deliverTo).
    */
-  deliverTo?(receiver: (payload: Uint8Array) => void): void;
+  deliverTo?(receiver: (payload: Uint8Array, owned: boolean) => void): void;
   /** A protocol violation by the peer: disconnect with a reason and fail the connection. */
   abort(err: SshError): void;
   /** The peer is gone (e.g. keepalive timeout): close the stream and fail the connection. */
@@ -227,9 +228,9 @@ export class Connection {
       // queued (e.g. hostkeys-00 sent with USERAUTH_SUCCESS) wait one microtask, so that whoever
       // created this connection has registered its global-request handlers first.
       await Promise.resolve();
-      this.transport.deliverTo?.((p) => {
+      this.transport.deliverTo?.((p, owned) => {
         this.received++;
-        this.dispatch(p);
+        this.dispatch(p, owned);
       });
       for (;;) {
         const p = await this.transport.receive();
@@ -262,14 +263,15 @@ export class Connection {
     return ch;
   }
 
-  private dispatch(p: Uint8Array): void {
+  /** `owned`: nobody else holds p's buffer; channel data from it may be freed by its reader (Channel.release). */
+  private dispatch(p: Uint8Array, owned = false): void {
     const type = p[0]!;
     switch (type) {
       case MSG.CHANNEL_DATA: {
         // The bulk message, read without a Reader when well formed (RFC 4254 §5.2: uint32
         // recipient channel, string data); anything else takes the Reader's checks and errors.
         if (p.length >= 9 && readBE32(p, 5) === p.length - 9) {
-          this.channel(readBE32(p, 1), 'CHANNEL_DATA').onData(p.subarray(9), null);
+          this.channel(readBE32(p, 1), 'CHANNEL_DATA').onData(p.subarray(9), null, owned);
           return;
         }
         const r = new Reader(p, 1, 'CHANNEL_DATA');
@@ -281,7 +283,7 @@ export class Connection {
         const r = new Reader(p, 1, 'CHANNEL_EXTENDED_DATA');
         const ch = this.channel(r.u32('recipient channel'), 'CHANNEL_EXTENDED_DATA');
         const code = r.u32('data type code');
-        ch.onData(r.string('data'), code);
+        ch.onData(r.string('data'), code, owned);
         return;
       }
       case MSG.CHANNEL_WINDOW_ADJUST: {

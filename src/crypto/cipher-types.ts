@@ -20,7 +20,8 @@ export interface BlockCipherState {
   /**
    * Decrypt `data` in place. Its length is a multiple of the block size. An implementation
    * whose library cannot write in place may instead return the plaintext in a new buffer
-   * of the same length and leave `data` as it was (saves copying it back).
+   * of the same length and leave `data` as it was (saves copying it back). That buffer is
+   * then the caller's alone, which may free it (../wire/free.ts).
    */
   decrypt(data: Uint8Array): void | Uint8Array;
   /** Zero the key material. The state is unusable afterwards. */
@@ -44,13 +45,15 @@ export interface AeadCipherState {
    * Optional, for libraries that encrypt into a new buffer anyway (node:crypto): seal a packet
    * given as its plain 4-byte length `head` and plaintext `body`, returning the wire pieces in
    * order (length, ciphertext, tag). The encoder then neither allocates the whole packet nor
-   * copies the ciphertext back; `body` may be reused as soon as this returns.
+   * copies the ciphertext back; `body` may be reused as soon as this returns. The returned
+   * pieces are the caller's alone, which may free them once written (../wire/free.ts).
    */
   sealParts?(seq: number, head: Uint8Array, body: Uint8Array): Uint8Array[];
   /**
    * Check the tag (throwing MacError, before any plaintext is released), then decrypt
    * `packet[4..-tagLength]` in place, or return that plaintext body in a new buffer and
-   * leave `packet` as it was (for libraries that cannot decrypt in place).
+   * leave `packet` as it was (for libraries that cannot decrypt in place); that buffer is
+   * then the caller's alone, which may free it (../wire/free.ts).
    */
   open(seq: number, packet: Uint8Array): void | Uint8Array;
   /** Zero the key material. The state is unusable afterwards. */

@@ -23,6 +23,20 @@ export interface SftpStream {
   close(): Promise<void> | void;
   /** Close our side without waiting for the peer (a Channel's closeNow); close() is used when absent, unawaited. */
   closeNow?(): void;
+  /** Optional: the reader is done with a chunk read() returned and kept no view of it (Channel.release). */
+  release?(chunk: Uint8Array): void;
+}
+
+/**
+ * A chunk read from the stream, while DATA replies in it are out: how many of their pieces
+ * (and of a packet that continues into the next chunk) still view it, whether another reply
+ * may keep a view of it, and whether take() has cut all of it yet. See SftpEngine.release.
+ */
+interface ChunkUse {
+  readonly chunk: Uint8Array;
+  views: number;
+  kept: boolean;
+  cut: boolean;
 }
 
 /** Context for error messages: the request's name and the path(s) it is about. */
@@ -45,6 +59,10 @@ export class SftpEngine {
   private lenFill = 0;
   /** pieces of a packet that spans chunks, the bytes it still needs, and its length */
   private parts: Uint8Array[] = [];
+  /** the chunk each of `parts` lies in (when the stream can release chunks) */
+  private partUses: ChunkUse[] = [];
+  /** pieces of DATA replies handed out, and the chunk each lies in (see release) */
+  private readonly pieceUse = new WeakMap<Uint8Array, ChunkUse>();
   private need = 0;
   private total = 0;
 
@@ -169,6 +187,32 @@ export class SftpEngine {
     }
   }
 
+  /**
+   * The caller is done with `piece`, a piece of a DATA reply (SftpResponse.chunks), and kept
+   * no view of it. Once every piece cut from a chunk of the stream is released, and nothing
+   * else was cut from it, the chunk goes back to the stream (SftpStream.release), which may
+   * free its memory at once: a download that writes each piece out and then releases it
+   * keeps no dead packets in memory. Any other value is ignored.
+   */
+  release(piece: Uint8Array): void {
+    const use = this.pieceUse.get(piece);
+    if (!use) return;
+    this.pieceUse.delete(piece);
+    use.views--;
+    this.settle(use);
+  }
+
+  private settle(use: ChunkUse): void {
+    if (use.cut && use.views === 0 && !use.kept) this.stream.release!(use.chunk);
+  }
+
+  /** Count `piece`, a view of `use`'s chunk, as handed out until release(). */
+  private handOut(piece: Uint8Array, use: ChunkUse): void {
+    if (piece.length === 0 || this.pieceUse.has(piece)) return;
+    this.pieceUse.set(piece, use);
+    use.views++;
+  }
+
   private fail(err: SshError): void {
     if (this.failure) return;
     this.failure = err;
@@ -203,6 +247,15 @@ export class SftpEngine {
    * large DATA reply reaches the file as the very buffers the transport decrypted.
    */
   private take(chunk: Uint8Array): void {
+    const use: ChunkUse | null = this.stream.release ? { chunk, views: 0, kept: false, cut: false } : null;
+    this.cut(chunk, use);
+    if (use) {
+      use.cut = true;
+      this.settle(use);
+    }
+  }
+
+  private cut(chunk: Uint8Array, use: ChunkUse | null): void {
     let off = 0;
     while (off < chunk.length) {
       if (this.need === 0) {
@@ -211,7 +264,7 @@ export class SftpEngine {
           this.checkLength(len);
           off += 4;
           if (chunk.length - off >= len) {
-            this.dispatch(chunk.subarray(off, off + len));
+            this.dispatch(chunk.subarray(off, off + len), use);
             off += len;
             continue;
           }
@@ -230,21 +283,46 @@ export class SftpEngine {
       }
       const n = Math.min(this.need, chunk.length - off);
       this.parts.push(chunk.subarray(off, off + n));
+      if (use) {
+        // The part views the chunk until its packet is dispatched.
+        this.partUses.push(use);
+        use.views++;
+      }
       this.need -= n;
       off += n;
       if (this.need === 0) {
         const parts = this.parts;
+        const uses = this.partUses;
         this.parts = [];
-        this.dispatchParts(parts, this.total);
+        this.partUses = [];
+        this.dispatchParts(parts, this.total, uses);
+        for (const u of uses) {
+          u.views--;
+          this.settle(u);
+        }
       }
     }
   }
 
   /** A packet in pieces: DATA keeps them (only its 9-byte header is read); others are joined. */
-  private dispatchParts(parts: Uint8Array[], total: number): void {
-    if (parts.length === 1) return this.dispatch(parts[0]!);
-    if (this.version || parts[0]![0] !== FXP.DATA) return this.dispatch(concatBytes(...parts));
-    this.resolve(decodeDataParts(parts, total));
+  private dispatchParts(parts: Uint8Array[], total: number, uses: ChunkUse[]): void {
+    if (parts.length === 1) return this.dispatch(parts[0]!, uses[0] ?? null);
+    if (this.version || parts[0]![0] !== FXP.DATA) {
+      // Joined into a copy; kept all the same (the chunk may hold another reply's bytes too).
+      for (const u of uses) u.kept = true;
+      return this.dispatch(concatBytes(...parts), null);
+    }
+    const r = decodeDataParts(parts, total);
+    // Each piece is a part, or the tail of the part the 9-byte head ended in: it lies in that part's chunk.
+    if (uses.length > 0) {
+      // Pieces follow the parts in order: one walk over both.
+      let j = 0;
+      for (const piece of r.chunks) {
+        while (j < parts.length && !(parts[j]!.buffer === piece.buffer && within(piece, parts[j]!))) j++;
+        if (j < parts.length) this.handOut(piece, uses[j]!);
+      }
+    }
+    this.resolve(r);
   }
 
   private checkLength(len: number): void {
@@ -252,14 +330,22 @@ export class SftpEngine {
     if (len > this.maxIncoming) throw new ProtocolError(`SFTP packet of ${len} bytes exceeds our limit of ${this.maxIncoming}`, 'SFTP_PROTOCOL');
   }
 
-  private dispatch(p: Uint8Array): void {
+  /** One whole packet; `use`: the chunk it is a view of, if chunks are released. */
+  private dispatch(p: Uint8Array, use: ChunkUse | null): void {
     if (this.version) {
+      if (use) use.kept = true;
       const v = this.version;
       this.version = null;
       v.resolve(p);
       return;
     }
-    this.resolve(decodeResponse(p));
+    const r = decodeResponse(p);
+    if (use) {
+      // Only a DATA reply's pieces are tracked; any other reply may keep views (a HANDLE does).
+      if (r.type === FXP.DATA) for (const piece of r.chunks) this.handOut(piece, use);
+      else use.kept = true;
+    }
+    this.resolve(r);
   }
 
   private resolve(r: SftpResponse): void {
@@ -289,4 +375,9 @@ export function expectType<T extends SftpResponse['type']>(r: SftpResponse, want
 
 function unexpected(r: SftpResponse, want: string, ctx: RequestContext): ProtocolError {
   return new ProtocolError(`SFTP ${ctx.request}: expected ${want}, got ${FXP_NAME_BY_VALUE[r.type] ?? r.type}`, 'SFTP_PROTOCOL');
+}
+
+/** Whether `piece` lies within `part` (both views of one buffer). */
+function within(piece: Uint8Array, part: Uint8Array): boolean {
+  return piece.byteOffset >= part.byteOffset && piece.byteOffset + piece.byteLength <= part.byteOffset + part.byteLength;
 }

@@ -84,7 +84,8 @@ export class SftpFile {
     }
     if (position === undefined) this.position += n;
     if (n === 0 && length > 0) return null;
-    if (parts.length === 1) return parts[0]!.slice();
+    // A copy that lets the packet go (a Node Buffer's slice() would be a view of it).
+    if (parts.length === 1) return new Uint8Array(parts[0]!);
     return concatBytes(...parts);
   }
 

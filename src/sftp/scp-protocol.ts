@@ -194,20 +194,32 @@ export function encodeFailure(level: 'warning' | 'fatal', text: Uint8Array | str
  */
 export class ScpInput {
   private buf: Uint8Array = new Uint8Array(0);
+  /** the chunk from `source` that buf is a view of (null when buf is a joined copy) */
+  private current: Uint8Array | null = null;
 
-  constructor(private readonly source: () => Promise<Uint8Array | null>) {}
+  /**
+   * `release`: given each chunk from `source` that exactly() handed to its sink to the end,
+   * once the sink is done with it (only when the sink keeps no views: see exactly()).
+   */
+  constructor(
+    private readonly source: () => Promise<Uint8Array | null>,
+    private readonly release?: (chunk: Uint8Array) => void,
+  ) {}
 
   private async fill(): Promise<boolean> {
     for (;;) {
       const c = await this.source();
       if (c === null) return false;
       if (c.length === 0) continue;
-      if (this.buf.length === 0) this.buf = c;
-      else {
+      if (this.buf.length === 0) {
+        this.buf = c;
+        this.current = c;
+      } else {
         const joined = new Uint8Array(this.buf.length + c.length);
         joined.set(this.buf);
         joined.set(c, this.buf.length);
         this.buf = joined;
+        this.current = null;
       }
       return true;
     }
@@ -231,7 +243,8 @@ export class ScpInput {
       const i = this.buf.subarray(scanned, max).indexOf(NL);
       if (i >= 0 || this.buf.length >= max) {
         const n = i >= 0 ? scanned + i + 1 : max;
-        const out = this.buf.slice(0, n);
+        // A copy (a Node Buffer's slice() is a view): the chunk may be released later.
+        const out = new Uint8Array(this.buf.subarray(0, n));
         this.buf = this.buf.subarray(n);
         return out;
       }
@@ -242,7 +255,9 @@ export class ScpInput {
 
   /**
    * Exactly `n` bytes, handed to `sink` in pieces as they arrive. Returns how many were
-   * missing when the input ended early (0 when all came).
+   * missing when the input ended early (0 when all came). With a `release` callback the sink
+   * must keep no view of a piece once its promise settles: a source chunk whose last byte
+   * went to the sink is then released (earlier bytes of it were copied, read or sunk too).
    */
   async exactly(n: number, sink: (chunk: Uint8Array) => void | Promise<void>): Promise<number> {
     let left = n;
@@ -253,6 +268,11 @@ export class ScpInput {
       this.buf = this.buf.subarray(take);
       left -= take;
       await sink(chunk);
+      if (this.buf.length === 0 && this.current && this.release) {
+        const done = this.current;
+        this.current = null;
+        this.release(done);
+      }
     }
     return 0;
   }

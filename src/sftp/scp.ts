@@ -44,8 +44,12 @@ class ScpStream {
   private stderrText = '';
   private readonly stderrDone: Promise<void>;
 
-  constructor(readonly ch: Channel) {
-    this.input = new ScpInput(() => ch.read());
+  /** `releaseSunk`: the file's bytes go to a sink that keeps no views (ScpInput.exactly) */
+  constructor(
+    readonly ch: Channel,
+    releaseSunk = false,
+  ) {
+    this.input = new ScpInput(() => ch.read(), releaseSunk ? (chunk) => ch.release(chunk) : undefined);
     this.stderrDone = (async () => {
       for (;;) {
         const c = await ch.readStderr().catch(() => null);
@@ -112,14 +116,18 @@ async function finish(s: ScpStream): Promise<void> {
   if (status.code !== 0) throw await s.failure(`remote scp exited with ${status.code ?? `signal ${status.signal}`}`);
 }
 
-/** Download one file with `scp -f`; its bytes go to `sink` in order. */
+/**
+ * Download one file with `scp -f`; its bytes go to `sink` in order. `sinkKeepsNoViews`: the
+ * sink is done with each chunk once its promise settles (it writes the bytes out), so the
+ * chunk's memory may be freed then rather than at the next garbage collection.
+ */
 export async function scpGet(
   host: ScpHost,
   remote: string,
   sink: (chunk: Uint8Array) => void | Promise<void>,
-  options: { preserve?: boolean } = {},
+  options: { preserve?: boolean; sinkKeepsNoViews?: boolean } = {},
 ): Promise<ScpFileInfo> {
-  const s = new ScpStream(await host.exec(`scp -f ${options.preserve ? '-p ' : ''}${shellQuote(remote)}`));
+  const s = new ScpStream(await host.exec(`scp -f ${options.preserve ? '-p ' : ''}${shellQuote(remote)}`), options.sinkKeepsNoViews);
   try {
     let times: { mtime: number; atime: number } | undefined;
     await s.ch.write(SCP_OK);
@@ -228,7 +236,7 @@ export async function scpGetFile(host: ScpHost, remote: string, localPath: strin
         await local(`write ${temp}`, out.write(c, pos));
         pos += c.length;
       },
-      options,
+      { ...options, sinkKeepsNoViews: true },
     );
     await local(`close ${temp}`, out.close());
     await local(`chmod ${temp}`, fs.chmod(temp, info.mode));

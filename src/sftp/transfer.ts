@@ -52,7 +52,8 @@ function localFs(client: SftpClient, o: TransferOptions): LocalFs {
 
 /**
  * Local writes batched to ~1 MiB and kept in flight (two at a time) while the network
- * keeps delivering: the download never waits for the disk between chunks.
+ * keeps delivering: the download never waits for the disk between chunks. Each chunk is
+ * given to `written` once it is on disk (the download releases it to the SFTP engine).
  */
 class BatchedWriter {
   private parts: Uint8Array[] = [];
@@ -64,6 +65,7 @@ class BatchedWriter {
     private pos: number,
     private readonly what: string,
     private readonly onWritten: (pos: number) => void,
+    private readonly written: (chunk: Uint8Array) => void,
     private readonly batch = 1024 * 1024,
     private readonly depth = 2,
   ) {}
@@ -84,7 +86,10 @@ class BatchedWriter {
     this.bytes = 0;
     const io =
       parts.length === 1 ? this.file.write(parts[0]!, at) : this.file.writev ? this.file.writev(parts, at) : this.file.write(concatBytes(...parts), at);
-    const p = local(this.what, io).then(() => this.onWritten(end));
+    const p = local(this.what, io).then(() => {
+      for (const part of parts) this.written(part);
+      this.onWritten(end);
+    });
     p.catch(() => {});
     this.inflight.push(p);
   }
@@ -130,7 +135,15 @@ export async function sftpGet(client: SftpClient, remote: SftpPath, localPath: s
     out = await local(`open ${dest}`, fs.open(dest, start > 0 ? 'update' : 'write'));
     let pos = start;
     o.onProgress?.(pos, total ?? 0);
-    writer = new BatchedWriter(out, start, `write ${dest}`, (end) => o.onProgress?.(end, total ?? end));
+    // Pieces of DATA replies, written out: the engine may free their memory now (SftpEngine.release).
+    const engine = client.engine;
+    writer = new BatchedWriter(
+      out,
+      start,
+      `write ${dest}`,
+      (end) => o.onProgress?.(end, total ?? end),
+      (piece) => engine.release(piece),
+    );
     for await (const chunk of file.chunks(start, total, { concurrency: o.concurrency, chunkSize })) {
       await writer.push(chunk);
       pos += chunk.length;

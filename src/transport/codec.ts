@@ -25,6 +25,7 @@ import { getCipher } from './cipher/index.js';
 import { getMac } from './mac/index.js';
 import type { DirectionKeys } from './protection.js';
 import { readBE32, writeBE32 } from '../wire/bytes.js';
+import { freeBuffer, freeWholeBuffer } from '../wire/free.js';
 
 /** OpenSSH's PACKET_MAX_SIZE: the largest packet_length we accept by default. */
 export const PACKET_MAX_SIZE = 256 * 1024;
@@ -320,6 +321,7 @@ export class PacketDecoder {
   /** the chunk that only the last returned payload is a view of (see discard), and whether it was fully consumed */
   private lastView: Uint8Array | null = null;
   private lastViewConsumed = false;
+  private lastOwned = false;
   private seq: number;
   private prot: Protection = CLEAR;
   private chunks: Uint8Array[] = [];
@@ -347,6 +349,16 @@ export class PacketDecoder {
   /** Sequence number of the next packet (uint32, wraps at 2^32). */
   get sequence(): number {
     return this.seq;
+  }
+
+  /**
+   * Whether the payload the last next() returned lies in a buffer nobody else holds: a copy
+   * made here, or a new buffer the cipher decrypted into (node:crypto's). Whoever ends up
+   * holding that payload alone may then free its memory early (../wire/free.ts); a payload
+   * decrypted in place in a pushed chunk is not owned (the chunk's memory is reused).
+   */
+  get ownsLastPayload(): boolean {
+    return this.lastOwned;
   }
 
   /** Bytes pushed that are not yet part of a returned payload. */
@@ -435,6 +447,7 @@ export class PacketDecoder {
 
   private step(): Uint8Array | null {
     this.lastView = null;
+    this.lastOwned = false;
     const p = this.prot;
     if (!this.pending && !this.startPacket(p)) return null;
     const pend = this.pending!;
@@ -444,8 +457,10 @@ export class PacketDecoder {
     // Decryption writes into the packet unless the cipher hands back a new buffer; a chunk
     // we do not own is copied first. Cleartext packets are never written to.
     const copy = !this.inPlace && p.mode !== 'clear';
-    const source = copy ? null : this.chunks[this.head]!;
+    const first = this.chunks[this.head]!;
+    const source = copy ? null : first;
     const packet = this.grab(pend.total, copy);
+    const copied = packet.buffer !== first.buffer;
     const end = packet.length - p.trailer;
     const seq = this.seq;
     let body: Uint8Array;
@@ -460,7 +475,10 @@ export class PacketDecoder {
         head.fill(0);
         const rest = packet.subarray(head.length, end);
         const out = p.cipher.decrypt(rest);
-        if (out) rest.set(out);
+        if (out) {
+          rest.set(out);
+          freeWholeBuffer(out);
+        }
         if (!p.mac.verify(seq, packet.subarray(0, end), packet.subarray(end))) throw new MacError();
         body = packet.subarray(4, end);
         break;
@@ -485,6 +503,13 @@ export class PacketDecoder {
       throw new ProtocolError(`bad padding length ${padding} in a packet of length ${packetLength}`);
     }
     this.seq = (seq + 1) >>> 0;
+    // A new buffer from the cipher covers its whole ArrayBuffer (not a slice of a pool).
+    if (body.buffer === packet.buffer) this.lastOwned = copied;
+    else {
+      this.lastOwned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+      // The ciphertext was copied out of the chunks for a cipher that then decrypted it into a new buffer: nobody holds it.
+      if (copied) freeBuffer(packet);
+    }
     // A payload that is a view of the chunk (decrypted in place, or clear) pins it.
     if (source && packet.buffer === source.buffer && body.buffer === packet.buffer && !this.tainted.has(source)) {
       this.tainted.add(source);

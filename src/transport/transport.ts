@@ -98,7 +98,7 @@ export class Transport {
   private readonly decoder: PacketDecoder;
   private readonly upper = new AsyncQueue<Uint8Array>();
   /** takes upper-layer packets as they are decoded, instead of `upper` (deliverTo) */
-  private receiver: ((payload: Uint8Array) => void) | null = null;
+  private receiver: ((payload: Uint8Array, owned: boolean) => void) | null = null;
   private kex: KexRun | null = null;
   private pendingOut: { payload: Uint8Array; rest: Uint8Array | undefined; done: Deferred<void> }[] = [];
   private pendingBytes = 0;
@@ -288,10 +288,12 @@ export class Transport {
    * in order, instead of queuing it for receive(): no promise per packet on the bulk path.
    * Packets already queued go to it first. receive() then only reports the transport's
    * failure; an exception from `receiver` fails the transport as a protocol error would.
+   * `owned`: the payload lies in a buffer of its own that nobody else holds (decrypted into a
+   * new buffer), so the code that ends up holding it alone may free it (../wire/free.ts).
    */
-  deliverTo(receiver: (payload: Uint8Array) => void): void {
+  deliverTo(receiver: (payload: Uint8Array, owned: boolean) => void): void {
     this.receiver = receiver;
-    for (let p = this.upper.poll(); p !== undefined; p = this.upper.poll()) receiver(p);
+    for (let p = this.upper.poll(); p !== undefined; p = this.upper.poll()) receiver(p, false);
   }
 
   /** Start a key re-exchange now; resolves when it has completed. */
@@ -395,23 +397,24 @@ export class Transport {
     this.packetsOut++;
     this.packetsSent++;
     const last = parts.length - 1;
+    // The encoder's pieces are new buffers that only we hold: the stream may free the large ones once written.
     for (let i = 0; i < last; i++) {
       this.bytesOut += parts[i]!.length;
       // A failed write fails the transport; the last piece's promise reports it to the caller.
-      this.writeRawNow(parts[i]!)?.catch(() => {});
+      this.writeRawNow(parts[i]!, parts[i]!.length >= HANDOVER_MIN)?.catch(() => {});
     }
     this.bytesOut += parts[last]!.length;
-    return this.writeRawNow(parts[last]!);
+    return this.writeRawNow(parts[last]!, parts[last]!.length >= HANDOVER_MIN);
   }
 
   private writeRaw(bytes: Uint8Array): Promise<void> {
-    return this.writeRawNow(bytes) ?? SENT;
+    return this.writeRawNow(bytes, false) ?? SENT;
   }
 
   /** Hand bytes to the stream; undefined when it took them without backpressure. */
-  private writeRawNow(bytes: Uint8Array): Promise<void> | undefined {
+  private writeRawNow(bytes: Uint8Array, owned: boolean): Promise<void> | undefined {
     try {
-      const r = this.stream.write(bytes);
+      const r = this.stream.write(bytes, owned);
       return r ? r.catch((e: unknown) => this.writeFailed(e)) : undefined;
     } catch (e) {
       return this.writeFailed(e);
@@ -573,7 +576,7 @@ export class Transport {
     if (type === (this.isServer ? MSG.SERVICE_REQUEST : MSG.SERVICE_ACCEPT) || (type >= 50 && type <= 127)) {
       if (type === MSG.GLOBAL_REQUEST && !globalRequestWantsReply(payload)) this.unsolicited();
       if (type === MSG.USERAUTH_SUCCESS && !this.isServer) this.userauthSuccessRead = true;
-      if (this.receiver) this.receiver(payload);
+      if (this.receiver) this.receiver(payload, payload === packet && this.decoder.ownsLastPayload);
       else this.upper.push(payload);
       this.maybeRekey();
       return;
@@ -791,3 +794,5 @@ const NEWKEYS_PACKET = new Uint8Array([MSG.NEWKEYS]);
 const KEXINIT_HOLD_MS = 20;
 /** What send() returns for a packet that went out at once. */
 const SENT: Promise<void> = Promise.resolve();
+/** Encrypted pieces at least this large are handed over to the stream to free once written. */
+const HANDOVER_MIN = 4096;

@@ -79,6 +79,7 @@ describe('public API', function () {
         'commandStream',
         'connect',
         'connectTcp',
+        'enableEarlyFree',
         'fileHostKeyVerifier',
         'loadAuthorizedKeys',
         'loadAuthorizedPrincipals',

@@ -9,6 +9,7 @@ import { chachaBlock, chachaKeyWords } from '../chacha20-block.js';
 import { writeLE32 } from '../le32.js';
 import { poly1305Into } from '../poly1305.js';
 import { MacError } from '../../errors.js';
+import { freeWholeBuffer } from '../../wire/free.js';
 import type { AeadCipherState, BlockCipherState } from '../cipher-types.js';
 import type { CipherFactory } from '../provider.js';
 
@@ -22,7 +23,9 @@ function streamCipher(opensslName: string) {
     return {
       kind: 'block',
       encrypt(data: Uint8Array): void {
-        data.set(enc!.update(data));
+        const out = enc!.update(data);
+        data.set(out);
+        freeWholeBuffer(out);
       },
       decrypt(data: Uint8Array): Uint8Array {
         // OpenSSL writes to a new buffer: hand it back rather than copy it over `data`.
@@ -57,7 +60,9 @@ function gcm(opensslName: string) {
         const c = createCipheriv(opensslName, k, nonce) as CipherGCM;
         c.setAAD(packet.subarray(0, 4));
         const body = packet.subarray(4, end);
-        body.set(c.update(body));
+        const out = c.update(body);
+        body.set(out);
+        freeWholeBuffer(out);
         c.final();
         packet.set(c.getAuthTag(), end);
         bump();
@@ -153,7 +158,9 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
       const end = packet.length - 16;
       packet.set(createCipheriv('chacha20', headerKey, iv0).update(packet.subarray(0, 4)), 0);
       const stream = mainStream(polyKey);
-      packet.set(stream.update(packet.subarray(4, end)), 4);
+      const out = stream.update(packet.subarray(4, end));
+      packet.set(out, 4);
+      freeWholeBuffer(out);
       poly1305Into(packet.subarray(0, end), polyKey, packet, end);
       polyKey.fill(0);
     },

@@ -33,7 +33,7 @@ class FileServer implements SftpStream {
   failWriteAt = -1;
   /** requests received but not answered yet, most at once */
   peakPending = 0;
-  /** hold replies to WRITE until release() (to observe the number in flight) */
+  /** hold replies to WRITE until answerHeld() (to observe the number in flight) */
   holdWrites = false;
   private held: Array<() => void> = [];
   private out: Uint8Array[] = [];
@@ -59,8 +59,28 @@ class FileServer implements SftpStream {
 
   close(): void {}
 
-  release(): void {
+  answerHeld(): void {
     for (const h of this.held.splice(0)) h();
+  }
+
+  /** chunks sent, each with the type of the packet it is cut from and whether it holds more than length bytes */
+  sent: { chunk: Uint8Array; type: number; body: boolean }[] = [];
+  /** chunks the engine gave back (SftpStream.release) */
+  released: Uint8Array[] = [];
+  private readonly releasedSet = new Set<Uint8Array>();
+  /** the chunks cut from each packet (each packet has a buffer of its own) */
+  private readonly chunksOf = new Map<ArrayBufferLike, Uint8Array[]>();
+
+  release(chunk: Uint8Array): void {
+    this.released.push(chunk);
+    this.releasedSet.add(chunk);
+  }
+
+  /** Whether the chunk `piece` lies in came back (a packet's chunks start every `cut` bytes of it). */
+  isReleased(piece: Uint8Array): boolean {
+    const chunk = this.chunksOf.get(piece.buffer)![this.cut > 0 ? Math.floor(piece.byteOffset / this.cut) : 0]!;
+    expect(piece.byteOffset).to.be.within(chunk.byteOffset, chunk.byteOffset + chunk.length - 1);
+    return this.releasedSet.has(chunk);
   }
 
   private handle(p: Uint8Array): void {
@@ -121,8 +141,16 @@ class FileServer implements SftpStream {
 
   private send(payload: Uint8Array): void {
     const pkt = new Writer().string(payload).finish().slice();
-    if (this.cut > 0) for (let o = 0; o < pkt.length; o += this.cut) this.out.push(pkt.subarray(o, o + this.cut));
-    else this.out.push(pkt);
+    const pieces: [Uint8Array, number][] = [];
+    if (this.cut > 0) for (let o = 0; o < pkt.length; o += this.cut) pieces.push([pkt.subarray(o, o + this.cut), o]);
+    else pieces.push([pkt, 0]);
+    for (const [chunk, at] of pieces) {
+      this.out.push(chunk);
+      this.sent.push({ chunk, type: payload[0]!, body: at + chunk.length > 4 });
+      const ofPacket = this.chunksOf.get(pkt.buffer) ?? [];
+      ofPacket.push(chunk);
+      this.chunksOf.set(pkt.buffer, ofPacket);
+    }
     const w = this.waiter;
     this.waiter = null;
     w?.resolve();
@@ -187,6 +215,52 @@ async function openFile(srv: FileServer, limits = { maxReadLength: 4096, maxWrit
   const c = await SftpClient.open(srv, { limits });
   return c.open('/f', 'r+');
 }
+
+describe('sftp bulk reads: chunks go back to the stream once their DATA pieces are released', () => {
+  for (const cut of [0, 1, 7, 1000, 4096 + 13]) {
+    it(`every chunk of a DATA reply comes back once, no chunk of another reply does (stream cut every ${cut || 'packet'} bytes)`, async () => {
+      const srv = new FileServer(0);
+      srv.content = new Uint8Array(randomBytes(50_000));
+      const c = await SftpClient.open(srv, { limits: { maxReadLength: 4096, maxWriteLength: 4096 } });
+      const f = await c.open('/f', 'r+');
+      srv.cut = cut;
+      const parts: Uint8Array[] = [];
+      for await (const piece of f.chunks(0, srv.content.length, { concurrency: 5 })) {
+        parts.push(new Uint8Array(piece));
+        // Not yet released: the chunk it lies in has not come back.
+        expect(srv.isReleased(piece)).to.equal(false);
+        c.engine.release(piece);
+      }
+      expect(sha(Buffer.concat(parts))).to.equal(sha(srv.content));
+      const released = new Set(srv.released);
+      expect(released.size, 'each once').to.equal(srv.released.length);
+      // DATA chunks all came back; of the others only chunks that held nothing but a length.
+      const data = srv.sent.filter((s) => s.type === FXP.DATA);
+      expect(data.length).to.be.greaterThan(12);
+      for (const s of data) expect(released.has(s.chunk), 'DATA chunk released').to.equal(true);
+      for (const s of srv.sent.filter((s) => s.type !== FXP.DATA && s.body)) expect(released.has(s.chunk), `type ${s.type} chunk kept`).to.equal(false);
+    });
+  }
+
+  it('a piece that is not released keeps its chunk', async () => {
+    const srv = new FileServer(0);
+    srv.content = new Uint8Array(randomBytes(3 * 4096));
+    const c = await SftpClient.open(srv, { limits: { maxReadLength: 4096, maxWriteLength: 4096 } });
+    const f = await c.open('/f', 'r+');
+    let kept: Uint8Array | null = null;
+    for await (const piece of f.chunks(0, srv.content.length)) {
+      if (kept === null) kept = piece;
+      else c.engine.release(piece);
+    }
+    const data = srv.sent.filter((s) => s.type === FXP.DATA).map((s) => s.chunk);
+    expect(data).to.have.length(3);
+    expect(srv.released).to.not.include(data[0]);
+    expect(srv.released).to.include.members(data.slice(1));
+    c.engine.release(kept!);
+    c.engine.release(kept!);
+    expect(srv.released.filter((r) => r === data[0])).to.have.length(1);
+  });
+});
 
 describe('sftp bulk reads: DATA replies in pieces', () => {
   for (const cut of [0, 1, 7, 1000, 4096 + 13]) {
@@ -253,10 +327,10 @@ describe('sftp bulk writes: WRITE requests built in place', () => {
     // let the pipeline fill, then answer in rounds
     for (let i = 0; i < 200 && srv.writes.length < 64; i++) {
       await new Promise((r) => setImmediate(r));
-      srv.release();
+      srv.answerHeld();
     }
     srv.holdWrites = false;
-    srv.release();
+    srv.answerHeld();
     expect(await p).to.equal(content.length);
     expect(sha(srv.content)).to.equal(sha(content));
     expect(srv.peakPending).to.be.at.most(6);
