@@ -208,7 +208,7 @@ export class SftpEngine {
 
   /** Count `piece`, a view of `use`'s chunk, as handed out until release(). */
   private handOut(piece: Uint8Array, use: ChunkUse): void {
-    if (piece.length === 0 || this.pieceUse.has(piece)) return;
+    if (piece.length === 0) return;
     this.pieceUse.set(piece, use);
     use.views++;
   }
@@ -308,7 +308,8 @@ export class SftpEngine {
   private dispatchParts(parts: Uint8Array[], total: number, uses: ChunkUse[]): void {
     if (parts.length === 1) return this.dispatch(parts[0]!, uses[0] ?? null);
     if (this.version || parts[0]![0] !== FXP.DATA) {
-      // Joined into a copy; kept all the same (the chunk may hold another reply's bytes too).
+      // Joined into a copy, so no view of these chunks outlives this call; they are kept all
+      // the same: only chunks of DATA replies are ever given back.
       for (const u of uses) u.kept = true;
       return this.dispatch(concatBytes(...parts), null);
     }
