@@ -46,8 +46,17 @@ export function keepYoungGenerationSmall(): void {
 /**
  * The CLI frees each packet's buffer once it is written out (../wire/free.ts), on Node 20
  * too (../node-free.ts). Called by each command, not by main.ts: every command's bundle has
- * its own copy of wire/free.ts.
+ * its own copy of wire/free.ts. main.ts calls setTransferFlag first.
  */
 export function freeBuffersEarly(): void {
   enableEarlyFree();
+}
+
+/**
+ * Set the V8 flag enableEarlyFree needs before a command's bundle is compiled: V8 tags the
+ * code cache (./compile-cache.ts) with a hash of the flags, so a flag set after loading made
+ * the cache written at exit useless to the next run, which compiled and rewrote it each time.
+ */
+export function setTransferFlag(): void {
+  if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer !== 'function') setFlagsFromString('--harmony-rab-gsab-transfer');
 }

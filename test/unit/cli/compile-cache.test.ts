@@ -56,6 +56,25 @@ console.log(JSON.stringify({ cache: b.cache, result: b.exports.run(1), file: b.e
     expect(cacheFiles()).to.deep.equal(files);
   });
 
+  it('puressh ssh as built: the second run uses the cache the first wrote (the V8 flags it sets come before the load)', () => {
+    const bin = fileURLToPath(new URL('../../../bin/puressh', import.meta.url));
+    const run = (): string =>
+      execFileSync(process.execPath, [bin, 'ssh', '-V'], {
+        env: { ...process.env, XDG_CACHE_HOME: cacheHome, PURESSH_COMPILE_CACHE: '' },
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
+    run();
+    const files = cacheFiles().filter((f) => f.startsWith('ssh-'));
+    expect(files).to.have.length(1);
+    const path = join(cacheDir, files[0]!);
+    const written = { bytes: readFileSync(path), mtimeMs: statSync(path).mtimeMs };
+    run();
+    // V8 rejects a cache made under other flags, and the loader then rewrites it at exit.
+    expect(statSync(path).mtimeMs).to.equal(written.mtimeMs);
+    expect(readFileSync(path).equals(written.bytes)).to.equal(true);
+  });
+
   it('a corrupt cache is rejected by V8 and replaced; the bundle still runs', () => {
     const file = bundle('ssh', 1);
     load(file);
