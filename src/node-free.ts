@@ -10,6 +10,17 @@ import { runInNewContext } from 'node:vm';
 import { useTransfer } from './wire/free.js';
 
 /**
+ * Turn on V8's `--harmony-rab-gsab-transfer` where ArrayBuffer.prototype.transfer is not
+ * built in (Node 20); says whether it had to. An application that sets it before loading
+ * its code keeps its code cache valid: V8 tags cached code with a hash of the flags.
+ */
+export function setTransferFlag(): boolean {
+  if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function') return false;
+  setFlagsFromString('--harmony-rab-gsab-transfer');
+  return true;
+}
+
+/**
  * On Node 20, turn on V8's `--harmony-rab-gsab-transfer` for this process and use its
  * ArrayBuffer.prototype.transfer to free released packets; elsewhere nothing is needed and
  * this does nothing. The function is taken, at the first free, from a new realm (builtins
@@ -18,8 +29,7 @@ import { useTransfer } from './wire/free.js';
  * it), not for libraries built on this one.
  */
 export function enableEarlyFree(): void {
-  if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function') return;
-  setFlagsFromString('--harmony-rab-gsab-transfer');
+  if (!setTransferFlag()) return;
   useTransfer(() => {
     const transfer: unknown = runInNewContext('ArrayBuffer.prototype.transfer');
     return typeof transfer === 'function' ? (transfer as (this: ArrayBuffer, newLength?: number) => ArrayBuffer) : undefined;

@@ -10,7 +10,8 @@ import type { Writable } from 'node:stream';
 import { makePrompter } from './prompt.js';
 import type { CliIo } from './io.js';
 import { USAGE } from './ssh-args.js';
-import { keepYoungGenerationSmall, setTransferFlag } from './v8-heap.js';
+import { setTransferFlag } from '../node-free.js';
+import { keepYoungGenerationSmall } from './v8-heap.js';
 
 const HELP = `puressh: an SSH client in pure TypeScript
 
@@ -114,6 +115,8 @@ export function internalErrorLine(e: unknown, env: NodeJS.ProcessEnv = process.e
 export async function cli(argv: readonly string[] = process.argv.slice(2)): Promise<never> {
   // First, before a command's modules load (sshd serves many connections and keeps V8's sizing).
   if (argv[0] !== 'sshd') keepYoungGenerationSmall();
+  // Before the code loads too, as V8 tags cached code with the flags; each command then
+  // calls enableEarlyFree itself, since each command's bundle has its own ../wire/free.ts.
   setTransferFlag();
   // A closed or full stdout/stderr must not crash us; the pumps notice and stop.
   for (const s of [process.stdout, process.stderr]) s.on('error', () => {});

@@ -16,7 +16,7 @@ import { connectionLost, connectWithSshArgs, reportLostConnection, sshFlagsFrom,
 import { SftpShell } from './sftp-shell.js';
 import type { CliIo } from './io.js';
 import { parseFlags, UsageError } from './ssh-args.js';
-import { freeBuffersEarly } from './v8-heap.js';
+import { enableEarlyFree } from '../node-free.js';
 
 export const SCP_USAGE = `usage: puressh scp [-COpqrv] [-c cipher] [-F ssh_config] [-i identity_file]
            [-J destination] [-o ssh_option] [-P port] source ... target`;
@@ -25,7 +25,7 @@ export const SCP_USAGE = `usage: puressh scp [-COpqrv] [-c cipher] [-F ssh_confi
 const LOST = 'puressh scp: Connection closed';
 
 export async function runScp(argv: readonly string[], io: CliIo): Promise<number> {
-  freeBuffersEarly();
+  enableEarlyFree();
   let parsed;
   try {
     parsed = parseFlags(argv, 'COpqrvT346', 'cFiJloPS');

@@ -17,13 +17,13 @@ import { SftpShell } from './sftp-shell.js';
 import { strerror } from './strerror.js';
 import type { CliIo } from './io.js';
 import { parseDestination, parseFlags, UsageError } from './ssh-args.js';
-import { freeBuffersEarly } from './v8-heap.js';
+import { enableEarlyFree } from '../node-free.js';
 
 export const SFTP_USAGE = `usage: puressh sftp [-aCfNpqrv] [-B buffer_size] [-b batchfile] [-c cipher] [-F ssh_config]
           [-i identity_file] [-J destination] [-o ssh_option] [-P port] [-R num_requests] destination`;
 
 export async function runSftp(argv: readonly string[], io: CliIo): Promise<number> {
-  freeBuffersEarly();
+  enableEarlyFree();
   let parsed;
   try {
     parsed = parseFlags(argv, 'aCfNpqrv46', 'BbcFiJloPR');

@@ -15,10 +15,10 @@ import { loadSshConfig } from './ssh-config.js';
 import { invalidNameMessage, parseSshArgs, USAGE, UsageError } from './ssh-args.js';
 import { withSessionFeatures } from './ssh-session.js';
 import { backgroundChild, runInBackground } from './fork.js';
-import { freeBuffersEarly } from './v8-heap.js';
+import { enableEarlyFree } from '../node-free.js';
 
 export async function runSsh(argv: readonly string[], io: CliIo): Promise<number> {
-  freeBuffersEarly();
+  enableEarlyFree();
   let args;
   try {
     args = parseSshArgs(argv);

@@ -11,12 +11,13 @@ import { dumpSshdConfig, listenAddressLines } from './sshd-dump.js';
 import { backgroundChild, runInBackground } from './fork.js';
 import { SshdLog } from './sshd-log.js';
 import { serveSshd } from './sshd-serve.js';
-import { freeBuffersEarly, tuneHeapForBulkTransfer } from './v8-heap.js';
+import { enableEarlyFree } from '../node-free.js';
+import { tuneHeapForBulkTransfer } from './v8-heap.js';
 
 const DEBUG_LEVELS = ['DEBUG', 'DEBUG2', 'DEBUG3'];
 
 export async function runSshd(argv: readonly string[], io: CliIo): Promise<number> {
-  freeBuffersEarly();
+  enableEarlyFree();
   const err = (line: string): void => void io.stderr.write(line + '\n');
   let args;
   try {

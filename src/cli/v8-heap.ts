@@ -5,7 +5,6 @@
  * own arguments is left alone.
  */
 import { setFlagsFromString } from 'node:v8';
-import { enableEarlyFree } from '../node-free.js';
 
 /** Whether the operator chose this V8 flag on node's command line or in NODE_OPTIONS. */
 function chosenByOperator(flag: string): boolean {
@@ -41,22 +40,4 @@ export function tuneHeapForBulkTransfer(): void {
  */
 export function keepYoungGenerationSmall(): void {
   if (!chosenByOperator('semi-space')) setFlagsFromString('--semi-space-growth-factor=1');
-}
-
-/**
- * The CLI frees each packet's buffer once it is written out (../wire/free.ts), on Node 20
- * too (../node-free.ts). Called by each command, not by main.ts: every command's bundle has
- * its own copy of wire/free.ts. main.ts calls setTransferFlag first.
- */
-export function freeBuffersEarly(): void {
-  enableEarlyFree();
-}
-
-/**
- * Set the V8 flag enableEarlyFree needs before a command's bundle is compiled: V8 tags the
- * code cache (./compile-cache.ts) with a hash of the flags, so a flag set after loading made
- * the cache written at exit useless to the next run, which compiled and rewrote it each time.
- */
-export function setTransferFlag(): void {
-  if (typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer !== 'function') setFlagsFromString('--harmony-rab-gsab-transfer');
 }
