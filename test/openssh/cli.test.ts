@@ -274,5 +274,19 @@ describe('puressh ssh CLI against OpenSSH sshd', function () {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.toString()).to.equal('from-bin\n');
     expect((await puressh(['--version'], { bin: true })).stdout.toString()).to.match(/^puressh \d/);
+    // What the bundle evaluates only at first use (scripts/build-cli.ts): noble's AES (UMAC's
+    // AES), its NIST curves and X25519.
+    const paths = [
+      opensshArgs(sshd, 'echo nist', {
+        key: 'ecdsa384',
+        options: ['KexAlgorithms=ecdh-sha2-nistp256', 'HostKeyAlgorithms=ecdsa-sha2-nistp521', 'Ciphers=aes128-ctr', 'MACs=umac-64-etm@openssh.com'],
+      }),
+      opensshArgs(sshd, 'echo x25519', { options: ['KexAlgorithms=sntrup761x25519-sha512@openssh.com', 'HostKeyAlgorithms=ssh-ed25519'] }),
+    ];
+    for (const args of paths) {
+      const p = await puressh(['ssh', ...args], { bin: true });
+      expect(p.code, p.stderr).to.equal(0);
+      expect(p.stdout.toString()).to.equal(`${args.at(-1)!.split(' ')[1]}\n`);
+    }
   });
 });
