@@ -18,6 +18,7 @@
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { EVALUATED_ON_FIRST_USE, evaluatedOnFirstUse } from './first-use.js';
 
 /** Entry name (dist/bundle/<name>.js) → source. */
 export const NODE_ENTRIES: Record<string, string> = {
@@ -32,6 +33,7 @@ export async function buildNodeBundle(outdir: string = NODE_BUNDLE_DIR): Promise
   rmSync(outdir, { recursive: true, force: true });
   await build({
     entryPoints: NODE_ENTRIES,
+    plugins: [evaluatedOnFirstUse(EVALUATED_ON_FIRST_USE)],
     outdir,
     bundle: true,
     splitting: true,

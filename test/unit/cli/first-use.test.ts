@@ -1,6 +1,6 @@
 /**
- * The CLI bundles' stand-ins for modules that build tables when evaluated
- * (scripts/build-cli.ts, evaluatedOnFirstUse): loading a bundle must not evaluate them, and
+ * The bundles' stand-ins for modules that build tables when evaluated
+ * (scripts/first-use.ts): loading a bundle must not evaluate them, and
  * the first call must reach the real module and give its results.
  */
 import { expect } from 'chai';
@@ -10,7 +10,7 @@ import { ctr } from '@noble/ciphers/aes.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
-import { EVALUATED_ON_FIRST_USE, evaluatedOnFirstUse } from '../../../scripts/build-cli.js';
+import { EVALUATED_ON_FIRST_USE, evaluatedOnFirstUse } from '../../../scripts/first-use.js';
 
 const ENTRY = `
 import { ctr } from '@noble/ciphers/aes.js';
