@@ -1,7 +1,7 @@
 /**
  * Builds the `puressh` command as bundles, dist/cli-bundle/: what bin/puressh loads when
- * present. main.js dispatches; each command is one self-contained file that main.js imports
- * when that command runs (sshd.js; ssh.js loading ssh.cjs, below). Resolving, reading and
+ * present. main.cjs dispatches; each command is one self-contained file that main.cjs loads
+ * when that command runs (sshd.js; ssh.cjs through the code cache, below). Resolving, reading and
  * compiling the ~250 modules tsc emits cost more than half of `puressh ssh host true`; one
  * file per command also lets the bundler drop everything that command does not use (shared
  * chunks would carry the library's server and SFTP server into `ssh`, through the entry
@@ -12,10 +12,10 @@
  *
  *   tsx scripts/build-cli.ts [outdir]
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { EVALUATED_ON_FIRST_USE, evaluatedOnFirstUse } from './first-use.js';
 
 export const CLI_ENTRY = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
@@ -33,16 +33,34 @@ export function cliCommands(): { name: string; run: string }[] {
 /** Commands a person runs by hand, whose start-up the code cache shortens; servers and helpers spawned per session write no cache. */
 const CODE_CACHED = new Set(['ssh', 'sftp', 'scp', 'ssh-keygen']);
 
-/** The ES module main.js imports for a command: loads its CommonJS bundle and re-exports its run function. */
-function commandStub(name: string, run: string): string {
-  return [
-    `// ${name}: loads ${name}.cjs (scripts/build-cli.ts)`,
-    `import { fileURLToPath } from 'node:url';`,
-    `import { loadCommandBundle } from './compile-cache.js';`,
-    `const m = loadCommandBundle(fileURLToPath(new URL('./${name}.cjs', import.meta.url)), true).exports;`,
-    `export const ${run} = m.${run};`,
-    '',
-  ].join('\n');
+/**
+ * main.cjs loads a code-cached command through a module of its own, bundled into main.cjs:
+ * it loads the command's CommonJS bundle with the code cache and gives its run function.
+ * esbuild turns main.ts's import() of a bundled module into a lazy initializer, so no ES
+ * module is loaded on the way to `ssh` (Node's ES module loader costs ~7 ms per start here).
+ * The other commands stay ES modules, imported from main.cjs when they run.
+ */
+function commandLoaders(commands: { name: string; run: string }[], cached: Set<string>): Plugin {
+  const compileCache = fileURLToPath(new URL('../src/cli/compile-cache.ts', import.meta.url));
+  return {
+    name: 'command-loaders',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/[\w-]+\.js$/ }, (args) => {
+        const command = commands.find((c) => `./${c.name}.js` === args.path);
+        if (args.importer !== CLI_ENTRY || !command) return undefined;
+        return cached.has(command.name) ? { path: command.name, namespace: 'cached-command' } : { path: args.path, external: true };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'cached-command' }, (args) => {
+        const { name, run } = commands.find((c) => c.name === args.path)!;
+        const contents = [
+          `import { join } from 'node:path';`,
+          `import { loadCommandBundle } from ${JSON.stringify(compileCache)};`,
+          `export const ${run} = loadCommandBundle(join(__dirname, ${JSON.stringify(`${name}.cjs`)}), true).exports.${run};`,
+        ].join('\n');
+        return { contents, loader: 'js', resolveDir: dirname(compileCache) };
+      });
+    },
+  };
 }
 
 const COMMON: BuildOptions = {
@@ -58,7 +76,7 @@ const COMMON: BuildOptions = {
   logLevel: 'warning',
 };
 
-/** Bundle the CLI into `outdir`: main.js, and per command its bundle (and the code-cache loader and a stub for those cached). */
+/** Bundle the CLI into `outdir`: main.cjs, and per command its bundle. */
 export async function buildCliBundle(outdir: string = CLI_BUNDLE_DIR): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   const commands = cliCommands();
@@ -67,12 +85,21 @@ export async function buildCliBundle(outdir: string = CLI_BUNDLE_DIR): Promise<v
   const srcDir = fileURLToPath(new URL('../src/cli/', import.meta.url));
   const entries = (list: typeof commands): Record<string, string> => Object.fromEntries(list.map((c) => [c.name, join(srcDir, `${c.name}.ts`)]));
   await Promise.all([
-    // the dispatcher, with each command left as an import of its own module
-    build({ ...COMMON, entryPoints: { main: CLI_ENTRY }, outdir, external: commands.map((c) => `./${c.name}.js`) }),
+    // the dispatcher (CommonJS, for bin/puressh to require), with the code-cached commands'
+    // loaders in it; import.meta.url (main.ts finds package.json with it) is main.cjs's URL
+    build({
+      ...COMMON,
+      format: 'cjs',
+      outExtension: { '.js': '.cjs' },
+      entryPoints: { main: CLI_ENTRY },
+      outdir,
+      plugins: [commandLoaders(commands, new Set(cached.map((c) => c.name)))],
+      define: { 'import.meta.url': 'importMetaUrl' },
+      banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    }),
     // servers and helpers: each an ES module with everything it uses
     build({ ...COMMON, entryPoints: entries(plain), outdir }),
     // the commands a person types: CommonJS that node:vm compiles with the code cache
-    build({ ...COMMON, entryPoints: { 'compile-cache': join(srcDir, 'compile-cache.ts') }, outdir }),
     build({
       ...COMMON,
       plugins: [evaluatedOnFirstUse(EVALUATED_ON_FIRST_USE)],
@@ -82,7 +109,6 @@ export async function buildCliBundle(outdir: string = CLI_BUNDLE_DIR): Promise<v
       outdir,
     }),
   ]);
-  for (const c of cached) writeFileSync(join(outdir, `${c.name}.js`), commandStub(c.name, c.run));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

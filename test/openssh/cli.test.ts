@@ -269,7 +269,7 @@ describe('puressh ssh CLI against OpenSSH sshd', function () {
     if (!existsSync(join(root, 'dist/cli/main.js'))) {
       execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
     }
-    if (!existsSync(join(CLI_BUNDLE_DIR, 'main.js'))) await buildCliBundle();
+    if (!existsSync(join(CLI_BUNDLE_DIR, 'main.cjs'))) await buildCliBundle();
     const r = await puressh(['ssh', ...opensshArgs(sshd, 'echo from-bin')], { bin: true });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.toString()).to.equal('from-bin\n');
