@@ -23,7 +23,7 @@ export interface Target {
 export type Job = { cipher: string; mac?: string } &
   /** webSocketUrl: connect through this WebSocket bridge instead of TCP (the browser section's same-path comparison) */
   (
-    | { kind: 'exec'; bytes: number; webSocketUrl?: string; window?: number }
+    | { kind: 'exec'; bytes: number; webSocketUrl?: string; window?: number; smallYoungGeneration?: boolean }
     | { kind: 'sftp-get' | 'sftp-put'; remote: string; local: string; bytes: number }
     | { kind: 'handshake'; count: number }
     | { kind: 'channels'; count: number }
@@ -72,6 +72,9 @@ async function puressh(side: 'puressh' | 'puressh-pure', t: Target, job: Job): P
   // freed at once; on Node 20 that takes this opt-in (built in from Node 22). Optional
   // calls: a baseline checkout may predate both.
   (lib as { enableEarlyFree?: () => void }).enableEarlyFree?.();
+  // The memory section's second library row: what an application that also keeps V8's young
+  // generation small (keepYoungGenerationSmall) gets.
+  if (job.kind === 'exec' && job.smallYoungGeneration) (lib as { keepYoungGenerationSmall?: () => void }).keepYoungGenerationSmall?.();
   const key = lib.parsePrivateKey(readFileSync(t.keyPath, 'utf8'));
   const crypto = side === 'puressh' ? 'node' : 'pure';
   const algorithms = { kex: [KEX], cipher: [job.cipher], ...(job.mac ? { mac: [job.mac] } : {}) };

@@ -393,6 +393,10 @@ async function memoryRun(run: number, ctx: CliContext, target: Target, out: Sect
   process.stderr.write(
     `  run ${run} memory       puressh       library after connect ${(r.idleRssKiB! / 1024).toFixed(1)} MiB, peak ${(r.rssKiB / 1024).toFixed(1)} MiB\n`,
   );
+  const small = await runNodeSide('puressh', target, { kind: 'exec', cipher: GCM, bytes: ctx.execBytes, smallYoungGeneration: true });
+  if (small.bytes !== ctx.execBytes) throw new Error(`library exec moved ${small.bytes} bytes, expected ${ctx.execBytes}`);
+  out.memory.librarySmallYoungPeakKiB.push(small.rssKiB);
+  process.stderr.write(`  run ${run} memory       puressh       library with keepYoungGenerationSmall, peak ${(small.rssKiB / 1024).toFixed(1)} MiB\n`);
 }
 
 /** BENCH_BROWSER_WINDOW: the exec channel's receive window on every side of the browser rows, when not the library's default (a diagnostic). */
@@ -490,7 +494,7 @@ async function main(): Promise<number> {
   const samples = new Map<string, Sample[]>();
   const sections: SectionSamples = {
     cli: new Map(),
-    memory: { cliPeakKiB: {}, cliIdleKiB: {}, libraryPeakKiB: [], libraryIdleKiB: [] },
+    memory: { cliPeakKiB: {}, cliIdleKiB: {}, libraryPeakKiB: [], libraryIdleKiB: [], librarySmallYoungPeakKiB: [] },
     browser: new Map(),
   };
   let ceilings = { chacha: 0, ctrEtm: 0 };

@@ -390,6 +390,7 @@ export {
 export { loadAuthorizedKeys, loadAuthorizedPrincipals, type UserAccount } from './authkeys/node-strict-modes.js';
 export { socketStream, connectTcp } from './node-stream.js';
 export { enableEarlyFree } from './node-free.js';
+export { keepYoungGenerationSmall } from './node-heap.js';
 export { listen, type ListenOptions, type SshListener } from './server/node-listen.js';
 export { commandStream, type CommandStreamOptions } from './node-command-stream.js';
 // The WebSocket-to-TCP bridge browsers connect through (`puressh websocket-proxy`).

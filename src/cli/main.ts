@@ -11,7 +11,7 @@ import { makePrompter } from './prompt.js';
 import type { CliIo } from './io.js';
 import { USAGE } from './ssh-args.js';
 import { setTransferFlag } from '../node-free.js';
-import { keepYoungGenerationSmall } from './v8-heap.js';
+import { keepYoungGenerationSmall } from '../node-heap.js';
 
 const HELP = `puressh: an SSH client in pure TypeScript
 

@@ -1,15 +1,11 @@
 /**
- * V8 heap tuning for the `puressh` process itself (Node-only: node:v8), as OpenSSH's tools
- * tune their own allocator: the CLI is our process, the library's users keep V8's defaults.
- * Each setting yields to the operator's: a flag already given in NODE_OPTIONS or node's
- * own arguments is left alone.
+ * V8 heap tuning for `puressh sshd`'s own process (Node-only: node:v8), as OpenSSH's tools
+ * tune their own allocator; the client commands keep their young generation small
+ * (../node-heap.ts). A flag the operator already gave in NODE_OPTIONS or node's own
+ * arguments is left alone.
  */
 import { setFlagsFromString } from 'node:v8';
-
-/** Whether the operator chose this V8 flag on node's command line or in NODE_OPTIONS. */
-function chosenByOperator(flag: string): boolean {
-  return [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(flag));
-}
+import { chosenByOperator } from '../node-heap.js';
 
 /** V8's largest heap growing factor, as the percentage its --heap-growing-percent takes. */
 const GROWING_PERCENT = 300;
@@ -25,19 +21,4 @@ const GROWING_PERCENT = 300;
  */
 export function tuneHeapForBulkTransfer(): void {
   if (!chosenByOperator('heap-growing-percent')) setFlagsFromString(`--heap-growing-percent=${GROWING_PERCENT}`);
-}
-
-/**
- * The client commands (ssh, sftp, scp, …): keep the young generation at its start-up size.
- * Loading a command and each packet of a transfer leave garbage whose scavenges survive well
- * enough that V8 keeps doubling the semi-spaces (16 MiB of new space after the import
- * alone), while what a packet leaves is dead by the next scavenge either way. Growth factor
- * 1 keeps them at their start-up size: peak RSS of a 512 MiB exec download 109 → 84 MiB,
- * of a 256 MiB sftp put 100 → 75 and get 158 → 141, at the same CPU time (medians of 6
- * interleaved runs). Set at run time, before the command's modules load:
- * --max-semi-space-size only counts when given at start-up, the growth factor is read at
- * each resize.
- */
-export function keepYoungGenerationSmall(): void {
-  if (!chosenByOperator('semi-space')) setFlagsFromString('--semi-space-growth-factor=1');
 }

@@ -81,6 +81,7 @@ describe('public API', function () {
         'connectTcp',
         'enableEarlyFree',
         'fileHostKeyVerifier',
+        'keepYoungGenerationSmall',
         'loadAuthorizedKeys',
         'loadAuthorizedPrincipals',
         'forwardLocal',
