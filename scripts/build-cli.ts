@@ -40,7 +40,7 @@ const CODE_CACHED = new Set(['ssh', 'sftp', 'scp', 'ssh-keygen']);
  * module is loaded on the way to `ssh` (Node's ES module loader costs ~7 ms per start here).
  * The other commands stay ES modules, imported from main.cjs when they run.
  */
-function commandLoaders(commands: { name: string; run: string }[], cached: Set<string>): Plugin {
+function commandLoaders(commands: { name: string; run: string }[], cached: ReadonlySet<string>): Plugin {
   const compileCache = fileURLToPath(new URL('../src/cli/compile-cache.ts', import.meta.url));
   return {
     name: 'command-loaders',
@@ -93,7 +93,7 @@ export async function buildCliBundle(outdir: string = CLI_BUNDLE_DIR): Promise<v
       outExtension: { '.js': '.cjs' },
       entryPoints: { main: CLI_ENTRY },
       outdir,
-      plugins: [commandLoaders(commands, new Set(cached.map((c) => c.name)))],
+      plugins: [commandLoaders(commands, CODE_CACHED)],
       define: { 'import.meta.url': 'importMetaUrl' },
       banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     }),
