@@ -386,15 +386,19 @@ async function memoryRun(run: number, ctx: CliContext, target: Target, out: Sect
     (out.memory.cliIdleKiB[side] ??= []).push(kib);
     process.stderr.write(`  run ${run} memory       ${side.padEnd(13)} CLI idle after connect ${(kib / 1024).toFixed(1)} MiB\n`);
   }
-  const r = await runNodeSide('puressh', target, { kind: 'exec', cipher: GCM, bytes: ctx.execBytes });
-  if (r.bytes !== ctx.execBytes) throw new Error(`library exec moved ${r.bytes} bytes, expected ${ctx.execBytes}`);
+  // The library's exec download, with V8's defaults and with the application's young-generation setting.
+  const download = async (smallYoungGeneration: boolean) => {
+    const r = await runNodeSide('puressh', target, { kind: 'exec', cipher: GCM, bytes: ctx.execBytes, smallYoungGeneration });
+    if (r.bytes !== ctx.execBytes) throw new Error(`library exec moved ${r.bytes} bytes, expected ${ctx.execBytes}`);
+    return r;
+  };
+  const r = await download(false);
   out.memory.libraryPeakKiB.push(r.rssKiB);
   out.memory.libraryIdleKiB.push(r.idleRssKiB!);
   process.stderr.write(
     `  run ${run} memory       puressh       library after connect ${(r.idleRssKiB! / 1024).toFixed(1)} MiB, peak ${(r.rssKiB / 1024).toFixed(1)} MiB\n`,
   );
-  const small = await runNodeSide('puressh', target, { kind: 'exec', cipher: GCM, bytes: ctx.execBytes, smallYoungGeneration: true });
-  if (small.bytes !== ctx.execBytes) throw new Error(`library exec moved ${small.bytes} bytes, expected ${ctx.execBytes}`);
+  const small = await download(true);
   out.memory.librarySmallYoungPeakKiB.push(small.rssKiB);
   process.stderr.write(`  run ${run} memory       puressh       library with keepYoungGenerationSmall, peak ${(small.rssKiB / 1024).toFixed(1)} MiB\n`);
 }
