@@ -15,7 +15,7 @@ import { NODE_ENTRY } from './bundle.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-interface Runtime {
+export interface Runtime {
   path: string;
   install: string;
 }

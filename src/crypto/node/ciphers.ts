@@ -8,6 +8,7 @@ import { createCipheriv, createDecipheriv, timingSafeEqual, type Cipher, type Ci
 import { chachaBlock, chachaKeyWords } from '../chacha20-block.js';
 import { writeLE32 } from '../le32.js';
 import { poly1305Into } from '../poly1305.js';
+import { hasChachaPolyAead, poly1305CheckWithAead } from './poly1305-aead-check.js';
 import { MacError } from '../../errors.js';
 import { freeWholeBuffer } from '../../wire/free.js';
 import type { AeadCipherState, BlockCipherState } from '../cipher-types.js';
@@ -100,6 +101,33 @@ function gcm(opensslName: string) {
 }
 
 /**
+ * Packets of at least this many bytes (length and body) have their tag checked with OpenSSL's
+ * AEAD (./poly1305-aead-check.ts); for shorter ones its cipher context costs more than the
+ * WebAssembly Poly1305 saves.
+ */
+const AEAD_CHECK_MIN = 12288;
+
+let chachaSupport: { chacha20: boolean; aead: boolean } | undefined;
+/** What this runtime's node:crypto has of ChaCha20 (Bun's has none of it), probed once. */
+function chachaSupported(): { chacha20: boolean; aead: boolean } {
+  if (chachaSupport === undefined) {
+    let chacha20 = true;
+    try {
+      createCipheriv('chacha20', new Uint8Array(32), new Uint8Array(16));
+    } catch {
+      chacha20 = false;
+    }
+    chachaSupport = { chacha20, aead: chacha20 && hasChachaPolyAead() };
+  }
+  return chachaSupport;
+}
+
+/** Whether node:crypto here implements cipher `wireName` (one of NODE_CIPHERS' names). */
+export function nodeHasCipher(wireName: string): boolean {
+  return wireName !== 'chacha20-poly1305@openssh.com' || chachaSupported().chacha20;
+}
+
+/**
  * chacha20-poly1305@openssh.com with Node's ChaCha20. Node implements the IETF layout
  * (32-bit counter ‖ 96-bit nonce); OpenSSH uses DJB's (64-bit counter ‖ 64-bit nonce). The
  * state words coincide when the 16-byte IV is LE32(counter) ‖ 0x00000000 ‖ BE64(seq).
@@ -140,6 +168,8 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
     chachaBlock(words, 0, 0, swapped, ks, work);
   };
   const polyKey = new Uint8Array(32);
+  const aeadNonce = Buffer.alloc(12);
+  const aeadCheck = chachaSupported().aead;
   return {
     kind: 'aead',
     decryptLength(seq: number, first4: Uint8Array): number {
@@ -168,11 +198,17 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
       const end = packet.length - 16;
       if (end < 4) throw new MacError('chacha20-poly1305: packet too short');
       block(mainWords, seq);
-      for (let i = 0; i < 8; i++) writeLE32(polyKey, 4 * i, ks[i]!);
+      let ok: boolean;
+      if (end >= AEAD_CHECK_MIN && aeadCheck) {
+        aeadNonce.writeUInt32BE(seq >>> 0, 8);
+        ok = poly1305CheckWithAead(mainKey, aeadNonce, packet.subarray(0, end), ks, packet.subarray(end));
+      } else {
+        for (let i = 0; i < 8; i++) writeLE32(polyKey, 4 * i, ks[i]!);
+        poly1305Into(packet.subarray(0, end), polyKey, tag);
+        polyKey.fill(0);
+        ok = timingSafeEqual(tag, packet.subarray(end));
+      }
       ks.fill(0);
-      poly1305Into(packet.subarray(0, end), polyKey, tag);
-      polyKey.fill(0);
-      const ok = timingSafeEqual(tag, packet.subarray(end));
       if (!ok) throw new MacError('chacha20-poly1305 tag check failed');
       iv1.writeUInt32BE(seq >>> 0, 12);
       return createDecipheriv('chacha20', mainKey, iv1).update(packet.subarray(4, end));

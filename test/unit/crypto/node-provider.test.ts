@@ -2,7 +2,7 @@
  * Differential test: the node:crypto provider and the pure (noble) provider produce the
  * same wire bytes for every cipher and MAC they share, and each decodes the other's packets.
  */
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { poly1305 } from '@noble/ciphers/_poly1305.js';
@@ -10,7 +10,8 @@ import { poly1305FloatInto, poly1305Into } from '../../../src/crypto/poly1305.js
 import { createWasmPoly1305 } from '../../../src/crypto/wasm/poly1305.js';
 import { nodeProvider } from '../../../src/crypto/node/index.js';
 import { pureProvider } from '../../../src/crypto/provider.js';
-import { NODE_CIPHERS } from '../../../src/crypto/node/ciphers.js';
+import { NODE_CIPHERS, nodeHasCipher } from '../../../src/crypto/node/ciphers.js';
+import { hasChachaPolyAead, poly1305CheckWithAead } from '../../../src/crypto/node/poly1305-aead-check.js';
 import { NODE_MACS } from '../../../src/crypto/node/macs.js';
 import { PacketDecoder, PacketEncoder } from '../../../src/transport/codec.js';
 import { CIPHERS, getCipher, keySizes } from '../../../src/transport/cipher/index.js';
@@ -83,11 +84,18 @@ describe('node:crypto provider vs pure provider', () => {
       // node:crypto's AES-GCM seals bulk payloads as pieces; the others always as one buffer.
       if (cipher.startsWith('aes') && cipher.includes('gcm')) expect(pieced).to.be.greaterThan(5);
       else expect(pieced).to.equal(0);
-      // A flipped bit in the last byte (tag or MAC) is caught by the node side too.
-      const bad = encPure.encode(new Uint8Array([5, 1, 2, 3]));
-      bad[bad.length - 1]! ^= 1;
-      decNode.push(bad);
-      expect(() => decNode.next()).to.throw(MacError);
+      // A flipped bit in the last byte (tag or MAC) is caught by the node side too, in a small
+      // packet and in a bulk one (chacha20-poly1305 checks those through OpenSSL's AEAD).
+      for (const size of [4, 20000]) {
+        const enc = new PacketEncoder(fixedRandom(), { provider: pureProvider });
+        enc.setKeys({ ...keys, key: keys.key.slice(), iv: keys.iv.slice(), macKey: keys.macKey.slice() });
+        const dec = new PacketDecoder({ provider: nodeProvider });
+        dec.setKeys({ ...keys, key: keys.key.slice(), iv: keys.iv.slice(), macKey: keys.macKey.slice() });
+        const bad = enc.encode(new Uint8Array(size).fill(5));
+        bad[bad.length - 1]! ^= 1;
+        dec.push(bad);
+        expect(() => dec.next(), `${size}-byte payload`).to.throw(MacError);
+      }
     });
   }
 });
@@ -236,5 +244,67 @@ describe('WebAssembly Poly1305 selection', () => {
     } finally {
       Object.defineProperty(globalThis, 'WebAssembly', saved);
     }
+  });
+});
+
+/**
+ * chacha20-poly1305@openssh.com's tag checked through OpenSSL's ChaCha20-Poly1305 AEAD
+ * (src/crypto/node/poly1305-aead-check.ts), against noble's Poly1305 under the one-time key
+ * OpenSSH derives: block 0 of ChaCha20(K_2) with nonce BE64(seq).
+ */
+describe('Poly1305 tag check through the ChaCha20-Poly1305 AEAD', () => {
+  /** The check's inputs for key K_2 and `seq`, and the tag noble computes for `msg`. */
+  function oneTimeKey(key: Uint8Array, seq: number, msg: Uint8Array): { nonce: Buffer; words: Uint32Array; tag: Uint8Array } {
+    const iv = Buffer.alloc(16);
+    iv.writeUInt32BE(seq >>> 0, 12);
+    const polyKey = createCipheriv('chacha20', key, iv).update(Buffer.alloc(32));
+    const words = new Uint32Array(8).map((_, i) => polyKey.readUInt32LE(4 * i));
+    const nonce = Buffer.alloc(12);
+    nonce.writeUInt32BE(seq >>> 0, 8);
+    return { nonce, words, tag: poly1305(msg, polyKey) };
+  }
+
+  it('this Node has the AEAD and ChaCha20', () => {
+    expect([hasChachaPolyAead(), nodeHasCipher('chacha20-poly1305@openssh.com'), nodeHasCipher('aes128-ctr')]).to.deep.equal([true, true, true]);
+  });
+
+  it('accepts the right tag and refuses any flipped tag or message bit, for every length mod 16 and packet sizes', () => {
+    const lengths = [...Array(81).keys(), 12288, 12292, 12300, 32768 + 4, 32768 + 12, 262144 + 4];
+    for (let round = 0; round < 4; round++) {
+      for (const n of lengths) {
+        const key = new Uint8Array(randomBytes(32));
+        const seq = round === 0 ? 0xffffffff : randomBytes(4).readUInt32BE();
+        const msg = new Uint8Array(randomBytes(n));
+        const { nonce, words, tag } = oneTimeKey(key, seq, msg);
+        expect(poly1305CheckWithAead(key, nonce, msg, words, tag), `length ${n}`).to.equal(true);
+        const badTag = tag.slice();
+        badTag[randomBytes(1)[0]! % 16]! ^= 1 << (randomBytes(1)[0]! % 8);
+        expect(poly1305CheckWithAead(key, nonce, msg, words, badTag), `length ${n}, flipped tag`).to.equal(false);
+        if (n > 0) {
+          const badMsg = msg.slice();
+          badMsg[randomBytes(4).readUInt32BE() % n]! ^= 0x80;
+          expect(poly1305CheckWithAead(key, nonce, badMsg, words, tag), `length ${n}, flipped message`).to.equal(false);
+        }
+        // The tag of the same message under the next sequence number's key.
+        expect(poly1305CheckWithAead(key, nonce, msg, words, oneTimeKey(key, seq + 1, msg).tag)).to.equal(false);
+      }
+    }
+  });
+
+  it('agrees with noble on arbitrary inputs (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        (key, seq, msg, other) => {
+          const { nonce, words, tag } = oneTimeKey(key, seq, msg);
+          const otherIsRight = Buffer.from(other).equals(Buffer.from(tag));
+          return poly1305CheckWithAead(key, nonce, msg, words, tag) && poly1305CheckWithAead(key, nonce, msg, words, other) === otherIsRight;
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
