@@ -8,11 +8,14 @@
  *   only 4 bytes to learn it; the body with ChaCha20(K_2, nonce, counter 1).
  * - The Poly1305 key is the first 32 bytes of ChaCha20(K_2, nonce, counter 0); the tag covers
  *   the encrypted length and the encrypted body.
- * Built from noble's `chacha20orig` (DJB's 8-byte nonce, 64-bit counter) and `_poly1305`.
+ * Built from noble's `chacha20orig` (DJB's 8-byte nonce, 64-bit counter) for the length and
+ * the Poly1305 key, our WebAssembly ChaCha20 for the body (crypto/chacha20.ts, noble's where
+ * WebAssembly is missing) and our Poly1305 (crypto/poly1305.ts).
  * Block size 8 for padding, as OpenSSH declares it.
  */
 import { poly1305Into } from '../../crypto/poly1305.js';
 import { chacha20orig } from '@noble/ciphers/chacha.js';
+import { chacha20Xor } from '../../crypto/chacha20.js';
 import { MacError } from '../../errors.js';
 import { equalConstantTime } from '../../wire/bytes.js';
 import type { AeadCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
@@ -61,7 +64,7 @@ function createChachaPoly(key: Uint8Array, iv: Uint8Array): AeadCipherState {
       const head = packet.subarray(0, 4);
       const body = packet.subarray(4, end);
       chacha20orig(headerKey, nonce, head, head, 0);
-      chacha20orig(mainKey, nonce, body, body, 1);
+      chacha20Xor(mainKey, nonce, body, body, 1);
       authenticate(packet, end, packet.subarray(end));
     },
     open(seq: number, packet: Uint8Array): void {
@@ -75,7 +78,7 @@ function createChachaPoly(key: Uint8Array, iv: Uint8Array): AeadCipherState {
       const head = packet.subarray(0, 4);
       const body = packet.subarray(4, end);
       chacha20orig(headerKey, nonce, head, head, 0);
-      chacha20orig(mainKey, nonce, body, body, 1);
+      chacha20Xor(mainKey, nonce, body, body, 1);
     },
     dispose(): void {
       mainKey.fill(0);
