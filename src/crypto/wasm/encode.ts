@@ -1,14 +1,17 @@
 /**
  * A tiny WebAssembly binary encoder: just what our hand-written kernels need (one memory,
- * functions over i32/i64, structured control flow, loads/stores, integer arithmetic). The
- * kernels are written as instruction lists in TypeScript and encoded when their module is
- * first imported, so no .wasm file is built, shipped or fetched, and the source stays ours.
- * Format: WebAssembly Core Specification 1.0, §5 (binary format).
+ * functions over i32/i64/v128, structured control flow, loads/stores, integer arithmetic and
+ * a few vector instructions). The kernels are written as instruction lists in TypeScript and
+ * encoded when their module is first imported, so no .wasm file is built, shipped or fetched,
+ * and the source stays ours. Format: WebAssembly Core Specification 1.0, §5 (binary format);
+ * vector instructions 2.0, §5.4.8.
  */
 
 export const I32 = 0x7f;
 export const I64 = 0x7e;
-export type ValType = typeof I32 | typeof I64;
+/** 128-bit vector (the SIMD feature, WebAssembly Core Specification 2.0) */
+export const V128 = 0x7b;
+export type ValType = typeof I32 | typeof I64 | typeof V128;
 
 /** Instruction opcodes used by our kernels (§5.4). */
 export const op = {
@@ -50,6 +53,20 @@ export const op = {
   i64Shl: 0x86,
   i64ShrU: 0x88,
   i64ExtendI32U: 0xad,
+} as const;
+
+/** Vector instructions (2.0 §5.4.8): each is the prefix 0xfd, then this number (LEB128). */
+export const simd = {
+  v128Load: 0x00,
+  v128Store: 0x0b,
+  v128Const: 0x0c,
+  i8x16Shuffle: 0x0d,
+  i32x4Splat: 0x11,
+  v128Or: 0x50,
+  v128Xor: 0x51,
+  i32x4Shl: 0xab,
+  i32x4ShrU: 0xad,
+  i32x4Add: 0xae,
 } as const;
 
 /** Block type "no result" for block/loop (§5.4.1). */
@@ -100,6 +117,14 @@ export class Code {
   }
   i64(n: number | bigint): this {
     return this.emit(op.i64Const, ...sleb(BigInt.asIntN(64, BigInt(n))));
+  }
+  /** A vector instruction, then its immediate bytes (v128.const's 16, i8x16.shuffle's lane indices). */
+  vec(opcode: number, ...immediate: number[]): this {
+    return this.emit(0xfd, ...uleb(opcode), ...immediate);
+  }
+  /** A vector memory access: v128.load or v128.store, then memarg. */
+  vecMem(opcode: number, align: number, offset: number): this {
+    return this.emit(0xfd, ...uleb(opcode), ...uleb(align), ...uleb(offset));
   }
   /** A memory access: opcode, then memarg (log2 alignment, offset). */
   mem(opcode: number, align: number, offset: number): this {

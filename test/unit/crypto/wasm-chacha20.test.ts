@@ -1,20 +1,27 @@
 /**
- * The WebAssembly ChaCha20 (src/crypto/wasm/chacha20.ts) against noble's `chacha20orig` and
- * RFC 8439's block vector, the carry of DJB's 64-bit counter, and the fallback to noble where
- * WebAssembly is missing or refused.
+ * The WebAssembly ChaCha20 (src/crypto/wasm/chacha20.ts), with and without its vector kernel,
+ * against noble's `chacha20orig` and RFC 8439's vector, the carry of DJB's 64-bit counter
+ * against OpenSSL's, and the fallback to noble where WebAssembly is missing or refused.
  */
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { chacha20, chacha20orig } from '@noble/ciphers/chacha.js';
-import { chachaBlock, chachaKeyWords } from '../../../src/crypto/chacha20-block.js';
-import { createWasmChacha20 } from '../../../src/crypto/wasm/chacha20.js';
+import { chacha20orig } from '@noble/ciphers/chacha.js';
+import { chacha20HasVectors, createWasmChacha20 } from '../../../src/crypto/wasm/chacha20.js';
 
 const wasmChacha20 = createWasmChacha20()!;
+const scalarChacha20 = createWasmChacha20({ vectors: false })!;
+/** Four blocks at a time in vectors (and the tail one by one), and one by one throughout. */
+const implementations = [
+  ['vectors', wasmChacha20],
+  ['scalar', scalarChacha20],
+] as const;
 
 describe('WebAssembly ChaCha20 (DJB layout)', () => {
-  it('is available on Node', () => {
+  it('is available on Node, with vectors', () => {
     expect(wasmChacha20).to.be.a('function');
+    expect(scalarChacha20).to.be.a('function');
+    expect(chacha20HasVectors()).to.equal(true);
   });
 
   it('RFC 8439 §2.4.2: the sunscreen text under counter 1', () => {
@@ -31,35 +38,50 @@ describe('WebAssembly ChaCha20 (DJB layout)', () => {
 
   it('equals noble for every length 0..300 and beyond one 256 KiB chunk, counters 0..2, in place and not', () => {
     const lengths = [...Array(301).keys(), 32768, 32768 + 17, 262144 - 1, 262144, 262144 + 65, 600001];
-    for (const [i, n] of lengths.entries()) {
-      const key = new Uint8Array(randomBytes(32));
-      const nonce = new Uint8Array(randomBytes(8));
-      const data = new Uint8Array(randomBytes(n));
-      const counter = i % 3;
-      const expected = chacha20orig(key, nonce, data, undefined, counter);
-      expect(Buffer.from(wasmChacha20(key, nonce, data, undefined, counter)).equals(Buffer.from(expected)), `length ${n}`).to.equal(true);
-      const inPlace = data.slice();
-      expect(wasmChacha20(key, nonce, inPlace, inPlace, counter)).to.equal(inPlace);
-      expect(Buffer.from(inPlace).equals(Buffer.from(expected)), `length ${n}, in place`).to.equal(true);
-    }
+    for (const [label, impl] of implementations)
+      for (const [i, n] of lengths.entries()) {
+        const key = new Uint8Array(randomBytes(32));
+        const nonce = new Uint8Array(randomBytes(8));
+        const data = new Uint8Array(randomBytes(n));
+        const counter = i % 3;
+        const expected = chacha20orig(key, nonce, data, undefined, counter);
+        expect(Buffer.from(impl(key, nonce, data, undefined, counter)).equals(Buffer.from(expected)), `${label}, length ${n}`).to.equal(true);
+        const inPlace = data.slice();
+        expect(impl(key, nonce, inPlace, inPlace, counter)).to.equal(inPlace);
+        expect(Buffer.from(inPlace).equals(Buffer.from(expected)), `${label}, length ${n}, in place`).to.equal(true);
+      }
   });
 
   it('carries the 64-bit block counter into its high word (noble stops at 2^32 blocks)', () => {
-    const key = new Uint8Array(randomBytes(32));
-    const nonce = Buffer.from(randomBytes(8));
-    const data = new Uint8Array(randomBytes(100));
-    const out = wasmChacha20(key, nonce, data, undefined, 0xffffffff);
-    // Block 2^32 - 1 from the block function; block 2^32 is the IETF layout's block 0 with the
-    // counter's high word 1 as the first nonce word.
-    const ks = new Uint32Array(16);
-    chachaBlock(chachaKeyWords(key), 0xffffffff, nonce.readUInt32LE(0), nonce.readUInt32LE(4), ks, new Uint32Array(16));
-    const first = new Uint8Array(ks.buffer);
-    const ietfNonce = new Uint8Array(12);
-    ietfNonce.set([1, 0, 0, 0]);
-    ietfNonce.set(nonce, 4);
-    const next = chacha20(key, ietfNonce, new Uint8Array(64), undefined, 0);
-    const expected = data.map((b, i) => b ^ (i < 64 ? first[i]! : next[i - 64]!));
-    expect(Buffer.from(out).toString('hex')).to.equal(Buffer.from(expected).toString('hex'));
+    // Each block from node:crypto's ChaCha20 with the whole 64-bit counter in its IV: OpenSSL's
+    // 16-byte IV is state words 12..15, so LE32(low) ‖ LE32(high) ‖ nonce is DJB's layout.
+    const reference = (key: Uint8Array, nonce: Uint8Array, counter: number, data: Uint8Array): Buffer => {
+      const out = Buffer.from(data);
+      for (let o = 0; o < data.length; o += 64) {
+        const block = counter + o / 64;
+        const iv = Buffer.alloc(16);
+        iv.writeUInt32LE(block % 2 ** 32, 0);
+        iv.writeUInt32LE(Math.floor(block / 2 ** 32), 4);
+        iv.set(nonce, 8);
+        const ks = createCipheriv('chacha20', key, iv).update(Buffer.alloc(64));
+        for (let i = o; i < Math.min(o + 64, data.length); i++) out[i]! ^= ks[i - o]!;
+      }
+      return out;
+    };
+    for (const [counter, length] of [
+      [0xffffffff, 100],
+      [0xfffffffe, 640],
+      [0xfffffff0, 64 * 40 + 5],
+      [0xffffff00, 64 * 20 + 3],
+      [2 ** 33 - 3, 1000],
+    ] as const) {
+      const key = new Uint8Array(randomBytes(32));
+      const nonce = new Uint8Array(randomBytes(8));
+      const data = new Uint8Array(randomBytes(length));
+      const expected = reference(key, nonce, counter, data).toString('hex');
+      for (const [label, impl] of implementations)
+        expect(Buffer.from(impl(key, nonce, data, undefined, counter)).toString('hex'), `${label}, counter ${counter}`).to.equal(expected);
+    }
   });
 
   it('equals noble on arbitrary inputs (fast-check)', () => {
@@ -67,10 +89,12 @@ describe('WebAssembly ChaCha20 (DJB layout)', () => {
       fc.property(
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
         fc.uint8Array({ minLength: 8, maxLength: 8 }),
-        fc.uint8Array({ maxLength: 3000 }),
+        fc.uint8Array({ maxLength: 3000, size: 'max' }),
         fc.integer({ min: 0, max: 1000 }),
-        (key, nonce, data, counter) =>
-          Buffer.from(wasmChacha20(key, nonce, data, undefined, counter)).equals(Buffer.from(chacha20orig(key, nonce, data, undefined, counter))),
+        (key, nonce, data, counter) => {
+          const expected = Buffer.from(chacha20orig(key, nonce, data, undefined, counter));
+          return implementations.every(([, impl]) => Buffer.from(impl(key, nonce, data, undefined, counter)).equals(expected));
+        },
       ),
       { numRuns: 300 },
     );
