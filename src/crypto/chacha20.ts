@@ -1,6 +1,6 @@
 /**
  * ChaCha20 in DJB's layout (64-bit counter, 64-bit nonce) for chacha20-poly1305@openssh.com's
- * packet bodies in the pure provider: the WebAssembly kernel (./wasm/chacha20.ts, ~1.8× noble
+ * packet bodies in the pure provider: the WebAssembly kernel (./wasm/chacha20.ts, ~3.5× noble
  * on V8) where the runtime compiles WebAssembly, else noble's `chacha20orig`. Chosen at the
  * first call, so importing this module compiles nothing.
  */

@@ -9,7 +9,8 @@
  * Memory layout: [0, 64) the initial state (constants, key, counter, nonce as little-endian
  * words), then the data chunk from DATA on. `xor(from, to)` XORs the keystream into the whole
  * 64-byte blocks in [from, to), counting blocks from the state's counter (carried into its
- * high word), and leaves the next counter in words 12 and 13; `xor4` likewise.
+ * high word), and leaves the next counter in words 12 and 13; `xor4(from, to)` does the same
+ * for whole 256-byte groups without the carry (the caller keeps the low word from wrapping).
  */
 import { Code, encodeModule, I32, op, simd, V128, VOID, type FunctionDef } from './encode.js';
 import { readLE32 } from '../le32.js';
