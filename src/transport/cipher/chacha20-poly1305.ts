@@ -8,14 +8,15 @@
  *   only 4 bytes to learn it; the body with ChaCha20(K_2, nonce, counter 1).
  * - The Poly1305 key is the first 32 bytes of ChaCha20(K_2, nonce, counter 0); the tag covers
  *   the encrypted length and the encrypted body.
- * Built from noble's `chacha20orig` (DJB's 8-byte nonce, 64-bit counter) for the length and
- * the Poly1305 key, our WebAssembly ChaCha20 for the body (crypto/chacha20.ts, noble's where
- * WebAssembly is missing) and our Poly1305 (crypto/poly1305.ts).
+ * Built from one-block ChaCha20 in JavaScript for the length and the Poly1305 key
+ * (crypto/chacha20-block.ts), our WebAssembly ChaCha20 for the body (crypto/chacha20.ts,
+ * noble's where WebAssembly is missing) and our Poly1305 (crypto/poly1305.ts).
  * Block size 8 for padding, as OpenSSH declares it.
  */
 import { poly1305Into } from '../../crypto/poly1305.js';
-import { chacha20orig } from '@noble/ciphers/chacha.js';
+import { chachaBlock, chachaKeyWords } from '../../crypto/chacha20-block.js';
 import { chacha20Xor } from '../../crypto/chacha20.js';
+import { writeLE32 } from '../../crypto/le32.js';
 import { MacError } from '../../errors.js';
 import { equalConstantTime } from '../../wire/bytes.js';
 import type { AeadCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
@@ -29,22 +30,37 @@ function createChachaPoly(key: Uint8Array, iv: Uint8Array): AeadCipherState {
   checkLength(key, KEY, `${NAME} key`);
   checkLength(iv, 0, `${NAME} IV`);
   const mainKey = key.slice(0, 32);
-  const headerKey = key.slice(32, 64);
+  const mainWords = chachaKeyWords(mainKey);
+  const headerWords = chachaKeyWords(key.subarray(32, 64));
   const nonce = new Uint8Array(8);
   const nonceView = new DataView(nonce.buffer);
-  const zeros = new Uint8Array(32);
   const polyKey = new Uint8Array(32);
   const tag = new Uint8Array(TAG);
   const len4 = new Uint8Array(4);
+  const ks = new Uint32Array(16);
+  const work = new Uint32Array(16);
 
   const setNonce = (seq: number): void => {
     nonceView.setUint32(0, 0);
     nonceView.setUint32(4, seq >>> 0);
   };
+  /** Keystream block 0 of `words` with nonce BE64(seq) (little-endian nonce words 0 and bswap(seq)) into `ks`. */
+  const block0 = (words: Uint32Array, seq: number): void => {
+    const s = seq >>> 0;
+    chachaBlock(words, 0, 0, ((s >>> 24) | ((s >>> 8) & 0xff00) | ((s << 8) & 0xff0000) | (s << 24)) >>> 0, ks, work);
+  };
+  /** packet_length's 4 bytes XORed with K_1's keystream block 0, in place. */
+  const cryptLength = (seq: number, head: Uint8Array): void => {
+    block0(headerWords, seq);
+    const k = ks[0]!;
+    for (let i = 0; i < 4; i++) head[i] = head[i]! ^ ((k >>> (8 * i)) & 0xff);
+    ks.fill(0);
+  };
   /** Poly1305 over packet[0..end] keyed from ChaCha20(K_2, nonce, 0), into `out`. */
-  const authenticate = (packet: Uint8Array, end: number, out: Uint8Array): void => {
-    chacha20orig(mainKey, nonce, zeros, polyKey, 0);
-    // Our floating-point Poly1305: ~2x noble's on V8 (same tags; see crypto/poly1305.ts).
+  const authenticate = (seq: number, packet: Uint8Array, end: number, out: Uint8Array): void => {
+    block0(mainWords, seq);
+    for (let i = 0; i < 8; i++) writeLE32(polyKey, 4 * i, ks[i]!);
+    ks.fill(0);
     poly1305Into(packet.subarray(0, end), polyKey, out);
     polyKey.fill(0);
   };
@@ -52,8 +68,8 @@ function createChachaPoly(key: Uint8Array, iv: Uint8Array): AeadCipherState {
   return {
     kind: 'aead',
     decryptLength(seq: number, first4: Uint8Array): number {
-      setNonce(seq);
-      chacha20orig(headerKey, nonce, first4.subarray(0, 4), len4, 0);
+      len4.set(first4.subarray(0, 4));
+      cryptLength(seq, len4);
       const n = ((len4[0]! << 24) | (len4[1]! << 16) | (len4[2]! << 8) | len4[3]!) >>> 0;
       len4.fill(0);
       return n;
@@ -61,28 +77,25 @@ function createChachaPoly(key: Uint8Array, iv: Uint8Array): AeadCipherState {
     seal(seq: number, packet: Uint8Array): void {
       setNonce(seq);
       const end = packet.length - TAG;
-      const head = packet.subarray(0, 4);
-      const body = packet.subarray(4, end);
-      chacha20orig(headerKey, nonce, head, head, 0);
-      chacha20Xor(mainKey, nonce, body, body, 1);
-      authenticate(packet, end, packet.subarray(end));
+      cryptLength(seq, packet.subarray(0, 4));
+      chacha20Xor(mainKey, nonce, packet.subarray(4, end), packet.subarray(4, end), 1);
+      authenticate(seq, packet, end, packet.subarray(end));
     },
     open(seq: number, packet: Uint8Array): void {
       setNonce(seq);
       const end = packet.length - TAG;
       if (end < 4) throw new MacError('chacha20-poly1305: packet too short');
-      authenticate(packet, end, tag);
+      authenticate(seq, packet, end, tag);
       const ok = equalConstantTime(tag, packet.subarray(end));
       tag.fill(0);
       if (!ok) throw new MacError('chacha20-poly1305 tag check failed');
-      const head = packet.subarray(0, 4);
-      const body = packet.subarray(4, end);
-      chacha20orig(headerKey, nonce, head, head, 0);
-      chacha20Xor(mainKey, nonce, body, body, 1);
+      cryptLength(seq, packet.subarray(0, 4));
+      chacha20Xor(mainKey, nonce, packet.subarray(4, end), packet.subarray(4, end), 1);
     },
     dispose(): void {
       mainKey.fill(0);
-      headerKey.fill(0);
+      mainWords.fill(0);
+      headerWords.fill(0);
     },
   };
 }
