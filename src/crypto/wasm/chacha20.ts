@@ -22,6 +22,34 @@ const PAGES = 5;
 /** "expand 32-byte k" (RFC 8439 §2.3) */
 const SIGMA = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574];
 
+/** The quarter rounds of a double round (RFC 8439 §2.3): the columns, then the diagonals. */
+const QUARTER_ROUNDS = [
+  [0, 4, 8, 12],
+  [1, 5, 9, 13],
+  [2, 6, 10, 14],
+  [3, 7, 11, 15],
+  [0, 5, 10, 15],
+  [1, 6, 11, 12],
+  [2, 7, 8, 13],
+  [3, 4, 9, 14],
+] as const;
+
+/**
+ * ChaCha20's 20 rounds as a loop of 10 double rounds counted in local `round`; `step(a, b, d, n)`
+ * emits x[a] += x[b]; x[d] = rotl(x[d] ^ x[a], n) for the kernel's representation.
+ */
+function emitRounds(c: Code, round: number, step: (a: number, b: number, d: number, n: number) => void): void {
+  c.i32(10).set(round);
+  c.emit(op.loop, VOID);
+  for (const [a, b, cc, d] of QUARTER_ROUNDS) {
+    step(a, b, d, 16);
+    step(cc, d, b, 12);
+    step(a, b, d, 8);
+    step(cc, d, b, 7);
+  }
+  c.get(round).i32(1).emit(op.i32Sub).tee(round).emit(op.brIf, 0, op.end);
+}
+
 function xorFunction(): Code {
   // locals: 0 from, 1 to, 2..17 the initial state s, 18..33 the working state x, 34 round
   const S = 2;
@@ -46,27 +74,11 @@ function xorFunction(): Code {
       .emit(op.i32Rotl)
       .set(X + d);
   };
-  const quarterRound = (a: number, b: number, cc: number, d: number): void => {
-    step(a, b, d, 16);
-    step(cc, d, b, 12);
-    step(a, b, d, 8);
-    step(cc, d, b, 7);
-  };
 
   c.emit(op.block, VOID, op.loop, VOID);
   c.get(0).get(1).emit(op.i32GeU, op.brIf, 1);
   for (let i = 0; i < 16; i++) c.get(S + i).set(X + i);
-  c.i32(10).set(ROUND);
-  c.emit(op.loop, VOID);
-  quarterRound(0, 4, 8, 12);
-  quarterRound(1, 5, 9, 13);
-  quarterRound(2, 6, 10, 14);
-  quarterRound(3, 7, 11, 15);
-  quarterRound(0, 5, 10, 15);
-  quarterRound(1, 6, 11, 12);
-  quarterRound(2, 7, 8, 13);
-  quarterRound(3, 4, 9, 14);
-  c.get(ROUND).i32(1).emit(op.i32Sub).tee(ROUND).emit(op.brIf, 0, op.end);
+  emitRounds(c, ROUND, step);
   // data[from + 4i] ^= x[i] + s[i]
   for (let i = 0; i < 16; i++) {
     c.get(0)
@@ -155,12 +167,6 @@ function xor4Function(): Code {
         .set(X + d);
     }
   };
-  const quarterRound = (a: number, b: number, cc: number, d: number): void => {
-    step(a, b, d, 16);
-    step(cc, d, b, 12);
-    step(a, b, d, 8);
-    step(cc, d, b, 7);
-  };
   const counterVector = (): void => {
     // splat(counter) + (0, 1, 2, 3)
     c.get(COUNTER)
@@ -176,17 +182,7 @@ function xor4Function(): Code {
     else c.get(S + i);
     c.set(X + i);
   }
-  c.i32(10).set(ROUND);
-  c.emit(op.loop, VOID);
-  quarterRound(0, 4, 8, 12);
-  quarterRound(1, 5, 9, 13);
-  quarterRound(2, 6, 10, 14);
-  quarterRound(3, 7, 11, 15);
-  quarterRound(0, 5, 10, 15);
-  quarterRound(1, 6, 11, 12);
-  quarterRound(2, 7, 8, 13);
-  quarterRound(3, 4, 9, 14);
-  c.get(ROUND).i32(1).emit(op.i32Sub).tee(ROUND).emit(op.brIf, 0, op.end);
+  emitRounds(c, ROUND, step);
   for (let i = 0; i < 16; i++) {
     c.get(X + i);
     if (i === 12) counterVector();

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { chacha20orig } from '@noble/ciphers/chacha.js';
 import { chacha20HasVectors, createWasmChacha20 } from '../../../src/crypto/wasm/chacha20.js';
+import { eachWayWithoutWebAssembly } from '../../support/without-webassembly.js';
 
 const wasmChacha20 = createWasmChacha20()!;
 const scalarChacha20 = createWasmChacha20({ vectors: false })!;
@@ -110,24 +111,6 @@ describe('WebAssembly ChaCha20 (DJB layout)', () => {
   });
 
   it('is absent (so noble is used) where the runtime has no WebAssembly or refuses to compile', () => {
-    const saved = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly')!;
-    try {
-      Object.defineProperty(globalThis, 'WebAssembly', { value: undefined, configurable: true, writable: true });
-      expect(createWasmChacha20()).to.equal(undefined);
-      Object.defineProperty(globalThis, 'WebAssembly', {
-        value: {
-          Module: class {
-            constructor() {
-              throw new Error('CompileError: WebAssembly.Module(): Wasm code generation disallowed by embedder');
-            }
-          },
-        },
-        configurable: true,
-        writable: true,
-      });
-      expect(createWasmChacha20()).to.equal(undefined);
-    } finally {
-      Object.defineProperty(globalThis, 'WebAssembly', saved);
-    }
+    eachWayWithoutWebAssembly((how) => expect(createWasmChacha20(), how).to.equal(undefined));
   });
 });
