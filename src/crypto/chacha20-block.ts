@@ -60,3 +60,12 @@ export function chachaBlock(key: Uint32Array, counter: number, nonce0: number, n
   for (let i = 0; i < 16; i++) out[i] = out[i]! + x[i]!;
   x.fill(0);
 }
+
+/**
+ * Block 0 of `key` for chacha20-poly1305@openssh.com's packet `seq`: the nonce is BE64(seq)
+ * (PROTOCOL.chacha20poly1305), so its little-endian words are 0 and bswap(seq).
+ */
+export function chachaBlockForSequence(key: Uint32Array, seq: number, out: Uint32Array, work: Uint32Array): void {
+  const s = seq >>> 0;
+  chachaBlock(key, 0, 0, ((s >>> 24) | ((s >>> 8) & 0xff00) | ((s << 8) & 0xff0000) | (s << 24)) >>> 0, out, work);
+}

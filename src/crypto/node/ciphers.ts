@@ -5,7 +5,7 @@
  * our Poly1305 (../poly1305.ts: WebAssembly, or floating point where that is missing).
  */
 import { createCipheriv, createDecipheriv, timingSafeEqual, type Cipher, type CipherGCM, type Decipher, type DecipherGCM } from 'node:crypto';
-import { chachaBlock, chachaKeyWords } from '../chacha20-block.js';
+import { chachaBlockForSequence, chachaKeyWords } from '../chacha20-block.js';
 import { writeLE32 } from '../le32.js';
 import { poly1305Into } from '../poly1305.js';
 import { hasChachaPolyAead, poly1305CheckWithAead } from './poly1305-aead-check.js';
@@ -161,19 +161,13 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
     ks.fill(0);
     return stream;
   };
-  /** Keystream block 0 of `words` for sequence number `seq` (nonce BE64(seq): little-endian words 0 and bswap(seq)). */
-  const block = (words: Uint32Array, seq: number): void => {
-    const s = seq >>> 0;
-    const swapped = ((s >>> 24) | ((s >>> 8) & 0xff00) | ((s << 8) & 0xff0000) | (s << 24)) >>> 0;
-    chachaBlock(words, 0, 0, swapped, ks, work);
-  };
   const polyKey = new Uint8Array(32);
   const aeadNonce = Buffer.alloc(12);
   const aeadCheck = chachaSupported().aead;
   return {
     kind: 'aead',
     decryptLength(seq: number, first4: Uint8Array): number {
-      block(headerWords, seq);
+      chachaBlockForSequence(headerWords, seq, ks, work);
       const k = ks[0]!;
       const b0 = (first4[0]! ^ k) & 0xff;
       const b1 = (first4[1]! ^ (k >>> 8)) & 0xff;
@@ -197,7 +191,7 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
     open(seq: number, packet: Uint8Array): Uint8Array {
       const end = packet.length - 16;
       if (end < 4) throw new MacError('chacha20-poly1305: packet too short');
-      block(mainWords, seq);
+      chachaBlockForSequence(mainWords, seq, ks, work);
       let ok: boolean;
       if (end >= AEAD_CHECK_MIN && aeadCheck) {
         aeadNonce.writeUInt32BE(seq >>> 0, 8);

@@ -167,28 +167,22 @@ function xor4Function(): Code {
         .set(X + d);
     }
   };
-  const counterVector = (): void => {
-    // splat(counter) + (0, 1, 2, 3)
-    c.get(COUNTER)
-      .vec(simd.i32x4Splat)
-      .vec(simd.v128Const, ...[0, 1, 2, 3].flatMap((k) => [k, 0, 0, 0]))
-      .vec(simd.i32x4Add);
-  };
 
   c.emit(op.block, VOID, op.loop, VOID);
   c.get(0).get(1).emit(op.i32GeU, op.brIf, 1);
-  for (let i = 0; i < 16; i++) {
-    if (i === 12) counterVector();
-    else c.get(S + i);
-    c.set(X + i);
-  }
+  // s[12] is this group's counters: splat(counter) + (0, 1, 2, 3)
+  c.get(COUNTER)
+    .vec(simd.i32x4Splat)
+    .vec(simd.v128Const, ...[0, 1, 2, 3].flatMap((k) => [k, 0, 0, 0]))
+    .vec(simd.i32x4Add)
+    .set(S + 12);
+  for (let i = 0; i < 16; i++) c.get(S + i).set(X + i);
   emitRounds(c, ROUND, step);
-  for (let i = 0; i < 16; i++) {
-    c.get(X + i);
-    if (i === 12) counterVector();
-    else c.get(S + i);
-    c.vec(simd.i32x4Add).set(X + i);
-  }
+  for (let i = 0; i < 16; i++)
+    c.get(X + i)
+      .get(S + i)
+      .vec(simd.i32x4Add)
+      .set(X + i);
   // Words 4g..4g+3 of the four blocks: transpose that 4×4, then XOR 16 bytes of each block.
   for (let g = 0; g < 4; g++) {
     const [a, b, cc, d] = [X + 4 * g, X + 4 * g + 1, X + 4 * g + 2, X + 4 * g + 3];

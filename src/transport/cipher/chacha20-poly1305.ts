@@ -14,7 +14,7 @@
  * Block size 8 for padding, as OpenSSH declares it.
  */
 import { poly1305Into } from '../../crypto/poly1305.js';
-import { chachaBlock, chachaKeyWords } from '../../crypto/chacha20-block.js';
+import { chachaBlockForSequence, chachaKeyWords } from '../../crypto/chacha20-block.js';
 import { chacha20Xor } from '../../crypto/chacha20.js';
 import { writeLE32 } from '../../crypto/le32.js';
 import { MacError } from '../../errors.js';
@@ -44,21 +44,16 @@ function createChachaPoly(key: Uint8Array, iv: Uint8Array): AeadCipherState {
     nonceView.setUint32(0, 0);
     nonceView.setUint32(4, seq >>> 0);
   };
-  /** Keystream block 0 of `words` with nonce BE64(seq) (little-endian nonce words 0 and bswap(seq)) into `ks`. */
-  const block0 = (words: Uint32Array, seq: number): void => {
-    const s = seq >>> 0;
-    chachaBlock(words, 0, 0, ((s >>> 24) | ((s >>> 8) & 0xff00) | ((s << 8) & 0xff0000) | (s << 24)) >>> 0, ks, work);
-  };
   /** packet_length's 4 bytes XORed with K_1's keystream block 0, in place. */
   const cryptLength = (seq: number, head: Uint8Array): void => {
-    block0(headerWords, seq);
+    chachaBlockForSequence(headerWords, seq, ks, work);
     const k = ks[0]!;
     for (let i = 0; i < 4; i++) head[i] = head[i]! ^ ((k >>> (8 * i)) & 0xff);
     ks.fill(0);
   };
   /** Poly1305 over packet[0..end] keyed from ChaCha20(K_2, nonce, 0), into `out`. */
   const authenticate = (seq: number, packet: Uint8Array, end: number, out: Uint8Array): void => {
-    block0(mainWords, seq);
+    chachaBlockForSequence(mainWords, seq, ks, work);
     for (let i = 0; i < 8; i++) writeLE32(polyKey, 4 * i, ks[i]!);
     ks.fill(0);
     poly1305Into(packet.subarray(0, end), polyKey, out);
