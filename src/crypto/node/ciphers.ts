@@ -149,7 +149,6 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
   const block0 = Buffer.alloc(64);
   const tag = new Uint8Array(16);
   const ks = new Uint32Array(16);
-  const work = new Uint32Array(16);
   const setSeq = (seq: number): void => {
     iv0.writeUInt32BE(seq >>> 0, 12);
   };
@@ -167,7 +166,7 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
   return {
     kind: 'aead',
     decryptLength(seq: number, first4: Uint8Array): number {
-      chachaBlockForSequence(headerWords, seq, ks, work);
+      chachaBlockForSequence(headerWords, seq, ks);
       const k = ks[0]!;
       const b0 = (first4[0]! ^ k) & 0xff;
       const b1 = (first4[1]! ^ (k >>> 8)) & 0xff;
@@ -191,7 +190,7 @@ function chachaPoly(key: Uint8Array): AeadCipherState {
     open(seq: number, packet: Uint8Array): Uint8Array {
       const end = packet.length - 16;
       if (end < 4) throw new MacError('chacha20-poly1305: packet too short');
-      chachaBlockForSequence(mainWords, seq, ks, work);
+      chachaBlockForSequence(mainWords, seq, ks);
       let ok: boolean;
       if (end >= AEAD_CHECK_MIN && aeadCheck) {
         aeadNonce.writeUInt32BE(seq >>> 0, 8);

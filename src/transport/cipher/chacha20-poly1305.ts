@@ -38,7 +38,6 @@ function createChachaPoly(key: Uint8Array, iv: Uint8Array): AeadCipherState {
   const tag = new Uint8Array(TAG);
   const len4 = new Uint8Array(4);
   const ks = new Uint32Array(16);
-  const work = new Uint32Array(16);
 
   const setNonce = (seq: number): void => {
     nonceView.setUint32(0, 0);
@@ -46,14 +45,14 @@ function createChachaPoly(key: Uint8Array, iv: Uint8Array): AeadCipherState {
   };
   /** packet_length's 4 bytes XORed with K_1's keystream block 0, in place. */
   const cryptLength = (seq: number, head: Uint8Array): void => {
-    chachaBlockForSequence(headerWords, seq, ks, work);
+    chachaBlockForSequence(headerWords, seq, ks);
     const k = ks[0]!;
     for (let i = 0; i < 4; i++) head[i] = head[i]! ^ ((k >>> (8 * i)) & 0xff);
     ks.fill(0);
   };
   /** Poly1305 over packet[0..end] keyed from ChaCha20(K_2, nonce, 0), into `out`. */
   const authenticate = (seq: number, packet: Uint8Array, end: number, out: Uint8Array): void => {
-    chachaBlockForSequence(mainWords, seq, ks, work);
+    chachaBlockForSequence(mainWords, seq, ks);
     for (let i = 0; i < 8; i++) writeLE32(polyKey, 4 * i, ks[i]!);
     ks.fill(0);
     poly1305Into(packet.subarray(0, end), polyKey, out);

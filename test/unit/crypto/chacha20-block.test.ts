@@ -14,13 +14,8 @@ import { PacketDecoder, PacketEncoder } from '../../../src/transport/codec.js';
 
 function blockBytes(key: Uint8Array, counter: number, nonce: Uint8Array): Uint8Array {
   const out = new Uint32Array(16);
-  const work = new Uint32Array(16);
   const le = (o: number) => (nonce[o]! | (nonce[o + 1]! << 8) | (nonce[o + 2]! << 16) | (nonce[o + 3]! << 24)) >>> 0;
-  chachaBlock(chachaKeyWords(key), counter, le(0), le(4), out, work);
-  expect(
-    [...work].every((w) => w === 0),
-    'scratch zeroed',
-  ).to.equal(true);
+  chachaBlock(chachaKeyWords(key), counter, le(0), le(4), out);
   return new Uint8Array(out.buffer);
 }
 
