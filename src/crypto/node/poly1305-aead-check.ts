@@ -63,11 +63,18 @@ export function poly1305CheckWithAead(key: Uint8Array, nonce: Uint8Array, messag
   const aead = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
   aead.setAAD(message, { plaintextLength: 0 });
   aead.final();
-  const aeadTag = le128(aead.getAuthTag());
+  return aeadTagMatches(polyKeyWords, tag, message.length, aead.getAuthTag());
+}
 
+/**
+ * The arithmetic of poly1305CheckWithAead: whether exactly one candidate h for `tag` (under the
+ * one-time key in `polyKeyWords`) gives `aeadTagBytes` as the AEAD's tag over a message of `n`
+ * bytes. Exported for its tests.
+ */
+export function aeadTagMatches(polyKeyWords: Uint32Array, tag: Uint8Array, n: number, aeadTagBytes: Uint8Array): boolean {
+  const aeadTag = le128(aeadTagBytes);
   const r = ((word64(polyKeyWords, 2) << 64n) | word64(polyKeyWords, 0)) & CLAMP;
   const s = (word64(polyKeyWords, 6) << 64n) | word64(polyKeyWords, 4);
-  const n = message.length;
   const k = n % 16;
   const delta = k === 0 ? 0n : TWO128 - (1n << BigInt(8 * k));
   const lengthBlock = BigInt(n) + TWO128;

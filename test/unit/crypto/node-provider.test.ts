@@ -11,7 +11,7 @@ import { createWasmPoly1305 } from '../../../src/crypto/wasm/poly1305.js';
 import { nodeProvider } from '../../../src/crypto/node/index.js';
 import { pureProvider } from '../../../src/crypto/provider.js';
 import { NODE_CIPHERS, nodeHasCipher } from '../../../src/crypto/node/ciphers.js';
-import { hasChachaPolyAead, poly1305CheckWithAead } from '../../../src/crypto/node/poly1305-aead-check.js';
+import { aeadTagMatches, hasChachaPolyAead, poly1305CheckWithAead } from '../../../src/crypto/node/poly1305-aead-check.js';
 import { NODE_MACS } from '../../../src/crypto/node/macs.js';
 import { PacketDecoder, PacketEncoder } from '../../../src/transport/codec.js';
 import { CIPHERS, getCipher, keySizes } from '../../../src/transport/cipher/index.js';
@@ -272,6 +272,84 @@ describe('Poly1305 tag check through the ChaCha20-Poly1305 AEAD', () => {
         expect(poly1305CheckWithAead(key, nonce, msg, words, oneTimeKey(key, seq + 1, msg).tag)).to.equal(false);
       }
     }
+  });
+
+  /**
+   * The candidates' arithmetic written out from the derivation in poly1305-aead-check.ts
+   * it: for tag T and one-time key (r, s), the AEAD tag each candidate h gives, and whether
+   * that h lies below p (only those count).
+   */
+  function referenceAeadTags(words: Uint32Array, tag: Uint8Array, n: number): { aeadTag: bigint; valid: boolean }[] {
+    const P = (1n << 130n) - 5n;
+    const M128 = (1n << 128n) - 1n;
+    const word = (i: number): bigint => BigInt(words[i]!);
+    const le = (b: Uint8Array): bigint => [...b].reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
+    const r = (word(0) | (word(1) << 32n) | (word(2) << 64n) | (word(3) << 96n)) & 0x0ffffffc0ffffffc0ffffffc0fffffffn;
+    const s = word(4) | (word(5) << 32n) | (word(6) << 64n) | (word(7) << 96n);
+    const k = n % 16;
+    const delta = k === 0 ? 0n : (1n << 128n) - (1n << BigInt(8 * k));
+    const low = (le(tag) - s) & M128;
+    const tags: { aeadTag: bigint; valid: boolean }[] = [];
+    for (let j = 0n; j < 4n; j++) {
+      const h = low + (j << 128n);
+      tags.push({ aeadTag: (((r * ((h + delta * r + BigInt(n) + (1n << 128n)) % P)) % P) + s) & M128, valid: h < P });
+    }
+    return tags;
+  }
+  const tagBytes = (v: bigint): Uint8Array => new Uint8Array(16).map((_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
+
+  it('decides as the derivation does for any key, tag, length and AEAD tag, at the edges of 2^128 and p too (fast-check)', () => {
+    const edgeLows = [0n, 1n, (1n << 128n) - 6n, (1n << 128n) - 5n, (1n << 128n) - 1n, (1n << 126n) - 1n];
+    fc.assert(
+      fc.property(
+        fc.uint32Array({ minLength: 8, maxLength: 8 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.integer({ min: 0, max: 1 << 20 }),
+        fc.integer({ min: -1, max: 3 }),
+        fc.integer({ min: -1, max: edgeLows.length - 1 }),
+        (words, randomTag, n, pick, edge) => {
+          let tag: Uint8Array = randomTag;
+          if (edge >= 0) {
+            // T = low + s mod 2^128 for an edge value of low
+            const s = BigInt(words[4]!) | (BigInt(words[5]!) << 32n) | (BigInt(words[6]!) << 64n) | (BigInt(words[7]!) << 96n);
+            tag = tagBytes((edgeLows[edge]! + s) & ((1n << 128n) - 1n));
+          }
+          const candidates = referenceAeadTags(words, tag, n);
+          const aeadTag = pick >= 0 ? tagBytes(candidates[pick]!.aeadTag) : randomTag.map((b) => b ^ 0x5a);
+          const expected = candidates.filter((c) => c.valid && Buffer.from(tagBytes(c.aeadTag)).equals(Buffer.from(aeadTag))).length === 1;
+          return aeadTagMatches(words, tag, n, aeadTag) === expected;
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reduces a candidate that lands on p + v to v (v < 5)', () => {
+    // A tag chosen so that candidate j's AEAD accumulator is v: the sum that reaches it is p + v.
+    const P = (1n << 130n) - 5n;
+    const modPow = (b: bigint, e: bigint): bigint => {
+      let result = 1n;
+      for (let x = b % P; e > 0n; e >>= 1n, x = (x * x) % P) if (e & 1n) result = (result * x) % P;
+      return result;
+    };
+    let found = 0;
+    for (let trial = 0; found < 40 && trial < 1000; trial++) {
+      const words = new Uint32Array(randomBytes(32).buffer.slice(0, 32));
+      const n = randomBytes(2).readUInt16BE();
+      const big = (i: number): bigint => BigInt(words[i]!) | (BigInt(words[i + 1]!) << 32n) | (BigInt(words[i + 2]!) << 64n) | (BigInt(words[i + 3]!) << 96n);
+      const r = big(0) & 0x0ffffffc0ffffffc0ffffffc0fffffffn;
+      const s = big(4);
+      const k = n % 16;
+      const delta = k === 0 ? 0n : (1n << 128n) - (1n << BigInt(8 * k));
+      const v = BigInt(trial % 5);
+      const j = BigInt(1 + (trial % 3));
+      const low = (((v * modPow(r, P - 2n) - (j << 128n) - delta * r - BigInt(n) - (1n << 128n)) % P) + 2n * P) % P;
+      if (low >= 1n << 128n || low + (j << 128n) >= P) continue;
+      found++;
+      const tag = tagBytes((low + s) & ((1n << 128n) - 1n));
+      expect(aeadTagMatches(words, tag, n, tagBytes((v + s) & ((1n << 128n) - 1n))), `v ${v}, j ${j}`).to.equal(true);
+    }
+    expect(found).to.equal(40);
   });
 
   it('agrees with noble on arbitrary inputs (fast-check)', () => {
