@@ -276,7 +276,7 @@ describe('Poly1305 tag check through the ChaCha20-Poly1305 AEAD', () => {
 
   /**
    * The candidates' arithmetic written out from the derivation in poly1305-aead-check.ts
-   * it: for tag T and one-time key (r, s), the AEAD tag each candidate h gives, and whether
+   * for tag T and one-time key (r, s): the AEAD tag each candidate h gives, and whether
    * that h lies below p (only those count).
    */
   function referenceAeadTags(words: Uint32Array, tag: Uint8Array, n: number): { aeadTag: bigint; valid: boolean }[] {
