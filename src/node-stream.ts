@@ -102,7 +102,13 @@ export function socketStream(socket: net.Socket): ByteStream {
   let queued = 0;
   let ended = false;
   let failure: Error | null = null;
-  let wake: (() => void) | null = null;
+  /** read()'s promise while it waits for data (resolved directly: no closure per wait). */
+  let waiting: (() => void) | null = null;
+  const wake = (): void => {
+    const resolve = waiting;
+    waiting = null;
+    resolve?.();
+  };
   let paused = false;
   socket.setNoDelay(true);
   const onData = (d: Uint8Array): boolean => {
@@ -111,7 +117,7 @@ export function socketStream(socket: net.Socket): ByteStream {
     if (last && adjacent(last, d)) chunks[chunks.length - 1] = new Uint8Array(d.buffer, last.byteOffset, last.byteLength + d.byteLength);
     else chunks.push(d);
     queued += d.byteLength;
-    wake?.();
+    wake();
     if (queued > READ_HIGH_WATER) {
       paused = true;
       return false;
@@ -129,15 +135,15 @@ export function socketStream(socket: net.Socket): ByteStream {
   }
   socket.on('end', () => {
     ended = true;
-    wake?.();
+    wake();
   });
   socket.on('close', () => {
     ended = true;
-    wake?.();
+    wake();
   });
   socket.on('error', (e) => {
     failure = e;
-    wake?.();
+    wake();
   });
   let corked = false;
   const uncork = (): void => {
@@ -159,10 +165,7 @@ export function socketStream(socket: net.Socket): ByteStream {
         if (failure) throw new ConnectionLostError(`socket error: ${failure.message}`, { cause: failure });
         if (ended) return null;
         await new Promise<void>((resolve) => {
-          wake = () => {
-            wake = null;
-            resolve();
-          };
+          waiting = resolve;
         });
       }
     },
