@@ -143,7 +143,10 @@ const bestPeer = (m: Medians, sides: Side[], unit: Row['unit']): number =>
 function againstSsh2(unit: Row['unit']): (m: Medians) => { text: string; met: boolean } {
   return (m) => {
     const r = m.puressh! / bestPeer(m, TARGET_PEERS, unit);
-    const text = unit === 'MB/s' ? `node ≥ 1.0 × best of ssh2+NODELAY, ssh2 no addon: ${r.toFixed(2)}` : `node ≤ 1.0 × best of ssh2+NODELAY, ssh2 no addon: ${r.toFixed(2)}`;
+    const text =
+      unit === 'MB/s'
+        ? `node ≥ 1.0 × best of ssh2+NODELAY, ssh2 no addon: ${r.toFixed(2)}`
+        : `node ≤ 1.0 × best of ssh2+NODELAY, ssh2 no addon: ${r.toFixed(2)}`;
     return { text, met: unit === 'MB/s' ? r >= 1 : r <= 1 };
   };
 }
