@@ -161,6 +161,18 @@ export interface RunOptions extends ExecOptions {
 }
 
 /**
+ * Start `command` on `s`; with no input to send, EOF follows the exec request in the same
+ * write (RFC 4254 §5.3 allows EOF at any time): the server handles both in one wake-up
+ * instead of two round trips apart. A module function, not a closure per run(): the bundle
+ * names each named closure it creates at run time.
+ */
+function execThenEof(s: Session, command: string, op: OperationOptions, noInput: boolean): Promise<void> {
+  const started = s.exec(command, op);
+  if (noInput) void s.eof().catch(() => {});
+  return started;
+}
+
+/**
  * An SSH connection to one server, once the handshake and user authentication are done:
  * sessions, exec, SFTP, port forwarding. Create it with `SshClient.connect` over any
  * {@link ByteStream}, or `connect` from the Node entry over TCP.
@@ -385,14 +397,12 @@ export class SshClient {
   async run(command: string, input?: Uint8Array | RunOptions): Promise<ExecResult> {
     const opts: RunOptions = input instanceof Uint8Array ? { input } : (input ?? {});
     const op: OperationOptions = { signal: opts.signal, timeout: opts.timeout };
-    // With no input, EOF follows the exec request in the same write (RFC 4254 §5.3 allows EOF
-    // at any time): the server handles both in one wake-up instead of two round trips apart.
-    const start = (s: Session): Promise<void> => {
-      const started = s.exec(command, op);
-      if (!opts.input) void s.eof().catch(() => {});
-      return started;
-    };
-    const ch = await startSession(this.connection, opts, this.forwardAgentTo ? (s) => this.withAgent(s, () => start(s)) : start);
+    const noInput = !opts.input;
+    const ch = await startSession(
+      this.connection,
+      opts,
+      this.forwardAgentTo ? (s) => this.withAgent(s, () => execThenEof(s, command, op, noInput)) : (s) => execThenEof(s, command, op, noInput),
+    );
     try {
       const writing = (opts.input ? ch.write(opts.input, op) : Promise.resolve()).then(() => ch.eof());
       const [stdout, stderr] = await Promise.all([collect(() => ch.read(op)), collect(() => ch.readStderr(op)), writing]);
