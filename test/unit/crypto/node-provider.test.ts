@@ -279,15 +279,19 @@ describe('Poly1305 tag check through the ChaCha20-Poly1305 AEAD', () => {
    * for tag T and one-time key (r, s): the AEAD tag each candidate h gives, and whether
    * that h lies below p (only those count).
    */
+  const P = (1n << 130n) - 5n;
+  const M128 = (1n << 128n) - 1n;
+  /** The one-time key (r clamped, s) in the eight little-endian words the check takes. */
+  function rs(words: Uint32Array): { r: bigint; s: bigint } {
+    const big = (i: number): bigint => BigInt(words[i]!) | (BigInt(words[i + 1]!) << 32n) | (BigInt(words[i + 2]!) << 64n) | (BigInt(words[i + 3]!) << 96n);
+    return { r: big(0) & 0x0ffffffc0ffffffc0ffffffc0fffffffn, s: big(4) };
+  }
+  /** Δ for a message of n bytes: 2^128 - 2^(8k), k = n mod 16 (0 when k = 0). */
+  const deltaFor = (n: number): bigint => (n % 16 === 0 ? 0n : (1n << 128n) - (1n << BigInt(8 * (n % 16))));
   function referenceAeadTags(words: Uint32Array, tag: Uint8Array, n: number): { aeadTag: bigint; valid: boolean }[] {
-    const P = (1n << 130n) - 5n;
-    const M128 = (1n << 128n) - 1n;
-    const word = (i: number): bigint => BigInt(words[i]!);
     const le = (b: Uint8Array): bigint => [...b].reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
-    const r = (word(0) | (word(1) << 32n) | (word(2) << 64n) | (word(3) << 96n)) & 0x0ffffffc0ffffffc0ffffffc0fffffffn;
-    const s = word(4) | (word(5) << 32n) | (word(6) << 64n) | (word(7) << 96n);
-    const k = n % 16;
-    const delta = k === 0 ? 0n : (1n << 128n) - (1n << BigInt(8 * k));
+    const { r, s } = rs(words);
+    const delta = deltaFor(n);
     const low = (le(tag) - s) & M128;
     const tags: { aeadTag: bigint; valid: boolean }[] = [];
     for (let j = 0n; j < 4n; j++) {
@@ -311,8 +315,7 @@ describe('Poly1305 tag check through the ChaCha20-Poly1305 AEAD', () => {
           let tag: Uint8Array = randomTag;
           if (edge >= 0) {
             // T = low + s mod 2^128 for an edge value of low
-            const s = BigInt(words[4]!) | (BigInt(words[5]!) << 32n) | (BigInt(words[6]!) << 64n) | (BigInt(words[7]!) << 96n);
-            tag = tagBytes((edgeLows[edge]! + s) & ((1n << 128n) - 1n));
+            tag = tagBytes((edgeLows[edge]! + rs(words).s) & M128);
           }
           const candidates = referenceAeadTags(words, tag, n);
           const aeadTag = pick >= 0 ? tagBytes(candidates[pick]!.aeadTag) : randomTag.map((b) => b ^ 0x5a);
@@ -326,7 +329,6 @@ describe('Poly1305 tag check through the ChaCha20-Poly1305 AEAD', () => {
 
   it('reduces a candidate that lands on p + v to v (v < 5)', () => {
     // A tag chosen so that candidate j's AEAD accumulator is v: the sum that reaches it is p + v.
-    const P = (1n << 130n) - 5n;
     const modPow = (b: bigint, e: bigint): bigint => {
       let result = 1n;
       for (let x = b % P; e > 0n; e >>= 1n, x = (x * x) % P) if (e & 1n) result = (result * x) % P;
@@ -334,20 +336,17 @@ describe('Poly1305 tag check through the ChaCha20-Poly1305 AEAD', () => {
     };
     let found = 0;
     for (let trial = 0; found < 40 && trial < 1000; trial++) {
-      const words = new Uint32Array(randomBytes(32).buffer.slice(0, 32));
+      const words = new Uint32Array(new Uint8Array(randomBytes(32)).buffer);
       const n = randomBytes(2).readUInt16BE();
-      const big = (i: number): bigint => BigInt(words[i]!) | (BigInt(words[i + 1]!) << 32n) | (BigInt(words[i + 2]!) << 64n) | (BigInt(words[i + 3]!) << 96n);
-      const r = big(0) & 0x0ffffffc0ffffffc0ffffffc0fffffffn;
-      const s = big(4);
-      const k = n % 16;
-      const delta = k === 0 ? 0n : (1n << 128n) - (1n << BigInt(8 * k));
+      const { r, s } = rs(words);
       const v = BigInt(trial % 5);
       const j = BigInt(1 + (trial % 3));
-      const low = (((v * modPow(r, P - 2n) - (j << 128n) - delta * r - BigInt(n) - (1n << 128n)) % P) + 2n * P) % P;
+      // h_A = r·(h + Δ·r + c_L) = v with h = low + j·2^128, so low = v·r⁻¹ - j·2^128 - Δ·r - c_L (mod p)
+      const low = (((v * modPow(r, P - 2n) - (j << 128n) - deltaFor(n) * r - BigInt(n) - (1n << 128n)) % P) + 2n * P) % P;
       if (low >= 1n << 128n || low + (j << 128n) >= P) continue;
       found++;
-      const tag = tagBytes((low + s) & ((1n << 128n) - 1n));
-      expect(aeadTagMatches(words, tag, n, tagBytes((v + s) & ((1n << 128n) - 1n))), `v ${v}, j ${j}`).to.equal(true);
+      const tag = tagBytes((low + s) & M128);
+      expect(aeadTagMatches(words, tag, n, tagBytes((v + s) & M128)), `v ${v}, j ${j}`).to.equal(true);
     }
     expect(found).to.equal(40);
   });
