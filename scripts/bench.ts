@@ -11,8 +11,8 @@
  * - browser: the universal bundle in Chromium against Node's pure provider (bench-browser.ts).
  * Runs interleaved, medians with min–max. Writes the tables as Markdown and JSON under bench/results/.
  *
- * Environment: BENCH_BYTES (default 256M; K/M/G: library transfers, CLI sftp/scp), BENCH_CLI_BYTES
- * (CLI and memory exec downloads, default 2 × BENCH_BYTES), BENCH_PURE_BYTES (pure-JS transfers,
+ * Environment: BENCH_BYTES (default 256M; K/M/G: SFTP and scp transfers), BENCH_EXEC_BYTES
+ * (every exec download: library, CLI and memory; default 2 × BENCH_BYTES), BENCH_PURE_BYTES (pure-JS transfers,
  * default 64M: the rate is what counts), BENCH_BROWSER_BYTES (default 16M), BENCH_RUNS (default 3),
  * BENCH_HANDSHAKES (per run, default 20), BENCH_BROWSER_CPU (1: CPU per process during each browser
  * download; threads: also per thread of the renderer and network service), BENCH_BROWSER_WINDOW (a
@@ -103,6 +103,8 @@ interface Files {
   remoteSource: string;
   localSource: string;
   bytes: number;
+  /** the exec rows' download (library, CLI and memory alike) */
+  execBytes: number;
   pureBytes: number;
   /** SHA-256 of the SFTP source files, to check what OpenSSH's sftp moved */
   sourceSha256: string;
@@ -125,7 +127,7 @@ function execRow(id: string, label: string, cipher: string, mac?: string): Row {
     label,
     unit: 'MB/s',
     sides: ALL_SIDES,
-    job: (side, f) => ({ kind: 'exec', cipher, ...(mac ? { mac } : {}), bytes: side === 'puressh-pure' ? f.pureBytes : f.bytes }),
+    job: (side, f) => ({ kind: 'exec', cipher, ...(mac ? { mac } : {}), bytes: side === 'puressh-pure' ? f.pureBytes : f.execBytes }),
   };
 }
 
@@ -450,7 +452,7 @@ const removedCaBundle = withoutNodeCaBundle();
 async function main(): Promise<number> {
   const bytes = parseSize(process.env.BENCH_BYTES ?? '256M');
   const pureBytes = parseSize(process.env.BENCH_PURE_BYTES ?? '64M');
-  const execBytes = parseSize(process.env.BENCH_CLI_BYTES ?? String(2 * bytes));
+  const execBytes = parseSize(process.env.BENCH_EXEC_BYTES ?? String(2 * bytes));
   const browserBytes = parseSize(process.env.BENCH_BROWSER_BYTES ?? '16M');
   const runs = Number(process.env.BENCH_RUNS ?? '3');
   const handshakes = Number(process.env.BENCH_HANDSHAKES ?? '20');
@@ -495,7 +497,15 @@ async function main(): Promise<number> {
   };
   let ceilings = { chacha: 0, ctrEtm: 0 };
   let browser: BrowserBench | undefined;
-  const files: Files = { dir, remoteSource: join(dir, 'remote-src.bin'), localSource: join(dir, 'local-src.bin'), bytes, pureBytes, sourceSha256: '' };
+  const files: Files = {
+    dir,
+    remoteSource: join(dir, 'remote-src.bin'),
+    localSource: join(dir, 'local-src.bin'),
+    bytes,
+    execBytes,
+    pureBytes,
+    sourceSha256: '',
+  };
   const cli: CliContext = {
     sshd,
     dir,
@@ -519,7 +529,7 @@ async function main(): Promise<number> {
     const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${sshd.hostKeys.ed25519!.path}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
     const target: Target = { port: sshd.port, user: sshd.user, keyPath: sshd.userKeys.ed25519.privatePath, fingerprint };
     process.stderr.write(
-      `bench: ${bytes} bytes per transfer (pure JS ${pureBytes}, CLI exec ${execBytes}, browser ${browserBytes}), ${runs} runs, sshd on port ${sshd.port}, ssh2 native addon: ${ssh2Binding() ? 'loaded' : 'absent'}\n`,
+      `bench: exec downloads ${execBytes} bytes, SFTP and scp ${bytes} (pure JS ${pureBytes}, browser ${browserBytes}), ${runs} runs, sshd on port ${sshd.port}, ssh2 native addon: ${ssh2Binding() ? 'loaded' : 'absent'}\n`,
     );
     if (rows.some((r) => r.id === 'chacha' || r.id === 'ctr')) ceilings = nobleCeilings();
     if (withBrowser) browser = await BrowserBench.start(sshd, browserBytes);
@@ -646,7 +656,7 @@ function report(
   );
   if (rows.length) {
     parts.push(
-      `## Library\n\nTransfers ${meta.bytes} bytes (pure JS ${meta.pureBytes}). ` +
+      `## Library\n\nExec downloads ${meta.execBytes} bytes, SFTP transfers ${meta.bytes} (pure JS ${meta.pureBytes}). ` +
         'Rates: library sides exec from first byte to EOF, SFTP the whole get/put after the session is open; OpenSSH timed from outside (output to /dev/null or tmpfs), ' +
         'the wall time of its command minus that of the same command line moving nothing (`head -c 0`, an empty sftp batch). Times: wall clock, OpenSSH whole processes.\n' +
         '"node ÷ best peer": puressh (node:crypto) over the best of OpenSSH, ssh2+NODELAY and stock ssh2 in that row (rates: higher is better; times: lower is better). ' +
