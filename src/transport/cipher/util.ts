@@ -38,8 +38,3 @@ export function addBigEndian(bytes: Uint8Array, n: number, start = 0, end = byte
     carry = Math.floor(carry / 256) + (sum >>> 8);
   }
 }
-
-/** True when a view can be reinterpreted as 32-bit words (noble requires it for output buffers). */
-export function isAligned32(bytes: Uint8Array): boolean {
-  return bytes.byteOffset % 4 === 0;
-}
