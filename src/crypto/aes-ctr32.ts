@@ -1,6 +1,8 @@
 /**
  * AES encryption (FIPS 197) for GCM's counter mode: the key schedule once per key, then a
  * keystream from a 128-bit counter block whose last 32 bits count (SP 800-38D §6.2 inc32).
+ * aes*-ctr (RFC 4344), whose counter is all 128 bits, uses it too and carries past the low
+ * word itself.
  *
  * Why not noble's `unsafe.ctr32`: its block function calls small helpers per round and returns
  * an object; Node's V8 inlines them, Chromium's (a newer V8, whose inlining budget the larger
