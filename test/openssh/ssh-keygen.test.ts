@@ -17,13 +17,14 @@ import { KeyError } from '../../src/errors.js';
 import { Reader } from '../../src/wire/reader.js';
 import { Writer } from '../../src/wire/writer.js';
 import { runOpenSsh } from '../support/ssh-client.js';
+import { spawnSyncWithTimeout } from '../support/spawn-sync.js';
 import { generateKey, startSshd, type Sshd } from '../support/sshd.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = join(root, 'test/support/puressh-cli.ts');
 
 function ours(args: string[], input = ''): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', entry, 'ssh-keygen', ...args], { input, encoding: 'utf8', cwd: root });
+  const r = spawnSyncWithTimeout(process.execPath, ['--import', 'tsx', entry, 'ssh-keygen', ...args], { input, encoding: 'utf8', cwd: root });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 function theirs(args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -193,7 +194,7 @@ describe('puressh ssh-keygen beside OpenSSH ssh-keygen', function () {
 
 type Run = { code: number | null; stdout: string; stderr: string };
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Run {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: root, env: { ...process.env, ...env } });
+  const r = spawnSyncWithTimeout(cmd, args, { encoding: 'utf8', cwd: root, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const oursEnv = (args: string[], env: NodeJS.ProcessEnv = {}): Run => run(process.execPath, ['--import', 'tsx', entry, 'ssh-keygen', ...args], env);

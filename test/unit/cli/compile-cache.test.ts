@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeCacheDir } from '../../../src/cli/compile-cache.js';
+import { execFileSyncWithTimeout } from '../../support/spawn-sync.js';
 
 const loader = fileURLToPath(new URL('../../../src/cli/compile-cache.ts', import.meta.url));
 
@@ -37,7 +38,7 @@ describe('CLI code cache', function () {
     const code = `import { loadCommandBundle } from ${JSON.stringify(loader)};
 const b = loadCommandBundle(${JSON.stringify(file)}, true);
 console.log(JSON.stringify({ cache: b.cache, result: b.exports.run(1), file: b.exports.file }));`;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    const out = execFileSyncWithTimeout(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
       env: { ...process.env, XDG_CACHE_HOME: cacheHome, PURESSH_COMPILE_CACHE: '', ...env },
       encoding: 'utf8',
     });

@@ -3,7 +3,7 @@
  * the whole process), data that survives scavenges grows V8's new space unless it was called.
  */
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
+import { execFileSyncWithTimeout } from '../../support/spawn-sync.js';
 import { fileURLToPath } from 'node:url';
 
 const heapModule = fileURLToPath(new URL('../../../src/node-heap.ts', import.meta.url));
@@ -20,7 +20,7 @@ function newSpaceGrowth(call: boolean, env: NodeJS.ProcessEnv = {}): { before: n
     for (let i = 0; i < 1_000_000; i++) kept.push({ i, s: String(i) });
     console.log(JSON.stringify({ before, after: newSpace(), kept: kept.length }));
   `;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  const out = execFileSyncWithTimeout(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '', ...env },
   });
