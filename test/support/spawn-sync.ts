@@ -14,7 +14,7 @@ import { spawnSync, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncRetur
 export function spawnSyncWithTimeout(file: string, args: string[], options: SpawnSyncOptionsWithStringEncoding, timeoutMs = 60_000): SpawnSyncReturns<string> {
   for (let attempt = 1; ; attempt++) {
     const r = spawnSync(file, args, { ...options, timeout: timeoutMs, killSignal: 'SIGKILL' });
-    const timedOut = r.error?.code === 'ETIMEDOUT';
+    const timedOut = r.error !== undefined && 'code' in r.error && r.error.code === 'ETIMEDOUT';
     if (!timedOut) {
       if (r.error) throw r.error;
       return r;
