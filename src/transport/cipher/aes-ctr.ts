@@ -10,6 +10,7 @@
  */
 import { aesCtr32, expandAesKey } from '../../crypto/aes-ctr32.js';
 import type { BlockCipherState, CipherAlgorithm } from '../../crypto/cipher-types.js';
+import { readBE32 } from '../../wire/bytes.js';
 import { blockCipherAlgorithm, checkBlocks, checkLength } from './util.js';
 
 const BLOCK = 16;
@@ -18,12 +19,11 @@ function createCtr(name: string, keyLength: number, key: Uint8Array, iv: Uint8Ar
   checkLength(key, keyLength, `${name} key`);
   checkLength(iv, BLOCK, `${name} IV`);
   const roundKeys = expandAesKey(key);
-  const word = (i: number): number => ((iv[i]! << 24) | (iv[i + 1]! << 16) | (iv[i + 2]! << 8) | iv[i + 3]!) >>> 0;
   // the counter block as four big-endian words
-  let c0 = word(0);
-  let c1 = word(4);
-  let c2 = word(8);
-  let c3 = word(12);
+  let c0 = readBE32(iv, 0);
+  let c1 = readBE32(iv, 4);
+  let c2 = readBE32(iv, 8);
+  let c3 = readBE32(iv, 12);
   const xor = (data: Uint8Array): void => {
     checkBlocks(data, BLOCK, name);
     for (let at = 0; at < data.length;) {
