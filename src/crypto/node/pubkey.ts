@@ -20,11 +20,6 @@ import {
 import { algorithmIdentifier, DerReader, readDer } from '../keys/asn1/der.js';
 import type { DsaPrivateParts, HashName, NistCurve, PublicKeyOps, RsaPrivateParts } from '../provider.js';
 
-const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
-const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
-const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
-
 const OPENSSL_CURVE: Record<NistCurve, string> = { nistp256: 'prime256v1', nistp384: 'secp384r1', nistp521: 'secp521r1' };
 const JWK_CURVE: Record<NistCurve, string> = { nistp256: 'P-256', nistp384: 'P-384', nistp521: 'P-521' };
 const CURVE_BYTES: Record<NistCurve, number> = { nistp256: 32, nistp384: 48, nistp521: 66 };
@@ -43,11 +38,24 @@ function bigToBytes(v: bigint, len?: number): Buffer {
 const bytesToBig = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt('0x' + view(b).toString('hex')));
 
 /**
+ * X25519 and Ed25519 keys go in and out of OpenSSL as JWK (RFC 8037 OKP: the raw key,
+ * base64url), not as PKCS #8 / SPKI DER: Node turns a JWK into EVP_PKEY_new_raw_*_key, while
+ * DER goes through OpenSSL 3's decoder framework, which tries its decoders in turn. On Node 20
+ * a private key imports in ~0.04 ms instead of ~0.45 ms, a public key in ~0.015 instead of
+ * ~0.1 ms, and the public half exports in ~0.005 instead of ~0.08 ms; a connection does
+ * all three. A private JWK's `x` is not read (the public half is derived from `d`). The secret
+ * passes through a base64url string, as the ECDSA and RSA private keys below do.
+ */
+const okpPrivate = (crv: 'X25519' | 'Ed25519', secret: Uint8Array): KeyObject =>
+  createPrivateKey({ key: { kty: 'OKP', crv, d: b64u(secret), x: '' }, format: 'jwk' });
+const okpPublic = (crv: 'X25519' | 'Ed25519', point: Uint8Array): KeyObject => createPublicKey({ key: { kty: 'OKP', crv, x: b64u(point) }, format: 'jwk' });
+
+/**
  * OpenSSL key objects for the private keys we have seen, by the secret's object: building one
- * (parsing, deriving the public half) costs ~0.4 ms, ten times the Ed25519 signature itself;
- * a client signs with the same key at every connection, and an X25519 kex uses its secret
- * twice. Each entry keeps a copy of the secret bytes and is used only while they still match
- * (a secret zeroed after use does not leave a usable key object behind).
+ * costs about as much as an Ed25519 signature; a client signs with the same key at every
+ * connection, and an X25519 kex uses its secret twice. Each entry keeps a copy of the secret
+ * bytes and is used only while they still match (a secret zeroed after use does not leave a
+ * usable key object behind).
  */
 const EMPTY = new Uint8Array(0);
 const signingKeys = new WeakMap<object, { secret: Uint8Array; key: KeyObject }>();
@@ -62,13 +70,13 @@ function cachedKey(owner: object, secret: Uint8Array, make: () => KeyObject): Ke
 
 /** Ed25519 key object for `seed`: made once, found again when the key signs. */
 function ed25519Private(seed: Uint8Array): KeyObject {
-  return cachedKey(seed, seed, () => createPrivateKey({ key: Buffer.concat([ED25519_PKCS8, view(seed)]), format: 'der', type: 'pkcs8' }));
+  return cachedKey(seed, seed, () => okpPrivate('Ed25519', seed));
 }
 
-/** The raw 32-byte public key of an X25519 or Ed25519 private key object (the end of its SPKI). */
+/** The raw 32-byte public key of an X25519 or Ed25519 private key object (its JWK's x). */
 function rawPublic32(key: KeyObject): Uint8Array {
-  const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
-  return new Uint8Array(spki.subarray(spki.length - 32));
+  const { x } = createPublicKey(key).export({ format: 'jwk' });
+  return new Uint8Array(Buffer.from(x!, 'base64url'));
 }
 
 /** RFC 8032 public key A of a 32-byte seed, by OpenSSL. */
@@ -79,7 +87,7 @@ function ed25519PublicFromSeed(seed: Uint8Array): Uint8Array {
 
 /** The X25519 key object for `secret`: made once for x25519Public, found again by x25519Shared. */
 function x25519Private(secret: Uint8Array): KeyObject {
-  return cachedKey(secret, secret, () => createPrivateKey({ key: Buffer.concat([X25519_PKCS8, view(secret)]), format: 'der', type: 'pkcs8' }));
+  return cachedKey(secret, secret, () => okpPrivate('X25519', secret));
 }
 
 /** Which of Node's built-in MODP groups (RFC 2409, RFC 3526) has prime p, by prime. */
@@ -202,7 +210,7 @@ export const NODE_PUBLIC_KEY_OPS: PublicKeyOps = Object.freeze({
 
   x25519Shared(secret: Uint8Array, peer: Uint8Array): Uint8Array {
     if (peer.length !== 32) throw new RangeError('X25519 public key must be 32 bytes');
-    const publicKey = createPublicKey({ key: Buffer.concat([X25519_SPKI, view(peer)]), format: 'der', type: 'spki' });
+    const publicKey = okpPublic('X25519', peer);
     // OpenSSL refuses an all-zero result (a low-order peer point), as RFC 7748 §6.1 allows.
     return new Uint8Array(diffieHellman({ privateKey: x25519Private(secret), publicKey }));
   },
@@ -236,8 +244,7 @@ export const NODE_PUBLIC_KEY_OPS: PublicKeyOps = Object.freeze({
   ed25519Verify(point: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
     if (point.length !== 32 || signature.length !== 64) return false;
     try {
-      const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI, view(point)]), format: 'der', type: 'spki' });
-      return nodeVerify(null, data, key, signature);
+      return nodeVerify(null, data, okpPublic('Ed25519', point), signature);
     } catch {
       return false;
     }
