@@ -37,17 +37,40 @@ function bigToBytes(v: bigint, len?: number): Buffer {
 
 const bytesToBig = (b: Uint8Array): bigint => (b.length === 0 ? 0n : BigInt('0x' + view(b).toString('hex')));
 
+const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
+
 /**
  * X25519 and Ed25519 keys go in and out of OpenSSL as JWK (RFC 8037 OKP: the raw key,
- * base64url), not as PKCS #8 / SPKI DER: Node turns a JWK into EVP_PKEY_new_raw_*_key, while
- * DER goes through OpenSSL 3's decoder framework, which tries its decoders in turn. On Node 20
- * a private key imports in ~0.04 ms instead of ~0.45 ms, a public key in ~0.015 instead of
- * ~0.1 ms, and the public half exports in ~0.005 instead of ~0.08 ms; a connection does
- * all three. A private JWK's `x` is not read (the public half is derived from `d`). The secret
- * passes through a base64url string, as the ECDSA and RSA private keys below do.
+ * base64url) where the runtime allows: Node turns a JWK into EVP_PKEY_new_raw_*_key, while
+ * DER goes through OpenSSL 3's decoder framework, which in Node 20's OpenSSL 3.0 tries its
+ * decoders in turn: there a private key imports in ~0.03 ms instead of ~0.4 ms, a public key
+ * in ~0.01 instead of ~0.1 ms, and the public half exports in ~0.003 instead of ~0.07 ms; a
+ * connection does all three. A private JWK's `x` is not read by Node 20 and 22, Bun or Deno
+ * (the public half is derived from `d`), so none is given. Node 24 checks `x` against `d` and
+ * refuses that JWK; there, and wherever else it is refused, private keys go in as PKCS #8,
+ * which the newer OpenSSL it ships imports in ~0.03 ms. The secret passes through a
+ * base64url string, as the ECDSA and RSA private keys below do.
  */
-const okpPrivate = (crv: 'X25519' | 'Ed25519', secret: Uint8Array): KeyObject =>
-  createPrivateKey({ key: { kty: 'OKP', crv, d: b64u(secret), x: '' }, format: 'jwk' });
+let privateJwkRefused = false;
+
+function okpPrivate(crv: 'X25519' | 'Ed25519', secret: Uint8Array): KeyObject {
+  if (!privateJwkRefused) {
+    try {
+      return createPrivateKey({ key: { kty: 'OKP', crv, d: b64u(secret), x: '' }, format: 'jwk' });
+    } catch (e) {
+      if (secret.length !== 32) throw e; // a bad key, not a runtime that wants x
+      privateJwkRefused = true;
+    }
+  }
+  const der = Buffer.concat([crv === 'X25519' ? X25519_PKCS8 : ED25519_PKCS8, view(secret)]);
+  try {
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  } finally {
+    der.fill(0);
+  }
+}
+
 const okpPublic = (crv: 'X25519' | 'Ed25519', point: Uint8Array): KeyObject => createPublicKey({ key: { kty: 'OKP', crv, x: b64u(point) }, format: 'jwk' });
 
 /**
