@@ -37,8 +37,10 @@ export type AlgorithmChoice = Algorithms | 'defaults';
  */
 function clientOptions(sshd: Sshd, alg: AlgorithmChoice): string[] {
   const o = ['-F', '/dev/null'];
-  if (alg !== 'defaults') o.push('-c', alg.cipher, '-o', `KexAlgorithms=${KEX}`);
-  if (alg !== 'defaults' && alg.mac) o.push('-o', `MACs=${alg.mac}`);
+  if (alg !== 'defaults') {
+    o.push('-c', alg.cipher, '-o', `KexAlgorithms=${KEX}`);
+    if (alg.mac) o.push('-o', `MACs=${alg.mac}`);
+  }
   for (const kv of [
     'BatchMode=yes',
     'IdentitiesOnly=yes',

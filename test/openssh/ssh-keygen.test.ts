@@ -23,9 +23,9 @@ import { generateKey, startSshd, type Sshd } from '../support/sshd.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = join(root, 'test/support/puressh-cli.ts');
 
-function ours(args: string[], input = ''): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSyncWithTimeout(process.execPath, ['--import', 'tsx', entry, 'ssh-keygen', ...args], { input, encoding: 'utf8', cwd: root });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+const oursArgs = (args: string[]): string[] => ['--import', 'tsx', entry, 'ssh-keygen', ...args];
+function ours(args: string[], input = ''): Run {
+  return run(process.execPath, oursArgs(args), {}, input);
 }
 function theirs(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync('ssh-keygen', args, { encoding: 'utf8' });
@@ -193,11 +193,11 @@ describe('puressh ssh-keygen beside OpenSSH ssh-keygen', function () {
 });
 
 type Run = { code: number | null; stdout: string; stderr: string };
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Run {
-  const r = spawnSyncWithTimeout(cmd, args, { encoding: 'utf8', cwd: root, env: { ...process.env, ...env } });
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, input = ''): Run {
+  const r = spawnSyncWithTimeout(cmd, args, { input, encoding: 'utf8', cwd: root, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
-const oursEnv = (args: string[], env: NodeJS.ProcessEnv = {}): Run => run(process.execPath, ['--import', 'tsx', entry, 'ssh-keygen', ...args], env);
+const oursEnv = (args: string[], env: NodeJS.ProcessEnv = {}): Run => run(process.execPath, oursArgs(args), env);
 const theirsEnv = (args: string[], env: NodeJS.ProcessEnv = {}): Run => run('ssh-keygen', args, env);
 
 describe('puressh ssh-keygen -p, -e/-i, -m, -F/-R/-H, -Q/-k -u beside OpenSSH ssh-keygen', function () {
